@@ -1,0 +1,242 @@
+"""People: users, their roles in projects, and the invites that register them."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from models.errors import DomainError
+from models.tables import AppUser, Contractor, Invite, Membership, Project, Role, utcnow
+
+INVITE_HOURS = 72
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A registered user with every role they hold, as handlers need it."""
+
+    id: int
+    telegram_id: int
+    name: str
+    language: str | None
+    roles: frozenset[Role]
+    project_ids: frozenset[int]
+    contractor_ids: frozenset[int]
+    contractor_names: tuple[str, ...]
+
+    def has(self, *roles: Role) -> bool:
+        """Tell whether this person holds any of the roles."""
+        return bool(self.roles.intersection(roles))
+
+
+def find_person(session: Session, *, telegram_id: int) -> Person | None:
+    """Return the active registered user with this Telegram id, or None."""
+    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    if user is None or not user.active:
+        return None
+    rows = session.exec(
+        select(Membership, Contractor)
+        .join(Contractor, Membership.contractor_id == Contractor.id, isouter=True)
+        .where(Membership.user_id == user.id)
+    ).all()
+    if not rows:
+        return None
+    return Person(
+        id=user.id,
+        telegram_id=user.telegram_id,
+        name=user.name,
+        language=user.language,
+        roles=frozenset(m.role for m, _ in rows),
+        project_ids=frozenset(m.project_id for m, _ in rows),
+        contractor_ids=frozenset(c.id for _, c in rows if c is not None),
+        contractor_names=tuple(sorted({c.name for _, c in rows if c is not None})),
+    )
+
+
+def user_for(session: Session, *, telegram_id: int) -> AppUser:
+    """Return the active user row behind a Telegram id, or refuse."""
+    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    if user is None or not user.active:
+        raise DomainError("not_registered")
+    return user
+
+
+def set_language(session: Session, *, telegram_id: int, language: str) -> AppUser:
+    """Store a user's chosen language."""
+    if language not in LANGUAGES:
+        raise DomainError("bad_language")
+    user = user_for(session, telegram_id=telegram_id)
+    user.language = language
+    session.add(user)
+    return user
+
+
+def parse_roles(text: str) -> list[Role]:
+    """Read a comma-separated list of role names; refuse unknown ones."""
+    roles = []
+    for part in text.replace("，", ",").split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        try:
+            roles.append(Role(name))
+        except ValueError:
+            raise DomainError("bad_role", role=name) from None
+    if not roles:
+        raise DomainError("bad_role", role=text)
+    return roles
+
+
+def create_invite(
+    session: Session,
+    *,
+    project_id: int,
+    roles: list[Role],
+    contractor_name: str | None = None,
+    by: AppUser | None = None,
+    hours: int = INVITE_HOURS,
+    now: datetime | None = None,
+) -> Invite:
+    """Make a one-time invite code; a contractor invite names its contractor."""
+    if by is not None and not _holds(session, user=by, project_id=project_id, role=Role.admin):
+        raise DomainError("not_allowed")
+    contractor_id = None
+    if Role.contractor in roles:
+        if not contractor_name:
+            raise DomainError("contractor_required")
+        contractor = session.exec(
+            select(Contractor).where(
+                Contractor.project_id == project_id, Contractor.name == contractor_name.strip()
+            )
+        ).first()
+        if contractor is None:
+            raise DomainError("no_such_contractor_named", name=contractor_name)
+        contractor_id = contractor.id
+    invite = Invite(
+        code=secrets.token_urlsafe(9),
+        project_id=project_id,
+        roles=",".join(dict.fromkeys(r.value for r in roles)),
+        contractor_id=contractor_id,
+        created_by=by.id if by else None,
+        expires_at=(now or utcnow()) + timedelta(hours=hours),
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def accept_invite(
+    session: Session,
+    *,
+    code: str,
+    telegram_id: int,
+    name: str,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> AppUser:
+    """Register a Telegram user with the invite's roles; the code then cannot be used again."""
+    invite = session.exec(select(Invite).where(Invite.code == code.strip())).first()
+    if invite is None:
+        raise DomainError("invite_unknown")
+    if invite.used_at is not None:
+        raise DomainError("invite_used")
+    now = now or utcnow()
+    if invite.expires_at <= now:
+        raise DomainError("invite_expired")
+    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    if user is None:
+        lang = language if language in LANGUAGES else None
+        user = AppUser(telegram_id=telegram_id, name=name[:100] or str(telegram_id), language=lang)
+        session.add(user)
+        session.flush()
+    user.active = True
+    for role in parse_roles(invite.roles):
+        if not _holds(session, user=user, project_id=invite.project_id, role=role):
+            session.add(
+                Membership(
+                    user_id=user.id,
+                    project_id=invite.project_id,
+                    role=role,
+                    contractor_id=invite.contractor_id if role is Role.contractor else None,
+                )
+            )
+    invite.used_by = user.id
+    invite.used_at = now
+    session.add(invite)
+    session.flush()
+    return user
+
+
+def add_member(
+    session: Session,
+    *,
+    project_id: int,
+    telegram_id: int,
+    name: str,
+    roles: list[Role],
+    contractor_id: int | None = None,
+    language: str | None = None,
+) -> AppUser:
+    """Register a user directly (set-up scripts and the demo), without an invite."""
+    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    if user is None:
+        user = AppUser(telegram_id=telegram_id, name=name, language=language)
+        session.add(user)
+        session.flush()
+    for role in roles:
+        if not _holds(session, user=user, project_id=project_id, role=role):
+            session.add(
+                Membership(
+                    user_id=user.id,
+                    project_id=project_id,
+                    role=role,
+                    contractor_id=contractor_id if role is Role.contractor else None,
+                )
+            )
+    session.flush()
+    return user
+
+
+def _holds(session: Session, *, user: AppUser, project_id: int, role: Role) -> bool:
+    return (
+        session.exec(
+            select(Membership).where(
+                Membership.user_id == user.id,
+                Membership.project_id == project_id,
+                Membership.role == role,
+            )
+        ).first()
+        is not None
+    )
+
+
+def admin_project(session: Session, *, user: AppUser) -> Project:
+    """Return the (first) project this user administers, or refuse."""
+    row = session.exec(
+        select(Project)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == user.id, Membership.role == Role.admin)
+        .order_by(Project.id)
+    ).first()
+    if row is None:
+        raise DomainError("not_allowed")
+    return row
+
+
+def contractor_chats(session: Session, *, contractor_id: int) -> list[AppUser]:
+    """Return the active users who work for a contractor (to tell them of rework)."""
+    return list(
+        session.exec(
+            select(AppUser)
+            .join(Membership, Membership.user_id == AppUser.id)
+            .where(
+                Membership.contractor_id == contractor_id,
+                Membership.role == Role.contractor,
+                AppUser.active == True,  # noqa: E712
+            )
+        ).all()
+    )

@@ -1,0 +1,263 @@
+"""Read models: the lists and cards people look at, scoped to what each may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models.errors import DomainError
+from models.people import Person, find_person
+from models.tables import (
+    Action,
+    AppUser,
+    Category,
+    Contractor,
+    Event,
+    Item,
+    ItemState,
+    Membership,
+    Photo,
+    Project,
+    Role,
+    Unit,
+    utcnow,
+)
+
+S = ItemState
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One item as a line of a list."""
+
+    id: int
+    project_id: int
+    unit_code: str
+    building: str
+    floor: int
+    location: str
+    category_zh: str
+    category_en: str
+    description: str
+    raised_on: date
+    age_days: int
+    state: ItemState
+    rework_count: int
+    contractor_id: int
+    contractor_name: str
+    due_on: date | None
+    version: int
+
+    @property
+    def is_rework(self) -> bool:
+        """Tell whether the item came back from acceptance (or was reopened)."""
+        return self.state is S.rework
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    file_id: str | None
+    path: str | None
+
+
+@dataclass(frozen=True)
+class EventLine:
+    at: datetime
+    action: Action
+    actor_name: str | None
+    from_state: ItemState | None
+    to_state: ItemState
+    note: str | None
+    contractor_name: str | None
+    photos: tuple[PhotoRef, ...]
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    line: ItemLine
+    events: tuple[EventLine, ...]
+
+    @property
+    def last_report(self) -> EventLine | None:
+        """Return the latest 'reported repaired' event."""
+        reports = [e for e in self.events if e.action is Action.report_repaired]
+        return reports[-1] if reports else None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a list, with the figures of its header."""
+
+    items: tuple[ItemLine, ...]
+    page: int
+    pages: int
+    total: int
+    rework: int = 0
+    oldest_days: int = 0
+    owners: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _today(tz: str) -> date:
+    return utcnow().astimezone(ZoneInfo(tz)).date()
+
+
+def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
+    return (
+        select(Item, Unit, Category, Contractor, Project)
+        .join(Unit, Item.unit_id == Unit.id)
+        .join(Category, Item.category_id == Category.id)
+        .join(Contractor, Item.contractor_id == Contractor.id)
+        .join(Project, Item.project_id == Project.id)
+    )
+
+
+def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
+    item, unit, category, contractor, project = row
+    return ItemLine(
+        id=item.id,
+        project_id=item.project_id,
+        unit_code=unit.code,
+        building=unit.building,
+        floor=unit.floor,
+        location=item.location,
+        category_zh=category.name_zh,
+        category_en=category.name_en,
+        description=item.description,
+        raised_on=item.raised_on,
+        age_days=max(0, (_today(project.timezone) - item.raised_on).days),
+        state=item.state,
+        rework_count=item.rework_count,
+        contractor_id=contractor.id,
+        contractor_name=contractor.name,
+        due_on=item.due_on,
+        version=item.version,
+    )
+
+
+def _person(session: Session, telegram_id: int) -> Person:
+    person = find_person(session, telegram_id=telegram_id)
+    if person is None:
+        raise DomainError("not_registered")
+    return person
+
+
+def _paginate(
+    session: Session,
+    query,  # noqa: ANN001
+    total: int,
+    page: int,
+    page_size: int,
+) -> tuple[list[ItemLine], int, int]:
+    pages = max(1, -(-total // page_size))
+    page = min(max(0, page), pages - 1)
+    rows = session.exec(query.offset(page * page_size).limit(page_size)).all()
+    return [_to_line(r) for r in rows], page, pages
+
+
+def contractor_list(
+    session: Session, *, telegram_id: int, page: int = 0, page_size: int = PAGE_SIZE
+) -> Page:
+    """Return a contractor's items still to repair (rework included), oldest first."""
+    person = _person(session, telegram_id)
+    if not person.contractor_ids:
+        raise DomainError("not_allowed")
+    mine = (
+        col(Item.contractor_id).in_(person.contractor_ids),
+        col(Item.state).in_([S.open, S.rework]),
+    )
+    total, rework, oldest = session.exec(
+        select(
+            func.count(), func.count().filter(Item.state == S.rework), func.min(Item.raised_on)
+        ).where(*mine)
+    ).one()
+    query = _line_query().where(*mine).order_by(Item.raised_on, Item.id)
+    lines, page, pages = _paginate(session, query, total, page, page_size)
+    oldest_days = (_today(_project_tz(session, person)) - oldest).days if oldest else 0
+    return Page(
+        tuple(lines), page, pages, total, rework or 0, max(0, oldest_days), person.contractor_names
+    )
+
+
+def _project_tz(session: Session, person: Person) -> str:
+    project = session.get(Project, min(person.project_ids))
+    return project.timezone if project else "Asia/Shanghai"
+
+
+def to_check_list(
+    session: Session, *, telegram_id: int, page: int = 0, page_size: int = PAGE_SIZE
+) -> Page:
+    """Return the items reported repaired, and only those, in walking order."""
+    person = _person(session, telegram_id)
+    projects = _projects_with(session, person, {Role.inspector, Role.admin, Role.clerk})
+    if not projects:
+        raise DomainError("not_allowed")
+    waiting = (col(Item.project_id).in_(projects), Item.state == S.repaired)
+    total = session.exec(select(func.count()).where(*waiting)).one()
+    query = (
+        _line_query()
+        .where(*waiting)
+        .order_by(func.length(Unit.building), Unit.building, Unit.floor, Unit.code, Item.id)
+    )
+    lines, page, pages = _paginate(session, query, total, page, page_size)
+    return Page(tuple(lines), page, pages, total)
+
+
+def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[int]:
+    return list(
+        session.exec(
+            select(Membership.project_id).where(
+                Membership.user_id == person.id, col(Membership.role).in_(roles)
+            )
+        ).all()
+    )
+
+
+def item_card(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:
+    """Return one item with its whole history, if this person may see it."""
+    person = _person(session, telegram_id)
+    row = session.exec(_line_query().where(Item.id == item_id)).first()
+    if row is None:
+        raise DomainError("no_such_item", item=item_id)
+    line = _to_line(row)
+    _check_visible(session, person, line)
+    events = session.exec(
+        select(Event, AppUser, Contractor)
+        .join(AppUser, Event.actor_id == AppUser.id, isouter=True)
+        .join(Contractor, Event.contractor_id == Contractor.id, isouter=True)
+        .where(Event.item_id == item_id)
+        .order_by(Event.at, Event.id)
+    ).all()
+    photos: dict[int, list[PhotoRef]] = {}
+    for photo in session.exec(select(Photo).where(Photo.item_id == item_id).order_by(Photo.id)):
+        photos.setdefault(photo.event_id, []).append(PhotoRef(photo.file_id, photo.path))
+    return ItemCard(
+        line,
+        tuple(
+            EventLine(
+                at=e.at,
+                action=e.action,
+                actor_name=u.name if u else None,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                note=e.note,
+                contractor_name=c.name if c else None,
+                photos=tuple(photos.get(e.id, ())),
+            )
+            for e, u, c in events
+        ),
+    )
+
+
+def _check_visible(session: Session, person: Person, line: ItemLine) -> None:
+    if line.project_id not in person.project_ids:
+        raise DomainError("no_such_item", item=line.id)
+    others = _projects_with(session, person, set(Role) - {Role.contractor})
+    if line.project_id in others:
+        return
+    if line.contractor_id not in person.contractor_ids:
+        raise DomainError("not_your_item", item=line.id)

@@ -1,0 +1,328 @@
+"""The item's life: who may move an item from which state to which, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from models.errors import DomainError
+from models.tables import (
+    Action,
+    AppUser,
+    AssignmentRule,
+    Category,
+    Contractor,
+    Event,
+    Item,
+    ItemState,
+    Membership,
+    Photo,
+    Project,
+    Role,
+    Unit,
+    utcnow,
+)
+from models.units import parse_unit_code
+
+S = ItemState
+LIVE_STATES = frozenset({S.open, S.repaired, S.rework, S.disputed})
+
+
+@dataclass(frozen=True)
+class Move:
+    """One legal kind of transition: who may make it, from where, to where."""
+
+    roles: frozenset[Role]
+    sources: frozenset[ItemState]
+    target: ItemState
+    needs_note: bool = False
+
+
+_PAPER = {Role.clerk, Role.admin}  # clerks and admins record results written on paper lists
+
+MOVES: dict[Action, Move] = {
+    Action.report_repaired: Move(
+        frozenset({Role.contractor, *_PAPER}), frozenset({S.open, S.rework}), S.repaired
+    ),
+    Action.dispute: Move(
+        frozenset({Role.contractor}), frozenset({S.open, S.rework}), S.disputed, needs_note=True
+    ),
+    Action.pass_: Move(frozenset({Role.inspector, *_PAPER}), frozenset({S.repaired}), S.closed),
+    Action.fail: Move(
+        frozenset({Role.inspector, *_PAPER}), frozenset({S.repaired}), S.rework, needs_note=True
+    ),
+    Action.reassign: Move(
+        frozenset({Role.admin}), frozenset({S.open, S.rework, S.disputed}), S.open
+    ),
+    Action.cancel: Move(frozenset({Role.admin}), LIVE_STATES, S.cancelled, needs_note=True),
+    Action.reopen: Move(
+        frozenset({Role.admin, Role.service}), frozenset({S.closed}), S.rework, needs_note=True
+    ),
+}
+
+
+# After these the item is (back) on a contractor's list: that contractor is told at once.
+_TELL_CONTRACTOR = frozenset({Action.fail, Action.reopen, Action.reassign})
+
+
+@dataclass(frozen=True)
+class PhotoIn:
+    """A photo already saved: Telegram's file id and the stored copy."""
+
+    file_id: str | None = None
+    sha256: str | None = None
+    path: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a transition did, and which contractor (if any) must be told now."""
+
+    item: Item
+    event: Event
+    notify_contractor_id: int | None = None
+    remaining_for_contractor: int | None = None
+    photos: list[Photo] = field(default_factory=list)
+
+
+def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> Role:
+    """Return the role under which `user` may make `move` on `item`, or refuse."""
+    if not user.active:
+        raise DomainError("not_registered")
+    memberships = session.exec(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.project_id == item.project_id
+        )
+    ).all()
+    held = [m for m in memberships if m.role in move.roles]
+    non_contractor = [m for m in held if m.role != Role.contractor]
+    if non_contractor:
+        return non_contractor[0].role
+    if any(m.contractor_id == item.contractor_id for m in held):
+        return Role.contractor
+    if held or any(m.role == Role.contractor for m in memberships):
+        raise DomainError("not_your_item", item=item.id)
+    raise DomainError("not_allowed")
+
+
+def _refuse_state(item: Item, move: Move) -> DomainError:
+    if item.state == move.target or item.state in (S.closed, S.cancelled):
+        return DomainError("already_handled", item=item.id, state=item.state.value)
+    return DomainError("wrong_state", item=item.id, state=item.state.value)
+
+
+def apply_transition(
+    session: Session,
+    *,
+    item_id: int,
+    user: AppUser,
+    action: Action,
+    note: str | None = None,
+    photos: Sequence[PhotoIn] = (),
+    contractor_id: int | None = None,
+    require_photo: bool = False,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Outcome:
+    """Move one item by one action: check who and from where, write the event, update it."""
+    move = MOVES.get(action)
+    if move is None:
+        raise DomainError("not_allowed")
+    item = session.get(Item, item_id)
+    if item is None:
+        raise DomainError("no_such_item", item=item_id)
+    role = acting_role(session, user=user, item=item, move=move)
+    if item.state not in move.sources:
+        raise _refuse_state(item, move)
+    if expected_version is not None and expected_version != item.version:
+        raise DomainError("already_handled", item=item.id, state=item.state.value)
+    note = (note or "").strip() or None
+    if move.needs_note and not note:
+        raise DomainError("reason_required")
+    needs_photo = action is Action.report_repaired and role is Role.contractor and require_photo
+    if needs_photo and not photos:
+        raise DomainError("photo_required")
+    new_contractor = item.contractor_id
+    if action is Action.reassign:
+        new_contractor = _check_reassign(session, item=item, contractor_id=contractor_id)
+
+    at = at or utcnow()
+    values: dict[str, object] = {
+        "state": move.target,
+        "version": item.version + 1,
+        "contractor_id": new_contractor,
+        "closed_at": at if move.target is S.closed else None,
+    }
+    if move.target is S.rework:
+        values["rework_count"] = item.rework_count + 1
+    # The version check makes two concurrent moves on one item serial: one wins.
+    result = session.execute(
+        update(Item)
+        .where(col(Item.id) == item.id, col(Item.version) == item.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DomainError("already_handled", item=item_id, state="")
+    event = Event(
+        item_id=item.id,
+        at=at,
+        actor_id=user.id,
+        action=action,
+        from_state=item.state,
+        to_state=move.target,
+        contractor_id=new_contractor if action is Action.reassign else None,
+        note=note,
+    )
+    session.add(event)
+    session.flush()
+    stored = _add_photos(session, item=item, event=event, photos=photos, at=at)
+    session.refresh(item)
+    notify = item.contractor_id if action in _TELL_CONTRACTOR else None
+    remaining = None
+    if action is Action.report_repaired:
+        remaining = count_to_repair(session, contractor_id=item.contractor_id)
+    return Outcome(item, event, notify, remaining, stored)
+
+
+def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) -> int:
+    contractor = session.get(Contractor, contractor_id) if contractor_id else None
+    if contractor is None or contractor.project_id != item.project_id:
+        raise DomainError("no_such_contractor")
+    if contractor.id == item.contractor_id and item.state is S.disputed:
+        raise DomainError("same_contractor")
+    return contractor.id
+
+
+def _add_photos(
+    session: Session, *, item: Item, event: Event, photos: Sequence[PhotoIn], at: datetime
+) -> list[Photo]:
+    stored = [
+        Photo(
+            event_id=event.id,
+            item_id=item.id,
+            file_id=p.file_id,
+            sha256=p.sha256,
+            path=p.path,
+            created_at=at,
+        )
+        for p in photos
+    ]
+    session.add_all(stored)
+    session.flush()
+    return stored
+
+
+def count_to_repair(session: Session, *, contractor_id: int) -> int:
+    """Count a contractor's items still to repair (open or rework)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Item)
+        .where(Item.contractor_id == contractor_id, col(Item.state).in_([S.open, S.rework]))
+    ).one()
+
+
+def pick_contractor(session: Session, *, project_id: int, category_id: int, building: str) -> int:
+    """Return the contractor the assignment rules give; a building rule beats a project one."""
+    rules = session.exec(
+        select(AssignmentRule).where(
+            AssignmentRule.project_id == project_id, AssignmentRule.category_id == category_id
+        )
+    ).all()
+    for rule in rules:
+        if rule.building == building:
+            return rule.contractor_id
+    for rule in rules:
+        if rule.building is None:
+            return rule.contractor_id
+    raise DomainError("no_rule", building=building)
+
+
+def raise_item(
+    session: Session,
+    *,
+    project_id: int,
+    unit_code: str,
+    location: str,
+    category_code: str,
+    description: str,
+    raised_on: date,
+    user: AppUser | None = None,
+    sheet_no: str | None = None,
+    contractor_id: int | None = None,
+    photos: Sequence[PhotoIn] = (),
+    at: datetime | None = None,
+) -> Item:
+    """Enter one defect from an inspection sheet; the rules pick the contractor if none given."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    parsed = parse_unit_code(unit_code)
+    unit = None
+    if parsed is not None:
+        unit = session.exec(
+            select(Unit).where(Unit.project_id == project_id, Unit.code == parsed.code)
+        ).first()
+    if unit is None:
+        raise DomainError("no_such_unit", unit=unit_code)
+    category = session.exec(
+        select(Category).where(Category.project_id == project_id, Category.code == category_code)
+    ).first()
+    if category is None:
+        raise DomainError("no_such_category", category=category_code)
+    description = description.strip()
+    if not description:
+        raise DomainError("description_required")
+    if contractor_id is None:
+        contractor_id = pick_contractor(
+            session, project_id=project_id, category_id=category.id, building=unit.building
+        )
+    item = Item(
+        project_id=project_id,
+        unit_id=unit.id,
+        location=location.strip()[:60],
+        category_id=category.id,
+        description=description[:500],
+        raised_on=raised_on,
+        sheet_no=sheet_no,
+        contractor_id=contractor_id,
+        state=S.open,
+        due_on=raised_on + timedelta(days=project.repair_days),
+        entered_at=at or utcnow(),
+    )
+    session.add(item)
+    session.flush()
+    event = Event(
+        item_id=item.id,
+        at=item.entered_at,
+        actor_id=user.id if user else None,
+        action=Action.raise_,
+        from_state=None,
+        to_state=S.open,
+        contractor_id=contractor_id,
+    )
+    session.add(event)
+    session.flush()
+    _add_photos(session, item=item, event=event, photos=photos, at=item.entered_at)
+    return item
+
+
+def replay_state(events: Sequence[Event]) -> ItemState | None:
+    """Return the state an item's events lead to, checking each step is a legal move."""
+    state: ItemState | None = None
+    for event in sorted(events, key=lambda e: (e.at, e.id or 0)):
+        if event.action is Action.raise_:
+            if state is not None:
+                raise ValueError(f"item raised twice at event {event.id}")
+        else:
+            move = MOVES[event.action]
+            if state not in move.sources or event.to_state != move.target:
+                raise ValueError(f"illegal step {state} -{event.action}-> {event.to_state}")
+        if event.from_state != state:
+            raise ValueError(f"event {event.id} starts from {event.from_state}, not {state}")
+        state = event.to_state
+    return state

@@ -1,0 +1,205 @@
+"""Database tables: the record of projects, flats, contractors, items and their events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC (SQLModel stores it as UTC)."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    clerk = "clerk"
+    contractor = "contractor"
+    inspector = "inspector"
+    manager = "manager"
+    service = "service"
+
+
+class ItemState(enum.StrEnum):
+    open = "open"
+    repaired = "repaired"
+    rework = "rework"
+    disputed = "disputed"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class Action(enum.StrEnum):
+    raise_ = "raise"
+    report_repaired = "report_repaired"
+    dispute = "dispute"
+    pass_ = "pass"
+    fail = "fail"
+    reassign = "reassign"
+    cancel = "cancel"
+    reopen = "reopen"
+
+
+def _enum_column(enum_cls: type[enum.Enum], **kw: object) -> Column:
+    # Stored as plain strings (no native DB enum) so adding a state needs no type migration.
+    return Column(SAEnum(enum_cls, native_enum=False, length=20, values_callable=_values), **kw)
+
+
+def _values(enum_cls: type[enum.Enum]) -> list[str]:
+    return [m.value for m in enum_cls]
+
+
+class Meta(SQLModel, table=True):
+    """Key-value facts about this database (for example that it holds demo data)."""
+
+    key: str = Field(primary_key=True, max_length=50)
+    value: str = Field(default="", max_length=200)
+
+
+class Project(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    timezone: str = Field(default="Asia/Shanghai", max_length=50)
+    repair_days: int = Field(default=7, description="days a contractor has to repair an item")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Unit(SQLModel, table=True):
+    """A flat, coded building-entrance-number such as 3-1-1202."""
+
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    code: str = Field(max_length=30)
+    building: str = Field(max_length=10)
+    entrance: str = Field(default="1", max_length=10)
+    floor: int = Field(default=0)
+    owner_name: str | None = Field(default=None, max_length=60)
+    owner_phone: str | None = Field(default=None, max_length=30)
+
+
+class Contractor(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    name: str = Field(max_length=100)
+    trades: str = Field(default="", max_length=200)
+    contact: str | None = Field(default=None, max_length=100)
+
+
+class Category(SQLModel, table=True):
+    """A trade of defect: leak, wall, door-window, plumbing-electric, floor..."""
+
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    code: str = Field(max_length=30)
+    name_zh: str = Field(max_length=30)
+    name_en: str = Field(max_length=40)
+
+
+class AssignmentRule(SQLModel, table=True):
+    """Category (optionally in one building) -> the contractor who repairs it."""
+
+    __table_args__ = (UniqueConstraint("project_id", "category_id", "building"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    category_id: int = Field(foreign_key="category.id")
+    building: str | None = Field(default=None, max_length=10)
+    contractor_id: int = Field(foreign_key="contractor.id")
+
+
+class Item(SQLModel, table=True):
+    """One defect. Its state is written only by models.repair.apply_transition."""
+
+    __table_args__ = (
+        Index("ix_item_contractor_state", "contractor_id", "state"),
+        Index("ix_item_project_state", "project_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    location: str = Field(max_length=60)
+    category_id: int = Field(foreign_key="category.id")
+    description: str = Field(max_length=500)
+    raised_on: date
+    sheet_no: str | None = Field(default=None, max_length=40)
+    contractor_id: int = Field(foreign_key="contractor.id")
+    state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
+    rework_count: int = Field(default=0)
+    due_on: date | None = None
+    entered_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    # Bumped on every transition: two people acting on one item at once, one wins.
+    version: int = Field(default=0)
+
+
+class Event(SQLModel, table=True):
+    """One step of an item's life: who did what, when, from which state to which."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="appuser.id")
+    action: Action = Field(sa_column=_enum_column(Action, nullable=False))
+    from_state: ItemState | None = Field(sa_column=_enum_column(ItemState, nullable=True))
+    to_state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
+    contractor_id: int | None = Field(default=None, foreign_key="contractor.id")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class Photo(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    file_id: str | None = Field(default=None, max_length=200)
+    sha256: str | None = Field(default=None, max_length=64)
+    path: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AppUser(SQLModel, table=True):
+    """A person using the bot, known by their Telegram id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, unique=True, index=True)
+    name: str = Field(max_length=100)
+    language: str | None = Field(default=None, max_length=5)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A role a user holds in a project; contractor roles name their contractor."""
+
+    __table_args__ = (UniqueConstraint("user_id", "project_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="appuser.id", index=True)
+    project_id: int = Field(foreign_key="project.id")
+    role: Role = Field(sa_column=_enum_column(Role, nullable=False))
+    contractor_id: int | None = Field(default=None, foreign_key="contractor.id")
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code that registers whoever uses it with the given roles."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    project_id: int = Field(foreign_key="project.id")
+    roles: str = Field(max_length=100, description="comma-separated Role values")
+    contractor_id: int | None = Field(default=None, foreign_key="contractor.id")
+    created_by: int | None = Field(default=None, foreign_key="appuser.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_by: int | None = Field(default=None, foreign_key="appuser.id")
+    used_at: datetime | None = None
