@@ -856,11 +856,14 @@ class OfflineChat:
         user: OfflineUser,
         *,
         raise_errors: bool = True,
+        expected_errors: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.application = application
         self.transport = transport
         self.user = user
         self.raise_errors = raise_errors
+        # Errors the app's own error handler answers (refusals) are not re-raised.
+        self.expected_errors = expected_errors
         self.last_step_events: list[OutMessage] = []
         transport.users[user.id] = user
         if transport.bot is None:
@@ -938,7 +941,7 @@ class OfflineChat:
         errors: list[BaseException] = []
 
         async def capture(_: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-            if context.error is not None:
+            if context.error is not None and not isinstance(context.error, self.expected_errors):
                 errors.append(context.error)
 
         if self.raise_errors:

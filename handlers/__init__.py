@@ -1,0 +1,31 @@
+"""The chat front end: one module per flow, each with a `register(app)`."""
+
+from __future__ import annotations
+
+import warnings
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, TypeHandler
+from telegram.warnings import PTBUserWarning
+
+from handlers import contractor, inspector, onboarding
+from handlers.common import BotContext, identify, on_error
+
+FLOWS = (onboarding, contractor, inspector)
+
+# Our conversations follow a person, not one message: per_message=False is what we want.
+warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Answer a button that no longer leads anywhere (pressed twice, or an old message)."""
+    await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
+
+
+def register(app: Application) -> None:
+    """Add every flow's handlers, the identity check before them, and the error handler."""
+    app.add_handler(TypeHandler(Update, identify), group=-1)
+    for flow in FLOWS:
+        flow.register(app)
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_error_handler(on_error)

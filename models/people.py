@@ -240,3 +240,24 @@ def contractor_chats(session: Session, *, contractor_id: int) -> list[AppUser]:
             )
         ).all()
     )
+
+
+def invite_from_chat(
+    session: Session,
+    *,
+    telegram_id: int,
+    roles_text: str,
+    contractor_name: str | None = None,
+    hours: int = INVITE_HOURS,
+) -> Invite:
+    """Make an invite for the project the asking admin runs."""
+    user = user_for(session, telegram_id=telegram_id)
+    project = admin_project(session, user=user)
+    return create_invite(
+        session,
+        project_id=project.id,
+        roles=parse_roles(roles_text),
+        contractor_name=contractor_name,
+        by=user,
+        hours=hours,
+    )

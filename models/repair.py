@@ -10,6 +10,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from models.errors import DomainError
+from models.people import contractor_chats, user_for
 from models.tables import (
     Action,
     AppUser,
@@ -87,6 +88,8 @@ class Outcome:
     notify_contractor_id: int | None = None
     remaining_for_contractor: int | None = None
     photos: list[Photo] = field(default_factory=list)
+    # (telegram id, language) of the contractor's people to tell now
+    tell: list[tuple[int, str | None]] = field(default_factory=list)
 
 
 def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> Role:
@@ -326,3 +329,36 @@ def replay_state(events: Sequence[Event]) -> ItemState | None:
             raise ValueError(f"event {event.id} starts from {event.from_state}, not {state}")
         state = event.to_state
     return state
+
+
+def act(
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    action: Action,
+    note: str | None = None,
+    photos: Sequence[PhotoIn] = (),
+    contractor_id: int | None = None,
+    require_photo: bool = False,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Apply a transition asked for from a chat, and say whom to tell."""
+    user = user_for(session, telegram_id=telegram_id)
+    outcome = apply_transition(
+        session,
+        item_id=item_id,
+        user=user,
+        action=action,
+        note=note,
+        photos=photos,
+        contractor_id=contractor_id,
+        require_photo=require_photo,
+        expected_version=expected_version,
+    )
+    if outcome.notify_contractor_id is not None:
+        outcome.tell = [
+            (u.telegram_id, u.language)
+            for u in contractor_chats(session, contractor_id=outcome.notify_contractor_id)
+        ]
+    return outcome

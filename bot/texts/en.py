@@ -1,0 +1,135 @@
+"""English texts."""
+
+TEXTS: dict[str, str] = {
+    # refusals (models.errors.DomainError keys)
+    "error.not_registered": (
+        "Sorry, this bot is only for the project team. Ask the project department for an "
+        "invite link."
+    ),
+    "error.not_allowed": "Sorry, your role cannot do that.",
+    "error.not_your_item": "Item #{item} is not on your list.",
+    "error.already_handled": "Item #{item} was already handled ({state}). Nothing was changed.",
+    "error.wrong_state": "Item #{item} is {state} now, so that cannot be done.",
+    "error.no_such_item": "There is no item #{item}.",
+    "error.reason_required": "Please give a reason.",
+    "error.photo_required": "A photo of the repair is required. Please send one.",
+    "error.no_such_contractor": "There is no such contractor in this project.",
+    "error.same_contractor": "The item is already with that contractor.",
+    "error.no_rule": "No contractor is set for this category in building {building}.",
+    "error.no_such_project": "There is no such project.",
+    "error.no_such_unit": "There is no flat {unit} in this project.",
+    "error.no_such_category": "There is no category {category}.",
+    "error.description_required": "Please describe the defect.",
+    "error.bad_language": "Choose zh or en.",
+    "error.bad_role": (
+        "Unknown role {role}. Roles: admin, clerk, contractor, inspector, manager, service."
+    ),
+    "error.contractor_required": "A contractor invite needs the contractor's name.",
+    "error.no_such_contractor_named": "There is no contractor named {name}.",
+    "error.invite_unknown": "This invite code is not valid. Ask for a new one.",
+    "error.invite_used": "This invite code was already used. Ask for a new one.",
+    "error.invite_expired": "This invite code has expired. Ask for a new one.",
+    "error.project_exists": "A project named {name} already exists.",
+    "error.bad_unit_code": "{unit} is not a flat code (for example 3-1-1202).",
+    "error.not_demo_database": "This database holds real data; the demo will not overwrite it.",
+    "error.internal": "Sorry, something went wrong. Nothing was changed; please try again.",
+    "error.stale_button": "This button is no longer active.",
+    # states, actions, roles
+    "state.open": "to repair",
+    "state.repaired": "awaiting acceptance",
+    "state.rework": "rework",
+    "state.disputed": "disputed",
+    "state.closed": "closed",
+    "state.cancelled": "cancelled",
+    "action.raise": "Raised",
+    "action.report_repaired": "Reported repaired",
+    "action.dispute": "Disputed",
+    "action.pass": "Passed",
+    "action.fail": "Failed acceptance",
+    "action.reassign": "Reassigned",
+    "action.cancel": "Cancelled",
+    "action.reopen": "Reopened",
+    "role.admin": "project admin",
+    "role.clerk": "clerk",
+    "role.contractor": "contractor",
+    "role.inspector": "inspector",
+    "role.manager": "manager",
+    "role.service": "customer service",
+    # commands
+    "cmd.help": "what I can do for you",
+    "cmd.lang": "language: 中文 / English",
+    "cmd.mylist": "my items to repair, oldest first",
+    "cmd.tocheck": "items reported repaired, to check",
+    "cmd.invite": "invite a person: /invite ROLE [CONTRACTOR]",
+    # buttons
+    "btn.prev": "◀ Previous",
+    "btn.next": "Next ▶",
+    "btn.back": "◀ Back to list",
+    "btn.repaired": "✅ Repaired",
+    "btn.not_ours": "✋ Not ours",
+    "btn.pass": "✅ Pass",
+    "btn.fail": "❌ Fail",
+    "btn.done": "✔ Done",
+    "btn.skip": "Skip photo",
+    "btn.cancel": "✖ Cancel",
+    "btn.my_list": "📋 My list",
+    "btn.to_check": "📋 To-check list",
+    # lists
+    "list.line": "#{id} {unit} {location} · {category} · {description} · {age}d{flag}",
+    "list.rework_flag": " 🔁rework×{n}",
+    "list.page": "Page {page}/{pages}",
+    "mylist.empty": "{contractor}: nothing to repair. Well done!",
+    "mylist.header": (
+        "<b>{contractor}</b>: {total} to repair ({rework} rework), oldest {oldest} days"
+    ),
+    "tocheck.empty": "Nothing is waiting for acceptance.",
+    "tocheck.header": "<b>To check: {total} items reported repaired</b>",
+    "tocheck.building": "<b>Building {building}</b>",
+    "tocheck.floor": " Floor {floor}",
+    "tocheck.line": "#{id} {unit} {location} · {category} · {description} ({contractor})",
+    # cards
+    "card.head": "<b>#{id}</b> {unit} · {location} · {category}",
+    "card.state": (
+        "State: {state} · raised {raised} ({age} days) · due {due}\nContractor: {contractor}"
+    ),
+    "card.rework": "🔁 Back for rework {n} time(s)",
+    "card.report": "Repair report: {note} ({n} photo(s))",
+    "card.history": "<b>History</b>",
+    "card.photos": "📷{n}",
+    # onboarding
+    "help.head": "{name}, you are registered as: {roles}\nCommands:",
+    "start.welcome": "Welcome, {name}! You are registered.",
+    "lang.ask": "Choose your language:",
+    "lang.set": "Language set: English.",
+    "invite.usage": (
+        "Usage: /invite ROLE [CONTRACTOR NAME]\nRoles: admin, clerk, contractor, inspector, "
+        "manager, service (several with commas: clerk,inspector).\n"
+        "Example: /invite contractor 华建装饰"
+    ),
+    "invite.made": (
+        "Invite code: <code>{code}</code>\nSend this link to the person: {link}\n"
+        "It works once, for {hours} hours."
+    ),
+    # contractor
+    "repair.ask_photo": (
+        "Item #{id} ({unit}): send a photo of the repair. "
+        "Write what was done as the caption, or in a message after."
+    ),
+    "repair.photo_saved": (
+        "Photo saved ({n}). Type what was done, send more photos, or press Done."
+    ),
+    "repair.still_need_photo": "Note saved. Now send a photo of the repair.",
+    "repair.done": "Item #{id} reported repaired. {left} left on your list.",
+    "dispute.ask_reason": "Item #{id}: why is it not yours? Type the reason.",
+    "dispute.done": ("Item #{id} marked not yours. The project department will reassign it."),
+    "common.cancelled": "Cancelled. Nothing was changed.",
+    # inspector
+    "check.passed": "✅ Item #{id} passed and closed.",
+    "fail.ask_reason": "Item #{id}: why does it fail? Type the reason (or send a photo with it).",
+    "fail.ask_photos": "Reason noted. Send photos of the defect, or press Done.",
+    "fail.photo_saved": "Photo saved ({n}). Send more, or press Done.",
+    "fail.still_need_reason": "Photo saved ({n}). Now type the reason it fails.",
+    "fail.done": "❌ Item #{id} failed. It is back on the contractor's list as rework.",
+    # notices
+    "notify.rework": "🔁 Rework: item #{id} failed acceptance: {reason}",
+}

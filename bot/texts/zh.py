@@ -1,0 +1,124 @@
+"""中文文本。"""
+
+TEXTS: dict[str, str] = {
+    # 拒绝原因（models.errors.DomainError 的 key）
+    "error.not_registered": "抱歉，本机器人仅供项目团队使用。请向项目部索取邀请链接。",
+    "error.not_allowed": "抱歉，您的角色不能进行此操作。",
+    "error.not_your_item": "问题 #{item} 不在您的清单上。",
+    "error.already_handled": "问题 #{item} 已经处理过了（{state}），未做任何更改。",
+    "error.wrong_state": "问题 #{item} 当前为「{state}」，不能进行此操作。",
+    "error.no_such_item": "没有编号为 #{item} 的问题。",
+    "error.reason_required": "请填写原因。",
+    "error.photo_required": "需要上传维修后的照片，请发送一张照片。",
+    "error.no_such_contractor": "本项目没有这个施工单位。",
+    "error.same_contractor": "该问题已经在这个施工单位名下。",
+    "error.no_rule": "{building} 栋的这个类别还没有指定施工单位。",
+    "error.no_such_project": "没有这个项目。",
+    "error.no_such_unit": "本项目没有房号 {unit}。",
+    "error.no_such_category": "没有类别 {category}。",
+    "error.description_required": "请填写问题描述。",
+    "error.bad_language": "请选择 zh 或 en。",
+    "error.bad_role": (
+        "未知角色 {role}。可选角色：admin（项目部）、clerk（录入）、contractor（施工单位）、"
+        "inspector（验收）、manager（领导）、service（客服）。"
+    ),
+    "error.contractor_required": "邀请施工单位人员时需要写明施工单位名称。",
+    "error.no_such_contractor_named": "没有名为 {name} 的施工单位。",
+    "error.invite_unknown": "邀请码无效，请重新索取。",
+    "error.invite_used": "邀请码已被使用，请重新索取。",
+    "error.invite_expired": "邀请码已过期，请重新索取。",
+    "error.project_exists": "已存在名为 {name} 的项目。",
+    "error.bad_unit_code": "{unit} 不是有效房号（例如 3-1-1202）。",
+    "error.not_demo_database": "该数据库保存的是真实数据，演示不会覆盖它。",
+    "error.internal": "抱歉，出了点问题，未做任何更改，请重试。",
+    "error.stale_button": "这个按钮已失效。",
+    # 状态、操作、角色
+    "state.open": "待维修",
+    "state.repaired": "待验收",
+    "state.rework": "返修",
+    "state.disputed": "有争议",
+    "state.closed": "已关闭",
+    "state.cancelled": "已取消",
+    "action.raise": "登记",
+    "action.report_repaired": "报修完成",
+    "action.dispute": "提出异议",
+    "action.pass": "验收通过",
+    "action.fail": "验收不合格",
+    "action.reassign": "改派",
+    "action.cancel": "取消",
+    "action.reopen": "重新打开",
+    "role.admin": "项目部",
+    "role.clerk": "录入人员",
+    "role.contractor": "施工单位",
+    "role.inspector": "验收组",
+    "role.manager": "领导",
+    "role.service": "客服",
+    # 命令
+    "cmd.help": "我能为您做什么",
+    "cmd.lang": "语言：中文 / English",
+    "cmd.mylist": "我的待维修清单（最早的在前）",
+    "cmd.tocheck": "待验收清单",
+    "cmd.invite": "邀请人员：/invite 角色 [施工单位]",
+    # 按钮
+    "btn.prev": "◀ 上一页",
+    "btn.next": "下一页 ▶",
+    "btn.back": "◀ 返回清单",
+    "btn.repaired": "✅ 已维修",
+    "btn.not_ours": "✋ 不属于我们",
+    "btn.pass": "✅ 合格",
+    "btn.fail": "❌ 不合格",
+    "btn.done": "✔ 完成",
+    "btn.skip": "跳过照片",
+    "btn.cancel": "✖ 取消",
+    "btn.my_list": "📋 我的清单",
+    "btn.to_check": "📋 待验收清单",
+    # 清单
+    "list.line": "#{id} {unit} {location} · {category} · {description} · {age}天{flag}",
+    "list.rework_flag": " 🔁返修×{n}",
+    "list.page": "第 {page}/{pages} 页",
+    "mylist.empty": "{contractor}：没有待维修的问题，辛苦了！",
+    "mylist.header": "<b>{contractor}</b>：待维修 {total} 项（返修 {rework} 项），最久 {oldest} 天",
+    "tocheck.empty": "目前没有待验收的问题。",
+    "tocheck.header": "<b>待验收：{total} 项已报修完成</b>",
+    "tocheck.building": "<b>{building} 栋</b>",
+    "tocheck.floor": " {floor} 层",
+    "tocheck.line": "#{id} {unit} {location} · {category} · {description}（{contractor}）",
+    # 问题卡片
+    "card.head": "<b>#{id}</b> {unit} · {location} · {category}",
+    "card.state": "状态：{state} · 登记 {raised}（{age} 天）· 限期 {due}\n施工单位：{contractor}",
+    "card.rework": "🔁 已返修 {n} 次",
+    "card.report": "维修说明：{note}（照片 {n} 张）",
+    "card.history": "<b>处理记录</b>",
+    "card.photos": "📷{n}",
+    # 注册
+    "help.head": "{name}，您的角色：{roles}\n可用命令：",
+    "start.welcome": "欢迎，{name}！注册成功。",
+    "lang.ask": "请选择语言：",
+    "lang.set": "语言已设为中文。",
+    "invite.usage": (
+        "用法：/invite 角色 [施工单位名称]\n角色：admin、clerk、contractor、inspector、"
+        "manager、service（多个角色用逗号：clerk,inspector）。\n例如：/invite contractor 华建装饰"
+    ),
+    "invite.made": (
+        "邀请码：<code>{code}</code>\n请把此链接发给对方：{link}\n仅可使用一次，{hours} 小时内有效。"
+    ),
+    # 施工单位
+    "repair.ask_photo": (
+        "问题 #{id}（{unit}）：请发送维修后的照片，可在照片说明里写明维修情况，也可以随后再发文字。"
+    ),
+    "repair.photo_saved": "照片已保存（{n} 张）。请输入维修情况，或继续发照片，或按「完成」。",
+    "repair.still_need_photo": "说明已记下，请再发送一张维修后的照片。",
+    "repair.done": "问题 #{id} 已报修完成。您的清单还剩 {left} 项。",
+    "dispute.ask_reason": "问题 #{id}：为什么不属于你们？请输入原因。",
+    "dispute.done": "问题 #{id} 已标记为不属于你们，项目部会重新指派。",
+    "common.cancelled": "已取消，未做任何更改。",
+    # 验收
+    "check.passed": "✅ 问题 #{id} 验收合格，已关闭。",
+    "fail.ask_reason": "问题 #{id}：不合格的原因是什么？请输入（也可以发带说明的照片）。",
+    "fail.ask_photos": "原因已记下。请发送问题照片，或按「完成」。",
+    "fail.photo_saved": "照片已保存（{n} 张）。可继续发送，或按「完成」。",
+    "fail.still_need_reason": "照片已保存（{n} 张）。请输入不合格的原因。",
+    "fail.done": "❌ 问题 #{id} 验收不合格，已退回施工单位返修。",
+    # 通知
+    "notify.rework": "🔁 返修：问题 #{id} 验收不合格：{reason}",
+}

@@ -1,0 +1,44 @@
+"""Each person's command menu: only the commands of the roles they hold."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.i18n import t
+from models.people import Person
+from models.tables import Role
+
+ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
+    Role.contractor: ("mylist",),
+    Role.inspector: ("tocheck",),
+    Role.admin: ("invite",),
+    Role.clerk: (),
+    Role.manager: (),
+    Role.service: (),
+}
+EVERYONE = ("help", "lang")
+
+
+def commands_for(person: Person) -> list[str]:
+    """Return the command names a person may use, in role order, without repeats."""
+    names = [c for role in Role if role in person.roles for c in ROLE_COMMANDS[role]]
+    return list(dict.fromkeys([*names, *EVERYONE]))
+
+
+def help_text(lang: str, person: Person) -> str:
+    """Return one line per command this person may use."""
+    roles = "、".join(t(lang, f"role.{r.value}") for r in Role if r in person.roles)
+    lines = [t(lang, "help.head", name=person.name, roles=roles)]
+    lines += [f"/{c} — {t(lang, f'cmd.{c}')}" for c in commands_for(person)]
+    return "\n".join(lines)
+
+
+async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
+    """Show this chat only its own commands, described in its language."""
+    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in commands_for(person)]
+    # A menu is a convenience; the commands work without it.
+    with contextlib.suppress(TelegramError):
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

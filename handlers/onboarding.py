@@ -1,0 +1,86 @@
+"""Joining by invite, help, language, and admins inviting people."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import pick_language
+from handlers import keyboards
+from handlers.common import BotContext, esc
+from handlers.menu import help_text, set_menu
+from models.people import accept_invite, find_person, invite_from_chat, set_language
+from models.tables import Role
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Register with an invite code, or greet a known person."""
+    user = update.effective_user
+    if context.args:
+        await context.call(
+            accept_invite,
+            code=context.args[0],
+            telegram_id=user.id,
+            name=user.full_name,
+            language=user.language_code and user.language_code[:2],
+        )
+        context.person = await context.call(find_person, telegram_id=user.id)
+        context.lang = pick_language(
+            context.person.language, user.language_code, context.settings.default_language
+        )
+        await update.message.reply_text(context.t("start.welcome", name=esc(user.full_name)))
+    elif context.person is None:
+        await update.message.reply_text(context.t("error.not_registered"))
+        return
+    await set_menu(context.bot, update.effective_chat.id, context.lang, context.person)
+    await update.message.reply_text(help_text(context.lang, context.person))
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """List the commands this person may use, one line each."""
+    await update.message.reply_text(help_text(context.lang, context.person))
+
+
+async def ask_language(update: Update, context: BotContext) -> None:
+    """Offer the two languages."""
+    await update.message.reply_text(context.t("lang.ask"), reply_markup=keyboards.languages())
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """Store the chosen language and redo the menu in it."""
+    query = update.callback_query
+    await query.answer()
+    lang = context.matches[0].group(1)
+    await context.call(set_language, telegram_id=update.effective_user.id, language=lang)
+    context.lang = lang
+    await query.edit_message_text(context.t("lang.set"))
+    await set_menu(context.bot, update.effective_chat.id, lang, context.person)
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    """Make a one-time invite: /invite ROLE[,ROLE] [CONTRACTOR NAME]."""
+    context.require(Role.admin)
+    if not context.args:
+        await update.message.reply_text(context.t("invite.usage"))
+        return
+    contractor = " ".join(context.args[1:]) or None
+    code = await context.call(
+        invite_from_chat,
+        telegram_id=update.effective_user.id,
+        roles_text=context.args[0],
+        contractor_name=contractor,
+        hours=context.settings.invite_hours,
+    )
+    link = f"https://t.me/{context.bot.username}?start={code.code}"
+    await update.message.reply_text(
+        context.t("invite.made", code=code.code, link=link, hours=context.settings.invite_hours)
+    )
+
+
+def register(app: Application) -> None:
+    """Add the onboarding handlers."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", show_help))
+    app.add_handler(CommandHandler("lang", ask_language))
+    app.add_handler(CallbackQueryHandler(choose_language, pattern=keyboards.LANGUAGE))
+    app.add_handler(CommandHandler("invite", invite))

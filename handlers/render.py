@@ -1,0 +1,133 @@
+"""Items, lists and histories as chat text (HTML), in the reader's language."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from bot.i18n import t
+from handlers.common import esc
+from models.queries import EventLine, ItemCard, ItemLine, Page
+
+SHORT = 28
+
+
+def short(text: str, limit: int = SHORT) -> str:
+    """Cut a description to fit one line of a phone screen."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def category(lang: str, line: ItemLine) -> str:
+    """Return the category name in the reader's language."""
+    return line.category_zh if lang == "zh" else line.category_en
+
+
+def item_line(lang: str, line: ItemLine) -> str:
+    """Render one item as a list line."""
+    flag = t(lang, "list.rework_flag", n=line.rework_count) if line.is_rework else ""
+    return t(
+        lang,
+        "list.line",
+        id=line.id,
+        unit=esc(line.unit_code),
+        location=esc(line.location),
+        category=esc(category(lang, line)),
+        description=esc(short(line.description)),
+        age=line.age_days,
+        flag=flag,
+    )
+
+
+def my_list(lang: str, page: Page) -> str:
+    """Render a contractor's list page with its header."""
+    if page.total == 0:
+        return t(lang, "mylist.empty", contractor=esc(" / ".join(page.owners)))
+    head = t(
+        lang,
+        "mylist.header",
+        contractor=esc(" / ".join(page.owners)),
+        total=page.total,
+        rework=page.rework,
+        oldest=page.oldest_days,
+    )
+    lines = [item_line(lang, line) for line in page.items]
+    foot = t(lang, "list.page", page=page.page + 1, pages=page.pages)
+    return "\n".join([head, "", *lines, "", foot])
+
+
+def to_check(lang: str, page: Page) -> str:
+    """Render the to-check list grouped by building, then floor, for a short walk."""
+    if page.total == 0:
+        return t(lang, "tocheck.empty")
+    out = [t(lang, "tocheck.header", total=page.total), ""]
+    for building, in_building in groupby(page.items, key=lambda x: x.building):
+        out.append(t(lang, "tocheck.building", building=esc(building)))
+        for floor, on_floor in groupby(in_building, key=lambda x: x.floor):
+            out.append(t(lang, "tocheck.floor", floor=floor))
+            out.extend(
+                "  "
+                + t(
+                    lang,
+                    "tocheck.line",
+                    id=x.id,
+                    unit=esc(x.unit_code),
+                    location=esc(x.location),
+                    category=esc(category(lang, x)),
+                    description=esc(short(x.description)),
+                    contractor=esc(x.contractor_name),
+                )
+                for x in on_floor
+            )
+    out += ["", t(lang, "list.page", page=page.page + 1, pages=page.pages)]
+    return "\n".join(out)
+
+
+def card(lang: str, item: ItemCard, tz: str, *, history: bool = True) -> str:
+    """Render one item's card: what, where, state, age, and its history."""
+    line = item.line
+    out = [
+        t(
+            lang,
+            "card.head",
+            id=line.id,
+            unit=esc(line.unit_code),
+            location=esc(line.location),
+            category=esc(category(lang, line)),
+        ),
+        esc(line.description),
+        t(
+            lang,
+            "card.state",
+            state=t(lang, f"state.{line.state.value}"),
+            raised=line.raised_on.isoformat(),
+            age=line.age_days,
+            due=line.due_on.isoformat() if line.due_on else "-",
+            contractor=esc(line.contractor_name),
+        ),
+    ]
+    if line.rework_count:
+        out.append(t(lang, "card.rework", n=line.rework_count))
+    report = item.last_report
+    if report is not None and line.state.value == "repaired":
+        out.append(t(lang, "card.report", note=esc(report.note or "-"), n=len(report.photos)))
+    if history:
+        out += ["", t(lang, "card.history")]
+        out += [event_line(lang, e, tz) for e in item.events]
+    return "\n".join(out)
+
+
+def event_line(lang: str, event: EventLine, tz: str) -> str:
+    """Render one step of an item's history: when, who, what, note, photos."""
+    when = event.at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
+    parts = [when, t(lang, f"action.{event.action.value}")]
+    if event.contractor_name:
+        parts.append("→ " + esc(event.contractor_name))
+    if event.actor_name:
+        parts.append(f"({esc(event.actor_name)})")
+    text = " ".join(parts)
+    if event.note:
+        text += ": " + esc(short(event.note, 80))
+    if event.photos:
+        text += " " + t(lang, "card.photos", n=len(event.photos))
+    return text

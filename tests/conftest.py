@@ -1,0 +1,154 @@
+"""Fixtures: a migrated SQLite file per test, a small project, the bot on the offline transport."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_offline
+from bot.settings import Settings
+from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
+from models import people
+from models import project as setup
+from models.db import Database
+from models.errors import DomainError
+from models.repair import raise_item
+from models.tables import Role
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one database file once; each test gets a copy (migrations are slow-ish)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path, migrated_template: Path) -> Database:
+    """Return a fresh, migrated SQLite database in a file."""
+    path = tmp_path / "handover.db"
+    shutil.copy(migrated_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: Database) -> Settings:
+    """Return settings pointing at the test database and a temporary media folder."""
+    return Settings(
+        _env_file=None,
+        database_url=db.url,
+        media_dir=tmp_path / "media",
+        default_language="zh",
+        require_repair_photo=True,
+    )
+
+
+@dataclass
+class World:
+    """A small project: two contractors, flats in two buildings, people in every role."""
+
+    project_id: int
+    huajian: int
+    mingda: int
+    items: dict[str, int]
+
+
+CONTRACTOR_A = OfflineUser(id=2001, first_name="Wang", language_code="en")
+CONTRACTOR_B = OfflineUser(id=2002, first_name="Zhao", language_code="en")
+INSPECTOR = OfflineUser(id=1101, first_name="Li", language_code="en")
+ADMIN = OfflineUser(id=1001, first_name="Chen", language_code="en")
+SERVICE = OfflineUser(id=1301, first_name="Sun", language_code="en")
+STRANGER = OfflineUser(id=9999, first_name="Nobody", language_code="en")
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    """Set up the small project and raise a few items."""
+    with db.session() as s:
+        project = setup.create_project(s, name="Riverside 1")
+        huajian = setup.add_contractor(s, project_id=project.id, name="华建装饰", trades="leak")
+        mingda = setup.add_contractor(s, project_id=project.id, name="明达水电", trades="plumbing")
+        for code in ("3-1-1202", "3-1-502", "5-2-801"):
+            setup.add_unit(s, project_id=project.id, code=code, owner_name="业主", owner_phone="1")
+        setup.set_rule(s, project_id=project.id, category_code="leak", contractor_id=huajian.id)
+        setup.set_rule(s, project_id=project.id, category_code="wall", contractor_id=huajian.id)
+        setup.set_rule(
+            s, project_id=project.id, category_code="plumbing_electric", contractor_id=mingda.id
+        )
+        for user, roles, contractor in (
+            (CONTRACTOR_A, [Role.contractor], huajian.id),
+            (CONTRACTOR_B, [Role.contractor], mingda.id),
+            (INSPECTOR, [Role.inspector], None),
+            (ADMIN, [Role.admin], None),
+            (SERVICE, [Role.service], None),
+        ):
+            people.add_member(
+                s,
+                project_id=project.id,
+                telegram_id=user.id,
+                name=user.first_name,
+                roles=roles,
+                contractor_id=contractor,
+            )
+        today = date.today()
+        items = {}
+        for key, unit, category, desc, days in (
+            ("leak", "3-1-1202", "leak", "卫生间吊顶渗水", 5),
+            ("wall", "3-1-502", "wall", "客厅墙面空鼓", 3),
+            ("socket", "5-2-801", "plumbing_electric", "厨房插座无电", 4),
+        ):
+            item = raise_item(
+                s,
+                project_id=project.id,
+                unit_code=unit,
+                location="kitchen",
+                category_code=category,
+                description=desc,
+                raised_on=today - timedelta(days=days),
+            )
+            items[key] = item.id
+        return World(project.id, huajian.id, mingda.id, items)
+
+
+@pytest.fixture
+async def bot(settings: Settings, db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
+    """Run the real application on the offline transport."""
+    transport = OfflineTelegram(bot_username="handover_test_bot")
+    app = build_offline(settings, db, transport, state_path=tmp_path / "state.pickle")
+    async with app:
+        await app.start()  # starts the job queue, which conversation timeouts use
+        yield Bot(app, transport)
+        await app.stop()
+
+
+@dataclass
+class Bot:
+    """The running application and its transport, with a way to chat as someone."""
+
+    app: Application
+    transport: OfflineTelegram
+
+    def chat(self, user: OfflineUser) -> OfflineChat:
+        """Return a chat driver for this user; refusals are answered by the bot, not raised."""
+        return OfflineChat(self.app, self.transport, user, expected_errors=(DomainError,))
+
+
+def texts(messages: list) -> str:
+    """Join the visible texts of messages, for asserting on."""
+    return "\n".join(m.text or "" for m in messages)
+
+
+PNG: Callable[[int], bytes] = lambda n: b"\x89PNG\r\n\x1a\n" + bytes([n]) * 64  # noqa: E731

@@ -1,0 +1,117 @@
+"""The article's loop in chat: list, repair with photo, check, fail, rework, repair, pass."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from models.repair import replay_state
+from models.tables import Action, AppUser, Event, Item, ItemState, Photo
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, texts
+
+
+async def test_whole_loop_through_chat(bot, world, db, settings):
+    leak = world.items["leak"]
+    wang, li = bot.chat(CONTRACTOR_A), bot.chat(INSPECTOR)
+
+    # The item is on its contractor's list, oldest first, and not on the other's.
+    shown = texts(await wang.send("/mylist"))
+    assert "华建装饰" in shown and "2 to repair" in shown
+    assert shown.index(f"#{leak}") < shown.index(f"#{world.items['wall']}")
+    assert f"#{world.items['socket']}" not in shown
+    assert f"#{leak}" not in texts(await bot.chat(CONTRACTOR_B).send("/mylist"))
+
+    # Open it, press Repaired, send a photo with the note as caption.
+    card = texts(await wang.press(f"it:{leak}"))
+    assert "卫生间吊顶渗水" in card and "to repair" in card
+    await wang.press_label("Repaired")
+    done = texts(await wang.send_photo(PNG(1), caption="resealed the pipe"))
+    assert f"Item #{leak} reported repaired. 1 left" in done
+
+    # The inspector sees it on the to-check list (and only the repaired one).
+    listed = texts(await li.send("/tocheck"))
+    assert f"#{leak}" in listed and f"#{world.items['wall']}" not in listed
+    assert "Building 3" in listed
+    checked = await li.press(f"ck:{leak}")
+    assert any(m.kind == "photo" for m in checked), "the contractor's photo comes with the card"
+    assert "resealed the pipe" in texts(checked)
+
+    # Fail with a reason and a photo; the contractor is told at once.
+    await li.press_label("Fail")
+    await li.send("still drips after rain")
+    await li.send_photo(PNG(2))
+    await li.press_label("Done")
+    told = [m for m in li.last_step_events if m.chat_id == CONTRACTOR_A.id]
+    assert told and "still drips after rain" in told[0].text
+
+    # Back on the contractor's list, flagged rework.
+    shown = texts(await wang.send("/mylist"))
+    assert f"#{leak}" in shown and "rework×1" in shown and "(1 rework)" in shown
+
+    # Repaired again (photo first, then the note as a message), then passed.
+    await wang.press(f"rp:{leak}")
+    await wang.send_photo(PNG(3))
+    assert "1 left" in texts(await wang.send("replaced the seal"))
+    await li.press(f"ck:{leak}")
+    assert "passed and closed" in texts(await li.press_label("Pass"))
+
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert item.state is ItemState.closed and item.rework_count == 1
+        events = s.exec(select(Event).where(Event.item_id == leak).order_by(Event.id)).all()
+        steps = [(e.action, e.to_state) for e in events]
+        assert steps == [
+            (Action.raise_, ItemState.open),
+            (Action.report_repaired, ItemState.repaired),
+            (Action.fail, ItemState.rework),
+            (Action.report_repaired, ItemState.repaired),
+            (Action.pass_, ItemState.closed),
+        ]
+        actors = [s.get(AppUser, e.actor_id).name if e.actor_id else None for e in events]
+        assert actors == [None, "Wang", "Li", "Wang", "Li"]
+        assert all(e.at is not None for e in events)
+        assert events[2].note == "still drips after rain"
+        assert replay_state(events) is ItemState.closed
+        photos = s.exec(select(Photo).where(Photo.item_id == leak)).all()
+        assert len(photos) == 3
+        for photo in photos:
+            assert (settings.media_dir / photo.path).read_bytes()[:4] == b"\x89PNG"
+
+
+async def test_history_card_shows_every_step(bot, world):
+    leak = world.items["leak"]
+    wang, li = bot.chat(CONTRACTOR_A), bot.chat(INSPECTOR)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{leak}")
+    await wang.send_photo(PNG(1), caption="fixed")
+    await li.send("/tocheck")
+    card = texts(await li.press(f"ck:{leak}"))
+    assert "Raised" in card and "Reported repaired" in card and "(Wang): fixed" in card
+
+
+async def test_note_first_then_photo_is_one_report(bot, world):
+    wall = world.items["wall"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{wall}")
+    assert "Now send a photo" in texts(await wang.send("patched and painted"))
+    assert f"Item #{wall} reported repaired" in texts(await wang.send_photo(PNG(5)))
+
+
+async def test_skip_refused_while_photo_required(bot, world, db):
+    wall = world.items["wall"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{wall}")
+    await wang.press("skip")
+    assert "photo of the repair is required" in wang.last_callback_answer().text
+    await wang.press("cancel")
+    with db.session() as s:
+        assert s.get(Item, wall).state is ItemState.open
+
+
+async def test_chinese_is_the_default_language(bot, world):
+    from bot.transport import OfflineUser
+
+    zh_user = OfflineUser(id=CONTRACTOR_A.id, first_name="Wang", language_code=None)
+    shown = texts(await bot.chat(zh_user).send("/mylist"))
+    assert "待维修 2 项" in shown
