@@ -66,16 +66,21 @@ async def identify(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop
+    await _load_person(update, context)
+    if context.person is not None or _is_start(update):
+        return
+    await answer(update, context, context.t("error.not_registered"))
+    raise ApplicationHandlerStop
+
+
+async def _load_person(update: Update, context: BotContext) -> None:
+    user = update.effective_user
     context.person = await context.call(find_person, telegram_id=user.id)
     context.lang = pick_language(
         context.person.language if context.person else None,
         user.language_code,
         context.settings.default_language,
     )
-    if context.person is not None or _is_start(update):
-        return
-    await answer(update, context, context.t("error.not_registered"))
-    raise ApplicationHandlerStop
 
 
 def _is_start(update: Update) -> bool:
@@ -103,6 +108,9 @@ def refusal(context: BotContext, error: DomainError) -> str:
 async def on_error(update: object, context: BotContext) -> None:
     """Tell the user in their language; never show a traceback."""
     error = context.error
+    if isinstance(update, Update) and update.effective_user:
+        # The error context is a new one: find the person's language again.
+        await _load_person(update, context)
     if isinstance(update, Update) and isinstance(error, DomainError):
         await _safe_answer(update, context, refusal(context, error))
         return

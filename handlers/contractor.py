@@ -17,7 +17,7 @@ from handlers.common import BotContext, refusal
 from handlers.photos import save_photo, send_album
 from models.errors import DomainError
 from models.queries import contractor_list, item_card
-from models.repair import PhotoIn, act
+from models.repair import PhotoIn, act, check_move
 from models.tables import Action, ItemState, Role
 
 REPAIR_PHOTO, REPAIR_NOTE, DISPUTE_REASON = range(3)
@@ -69,11 +69,16 @@ async def start_repair(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await query.answer()
     item_id = int(context.matches[0][1])
-    card = await context.call(item_card, telegram_id=update.effective_user.id, item_id=item_id)
-    context.user_data["repair"] = {"item": item_id, "version": card.line.version, "photos": []}
+    item = await context.call(
+        check_move,
+        telegram_id=update.effective_user.id,
+        item_id=item_id,
+        action=Action.report_repaired,
+    )
+    context.user_data["repair"] = {"item": item_id, "version": item.version, "photos": []}
     may_skip = not context.settings.require_repair_photo
     await query.message.reply_text(
-        context.t("repair.ask_photo", id=item_id, unit=card.line.unit_code),
+        context.t("repair.ask_photo", id=item_id),
         reply_markup=keyboards.photo_step(context.lang, may_skip=may_skip),
     )
     return REPAIR_PHOTO
@@ -143,8 +148,10 @@ async def start_dispute(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await query.answer()
     item_id = int(context.matches[0][1])
-    card = await context.call(item_card, telegram_id=update.effective_user.id, item_id=item_id)
-    context.user_data["dispute"] = {"item": item_id, "version": card.line.version}
+    item = await context.call(
+        check_move, telegram_id=update.effective_user.id, item_id=item_id, action=Action.dispute
+    )
+    context.user_data["dispute"] = {"item": item_id, "version": item.version}
     await query.message.reply_text(
         context.t("dispute.ask_reason", id=item_id),
         reply_markup=keyboards.cancel_only(context.lang),

@@ -18,7 +18,7 @@ from handlers.photos import save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
 from models.queries import item_card, to_check_list
-from models.repair import PhotoIn, act
+from models.repair import PhotoIn, act, check_move
 from models.tables import Action, ItemState, Role
 
 FAIL_REASON, FAIL_PHOTOS = range(10, 12)
@@ -85,10 +85,10 @@ async def start_fail(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await query.answer()
     item_id = int(context.matches[0][1])
-    card = await context.call(item_card, telegram_id=update.effective_user.id, item_id=item_id)
-    if card.line.state is not ItemState.repaired:
-        raise DomainError("already_handled", item=item_id, state=card.line.state.value)
-    context.user_data["fail"] = {"item": item_id, "version": card.line.version, "photos": []}
+    item = await context.call(
+        check_move, telegram_id=update.effective_user.id, item_id=item_id, action=Action.fail
+    )
+    context.user_data["fail"] = {"item": item_id, "version": item.version, "photos": []}
     await query.message.reply_text(
         context.t("fail.ask_reason", id=item_id), reply_markup=keyboards.cancel_only(context.lang)
     )

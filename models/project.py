@@ -133,3 +133,18 @@ def has_projects(session: Session) -> bool:
 def mark_demo(session: Session) -> None:
     """Record that this database holds demo data (so the demo may rebuild it)."""
     session.merge(Meta(key="demo", value="1"))
+
+
+def find_project(session: Session, *, name: str | None = None) -> Project:
+    """Return the named project, or the only one; refuse when that is ambiguous."""
+    if name:
+        project = session.exec(select(Project).where(Project.name == name)).first()
+        if project is None:
+            raise DomainError("no_such_project")
+        return project
+    projects = session.exec(select(Project).order_by(Project.id)).all()
+    if not projects:
+        raise DomainError("no_project_yet")
+    if len(projects) > 1:
+        raise DomainError("which_project", names=", ".join(p.name for p in projects))
+    return projects[0]

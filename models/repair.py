@@ -107,9 +107,21 @@ def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> R
         return non_contractor[0].role
     if any(m.contractor_id == item.contractor_id for m in held):
         return Role.contractor
-    if held or any(m.role == Role.contractor for m in memberships):
+    if held:  # a contractor's move, but the item is another contractor's
         raise DomainError("not_your_item", item=item.id)
     raise DomainError("not_allowed")
+
+
+def check_move(session: Session, *, telegram_id: int, item_id: int, action: Action) -> Item:
+    """Refuse now a move that would be refused at the end (before asking for photos)."""
+    move = MOVES[action]
+    item = session.get(Item, item_id)
+    if item is None:
+        raise DomainError("no_such_item", item=item_id)
+    acting_role(session, user=user_for(session, telegram_id=telegram_id), item=item, move=move)
+    if item.state not in move.sources:
+        raise _refuse_state(item, move)
+    return item
 
 
 def _refuse_state(item: Item, move: Move) -> DomainError:

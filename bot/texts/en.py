@@ -32,6 +32,8 @@ TEXTS: dict[str, str] = {
     "error.project_exists": "A project named {name} already exists.",
     "error.bad_unit_code": "{unit} is not a flat code (for example 3-1-1202).",
     "error.not_demo_database": "This database holds real data; the demo will not overwrite it.",
+    "error.no_project_yet": "There is no project yet: create one first (python -m bot project NAME).",
+    "error.which_project": "There are several projects; name one of: {names}.",
     "error.internal": "Sorry, something went wrong. Nothing was changed; please try again.",
     "error.stale_button": "This button is no longer active.",
     # states, actions, roles
@@ -112,7 +114,7 @@ TEXTS: dict[str, str] = {
     ),
     # contractor
     "repair.ask_photo": (
-        "Item #{id} ({unit}): send a photo of the repair. "
+        "Item #{id}: send a photo of the repair. "
         "Write what was done as the caption, or in a message after."
     ),
     "repair.photo_saved": (

@@ -30,6 +30,8 @@ TEXTS: dict[str, str] = {
     "error.project_exists": "已存在名为 {name} 的项目。",
     "error.bad_unit_code": "{unit} 不是有效房号（例如 3-1-1202）。",
     "error.not_demo_database": "该数据库保存的是真实数据，演示不会覆盖它。",
+    "error.no_project_yet": "还没有项目，请先创建（python -m bot project 项目名）。",
+    "error.which_project": "有多个项目，请指定其中一个：{names}。",
     "error.internal": "抱歉，出了点问题，未做任何更改，请重试。",
     "error.stale_button": "这个按钮已失效。",
     # 状态、操作、角色
@@ -104,7 +106,7 @@ TEXTS: dict[str, str] = {
     ),
     # 施工单位
     "repair.ask_photo": (
-        "问题 #{id}（{unit}）：请发送维修后的照片，可在照片说明里写明维修情况，也可以随后再发文字。"
+        "问题 #{id}：请发送维修后的照片，可在照片说明里写明维修情况，也可以随后再发文字。"
     ),
     "repair.photo_saved": "照片已保存（{n} 张）。请输入维修情况，或继续发照片，或按「完成」。",
     "repair.still_need_photo": "说明已记下，请再发送一张维修后的照片。",

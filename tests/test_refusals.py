@@ -1,0 +1,173 @@
+"""Refusals: strangers, other contractors' items, forged buttons, double presses, races."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.errors import DomainError
+from models.people import user_for
+from models.repair import PhotoIn, apply_transition
+from models.tables import Action, Event, Item, ItemState
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, STRANGER, texts
+
+
+def state_of(db, item_id: int) -> ItemState:
+    with db.session() as s:
+        return s.get(Item, item_id).state
+
+
+def event_count(db) -> int:
+    with db.session() as s:
+        return len(s.exec(Event.__table__.select()).all())
+
+
+async def test_stranger_gets_a_polite_refusal_and_nothing_else(bot, world, db):
+    before = event_count(db)
+    stranger = bot.chat(STRANGER)
+    for text in ("/mylist", "/tocheck", "hello", "/start"):
+        replies = await stranger.send(text)
+        assert len(replies) == 1 and "only for the project team" in replies[0].text
+    await stranger.press(f"ps:{world.items['leak']}", message_id=replies[0].message_id)
+    assert "only for the project team" in stranger.last_text()
+    assert event_count(db) == before
+
+
+async def test_contractor_cannot_open_or_act_on_another_contractors_item(bot, world, db):
+    socket = world.items["socket"]  # belongs to 明达水电 (CONTRACTOR_B)
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    # Hand-made callback data: open, repair, dispute someone else's item.
+    assert "not on your list" in texts(await wang.press(f"it:{socket}"))
+    assert "卫生间" not in texts(wang.last_step_events)
+    await wang.send("/mylist")
+    assert "not on your list" in texts(await wang.press(f"rp:{socket}"))
+    await wang.send("/mylist")
+    assert "not on your list" in texts(await wang.press(f"dp:{socket}"))
+    assert state_of(db, socket) is ItemState.open
+
+
+async def test_forged_pass_by_a_contractor_is_refused(bot, world, db):
+    leak = world.items["leak"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{leak}")
+    await wang.send_photo(PNG(1), caption="done")
+    await wang.send("/mylist")
+    assert "your role cannot" in texts(await wang.press(f"ps:{leak}"))
+    assert state_of(db, leak) is ItemState.repaired
+
+
+async def test_service_cannot_pass_or_fail(bot, world, db):
+    leak = world.items["leak"]
+    with db.session() as s:
+        apply_transition(
+            s,
+            item_id=leak,
+            user=user_for(s, telegram_id=CONTRACTOR_A.id),
+            action=Action.report_repaired,
+            photos=[PhotoIn(file_id="x")],
+        )
+    sun = bot.chat(SERVICE)
+    help_id = (await sun.send("/help"))[0].message_id
+    assert "your role cannot" in texts(await sun.press(f"ps:{leak}", message_id=help_id))
+    assert "your role cannot" in texts(await sun.press(f"fl:{leak}", message_id=help_id))
+    assert state_of(db, leak) is ItemState.repaired
+
+
+async def test_pass_on_an_item_already_passed_and_double_press(bot, world, db):
+    leak = world.items["leak"]
+    wang, li = bot.chat(CONTRACTOR_A), bot.chat(INSPECTOR)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{leak}")
+    await wang.send_photo(PNG(1), caption="done")
+    await li.send("/tocheck")
+    card = await li.press(f"ck:{leak}")
+    card_id = [m for m in card if m.reply_markup][-1].message_id
+    assert "passed and closed" in texts(await li.press(f"ps:{leak}", message_id=card_id))
+    before = event_count(db)
+    # The same button again (a double tap, or an old message).
+    again = texts(await li.press(f"ps:{leak}", message_id=card_id))
+    assert "already handled" in again and "closed" in again
+    assert event_count(db) == before
+    # Fail on the closed item is refused too.
+    assert "already handled" in texts(await li.press(f"fl:{leak}", message_id=card_id))
+    assert state_of(db, leak) is ItemState.closed
+
+
+async def test_double_press_of_done_reports_once(bot, world, db):
+    wall = world.items["wall"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{wall}")
+    prompt = await wang.send_photo(PNG(2))
+    done_msg = prompt[-1].message_id
+    await wang.press("done", message_id=done_msg)
+    before = event_count(db)
+    await wang.press("done", message_id=done_msg)
+    assert "no longer active" in wang.last_callback_answer().text
+    assert event_count(db) == before
+
+
+async def test_unknown_item_in_forged_data(bot, world):
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    assert "no item #999999" in texts(await wang.press("it:999999"))
+    await wang.send("/mylist")
+    await wang.press("it:abc")  # matches no anchored pattern
+    assert "no longer active" in wang.last_callback_answer().text
+
+
+def test_two_inspectors_at_the_same_moment_one_wins(db, world):
+    """Two sessions read the same repaired item; both pass; exactly one succeeds."""
+    leak = world.items["leak"]
+    with db.session() as s:
+        apply_transition(
+            s,
+            item_id=leak,
+            user=user_for(s, telegram_id=CONTRACTOR_A.id),
+            action=Action.report_repaired,
+            photos=[PhotoIn(file_id="x")],
+        )
+    with db.session() as first, db.session() as second:
+        inspector_1 = user_for(first, telegram_id=INSPECTOR.id)
+        inspector_2 = user_for(second, telegram_id=INSPECTOR.id)
+        first.get(Item, leak)
+        second.get(Item, leak)  # both have read the item as 'repaired'
+        apply_transition(first, item_id=leak, user=inspector_1, action=Action.pass_)
+        first.commit()
+        with pytest.raises(DomainError) as refused:
+            apply_transition(second, item_id=leak, user=inspector_2, action=Action.fail, note="x")
+        assert refused.value.key == "already_handled"
+        second.rollback()
+    with db.session() as s:
+        events = s.exec(Event.__table__.select().where(Event.item_id == leak)).all()
+        assert [e.action for e in events] == ["raise", "report_repaired", "pass"]
+        assert s.get(Item, leak).state is ItemState.closed
+
+
+def test_contractor_b_cannot_report_a_item_of_a(db, world):
+    with db.session() as s, pytest.raises(DomainError) as refused:
+        apply_transition(
+            s,
+            item_id=world.items["leak"],
+            user=user_for(s, telegram_id=CONTRACTOR_B.id),
+            action=Action.report_repaired,
+        )
+    assert refused.value.key == "not_your_item"
+
+
+def test_dispute_needs_a_reason_and_photo_rule_holds_in_the_domain(db, world):
+    with db.session() as s:
+        wang = user_for(s, telegram_id=CONTRACTOR_A.id)
+        with pytest.raises(DomainError) as no_reason:
+            apply_transition(s, item_id=world.items["leak"], user=wang, action=Action.dispute)
+        assert no_reason.value.key == "reason_required"
+        with pytest.raises(DomainError) as no_photo:
+            apply_transition(
+                s,
+                item_id=world.items["leak"],
+                user=wang,
+                action=Action.report_repaired,
+                require_photo=True,
+            )
+        assert no_photo.value.key == "photo_required"
