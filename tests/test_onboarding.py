@@ -1,0 +1,102 @@
+"""Joining by invite, per-person menus, help, language; the command line's refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.transport import OfflineUser
+from models.people import create_invite, find_person
+from models.tables import Invite, Membership, Role, utcnow
+from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, texts
+
+NEWCOMER = OfflineUser(id=3001, first_name="Zhou", language_code="en")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_invite(db, world, roles, contractor=None, **kw) -> str:
+    with db.session() as s:
+        return create_invite(
+            s, project_id=world.project_id, roles=roles, contractor_name=contractor, **kw
+        ).code
+
+
+async def test_invite_registers_with_roles_and_contractor(bot, world, db):
+    code = make_invite(db, world, [Role.contractor], "华建装饰")
+    replies = texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
+    assert "Welcome, Zhou" in replies and "/mylist" in replies and "/tocheck" not in replies
+    with db.session() as s:
+        person = find_person(s, telegram_id=NEWCOMER.id)
+        assert person.roles == {Role.contractor} and person.contractor_ids == {world.huajian}
+    # Their own menu: contractor commands only, in their language.
+    menu = [c["command"] for c in bot.transport.commands_for(_chat_scope(NEWCOMER.id))]
+    assert menu == ["mylist", "help", "lang"]
+    shown = texts(await bot.chat(NEWCOMER).send("/mylist"))
+    assert "华建装饰" in shown
+
+
+def _chat_scope(chat_id: int) -> dict:
+    return {"type": "chat", "chat_id": chat_id}
+
+
+async def test_used_invite_is_refused(bot, world, db):
+    code = make_invite(db, world, [Role.inspector])
+    await bot.chat(NEWCOMER).send(f"/start {code}")
+    other = OfflineUser(id=3002, first_name="Qian", language_code="en")
+    assert "already used" in texts(await bot.chat(other).send(f"/start {code}"))
+    with db.session() as s:
+        assert find_person(s, telegram_id=other.id) is None
+
+
+async def test_expired_and_unknown_invites_are_refused(bot, world, db):
+    code = make_invite(db, world, [Role.inspector], now=utcnow() - timedelta(days=10))
+    assert "expired" in texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
+    assert "not valid" in texts(await bot.chat(NEWCOMER).send("/start nonsense"))
+    with db.session() as s:
+        assert s.exec(select(Membership).where(Membership.user_id == 3001)).first() is None
+        assert s.exec(select(Invite).where(Invite.code == code)).one().used_at is None
+
+
+async def test_admin_invites_in_chat_and_others_cannot(bot, world, db):
+    admin = bot.chat(ADMIN)
+    made = texts(await admin.send("/invite contractor 明达水电"))
+    assert "https://t.me/handover_test_bot?start=" in made
+    code = made.split("?start=")[1].split()[0]
+    assert "Welcome" in texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
+    with db.session() as s:
+        assert find_person(s, telegram_id=NEWCOMER.id).contractor_ids == {world.mingda}
+    assert "Unknown role" in texts(await admin.send("/invite plumber"))
+    assert "no contractor named" in texts(await admin.send("/invite contractor Nobody Ltd"))
+    assert "your role cannot" in texts(await bot.chat(INSPECTOR).send("/invite inspector"))
+
+
+async def test_help_lists_only_own_commands_and_lang_switches(bot, world, db):
+    wang = bot.chat(CONTRACTOR_A)
+    shown = texts(await wang.send("/help"))
+    assert "/mylist" in shown and "/invite" not in shown and "/tocheck" not in shown
+    await wang.send("/lang")
+    assert "语言已设为中文" in texts(await wang.press("lang:zh"))
+    assert "我的待维修清单" in texts(await wang.send("/help"))
+    menu = bot.transport.commands_for(_chat_scope(CONTRACTOR_A.id))
+    assert menu[0]["description"].startswith("我的")
+
+
+def test_run_without_token_is_one_line_and_exit_2(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "Traceback" not in result.stderr
