@@ -18,6 +18,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 import handlers
+from jobs import morning
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
 from handlers.common import BotContext
@@ -65,6 +66,7 @@ def build_application(
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
     handlers.register(app)
+    morning.schedule(app)
     return app
 
 
