@@ -1,0 +1,91 @@
+"""The transition table holds for every action from every state, and catalogs are complete."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from bot.texts import en, zh
+from models import people
+from models.errors import DomainError
+from models.repair import MOVES, PhotoIn, apply_transition
+from models.tables import Action, Item, ItemState, Role
+
+
+@pytest.mark.parametrize("state", list(ItemState))
+@pytest.mark.parametrize("action", list(MOVES))
+def test_every_action_from_every_state(db, world, action, state):
+    item_id = world.items["leak"]
+    with db.session() as s:
+        boss = people.add_member(
+            s,
+            project_id=world.project_id,
+            telegram_id=4242,
+            name="All roles",
+            roles=list(Role),
+            contractor_id=world.huajian,
+        )
+        item = s.get(Item, item_id)
+        item.state = state  # set up the starting state directly, for this table test only
+        s.add(item)
+    with db.session() as s:
+        boss = people.user_for(s, telegram_id=4242)
+        kwargs = dict(note="because", photos=[PhotoIn(file_id="f")], contractor_id=world.mingda)
+        if state in MOVES[action].sources:
+            outcome = apply_transition(s, item_id=item_id, user=boss, action=action, **kwargs)
+            assert outcome.item.state is MOVES[action].target
+            assert outcome.event.from_state is state
+        else:
+            with pytest.raises(DomainError) as refused:
+                apply_transition(s, item_id=item_id, user=boss, action=action, **kwargs)
+            assert refused.value.key in ("already_handled", "wrong_state")
+            assert s.get(Item, item_id).state is state
+
+
+def test_rework_counts_fail_and_reopen(db, world):
+    item_id = world.items["leak"]
+    with db.session() as s:
+        wang = people.user_for(s, telegram_id=2001)
+        li = people.user_for(s, telegram_id=1101)
+        chen = people.user_for(s, telegram_id=1001)
+        for user, action in (
+            (wang, Action.report_repaired),
+            (li, Action.fail),
+            (wang, Action.report_repaired),
+            (li, Action.pass_),
+            (chen, Action.reopen),
+        ):
+            apply_transition(s, item_id=item_id, user=user, action=action, note="n")
+        item = s.get(Item, item_id)
+        assert item.state is ItemState.rework and item.rework_count == 2
+        assert item.closed_at is None
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogs_have_the_same_keys_and_placeholders():
+    assert set(zh.TEXTS) == set(en.TEXTS)
+    for key in en.TEXTS:
+        assert _fields(zh.TEXTS[key]) == _fields(en.TEXTS[key]), key
+
+
+def test_every_refusal_the_domain_raises_has_a_text():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "models"
+    raised = set()
+    for path in root.glob("*.py"):
+        raised |= set(re.findall(r'DomainError\(\s*"([a-z_]+)"', path.read_text()))
+    assert raised, "found no refusals: the pattern is wrong"
+    missing = {k for k in raised if f"error.{k}" not in en.TEXTS}
+    assert not missing
+
+
+def test_every_state_action_and_role_has_a_text():
+    names = [f"state.{s.value}" for s in ItemState]
+    names += [f"action.{a.value}" for a in Action] + [f"role.{r.value}" for r in Role]
+    assert [n for n in names if n not in zh.TEXTS] == []
