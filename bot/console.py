@@ -1,0 +1,571 @@
+"""Chat with the bot in a terminal, over the offline transport, as any registered user."""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import re
+import shlex
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlmodel import Session, select
+from telegram.ext import Application
+
+from bot.i18n import t
+from bot.transport import CallbackAnswer, OfflineChat, OfflineTelegram, OfflineUser, OutMessage
+from models.db import Database
+from models.errors import DomainError
+from models.tables import AppUser, Contractor, Membership, Role
+
+EXIT_OK, EXIT_NO_PEOPLE, EXIT_NO_PERSONA, EXIT_INTERRUPTED = 0, 1, 2, 130
+BANNER = (
+    "交付维修机器人 · 终端对话（离线）。输入 :help 查看命令，:quit 退出。",
+    "Handover repair bot · terminal chat (offline). Type :help for commands, :quit to leave.",
+)
+# Console chrome only; everything the bot itself says comes from the handlers and catalogs.
+UI: dict[str, dict[str, str]] = {
+    "zh": {
+        "personas": "可扮演的用户：",
+        "choose": "请选择用户编号 [1-{n}]> ",
+        "no_people": "数据库里还没有在册用户，请先载入演示数据或登记人员。",
+        "no_persona": "没有 Telegram id 为 {id} 的在册用户。",
+        "now_as": "现在的身份：{name}（{roles}）。",
+        "bad_number": "没有编号 {arg}，请输入 1–{n}。",
+        "not_number": "{arg} 不是编号。",
+        "no_keyboard": "本对话里没有带按钮的消息。",
+        "no_button": "没有按钮 {arg}，请输入 1–{n}。",
+        "link_button": "按钮 {arg} 是链接，终端里无法打开。",
+        "pressed": "» 按下 {label}",
+        "no_file": "找不到文件：{path}",
+        "unreadable": "无法读取 {path}：{error}",
+        "usage": "用法：{usage}",
+        "unknown": "未知命令 {command}，输入 :help 查看可用命令。",
+        "failed": "处理出错（{error}），已跳过，可继续输入。",
+        "no_reply": "（机器人没有回复）",
+        "to": "→ 发给 {name}：",
+        "sep": "、",
+        "help": (
+            "以冒号开头的是终端命令，其余内容都作为消息发给机器人"
+            "（如 /help、/mylist、/tocheck）：\n"
+            "  :as N                 换成第 N 个用户（也可写 Telegram id）\n"
+            "  :who                  列出可扮演的用户\n"
+            "  :photo 路径 [说明]    把图片文件作为照片发送\n"
+            "  :file 路径 [说明]     把文件作为文档发送\n"
+            "  :press N 或直接输入 N 按下最近一条消息的第 N 个按钮\n"
+            "  :say 文字             原样发送文字（例如一个数字）\n"
+            "  :help                 显示本帮助\n"
+            "  :quit                 退出（也可按 Ctrl-D）"
+        ),
+    },
+    "en": {
+        "personas": "People you can chat as:",
+        "choose": "Pick a person [1-{n}]> ",
+        "no_people": "No registered users in the database yet: load the demo or register people.",
+        "no_persona": "No registered user has Telegram id {id}.",
+        "now_as": "Now chatting as {name} ({roles}).",
+        "bad_number": "There is no number {arg}: choose 1–{n}.",
+        "not_number": "{arg} is not a number.",
+        "no_keyboard": "No message with buttons in this chat.",
+        "no_button": "There is no button {arg}: choose 1–{n}.",
+        "link_button": "Button {arg} is a link; it cannot be opened here.",
+        "pressed": "» pressed {label}",
+        "no_file": "No such file: {path}",
+        "unreadable": "Cannot read {path}: {error}",
+        "usage": "Usage: {usage}",
+        "unknown": "Unknown command {command}; type :help for the list.",
+        "failed": "The bot failed ({error}); skipped, carry on.",
+        "no_reply": "(no reply from the bot)",
+        "to": "→ to {name}: ",
+        "sep": ", ",
+        "help": (
+            "Lines starting with a colon are console commands; anything else is sent to the bot "
+            "(e.g. /help, /mylist, /tocheck):\n"
+            "  :as N                 chat as person N (or a Telegram id)\n"
+            "  :who                  list the people\n"
+            "  :photo PATH [caption] send an image file as a photo\n"
+            "  :file PATH [caption]  send a file as a document\n"
+            "  :press N, or just N   press button N of the latest message with buttons\n"
+            "  :say TEXT             send TEXT as it is (e.g. a number)\n"
+            "  :help                 show this help\n"
+            "  :quit                 leave (or Ctrl-D)"
+        ),
+    },
+}
+USAGE = {
+    "as": ":as N",
+    "press": ":press N",
+    "photo": ":photo PATH [caption]",
+    "file": ":file PATH [caption]",
+    "say": ":say TEXT",
+}
+_NUMBER = re.compile(r"[0-9]+")
+_ROLE_ORDER = {role: index for index, role in enumerate(Role)}
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A registered, active user as the console lists them."""
+
+    telegram_id: int
+    name: str
+    language: str | None
+    roles: tuple[Role, ...]
+    contractors: tuple[str, ...]
+
+
+def list_personas(*, session: Session) -> list[Persona]:
+    """Return active users holding any role, by role then contractor, with contractor names."""
+    rows = session.exec(
+        select(AppUser, Membership, Contractor)
+        .join(Membership, Membership.user_id == AppUser.id)
+        .join(Contractor, Membership.contractor_id == Contractor.id, isouter=True)
+        .where(AppUser.active == True)  # noqa: E712
+    ).all()
+    users: dict[int, AppUser] = {}
+    roles: dict[int, set[Role]] = {}
+    firms: dict[int, set[str]] = {}
+    for user, membership, contractor in rows:
+        users[user.id] = user
+        roles.setdefault(user.id, set()).add(membership.role)
+        if contractor is not None:
+            firms.setdefault(user.id, set()).add(contractor.name)
+    people = [
+        Persona(
+            telegram_id=user.telegram_id,
+            name=user.name,
+            language=user.language,
+            roles=tuple(sorted(roles[key], key=_ROLE_ORDER.__getitem__)),
+            contractors=tuple(sorted(firms.get(key, ()))),
+        )
+        for key, user in users.items()
+    ]
+    people.sort(key=lambda p: (_ROLE_ORDER[p.roles[0]], p.contractors, p.telegram_id))
+    return people
+
+
+async def run_console(
+    app: Application,
+    transport: OfflineTelegram,
+    db: Database,
+    *,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    persona: int | None = None,
+) -> int:
+    """Chat with the running `app` as registered users until :quit or end of input."""
+    return await _Console(app, transport, db, stdin, stdout).run(persona)
+
+
+class _Console:
+    """One terminal session: who is talking, reading lines, printing what the bot sent."""
+
+    def __init__(
+        self,
+        app: Application,
+        transport: OfflineTelegram,
+        db: Database,
+        stdin: TextIO,
+        stdout: TextIO,
+    ) -> None:
+        self.app = app
+        self.transport = transport
+        self.db = db
+        self.stdin = stdin
+        self.stdout = stdout
+        settings = app.bot_data.get("settings")
+        lang = getattr(settings, "default_language", "zh")
+        self.lang = lang if lang in UI else "zh"
+        # input() gives line editing and history, but only on the real terminal streams.
+        self.interactive = stdin is sys.stdin and stdout is sys.stdout and _isatty(stdin)
+        self.people: list[Persona] = []
+        self.persona: Persona | None = None
+        self.chats: dict[int, OfflineChat] = {}
+        self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
+            "as": self.cmd_as,
+            "who": self.cmd_who,
+            "photo": self.cmd_photo,
+            "file": self.cmd_file,
+            "press": self.cmd_press,
+            "say": self.cmd_say,
+            "help": self.cmd_help,
+            "quit": self.cmd_quit,
+            "q": self.cmd_quit,
+            "exit": self.cmd_quit,
+        }
+
+    # -- the session ------------------------------------------------------------------------
+
+    async def run(self, persona: int | None) -> int:
+        """Greet, pick a persona, then handle lines until the end; return the exit code."""
+        if self.interactive:
+            with contextlib.suppress(ImportError):
+                import readline  # noqa: F401  -- importing it is what enables editing
+        for line in BANNER:
+            self.write(line)
+        self.refresh()
+        if not self.people:
+            self.say("no_people")
+            return EXIT_NO_PEOPLE
+        self.show_people()
+        if persona is not None:
+            chosen = self.find(persona)
+            if chosen is None:
+                self.say("no_persona", id=persona)
+                return EXIT_NO_PERSONA
+            self.switch(chosen)
+        try:
+            if self.persona is None and not self.choose():
+                return EXIT_OK
+            while (line := self.read(self.prompt())) is not None:
+                if not await self.handle(line):
+                    return EXIT_OK
+        except KeyboardInterrupt:
+            self.write("")
+            return EXIT_INTERRUPTED
+        return EXIT_OK
+
+    def choose(self) -> bool:
+        """Ask for a persona number until one is given; False on end of input or :quit."""
+        while (line := self.read(self.ui("choose", n=len(self.people)))) is not None:
+            name, arg = _split_command(line) if line[0] in ":：" else ("as", line)
+            if name in ("quit", "q", "exit"):
+                return False
+            if name == "help":
+                self.say("help")
+                continue
+            if name == "who":
+                self.show_people()
+                continue
+            if name != "as":
+                self.say("unknown", command=line.split()[0])
+                continue
+            if not arg:
+                self.say("usage", usage=USAGE["as"])
+                continue
+            chosen = self.pick(arg)
+            if chosen is not None:
+                self.switch(chosen)
+                return True
+        return False
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; False means leave."""
+        if line[0] in ":：":  # a Chinese input method types the full-width colon
+            name, arg = _split_command(line)
+            command = self.commands.get(name)
+            if command is None:
+                self.say("unknown", command=line.split()[0])
+                return True
+            return await command(arg)
+        if _NUMBER.fullmatch(line):
+            return await self.cmd_press(line)
+        await self.step(lambda chat: chat.send(line))
+        return True
+
+    def read(self, prompt: str) -> str | None:
+        """Return the next meaningful input line (stripped), or None at the end of input."""
+        while True:
+            if self.interactive:
+                try:
+                    with _ctrl_c_raises():
+                        raw = input(prompt)
+                except EOFError:
+                    self.write("")
+                    return None
+            else:
+                raw = self.stdin.readline()
+                if not raw:
+                    return None
+                raw = raw.rstrip("\r\n")
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not self.interactive:
+                self.write(prompt + line)  # so a replayed file reads like a session
+            return line
+
+    # -- console commands -------------------------------------------------------------------
+
+    async def cmd_as(self, arg: str) -> bool:
+        """Switch to another persona, by list number or Telegram id."""
+        if not arg:
+            self.say("usage", usage=USAGE["as"])
+            return True
+        self.refresh()
+        chosen = self.pick(arg)
+        if chosen is not None:
+            self.switch(chosen)
+        return True
+
+    async def cmd_who(self, arg: str) -> bool:
+        """List the personas again, marking the current one."""
+        self.refresh()
+        self.show_people()
+        return True
+
+    async def cmd_photo(self, arg: str) -> bool:
+        """Send an image file as a photo, with an optional caption."""
+        loaded = self.load(arg, "photo")
+        if loaded is not None:
+            data, _, caption = loaded
+            await self.step(lambda chat: chat.send_photo(data, caption=caption))
+        return True
+
+    async def cmd_file(self, arg: str) -> bool:
+        """Send a file as a document, with an optional caption."""
+        loaded = self.load(arg, "file")
+        if loaded is not None:
+            data, path, caption = loaded
+            mime = mimetypes.guess_type(path.name)[0]
+            await self.step(lambda chat: chat.send_document(data, path.name, mime, caption))
+        return True
+
+    async def cmd_press(self, arg: str) -> bool:
+        """Press the N-th button (numbered across rows) of the latest keyboard in this chat."""
+        if not arg:
+            self.say("usage", usage=USAGE["press"])
+            return True
+        if not _NUMBER.fullmatch(arg):
+            self.say("not_number", arg=arg)
+            return True
+        message = self.transport.last_message(self.chat.chat_id, with_keyboard=True)
+        buttons = [button for row in message.buttons() for button in row] if message else []
+        if message is None or not buttons:
+            self.say("no_keyboard")
+            return True
+        if not 1 <= int(arg) <= len(buttons):
+            self.say("no_button", arg=arg, n=len(buttons))
+            return True
+        label, data = buttons[int(arg) - 1]
+        if data is None:
+            self.say("link_button", arg=arg)
+            return True
+        self.say("pressed", label=label)
+        await self.step(lambda chat: chat.press(data, message.message_id))
+        return True
+
+    async def cmd_say(self, arg: str) -> bool:
+        """Send the rest of the line as a message, even a number or a leading colon."""
+        if not arg:
+            self.say("usage", usage=USAGE["say"])
+        else:
+            await self.step(lambda chat: chat.send(arg))
+        return True
+
+    async def cmd_help(self, arg: str) -> bool:
+        """Explain the console commands."""
+        self.say("help")
+        return True
+
+    async def cmd_quit(self, arg: str) -> bool:
+        """Leave."""
+        return False
+
+    # -- people -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the people (an invite may have registered someone meanwhile)."""
+        self.people = self.db.run(list_personas)
+        if self.persona is not None:
+            self.persona = self.find(self.persona.telegram_id) or self.persona
+
+    def find(self, telegram_id: int) -> Persona | None:
+        """Return the persona with this Telegram id, if registered."""
+        return next((p for p in self.people if p.telegram_id == telegram_id), None)
+
+    def pick(self, arg: str) -> Persona | None:
+        """Return the persona numbered `arg` (or with that Telegram id), else say why not."""
+        if not _NUMBER.fullmatch(arg):
+            self.say("not_number", arg=arg)
+            return None
+        number = int(arg)
+        if 1 <= number <= len(self.people):
+            return self.people[number - 1]
+        chosen = self.find(number)
+        if chosen is None:
+            self.say("bad_number", arg=arg, n=len(self.people))
+        return chosen
+
+    def switch(self, persona: Persona) -> None:
+        """Chat as this persona from now on."""
+        self.persona = persona
+        self.say("now_as", name=persona.name, roles=self.roles(persona))
+
+    @property
+    def chat(self) -> OfflineChat:
+        """The chat driver of the current persona (one per person, kept)."""
+        persona = self.persona
+        assert persona is not None
+        chat = self.chats.get(persona.telegram_id)
+        if chat is None:
+            # No Telegram language: the bot then uses the stored choice or its default.
+            user = OfflineUser(id=persona.telegram_id, first_name=persona.name, language_code=None)
+            chat = OfflineChat(self.app, self.transport, user, expected_errors=(DomainError,))
+            self.chats[persona.telegram_id] = chat
+        return chat
+
+    def roles(self, persona: Persona) -> str:
+        """The persona's roles in the console language."""
+        return self.ui("sep").join(t(self.lang, f"role.{role.value}") for role in persona.roles)
+
+    def prompt(self) -> str:
+        """The prompt naming who is talking, e.g. `王工 (施工单位)> `."""
+        assert self.persona is not None
+        return f"{self.persona.name} ({self.roles(self.persona)})> "
+
+    def show_people(self) -> None:
+        """Print the numbered personas with roles and contractor."""
+        self.say("personas")
+        for number, person in enumerate(self.people, 1):
+            mark = "*" if self.persona and person.telegram_id == self.persona.telegram_id else " "
+            parts = [person.name, self.roles(person), *person.contractors]
+            self.write(f"{mark}{number:>3}. {' · '.join(parts)}  [id {person.telegram_id}]")
+
+    def name_of(self, chat_id: int) -> str:
+        """Who a chat belongs to, for notifications."""
+        person = self.find(chat_id)
+        if person is None:
+            self.refresh()
+            person = self.find(chat_id)
+        if person is not None:
+            return person.name
+        user = self.transport.users.get(chat_id)
+        return user.first_name if user else str(chat_id)
+
+    # -- talking to the bot -----------------------------------------------------------------
+
+    def load(self, arg: str, command: str) -> tuple[bytes, Path, str | None] | None:
+        """Read `PATH [caption]` (PATH may be quoted); say why not and return None on error."""
+        try:
+            if arg[:1] in ("'", '"'):
+                words = shlex.split(arg)
+                raw_path, caption = words[0], " ".join(words[1:])
+            else:
+                raw_path, _, caption = arg.partition(" ")
+        except (ValueError, IndexError):
+            raw_path, caption = "", ""
+        if not raw_path:
+            self.say("usage", usage=USAGE[command])
+            return None
+        path = Path(raw_path).expanduser()
+        if not path.is_file():
+            self.say("no_file", path=raw_path)
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            self.say("unreadable", path=raw_path, error=error.strerror or error)
+            return None
+        return data, path, caption.strip() or None
+
+    async def step(self, action: Callable[[OfflineChat], Awaitable[object]]) -> None:
+        """Do one user action and print everything the bot sent because of it."""
+        chat = self.chat
+        mark, answered = self.transport.mark(), len(self.transport.callback_answers)
+        failure: Exception | None = None
+        try:
+            await action(chat)
+        except Exception as error:  # a broken handler must not end the session
+            failure = error
+        events = self.transport.events_since(mark)
+        answers = [a for a in self.transport.callback_answers[answered:] if a.text]
+        self.show(chat.chat_id, events, answers)
+        if failure is not None:
+            self.say("failed", error=_one_line(failure))
+        elif not events and not answers:
+            self.say("no_reply")
+
+    def show(self, chat_id: int, events: list[OutMessage], answers: list[CallbackAnswer]) -> None:
+        """Print pop-up answers, then messages: ours plainly, others' after an arrow."""
+        for answer in answers:
+            self.write(f"[{'!' if answer.show_alert else 'i'}] {answer.text}")
+        for message in events:
+            lines = self.render(message)
+            if message.chat_id == chat_id:
+                self.write("\n".join(lines))
+            else:
+                head = self.ui("to", name=self.name_of(message.chat_id))
+                self.write("\n".join([head + lines[0], *("    " + x for x in lines[1:])]))
+
+    def render(self, message: OutMessage) -> list[str]:
+        """Lines of one message: markers, visible text, then numbered buttons per row."""
+        markers = ["(edited)"] if message.edited else []
+        kind = message.kind
+        if kind == "media_group_item":
+            stored = self.transport.files.get(message.file_id or "")
+            kind = stored.kind if stored else "photo"
+        if kind == "photo":
+            markers.append("[photo]")
+        elif kind == "document":
+            markers.append(f"[document {message.filename}]" if message.filename else "[document]")
+        text_lines = (message.text or "").split("\n")
+        first = " ".join([*markers, text_lines[0]]).strip()
+        lines = [first, *text_lines[1:]]
+        number = 0
+        for row in message.buttons():
+            cells = []
+            for label, _ in row:
+                number += 1
+                cells.append(f"[{number}] {label}")
+            lines.append("  " + "   ".join(cells))
+        return lines
+
+    # -- output -----------------------------------------------------------------------------
+
+    def ui(self, key: str, **params: Any) -> str:
+        """A console text in the console language."""
+        template = UI[self.lang][key]
+        return template.format(**params) if params else template
+
+    def say(self, key: str, **params: Any) -> None:
+        """Print a console text."""
+        self.write(self.ui(key, **params))
+
+    def write(self, text: str) -> None:
+        """Print a line (flushed, so a pipe shows it at once)."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    """Whether a stream is a terminal (a stream without isatty is not)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _split_command(line: str) -> tuple[str, str]:
+    """`:name rest` as (lower-case name, stripped rest)."""
+    name, _, arg = line[1:].strip().partition(" ")
+    return name.lower(), arg.strip()
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception as one short line, without its traceback."""
+    text = " ".join(str(error).split())
+    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+@contextlib.contextmanager
+def _ctrl_c_raises() -> Iterator[None]:
+    """Make Ctrl-C at the prompt raise KeyboardInterrupt, whatever asyncio installed."""
+    # asyncio.run's own handler only cancels the task, which a blocking input() never sees.
+    try:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        # None means a handler set outside Python, which cannot be put back; use the default.
+        signal.signal(
+            signal.SIGINT, previous if previous is not None else signal.default_int_handler
+        )
