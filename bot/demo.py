@@ -68,12 +68,12 @@ class DemoSummary:
     """What the demo built."""
 
     project_id: int
-    project_name: str
+    project: str
     units: int
     contractors: int
     users: int
     items: int
-    states: dict[ItemState, int]
+    items_by_state: dict[ItemState, int]
     personas: tuple[Persona, ...]
     seconds: float
 
@@ -90,73 +90,23 @@ class _Firm:
 
 
 _FIRMS = (
-    _Firm(
-        "general",
-        "江苏中锦建设集团有限公司",
-        "总包、其他",
-        "孙立新",
-        4.0,
-        1.0,
-        (("孙立新", "zh"), ("钱伟", "zh")),
-    ),
-    _Firm(
-        "leak",
-        "江苏华禹防水工程有限公司",
-        "渗漏(1-4号楼)",
-        "吴国平",
-        3.5,
-        1.4,
-        (("吴国平", "zh"), ("郑强", "zh")),
-    ),
-    _Firm(
-        "leak2", "常州宏宇防水科技有限公司", "渗漏(5、6号楼)", "冯磊", 2.5, 0.8, (("冯磊", "zh"),)
-    ),
-    _Firm(
-        "wall",
-        "上海申美装饰工程有限公司",
-        "墙面(1-3号楼)",
-        "何建军",
-        3.0,
-        1.0,
-        (("何建军", "zh"), ("许文斌", "zh")),
-    ),
-    _Firm(
-        "wall2",
-        "南京佳美精装工程有限公司",
-        "墙面、瓷砖(4-6号楼)",
-        "曹勇",
-        5.0,
-        1.5,
-        (("曹勇", "zh"),),
-    ),
-    _Firm(
-        "door",
-        "浙江金诚门窗幕墙有限公司",
-        "门窗",
-        "沈浩",
-        2.0,
-        0.7,
-        (("沈浩", "en"), ("韩冬", "zh")),
-    ),
-    _Firm(
-        "mep",
-        "南通华安机电安装有限公司",
-        "水电",
-        "彭涛",
-        1.8,
-        0.8,
-        (("彭涛", "zh"), ("董亮", "zh")),
-    ),
-    _Firm(
-        "floor",
-        "苏州恒达建筑装饰有限公司",
-        "地面、瓷砖(1-3号楼)",
-        "蒋志刚",
-        3.5,
-        1.1,
-        (("蒋志刚", "zh"),),
-    ),
-)
+    _Firm("general", "江苏中锦建设集团有限公司", "总包、其他", "孙立新", 4.0, 1.0,
+          (("孙立新", "zh"), ("钱伟", "zh"))),
+    _Firm("leak", "江苏华禹防水工程有限公司", "渗漏(1-4号楼)", "吴国平", 3.5, 1.4,
+          (("吴国平", "zh"), ("郑强", "zh"))),
+    _Firm("leak2", "常州宏宇防水科技有限公司", "渗漏(5、6号楼)", "冯磊", 2.5, 0.8,
+          (("冯磊", "zh"),)),
+    _Firm("wall", "上海申美装饰工程有限公司", "墙面(1-3号楼)", "何建军", 3.0, 1.0,
+          (("何建军", "zh"), ("许文斌", "zh"))),
+    _Firm("wall2", "南京佳美精装工程有限公司", "墙面、瓷砖(4-6号楼)", "曹勇", 5.0, 1.5,
+          (("曹勇", "zh"),)),
+    _Firm("door", "浙江金诚门窗幕墙有限公司", "门窗", "沈浩", 2.0, 0.7,
+          (("沈浩", "en"), ("韩冬", "zh"))),
+    _Firm("mep", "南通华安机电安装有限公司", "水电", "彭涛", 1.8, 0.8,
+          (("彭涛", "zh"), ("董亮", "zh"))),
+    _Firm("floor", "苏州恒达建筑装饰有限公司", "地面、瓷砖(1-3号楼)", "蒋志刚", 3.5, 1.1,
+          (("蒋志刚", "zh"),)),
+)  # fmt: skip
 
 # (category, building or None for project-wide, firm key); building rules beat project ones.
 _RULES = (
@@ -354,7 +304,12 @@ _REOPEN_RATE = {"leak": 0.06}
 _REOPEN_DEFAULT_RATE = 0.01
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌浩宇晨欣怡子涵梓萱俊杰"
+_GIVEN = (
+    *"伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚斌鹏辉琳",
+    *("建国", "建华", "志刚", "志强", "秀英", "桂英", "玉兰", "文斌", "浩然", "宇轩", "晨曦"),
+    *("欣怡", "子涵", "梓萱", "俊杰", "海燕", "丽华", "红梅", "晓东", "晓燕", "婷婷", "佳怡"),
+    *("思远", "雨桐", "家豪", "一鸣", "春生", "德明", "国庆", "振宇", "美玲", "志明"),
+)
 _PHONE_PREFIXES = (
     "138",
     "139",
@@ -437,10 +392,10 @@ def build_demo(
         now = datetime.combine(today, time(18, 0), tz)
     # One session: the whole rebuild is one transaction, and it is much faster.
     with db.session() as session:
-        if has_projects(session):
-            if not is_demo(session):
-                raise DomainError("not_demo_database")
+        if is_demo(session):
             _wipe(session)
+        elif has_projects(session):
+            raise DomainError("not_demo_database")
         mark_demo(session)
         project = create_project(session, name=PROJECT_NAME, timezone=TIMEZONE)
         units = _add_units(session, project.id, rng)
@@ -471,12 +426,12 @@ def build_demo(
         project_id = project.id
     return DemoSummary(
         project_id=project_id,
-        project_name=PROJECT_NAME,
+        project=PROJECT_NAME,
         units=len(units),
         contractors=len(cast.firms),
         users=users,
         items=len(plans),
-        states={s: states.get(s, 0) for s in ItemState},
+        items_by_state={s: states.get(s, 0) for s in ItemState},
         personas=personas,
         seconds=round(clock.perf_counter() - started, 2),
     )
@@ -495,7 +450,7 @@ def _wipe(session: Session) -> None:
 
 def _owner(rng: random.Random) -> tuple[str, str]:
     """Return a made-up Chinese name and mobile number."""
-    name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2, 2))))
+    name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
     phone = rng.choice(_PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
     return name, phone
 
@@ -591,6 +546,7 @@ def _add_firms_and_people(session: Session, project_id: int, rng: random.Random)
 
 
 def _category_ids(session: Session, project_id: int) -> dict[str, int]:
+    """Map the project's category codes to their ids."""
     rows = session.exec(select(Category).where(Category.project_id == project_id)).all()
     return {c.code: c.id for c in rows}
 
@@ -718,11 +674,13 @@ def _plan_life(plan: _Plan, cast: _Cast, rng: random.Random, now: datetime) -> N
         contractor_id: int | None = None,
         hours: tuple[int, int] = (8, 18),
     ) -> None:
+        """Add the next step, `days` after the last one, within working hours."""
         nonlocal t
         t = _working(t + timedelta(days=max(0.1, days)), rng, *hours)
         steps.append(_Step(t, action, actor, note, contractor_id))
 
     def crew() -> AppUser:
+        """Pick a user of the contractor now holding the item."""
         return rng.choice(cast.crews[contractor])
 
     roll = rng.random()
@@ -761,7 +719,7 @@ def _plan_life(plan: _Plan, cast: _Cast, rng: random.Random, now: datetime) -> N
         )
         inspector = rng.choice(cast.inspectors)
         check = 0.2 + rng.expovariate(1 / 1.2)
-        if attempt < 3 and rng.random() < _FAIL_RATE[category] * firm.sloppiness * 0.55**attempt:
+        if attempt < 2 and rng.random() < _FAIL_RATE[category] * firm.sloppiness * 0.55**attempt:
             step(check, Action.fail, inspector, rng.choice(_FAIL_REASONS[category]))
             attempt += 1
             continue
@@ -776,12 +734,15 @@ def _plan_life(plan: _Plan, cast: _Cast, rng: random.Random, now: datetime) -> N
 
 
 def _final_state(plan: _Plan) -> ItemState:
+    """Return the state the plan leaves its item in."""
     return MOVES[plan.steps[-1].action].target if plan.steps else ItemState.open
 
 
 def _ensure_every_state(plans: list[_Plan], cast: _Cast, now: datetime) -> None:
     """Rewrite a few recent items' lives so that every state shows in the demo."""
     counts = Counter(_final_state(p) for p in plans)
+    if not counts:
+        return
     for missing in [s for s in ItemState if counts[s] == 0]:
         # Take the most recent item of the most common state, so no other state empties.
         common = counts.most_common(1)[0][0]
