@@ -69,6 +69,10 @@ async def _console(settings: Settings, db: Database, persona: int | None) -> int
     from bot.console import run_console
     from bot.transport import OfflineTelegram
 
+    # Keep the terminal for the conversation: problems go to a log file beside the data.
+    log_file = settings.media_dir.parent / "console.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_file, level=logging.WARNING)
     transport = OfflineTelegram(bot_username="handover_demo_bot")
     app = build_offline(settings, db, transport)
     async with app:

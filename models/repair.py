@@ -292,6 +292,8 @@ def raise_item(
     description = description.strip()
     if not description:
         raise DomainError("description_required")
+    if sheet_no is not None and len(sheet_no) > 40:
+        raise DomainError("sheet_no_too_long", sheet=sheet_no[:40])
     if contractor_id is None:
         contractor_id = pick_contractor(
             session, project_id=project_id, category_id=category.id, building=unit.building
@@ -301,7 +303,7 @@ def raise_item(
         unit_id=unit.id,
         location=location.strip()[:60],
         category_id=category.id,
-        description=description[:500],
+        description=description,
         raised_on=raised_on,
         sheet_no=sheet_no,
         contractor_id=contractor_id,

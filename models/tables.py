@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -130,7 +130,7 @@ class Item(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     location: str = Field(max_length=60)
     category_id: int = Field(foreign_key="category.id")
-    description: str = Field(max_length=500)
+    description: str = Field(sa_type=Text)
     raised_on: date
     sheet_no: str | None = Field(default=None, max_length=40)
     contractor_id: int = Field(foreign_key="contractor.id")
@@ -154,7 +154,7 @@ class Event(SQLModel, table=True):
     from_state: ItemState | None = Field(sa_column=_enum_column(ItemState, nullable=True))
     to_state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
     contractor_id: int | None = Field(default=None, foreign_key="contractor.id")
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, sa_type=Text)
 
 
 class Photo(SQLModel, table=True):

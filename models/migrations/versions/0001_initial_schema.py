@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 09:59:37.699782
+Create Date: 2026-11-27 10:10:17.828753
 """
 
 from collections.abc import Sequence
@@ -168,7 +168,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("location", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("category_id", sa.Integer(), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
         sa.Column("raised_on", sa.Date(), nullable=False),
         sa.Column("sheet_no", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("contractor_id", sa.Integer(), nullable=False),
@@ -308,7 +308,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("contractor_id", sa.Integer(), nullable=True),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["actor_id"],
             ["appuser.id"],
