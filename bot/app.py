@@ -18,10 +18,10 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 import handlers
-from jobs import morning
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
 from handlers.common import BotContext
+from jobs import morning
 from models.db import Database
 
 OFFLINE_TOKEN = "100000:OFFLINE"
