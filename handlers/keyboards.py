@@ -100,6 +100,16 @@ def my_list_button(lang: str) -> Markup:
     return Markup([[Button(t(lang, "btn.my_list"), callback_data="ml:0")]])
 
 
+def open_item(item_id: int, lang: str) -> Markup:
+    """Return a button that opens one item's card, and one to my list."""
+    return Markup(
+        [
+            [Button(t(lang, "btn.open_item", id=item_id), callback_data=f"it:{item_id}")],
+            [Button(t(lang, "btn.my_list"), callback_data="ml:0")],
+        ]
+    )
+
+
 def to_check_button(lang: str) -> Markup:
     """Return a button back to the to-check list."""
     return Markup([[Button(t(lang, "btn.to_check"), callback_data="tc:0")]])

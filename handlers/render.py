@@ -26,6 +26,8 @@ def category(lang: str, line: ItemLine) -> str:
 def item_line(lang: str, line: ItemLine) -> str:
     """Render one item as a list line."""
     flag = t(lang, "list.rework_flag", n=line.rework_count) if line.is_rework else ""
+    if line.overdue:
+        flag += t(lang, "list.overdue_flag")
     return t(
         lang,
         "list.line",

@@ -8,20 +8,25 @@ from typing import Any
 from telegram.error import TelegramError
 
 from bot.i18n import pick_language, t
-from handlers import keyboards
+from handlers import keyboards, render
 from handlers.common import BotContext
+from models.queries import item_line
 from models.repair import Outcome
 
 log = logging.getLogger(__name__)
 
 
 async def tell_contractor(context: BotContext, outcome: Outcome, key: str, **params: Any) -> None:
-    """Send each of the item's contractor people the text `key`, in their own language."""
+    """Send each of the item's contractor people the text `key` and the item, in their language."""
+    if not outcome.tell:
+        return
+    line = await context.call(item_line, item_id=outcome.item.id)
     for chat_id, stored in outcome.tell:
         lang = pick_language(stored, None, context.settings.default_language)
+        text = t(lang, key, **params) + "\n" + render.item_line(lang, line)
         try:
             await context.bot.send_message(
-                chat_id, t(lang, key, **params), reply_markup=keyboards.my_list_button(lang)
+                chat_id, text, reply_markup=keyboards.open_item(line.id, lang)
             )
         except TelegramError:
             # They will still find it on their list; one blocked chat must not stop the rest.

@@ -52,6 +52,7 @@ class ItemLine:
     contractor_name: str
     due_on: date | None
     version: int
+    overdue: bool = False
 
     @property
     def is_rework(self) -> bool:
@@ -118,6 +119,8 @@ def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
 
 def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
     item, unit, category, contractor, project = row
+    today = _today(project.timezone)
+    live = item.state not in (S.closed, S.cancelled)
     return ItemLine(
         id=item.id,
         project_id=item.project_id,
@@ -129,13 +132,14 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
         category_en=category.name_en,
         description=item.description,
         raised_on=item.raised_on,
-        age_days=max(0, (_today(project.timezone) - item.raised_on).days),
+        age_days=max(0, (today - item.raised_on).days),
         state=item.state,
         rework_count=item.rework_count,
         contractor_id=contractor.id,
         contractor_name=contractor.name,
         due_on=item.due_on,
         version=item.version,
+        overdue=live and item.due_on is not None and item.due_on < today,
     )
 
 
@@ -215,6 +219,14 @@ def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[i
             )
         ).all()
     )
+
+
+def item_line(session: Session, *, item_id: int) -> ItemLine:
+    """Return one item as a list line, for telling its contractor (no visibility check)."""
+    row = session.exec(_line_query().where(Item.id == item_id)).first()
+    if row is None:
+        raise DomainError("no_such_item", item=item_id)
+    return _to_line(row)
 
 
 def item_card(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:

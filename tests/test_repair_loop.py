@@ -42,6 +42,12 @@ async def test_whole_loop_through_chat(bot, world, db, settings):
     await li.press_label("Done")
     told = [m for m in li.last_step_events if m.chat_id == CONTRACTOR_A.id]
     assert told and "still drips after rain" in told[0].text
+    assert "3-1-1202" in told[0].text and "卫生间吊顶渗水" in told[0].text
+    # Told in their stored language; Wang chose none, so the default (Chinese).
+    assert (f"打开 #{leak}", f"it:{leak}") in told[0].buttons()[0]
+    # The contractor opens the item straight from the notice and sees why it failed.
+    reopened = texts(await wang.press(f"it:{leak}", message_id=told[0].message_id))
+    assert "Failed acceptance (Li): still drips after rain" in reopened
 
     # Back on the contractor's list, flagged rework.
     shown = texts(await wang.send("/mylist"))
@@ -115,3 +121,24 @@ async def test_chinese_is_the_default_language(bot, world):
     zh_user = OfflineUser(id=CONTRACTOR_A.id, first_name="Wang", language_code=None)
     shown = texts(await bot.chat(zh_user).send("/mylist"))
     assert "待维修 2 项" in shown
+
+
+async def test_overdue_items_are_flagged(bot, world, db):
+    from datetime import date, timedelta
+
+    from models.repair import raise_item
+
+    with db.session() as s:
+        late = raise_item(
+            s,
+            project_id=world.project_id,
+            unit_code="3-1-502",
+            location="balcony",
+            category_code="leak",
+            description="old leak",
+            raised_on=date.today() - timedelta(days=9),
+        ).id
+    shown = texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+    late_line = next(line for line in shown.splitlines() if f"#{late}" in line)
+    assert "overdue" in late_line
+    assert all("overdue" not in line for line in shown.splitlines() if f"#{late}" not in line)

@@ -75,11 +75,13 @@ TEXTS: dict[str, str] = {
     "btn.done": "✔ Done",
     "btn.skip": "Skip photo",
     "btn.cancel": "✖ Cancel",
+    "btn.open_item": "Open #{id}",
     "btn.my_list": "📋 My list",
     "btn.to_check": "📋 To-check list",
     # lists
     "list.line": "#{id} {unit} {location} · {category} · {description} · {age}d{flag}",
     "list.rework_flag": " 🔁rework×{n}",
+    "list.overdue_flag": " ⚠overdue",
     "list.page": "Page {page}/{pages}",
     "mylist.empty": "{contractor}: nothing to repair. Well done!",
     "mylist.header": (

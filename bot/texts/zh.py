@@ -73,11 +73,13 @@ TEXTS: dict[str, str] = {
     "btn.done": "✔ 完成",
     "btn.skip": "跳过照片",
     "btn.cancel": "✖ 取消",
+    "btn.open_item": "打开 #{id}",
     "btn.my_list": "📋 我的清单",
     "btn.to_check": "📋 待验收清单",
     # 清单
     "list.line": "#{id} {unit} {location} · {category} · {description} · {age}天{flag}",
     "list.rework_flag": " 🔁返修×{n}",
+    "list.overdue_flag": " ⚠逾期",
     "list.page": "第 {page}/{pages} 页",
     "mylist.empty": "{contractor}：没有待维修的问题，辛苦了！",
     "mylist.header": "<b>{contractor}</b>：待维修 {total} 项（返修 {rework} 项），最久 {oldest} 天",
