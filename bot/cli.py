@@ -90,11 +90,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     db = open_db(settings)
 
+    shown = {"tenth": -1}
+    live = sys.stderr.isatty()
+
     def progress(done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
+        tenth = 10 * done // max(total, 1)
+        if not live and tenth == shown["tenth"]:
+            return  # in a log file, one line per tenth is enough
+        shown["tenth"] = tenth
+        bar = f"  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        sys.stderr.write(f"\r{bar}" if live else f"{bar}\n")
+        if live and done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
 

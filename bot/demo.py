@@ -27,7 +27,7 @@ from models.project import (
     set_rule,
 )
 from models.repair import MOVES, apply_transition, pick_contractor, raise_item
-from models.tables import Action, AppUser, Category, Item, ItemState, Role, utcnow
+from models.tables import Action, AppUser, Category, Item, ItemState, Project, Role, utcnow
 
 PROJECT_NAME = "江畔花园一期"
 TIMEZONE = "Asia/Shanghai"
@@ -392,10 +392,12 @@ def build_demo(
         now = datetime.combine(today, time(18, 0), tz)
     # One session: the whole rebuild is one transaction, and it is much faster.
     with db.session() as session:
+        # A demo database someone has since added a real project to is real data now.
+        others = session.exec(select(Project.id).where(Project.name != PROJECT_NAME)).first()
+        if has_projects(session) and (not is_demo(session) or others is not None):
+            raise DomainError("not_demo_database")
         if is_demo(session):
             _wipe(session)
-        elif has_projects(session):
-            raise DomainError("not_demo_database")
         mark_demo(session)
         project = create_project(session, name=PROJECT_NAME, timezone=TIMEZONE)
         units = _add_units(session, project.id, rng)

@@ -300,3 +300,17 @@ def test_built_for_now_has_no_event_after_now(tmp_path):
     assert raised <= datetime.now(TZ).date()
     assert summary.items == 60
     db.dispose()
+
+
+def test_a_real_project_added_to_a_demo_database_is_never_wiped(tmp_path):
+    db = _db(tmp_path)
+    build_demo(db, items=20, today=TODAY)
+    with db.session() as s:
+        create_project(s, name="真实项目")
+    with pytest.raises(DomainError) as refused:
+        build_demo(db, items=20, today=TODAY)
+    assert refused.value.key == "not_demo_database"
+    with db.session() as s:
+        assert "真实项目" in [p.name for p in s.exec(select(Project)).all()]
+        assert s.exec(select(func.count()).select_from(Item)).one() == 20
+    db.dispose()
