@@ -1,0 +1,87 @@
+"""A half-finished report survives a restart; every list is scoped to the person's projects."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.app import build_offline
+from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
+from models import people
+from models import project as setup
+from models.errors import DomainError
+from models.repair import raise_item
+from models.tables import Item, ItemState, Role
+from tests.conftest import CONTRACTOR_A, INSPECTOR, PNG, texts
+
+
+async def test_report_in_progress_survives_a_restart(settings, db, world, tmp_path):
+    leak = world.items["leak"]
+    state = tmp_path / "conversations.pickle"
+
+    first = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, first, state_path=state)
+    async with app:
+        await app.start()
+        wang = OfflineChat(app, first, CONTRACTOR_A, expected_errors=(DomainError,))
+        await wang.send("/mylist")
+        assert "send a photo" in texts(await wang.press(f"rp:{leak}"))
+        await app.stop()  # the process stops here, mid-conversation
+
+    second = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, second, state_path=state)
+    async with app:
+        await app.start()
+        wang = OfflineChat(app, second, CONTRACTOR_A, expected_errors=(DomainError,))
+        done = texts(await wang.send_photo(PNG(7), caption="after restart"))
+        await app.stop()
+    assert f"Item #{leak} reported repaired" in done
+    with db.session() as s:
+        assert s.get(Item, leak).state is ItemState.repaired
+
+
+async def test_an_inspector_sees_only_own_projects(bot, world, db):
+    with db.session() as s:
+        other = setup.create_project(s, name="Hillside 2")
+        crew = setup.add_contractor(s, project_id=other.id, name="Other Crew")
+        setup.add_unit(s, project_id=other.id, code="1-1-101")
+        setup.set_rule(s, project_id=other.id, category_code="leak", contractor_id=crew.id)
+        outsider = raise_item(
+            s,
+            project_id=other.id,
+            unit_code="1-1-101",
+            location="kitchen",
+            category_code="leak",
+            description="hillside leak",
+            raised_on=date.today(),
+        ).id
+        stranger_inspector = people.add_member(
+            s, project_id=other.id, telegram_id=5101, name="Hill", roles=[Role.inspector]
+        )
+        assert stranger_inspector.id
+    li = bot.chat(INSPECTOR)
+    shown = await li.send("/tocheck")
+    assert "hillside" not in texts(shown)
+    forged = await li.press(f"ck:{outsider}", message_id=shown[0].message_id)
+    assert "no item" in texts(forged).lower()
+    hill = bot.chat(OfflineUser(id=5101, first_name="Hill", language_code="en"))
+    shown = await hill.send("/tocheck")
+    forged = await hill.press(f"ck:{world.items['leak']}", message_id=shown[0].message_id)
+    assert "no item" in texts(forged).lower()
+
+
+async def test_skip_photo_when_photos_are_optional(settings, db, world, tmp_path):
+    wall = world.items["wall"]
+    relaxed = settings.model_copy(update={"require_repair_photo": False})
+    transport = OfflineTelegram(bot_username="b")
+    app = build_offline(relaxed, db, transport, state_path=tmp_path / "s.pickle")
+    async with app:
+        await app.start()
+        wang = OfflineChat(app, transport, CONTRACTOR_A, expected_errors=(DomainError,))
+        await wang.send("/mylist")
+        asked = await wang.press(f"rp:{wall}")
+        assert ("Skip photo", "skip") in asked[0].buttons()[0]
+        done = texts(await wang.press("skip"))
+        await app.stop()
+    assert f"Item #{wall} reported repaired" in done
+    with db.session() as s:
+        assert s.get(Item, wall).state is ItemState.repaired
