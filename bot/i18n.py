@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from bot.texts import en, zh
 
-CATALOGS: dict[str, dict[str, str]] = {"zh": zh.TEXTS, "en": en.TEXTS}
+# Each flow keeps its texts in bot/texts/<flow>.py as two dicts, ZH and EN, side by side.
+FLOW_TEXTS: tuple[str, ...] = ()
+
+
+def _catalogs() -> dict[str, dict[str, str]]:
+    catalogs = {"zh": dict(zh.TEXTS), "en": dict(en.TEXTS)}
+    for name in FLOW_TEXTS:
+        module = importlib.import_module(f"bot.texts.{name}")
+        catalogs["zh"].update(module.ZH)
+        catalogs["en"].update(module.EN)
+    return catalogs
+
+
+CATALOGS: dict[str, dict[str, str]] = _catalogs()
 LANGUAGES = tuple(CATALOGS)
 
 

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from bot.texts import en, zh
+from bot.i18n import CATALOGS
 from models import people
 from models.errors import DomainError
 from models.repair import MOVES, PhotoIn, apply_transition
@@ -68,9 +68,10 @@ def _fields(text: str) -> set[str]:
 
 
 def test_catalogs_have_the_same_keys_and_placeholders():
-    assert set(zh.TEXTS) == set(en.TEXTS)
-    for key in en.TEXTS:
-        assert _fields(zh.TEXTS[key]) == _fields(en.TEXTS[key]), key
+    zh, en = CATALOGS["zh"], CATALOGS["en"]
+    assert set(zh) == set(en)
+    for key in en:
+        assert _fields(zh[key]) == _fields(en[key]), key
 
 
 def test_every_refusal_the_domain_raises_has_a_text():
@@ -81,11 +82,11 @@ def test_every_refusal_the_domain_raises_has_a_text():
     for path in root.glob("*.py"):
         raised |= set(re.findall(r'DomainError\(\s*"([a-z_]+)"', path.read_text()))
     assert raised, "found no refusals: the pattern is wrong"
-    missing = {k for k in raised if f"error.{k}" not in en.TEXTS}
+    missing = {k for k in raised if f"error.{k}" not in CATALOGS["en"]}
     assert not missing
 
 
 def test_every_state_action_and_role_has_a_text():
     names = [f"state.{s.value}" for s in ItemState]
     names += [f"action.{a.value}" for a in Action] + [f"role.{r.value}" for r in Role]
-    assert [n for n in names if n not in zh.TEXTS] == []
+    assert [n for n in names if n not in CATALOGS["zh"]] == []
