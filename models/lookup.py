@@ -1,0 +1,98 @@
+"""Finding flats, categories and contractors from what people type, with near matches."""
+
+from __future__ import annotations
+
+import difflib
+
+from sqlmodel import Session, select
+
+from models.tables import Category, Contractor, Unit
+from models.units import parse_unit_code
+
+
+def find_unit(session: Session, *, project_id: int, text: str) -> Unit | None:
+    """Return the flat a typed code means (any common form), or None."""
+    parsed = parse_unit_code(text)
+    if parsed is None:
+        return None
+    unit = session.exec(
+        select(Unit).where(Unit.project_id == project_id, Unit.code == parsed.code)
+    ).first()
+    if unit is None and parsed.entrance == "1":
+        # "3#1202" on a site with one entrance per building: the only flat of that number.
+        same = session.exec(
+            select(Unit).where(
+                Unit.project_id == project_id,
+                Unit.building == parsed.building,
+                Unit.code.like(f"%-{parsed.number}"),  # type: ignore[attr-defined]
+            )
+        ).all()
+        unit = same[0] if len(same) == 1 and _two_part(text) else None
+    return unit
+
+
+def _two_part(text: str) -> bool:
+    return parse_unit_code(text, default_entrance=None) is None
+
+
+def suggest_units(session: Session, *, project_id: int, text: str, limit: int = 5) -> list[str]:
+    """Return the codes of the flats nearest to a typed code, best first."""
+    parsed = parse_unit_code(text)
+    wanted = parsed.code if parsed else text.strip()
+    codes = session.exec(select(Unit.code).where(Unit.project_id == project_id)).all()
+    if parsed:
+        # Same building first: a mistyped flat number is likelier than a wrong building.
+        near = [c for c in codes if c.split("-")[0] == parsed.building]
+        found = difflib.get_close_matches(wanted, near, n=limit, cutoff=0.6)
+        if found:
+            return found
+    return difflib.get_close_matches(wanted, list(codes), n=limit, cutoff=0.5)
+
+
+def categories(session: Session, *, project_id: int) -> list[Category]:
+    """Return a project's categories in a stable order."""
+    return list(
+        session.exec(
+            select(Category).where(Category.project_id == project_id).order_by(Category.id)
+        ).all()
+    )
+
+
+def find_category(session: Session, *, project_id: int, text: str) -> Category | None:
+    """Return the category a word means: its code, Chinese or English name (any case)."""
+    wanted = text.strip().lower()
+    for category in categories(session, project_id=project_id):
+        names = {category.code.lower(), category.name_zh.lower(), category.name_en.lower()}
+        if wanted in names:
+            return category
+    return None
+
+
+def nearest_category(session: Session, *, project_id: int, text: str) -> Category | None:
+    """Return the category whose name is nearest to a mistyped one, if any is near."""
+    wanted = text.strip().lower()
+    by_name: dict[str, Category] = {}
+    for category in categories(session, project_id=project_id):
+        for name in (category.code, category.name_zh, category.name_en):
+            by_name[name.lower()] = category
+    match = difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.4)
+    if match:
+        return by_name[match[0]]
+    # Chinese names are short: a shared character is the best hint there is.
+    for name, category in by_name.items():
+        if any(ch in name for ch in wanted if ord(ch) > 0x2E80):
+            return category
+    return None
+
+
+def find_contractor(session: Session, *, project_id: int, text: str) -> Contractor | None:
+    """Return the contractor a name means: exact, else the only one whose name contains it."""
+    wanted = text.strip()
+    if not wanted:
+        return None
+    rows = session.exec(select(Contractor).where(Contractor.project_id == project_id)).all()
+    exact = [c for c in rows if c.name == wanted]
+    if exact:
+        return exact[0]
+    partial = [c for c in rows if wanted.lower() in c.name.lower()]
+    return partial[0] if len(partial) == 1 else None

@@ -1,0 +1,58 @@
+"""Finding flats, categories and contractors from what people type."""
+
+from __future__ import annotations
+
+from models import project as setup
+from models.lookup import (
+    find_category,
+    find_contractor,
+    find_unit,
+    nearest_category,
+    suggest_units,
+)
+
+
+def test_unit_code_forms_are_one_flat(db, world):
+    with db.session() as s:
+        ids = {
+            find_unit(s, project_id=world.project_id, text=text).id
+            for text in ("3-1-1202", "3栋1单元1202", "3#1-1202", "3号楼1单元1202室", " 3-1-1202 ")
+        }
+        assert len(ids) == 1
+
+
+def test_short_form_only_where_one_entrance_makes_it_unique(db, world):
+    with db.session() as s:
+        assert find_unit(s, project_id=world.project_id, text="3#1202").code == "3-1-1202"
+        setup.add_unit(s, project_id=world.project_id, code="3-2-1202")
+        assert find_unit(s, project_id=world.project_id, text="3#1202").code == "3-1-1202"
+        setup.add_unit(s, project_id=world.project_id, code="5-1-801")
+        # 5-1-801 exists now, and so does 5-2-801: "5#801" is taken as entrance 1.
+        assert find_unit(s, project_id=world.project_id, text="5#801").code == "5-1-801"
+        assert find_unit(s, project_id=world.project_id, text="9-9-999") is None
+
+
+def test_suggestions_prefer_the_same_building(db, world):
+    with db.session() as s:
+        assert suggest_units(s, project_id=world.project_id, text="3-1-1203")[0] == "3-1-1202"
+        assert suggest_units(s, project_id=world.project_id, text="zzz") == []
+
+
+def test_categories_by_any_name_and_nearest(db, world):
+    with db.session() as s:
+        pid = world.project_id
+        assert find_category(s, project_id=pid, text="渗漏").code == "leak"
+        assert find_category(s, project_id=pid, text="LEAK").code == "leak"
+        assert find_category(s, project_id=pid, text="Door/window").code == "door_window"
+        assert find_category(s, project_id=pid, text="漏水") is None
+        assert nearest_category(s, project_id=pid, text="漏水").code == "leak"
+        assert nearest_category(s, project_id=pid, text="plumbing").code == "plumbing_electric"
+
+
+def test_contractor_by_full_or_unique_partial_name(db, world):
+    with db.session() as s:
+        pid = world.project_id
+        assert find_contractor(s, project_id=pid, text="华建装饰").id == world.huajian
+        assert find_contractor(s, project_id=pid, text="明达").id == world.mingda
+        assert find_contractor(s, project_id=pid, text="") is None
+        assert find_contractor(s, project_id=pid, text="Nobody") is None
