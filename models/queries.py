@@ -53,6 +53,12 @@ class ItemLine:
     due_on: date | None
     version: int
     overdue: bool = False
+    closed_on: date | None = None
+
+    @property
+    def days_to_close(self) -> int | None:
+        """Return the days from raised to closed, for a closed item."""
+        return None if self.closed_on is None else max(0, (self.closed_on - self.raised_on).days)
 
     @property
     def is_rework(self) -> bool:
@@ -140,6 +146,9 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
         due_on=item.due_on,
         version=item.version,
         overdue=live and item.due_on is not None and item.due_on < today,
+        closed_on=item.closed_at.astimezone(ZoneInfo(project.timezone)).date()
+        if item.closed_at
+        else None,
     )
 
 
