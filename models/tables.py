@@ -203,3 +203,16 @@ class Invite(SQLModel, table=True):
     expires_at: datetime
     used_by: int | None = Field(default=None, foreign_key="appuser.id")
     used_at: datetime | None = None
+
+
+class AccessLog(SQLModel, table=True):
+    """Who looked up which flat or item, and when: owners' personal data is behind it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int = Field(foreign_key="appuser.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    kind: str = Field(max_length=20, description="unit, find, item, summary")
+    query: str = Field(default="", max_length=200)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id")
