@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
-from handlers import contractor, inspector, onboarding
+from handlers import contractor, inspector, onboarding, service
 from handlers.common import BotContext, identify, on_error
 
-FLOWS = (onboarding, contractor, inspector)
+FLOWS = (onboarding, contractor, inspector, service)
 
 # Our conversations follow a person, not one message: per_message=False is what we want.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)

@@ -134,3 +134,22 @@ async def _safe_answer(update: Update, context: BotContext, text: str) -> None:
 def esc(text: object) -> str:
     """Escape a value for an HTML message."""
     return html.escape(str(text), quote=False)
+
+
+TEXT_LIMIT = 4000  # Telegram takes 4096 characters a message; leave room
+
+
+async def send_long(
+    context: BotContext, chat_id: int, text: str, reply_markup: object | None = None
+) -> None:
+    """Send a long text as several messages, split between lines, buttons on the last."""
+    chunks, current = [], ""
+    for line in text.split("\n"):
+        if current and len(current) + len(line) + 1 > TEXT_LIMIT:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    chunks.append(current)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await context.bot.send_message(chat_id, chunk, reply_markup=reply_markup if last else None)

@@ -14,10 +14,10 @@ from models.tables import Role
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.contractor: ("mylist",),
     Role.inspector: ("tocheck",),
-    Role.admin: ("invite",),
+    Role.admin: ("invite", "unit", "find", "item"),
     Role.clerk: (),
-    Role.manager: (),
-    Role.service: (),
+    Role.manager: ("unit", "find", "item"),
+    Role.service: ("unit", "find", "item"),
 }
 EVERYONE = ("help", "lang")
 

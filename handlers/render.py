@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from handlers.common import esc
 from models.queries import EventLine, ItemCard, ItemLine, Page
+from models.service import Flat
 
 SHORT = 28
 
@@ -133,3 +135,104 @@ def event_line(lang: str, event: EventLine, tz: str) -> str:
     if event.photos:
         text += " " + t(lang, "card.photos", n=len(event.photos))
     return text
+
+
+def _flags(lang: str, line: ItemLine) -> str:
+    flags = t(lang, "service.flag_overdue") if line.overdue else ""
+    if line.rework_count:
+        flags += t(lang, "service.flag_rework", n=line.rework_count)
+    return flags
+
+
+def _staff_line(lang: str, line: ItemLine) -> str:
+    common = {
+        "id": line.id,
+        "location": esc(line.location),
+        "category": esc(category(lang, line)),
+        "description": esc(short(line.description, 40)),
+        "state": t(lang, f"state.{line.state.value}"),
+        "flags": _flags(lang, line),
+    }
+    if line.closed_on is not None or line.state.value == "cancelled":
+        return t(lang, "service.line_done", days=line.days_to_close or 0, **common)
+    due = line.due_on.isoformat() if line.due_on else "-"
+    return t(
+        lang,
+        "service.line_open",
+        contractor=esc(line.contractor_name),
+        age=line.age_days,
+        due=due,
+        **common,
+    )
+
+
+def flat(lang: str, record: Flat) -> str:
+    """Render a flat's live record for staff: open, awaiting acceptance, done."""
+    out = [t(lang, "service.flat_head", code=esc(record.code))]
+    if record.owner_name or record.owner_phone:
+        out.append(
+            t(
+                lang,
+                "service.owner",
+                name=esc(record.owner_name or "-"),
+                phone=esc(record.owner_phone or "-"),
+            )
+        )
+    if not record.items:
+        return "\n".join([*out, t(lang, "service.no_items")])
+    for key, group in (
+        ("service.group_open", record.open),
+        ("service.group_awaiting", record.awaiting),
+        ("service.group_done", record.done),
+    ):
+        if group:
+            out += ["", t(lang, key, n=len(group))]
+            out += [_staff_line(lang, line) for line in group]
+    return "\n".join(out)
+
+
+def _owner_date(lang: str, day: date | None) -> str:
+    if day is None:
+        return "-"
+    return f"{day.month}月{day.day}日" if lang == "zh" else day.strftime("%-d %b")
+
+
+def _owner_line(lang: str, line: ItemLine) -> str:
+    state = line.state.value
+    if state == "closed":
+        key = "owner.line_done"
+    elif state == "repaired":
+        key = "owner.line_checking"
+    elif state == "disputed":
+        key = "owner.line_arranging"
+    elif line.overdue:
+        key = "owner.line_late"
+    else:
+        key = "owner.line_rework" if state == "rework" else "owner.line_fixing"
+    day = line.closed_on if state == "closed" else line.due_on
+    return t(
+        lang,
+        key,
+        location=esc(line.location),
+        description=esc(short(line.description, 40)),
+        date=_owner_date(lang, day),
+    )
+
+
+def owner_summary(lang: str, record: Flat) -> str:
+    """Render a polite summary an owner can be sent: no staff or company names."""
+    done = [x for x in record.done if x.state.value == "closed"]
+    dropped = len(record.done) - len(done)
+    doing = record.open + record.awaiting
+    if not done and not doing:
+        return t(lang, "owner.none", code=esc(record.code))
+    out = [t(lang, "owner.head", code=esc(record.code), n=len(done) + len(doing))]
+    if done:
+        out += ["", t(lang, "owner.done", n=len(done))]
+        out += [_owner_line(lang, x) for x in done]
+    if doing:
+        out += ["", t(lang, "owner.doing", n=len(doing))]
+        out += [_owner_line(lang, x) for x in doing]
+    if dropped:
+        out += ["", t(lang, "owner.dropped", n=dropped)]
+    return "\n".join([*out, "", t(lang, "owner.tail")])

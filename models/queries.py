@@ -230,6 +230,14 @@ def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[i
     )
 
 
+def unit_lines(session: Session, *, unit_id: int) -> list[ItemLine]:
+    """Return every item of one flat, oldest first (the caller checks who may see it)."""
+    rows = session.exec(
+        _line_query().where(Item.unit_id == unit_id).order_by(Item.raised_on, Item.id)
+    ).all()
+    return [_to_line(r) for r in rows]
+
+
 def item_line(session: Session, *, item_id: int) -> ItemLine:
     """Return one item as a list line, for telling its contractor (no visibility check)."""
     row = session.exec(_line_query().where(Item.id == item_id)).first()
