@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run|console|demo|invite|project|migrate`."""
+"""The command line: `python -m bot run|console|demo|invite|project|migrate|fake-telegram`."""
 
 from __future__ import annotations
 
@@ -164,6 +164,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fake_telegram(args: argparse.Namespace) -> int:
+    """Serve an in-process Telegram over HTTP for `run` to poll (no Telegram needed)."""
+    from bot.apiserver import main as serve_fake
+
+    return serve_fake(args.host, args.port)
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     p = argparse.ArgumentParser(prog="python -m bot", description="Handover repair bot")
@@ -188,6 +195,10 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help="the bot's @username, for the link")
     invite.set_defaults(fn=cmd_invite)
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
+    fake = sub.add_parser("fake-telegram", help="serve a local fake Telegram for `run`")
+    fake.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    fake.add_argument("--port", type=int, default=8081)
+    fake.set_defaults(fn=cmd_fake_telegram)
     return p
 
 

@@ -1,0 +1,559 @@
+"""The offline Telegram over HTTP: a real `python -m bot run` polls it as if it were Telegram.
+
+Run `python -m bot fake-telegram`, point the bot at it with
+TELEGRAM_API_BASE_URL=http://127.0.0.1:8081/bot (any token), and play the users through the
+control API under /_offline/ (see `_Handler.control`). Only the standard library is used: a
+small HTTP/1.1 server on asyncio streams, so the OfflineTelegram (which is not thread-safe)
+lives in one event loop with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import dataclasses
+import json
+import logging
+import mimetypes
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from telegram import Bot
+from telegram.request import RequestData
+
+from bot.transport import JSON, Files, OfflineTelegram, OfflineUser, OutMessage
+
+__all__ = ["FakeTelegramServer", "decode_form_value", "main", "serve"]
+
+log = logging.getLogger("bot.apiserver")
+
+MAX_BODY = 60 * 1024 * 1024  # the Bot API takes uploads up to 50 MB
+_API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
+_FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+_PARAM_RE = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"|(\w+)=([^;\s]+)')
+_FORM_ESCAPE = re.compile(r"%(22|[01][0-9A-Fa-f])")
+# Bot API parameters that are strings by type: PTB sends them raw, so "123" or "true" in a
+# message text must stay a string. Every other form value is JSON if it parses as JSON,
+# because PTB JSON-encodes everything that is not a str (ints, bools, keyboards, lists).
+STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "inline_message_id",
+        "url",
+        "file_id",
+        "photo",
+        "document",
+        "language_code",
+        "description",
+        "short_description",
+        "name",
+        "title",
+        "emoji",
+        "secret_token",
+        "ip_address",
+        "business_connection_id",
+        "message_effect_id",
+    }
+)
+
+
+def decode_form_value(name: str, raw: str) -> Any:
+    """Undo PTB's form encoding of one parameter (strings raw, everything else JSON)."""
+    if name in STRING_PARAMS:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+class _WireRequest(RequestData):
+    """RequestData rebuilt from an HTTP body, as OfflineTelegram.do_request reads it."""
+
+    __slots__ = ("_files", "_values")
+
+    def __init__(self, values: JSON, files: Files) -> None:
+        super().__init__([])
+        self._values = values
+        self._files = files
+        self.contains_files = bool(files)
+
+    @property
+    def parameters(self) -> JSON:  # type: ignore[override]
+        """The decoded parameters."""
+        return dict(self._values)
+
+    @property
+    def multipart_data(self) -> dict[str, Any]:  # type: ignore[override]
+        """Uploaded parts as (filename, bytes, mime type)."""
+        return dict(self._files)
+
+
+@dataclass
+class _Request:
+    """One parsed HTTP request."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes = b""
+    keep_alive: bool = True
+
+    @property
+    def path(self) -> str:
+        """The decoded path without the query."""
+        return unquote(urlsplit(self.target).path)
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters (last one wins)."""
+        return dict(parse_qsl(urlsplit(self.target).query, keep_blank_values=True))
+
+
+@dataclass
+class _Response:
+    """An HTTP response to write."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+class _BadRequest(Exception):
+    """A request this server cannot read: answered 400 (or `status`) and the connection closed."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _json_response(data: Any, status: int = 200) -> _Response:
+    """A JSON response."""
+    return _Response(status, json.dumps(data, ensure_ascii=False).encode())
+
+
+def _api_error(status: int, description: str) -> _Response:
+    """An error in the Bot API's shape, so PTB raises a readable exception."""
+    return _json_response(
+        {"ok": False, "error_code": status, "description": description}, status=status
+    )
+
+
+async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
+    """Read one request from a kept-alive connection; None at a clean end of stream."""
+    line = await reader.readline()
+    if not line.strip():
+        return None
+    try:
+        method, target, version = line.decode("latin-1").split()
+    except ValueError:
+        raise _BadRequest("malformed request line") from None
+    headers: dict[str, str] = {}
+    while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = header.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    connection = headers.get("connection", "").lower()
+    keep_alive = connection != "close" and (version != "HTTP/1.0" or connection == "keep-alive")
+    request = _Request(method.upper(), target, headers, keep_alive=keep_alive)
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        request.body = await _read_chunked(reader)
+    elif (length := int(headers.get("content-length", "0") or 0)) > 0:
+        if length > MAX_BODY:
+            raise _BadRequest("Request Entity Too Large", 413)
+        request.body = await reader.readexactly(length)
+    return request
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    """Read a chunked transfer-encoded body (httpx uses it for streamed uploads)."""
+    body = bytearray()
+    while True:
+        size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass  # trailers are ignored
+            return bytes(body)
+        body += await reader.readexactly(size)
+        await reader.readline()
+        if len(body) > MAX_BODY:
+            raise _BadRequest("Request Entity Too Large", 413)
+
+
+def _header_params(value: str) -> tuple[str, dict[str, str]]:
+    """Split `form-data; name="x"; filename="y"` into its value and parameters."""
+    head, _, rest = value.partition(";")
+    params = {}
+    for quoted_key, quoted, plain_key, plain in _PARAM_RE.findall(rest):
+        if quoted_key:
+            # httpx escapes like HTML5 forms: " as %22, control characters as %XX, \ doubled.
+            text = _FORM_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), quoted)
+            params[quoted_key.lower()] = text.replace("\\\\", "\\")
+        else:
+            params[plain_key.lower()] = plain
+    return head.strip().lower(), params
+
+
+def _parse_multipart(body: bytes, content_type: str) -> tuple[JSON, Files]:
+    """Split a multipart/form-data body into form fields and uploaded files, byte-exact."""
+    boundary = _header_params(content_type)[1].get("boundary")
+    if not boundary:
+        raise _BadRequest("multipart body without a boundary")
+    values: JSON = {}
+    files: Files = {}
+    # Each delimiter is CRLF--boundary; prefixing CRLF lets the first one match as well.
+    sections = (b"\r\n" + body).split(b"\r\n--" + boundary.encode("latin-1"))
+    for section in sections[1:]:
+        if section.startswith(b"--"):
+            break  # the closing delimiter
+        raw_headers, _, content = section.partition(b"\r\n\r\n")
+        headers: dict[str, str] = {}
+        for line in raw_headers.decode("utf-8", "replace").split("\r\n"):
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        _, disposition = _header_params(headers.get("content-disposition", ""))
+        name = disposition.get("name")
+        if name is None:
+            continue
+        if "filename" in disposition:
+            mime_type = headers.get("content-type", "application/octet-stream")
+            files[name] = (disposition["filename"], content, mime_type)
+        else:
+            values[name] = decode_form_value(name, content.decode("utf-8"))
+    return values, files
+
+
+def _decode_api_body(request: _Request) -> tuple[JSON, Files]:
+    """Parameters and files of a Bot API call, from the query and a form, multipart or JSON body."""
+    values: JSON = {k: decode_form_value(k, v) for k, v in request.query.items()}
+    content_type = request.headers.get("content-type", "")
+    kind = content_type.split(";")[0].strip().lower()
+    files: Files = {}
+    if kind == "multipart/form-data":
+        form, files = _parse_multipart(request.body, content_type)
+        values |= form
+    elif kind == "application/json" and request.body:
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            raise _BadRequest("body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise _BadRequest("JSON body must be an object")
+        values |= body  # already typed: no form decoding
+    elif request.body:
+        pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True)
+        values |= {k: decode_form_value(k, v) for k, v in pairs}
+    return values, files
+
+
+def _message_json(message: OutMessage, seq: int | None = None) -> JSON:
+    """An outbox entry for the control API (file bytes left out, their size given)."""
+    data = dataclasses.asdict(message)
+    payload = data.pop("file_bytes")
+    data["file_size"] = None if payload is None else len(payload)
+    data["buttons"] = [[list(button) for button in row] for row in message.buttons()]
+    if seq is not None:
+        data["seq"] = seq
+    return data
+
+
+class _Handler:
+    """Routes requests to the transport's Bot API and to the control API."""
+
+    def __init__(self, transport: OfflineTelegram) -> None:
+        self.transport = transport
+        # The update factories need a Bot to build Update objects; one that never connects.
+        self._factory_bot = Bot("1:OFFLINE", request=transport, get_updates_request=transport)
+
+    async def handle(self, request: _Request) -> _Response:
+        """Answer one request."""
+        path = request.path
+        if _API_PATH.match(path):
+            return await self.api(request)
+        if match := _FILE_PATH.match(path):
+            if request.method != "GET":
+                return _api_error(405, "Method Not Allowed")
+            status, body = await self.transport.do_request(request.target, "GET")
+            if status != 200:
+                return _Response(status, body)
+            mime_type = mimetypes.guess_type(match.group("path"))[0]
+            return _Response(200, body, mime_type or "application/octet-stream")
+        if path.startswith("/_offline/"):
+            return await self.control(request, path.removeprefix("/_offline/").strip("/"))
+        return _api_error(404, "Not Found")
+
+    async def api(self, request: _Request) -> _Response:
+        """A Bot API method; Telegram takes GET and POST alike."""
+        values, files = _decode_api_body(request)
+        # OfflineTelegram treats an HTTP GET as a download, so API calls always go as POST.
+        url = urlsplit(request.target).path
+        status, body = await self.transport.do_request(url, "POST", _WireRequest(values, files))
+        return _Response(status, body)
+
+    async def control(self, request: _Request, action: str) -> _Response:
+        """The control API for a tester or operator (JSON in, JSON out).
+
+        POST text {"user_id", "text", "first_name"?, "last_name"?, "username"?, "language_code"?}
+        POST press {"user_id", "data", "message_id"?} (default: the latest keyboard)
+        POST photo {"user_id", "base64", "caption"?}
+        POST document {"user_id", "base64", "file_name", "mime_type"?, "caption"?}
+        GET outbox?chat_id=&since= (messages and edits in order, each with its `seq`)
+        GET chat?chat_id= (the bot's live messages in a chat, as they look now)
+        GET calls?method=&since= (Bot API calls the bot made)
+        """
+        routes: dict[tuple[str, str], Callable[[JSON], JSON | list[JSON]]] = {
+            ("POST", "text"): self._text,
+            ("POST", "press"): self._press,
+            ("POST", "photo"): self._photo,
+            ("POST", "document"): self._document,
+            ("GET", "outbox"): self._outbox,
+            ("GET", "chat"): self._chat,
+            ("GET", "calls"): self._calls,
+        }
+        route = routes.get((request.method, action))
+        if route is None:
+            return _json_response({"error": f"no control action {request.method} {action}"}, 404)
+        try:
+            if request.method == "POST":
+                params = json.loads(request.body or b"{}")
+                if not isinstance(params, dict):
+                    raise ValueError("the body must be a JSON object")
+            else:
+                params = request.query
+            return _json_response(route(params))
+        except (KeyError, TypeError, ValueError) as exc:
+            return _json_response({"error": f"bad {action} request: {exc!r}"}, 400)
+        except LookupError as exc:
+            return _json_response({"error": str(exc)}, 404)
+
+    def _user(self, params: JSON) -> OfflineUser:
+        """The acting user: a known one keeps the fields the request does not give."""
+        user_id = int(params["user_id"])
+        known = self.transport.users.get(user_id) or OfflineUser(user_id, "User")
+        given = ("first_name", "last_name", "username", "language_code")
+        return dataclasses.replace(known, **{key: params[key] for key in given if key in params})
+
+    def _queue(self, update_factory: Callable[..., Any], *args: Any, **kwargs: Any) -> JSON:
+        """Build an update with the transport's factory and put it in the getUpdates queue."""
+        bot = self.transport.bot or self._factory_bot
+        update = update_factory(*args, **kwargs, bot=bot)
+        self.transport.put_update(update)
+        return {"ok": True, "update_id": update.update_id}
+
+    def _text(self, params: JSON) -> JSON:
+        """A user sends a text or a /command."""
+        return self._queue(self.transport.text_update, self._user(params), str(params["text"]))
+
+    def _press(self, params: JSON) -> JSON:
+        """A user presses an inline button."""
+        message_id = params.get("message_id")
+        return self._queue(
+            self.transport.callback_update,
+            self._user(params),
+            str(params["data"]),
+            None if message_id is None else int(message_id),
+        )
+
+    def _photo(self, params: JSON) -> JSON:
+        """A user sends a photo (bytes as base64)."""
+        data = base64.b64decode(params["base64"], validate=True)
+        return self._queue(
+            self.transport.photo_update, self._user(params), data, params.get("caption")
+        )
+
+    def _document(self, params: JSON) -> JSON:
+        """A user sends a document (bytes as base64)."""
+        data = base64.b64decode(params["base64"], validate=True)
+        return self._queue(
+            self.transport.document_update,
+            self._user(params),
+            data,
+            str(params["file_name"]),
+            params.get("mime_type"),
+            params.get("caption"),
+        )
+
+    def _outbox(self, params: JSON) -> list[JSON]:
+        """Messages and edits the bot sent, optionally for one chat and after a `seq`."""
+        chat_id = int(params["chat_id"]) if params.get("chat_id") else None
+        since = int(params.get("since") or 0)
+        outbox = self.transport.outbox
+        return [
+            _message_json(message, seq)
+            for seq, message in enumerate(outbox[since:], start=since)
+            if chat_id is None or message.chat_id == chat_id
+        ]
+
+    def _chat(self, params: JSON) -> list[JSON]:
+        """The bot's live messages in one chat."""
+        return [_message_json(m) for m in self.transport.chat_messages(int(params["chat_id"]))]
+
+    def _calls(self, params: JSON) -> list[JSON]:
+        """Recorded Bot API calls (uploaded bytes left out)."""
+        since = int(params.get("since") or 0)
+        method = (params.get("method") or "").lower()
+        return [
+            {"method": c.method, "params": c.params, "files": sorted(c.files), "error": c.error}
+            for c in self.transport.calls[since:]
+            if not method or c.method.lower() == method
+        ]
+
+
+class FakeTelegramServer:
+    """A running HTTP front of an OfflineTelegram; `async with` closes it."""
+
+    def __init__(self, server: asyncio.Server, transport: OfflineTelegram) -> None:
+        self.server = server
+        self.transport = transport
+        self._handler = _Handler(transport)
+        self._connections: set[asyncio.Task[None]] = set()
+        # Kept now: the sockets are gone once closed, and the URLs still name the server.
+        address = server.sockets[0].getsockname()
+        self.host: str = str(address[0])
+        self.port: int = int(address[1])  # the one the OS chose for port 0
+
+    @property
+    def url(self) -> str:
+        """The server's root URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The value for TELEGRAM_API_BASE_URL."""
+        return f"{self.url}/bot"
+
+    @property
+    def control_url(self) -> str:
+        """The root of the control API."""
+        return f"{self.url}/_offline"
+
+    async def connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve requests on one connection until the client closes it (keep-alive)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        try:
+            while True:
+                try:
+                    request = await _read_request(reader)
+                except (_BadRequest, ValueError) as exc:
+                    # ValueError: an over-long line or a non-numeric length; close after it.
+                    status = exc.status if isinstance(exc, _BadRequest) else 400
+                    await _write(writer, _api_error(status, str(exc)), keep_alive=False)
+                    return
+                if request is None:
+                    return
+                try:
+                    response = await self._handler.handle(request)
+                except (_BadRequest, UnicodeDecodeError) as exc:
+                    status = exc.status if isinstance(exc, _BadRequest) else 400
+                    response = _api_error(status, f"Bad Request: {exc}")
+                except Exception:
+                    # A transport bug must not look like a network failure to the bot.
+                    log.exception("error answering %s %s", request.method, request.path)
+                    response = _api_error(500, "Internal Server Error")
+                await _write(writer, response, keep_alive=request.keep_alive)
+                if not request.keep_alive:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client went away mid-request
+        except asyncio.CancelledError:
+            # close() cancels open connections; ending quietly here (the task's top frame)
+            # avoids Python 3.11's stream callback logging the cancellation as an error.
+            pass
+        finally:
+            if task is not None:
+                self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    async def close(self) -> None:
+        """Stop listening and end open connections, including long polls in progress."""
+        self.server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.gather(*self._connections, return_exceptions=True)
+        await self.server.wait_closed()
+
+    async def serve_forever(self) -> None:
+        """Serve until cancelled."""
+        await self.server.serve_forever()
+
+    async def __aenter__(self) -> FakeTelegramServer:
+        """Already serving; just hand itself over."""
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Close the server."""
+        await self.close()
+
+
+async def _write(writer: asyncio.StreamWriter, response: _Response, *, keep_alive: bool) -> None:
+    """Write one HTTP/1.1 response."""
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = "Unknown"
+    headers = {
+        "Content-Type": response.content_type,
+        "Content-Length": str(len(response.body)),
+        "Connection": "keep-alive" if keep_alive else "close",
+    }
+    head = f"HTTP/1.1 {response.status} {reason}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    writer.write(head.encode("latin-1") + response.body)
+    await writer.drain()
+
+
+async def serve(
+    host: str = "127.0.0.1", port: int = 0, transport: OfflineTelegram | None = None
+) -> FakeTelegramServer:
+    """Start serving `transport` (a new one if None) on host:port; port 0 lets the OS choose."""
+    transport = transport or OfflineTelegram()
+    holder: list[FakeTelegramServer] = []
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await holder[0].connection(reader, writer)
+
+    server = await asyncio.start_server(on_connect, host, port)
+    holder.append(FakeTelegramServer(server, transport))
+    return holder[0]
+
+
+async def _run_forever(host: str, port: int, announce: Callable[[str], None]) -> None:
+    """Serve a fresh OfflineTelegram until cancelled (Ctrl-C)."""
+    async with await serve(host, port, OfflineTelegram(bot_username="handover_fake_bot")) as fake:
+        announce(
+            f"Fake Telegram listening on {fake.url}\n"
+            f"  run the bot with: TELEGRAM_API_BASE_URL={fake.base_url} "
+            "TELEGRAM_BOT_TOKEN=123:FAKE python -m bot run\n"
+            f"  act as a user:    curl -s {fake.control_url}/text -d "
+            '\'{"user_id": 42, "first_name": "Ann", "language_code": "en", "text": "/help"}\'\n'
+            f"  see the replies:  curl -s '{fake.control_url}/outbox?chat_id=42'\n"
+            "Ctrl-C to stop."
+        )
+        await fake.serve_forever()
+
+
+def main(host: str = "127.0.0.1", port: int = 8081) -> int:
+    """Run the fake Telegram in the foreground until Ctrl-C (the `fake-telegram` command)."""
+    try:
+        asyncio.run(_run_forever(host, port, lambda text: print(text, flush=True)))
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    except OSError as exc:  # the port is taken or the address is not ours
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
