@@ -1,4 +1,5 @@
-"""The command line: `python -m bot run|console|demo|invite|project|migrate|fake-telegram`."""
+"""The command line: `python -m bot run|console|demo|invite|project|migrate|fake-telegram`,
+and the workbooks: `setup|import|template|export`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -171,6 +173,145 @@ def cmd_fake_telegram(args: argparse.Namespace) -> int:
     return serve_fake(args.host, args.port)
 
 
+def cmd_item(args: argparse.Namespace) -> int:
+    """Reassign, cancel or reopen one item in an admin's name (as /reassign, /cancel, /reopen)."""
+    from models import admin
+
+    settings = load_settings()
+    db = open_db(settings)
+    who = {"telegram_id": args.as_id, "item_id": args.item}
+    if args.command == "reassign":
+        moved = db.run(admin.reassign, **who, contractor_name=" ".join(args.contractor))
+    elif args.command == "cancel":
+        moved = db.run(admin.cancel_item, **who, reason=" ".join(args.reason))
+    else:
+        moved = db.run(admin.reopen_item, **who, reason=" ".join(args.reason))
+    line = moved.line
+    print(f"item {line.id}: {line.state.value}, {line.contractor_name}")
+    # No chat is open here: the contractor finds it on their list (and the morning push).
+    return 0
+
+
+def _item_commands(sub: argparse._SubParsersAction) -> None:
+    for name, rest, what in (
+        ("reassign", "contractor", "give an item to another contractor (name or part of it)"),
+        ("cancel", "reason", "cancel an item: duplicate, not a defect"),
+        ("reopen", "reason", "reopen a closed item: back to its contractor as rework"),
+    ):
+        command = sub.add_parser(name, help=what)
+        command.add_argument("item", type=int, help="item number")
+        command.add_argument(rest, nargs="+")
+        command.add_argument(
+            "--as", dest="as_id", type=int, required=True, help="Telegram id of the admin acting"
+        )
+        command.set_defaults(fn=cmd_item)
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _print_report(args: argparse.Namespace, settings: Settings, report: object) -> int:
+    from bot.sheets_text import render_report
+
+    text = render_report(args.lang or settings.default_language, report, limit=None, max_chars=None)
+    print(text, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 2
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Read a set-up workbook (flats, contractors, rules) into a project; all or nothing."""
+    from models.project import find_project
+    from models.sheets import SetupReport, setup_project
+
+    settings = load_settings()
+    data = _read_file(args.file)
+
+    def run(session: Session) -> SetupReport:
+        project = find_project(session, name=args.project)
+        return setup_project(
+            session, project_id=project.id, data=data, filename=Path(args.file).name
+        )
+
+    return _print_report(args, settings, open_db(settings).run(run))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import an items file (.xlsx or .csv); a file with any bad row imports nothing."""
+    from models.project import find_project
+    from models.sheets import ImportReport, import_items
+
+    settings = load_settings()
+    data = _read_file(args.file)
+
+    def run(session: Session) -> ImportReport:
+        project = find_project(session, name=args.project)
+        return import_items(
+            session, project_id=project.id, data=data, filename=Path(args.file).name
+        )
+
+    return _print_report(args, settings, open_db(settings).run(run))
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the blank set-up and items workbooks beside OUT (OUT-setup.xlsx, OUT-items.xlsx)."""
+    from models.project import find_project
+    from models.sheets import Templates, write_templates
+
+    if args.project:
+        settings = load_settings()
+
+        def run(session: Session) -> Templates:
+            project = find_project(session, name=args.project)
+            return write_templates(session, project_id=project.id)
+
+        templates = open_db(settings).run(run)
+    else:
+        templates = write_templates()
+    out = Path(args.out)
+    stem = out.name[: -len(out.suffix)] if out.suffix.lower() == ".xlsx" else out.name
+    for kind, data in (("setup", templates.setup), ("items", templates.items)):
+        path = out.with_name(f"{stem}-{kind}.xlsx")
+        _write_file(path, data)
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write every item with its state and every event to an .xlsx."""
+    from sqlmodel import select
+
+    from models.project import find_project
+    from models.sheets import export_items
+    from models.tables import Project
+
+    settings = load_settings()
+
+    def run(session: Session) -> tuple[bytes, list[str]]:
+        if args.project:
+            projects = [find_project(session, name=args.project)]
+        else:
+            projects = list(session.exec(select(Project).order_by(Project.id)).all())
+        data = export_items(session, project_ids=[p.id for p in projects])
+        return data, [p.name for p in projects]
+
+    data, names = open_db(settings).run(run)
+    _write_file(Path(args.out), data)
+    print(f"wrote {args.out}: {', '.join(names) or 'no projects'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     p = argparse.ArgumentParser(prog="python -m bot", description="Handover repair bot")
@@ -195,10 +336,28 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help="the bot's @username, for the link")
     invite.set_defaults(fn=cmd_invite)
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(fn=cmd_migrate)
+    _item_commands(sub)
     fake = sub.add_parser("fake-telegram", help="serve a local fake Telegram for `run`")
     fake.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     fake.add_argument("--port", type=int, default=8081)
     fake.set_defaults(fn=cmd_fake_telegram)
+    for name, fn, what in (
+        ("setup", cmd_setup, "read a set-up workbook (Units, Contractors, Rules)"),
+        ("import", cmd_import, "import an items file (.xlsx or .csv)"),
+    ):
+        command = sub.add_parser(name, help=what)
+        command.add_argument("file")
+        command.add_argument("--project", help="project name (needed when there are several)")
+        command.add_argument("--lang", choices=("zh", "en"), help="language of the report")
+        command.set_defaults(fn=fn)
+    template = sub.add_parser("template", help="write blank OUT-setup.xlsx and OUT-items.xlsx")
+    template.add_argument("out", help="e.g. blank.xlsx gives blank-setup.xlsx, blank-items.xlsx")
+    template.add_argument("--project", help="list this project's categories and contractors")
+    template.set_defaults(fn=cmd_template)
+    export = sub.add_parser("export", help="write every item and event to an .xlsx")
+    export.add_argument("out")
+    export.add_argument("--project", help="only this project (default: every project)")
+    export.set_defaults(fn=cmd_export)
     return p
 
 

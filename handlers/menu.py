@@ -11,13 +11,15 @@ from bot.i18n import t
 from models.people import Person
 from models.tables import Role
 
+ADMIN_WORK = ("disputes", "reassign", "cancel", "reopen", "users", "contractors")
+PAPER = ("done", "pass", "fail")  # results written on printed lists (handlers/paper.py)
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.contractor: ("mylist",),
     Role.inspector: ("tocheck",),
-    Role.admin: ("invite", "unit", "find", "item"),
-    Role.clerk: (),
+    Role.admin: ("invite", "unit", "find", "item", *ADMIN_WORK, *PAPER),
+    Role.clerk: (*PAPER,),
     Role.manager: ("unit", "find", "item"),
-    Role.service: ("unit", "find", "item"),
+    Role.service: ("unit", "find", "item", "reopen"),
 }
 EVERYONE = ("help", "lang")
 

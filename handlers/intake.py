@@ -1,0 +1,488 @@
+"""Clerk: /new enters one inspection-sheet item in a few taps, remembering the flat and sheet."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import intake_keyboards as kb
+from handlers.common import BotContext, esc
+from handlers.photos import save_photo
+from handlers.render import short
+from models.intake import (
+    Entered,
+    Preview,
+    check_description,
+    check_location,
+    check_sheet_no,
+    check_unit,
+    choose_project,
+    enter_item,
+    intake_categories,
+    intake_projects,
+    parse_date,
+    pick_category,
+    preview_item,
+    project_contractors,
+)
+from models.repair import PhotoIn
+
+PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION = range(20, 25)
+PHOTOS, DATE, SHEET, SUMMARY, CONTRACTOR = range(25, 30)
+PHOTO = filters.PHOTO | filters.Document.IMAGE
+TEXT = filters.TEXT & ~filters.COMMAND
+TIMEOUT = 30 * 60
+# user_data keys (plain values only: they are pickled): the item being entered, and what
+# carries over to the next one (project, flat, date, sheet, how many entered in this run).
+DRAFT, LAST = "intake", "intake_last"
+SUMMARY_DESCRIPTION = 600
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return context.user_data[DRAFT]
+
+
+def _last(context: BotContext) -> dict[str, Any]:
+    return context.user_data.setdefault(LAST, {})
+
+
+def _today(context: BotContext) -> date:
+    return datetime.now(ZoneInfo(context.settings.timezone)).date()
+
+
+async def _say(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> int:
+    message = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    return message.message_id
+
+
+async def new(update: Update, context: BotContext) -> int:
+    """Start entering an item: pick the project if there are several, then ask the flat."""
+    projects = await context.call(intake_projects, telegram_id=update.effective_user.id)
+    _last(context)["count"] = 0
+    if len(projects) == 1:
+        return await _ask_unit(update, context, projects[0].id)
+    markup = kb.projects(projects, context.lang)
+    await _say(update, context, context.t("intake.ask_project"), markup)
+    return PROJECT
+
+
+async def project_chosen(update: Update, context: BotContext) -> int:
+    """Enter items in the project pressed."""
+    await update.callback_query.answer()
+    project = await context.call(
+        choose_project, telegram_id=update.effective_user.id, project_id=int(context.matches[0][1])
+    )
+    return await _ask_unit(update, context, project.id)
+
+
+async def _ask_unit(
+    update: Update, context: BotContext, project_id: int, *, offer_same: bool = True
+) -> int:
+    last = _last(context)
+    context.user_data[DRAFT] = {"project": project_id, "photos": []}
+    same = last.get("unit") if offer_same and last.get("project") == project_id else None
+    await _say(update, context, context.t("intake.ask_unit"), kb.ask_unit(context.lang, same))
+    return UNIT
+
+
+async def unit_typed(update: Update, context: BotContext) -> int:
+    """Take the flat typed; a near miss gets the nearest flats as buttons."""
+    return await _take_unit(update, context, update.message.text)
+
+
+async def unit_pressed(update: Update, context: BotContext) -> int:
+    """Take the flat pressed among the suggestions."""
+    await update.callback_query.answer()
+    return await _take_unit(update, context, context.matches[0][1])
+
+
+async def same_unit(update: Update, context: BotContext) -> int:
+    """Take the flat of the previous item."""
+    await update.callback_query.answer()
+    return await _take_unit(update, context, _last(context).get("unit", ""))
+
+
+async def _take_unit(update: Update, context: BotContext, text: str) -> int:
+    draft = _draft(context)
+    match = await context.call(
+        check_unit, telegram_id=update.effective_user.id, project_id=draft["project"], text=text
+    )
+    if match.code is None:
+        lines = [context.t("intake.no_unit", unit=esc(text.strip()[:30]))]
+        lines.append(
+            context.t("intake.did_you_mean" if match.suggestions else "intake.retype_unit")
+        )
+        markup = kb.suggestions(match.suggestions, context.lang)
+        await _say(update, context, "\n".join(lines), markup)
+        return UNIT
+    draft["unit"] = match.code
+    return await _ask_location(update, context, match.code)
+
+
+async def _ask_location(update: Update, context: BotContext, unit: str) -> int:
+    text = context.t("intake.ask_location", unit=esc(unit))
+    await _say(update, context, text, kb.rooms(context.lang))
+    return LOCATION
+
+
+async def room_pressed(update: Update, context: BotContext) -> int:
+    """Take a common room as the location, named in the clerk's language."""
+    await update.callback_query.answer()
+    return await _take_location(update, context, context.t(f"intake.room.{context.matches[0][1]}"))
+
+
+async def location_typed(update: Update, context: BotContext) -> int:
+    """Take a typed location (whatever the sheet says: 主卧飘窗, kitchen ceiling...)."""
+    return await _take_location(update, context, check_location(update.message.text))
+
+
+async def _take_location(update: Update, context: BotContext, location: str) -> int:
+    draft = _draft(context)
+    choices = await context.call(
+        intake_categories, telegram_id=update.effective_user.id, project_id=draft["project"]
+    )
+    draft["location"] = location
+    markup = kb.categories(choices, context.lang)
+    await _say(update, context, context.t("intake.ask_category"), markup)
+    return CATEGORY
+
+
+async def category_pressed(update: Update, context: BotContext) -> int:
+    """Take the category pressed."""
+    await update.callback_query.answer()
+    return await _take_category(update, context, category_id=int(context.matches[0][1]))
+
+
+async def category_typed(update: Update, context: BotContext) -> int:
+    """Take a category typed by its code or its name in either language."""
+    return await _take_category(update, context, text=update.message.text)
+
+
+async def _take_category(update: Update, context: BotContext, **which: Any) -> int:
+    draft = _draft(context)
+    category = await context.call(
+        pick_category, telegram_id=update.effective_user.id, project_id=draft["project"], **which
+    )
+    draft["category"] = category.code
+    markup = kb.cancel_only(context.lang)
+    await _say(update, context, context.t("intake.ask_description"), markup)
+    return DESCRIPTION
+
+
+async def description_typed(update: Update, context: BotContext) -> int:
+    """Take the description; photos may follow."""
+    draft = _draft(context)
+    draft["description"] = check_description(update.message.text)
+    markup = kb.photos(context.lang, any_sent=bool(draft["photos"]))
+    await _say(update, context, context.t("intake.ask_photos"), markup)
+    return PHOTOS
+
+
+async def photo_received(update: Update, context: BotContext) -> int:
+    """Keep a photo of the defect; its caption is the description when there is none yet."""
+    draft = _draft(context)
+    draft["photos"].append(await save_photo(context, update.message))
+    caption = (update.message.caption or "").strip()
+    if caption and not draft.get("description"):
+        draft["description"] = caption
+    n = len(draft["photos"])
+    if not draft.get("description"):
+        markup = kb.cancel_only(context.lang)
+        await _say(update, context, context.t("intake.need_description", n=n), markup)
+        return DESCRIPTION
+    markup = kb.photos(context.lang, any_sent=True)
+    await _say(update, context, context.t("intake.photo_saved", n=n), markup)
+    return PHOTOS
+
+
+async def photos_done(update: Update, context: BotContext) -> int:
+    """Go on to the date, or to the summary when the flat's date and sheet carry over."""
+    await update.callback_query.answer()
+    if "raised" in _draft(context):
+        return await _summary(update, context)
+    return await _ask_date(update, context)
+
+
+async def change_date(update: Update, context: BotContext) -> int:
+    """Ask the date and the sheet again, from the summary."""
+    await update.callback_query.answer()
+    return await _ask_date(update, context)
+
+
+async def _ask_date(update: Update, context: BotContext) -> int:
+    markup = kb.ask_date(context.lang, _today(context).isoformat(), _last(context).get("raised"))
+    await _say(update, context, context.t("intake.ask_date"), markup)
+    return DATE
+
+
+async def date_today(update: Update, context: BotContext) -> int:
+    """Take today (in the project's time zone) as the raised date."""
+    await update.callback_query.answer()
+    return await _take_date(update, context, _today(context))
+
+
+async def date_same(update: Update, context: BotContext) -> int:
+    """Take the raised date of the previous item."""
+    await update.callback_query.answer()
+    last = _last(context).get("raised")
+    return await _take_date(update, context, date.fromisoformat(last) if last else _today(context))
+
+
+async def date_typed(update: Update, context: BotContext) -> int:
+    """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日."""
+    raised = parse_date(update.message.text, today=_today(context))
+    return await _take_date(update, context, raised)
+
+
+async def _take_date(update: Update, context: BotContext, raised: date) -> int:
+    draft = _draft(context)
+    draft["raised"] = raised.isoformat()
+    last = _last(context)
+    same = last.get("sheet") if last.get("project") == draft["project"] else None
+    await _say(update, context, context.t("intake.ask_sheet"), kb.ask_sheet(context.lang, same))
+    return SHEET
+
+
+async def sheet_typed(update: Update, context: BotContext) -> int:
+    """Take the sheet number typed."""
+    _draft(context)["sheet"] = check_sheet_no(update.message.text)
+    return await _summary(update, context)
+
+
+async def sheet_same(update: Update, context: BotContext) -> int:
+    """Take the sheet number of the previous item (a sheet has many items)."""
+    await update.callback_query.answer()
+    _draft(context)["sheet"] = _last(context).get("sheet")
+    return await _summary(update, context)
+
+
+async def sheet_none(update: Update, context: BotContext) -> int:
+    """Enter the item without a sheet number."""
+    await update.callback_query.answer()
+    _draft(context)["sheet"] = None
+    return await _summary(update, context)
+
+
+async def _summary(update: Update, context: BotContext, chosen: int | None = None) -> int:
+    draft = _draft(context)
+    preview = await context.call(
+        preview_item,
+        telegram_id=update.effective_user.id,
+        project_id=draft["project"],
+        unit_code=draft["unit"],
+        category_code=draft["category"],
+        contractor_id=chosen or draft.get("chosen"),
+    )
+    # Kept only once the preview accepted it: a forged contractor changes nothing.
+    draft["chosen"] = chosen or draft.get("chosen")
+    draft["contractor"] = preview.contractor.id if preview.contractor else None
+    markup = kb.summary(context.lang, has_contractor=preview.contractor is not None)
+    draft["summary_message"] = await _say(update, context, _summary_text(context, preview), markup)
+    return SUMMARY
+
+
+def _summary_text(context: BotContext, preview: Preview) -> str:
+    draft = _draft(context)
+    category = preview.category.name_zh if context.lang == "zh" else preview.category.name_en
+    if preview.contractor is None:
+        contractor = context.t("intake.no_rule", category=esc(category), building=preview.building)
+    else:
+        key = "intake.by_rule" if preview.by_rule else "intake.by_you"
+        contractor = context.t(key, name=esc(preview.contractor.name))
+    return context.t(
+        "intake.summary",
+        unit=esc(preview.unit_code),
+        location=esc(draft["location"]),
+        category=esc(category),
+        description=esc(short(draft["description"], SUMMARY_DESCRIPTION)),
+        photos=len(draft["photos"]),
+        raised=draft["raised"],
+        sheet=esc(draft.get("sheet") or context.t("intake.no_sheet")),
+        contractor=contractor,
+    )
+
+
+async def other_contractor(update: Update, context: BotContext) -> int:
+    """List the project's contractors to choose from."""
+    await update.callback_query.answer()
+    choices = await context.call(
+        project_contractors,
+        telegram_id=update.effective_user.id,
+        project_id=_draft(context)["project"],
+    )
+    markup = kb.contractors(choices, context.lang)
+    await _say(update, context, context.t("intake.choose_contractor"), markup)
+    return CONTRACTOR
+
+
+async def contractor_chosen(update: Update, context: BotContext) -> int:
+    """Override the assignment rule with the contractor pressed; show the summary again."""
+    await update.callback_query.answer()
+    return await _summary(update, context, chosen=int(context.matches[0][1]))
+
+
+async def confirm(update: Update, context: BotContext) -> int | None:
+    """Enter the item (once), remember its flat, date and sheet, and offer the next one."""
+    query = update.callback_query
+    draft = _draft(context)
+    if query.message.message_id != draft.get("summary_message"):
+        # An older summary: it may show another contractor than the item would get.
+        await query.answer(context.t("error.stale_button"), show_alert=True)
+        return None
+    await query.answer()
+    entered = await context.call(
+        enter_item, telegram_id=update.effective_user.id, **_item_fields(draft)
+    )
+    await _entered(update, context, entered)
+    return ConversationHandler.END
+
+
+def _item_fields(draft: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project_id": draft["project"],
+        "unit_code": draft["unit"],
+        "location": draft["location"],
+        "category_code": draft["category"],
+        "description": draft["description"],
+        "raised_on": date.fromisoformat(draft["raised"]),
+        "sheet_no": draft.get("sheet"),
+        "contractor_id": draft["contractor"],
+        "photos": [PhotoIn(**p) for p in draft["photos"]],
+    }
+
+
+async def _entered(update: Update, context: BotContext, entered: Entered) -> None:
+    draft = context.user_data.pop(DRAFT)
+    last = _last(context)
+    last.update(
+        project=draft["project"],
+        unit=entered.unit_code,
+        raised=draft["raised"],
+        sheet=draft.get("sheet"),
+        count=last.get("count", 0) + 1,
+    )
+    text = context.t(
+        "intake.entered",
+        id=entered.item_id,
+        unit=esc(entered.unit_code),
+        location=esc(draft["location"]),
+        contractor=esc(entered.contractor_name),
+        count=last["count"],
+    )
+    await _say(update, context, text, kb.after_entry(context.lang))
+
+
+async def next_same_unit(update: Update, context: BotContext) -> int:
+    """Enter another item of the same flat; its date and sheet carry over."""
+    await update.callback_query.answer()
+    last = _last(context)
+    if not last.get("unit"):
+        return await new(update, context)
+    context.user_data[DRAFT] = {
+        "project": last["project"],
+        "unit": last["unit"],
+        "raised": last["raised"],
+        "sheet": last.get("sheet"),
+        "photos": [],
+    }
+    return await _ask_location(update, context, last["unit"])
+
+
+async def next_unit(update: Update, context: BotContext) -> int:
+    """Enter an item of another flat in the same project."""
+    await update.callback_query.answer()
+    project = _last(context).get("project")
+    if project is None:
+        return await new(update, context)
+    return await _ask_unit(update, context, project, offer_same=False)
+
+
+async def finish(update: Update, context: BotContext) -> None:
+    """End the run and say how many items were entered in it."""
+    await update.callback_query.answer()
+    count = _last(context).pop("count", 0)
+    await _say(update, context, context.t("intake.finished", count=count))
+
+
+async def use_buttons(update: Update, context: BotContext) -> None:
+    """Point to the buttons when text comes where a press is expected; nothing changes."""
+    await update.message.reply_text(context.t("intake.use_buttons"))
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Drop the item being entered; nothing is recorded (the flat and sheet stay remembered)."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    context.user_data.pop(DRAFT, None)
+    await _say(update, context, context.t("common.cancelled"))
+    return ConversationHandler.END
+
+
+def _button(callback: Any, pattern: str) -> CallbackQueryHandler:
+    return CallbackQueryHandler(callback, pattern=pattern)
+
+
+def register(app: Application) -> None:
+    """Add the /new conversation and its Finish button."""
+    hint = MessageHandler(TEXT, use_buttons)
+    states = {
+        PROJECT: [_button(project_chosen, kb.PROJECT), hint],
+        UNIT: [
+            MessageHandler(TEXT, unit_typed),
+            _button(unit_pressed, kb.UNIT),
+            _button(same_unit, kb.SAME_UNIT),
+        ],
+        LOCATION: [_button(room_pressed, kb.ROOM), MessageHandler(TEXT, location_typed)],
+        CATEGORY: [_button(category_pressed, kb.CATEGORY), MessageHandler(TEXT, category_typed)],
+        DESCRIPTION: [
+            MessageHandler(TEXT, description_typed),
+            MessageHandler(PHOTO, photo_received),
+        ],
+        PHOTOS: [MessageHandler(PHOTO, photo_received), _button(photos_done, kb.PHOTOS_DONE), hint],
+        DATE: [
+            _button(date_today, kb.TODAY),
+            _button(date_same, kb.SAME_DATE),
+            MessageHandler(TEXT, date_typed),
+        ],
+        SHEET: [
+            _button(sheet_same, kb.SAME_SHEET),
+            _button(sheet_none, kb.NO_SHEET),
+            MessageHandler(TEXT, sheet_typed),
+        ],
+        SUMMARY: [
+            _button(confirm, kb.CONFIRM),
+            _button(other_contractor, kb.OTHER_CONTRACTOR),
+            _button(change_date, kb.CHANGE_DATE),
+            hint,
+        ],
+        CONTRACTOR: [_button(contractor_chosen, kb.CONTRACTOR), hint],
+    }
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[
+                CommandHandler("new", new),
+                _button(next_same_unit, kb.NEXT_SAME_UNIT),
+                _button(next_unit, kb.NEXT_UNIT),
+            ],
+            states=states,
+            fallbacks=[_button(cancel, kb.CANCEL), CommandHandler("cancel", cancel)],
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT,
+            name="intake_new",
+            persistent=True,
+        )
+    )
+    app.add_handler(CallbackQueryHandler(finish, pattern=kb.FINISH))

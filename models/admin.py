@@ -1,0 +1,359 @@
+"""The project department's work: disputes, reassigning, people, contractors, paper results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models.errors import DomainError
+from models.lookup import find_contractor
+from models.people import user_for
+from models.queries import ItemLine, item_line
+from models.repair import Outcome, act, check_move
+from models.tables import (
+    Action,
+    AppUser,
+    Contractor,
+    Event,
+    Invite,
+    Item,
+    ItemState,
+    Membership,
+    Project,
+    Role,
+    utcnow,
+)
+
+S = ItemState
+PAPER_ROLES = frozenset({Role.clerk, Role.admin})
+PAPER_ACTIONS = frozenset({Action.report_repaired, Action.pass_, Action.fail})
+PAPER_SOURCE = "recorded from the paper list"
+DISPUTES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ContractorRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A disputed item, why its contractor says it is not theirs, and who else could take it."""
+
+    line: ItemLine
+    reason: str | None
+    by: str | None
+    at: datetime | None
+    others: tuple[ContractorRef, ...]
+
+
+@dataclass(frozen=True)
+class Disputes:
+    items: tuple[Dispute, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One person of a project with the roles they hold there."""
+
+    user_id: int
+    telegram_id: int
+    project_id: int
+    project_name: str
+    name: str
+    roles: tuple[Role, ...]
+    contractor: str | None
+    is_self: bool
+
+
+@dataclass(frozen=True)
+class Revoked:
+    name: str
+    telegram_id: int
+    project_name: str
+    invites_withdrawn: int
+    still_elsewhere: bool
+
+
+@dataclass(frozen=True)
+class ContractorFigures:
+    """A contractor's live counts; the oldest age is of its items still to repair."""
+
+    project_name: str
+    contractor_id: int
+    name: str
+    open: int
+    rework: int
+    repaired: int
+    disputed: int
+    oldest_days: int | None
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An item after a move, as a list line, and the outcome (whom to tell)."""
+
+    line: ItemLine
+    outcome: Outcome
+
+
+def _admin_projects(session: Session, *, user: AppUser) -> list[Project]:
+    projects = list(
+        session.exec(
+            select(Project)
+            .join(Membership, Membership.project_id == Project.id)
+            .where(Membership.user_id == user.id, Membership.role == Role.admin)
+            .order_by(Project.id)
+        ).all()
+    )
+    if not projects:
+        raise DomainError("not_allowed")
+    return projects
+
+
+def _admin(session: Session, *, telegram_id: int) -> tuple[AppUser, list[Project]]:
+    user = user_for(session, telegram_id=telegram_id)
+    return user, _admin_projects(session, user=user)
+
+
+def _roles_in(session: Session, *, user: AppUser, project_id: int) -> set[Role]:
+    return set(
+        session.exec(
+            select(Membership.role).where(
+                Membership.user_id == user.id, Membership.project_id == project_id
+            )
+        ).all()
+    )
+
+
+def _today(tz: str) -> date:
+    return utcnow().astimezone(ZoneInfo(tz)).date()
+
+
+def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
+    """Return the oldest disputed items of the admin's projects, with the reason given."""
+    _, projects = _admin(session, telegram_id=telegram_id)
+    where = (col(Item.project_id).in_([p.id for p in projects]), Item.state == S.disputed)
+    total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
+    ids = session.exec(
+        select(Item.id).where(*where).order_by(Item.raised_on, Item.id).limit(limit)
+    ).all()
+    return Disputes(tuple(_dispute(session, item_id) for item_id in ids), total)
+
+
+def _dispute(session: Session, item_id: int) -> Dispute:
+    line = item_line(session, item_id=item_id)
+    last = session.exec(
+        select(Event, AppUser)
+        .join(AppUser, Event.actor_id == AppUser.id, isouter=True)
+        .where(Event.item_id == item_id, Event.action == Action.dispute)
+        .order_by(col(Event.at).desc(), col(Event.id).desc())
+    ).first()
+    event, actor = last if last else (None, None)
+    others = session.exec(
+        select(Contractor)
+        .where(Contractor.project_id == line.project_id, Contractor.id != line.contractor_id)
+        .order_by(Contractor.name)
+    ).all()
+    return Dispute(
+        line=line,
+        reason=event.note if event else None,
+        by=actor.name if actor else None,
+        at=event.at if event else None,
+        others=tuple(ContractorRef(c.id, c.name) for c in others),
+    )
+
+
+def reassign(
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    contractor_id: int | None = None,
+    contractor_name: str | None = None,
+    expected_version: int | None = None,
+) -> Moved:
+    """Give an item to another contractor (by id, or by name); that contractor is to be told."""
+    # Who and from which state first, so a forged or stale request learns nothing more.
+    item = check_move(session, telegram_id=telegram_id, item_id=item_id, action=Action.reassign)
+    if expected_version is not None and expected_version != item.version:
+        raise DomainError("already_handled", item=item.id, state=item.state.value)
+    if contractor_name is not None:
+        found = find_contractor(session, project_id=item.project_id, text=contractor_name)
+        if found is None:
+            raise DomainError("no_such_contractor_named", name=contractor_name)
+        contractor_id = found.id
+    if contractor_id == item.contractor_id:
+        raise DomainError("same_contractor")
+    outcome = act(
+        session,
+        telegram_id=telegram_id,
+        item_id=item_id,
+        action=Action.reassign,
+        contractor_id=contractor_id,
+        expected_version=expected_version,
+    )
+    return Moved(item_line(session, item_id=item_id), outcome)
+
+
+def cancel_item(session: Session, *, telegram_id: int, item_id: int, reason: str) -> Moved:
+    """Cancel an item that is a duplicate or not a defect (admins; a reason is required)."""
+    outcome = act(
+        session, telegram_id=telegram_id, item_id=item_id, action=Action.cancel, note=reason
+    )
+    return Moved(item_line(session, item_id=item_id), outcome)
+
+
+def reopen_item(session: Session, *, telegram_id: int, item_id: int, reason: str) -> Moved:
+    """Reopen a closed item (admin or service): back to its contractor as rework."""
+    outcome = act(
+        session, telegram_id=telegram_id, item_id=item_id, action=Action.reopen, note=reason
+    )
+    return Moved(item_line(session, item_id=item_id), outcome)
+
+
+def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
+    """Return the people of the admin's projects with their roles there, by project and name."""
+    user, projects = _admin(session, telegram_id=telegram_id)
+    rows = session.exec(
+        select(Membership, AppUser, Project, Contractor)
+        .join(AppUser, Membership.user_id == AppUser.id)
+        .join(Project, Membership.project_id == Project.id)
+        .join(Contractor, Membership.contractor_id == Contractor.id, isouter=True)
+        .where(col(Membership.project_id).in_([p.id for p in projects]), AppUser.active == True)  # noqa: E712
+        .order_by(Project.id, AppUser.name, AppUser.id)
+    ).all()
+    people: dict[tuple[int, int], PersonRow] = {}
+    for membership, person, project, contractor in rows:
+        key = (project.id, person.id)
+        known = people.get(key)
+        roles = (*(known.roles if known else ()), membership.role)
+        people[key] = PersonRow(
+            user_id=person.id,
+            telegram_id=person.telegram_id,
+            project_id=project.id,
+            project_name=project.name,
+            name=person.name,
+            roles=tuple(r for r in Role if r in roles),
+            contractor=contractor.name if contractor else (known.contractor if known else None),
+            is_self=person.id == user.id,
+        )
+    return list(people.values())
+
+
+def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
+    """Return one person of a project the asker administers (before revoking them)."""
+    admin, projects = _admin(session, telegram_id=telegram_id)
+    if project_id not in {p.id for p in projects}:
+        raise DomainError("not_allowed")
+    if user_id == admin.id:
+        raise DomainError("cannot_revoke_self")
+    for row in project_people(session, telegram_id=telegram_id):
+        if row.project_id == project_id and row.user_id == user_id:
+            return row
+    raise DomainError("no_such_member")
+
+
+def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> Revoked:
+    """Take a person's access to one project away: their roles there and their unused invites.
+
+    Memberships are removed rather than the user made inactive: an admin's authority is one
+    project, and the same person may work on another. With no project left they are a
+    stranger to the bot. Their past events keep naming them (events point at the user).
+    """
+    row = member(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    for membership in session.exec(
+        select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
+    ).all():
+        session.delete(membership)
+    now = utcnow()
+    # A revoked person's unused invites would let others in on their authority: withdraw them.
+    invites = session.exec(
+        select(Invite).where(
+            Invite.created_by == user_id,
+            Invite.project_id == project_id,
+            col(Invite.used_at).is_(None),
+            Invite.expires_at > now,
+        )
+    ).all()
+    for invite in invites:
+        invite.expires_at = now
+        session.add(invite)
+    session.flush()
+    elsewhere = session.exec(select(Membership.id).where(Membership.user_id == user_id)).first()
+    return Revoked(row.name, row.telegram_id, row.project_name, len(invites), elsewhere is not None)
+
+
+def contractor_figures(session: Session, *, telegram_id: int) -> list[ContractorFigures]:
+    """Return each contractor of the admin's projects with its live counts and oldest age."""
+    _, projects = _admin(session, telegram_id=telegram_id)
+    by_id = {p.id: p for p in projects}
+    to_repair = col(Item.state).in_([S.open, S.rework])
+    rows = session.exec(
+        select(
+            Contractor,
+            func.count(col(Item.id)).filter(Item.state == S.open),
+            func.count(col(Item.id)).filter(Item.state == S.rework),
+            func.count(col(Item.id)).filter(Item.state == S.repaired),
+            func.count(col(Item.id)).filter(Item.state == S.disputed),
+            func.min(Item.raised_on).filter(to_repair),
+        )
+        .join(Item, Item.contractor_id == Contractor.id, isouter=True)
+        .where(col(Contractor.project_id).in_(list(by_id)))
+        .group_by(Contractor.id)
+        .order_by(Contractor.project_id, Contractor.name)
+    ).all()
+    out = []
+    for contractor, open_, rework, repaired, disputed, oldest in rows:
+        project = by_id[contractor.project_id]
+        if isinstance(oldest, str):  # SQLite hands back a filtered MIN of dates as text
+            oldest = date.fromisoformat(oldest)
+        age = max(0, (_today(project.timezone) - oldest).days) if oldest else None
+        out.append(
+            ContractorFigures(
+                project.name, contractor.id, contractor.name, open_, rework, repaired, disputed, age
+            )
+        )
+    return out
+
+
+def record_paper(
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    action: Action,
+    reason: str | None = None,
+    source: str = PAPER_SOURCE,
+) -> Moved:
+    """Record one result written on a paper list (repaired, passed, failed) by a clerk or admin.
+
+    Only clerks and admins: a contractor or inspector acts on the item in chat, where the
+    photo rules apply. The event names the clerk, and the note says it came from paper.
+    """
+    if action not in PAPER_ACTIONS:
+        raise DomainError("not_allowed")
+    user = user_for(session, telegram_id=telegram_id)
+    item = session.get(Item, item_id)
+    roles = _roles_in(session, user=user, project_id=item.project_id) if item else set()
+    if not roles:  # unknown, or another project's: the same answer, nothing revealed
+        raise DomainError("no_such_item", item=item_id)
+    if not roles & PAPER_ROLES:
+        raise DomainError("not_allowed")
+    reason = (reason or "").strip()
+    if action is Action.fail and not reason:
+        raise DomainError("reason_required")
+    outcome = act(
+        session,
+        telegram_id=telegram_id,
+        item_id=item_id,
+        action=action,
+        note=f"{reason} ({source})" if reason else source,
+    )
+    return Moved(item_line(session, item_id=item_id), outcome)

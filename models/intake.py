@@ -1,0 +1,287 @@
+"""Entering inspection-sheet items one by one: who may, and the checks on each field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from models.errors import DomainError
+from models.lookup import categories, find_category, find_unit, suggest_units
+from models.people import user_for
+from models.project import category_by_code
+from models.repair import PhotoIn, pick_contractor, raise_item
+from models.tables import AppUser, Category, Contractor, Membership, Project, Role, Unit
+
+# Who may enter items: the clerks, and the project department (admins).
+INTAKE_ROLES = frozenset({Role.clerk, Role.admin})
+LOCATION_MAX = 60  # as Item.location
+SHEET_MAX = 40  # as Item.sheet_no
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９／－．", "0123456789/-.")
+_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MD = re.compile(r"(\d{1,2})[-/.](\d{1,2})")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Something to pick by a button: a project or a contractor."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """A project's category, with its names in both languages."""
+
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """The flat a typed code means (canonical code), or the nearest codes when none."""
+
+    code: str | None
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an item would be entered as: its flat, category and contractor."""
+
+    unit_code: str
+    building: str
+    category: CategoryChoice
+    contractor: Choice | None
+    by_rule: bool
+
+
+@dataclass(frozen=True)
+class Entered:
+    """An item just entered."""
+
+    item_id: int
+    unit_code: str
+    contractor_name: str
+
+
+def _intake_user(session: Session, *, telegram_id: int, project_id: int) -> AppUser:
+    """Return the user if they may enter items in this project, else refuse."""
+    user = user_for(session, telegram_id=telegram_id)
+    held = session.exec(
+        select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.project_id == project_id,
+            col(Membership.role).in_(INTAKE_ROLES),
+        )
+    ).first()
+    if held is None:
+        raise DomainError("not_allowed")
+    return user
+
+
+def intake_projects(session: Session, *, telegram_id: int) -> list[Choice]:
+    """Return the projects this person may enter items in; refuse if there are none."""
+    user = user_for(session, telegram_id=telegram_id)
+    rows = session.exec(
+        select(Project)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == user.id, col(Membership.role).in_(INTAKE_ROLES))
+        .order_by(Project.id)
+    ).all()
+    if not rows:
+        raise DomainError("not_allowed")
+    return list(dict.fromkeys(Choice(p.id, p.name) for p in rows))
+
+
+def choose_project(session: Session, *, telegram_id: int, project_id: int) -> Choice:
+    """Return the project picked for intake, if this person may enter items there."""
+    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    return Choice(project.id, project.name)
+
+
+def check_unit(session: Session, *, telegram_id: int, project_id: int, text: str) -> UnitMatch:
+    """Return the flat a typed code means, or the nearest flats of the project."""
+    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    unit = find_unit(session, project_id=project_id, text=text)
+    if unit is not None:
+        return UnitMatch(unit.code)
+    return UnitMatch(None, tuple(suggest_units(session, project_id=project_id, text=text)))
+
+
+def _category_choice(category: Category) -> CategoryChoice:
+    return CategoryChoice(category.id, category.code, category.name_zh, category.name_en)
+
+
+def intake_categories(
+    session: Session, *, telegram_id: int, project_id: int
+) -> list[CategoryChoice]:
+    """Return the project's categories, to pick one by a button."""
+    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    return [_category_choice(c) for c in categories(session, project_id=project_id)]
+
+
+def pick_category(
+    session: Session,
+    *,
+    telegram_id: int,
+    project_id: int,
+    category_id: int | None = None,
+    text: str = "",
+) -> CategoryChoice:
+    """Return the category pressed (by id) or typed (code or either name), or refuse."""
+    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    if category_id is not None:
+        category = session.get(Category, category_id)
+        if category is None or category.project_id != project_id:
+            raise DomainError("no_such_category", category=str(category_id))
+    else:
+        category = find_category(session, project_id=project_id, text=text)
+        if category is None:
+            raise DomainError("no_such_category", category=text.strip())
+    return _category_choice(category)
+
+
+def project_contractors(session: Session, *, telegram_id: int, project_id: int) -> list[Choice]:
+    """Return the project's contractors by name, to choose one by a button."""
+    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    rows = session.exec(
+        select(Contractor).where(Contractor.project_id == project_id).order_by(Contractor.name)
+    ).all()
+    return [Choice(c.id, c.name) for c in rows]
+
+
+def _contractor(session: Session, *, project_id: int, contractor_id: int) -> Contractor:
+    contractor = session.get(Contractor, contractor_id)
+    if contractor is None or contractor.project_id != project_id:
+        raise DomainError("no_such_contractor")
+    return contractor
+
+
+def _unit(session: Session, *, project_id: int, unit_code: str) -> Unit:
+    unit = find_unit(session, project_id=project_id, text=unit_code)
+    if unit is None:
+        raise DomainError("no_such_unit", unit=unit_code)
+    return unit
+
+
+def preview_item(
+    session: Session,
+    *,
+    telegram_id: int,
+    project_id: int,
+    unit_code: str,
+    category_code: str,
+    contractor_id: int | None = None,
+) -> Preview:
+    """Return the contractor the item would go to: the one chosen, else the rule's (or none)."""
+    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    unit = _unit(session, project_id=project_id, unit_code=unit_code)
+    category = category_by_code(session, project_id=project_id, code=category_code)
+    if contractor_id is None:
+        try:
+            contractor_id = pick_contractor(
+                session, project_id=project_id, category_id=category.id, building=unit.building
+            )
+        except DomainError:
+            # No rule: the clerk chooses; the summary says so.
+            return Preview(unit.code, unit.building, _category_choice(category), None, False)
+        by_rule = True
+    else:
+        by_rule = False
+    contractor = _contractor(session, project_id=project_id, contractor_id=contractor_id)
+    choice = Choice(contractor.id, contractor.name)
+    return Preview(unit.code, unit.building, _category_choice(category), choice, by_rule)
+
+
+def enter_item(
+    session: Session,
+    *,
+    telegram_id: int,
+    project_id: int,
+    unit_code: str,
+    location: str,
+    category_code: str,
+    description: str,
+    raised_on: date,
+    sheet_no: str | None = None,
+    contractor_id: int | None = None,
+    photos: Sequence[PhotoIn] = (),
+) -> Entered:
+    """Enter one sheet item for a clerk or admin of the project; the rule picks if none given."""
+    user = _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    unit = _unit(session, project_id=project_id, unit_code=unit_code)
+    if contractor_id is not None:
+        _contractor(session, project_id=project_id, contractor_id=contractor_id)
+    item = raise_item(
+        session,
+        project_id=project_id,
+        unit_code=unit.code,
+        location=check_location(location),
+        category_code=category_code,
+        description=check_description(description),
+        raised_on=raised_on,
+        user=user,
+        sheet_no=check_sheet_no(sheet_no or ""),
+        contractor_id=contractor_id,
+        photos=photos,
+    )
+    contractor = session.get(Contractor, item.contractor_id)
+    return Entered(item.id, unit.code, contractor.name)
+
+
+def check_location(text: str) -> str:
+    """Return a location in the flat, trimmed; refuse an empty or too long one."""
+    text = " ".join(text.split())
+    if not text:
+        raise DomainError("location_required")
+    if len(text) > LOCATION_MAX:
+        raise DomainError("location_too_long", max=LOCATION_MAX)
+    return text
+
+
+def check_description(text: str) -> str:
+    """Return a defect's description, trimmed; refuse an empty one."""
+    text = text.strip()
+    if not text:
+        raise DomainError("description_required")
+    return text
+
+
+def check_sheet_no(text: str) -> str | None:
+    """Return a sheet number, trimmed (None when blank); refuse a too long one."""
+    text = text.strip()
+    if len(text) > SHEET_MAX:
+        raise DomainError("sheet_no_too_long", sheet=text[:SHEET_MAX])
+    return text or None
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """Read a raised date: 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, 11-20, 11月20日."""
+    cleaned = text.strip().translate(_FULL_WIDTH)
+    cleaned = cleaned.replace("年", "-").replace("月", "-").rstrip("日号").strip()
+    try:
+        if m := _YMD.fullmatch(cleaned) or _COMPACT.fullmatch(cleaned):
+            found = date(int(m[1]), int(m[2]), int(m[3]))
+        elif m := _MD.fullmatch(cleaned):
+            found = date(today.year, int(m[1]), int(m[2]))
+            if found > today:  # a sheet is never from the future: it is last year's
+                found = found.replace(year=today.year - 1)
+        else:
+            raise DomainError("bad_date", text=text.strip()[:20])
+    except ValueError:  # 02-30, 13-01, or 29 Feb in a year without it
+        raise DomainError("bad_date", text=text.strip()[:20]) from None
+    if found > today:
+        raise DomainError("date_in_future", date=found.isoformat())
+    return found

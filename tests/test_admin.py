@@ -1,0 +1,346 @@
+"""The project department in chat: disputes and reassigning, cancel, reopen, people, contractors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from bot.transport import OfflineUser
+from models import people
+from models.admin import contractor_figures, revoke
+from models.errors import DomainError
+from models.people import accept_invite, create_invite, user_for
+from models.queries import item_card
+from models.repair import PhotoIn, apply_transition
+from models.tables import Action, Event, Invite, Item, ItemState, Membership, Role
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
+
+S = ItemState
+ADMIN_2 = OfflineUser(id=1002, first_name="Gao", language_code="en")
+
+
+def state_of(db, item_id: int) -> ItemState:
+    with db.session() as s:
+        return s.get(Item, item_id).state
+
+
+def move(db, item_id: int, telegram_id: int, action: Action, note: str | None = None) -> None:
+    with db.session() as s:
+        apply_transition(
+            s,
+            item_id=item_id,
+            user=user_for(s, telegram_id=telegram_id),
+            action=action,
+            note=note,
+            photos=[PhotoIn(file_id="x")] if action is Action.report_repaired else (),
+        )
+
+
+def close(db, item_id: int) -> None:
+    move(db, item_id, CONTRACTOR_A.id, Action.report_repaired)
+    move(db, item_id, INSPECTOR.id, Action.pass_)
+
+
+def version_of(db, item_id: int) -> int:
+    with db.session() as s:
+        return s.get(Item, item_id).version
+
+
+async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
+    leak = world.items["leak"]
+    wang, zhao, chen = bot.chat(CONTRACTOR_A), bot.chat(CONTRACTOR_B), bot.chat(ADMIN)
+
+    # The contractor says it is not theirs, with a reason.
+    await wang.send("/mylist")
+    await wang.press(f"dp:{leak}")
+    assert "not yours" in texts(await wang.send("pipe in the wall: plumbing, not ours"))
+    assert f"#{leak}" not in texts(await wang.send("/mylist"))
+
+    # The admin sees it with the reason, who said it, and a button per other contractor.
+    listed = await chen.send("/disputes")
+    shown = texts(listed)
+    assert "Disputed items: 1" in shown and "3-1-1202" in shown and "卫生间吊顶渗水" in shown
+    assert "华建装饰: pipe in the wall: plumbing, not ours" in shown and "Wang" in shown
+    buttons = [b for row in chen.buttons() for b in row]
+    assert buttons == [("→ 明达水电", f"ra:{leak}:{world.mingda}:{version_of(db, leak)}")]
+
+    # Reassign: the new contractor is told at once, with a button to open it.
+    done = texts(await chen.press_label("明达水电"))
+    assert f"Item #{leak} reassigned to 明达水电" in done
+    told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_B.id]
+    assert len(told) == 1 and f"#{leak}" in told[0].text and "卫生间吊顶渗水" in told[0].text
+    assert [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id] == []
+
+    # The new contractor has it; the old one no longer sees it, nor can open it.
+    assert f"#{leak}" in texts(await zhao.send("/mylist"))
+    assert f"#{leak}" not in texts(await wang.send("/mylist"))
+    assert "not on your list" in texts(await wang.press(f"it:{leak}"))
+    assert "No disputed items" in texts(await chen.send("/disputes"))
+
+    # The history keeps both steps: who disputed and why, who reassigned to whom.
+    with db.session() as s:
+        card = item_card(s, telegram_id=ADMIN.id, item_id=leak)
+    steps = [(e.action, e.actor_name, e.note, e.contractor_name) for e in card.events]
+    assert steps[1:] == [
+        (Action.dispute, "Wang", "pipe in the wall: plumbing, not ours", None),
+        (Action.reassign, "Chen", None, "明达水电"),
+    ]
+    assert card.line.state is S.open and card.line.contractor_name == "明达水电"
+
+
+async def test_reassign_buttons_hold_against_forged_and_stale_data(bot, world, db):
+    leak = world.items["leak"]
+    move(db, leak, CONTRACTOR_A.id, Action.dispute, "not ours")
+    version = version_of(db, leak)
+    forged = f"ra:{leak}:{world.mingda}:{version}"
+    for user in (SERVICE, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR):
+        chat = bot.chat(user)
+        help_id = (await chat.send("/help"))[0].message_id
+        assert "your role cannot" in texts(await chat.press(forged, message_id=help_id))
+        assert "your role cannot" in texts(await chat.send("/disputes"))
+    assert state_of(db, leak) is S.disputed
+
+    chen = bot.chat(ADMIN)
+    await chen.send("/disputes")
+    card_id = chen.transport.last_message(ADMIN.id, with_keyboard=True).message_id
+    # Back to the contractor who disputed it: refused; to a contractor of no project: refused.
+    same = f"ra:{leak}:{world.huajian}:{version}"
+    assert "already with that contractor" in texts(await chen.press(same, message_id=card_id))
+    assert "no such contractor" in texts(
+        await chen.press(f"ra:{leak}:999:{version}", message_id=card_id)
+    )
+    await chen.press(forged, message_id=card_id)
+    assert state_of(db, leak) is S.open
+    # The same dispute message pressed again (double tap): already handled, nothing moves.
+    again = texts(await chen.press(forged, message_id=card_id))
+    assert "already handled" in again
+    await chen.press("ra:abc:1:0", message_id=card_id)  # matches no anchored pattern
+    assert "no longer active" in chen.last_callback_answer().text
+    with db.session() as s:
+        reassigns = s.exec(select(Event).where(Event.action == Action.reassign)).all()
+        assert len(reassigns) == 1
+
+
+async def test_reassign_by_name_on_the_command(bot, world, db):
+    wall = world.items["wall"]
+    chen = bot.chat(ADMIN)
+    assert "Usage: /reassign" in texts(await chen.send("/reassign"))
+    assert "Usage: /reassign" in texts(await chen.send(f"/reassign {wall}"))
+    assert "no contractor named Nobody" in texts(await chen.send(f"/reassign {wall} Nobody"))
+    assert "already with that contractor" in texts(await chen.send(f"/reassign {wall} 华建装饰"))
+    # Part of a name is enough when only one contractor has it.
+    shown = texts(await chen.send(f"/reassign #{wall} 明达"))
+    assert f"Item #{wall} reassigned to 明达水电" in shown
+    assert any(m.chat_id == CONTRACTOR_B.id for m in chen.last_step_events)
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == world.mingda
+    assert "your role cannot" in texts(await bot.chat(SERVICE).send(f"/reassign {wall} 华建"))
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == world.mingda
+
+
+async def test_cancel_an_item_and_who_may(bot, world, db):
+    wall, socket = world.items["wall"], world.items["socket"]
+    chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
+    assert "Usage: /cancel" in texts(await chen.send(f"/cancel {wall}"))
+    assert "your role cannot" in texts(await sun.send(f"/cancel {socket} duplicate"))
+    assert "your role cannot" in texts(await bot.chat(CONTRACTOR_B).send(f"/cancel {socket} x"))
+    assert state_of(db, socket) is S.open
+
+    shown = texts(await chen.send(f"/cancel {wall} duplicate of the 3-1-502 sheet"))
+    assert f"Item #{wall} cancelled: duplicate of the 3-1-502 sheet" in shown
+    assert state_of(db, wall) is S.cancelled
+    assert "already handled" in texts(await chen.send(f"/cancel {wall} again"))
+    assert f"#{wall}" not in texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+    with db.session() as s:
+        last = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]
+        assert (last.action, last.note) == (Action.cancel, "duplicate of the 3-1-502 sheet")
+
+
+async def test_bare_cancel_still_drops_a_half_finished_report(bot, world, db):
+    leak = world.items["leak"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{leak}")
+    assert "Nothing was changed" in texts(await wang.send("/cancel"))
+    # The report is gone: a photo now starts nothing.
+    await wang.send_photo(PNG(1), caption="late photo")
+    assert state_of(db, leak) is S.open
+
+
+async def test_cancel_with_an_item_number_wins_inside_a_conversation(bot, world, db):
+    leak, wall = world.items["leak"], world.items["wall"]
+    move(db, leak, CONTRACTOR_A.id, Action.report_repaired)
+    chen = bot.chat(ADMIN)
+    await chen.send("/tocheck")
+    await chen.press(f"fl:{leak}")  # the admin starts failing an item, and stops halfway
+    assert f"Item #{wall} cancelled" in texts(await chen.send(f"/cancel {wall} not a defect"))
+    assert state_of(db, wall) is S.cancelled
+    # A bare /cancel then drops the half-finished fail; the item stays as it was.
+    assert "Nothing was changed" in texts(await chen.send("/cancel"))
+    await chen.send("still drips")
+    assert state_of(db, leak) is S.repaired
+
+
+async def test_reopen_by_admin_and_by_service(bot, world, db):
+    leak, wall, socket = world.items["leak"], world.items["wall"], world.items["socket"]
+    close(db, leak)
+    close(db, wall)
+    chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
+    assert "Usage: /reopen" in texts(await sun.send(f"/reopen {leak}"))
+    shown = texts(await chen.send(f"/reopen {leak} leaks again after the rain"))
+    assert f"Item #{leak} reopened: back to 华建装饰 as rework" in shown
+    told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
+    assert len(told) == 1 and "leaks again after the rain" in told[0].text
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert item.state is S.rework and item.rework_count == 1 and item.closed_at is None
+
+    # Customer service reopens too, on the owner's call.
+    assert "reopened" in texts(await sun.send(f"/reopen #{wall} owner says the wall cracked"))
+    assert state_of(db, wall) is S.rework
+    assert any(m.chat_id == CONTRACTOR_A.id for m in sun.last_step_events)
+    shown = texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+    assert f"#{leak}" in shown and f"#{wall}" in shown and "rework×1" in shown
+
+    # Only a closed item reopens; and not by a contractor or an inspector.
+    assert "cannot be done" in texts(await sun.send(f"/reopen {socket} x"))
+    assert "your role cannot" in texts(await bot.chat(INSPECTOR).send(f"/reopen {leak} x"))
+
+
+async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
+    chen, wang = bot.chat(ADMIN), bot.chat(CONTRACTOR_A)
+    shown = texts(await chen.send("/users"))
+    assert "Riverside 1: 5 people" in shown
+    assert "Chen — project admin (you)" in shown and "Wang — contractor · 华建装饰" in shown
+    labels = [label for row in chen.buttons() for label, _ in row]
+    assert "✖ Wang" in labels and "✖ Chen" not in labels and len(labels) == 4
+
+    # Revoke asks first; Keep changes nothing.
+    await chen.press_label("Wang")
+    assert "Revoke the access of Wang (contractor)" in chen.last_text()
+    assert "Nothing was changed" in texts(await chen.press_label("Keep"))
+    assert "华建装饰" in texts(await wang.send("/mylist"))
+
+    await chen.send("/users")
+    await chen.press_label("Wang")
+    assert "Wang no longer has access to Riverside 1" in texts(await chen.press_label("Yes"))
+    for text in ("/mylist", "/help"):
+        replies = await wang.send(text)
+        assert len(replies) == 1 and "only for the project team" in replies[0].text
+    assert "only for the project team" in texts(await wang.press(f"rp:{world.items['leak']}"))
+    assert "Wang" not in texts(await chen.send("/users"))
+    # The history still names them.
+    with db.session() as s:
+        assert user_for(s, telegram_id=CONTRACTOR_A.id).name == "Wang"
+
+
+async def test_revoke_refusals_and_invites_withdrawn(bot, world, db):
+    chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
+    with db.session() as s:
+        gao = people.add_member(
+            s, project_id=world.project_id, telegram_id=ADMIN_2.id, name="Gao", roles=[Role.admin]
+        )
+        code = create_invite(
+            s, project_id=world.project_id, roles=[Role.clerk], by=gao, hours=24
+        ).code
+        me = user_for(s, telegram_id=ADMIN.id).id
+    help_id = (await chen.send("/help"))[0].message_id
+    p = world.project_id
+    assert "cannot revoke your own" in texts(await chen.press(f"ry:{p}:{me}", message_id=help_id))
+    assert "cannot revoke your own" in texts(await chen.press(f"rv:{p}:{me}", message_id=help_id))
+    sun_help = (await sun.send("/help"))[0].message_id
+    assert "your role cannot" in texts(await sun.press(f"ry:{p}:{gao.id}", message_id=sun_help))
+    assert "your role cannot" in texts(await sun.send("/users"))
+    assert "not in this project" in texts(await chen.press(f"ry:{p}:99999", message_id=help_id))
+
+    done = texts(await chen.press(f"ry:{p}:{gao.id}", message_id=help_id))
+    assert "Gao no longer has access" in done and "1 unused invite(s)" in done
+    with db.session() as s:
+        with pytest.raises(DomainError) as used:
+            accept_invite(s, code=code, telegram_id=4242, name="Someone")
+        assert used.value.key == "invite_expired"
+        assert s.exec(select(Membership).where(Membership.user_id == gao.id)).all() == []
+        assert s.exec(select(Invite).where(Invite.code == code)).one().used_at is None
+    assert "only for the project team" in texts(await bot.chat(ADMIN_2).send("/users"))
+
+
+def test_revoke_is_scoped_to_the_admins_own_project(db, world):
+    from models import project as setup
+
+    with db.session() as s:
+        other = setup.create_project(s, name="Hillside 2")
+        hill = people.add_member(
+            s, project_id=other.id, telegram_id=5101, name="Hill", roles=[Role.admin]
+        )
+        people.add_member(
+            s, project_id=world.project_id, telegram_id=5101, name="Hill", roles=[Role.inspector]
+        )
+    with db.session() as s, pytest.raises(DomainError) as refused:
+        revoke(s, telegram_id=ADMIN.id, project_id=other.id, user_id=hill.id)
+    assert refused.value.key == "not_allowed"
+    with db.session() as s:
+        done = revoke(s, telegram_id=ADMIN.id, project_id=world.project_id, user_id=hill.id)
+        assert done.still_elsewhere  # still the admin of Hillside 2
+        assert people.find_person(s, telegram_id=5101).roles == {Role.admin}
+
+
+async def test_contractors_counts_match_the_database(bot, world, db):
+    leak, wall, socket = world.items["leak"], world.items["wall"], world.items["socket"]
+    move(db, leak, CONTRACTOR_A.id, Action.report_repaired)
+    move(db, leak, INSPECTOR.id, Action.fail, "still drips")  # rework
+    move(db, wall, CONTRACTOR_A.id, Action.dispute, "not ours")
+    move(db, socket, CONTRACTOR_B.id, Action.report_repaired)
+    shown = texts(await bot.chat(ADMIN).send("/contractors"))
+    assert "Riverside 1: contractors" in shown
+
+    with db.session() as s:
+        items = s.exec(select(Item)).all()
+        for contractor_id, name in ((world.huajian, "华建装饰"), (world.mingda, "明达水电")):
+            mine = [x for x in items if x.contractor_id == contractor_id]
+            count = {state: sum(x.state is state for x in mine) for state in S}
+            to_repair = [x.raised_on for x in mine if x.state in (S.open, S.rework)]
+            oldest = f"{(date.today() - min(to_repair)).days} d" if to_repair else "-"
+            expected = (
+                f"{name}\n  open {count[S.open]} · rework {count[S.rework]} · awaiting "
+                f"acceptance {count[S.repaired]} · disputed {count[S.disputed]} · "
+                f"oldest to repair {oldest}"
+            )
+            assert expected in shown
+    assert "open 0 · rework 1 · awaiting acceptance 0 · disputed 1 · oldest to repair 5 d" in shown
+    assert "your role cannot" in texts(await bot.chat(INSPECTOR).send("/contractors"))
+    with db.session() as s, pytest.raises(DomainError):
+        contractor_figures(s, telegram_id=SERVICE.id)
+
+
+async def test_admin_menu_and_help_list_the_new_commands(bot, world):
+    shown = texts(await bot.chat(ADMIN).send("/help"))
+    for command in ("/disputes", "/reassign", "/cancel", "/reopen", "/users", "/contractors"):
+        assert command in shown
+    service = texts(await bot.chat(SERVICE).send("/help"))
+    assert "/reopen" in service and "/cancel" not in service and "/disputes" not in service
+
+
+def test_command_line_reassign_cancel_reopen(db, world, tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env of the working folder
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+    wall, socket, leak = world.items["wall"], world.items["socket"], world.items["leak"]
+    admin = ["--as", str(ADMIN.id)]
+    assert main(["reassign", str(wall), "明达", *admin]) == 0
+    assert f"item {wall}: open, 明达水电" in capsys.readouterr().out
+    assert main(["cancel", str(socket), "duplicate", "entry", *admin]) == 0
+    assert state_of(db, socket) is S.cancelled
+    assert main(["cancel", str(leak), "x", "--as", str(SERVICE.id)]) == 2
+    assert "your role cannot" in capsys.readouterr().err
+    close(db, leak)
+    assert main(["reopen", str(leak), "leaks", "again", "--as", str(SERVICE.id)]) == 0
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert item.state is S.rework
+        last = s.exec(select(Event).where(Event.item_id == leak).order_by(Event.id)).all()[-1]
+        assert last.note == "leaks again"

@@ -1,0 +1,414 @@
+"""/new: a clerk enters inspection-sheet items in chat, fast, and they reach the right list."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.app import build_offline
+from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
+from models import people
+from models import project as setup
+from models.errors import DomainError
+from models.intake import enter_item, parse_date
+from models.tables import Event, Item, Photo, Role
+from tests.conftest import (
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    INSPECTOR,
+    PNG,
+    STRANGER,
+    texts,
+)
+
+CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
+CLERK_ZH = OfflineUser(id=1202, first_name="Wu", language_code="zh")
+
+
+@pytest.fixture
+def clerks(db, world) -> None:
+    """Register two clerks of the small project (one reads English, one Chinese)."""
+    with db.session() as s:
+        for user in (CLERK, CLERK_ZH):
+            people.add_member(
+                s,
+                project_id=world.project_id,
+                telegram_id=user.id,
+                name=user.first_name,
+                roles=[Role.clerk],
+            )
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def entered_id(messages: list) -> int:
+    found = re.search(r"Item #(\d+) entered", texts(messages))
+    assert found, texts(messages)
+    return int(found[1])
+
+
+async def to_summary(
+    chat: OfflineChat,
+    *,
+    unit: str = "3-1-1202",
+    room: str = "Bathroom",
+    category: str = "Leak",
+    description: str = "ceiling drips after a shower",
+    sheet: str | None = "A-017",
+) -> str:
+    """Walk /new from the start to the summary; return the summary's text."""
+    assert "Which flat?" in texts(await chat.send("/new"))
+    assert "where in the flat?" in texts(await chat.send(unit))
+    await chat.press_label(room)
+    await chat.press_label(category)
+    assert "Photos?" in texts(await chat.send(description))
+    assert "Raised on?" in texts(await chat.press_label("Skip photos"))
+    await chat.press_label("Today")
+    if sheet is None:
+        return texts(await chat.press_label("No sheet number"))
+    return texts(await chat.send(sheet))
+
+
+def items_of(db) -> list[Item]:
+    with db.session() as s:
+        return list(s.exec(select(Item).order_by(Item.id)).all())
+
+
+async def test_new_item_end_to_end_reaches_the_contractors_list(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    summary = await to_summary(zhou, unit="3栋1单元1202")
+    assert "Flat: 3-1-1202" in summary and "Where: Bathroom" in summary
+    assert "Category: Leak" in summary and f"Raised on: {today().isoformat()}" in summary
+    assert "Sheet: A-017" in summary
+    assert "华建装饰 (by the assignment rule)" in summary
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    assert [label for row in zhou.buttons() for label, _ in row] == [
+        "➕ Next item, same flat",
+        "🏠 Next flat",
+        "Finish",
+    ]
+
+    shown = texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+    line = next(x for x in shown.splitlines() if f"#{item_id}" in x)
+    assert "3-1-1202 Bathroom · Leak · ceiling drips after a sho" in line
+    assert f"#{item_id}" not in texts(await bot.chat(CONTRACTOR_B).send("/mylist"))
+    with db.session() as s:
+        item = s.get(Item, item_id)
+        assert (item.sheet_no, item.raised_on, item.contractor_id) == (
+            "A-017",
+            today(),
+            world.huajian,
+        )
+        raised = s.exec(select(Event).where(Event.item_id == item_id)).one()
+        assert raised.actor_id is not None
+    assert "Entered in this run: 1" in texts(await zhou.press_label("Finish"))
+
+
+async def test_misspelt_flat_offers_near_flats_as_buttons(bot, world, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    missed = texts(await zhou.send("3-1-1203"))
+    assert "no flat 3-1-1203" in missed and "Did you mean" in missed
+    assert ("3-1-1202", "nw:u:3-1-1202") in zhou.buttons()[0]
+    assert "3-1-1202: where in the flat?" in texts(await zhou.press("nw:u:3-1-1202"))
+    # Nothing near at all: asked to type it again, still at the flat step.
+    await zhou.send("/new")
+    assert "Type the flat again" in texts(await zhou.send("zzz"))
+    assert "5-2-801: where" in texts(await zhou.send("5-2-801"))
+
+
+async def test_next_item_of_the_same_flat_reuses_flat_date_and_sheet(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await to_summary(zhou, sheet="B-204")
+    first = entered_id(await zhou.press_label("Confirm"))
+
+    assert "3-1-1202: where" in texts(await zhou.press_label("Next item, same flat"))
+    await zhou.press_label("Balcony")
+    await zhou.press_label("Wall")
+    await zhou.send("cracked plaster")
+    summary = texts(await zhou.press_label("Skip photos"))  # no date or sheet asked again
+    assert "Flat: 3-1-1202" in summary and "Sheet: B-204" in summary
+    second = entered_id(await zhou.press_label("Confirm"))
+    assert "Entered in this run: 2" in texts(zhou.last_step_events)
+
+    # Next flat: the flat is asked, the sheet is offered from memory.
+    assert "Which flat?" in texts(await zhou.press_label("Next flat"))
+    assert not any("Same flat" in label for row in zhou.buttons() for label, _ in row)
+    await zhou.send("3-1-502")
+    await zhou.press_label("Kitchen")
+    await zhou.press_label("Plumbing/electric")
+    await zhou.send("no power at the socket")
+    await zhou.press_label("Skip photos")
+    await zhou.press_label("Today")
+    assert "明达水电" in texts(await zhou.press_label("Same sheet: B-204"))
+    third = entered_id(await zhou.press_label("Confirm"))
+
+    # A new /new offers the last flat with one tap.
+    await zhou.send("/new")
+    assert "3-1-502: where" in texts(await zhou.press_label("Same flat: 3-1-502"))
+    with db.session() as s:
+        rows = [s.get(Item, i) for i in (first, second, third)]
+        assert [r.sheet_no for r in rows] == ["B-204"] * 3
+        assert rows[0].unit_id == rows[1].unit_id != rows[2].unit_id
+        assert [r.location for r in rows] == ["Bathroom", "Balcony", "Kitchen"]
+
+
+async def test_choosing_another_contractor_overrides_the_rule(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    summary = await to_summary(zhou)
+    assert "华建装饰 (by the assignment rule)" in summary
+    old_summary = zhou.transport.last_message(CLERK.id, with_keyboard=True).message_id
+    await zhou.press_label("Choose another contractor")
+    assert {label for row in zhou.buttons() for label, _ in row} >= {"华建装饰", "明达水电"}
+    summary = texts(await zhou.press_label("明达水电"))
+    assert "明达水电 (chosen by you)" in summary
+
+    # The first summary's Confirm named the other contractor: it no longer counts.
+    before = len(items_of(db))
+    await zhou.press("nw:ok", message_id=old_summary)
+    assert "no longer active" in zhou.last_callback_answer().text
+    assert len(items_of(db)) == before
+
+    summary_id = zhou.transport.last_message(CLERK.id, with_keyboard=True).message_id
+    item_id = entered_id(await zhou.press("nw:ok", message_id=summary_id))
+    assert "→ 明达水电" in texts(zhou.last_step_events)
+    # Confirm pressed twice enters one item.
+    await zhou.press("nw:ok", message_id=summary_id)
+    assert "no longer active" in zhou.last_callback_answer().text
+    assert len(items_of(db)) == before + 1
+    assert f"#{item_id}" in texts(await bot.chat(CONTRACTOR_B).send("/mylist"))
+    assert f"#{item_id}" not in texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+
+
+async def test_without_a_rule_the_clerk_must_choose(bot, world, clerks):
+    zhou = bot.chat(CLERK)
+    summary = await to_summary(zhou, category="Floor", sheet=None)
+    assert "no assignment rule for Floor in building 3" in summary and "Sheet: none" in summary
+    labels = [label for row in zhou.buttons() for label, _ in row]
+    assert "✅ Confirm" not in labels and "Choose a contractor" in labels
+    await zhou.press_label("Choose a contractor")
+    await zhou.press_label("华建装饰")
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    assert f"#{item_id}" in texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+
+
+async def test_photos_are_stored_with_the_item(bot, world, db, settings, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("5-2-801")
+    await zhou.press_label("Kitchen")
+    await zhou.press_label("Plumbing/electric")
+    # The caption is the description; a second photo follows; then Done.
+    assert "Photo saved (1)" in texts(await zhou.send_photo(PNG(11), caption="socket dead"))
+    assert "Photo saved (2)" in texts(await zhou.send_photo(PNG(12)))
+    await zhou.press_label("Done")
+    await zhou.press_label("Today")
+    summary = texts(await zhou.press_label("No sheet number"))
+    assert "Defect: socket dead" in summary and "Photos: 2" in summary
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        photos = s.exec(select(Photo).where(Photo.item_id == item_id)).all()
+        assert len(photos) == 2
+        for photo in photos:
+            assert (settings.media_dir / photo.path).read_bytes()[:4] == b"\x89PNG"
+    mingda = bot.chat(CONTRACTOR_B)
+    await mingda.send("/mylist")
+    card = texts(await mingda.press(f"it:{item_id}"))
+    assert "socket dead" in card and "📷2" in card
+
+
+async def test_photo_before_the_description_waits_for_it(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("5-2-801")
+    await zhou.press_label("Kitchen")
+    await zhou.press_label("Plumbing/electric")
+    assert "Now type the description" in texts(await zhou.send_photo(PNG(13)))
+    asked = texts(await zhou.send("tap drips"))
+    assert "Photos?" in asked and zhou.buttons()[0][0][0] == "✔ Done"
+
+
+@pytest.mark.parametrize("who", [CONTRACTOR_A, INSPECTOR])
+async def test_contractors_and_inspectors_are_refused(bot, world, db, who):
+    chat = bot.chat(who)
+    assert "your role cannot" in texts(await chat.send("/new"))
+    # No conversation was started: a flat code now means nothing.
+    assert "where in the flat" not in texts(await chat.send("3-1-1202"))
+    assert len(items_of(db)) == 3
+
+
+async def test_a_stranger_is_refused(bot, world):
+    assert "only for the project team" in texts(await bot.chat(STRANGER).send("/new"))
+
+
+async def test_bad_input_is_answered_and_changes_nothing(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("3-1-1202")
+    assert "too long" in texts(await zhou.send("x" * 61))
+    await zhou.send("the kitchen ceiling")  # free text is a location
+    assert "There is no category" in texts(await zhou.send("plumbing stuff"))
+    await zhou.send("渗漏")  # a category typed by its Chinese name
+    assert "Please describe" in texts(await zhou.send("   "))
+    await zhou.send("water stain")
+    assert "press one of the buttons" in texts(await zhou.send("hello"))
+    await zhou.press_label("Skip photos")
+    assert "not a date I can read" in texts(await zhou.send("2026-13-45"))
+    assert "has not come yet" in texts(await zhou.send((today() + timedelta(days=3)).isoformat()))
+    await zhou.send("20240305")
+    assert "too long" in texts(await zhou.send("S" * 41))
+    summary = texts(await zhou.send("S-1"))
+    assert "Raised on: 2024-03-05" in summary and "Where: the kitchen ceiling" in summary
+    assert "Category: Leak" in summary
+    # Cancel from the summary: nothing is recorded; /cancel ends a fresh one too.
+    assert "Cancelled" in texts(await zhou.press_label("Cancel"))
+    await zhou.send("/new")
+    assert "Cancelled" in texts(await zhou.send("/cancel"))
+    assert len(items_of(db)) == 3
+
+
+async def test_change_date_and_sheet_from_the_summary(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await to_summary(zhou)
+    await zhou.press_label("Change date / sheet")
+    await zhou.send("3-02")
+    summary = texts(await zhou.send("C-9"))
+    assert "Sheet: C-9" in summary
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        raised = s.get(Item, item_id).raised_on
+        assert (raised.month, raised.day) == (3, 2) and raised <= today()
+
+
+async def test_chinese_clerk_sees_rooms_and_categories_in_chinese(bot, world, db, clerks):
+    wu = bot.chat(CLERK_ZH)
+    await wu.send("/new")
+    await wu.send("3-1-502")
+    labels = [label for row in wu.buttons() for label, _ in row]
+    assert labels[:12] == [
+        "客厅",
+        "餐厅",
+        "主卧",
+        "次卧",
+        "书房",
+        "厨房",
+        "卫生间",
+        "主卫",
+        "阳台",
+        "入户门",
+        "走廊",
+        "外墙",
+    ]
+    await wu.press_label("主卧")
+    assert "渗漏" in [label for row in wu.buttons() for label, _ in row]
+    await wu.press_label("墙面")
+    await wu.send("墙面开裂")
+    await wu.press_label("跳过照片")
+    await wu.press_label("今天")
+    summary = texts(await wu.press_label("无单号"))
+    assert "部位：主卧" in summary and "华建装饰（按分派规则）" in summary
+    assert "已录入问题" in texts(await wu.press_label("确认录入"))
+
+
+async def test_clerk_of_several_projects_picks_one(bot, world, db, clerks):
+    with db.session() as s:
+        hill = setup.create_project(s, name="Hillside 2")
+        crew = setup.add_contractor(s, project_id=hill.id, name="Hill Crew")
+        setup.add_unit(s, project_id=hill.id, code="1-1-101")
+        setup.set_rule(s, project_id=hill.id, category_code="leak", contractor_id=crew.id)
+        people.add_member(
+            s, project_id=hill.id, telegram_id=CLERK.id, name="Zhou", roles=[Role.clerk]
+        )
+        other = setup.create_project(s, name="Not theirs")
+    zhou = bot.chat(CLERK)
+    assert "several projects" in texts(await zhou.send("/new"))
+    assert [label for row in zhou.buttons() for label, _ in row][:2] == [
+        "Riverside 1",
+        "Hillside 2",
+    ]
+    assert "your role cannot" in texts(await zhou.press(f"nw:p:{other.id}"))
+    await zhou.press_label("Hillside 2")
+    assert "no flat 3-1-1202" in texts(await zhou.send("3-1-1202"))  # Riverside's flat
+    await zhou.send("1-1-101")
+    await zhou.press_label("Living room")
+    await zhou.press_label("Leak")
+    await zhou.send("window leaks")
+    await zhou.press_label("Skip photos")
+    await zhou.press_label("Today")
+    assert "Hill Crew (by the assignment rule)" in texts(await zhou.press_label("No sheet"))
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        assert s.get(Item, item_id).project_id == hill.id
+
+
+async def test_clerk_menu_lists_new(bot, world, clerks):
+    assert "/new" in texts(await bot.chat(CLERK).send("/help"))
+
+
+async def test_entry_in_progress_survives_a_restart(settings, db, world, clerks, tmp_path):
+    state = tmp_path / "conversations.pickle"
+    first = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, first, state_path=state)
+    async with app:
+        await app.start()
+        zhou = OfflineChat(app, first, CLERK, expected_errors=(DomainError,))
+        await zhou.send("/new")
+        await zhou.send("3-1-1202")
+        await zhou.press_label("Study")
+        assert "Describe the defect" in texts(await zhou.press_label("Wall"))
+        await app.stop()  # the process stops here, mid-item
+
+    second = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, second, state_path=state)
+    async with app:
+        await app.start()
+        zhou = OfflineChat(app, second, CLERK, expected_errors=(DomainError,))
+        assert "Photos?" in texts(await zhou.send("mould behind the desk"))
+        await zhou.press_label("Skip photos")
+        await zhou.press_label("Today")
+        summary = texts(await zhou.press_label("No sheet number"))
+        assert "Where: Study" in summary and "Flat: 3-1-1202" in summary
+        entered_id(await zhou.press_label("Confirm"))
+        await app.stop()
+
+
+def test_dates_in_the_forms_clerks_write():
+    day = date(2026, 11, 25)
+    for text in ("2026-11-20", "2026/11/20", "20261120", "2026年11月20日", "11-20", "11月20日"):
+        assert parse_date(text, today=day) == date(2026, 11, 20), text
+    assert parse_date("１１－２０", today=day) == date(2026, 11, 20)
+    # A month-day later than today is last year's sheet.
+    assert parse_date("12-30", today=date(2027, 1, 3)) == date(2026, 12, 30)
+    for bad in ("2026-02-30", "13-01", "tomorrow", "1120", ""):
+        with pytest.raises(DomainError, match="bad_date"):
+            parse_date(bad, today=day)
+    with pytest.raises(DomainError, match="date_in_future"):
+        parse_date("2026-11-26", today=day)
+
+
+def test_only_clerks_and_admins_may_enter_and_only_own_contractors(db, world):
+    kw = dict(
+        project_id=world.project_id,
+        unit_code="3-1-1202",
+        location="kitchen",
+        category_code="leak",
+        description="drip",
+        raised_on=date(2026, 1, 5),
+    )
+    with db.session() as s, pytest.raises(DomainError, match="not_allowed"):
+        enter_item(s, telegram_id=CONTRACTOR_A.id, **kw)
+    with db.session() as s:
+        other = setup.create_project(s, name="Elsewhere")
+        stranger_crew = setup.add_contractor(s, project_id=other.id, name="Far Crew").id
+    with db.session() as s, pytest.raises(DomainError, match="no_such_contractor"):
+        # An admin of the project, but the contractor works elsewhere.
+        enter_item(s, telegram_id=1001, contractor_id=stranger_crew, **kw)
+    with db.session() as s:
+        entered = enter_item(s, telegram_id=1001, **kw)
+        assert entered.contractor_name == "华建装饰"
