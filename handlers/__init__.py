@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, TypeHandler
 from telegram.warnings import PTBUserWarning
 
-from handlers import admin, contractor, inspector, onboarding, paper, service
+from handlers import admin, contractor, inspector, intake, onboarding, paper, service
 from handlers.common import BotContext, identify, on_error
 
 # admin before the conversations: its "/cancel ID reason" must win over their /cancel.
-FLOWS = (onboarding, admin, contractor, inspector, service, paper)
+FLOWS = (onboarding, admin, contractor, inspector, service, intake, paper)
 
 # Our conversations follow a person, not one message: per_message=False is what we want.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)

@@ -16,8 +16,8 @@ PAPER = ("done", "pass", "fail")  # results written on printed lists (handlers/p
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.contractor: ("mylist",),
     Role.inspector: ("tocheck",),
-    Role.admin: ("invite", "unit", "find", "item", *ADMIN_WORK, *PAPER),
-    Role.clerk: (*PAPER,),
+    Role.admin: ("invite", "new", "unit", "find", "item", *ADMIN_WORK, *PAPER),
+    Role.clerk: ("new", *PAPER),
     Role.manager: ("unit", "find", "item"),
     Role.service: ("unit", "find", "item", "reopen"),
 }
