@@ -298,6 +298,10 @@ def raise_item(
         contractor_id = pick_contractor(
             session, project_id=project_id, category_id=category.id, building=unit.building
         )
+    else:
+        contractor = session.get(Contractor, contractor_id)
+        if contractor is None or contractor.project_id != project_id:
+            raise DomainError("no_such_contractor")
     item = Item(
         project_id=project_id,
         unit_id=unit.id,
