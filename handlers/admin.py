@@ -148,10 +148,13 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     if item_id is None or not reason:
         await update.message.reply_text(context.t("cancel.usage"))
         return
-    await context.call(
+    moved = await context.call(
         cancel_item, telegram_id=update.effective_user.id, item_id=item_id, reason=reason
     )
     await update.message.reply_text(context.t("cancel.done", id=item_id, reason=esc(reason)))
+    await tell_contractor(
+        context, moved.outcome, "notify.cancelled", id=item_id, reason=esc(reason)
+    )
 
 
 async def reopen_command(update: Update, context: BotContext) -> None:

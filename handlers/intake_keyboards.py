@@ -25,11 +25,11 @@ ROOMS = (
 )
 
 # Payloads are ids, room keys or flat codes, so forged data cannot inject text.
-PROJECT = r"^nw:p:(\d+)$"
+PROJECT = r"^nw:p:(\d{1,12})$"
 UNIT = r"^nw:u:([0-9A-Z]{1,6}-[0-9A-Z]{1,6}-[0-9A-Z]{1,6})$"
 SAME_UNIT = r"^nw:same$"
 ROOM = r"^nw:l:(" + "|".join(ROOMS) + r")$"
-CATEGORY = r"^nw:c:(\d+)$"
+CATEGORY = r"^nw:c:(\d{1,12})$"
 PHOTOS_DONE = r"^nw:done$"
 TODAY = r"^nw:today$"
 SAME_DATE = r"^nw:lastdate$"
@@ -37,7 +37,7 @@ SAME_SHEET = r"^nw:sheet$"
 NO_SHEET = r"^nw:nosheet$"
 CONFIRM = r"^nw:ok$"
 OTHER_CONTRACTOR = r"^nw:who$"
-CONTRACTOR = r"^nw:k:(\d+)$"
+CONTRACTOR = r"^nw:k:(\d{1,12})$"
 CHANGE_DATE = r"^nw:date$"
 NEXT_SAME_UNIT = r"^nw:again$"
 NEXT_UNIT = r"^nw:flat$"

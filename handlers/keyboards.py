@@ -9,14 +9,14 @@ from bot.i18n import t
 from models.queries import ItemLine, Page
 
 # Patterns the handlers register; payloads are digits so forged data cannot inject text.
-MY_LIST = r"^ml:(\d+)$"
-OPEN_ITEM = r"^it:(\d+)$"
-REPAIRED = r"^rp:(\d+)$"
-DISPUTE = r"^dp:(\d+)$"
-TO_CHECK = r"^tc:(\d+)$"
-CHECK_ITEM = r"^ck:(\d+)$"
-PASS = r"^ps:(\d+)$"
-FAIL = r"^fl:(\d+)$"
+MY_LIST = r"^ml:(\d{1,12})$"
+OPEN_ITEM = r"^it:(\d{1,12})$"
+REPAIRED = r"^rp:(\d{1,12})$"
+DISPUTE = r"^dp:(\d{1,12})$"
+TO_CHECK = r"^tc:(\d{1,12})$"
+CHECK_ITEM = r"^ck:(\d{1,12})$"
+PASS = r"^ps:(\d{1,12})$"
+FAIL = r"^fl:(\d{1,12})$"
 DONE = r"^done$"
 SKIP = r"^skip$"
 CANCEL = r"^cancel$"

@@ -12,9 +12,9 @@ from handlers.common import BotContext, esc, send_long
 from handlers.photos import send_album
 from models.service import Flat, FlatHit, find_flats, flat_by_id, item_history, look_up_flat
 
-FLAT = r"^un:(\d+)$"
-HISTORY = r"^hi:(\d+)$"
-OWNER_SUMMARY = r"^os:(\d+):(zh|en)$"
+FLAT = r"^un:(\d{1,12})$"
+HISTORY = r"^hi:(\d{1,12})$"
+OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
 
 

@@ -66,8 +66,9 @@ MOVES: dict[Action, Move] = {
 }
 
 
-# After these the item is (back) on a contractor's list: that contractor is told at once.
-_TELL_CONTRACTOR = frozenset({Action.fail, Action.reopen, Action.reassign})
+# After these the item is (back) on a contractor's list, or off it for good (cancel):
+# that contractor is told at once.
+_TELL_CONTRACTOR = frozenset({Action.fail, Action.reopen, Action.reassign, Action.cancel})
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) 
     contractor = session.get(Contractor, contractor_id) if contractor_id else None
     if contractor is None or contractor.project_id != item.project_id:
         raise DomainError("no_such_contractor")
-    if contractor.id == item.contractor_id and item.state is S.disputed:
+    if contractor.id == item.contractor_id:
         raise DomainError("same_contractor")
     return contractor.id
 

@@ -171,3 +171,35 @@ def test_dispute_needs_a_reason_and_photo_rule_holds_in_the_domain(db, world):
                 require_photo=True,
             )
         assert no_photo.value.key == "photo_required"
+
+
+async def test_huge_forged_item_number_is_a_stale_button_not_a_crash(bot, world):
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press("it:99999999999999999999")
+    assert "no longer active" in wang.last_callback_answer().text
+
+
+def test_reassign_to_the_same_contractor_is_refused_in_any_state(db, world):
+    from tests.conftest import ADMIN
+
+    with db.session() as s, pytest.raises(DomainError) as refused:
+        apply_transition(
+            s,
+            item_id=world.items["leak"],
+            user=user_for(s, telegram_id=ADMIN.id),
+            action=Action.reassign,
+            contractor_id=world.huajian,
+        )
+    assert refused.value.key == "same_contractor"
+
+
+async def test_cancel_tells_the_contractor(bot, world, db):
+    from tests.conftest import ADMIN
+
+    leak = world.items["leak"]
+    chen = bot.chat(ADMIN)
+    await chen.send(f"/cancel {leak} duplicate of another sheet")
+    told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
+    assert told and "duplicate of another sheet" in told[0].text
+    assert state_of(db, leak) is ItemState.cancelled

@@ -40,6 +40,7 @@ ZH: dict[str, str] = {
     "reopen.usage": "用法：/reopen 编号 原因，例如：/reopen 1042 雨后又渗水",
     "reopen.done": "🔁 问题 #{id} 已重新打开，作为返修退回 {contractor}，已通知对方。",
     "notify.reopened": "🔁 重新打开：问题 #{id} 又出现了：{reason}",
+    "notify.cancelled": "🚫 已撤销：问题 #{id} 不再需要维修（{reason}）。",
     # people
     "users.head": "<b>{project}</b>：{n} 人",
     "users.line": "• {name} — {roles}{contractor}{you}",
@@ -99,6 +100,7 @@ EN: dict[str, str] = {
     "reopen.usage": "Usage: /reopen ID reason, for example: /reopen 1042 leaks again after rain",
     "reopen.done": "🔁 Item #{id} reopened: back to {contractor} as rework. They have been told.",
     "notify.reopened": "🔁 Reopened: item #{id} came back: {reason}",
+    "notify.cancelled": "🚫 Withdrawn: item #{id} needs no repair ({reason}).",
     # people
     "users.head": "<b>{project}</b>: {n} people",
     "users.line": "• {name} — {roles}{contractor}{you}",
