@@ -123,6 +123,8 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         Index("ix_item_contractor_state", "contractor_id", "state"),
         Index("ix_item_project_state", "project_id", "state"),
+        # An imported row is known by its key: importing the same file twice adds nothing.
+        Index("ix_item_import_key", "project_id", "import_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,6 +143,8 @@ class Item(SQLModel, table=True):
     closed_at: datetime | None = None
     # Bumped on every transition: two people acting on one item at once, one wins.
     version: int = Field(default=0)
+    # Set by bulk import only (models.sheets.import_key): sheet no., flat, location, description.
+    import_key: str | None = Field(default=None, max_length=64)
 
 
 class Event(SQLModel, table=True):
