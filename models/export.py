@@ -1,0 +1,355 @@
+"""Workbooks written: the export of every item and event, and the blank templates to fill in."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlmodel import Session, col, select
+
+from models.lookup import categories as project_categories
+from models.project import DEFAULT_CATEGORIES
+from models.tables import (
+    Action,
+    AppUser,
+    Category,
+    Contractor,
+    Event,
+    Item,
+    ItemState,
+    Project,
+    Unit,
+    utcnow,
+)
+from models.workbooks import (
+    CONTRACTORS,
+    INSTRUCTIONS_TITLE,
+    ITEMS,
+    RULES,
+    UNITS,
+    SheetSpec,
+    safe_row,
+)
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The two blank workbooks a site fills in."""
+
+    setup: bytes
+    items: bytes
+
+
+# ---------------------------------------------------------------- templates
+
+_INSTRUCTIONS: tuple[tuple[str, str], ...] = (
+    ("如何填写", "How to fill this in"),
+    (
+        "每个工作表第一行是表头（中文 + 英文），请不要改动表头；从第 2 行开始填写，一行一条。",
+        "Row 1 of each sheet is the header (Chinese + English): keep it. Fill in from row 2, "
+        "one line per row.",
+    ),
+    (
+        "第 2 行是示例：可以直接改成真实内容；原样保留的示例行会被忽略。",
+        "Row 2 is an example: overwrite it with real data; an example row left as it is "
+        "is ignored.",
+    ),
+    (
+        "加粗、带底色的列必须填写，其他列可以留空。",
+        "Bold, shaded columns are required; the others may be left blank.",
+    ),
+    (
+        "房号写成 楼栋-单元-房号，例如 3-1-1202；3栋1单元1202、3#1-1202 也可以。",
+        "Write a flat as building-entrance-number, e.g. 3-1-1202; 3栋1单元1202 or 3#1-1202 "
+        "work too.",
+    ),
+    (
+        "日期写成 2026-11-20（2026/11/20、20261120 也可以）；登记日期留空即为导入当天。",
+        "Dates as 2026-11-20 (2026/11/20 or 20261120 work too); a blank raised date means "
+        "the day of the import.",
+    ),
+    (
+        "只要有一行有问题，整个文件都不会导入，机器人会列出每一行的问题；改好后重新发送即可。",
+        "If any row has a problem nothing is imported and the bot lists every bad row; fix "
+        "them and send the file again.",
+    ),
+    (
+        "同一个文件重复导入不会产生重复问题（按 看房单号 + 房号 + 部位 + 问题描述 识别）。",
+        "Importing the same file again adds nothing twice (a row is known by sheet number + "
+        "flat + location + description).",
+    ),
+)
+
+_SETUP_NOTES: tuple[tuple[str, str], ...] = (
+    ("项目设置表", "Project set-up workbook"),
+    (
+        "房号：每户一行，业主和电话可不填。施工单位：名称、专业、联系人。",
+        "Units: one row per flat, owner and phone optional. Contractors: name, trades, contact.",
+    ),
+    (
+        "分派规则：类别 + 楼栋 → 施工单位；楼栋留空表示所有楼栋，写了楼栋的规则优先。",
+        "Rules: category + building → contractor; a blank building means every building, and "
+        "a rule for one building beats it.",
+    ),
+    (
+        "重复导入会就地更新（留空的单元格不会清掉已有内容），不会重复添加。",
+        "Sending it again updates in place (a blank cell never erases what is recorded) and "
+        "adds nothing twice.",
+    ),
+)
+
+_ITEMS_NOTES: tuple[tuple[str, str], ...] = (
+    ("问题导入表", "Items workbook"),
+    (
+        "每条问题一行。施工单位留空时按分派规则自动指定。照片可填文件名或链接，作为参考记录。",
+        "One defect per row. Leave the contractor blank and the assignment rules pick it. "
+        "Photo: a file name or link, kept as a reference.",
+    ),
+)
+
+_REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+_EXAMPLE_FONT = Font(italic=True, color="808080")
+
+
+def write_templates(session: Session | None = None, *, project_id: int | None = None) -> Templates:
+    """Write the blank set-up and items workbooks; a project's categories are listed in them."""
+    names = [(zh, en, code) for code, zh, en in DEFAULT_CATEGORIES]
+    contractors: list[str] = []
+    if session is not None and project_id is not None:
+        names = [
+            (c.name_zh, c.name_en, c.code)
+            for c in project_categories(session, project_id=project_id)
+        ]
+        contractors = list(
+            session.exec(
+                select(Contractor.name)
+                .where(Contractor.project_id == project_id)
+                .order_by(Contractor.id)
+            ).all()
+        )
+    setup = _template((UNITS, CONTRACTORS, RULES), _SETUP_NOTES, names, contractors)
+    items = _template((ITEMS,), _ITEMS_NOTES, names, contractors)
+    return Templates(setup=setup, items=items)
+
+
+def _template(
+    specs: Sequence[SheetSpec],
+    notes: Sequence[tuple[str, str]],
+    names: list[tuple[str, str, str]],
+    contractors: list[str],
+) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for spec in specs:
+        ws = workbook.create_sheet(spec.title)
+        for index, column in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=1, column=index, value=column.header)
+            cell.font = Font(bold=column.required)
+            if column.required:
+                cell.fill = _REQUIRED_FILL
+            letter = cell.column_letter
+            ws.column_dimensions[letter].width = column.width
+            if column.field == "category":
+                _dropdown(ws, letter, [zh for zh, _, _ in names])
+            if column.field == "raised_on":
+                ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
+        for index, value in enumerate(spec.example, start=1):
+            column = spec.columns[index - 1]
+            example = date.fromisoformat(value) if column.field == "raised_on" else value
+            cell = ws.cell(row=2, column=index, value=example)
+            cell.font = _EXAMPLE_FONT
+        ws.freeze_panes = "A2"
+    ws = workbook.create_sheet(INSTRUCTIONS_TITLE)
+    ws.column_dimensions["A"].width = 70
+    ws.column_dimensions["B"].width = 70
+    lines = [*notes, ("", ""), *_INSTRUCTIONS, ("", "")]
+    lines += [("列", "Columns")]
+    for spec in specs:
+        for column in spec.columns:
+            need = ("必填", "required") if column.required else ("可选", "optional")
+            lines.append(
+                (f"{spec.zh} · {column.zh}（{need[0]}）", f"{spec.en} · {column.en} ({need[1]})")
+            )
+    lines += [("", ""), ("类别（中文、英文或代码均可）", "Categories (Chinese, English or code)")]
+    lines += [(f"{zh}", f"{en} ({code})") for zh, en, code in names]
+    if contractors:
+        lines += [("", ""), ("已有施工单位", "Contractors on record")]
+        lines += [(name, name) for name in contractors]
+    for zh, en in lines:
+        ws.append([zh, en])
+    for cell in ws["A"][:1] + ws["B"][:1]:
+        cell.font = Font(bold=True, size=13)
+    for row in ws.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _dropdown(ws: Worksheet, letter: str, choices: list[str]) -> None:
+    # Only a helper list: other spellings (English, codes) must still be typed freely.
+    formula = '"' + ",".join(choices) + '"'
+    if len(formula) > 255:  # Excel's limit on an inline list
+        return
+    validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+    validation.showErrorMessage = False
+    ws.add_data_validation(validation)
+    validation.add(f"{letter}2:{letter}1000")
+
+
+# ---------------------------------------------------------------- export
+
+STATE_NAMES: dict[ItemState, tuple[str, str]] = {
+    ItemState.open: ("待维修", "to repair"),
+    ItemState.repaired: ("待验收", "awaiting acceptance"),
+    ItemState.rework: ("返修", "rework"),
+    ItemState.disputed: ("有争议", "disputed"),
+    ItemState.closed: ("已关闭", "closed"),
+    ItemState.cancelled: ("已取消", "cancelled"),
+}
+ACTION_NAMES: dict[Action, tuple[str, str]] = {
+    Action.raise_: ("登记", "raised"),
+    Action.report_repaired: ("报修完成", "reported repaired"),
+    Action.dispute: ("非本单位", "disputed"),
+    Action.pass_: ("验收通过", "passed"),
+    Action.fail: ("验收不通过", "failed"),
+    Action.reassign: ("改派", "reassigned"),
+    Action.cancel: ("取消", "cancelled"),
+    Action.reopen: ("重新打开", "reopened"),
+}
+_ITEM_HEADERS = (
+    ("编号", "id"),
+    ("项目", "project"),
+    ("房号", "unit"),
+    ("部位", "location"),
+    ("类别", "category"),
+    ("问题描述", "description"),
+    ("登记日期", "raised on"),
+    ("看房单号", "sheet no"),
+    ("施工单位", "contractor"),
+    ("状态（中文）", "state (zh)"),
+    ("状态（英文）", "state (en)"),
+    ("返修次数", "rework count"),
+    ("整改期限", "due on"),
+    ("超期", "overdue"),
+    ("账龄（天）", "age (days)"),
+    ("关闭用时（天）", "days to close"),
+    ("关闭时间", "closed at"),
+)
+_EVENT_HEADERS = (
+    ("问题编号", "item"),
+    ("时间", "at (local time)"),
+    ("操作", "action"),
+    ("操作人", "actor"),
+    ("原状态", "from"),
+    ("新状态", "to"),
+    ("备注", "note"),
+    ("施工单位", "contractor"),
+)
+
+
+def _both(names: tuple[str, str] | None) -> str:
+    return f"{names[0]} {names[1]}" if names else ""
+
+
+def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
+    """Write every item of the projects with its state, and every event, as an .xlsx."""
+    projects = {
+        p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(project_ids)))
+    }
+    zones = {pid: ZoneInfo(p.timezone) for pid, p in projects.items()}
+    today = {pid: utcnow().astimezone(zone).date() for pid, zone in zones.items()}
+    workbook = Workbook(write_only=True)
+    items_ws = workbook.create_sheet("Items")
+    events_ws = workbook.create_sheet("Events")
+    for ws, headers in ((items_ws, _ITEM_HEADERS), (events_ws, _EVENT_HEADERS)):
+        ws.freeze_panes = "A2"
+        ws.append([f"{zh} {en}" for zh, en in headers])
+    rows = session.exec(
+        select(Item, Unit.code, Category, Contractor.name)
+        .join(Unit, Item.unit_id == Unit.id)
+        .join(Category, Item.category_id == Category.id)
+        .join(Contractor, Item.contractor_id == Contractor.id)
+        .where(col(Item.project_id).in_(list(projects)))
+        .order_by(Item.id)
+    )
+    item_project: dict[int, int] = {}
+    for item, unit_code, category, contractor in rows:
+        pid = item.project_id
+        item_project[item.id] = pid
+        live = item.state not in (ItemState.closed, ItemState.cancelled)
+        closed_local = item.closed_at.astimezone(zones[pid]) if item.closed_at else None
+        state = STATE_NAMES[item.state]
+        items_ws.append(
+            safe_row(
+                items_ws,
+                (
+                    item.id,
+                    projects[pid].name,
+                    unit_code,
+                    item.location,
+                    f"{category.name_zh} {category.name_en}",
+                    item.description,
+                    item.raised_on,
+                    item.sheet_no,
+                    contractor,
+                    state[0],
+                    state[1],
+                    item.rework_count,
+                    item.due_on,
+                    bool(live and item.due_on and item.due_on < today[pid]),
+                    max(0, (today[pid] - item.raised_on).days) if live else None,
+                    max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
+                    closed_local.replace(tzinfo=None) if closed_local else None,
+                ),
+            )
+        )
+    _export_events(session, events_ws, item_project, zones)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _export_events(
+    session: Session,
+    ws: WriteOnlyWorksheet,
+    item_project: dict[int, int],
+    zones: dict[int, ZoneInfo],
+) -> None:
+    actors = {u.id: u.name for u in session.exec(select(AppUser))}
+    contractors = {
+        c.id: c.name
+        for c in session.exec(select(Contractor).where(col(Contractor.project_id).in_(list(zones))))
+    }
+    events = session.exec(
+        select(Event)
+        .join(Item, Event.item_id == Item.id)
+        .where(col(Item.project_id).in_(list(zones)))
+        .order_by(Event.item_id, Event.at, Event.id)
+    )
+    for event in events:
+        at: datetime = event.at.astimezone(zones[item_project[event.item_id]])
+        ws.append(
+            safe_row(
+                ws,
+                (
+                    event.item_id,
+                    at.replace(tzinfo=None),
+                    _both(ACTION_NAMES.get(event.action)),
+                    actors.get(event.actor_id, "") if event.actor_id else "",
+                    _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
+                    _both(STATE_NAMES.get(event.to_state)),
+                    event.note,
+                    contractors.get(event.contractor_id, "") if event.contractor_id else "",
+                ),
+            )
+        )

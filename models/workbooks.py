@@ -1,0 +1,444 @@
+"""Spreadsheets as the site sends them: reading .xlsx/.csv rows by their headers, safe writing.
+
+The column names (Chinese and English) live here, beside the reader, because they are part of
+the file format: the templates are written from them and the importers read them back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+MAX_ROWS = 50_000  # a sheet larger than this is a mistake (a whole database pasted in)
+HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the header row
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file or one of its rows was refused: a text key, where, and what to fill in."""
+
+    key: str
+    row: int | None = None
+    column: str | None = None
+    sheet: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class WorkbookProblem(Exception):
+    """A file that cannot be read at all."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.key)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a sheet: its field name, its headers, the other names people give it."""
+
+    field: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    width: int = 14
+
+    @property
+    def header(self) -> str:
+        """Return the header the templates write, Chinese then English."""
+        return f"{self.zh} {self.en}"
+
+    def names(self) -> set[str]:
+        """Return every header that means this column, normalised."""
+        return {_norm(n) for n in (self.field, self.zh, self.en, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A kind of sheet: its names, its columns and the example row of its template."""
+
+    key: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...]
+    columns: tuple[Column, ...]
+    example: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Return the worksheet name the templates write."""
+        return f"{self.zh} {self.en}"
+
+    def names(self) -> set[str]:
+        """Return every worksheet name that means this sheet, normalised."""
+        return {_norm(n) for n in (self.key, self.zh, self.en, *self.aliases)}
+
+
+def _col(
+    field_: str, zh: str, en: str, *aliases: str, required: bool = False, width: int = 14
+) -> Column:
+    return Column(field_, zh, en, aliases, required, width)
+
+
+_UNIT = _col(
+    "unit", "房号", "unit", "房间号", "房屋编号", "户号", "flat", "unit code", required=True
+)
+_BUILDING = _col("building", "楼栋", "building", "栋", "楼号", "栋号", "幢", "block", width=10)
+_ENTRANCE = _col("entrance", "单元", "entrance", "单元号", width=8)
+_CONTRACTOR = _col(
+    "contractor", "施工单位", "contractor", "单位", "维修单位", "责任单位", "company", width=18
+)
+_CATEGORY = _col("category", "类别", "category", "问题类别", "问题类型", "专业", required=True)
+
+UNITS = SheetSpec(
+    "units",
+    "房号",
+    "Units",
+    ("房号表", "房屋", "flats", "unit"),
+    (
+        _UNIT,
+        _col("owner", "业主", "owner", "业主姓名", "owner name", "姓名"),
+        _col("phone", "电话", "phone", "联系电话", "手机", "手机号", "mobile", "tel"),
+        _BUILDING,
+        _ENTRANCE,
+    ),
+    ("3-1-1202", "张三", "13800000000"),
+)
+CONTRACTORS = SheetSpec(
+    "contractors",
+    "施工单位",
+    "Contractors",
+    ("施工单位表", "单位", "contractor"),
+    (
+        _col(
+            "contractor",
+            "施工单位",
+            "contractor",
+            "单位",
+            "单位名称",
+            "name",
+            "company",
+            required=True,
+            width=20,
+        ),
+        _col("trades", "专业", "trades", "类别", "trade", "专业类别", width=20),
+        _col("contact", "联系人", "contact", "联系方式", "联系电话", width=20),
+    ),
+    ("示例装饰公司", "渗漏, 墙面", "李工 13900000000"),
+)
+RULES = SheetSpec(
+    "rules",
+    "分派规则",
+    "Rules",
+    ("规则", "分派", "assignment rules", "rule"),
+    (
+        _CATEGORY,
+        _BUILDING,
+        replace(_CONTRACTOR, required=True),
+    ),
+    ("渗漏", "", "示例装饰公司"),
+)
+ITEMS = SheetSpec(
+    "items",
+    "问题",
+    "Items",
+    ("问题清单", "问题登记", "看房问题", "items", "defects"),
+    (
+        _UNIT,
+        _col("location", "部位", "location", "位置", "房间", "room", "area", required=True),
+        _CATEGORY,
+        _col(
+            "description",
+            "问题描述",
+            "description",
+            "描述",
+            "问题",
+            "问题内容",
+            "defect",
+            required=True,
+            width=36,
+        ),
+        _col(
+            "raised_on",
+            "登记日期",
+            "raised_on",
+            "日期",
+            "登记时间",
+            "看房日期",
+            "date",
+            "raised on",
+        ),
+        _col("sheet_no", "看房单号", "sheet_no", "单号", "sheet no", "sheet", "sheet number"),
+        _CONTRACTOR,
+        _col("photo", "照片", "photo", "图片", "照片文件", "picture"),
+        _BUILDING,
+        _ENTRANCE,
+    ),
+    ("3-1-1202", "卫生间", "渗漏", "吊顶渗水", "2026-11-20", "KF001", "", ""),
+)
+INSTRUCTIONS_TITLE = "说明 Instructions"
+
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff"
+
+
+def _norm(text: str) -> str:
+    # Full-width to half-width, case and spacing do not matter in a header.
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = re.sub(r"[_.:*：]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _parts(header: str) -> list[str]:
+    """Split a header such as '房号 unit' or '房号(Unit)' into its Chinese and other words."""
+    pieces = re.findall(rf"[{_CJK}]+|[^{_CJK}]+", header)
+    cleaned = [_norm(re.sub(r"[()（）\[\]【】/|,，]", " ", p)) for p in pieces]
+    return [p for p in cleaned if p]
+
+
+def match_header(header: object, columns: Sequence[Column]) -> str | None:
+    """Return the field a header cell names, or None."""
+    if header is None:
+        return None
+    text = _norm(str(header))
+    if not text:
+        return None
+    for column in columns:
+        if text in column.names():
+            return column.field
+    fields = {c.field for part in _parts(text) for c in columns if part in c.names()}
+    return fields.pop() if len(fields) == 1 else None
+
+
+def match_sheet(title: str, specs: Sequence[SheetSpec]) -> SheetSpec | None:
+    """Return the kind of sheet a worksheet's name means, or None."""
+    text = _norm(title)
+    for spec in specs:
+        if text in spec.names():
+            return spec
+    found = {s.key: s for part in _parts(text) for s in specs if part in s.names()}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class RawSheet:
+    """A worksheet as cell values, row by row (the CSV is one of these)."""
+
+    title: str
+    rows: list[tuple[int, tuple[Any, ...]]]  # (number as the spreadsheet shows it, values)
+    csv: bool = False
+
+
+@dataclass
+class Row:
+    """One data row: its number as the spreadsheet shows it, and its values by field."""
+
+    number: int
+    values: dict[str, Any]
+
+    def text(self, name: str) -> str:
+        """Return a field as trimmed text ('' when blank or absent)."""
+        return cell_text(self.values.get(name))
+
+
+@dataclass
+class Table:
+    """A sheet read by its headers."""
+
+    spec: SheetSpec
+    title: str
+    rows: list[Row]
+    fields: set[str]
+    missing: list[Column]
+    found: list[str]
+    example_rows: int = 0
+
+
+def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
+    """Read every worksheet of an .xlsx, or the one table of a .csv, as cell values."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise WorkbookProblem(Problem("old_excel"))
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise WorkbookProblem(Problem("unreadable"))
+    return [_read_csv(data, filename)]
+
+
+def _read_xlsx(data: bytes) -> list[RawSheet]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
+        raise WorkbookProblem(Problem("unreadable")) from None
+    try:
+        sheets = []
+        for ws in workbook.worksheets:
+            # Some programs write a wrong size into the file; read to the real end instead.
+            ws.reset_dimensions()
+            sheets.append(RawSheet(ws.title, _filled(ws.iter_rows(values_only=True))))
+        return sheets
+    finally:
+        workbook.close()
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Excel saves CSV as GB18030 (GBK)
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise WorkbookProblem(Problem("unreadable"))
+
+
+def _read_csv(data: bytes, filename: str) -> RawSheet:
+    text = _decode(data)
+    if "\x00" in text:
+        raise WorkbookProblem(Problem("unreadable"))
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first.count)
+    rows = _filled(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return RawSheet(filename, rows, csv=True)
+
+
+def _filled(rows: Iterable[Sequence[Any]]) -> list[tuple[int, tuple[Any, ...]]]:
+    """Keep the rows that hold anything, numbered (formatting alone can fill a million rows)."""
+    kept = []
+    for number, values in enumerate(rows, start=1):
+        if any(cell_text(v) for v in values):
+            kept.append((number, tuple(values)))
+            if len(kept) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise WorkbookProblem(Problem("too_many_rows", params={"max": str(MAX_ROWS)}))
+    return kept
+
+
+def read_table(sheet: RawSheet, spec: SheetSpec) -> Table:
+    """Find the header row of a sheet and read its data rows by field."""
+    best: tuple[int, dict[str, int]] = (-1, {})
+    for index, (_, values) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        mapping: dict[str, int] = {}
+        for position, header in enumerate(values):
+            name = match_header(header, spec.columns)
+            if name is not None and name not in mapping:
+                mapping[name] = position
+        required = all(c.field in mapping for c in spec.columns if c.required)
+        if required:
+            best = (index, mapping)
+            break
+        if len(mapping) > len(best[1]):
+            best = (index, mapping)
+    header_index, mapping = best
+    missing = [c for c in spec.columns if c.required and c.field not in mapping]
+    found = []
+    if header_index >= 0:
+        found = [cell_text(h) for h in sheet.rows[header_index][1] if cell_text(h)]
+    table = Table(spec, sheet.title, [], set(mapping), missing, found)
+    if missing:
+        return table
+    example = tuple(_norm(v) for v in spec.example)
+    for number, values in sheet.rows[header_index + 1 :]:
+        row = {name: values[pos] if pos < len(values) else None for name, pos in mapping.items()}
+        if all(cell_text(v) == "" for v in row.values()):
+            continue
+        if example and _is_example(row, spec, example):
+            table.example_rows += 1  # the template's example, left in: not real data
+            continue
+        table.rows.append(Row(number, row))
+    return table
+
+
+def _is_example(row: dict[str, Any], spec: SheetSpec, example: tuple[str, ...]) -> bool:
+    for column, wanted in zip(spec.columns, example, strict=False):
+        if _norm(cell_text(row.get(column.field))) != wanted:
+            return False
+    extra = spec.columns[len(example) :]
+    return all(cell_text(row.get(c.field)) == "" for c in extra)
+
+
+def cell_text(value: object) -> str:
+    """Return a cell value as trimmed text; whole numbers lose their '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?")
+_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+
+
+def parse_date(value: object, *, today: date) -> date | None:
+    """Read a date as sites write it: Excel dates, 2026-11-20, 2026/11/20, 20261120, 11月20日."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 19000101 <= number <= 29991231:
+            return parse_date(str(int(number)), today=today)
+        if 20_000 <= number <= 80_000:  # an Excel day number in a cell formatted as General
+            return from_excel(number).date()
+        return None
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    found = _YMD.fullmatch(text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    try:
+        if found:
+            return date(int(found[1]), int(found[2]), int(found[3]))
+        found = _MD.fullmatch(text)
+        if found:
+            # No year: this year, unless that is still to come (a December sheet in January).
+            guess = date(today.year, int(found[1]), int(found[2]))
+            return guess if guess <= today else guess.replace(year=today.year - 1)
+    except ValueError:
+        return None
+    return None
+
+
+# ---------------------------------------------------------------- writing
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(ws: WriteOnlyWorksheet, value: object) -> object:
+    """Return a value for a write-only sheet that a spreadsheet will never run as a formula."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_START):
+            # Explicit text with Excel's own "shown as typed" flag: no apostrophe in the data.
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            return cell
+    return value
+
+
+def safe_row(ws: WriteOnlyWorksheet, values: Iterable[object]) -> list[object]:
+    """Return a row of safe values."""
+    return [safe_cell(ws, v) for v in values]
+
+
+def chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """Yield slices of at most `size` values (for IN queries)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
