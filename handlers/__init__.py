@@ -5,17 +5,23 @@ from __future__ import annotations
 import warnings
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, TypeHandler
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from handlers import admin, contractor, inspector, intake, onboarding, paper, service
+from handlers import admin, contractor, files, inspector, intake, onboarding, paper, service
 from handlers.common import BotContext, identify, on_error
 
 # admin before the conversations: its "/cancel ID reason" must win over their /cancel.
-FLOWS = (onboarding, admin, contractor, inspector, service, intake, paper)
+# files after the conversations: a photo sent as a file while reporting is theirs.
+FLOWS = (onboarding, admin, contractor, inspector, service, intake, paper, files)
 
 # Our conversations follow a person, not one message: per_message=False is what we want.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+
+
+async def not_understood(update: Update, context: BotContext) -> None:
+    """Answer a message no flow took, pointing to /help."""
+    await update.effective_message.reply_text(context.t("bot.not_understood"))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -29,4 +35,6 @@ def register(app: Application) -> None:
     for flow in FLOWS:
         flow.register(app)
     app.add_handler(CallbackQueryHandler(stale_button))
+    # Last of all: a message nobody took still gets an answer.
+    app.add_handler(MessageHandler(filters.ALL, not_understood))
     app.add_error_handler(on_error)

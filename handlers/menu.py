@@ -13,12 +13,13 @@ from models.tables import Role
 
 ADMIN_WORK = ("disputes", "reassign", "cancel", "reopen", "users", "contractors")
 PAPER = ("done", "pass", "fail")  # results written on printed lists (handlers/paper.py)
+FILES = ("template", "export")
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.contractor: ("mylist",),
     Role.inspector: ("tocheck",),
-    Role.admin: ("invite", "new", "unit", "find", "item", *ADMIN_WORK, *PAPER),
-    Role.clerk: ("new", *PAPER),
-    Role.manager: ("unit", "find", "item"),
+    Role.admin: ("invite", "new", "unit", "find", "item", *ADMIN_WORK, *PAPER, *FILES),
+    Role.clerk: ("new", *PAPER, "template"),
+    Role.manager: ("unit", "find", "item", "export"),
     Role.service: ("unit", "find", "item", "reopen"),
 }
 EVERYONE = ("help", "lang")

@@ -1,0 +1,73 @@
+"""Workbooks in chat: a set-up or items file sent to the bot, /template, /export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.sheets_text import render_report
+from handlers.common import BotContext, esc, send_long
+from models.files import export_for, templates_for, workbook_from_chat
+from models.tables import Role
+
+WORKBOOK = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
+MAX_MB = 20  # what the Bot API lets a bot download
+
+
+async def receive_workbook(update: Update, context: BotContext) -> None:
+    """Read a set-up workbook or an items file; answer with what was done or every bad row."""
+    context.require(Role.admin, Role.clerk)
+    document = update.message.document
+    if (document.file_size or 0) > MAX_MB * 1024 * 1024:
+        await update.message.reply_text(context.t("files.too_big", mb=MAX_MB))
+        return
+    await update.message.reply_text(context.t("files.reading", filename=esc(document.file_name)))
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    report = await context.call(
+        workbook_from_chat,
+        telegram_id=update.effective_user.id,
+        data=data,
+        filename=document.file_name or "file.xlsx",
+        project=update.message.caption,
+    )
+    await send_long(context, update.effective_chat.id, esc(render_report(context.lang, report)))
+
+
+async def other_document(update: Update, context: BotContext) -> None:
+    """Tell a clerk or admin which files the bot reads; anyone else, what they can do."""
+    entering = context.person is not None and context.person.has(Role.admin, Role.clerk)
+    await update.message.reply_text(
+        context.t("files.not_a_workbook" if entering else "bot.not_understood")
+    )
+
+
+async def template(update: Update, context: BotContext) -> None:
+    """Send the blank set-up and items workbooks."""
+    context.require(Role.admin, Role.clerk)
+    blank = await context.call(templates_for, telegram_id=update.effective_user.id)
+    await update.message.reply_text(context.t("files.templates"))
+    for name, data in (("setup-项目设置.xlsx", blank.setup), ("items-问题录入.xlsx", blank.items)):
+        await update.message.reply_document(InputFile(data, filename=name))
+
+
+async def export(update: Update, context: BotContext) -> None:
+    """Send every item and event of the person's projects as a workbook."""
+    context.require(Role.admin, Role.manager)
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
+    data = await context.call(export_for, telegram_id=update.effective_user.id)
+    now = datetime.now(context.bot.defaults.tzinfo)
+    await update.message.reply_document(
+        InputFile(data, filename=f"handover-{now:%Y%m%d-%H%M}.xlsx"),
+        caption=context.t("files.export", when=f"{now:%Y-%m-%d %H:%M}"),
+    )
+
+
+def register(app: Application) -> None:
+    """Add the workbook handlers."""
+    app.add_handler(MessageHandler(WORKBOOK, receive_workbook))
+    app.add_handler(MessageHandler(filters.Document.ALL, other_document))
+    app.add_handler(CommandHandler("template", template))
+    app.add_handler(CommandHandler("export", export))

@@ -1,0 +1,85 @@
+"""Workbooks from and to a chat: which project, which kind of file, who may."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from models.errors import DomainError
+from models.export import Templates, export_items, write_templates
+from models.people import user_for
+from models.sheets import ImportReport, SetupReport, import_items, setup_project
+from models.tables import AppUser, Membership, Project, Role
+from models.workbooks import CONTRACTORS, RULES, UNITS, WorkbookProblem, match_sheet, read_sheets
+
+SETUP_ROLES = frozenset({Role.admin})
+IMPORT_ROLES = frozenset({Role.clerk, Role.admin})
+EXPORT_ROLES = frozenset({Role.admin, Role.manager})
+TEMPLATE_ROLES = frozenset({Role.admin, Role.clerk})
+
+
+def _projects(session: Session, user: AppUser, roles: frozenset[Role]) -> list[Project]:
+    return list(
+        session.exec(
+            select(Project)
+            .join(Membership, Membership.project_id == Project.id)
+            .where(Membership.user_id == user.id, col(Membership.role).in_(roles))
+            .distinct()
+            .order_by(Project.id)
+        ).all()
+    )
+
+
+def _one_project(
+    session: Session, user: AppUser, roles: frozenset[Role], name: str | None
+) -> Project:
+    projects = _projects(session, user, roles)
+    if not projects:
+        raise DomainError("not_allowed")
+    if name:
+        named = [p for p in projects if p.name == name.strip()]
+        if not named:
+            raise DomainError("which_project", names=", ".join(p.name for p in projects))
+        return named[0]
+    if len(projects) > 1:
+        # A file in the wrong project is worse than one more question.
+        raise DomainError("which_project", names=", ".join(p.name for p in projects))
+    return projects[0]
+
+
+def is_setup_workbook(data: bytes, filename: str) -> bool:
+    """Tell a set-up workbook (Units, Contractors, Rules sheets) from an items file."""
+    try:
+        sheets = read_sheets(data, filename)
+    except WorkbookProblem:
+        return False
+    return any(match_sheet(s.title, (UNITS, CONTRACTORS, RULES)) for s in sheets)
+
+
+def workbook_from_chat(
+    session: Session, *, telegram_id: int, data: bytes, filename: str, project: str | None = None
+) -> SetupReport | ImportReport:
+    """Read a file a person sent: a set-up workbook (admins) or items (clerks and admins)."""
+    user = user_for(session, telegram_id=telegram_id)
+    if is_setup_workbook(data, filename):
+        target = _one_project(session, user, SETUP_ROLES, project)
+        return setup_project(session, project_id=target.id, data=data, filename=filename, user=user)
+    target = _one_project(session, user, IMPORT_ROLES, project)
+    return import_items(session, project_id=target.id, data=data, filename=filename, user=user)
+
+
+def templates_for(session: Session, *, telegram_id: int) -> Templates:
+    """Return the blank workbooks, listing the person's project categories and contractors."""
+    user = user_for(session, telegram_id=telegram_id)
+    projects = _projects(session, user, TEMPLATE_ROLES)
+    if not projects:
+        raise DomainError("not_allowed")
+    return write_templates(session, project_id=projects[0].id)
+
+
+def export_for(session: Session, *, telegram_id: int) -> bytes:
+    """Return every item and event of the projects the person may export."""
+    user = user_for(session, telegram_id=telegram_id)
+    projects = _projects(session, user, EXPORT_ROLES)
+    if not projects:
+        raise DomainError("not_allowed")
+    return export_items(session, project_ids=[p.id for p in projects])

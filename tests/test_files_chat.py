@@ -1,0 +1,98 @@
+"""Workbooks in chat: an admin sends the set-up, a clerk the items, /template and /export."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from models import people
+from models.tables import Contractor, Item, Role, Unit
+from tests.conftest import ADMIN, CONTRACTOR_A, SERVICE, OfflineUser, texts
+from tests.test_sheets import ITEM_HEADERS_ZH, setup_book, xlsx
+
+CLERK = OfflineUser(id=1002, first_name="Xu", language_code="en")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def add_clerk(db, world) -> None:
+    with db.session() as s:
+        people.add_member(
+            s, project_id=world.project_id, telegram_id=CLERK.id, name="Xu", roles=[Role.clerk]
+        )
+
+
+async def test_admin_sends_the_setup_workbook(bot, world, db):
+    replies = await bot.chat(ADMIN).send_document(setup_book("zh"), "setup.xlsx", XLSX)
+    answer = texts(replies)
+    assert "Set-up saved from setup.xlsx" in answer
+    with db.session() as s:
+        owner = s.exec(select(Unit.owner_name).where(Unit.code == "3-1-1202")).one()
+        assert owner == "张伟"
+        assert s.exec(select(Contractor).where(Contractor.name == "明达水电")).one()
+
+
+async def test_clerk_cannot_send_the_setup_workbook(bot, world, db):
+    add_clerk(db, world)
+    answer = texts(await bot.chat(CLERK).send_document(setup_book("en"), "setup.xlsx", XLSX))
+    assert "your role cannot" in answer
+
+
+async def test_clerk_sends_items_bad_rows_first_then_a_good_file(bot, world, db):
+    add_clerk(db, world)
+    xu = bot.chat(CLERK)
+    day = "2026-11-20"
+    bad = xlsx(
+        {
+            "问题": [
+                ITEM_HEADERS_ZH,
+                ["3-1-1202", "卫生间", "渗漏", "地漏反味", day, "KF9", "", ""],
+                ["3-1-1299", "卫生间", "渗漏", "吊顶渗水", day, "KF9", "", ""],
+                ["3-1-502", "客厅", "漏水", "墙角渗水", day, "KF9", "", ""],
+            ]
+        }
+    )
+    with db.session() as s:
+        before = len(s.exec(select(Item)).all())
+    answer = texts(await xu.send_document(bad, "sheet9.xlsx", XLSX))
+    assert "Nothing was imported from sheet9.xlsx" in answer
+    assert "3-1-1299" in answer and "渗漏" in answer  # the unit and the nearest category
+    with db.session() as s:
+        assert len(s.exec(select(Item)).all()) == before
+    good = xlsx({"问题": [ITEM_HEADERS_ZH, ["3-1-1202", "卫生间", "渗漏", "地漏反味", day, "KF9"]]})
+    answer = texts(await xu.send_document(good, "sheet9.xlsx", XLSX))
+    assert "Imported 1 items from sheet9.xlsx" in answer and "华建装饰" in answer
+    assert "地漏反味" in texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+    again = texts(await xu.send_document(good, "sheet9.xlsx", XLSX))
+    assert "Nothing new" in again
+
+
+async def test_template_sends_two_workbooks_that_open(bot, world, db):
+    add_clerk(db, world)
+    replies = await bot.chat(CLERK).send("/template")
+    documents = [m for m in replies if m.kind == "document"]
+    assert len(documents) == 2
+    for document in documents:
+        book = load_workbook(io.BytesIO(document.file_bytes))
+        assert any("说明" in name for name in book.sheetnames)
+
+
+async def test_export_in_chat_is_a_workbook_with_items_and_events(bot, world, db):
+    replies = await bot.chat(ADMIN).send("/export")
+    [document] = [m for m in replies if m.kind == "document"]
+    assert document.filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(document.file_bytes), read_only=True)
+    assert {"Items", "Events"} <= set(book.sheetnames)
+    rows = list(book["Items"].iter_rows(values_only=True))
+    described = {str(value) for row in rows for value in row if value}
+    assert {"卫生间吊顶渗水", "客厅墙面空鼓", "厨房插座无电"} <= described
+    assert "your role cannot" in texts(await bot.chat(SERVICE).send("/export"))
+
+
+async def test_other_files_and_unknown_messages_get_an_answer(bot, world, db):
+    add_clerk(db, world)
+    pdf = await bot.chat(CLERK).send_document(b"%PDF-1.4", "scan.pdf", "application/pdf")
+    assert "send an .xlsx or .csv" in texts(pdf)
+    assert "/help" in texts(await bot.chat(CONTRACTOR_A).send("hello there"))
+    assert "/help" in texts(await bot.chat(CONTRACTOR_A).send("/nosuchcommand"))
