@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import DomainError
 from models.lookup import categories, find_category, find_unit, suggest_units
-from models.people import user_for
+from models.people import require_any, user_for
 from models.project import category_by_code
 from models.repair import PhotoIn, pick_contractor, raise_item
 from models.tables import AppUser, Category, Contractor, Membership, Project, Role, Unit
@@ -76,15 +76,7 @@ class Entered:
 def _intake_user(session: Session, *, telegram_id: int, project_id: int) -> AppUser:
     """Return the user if they may enter items in this project, else refuse."""
     user = user_for(session, telegram_id=telegram_id)
-    held = session.exec(
-        select(Membership.id).where(
-            Membership.user_id == user.id,
-            Membership.project_id == project_id,
-            col(Membership.role).in_(INTAKE_ROLES),
-        )
-    ).first()
-    if held is None:
-        raise DomainError("not_allowed")
+    require_any(session, user=user, project_id=project_id, roles=INTAKE_ROLES)
     return user
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -202,16 +203,29 @@ def add_member(
 
 
 def _holds(session: Session, *, user: AppUser, project_id: int, role: Role) -> bool:
-    return (
-        session.exec(
-            select(Membership).where(
-                Membership.user_id == user.id,
-                Membership.project_id == project_id,
-                Membership.role == role,
-            )
-        ).first()
-        is not None
-    )
+    return holds_any(session, user=user, project_id=project_id, roles={role})
+
+
+def holds_any(session: Session, *, user: AppUser, project_id: int, roles: Iterable[Role]) -> bool:
+    """Tell whether an active user holds any of these roles in the project."""
+    if not user.active:
+        return False
+    held = session.exec(
+        select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.project_id == project_id,
+            col(Membership.role).in_(list(roles)),
+        )
+    ).first()
+    return held is not None
+
+
+def require_any(session: Session, *, user: AppUser, project_id: int, roles: Iterable[Role]) -> None:
+    """Refuse unless the user holds one of these roles in the project."""
+    if not user.active:
+        raise DomainError("not_registered")
+    if not holds_any(session, user=user, project_id=project_id, roles=roles):
+        raise DomainError("not_allowed")
 
 
 def admin_project(session: Session, *, user: AppUser) -> Project:
