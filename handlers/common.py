@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.i18n import pick_language, t
@@ -114,6 +114,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and isinstance(error, DomainError):
         await _safe_answer(update, context, refusal(context, error))
         return
+    if isinstance(error, BadRequest) and "not modified" in str(error).lower():
+        return  # the same page pressed twice: what the person sees is already right
     log.error("update failed", exc_info=error)
     if isinstance(update, Update):
         await _safe_answer(update, context, context.t("error.internal"))

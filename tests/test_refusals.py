@@ -203,3 +203,16 @@ async def test_cancel_tells_the_contractor(bot, world, db):
     told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
     assert told and "duplicate of another sheet" in told[0].text
     assert state_of(db, leak) is ItemState.cancelled
+
+
+async def test_the_same_page_pressed_twice_is_quiet(bot, world):
+    from telegram.error import BadRequest
+
+    from bot.transport import OfflineChat
+
+    # Telegram refuses an edit that changes nothing; the bot must not call that an error.
+    wang = OfflineChat(bot.app, bot.transport, CONTRACTOR_A, expected_errors=(BadRequest,))
+    listed = await wang.send("/mylist")
+    await wang.press("ml:0", message_id=listed[0].message_id)
+    assert wang.last_step_events == []  # nothing changed, nothing to say, no error
+    assert bot.transport.unanswered_callbacks == []
