@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from handlers import keyboards, render
 from handlers.common import BotContext, refusal
-from handlers.photos import save_photo, send_album
+from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
 from models.queries import contractor_list, item_card
 from models.repair import PhotoIn, act, check_move
@@ -85,17 +85,21 @@ async def start_repair(update: Update, context: BotContext) -> int:
 
 
 async def repair_photo(update: Update, context: BotContext) -> int:
-    """Keep a photo of the repair; a caption is the note and finishes the report."""
+    """Keep a photo of the repair; a caption is the note and finishes a single-photo report."""
     draft = context.user_data["repair"]
     draft["photos"].append(await save_photo(context, update.message))
     if update.message.caption:
         draft["note"] = update.message.caption
-    if draft.get("note"):
+    album = update.message.media_group_id is not None
+    if draft.get("note") and not album:  # the rest of an album is still on its way
         return await _finish_repair(update, context)
-    await update.message.reply_text(
-        context.t("repair.photo_saved", n=len(draft["photos"])),
-        reply_markup=keyboards.finish(context.lang, can_finish=True),
-    )
+    if answer_due(draft, update.message):
+        await update.message.reply_text(
+            context.t(
+                "repair.album_saved" if album else "repair.photo_saved", n=len(draft["photos"])
+            ),
+            reply_markup=keyboards.finish(context.lang, can_finish=True),
+        )
     return REPAIR_NOTE
 
 

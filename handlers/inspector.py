@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from handlers import keyboards, render
 from handlers.common import BotContext, esc, refusal
-from handlers.photos import save_photo, send_album
+from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
 from models.queries import item_card, to_check_list
@@ -112,10 +112,11 @@ async def fail_photo(update: Update, context: BotContext) -> int:
         draft["reason"] = update.message.caption
     key = "fail.photo_saved" if draft.get("reason") else "fail.still_need_reason"
     can_finish = bool(draft.get("reason"))
-    await update.message.reply_text(
-        context.t(key, n=len(draft["photos"])),
-        reply_markup=keyboards.finish(context.lang, can_finish=can_finish),
-    )
+    if answer_due(draft, update.message):
+        await update.message.reply_text(
+            context.t(key, n=len(draft["photos"])),
+            reply_markup=keyboards.finish(context.lang, can_finish=can_finish),
+        )
     return FAIL_PHOTOS if can_finish else FAIL_REASON
 
 

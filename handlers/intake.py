@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from handlers import intake_keyboards as kb
 from handlers.common import BotContext, esc
-from handlers.photos import save_photo
+from handlers.photos import answer_due, save_photo
 from handlers.render import short
 from models.intake import (
     Entered,
@@ -199,6 +199,8 @@ async def photo_received(update: Update, context: BotContext) -> int:
     if caption and not draft.get("description"):
         draft["description"] = caption
     n = len(draft["photos"])
+    if not answer_due(draft, update.message):
+        return PHOTOS if draft.get("description") else DESCRIPTION
     if not draft.get("description"):
         markup = kb.cancel_only(context.lang)
         await _say(update, context, context.t("intake.need_description", n=n), markup)

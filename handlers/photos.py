@@ -31,6 +31,18 @@ async def save_photo(context: BotContext, message: Message) -> dict[str, str]:
     return {"file_id": file_id, "sha256": sha, "path": path}
 
 
+def answer_due(draft: dict, message: Message) -> bool:
+    """Tell whether to answer this photo: every single photo, but an album only once."""
+    group = message.media_group_id
+    if group is None:
+        return True
+    # An album arrives as one update per photo; one answer is enough for a phone screen.
+    if draft.get("album") == group:
+        return False
+    draft["album"] = group
+    return True
+
+
 def _media(context: BotContext, ref: PhotoRef) -> str | bytes | None:
     if ref.file_id:
         return ref.file_id

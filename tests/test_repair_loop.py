@@ -142,3 +142,22 @@ async def test_overdue_items_are_flagged(bot, world, db):
     late_line = next(line for line in shown.splitlines() if f"#{late}" in line)
     assert "overdue" in late_line
     assert all("overdue" not in line for line in shown.splitlines() if f"#{late}" not in line)
+
+
+async def test_an_album_with_a_caption_is_one_report_with_every_photo(bot, world, db):
+    from models.tables import Photo
+
+    wall = world.items["wall"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{wall}")
+    first = await wang.send_photo(PNG(11), caption="patched", media_group_id="A1")
+    assert "Photos received" in texts(first)
+    assert await wang.send_photo(PNG(12), media_group_id="A1") == []  # one answer per album
+    assert await wang.send_photo(PNG(13), media_group_id="A1") == []
+    done = texts(await wang.press_label("Done"))
+    assert f"Item #{wall} reported repaired" in done
+    with db.session() as s:
+        assert len(s.exec(select(Photo).where(Photo.item_id == wall)).all()) == 3
+        report = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]
+        assert report.note == "patched"

@@ -123,6 +123,7 @@ TEXTS: dict[str, str] = {
     "repair.photo_saved": (
         "Photo saved ({n}). Type what was done, send more photos, or press Done."
     ),
+    "repair.album_saved": "Photos received. Type what was done, or press Done to report the repair.",
     "repair.still_need_photo": "Note saved. Now send a photo of the repair.",
     "repair.done": "Item #{id} reported repaired. {left} left on your list.",
     "dispute.ask_reason": "Item #{id}: why is it not yours? Type the reason.",

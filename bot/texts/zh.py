@@ -112,6 +112,7 @@ TEXTS: dict[str, str] = {
         "问题 #{id}：请发送维修后的照片，可在照片说明里写明维修情况，也可以随后再发文字。"
     ),
     "repair.photo_saved": "照片已保存（{n} 张）。请输入维修情况，或继续发照片，或按「完成」。",
+    "repair.album_saved": "照片已收到。可输入维修情况，或直接按「完成」报修完成。",
     "repair.still_need_photo": "说明已记下，请再发送一张维修后的照片。",
     "repair.done": "问题 #{id} 已报修完成。您的清单还剩 {left} 项。",
     "dispute.ask_reason": "问题 #{id}：为什么不属于你们？请输入原因。",
