@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.app import build_offline
@@ -21,22 +25,52 @@ from models.errors import DomainError
 from models.repair import raise_item
 from models.tables import Role
 
+# Set TEST_DATABASE_URL to a PostgreSQL server (any database on it, e.g. .../postgres) to run
+# the suite there: each test gets its own database, copied from one migrated template.
+POSTGRES = os.environ.get("TEST_DATABASE_URL")
+
+
+def _admin_engine() -> Engine:
+    return create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate one database file once; each test gets a copy (migrations are slow-ish)."""
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate one database once; each test gets a copy (migrations are slow-ish)."""
+    if POSTGRES:
+        name = f"handover_tmpl_{os.getpid()}"
+        with _admin_engine().connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        template = Database(make_url(POSTGRES).set(database=name).render_as_string(False))
+        template.migrate()
+        template.dispose()  # a template must have no open connections to be copied
+        yield name
+        with _admin_engine().connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
-    db = Database(f"sqlite:///{path}")
-    db.migrate()
-    with db.engine.connect() as conn:
+    template = Database(f"sqlite:///{path}")
+    template.migrate()
+    with template.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.dispose()
-    return path
+    template.dispose()
+    yield str(path)
 
 
 @pytest.fixture
-def db(tmp_path: Path, migrated_template: Path) -> Database:
-    """Return a fresh, migrated SQLite database in a file."""
+def db(tmp_path: Path, migrated_template: str) -> Iterator[Database]:
+    """Return a fresh, migrated database: a SQLite file, or a PostgreSQL database."""
+    if POSTGRES:
+        name = f"handover_t_{uuid.uuid4().hex[:12]}"
+        with _admin_engine().connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {migrated_template}")
+        database = Database(make_url(POSTGRES).set(database=name).render_as_string(False))
+        yield database
+        database.dispose()
+        with _admin_engine().connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
     path = tmp_path / "handover.db"
     shutil.copy(migrated_template, path)
     database = Database(f"sqlite:///{path}")
