@@ -293,6 +293,9 @@ def raise_item(
     description = description.strip()
     if not description:
         raise DomainError("description_required")
+    location = location.strip()
+    if len(location) > 60:  # refused, not cut: nothing written down is lost
+        raise DomainError("location_too_long", max=60)
     if sheet_no is not None and len(sheet_no) > 40:
         raise DomainError("sheet_no_too_long", sheet=sheet_no[:40])
     if contractor_id is None:
@@ -306,7 +309,7 @@ def raise_item(
     item = Item(
         project_id=project_id,
         unit_id=unit.id,
-        location=location.strip()[:60],
+        location=location,
         category_id=category.id,
         description=description,
         raised_on=raised_on,
