@@ -90,3 +90,19 @@ def test_every_state_action_and_role_has_a_text():
     names = [f"state.{s.value}" for s in ItemState]
     names += [f"action.{a.value}" for a in Action] + [f"role.{r.value}" for r in Role]
     assert [n for n in names if n not in CATALOGS["zh"]] == []
+
+
+def test_no_text_is_defined_twice_across_catalog_modules():
+    import importlib
+
+    from bot.i18n import FLOW_TEXTS
+    from bot.texts import en
+
+    seen: dict[str, str] = {key: "en" for key in en.TEXTS}
+    clashes = []
+    for name in FLOW_TEXTS:
+        for key in importlib.import_module(f"bot.texts.{name}").EN:
+            if key in seen:
+                clashes.append((key, seen[key], name))
+            seen[key] = name
+    assert clashes == []
