@@ -615,10 +615,12 @@ def _plan_items(
         seen: set[tuple[str, str]] = set()
         for _ in range(size):
             category, location, description = _defect(rng)
-            for _retry in range(5):  # one sheet rarely lists the same defect twice
+            for _retry in range(5):  # one sheet never lists the same defect twice
                 if (location, description) not in seen:
                     break
                 category, location, description = _defect(rng)
+            if (location, description) in seen:
+                continue
             seen.add((location, description))
             entered += timedelta(seconds=rng.uniform(30, 90))
             plan = _Plan(

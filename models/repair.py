@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -242,6 +245,21 @@ def count_to_repair(session: Session, *, contractor_id: int) -> int:
     ).one()
 
 
+def item_key(
+    *, sheet_no: str | None, unit_code: str, location: str, description: str, raised_on: date
+) -> str:
+    """Return an item's stable key: the same defect from the same sheet gives the same key."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+    # Without a sheet number the walk-through is known by its day instead.
+    parts = [norm(sheet_no or ""), unit_code, norm(location), norm(description)]
+    if not parts[0]:
+        parts.append(raised_on.isoformat())
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 def pick_contractor(session: Session, *, project_id: int, category_id: int, building: str) -> int:
     """Return the contractor the assignment rules give; a building rule beats a project one."""
     rules = session.exec(
@@ -271,6 +289,7 @@ def raise_item(
     sheet_no: str | None = None,
     contractor_id: int | None = None,
     photos: Sequence[PhotoIn] = (),
+    note: str | None = None,
     at: datetime | None = None,
 ) -> Item:
     """Enter one defect from an inspection sheet; the rules pick the contractor if none given."""
@@ -306,9 +325,22 @@ def raise_item(
         contractor = session.get(Contractor, contractor_id)
         if contractor is None or contractor.project_id != project_id:
             raise DomainError("no_such_contractor")
+    key = item_key(
+        sheet_no=sheet_no,
+        unit_code=unit.code,
+        location=location,
+        description=description,
+        raised_on=raised_on,
+    )
+    entered = session.exec(
+        select(Item.id).where(Item.project_id == project_id, Item.import_key == key)
+    ).first()
+    if entered is not None:  # the same line of the same sheet, entered twice
+        raise DomainError("already_entered", item=entered)
     item = Item(
         project_id=project_id,
         unit_id=unit.id,
+        import_key=key,
         location=location,
         category_id=category.id,
         description=description,
@@ -329,6 +361,7 @@ def raise_item(
         from_state=None,
         to_state=S.open,
         contractor_id=contractor_id,
+        note=note,
     )
     session.add(event)
     session.flush()

@@ -7,7 +7,6 @@ report names every bad row with a text key (rendered in zh or en by the caller).
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -16,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,14 +24,12 @@ from models.lookup import categories as project_categories
 from models.lookup import find_unit, nearest_category, suggest_units
 from models.people import require_any
 from models.project import add_contractor, add_unit, set_rule
-from models.repair import pick_contractor, raise_item
+from models.repair import item_key, pick_contractor, raise_item
 from models.tables import (
-    Action,
     AppUser,
     AssignmentRule,
     Category,
     Contractor,
-    Event,
     Item,
     Project,
     Role,
@@ -469,19 +465,7 @@ def _count(counts: Counts, before: tuple | None, after: tuple) -> None:
 # ---------------------------------------------------------------- items in bulk
 
 
-def import_key(
-    *, sheet_no: str, unit_code: str, location: str, description: str, raised_on: date
-) -> str:
-    """Return the stable key of an imported row: the same defect gives the same key."""
-
-    def norm(text: str) -> str:
-        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
-
-    # Without a sheet number the walk-through is known by its day instead.
-    parts = [norm(sheet_no), unit_code, norm(location), norm(description)]
-    if not parts[0]:
-        parts.append(raised_on.isoformat())
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+import_key = item_key  # the key of a row is the key of the item it becomes
 
 
 @dataclass
@@ -740,7 +724,6 @@ def _raise_all(
         for c in session.exec(select(Contractor).where(Contractor.project_id == project_id))
     }
     by_contractor: Counter[str] = Counter()
-    keys: list[dict[str, object]] = []
     try:
         for plan in plans:
             item = raise_item(
@@ -754,26 +737,12 @@ def _raise_all(
                 user=user,
                 sheet_no=plan.sheet_no,
                 contractor_id=plan.contractor_id,
-            )
-            keys.append({"item": item.id, "key": plan.key})
-            if plan.photo:
                 # A file name or link from the sheet is a reference, not a stored photo.
-                event = session.exec(
-                    select(Event).where(Event.item_id == item.id, Event.action == Action.raise_)
-                ).one()
-                event.note = f"照片 photo: {plan.photo}"
-                session.add(event)
+                note=f"照片 photo: {plan.photo}" if plan.photo else None,
+            )
             report.item_ids.append(item.id)
             by_contractor[names[item.contractor_id]] += 1
         session.flush()
-        if keys:  # in one statement: a row each would double the time of a large file
-            table = Item.__table__
-            session.connection().execute(
-                table.update()
-                .where(table.c.id == bindparam("item"))
-                .values(import_key=bindparam("key")),
-                keys,
-            )
     except IntegrityError:
         # Someone imported the same rows at this very moment: theirs stand, ours roll back.
         raise DomainError("import_clash") from None

@@ -215,12 +215,14 @@ def items_book(rows: list[list[object]], headers: list[str] = ITEM_HEADERS_ZH) -
     return xlsx({"问题": [headers, *rows]})
 
 
-def items_of(s, project_id: int) -> list[tuple]:
+def items_of(s, project_id: int, world=None) -> list[tuple]:
+    """Return the items of a project, leaving out those the `world` fixture raised."""
+    skip = list(world.items.values()) if world else []
     rows = s.exec(
         select(Unit.code, Item.description, Contractor.name, Item.sheet_no)
         .join(Unit, Item.unit_id == Unit.id)
         .join(Contractor, Item.contractor_id == Contractor.id)
-        .where(Item.project_id == project_id, Item.import_key.is_not(None))
+        .where(Item.project_id == project_id, Item.id.not_in(skip))
         .order_by(Item.id)
     ).all()
     return [tuple(r) for r in rows]
@@ -286,7 +288,7 @@ def test_same_file_twice_adds_nothing_and_repeats_are_skipped(db, world):
         second = import_items(
             s, project_id=world.project_id, data=data, filename="a.xlsx", today=TODAY
         )
-        assert len(items_of(s, world.project_id)) == 4
+        assert len(items_of(s, world.project_id, world)) == 4
     assert second.ok and second.imported == 0
     assert {k.reason for k in second.skipped} == {"already_imported"}
     assert {k.item_id for k in second.skipped} == set(first.item_ids)
@@ -315,7 +317,7 @@ def test_unit_code_variants_resolve_to_one_flat(db, world):
             today=TODAY,
         )
         assert report.ok, report.problems
-        assert {code for code, *_ in items_of(s, world.project_id)} == {"3-1-1202"}
+        assert {code for code, *_ in items_of(s, world.project_id, world)} == {"3-1-1202"}
     assert report.imported == 6
 
 
@@ -335,7 +337,7 @@ def test_building_rule_beats_project_wide_rule(db, world):
             s, project_id=world.project_id, data=items_book(rows), filename="b.xlsx", today=TODAY
         )
         assert report.ok, report.problems
-        got = [(code, firm) for code, _, firm, _ in items_of(s, world.project_id)]
+        got = [(code, firm) for code, _, firm, _ in items_of(s, world.project_id, world)]
     assert got == [("5-2-801", "明达水电"), ("3-1-502", "华建装饰"), ("3-1-502", "明达水电")]
 
 
@@ -355,7 +357,7 @@ def test_csv_in_gb18030_and_utf8(db, world, encoding):
             s, project_id=world.project_id, data=data, filename="sheet.csv", today=TODAY
         )
         assert report.ok, report.problems
-        got = items_of(s, world.project_id)
+        got = items_of(s, world.project_id, world)
     assert [d for _, d, _, _ in got] == ["墙面开裂，约 30 厘米", "灯不亮"]
 
 
@@ -608,3 +610,29 @@ def test_a_title_row_and_gaps_keep_the_spreadsheet_row_numbers(db, world):
     with db.session() as s:
         report = import_items(s, project_id=world.project_id, data=book, filename="t.xlsx")
     assert [(p.row, p.key) for p in report.problems] == [(6, "unknown_unit")]
+
+
+def test_a_line_entered_in_chat_is_not_imported_again_nor_entered_twice(db, world):
+    from models.repair import raise_item
+
+    line = dict(
+        project_id=world.project_id,
+        unit_code="3-1-502",
+        location="阳台",
+        category_code="leak",
+        description="阳台地漏反水",
+        raised_on=date(2026, 11, 20),
+        sheet_no="KF77",
+    )
+    with db.session() as s:
+        first = raise_item(s, **line).id
+    with db.session() as s, pytest.raises(DomainError) as twice:
+        raise_item(s, **{**line, "description": " 阳台地漏反水 "})
+    assert twice.value.key == "already_entered" and twice.value.params == {"item": first}
+    rows = [["3-1-502", "阳台", "渗漏", "阳台地漏反水", "2026-11-20", "KF77", "", ""]]
+    with db.session() as s:
+        report = import_items(
+            s, project_id=world.project_id, data=items_book(rows), filename="kf77.xlsx", today=TODAY
+        )
+    assert report.imported == 0
+    assert [(k.reason, k.item_id) for k in report.skipped] == [("already_imported", first)]
