@@ -131,7 +131,7 @@ class Item(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id")
     unit_id: int = Field(foreign_key="unit.id", index=True)
     location: str = Field(max_length=60)
-    category_id: int = Field(foreign_key="category.id")
+    category_id: int = Field(foreign_key="category.id", index=True)
     description: str = Field(sa_type=Text)
     raised_on: date
     sheet_no: str | None = Field(default=None, max_length=40)
@@ -153,11 +153,11 @@ class Event(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     at: datetime = Field(default_factory=utcnow)
-    actor_id: int | None = Field(default=None, foreign_key="appuser.id")
+    actor_id: int | None = Field(default=None, foreign_key="appuser.id", index=True)
     action: Action = Field(sa_column=_enum_column(Action, nullable=False))
     from_state: ItemState | None = Field(sa_column=_enum_column(ItemState, nullable=True))
     to_state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
-    contractor_id: int | None = Field(default=None, foreign_key="contractor.id")
+    contractor_id: int | None = Field(default=None, foreign_key="contractor.id", index=True)
     note: str | None = Field(default=None, sa_type=Text)
 
 
