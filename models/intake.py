@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,16 +14,12 @@ from models.people import require_any, user_for
 from models.project import category_by_code
 from models.repair import PhotoIn, pick_contractor, raise_item
 from models.tables import AppUser, Category, Contractor, Membership, Project, Role, Unit
+from models.workbooks import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = frozenset({Role.clerk, Role.admin})
 LOCATION_MAX = 60  # as Item.location
 SHEET_MAX = 40  # as Item.sheet_no
-
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９／－．", "0123456789/-.")
-_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_MD = re.compile(r"(\d{1,2})[-/.](\d{1,2})")
 
 
 @dataclass(frozen=True)
@@ -261,19 +256,9 @@ def check_sheet_no(text: str) -> str | None:
 
 def parse_date(text: str, *, today: date) -> date:
     """Read a raised date: 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, 11-20, 11月20日."""
-    cleaned = text.strip().translate(_FULL_WIDTH)
-    cleaned = cleaned.replace("年", "-").replace("月", "-").rstrip("日号").strip()
-    try:
-        if m := _YMD.fullmatch(cleaned) or _COMPACT.fullmatch(cleaned):
-            found = date(int(m[1]), int(m[2]), int(m[3]))
-        elif m := _MD.fullmatch(cleaned):
-            found = date(today.year, int(m[1]), int(m[2]))
-            if found > today:  # a sheet is never from the future: it is last year's
-                found = found.replace(year=today.year - 1)
-        else:
-            raise DomainError("bad_date", text=text.strip()[:20])
-    except ValueError:  # 02-30, 13-01, or 29 Feb in a year without it
-        raise DomainError("bad_date", text=text.strip()[:20]) from None
+    found = read_date(text, today=today)
+    if found is None:  # also 02-30, 13-01, or 29 Feb in a year without it
+        raise DomainError("bad_date", text=text.strip()[:20])
     if found > today:
         raise DomainError("date_in_future", date=found.isoformat())
     return found

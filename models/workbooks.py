@@ -383,12 +383,15 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?")
-_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T].*)?")
+_MD = re.compile(r"(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*[日号]?")
 
 
 def parse_date(value: object, *, today: date) -> date | None:
-    """Read a date as sites write it: Excel dates, 2026-11-20, 2026/11/20, 20261120, 11月20日."""
+    """Read a date as sites write it: Excel dates, 2026-11-20, 2026/11/20, 20261120, 11月20日.
+
+    The one date reader: spreadsheet cells and dates typed in chat (models.intake) alike.
+    """
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
