@@ -91,9 +91,7 @@ class Bot:
             require_repair_photo=True,
         )
         self.transport = OfflineTelegram(bot_username="handover_bench_bot")
-        self.app = build_offline(
-            self.settings, data.db, self.transport, state_path=data.folder / "state.pickle"
-        )
+        self.app = build_offline(self.settings, data.db, self.transport)
 
     def chat(self, telegram_id: int) -> OfflineChat:
         """Return a chat driver for a demo person; any refusal raises, so no error path is timed."""

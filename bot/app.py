@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram.constants import ParseMode
@@ -12,12 +11,11 @@ from telegram.ext import (
     ApplicationBuilder,
     ContextTypes,
     Defaults,
-    PersistenceInput,
-    PicklePersistence,
 )
 from telegram.request import BaseRequest
 
 import handlers
+from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
 from handlers.common import BotContext
@@ -27,28 +25,14 @@ from models.db import Database
 OFFLINE_TOKEN = "100000:OFFLINE"
 
 
-def state_file(settings: Settings) -> Path:
-    """Return where open conversations are kept across restarts (beside the photos)."""
-    return settings.media_dir.parent / "conversations.pickle"
-
-
 def build_application(
     settings: Settings,
     db: Database,
     *,
     request: BaseRequest | None = None,
-    state_path: Path | None = None,
 ) -> Application:
     """Assemble the bot: over `request` when given (offline), else Telegram at the base URL."""
     token = settings.telegram_bot_token
-    path = state_path or state_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    persistence = PicklePersistence(
-        path,
-        # Only what a half-finished conversation needs; the record itself is in the database.
-        store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
-        update_interval=5,
-    )
     builder = (
         ApplicationBuilder()
         .token(token.get_secret_value() if token else OFFLINE_TOKEN)
@@ -56,7 +40,7 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .context_types(ContextTypes(context=BotContext))
-        .persistence(persistence)
+        .persistence(DatabasePersistence(db))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -70,10 +54,8 @@ def build_application(
     return app
 
 
-def build_offline(
-    settings: Settings, db: Database, transport: OfflineTelegram, *, state_path: Path | None = None
-) -> Application:
+def build_offline(settings: Settings, db: Database, transport: OfflineTelegram) -> Application:
     """Assemble the bot on the in-process Telegram (console, demo and tests)."""
-    app = build_application(settings, db, request=transport, state_path=state_path)
+    app = build_application(settings, db, request=transport)
     transport.bind(app.bot)
     return app

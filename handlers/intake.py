@@ -43,8 +43,8 @@ PHOTOS, DATE, SHEET, SUMMARY, CONTRACTOR = range(25, 30)
 PHOTO = filters.PHOTO | filters.Document.IMAGE
 TEXT = filters.TEXT & ~filters.COMMAND
 TIMEOUT = 30 * 60
-# user_data keys (plain values only: they are pickled): the item being entered, and what
-# carries over to the next one (project, flat, date, sheet, how many entered in this run).
+# user_data keys (plain JSON values only: they are stored in the database): the item being
+# entered, and what carries over to the next one (project, flat, date, sheet, how many entered).
 DRAFT, LAST = "intake", "intake_last"
 SUMMARY_DESCRIPTION = 600
 

@@ -161,7 +161,7 @@ def world(db: Database) -> World:
 async def bot(settings: Settings, db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
     """Run the real application on the offline transport."""
     transport = OfflineTelegram(bot_username="handover_test_bot")
-    app = build_offline(settings, db, transport, state_path=tmp_path / "state.pickle")
+    app = build_offline(settings, db, transport)
     async with app:
         await app.start()  # starts the job queue, which conversation timeouts use
         yield Bot(app, transport)

@@ -352,9 +352,8 @@ async def test_clerk_menu_lists_new(bot, world, clerks):
 
 
 async def test_entry_in_progress_survives_a_restart(settings, db, world, clerks, tmp_path):
-    state = tmp_path / "conversations.pickle"
     first = OfflineTelegram(bot_username="b")
-    app = build_offline(settings, db, first, state_path=state)
+    app = build_offline(settings, db, first)
     async with app:
         await app.start()
         zhou = OfflineChat(app, first, CLERK, expected_errors=(DomainError,))
@@ -365,7 +364,7 @@ async def test_entry_in_progress_survives_a_restart(settings, db, world, clerks,
         await app.stop()  # the process stops here, mid-item
 
     second = OfflineTelegram(bot_username="b")
-    app = build_offline(settings, db, second, state_path=state)
+    app = build_offline(settings, db, second)
     async with app:
         await app.start()
         zhou = OfflineChat(app, second, CLERK, expected_errors=(DomainError,))

@@ -16,10 +16,9 @@ from tests.conftest import CONTRACTOR_A, INSPECTOR, PNG, texts
 
 async def test_report_in_progress_survives_a_restart(settings, db, world, tmp_path):
     leak = world.items["leak"]
-    state = tmp_path / "conversations.pickle"
 
     first = OfflineTelegram(bot_username="b")
-    app = build_offline(settings, db, first, state_path=state)
+    app = build_offline(settings, db, first)
     async with app:
         await app.start()
         wang = OfflineChat(app, first, CONTRACTOR_A, expected_errors=(DomainError,))
@@ -28,7 +27,7 @@ async def test_report_in_progress_survives_a_restart(settings, db, world, tmp_pa
         await app.stop()  # the process stops here, mid-conversation
 
     second = OfflineTelegram(bot_username="b")
-    app = build_offline(settings, db, second, state_path=state)
+    app = build_offline(settings, db, second)
     async with app:
         await app.start()
         wang = OfflineChat(app, second, CONTRACTOR_A, expected_errors=(DomainError,))
@@ -73,7 +72,7 @@ async def test_skip_photo_when_photos_are_optional(settings, db, world, tmp_path
     wall = world.items["wall"]
     relaxed = settings.model_copy(update={"require_repair_photo": False})
     transport = OfflineTelegram(bot_username="b")
-    app = build_offline(relaxed, db, transport, state_path=tmp_path / "s.pickle")
+    app = build_offline(relaxed, db, transport)
     async with app:
         await app.start()
         wang = OfflineChat(app, transport, CONTRACTOR_A, expected_errors=(DomainError,))
@@ -85,3 +84,22 @@ async def test_skip_photo_when_photos_are_optional(settings, db, world, tmp_path
     assert f"Item #{wall} reported repaired" in done
     with db.session() as s:
         assert s.get(Item, wall).state is ItemState.repaired
+
+
+async def test_conversation_state_is_kept_in_the_database_and_cleared_when_done(bot, world, db):
+    from sqlmodel import select
+
+    from models.tables import ChatState
+
+    def kinds() -> set[str]:
+        with db.session() as s:
+            return {row.kind for row in s.exec(select(ChatState)).all()}
+
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{world.items['wall']}")
+    await bot.app.update_persistence()
+    assert {"user", "conversation:contractor_report"} <= kinds()
+    await wang.send_photo(PNG(3), caption="done")
+    await bot.app.update_persistence()
+    assert kinds() == set()
