@@ -17,8 +17,8 @@ from handlers.common import BotContext, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
 from models.queries import contractor_list, item_card
-from models.repair import PhotoIn, act, check_move
-from models.tables import Action, ItemState, Role
+from models.repair import MOVES, PhotoIn, act, check_move
+from models.tables import Action, Role
 
 REPAIR_PHOTO, REPAIR_NOTE, DISPUTE_REASON = range(3)
 PHOTO = filters.PHOTO | filters.Document.IMAGE
@@ -56,7 +56,7 @@ async def open_item(update: Update, context: BotContext) -> None:
     )
     photos = [p for e in card.events for p in e.photos]
     await send_album(context, update.effective_chat.id, photos)
-    actionable = card.line.state in (ItemState.open, ItemState.rework)
+    actionable = card.line.state in MOVES[Action.report_repaired].sources
     await context.bot.send_message(
         update.effective_chat.id,
         render.card(context.lang, card, context.settings.timezone),

@@ -10,8 +10,14 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.sheets_text import render_report
 from handlers.common import BotContext, esc, send_long
-from models.files import export_for, templates_for, workbook_from_chat
-from models.tables import Role
+from models.files import (
+    EXPORT_ROLES,
+    IMPORT_ROLES,
+    TEMPLATE_ROLES,
+    export_for,
+    templates_for,
+    workbook_from_chat,
+)
 
 WORKBOOK = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
 MAX_MB = 20  # what the Bot API lets a bot download
@@ -19,7 +25,7 @@ MAX_MB = 20  # what the Bot API lets a bot download
 
 async def receive_workbook(update: Update, context: BotContext) -> None:
     """Read a set-up workbook or an items file; answer with what was done or every bad row."""
-    context.require(Role.admin, Role.clerk)
+    context.require(*IMPORT_ROLES)
     document = update.message.document
     if (document.file_size or 0) > MAX_MB * 1024 * 1024:
         await update.message.reply_text(context.t("files.too_big", mb=MAX_MB))
@@ -38,7 +44,7 @@ async def receive_workbook(update: Update, context: BotContext) -> None:
 
 async def other_document(update: Update, context: BotContext) -> None:
     """Tell a clerk or admin which files the bot reads; anyone else, what they can do."""
-    entering = context.person is not None and context.person.has(Role.admin, Role.clerk)
+    entering = context.person is not None and context.person.has(*IMPORT_ROLES)
     await update.message.reply_text(
         context.t("files.not_a_workbook" if entering else "bot.not_understood")
     )
@@ -46,7 +52,7 @@ async def other_document(update: Update, context: BotContext) -> None:
 
 async def template(update: Update, context: BotContext) -> None:
     """Send the blank set-up and items workbooks."""
-    context.require(Role.admin, Role.clerk)
+    context.require(*TEMPLATE_ROLES)
     blank = await context.call(templates_for, telegram_id=update.effective_user.id)
     await update.message.reply_text(context.t("files.templates"))
     for name, data in (("setup-项目设置.xlsx", blank.setup), ("items-问题录入.xlsx", blank.items)):
@@ -55,7 +61,7 @@ async def template(update: Update, context: BotContext) -> None:
 
 async def export(update: Update, context: BotContext) -> None:
     """Send every item and event of the person's projects as a workbook."""
-    context.require(Role.admin, Role.manager)
+    context.require(*EXPORT_ROLES)
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
     data = await context.call(export_for, telegram_id=update.effective_user.id)
     now = datetime.now(context.bot.defaults.tzinfo)

@@ -17,9 +17,10 @@ from handlers.common import BotContext, esc, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
+from models.people import CHECKERS
 from models.queries import item_card, to_check_list
-from models.repair import PhotoIn, act, check_move
-from models.tables import Action, ItemState, Role
+from models.repair import MOVES, PhotoIn, act, check_move
+from models.tables import Action, ItemState
 
 FAIL_REASON, FAIL_PHOTOS = range(10, 12)
 PHOTO = filters.PHOTO | filters.Document.IMAGE
@@ -29,7 +30,7 @@ TIMEOUT = 30 * 60
 
 async def to_check(update: Update, context: BotContext) -> None:
     """Show the items reported repaired, grouped by building and floor."""
-    context.require(Role.inspector, Role.admin, Role.clerk)
+    context.require(*CHECKERS)
     page = await context.call(to_check_list, telegram_id=update.effective_user.id)
     await update.message.reply_text(
         render.to_check(context.lang, page), reply_markup=keyboards.to_check(page, context.lang)
@@ -58,7 +59,7 @@ async def check_item(update: Update, context: BotContext) -> None:
     report = card.last_report
     if report is not None and card.line.state is ItemState.repaired:
         await send_album(context, update.effective_chat.id, list(report.photos))
-    actionable = card.line.state is ItemState.repaired
+    actionable = card.line.state in MOVES[Action.pass_].sources
     await context.bot.send_message(
         update.effective_chat.id,
         render.card(context.lang, card, context.settings.timezone),

@@ -10,9 +10,9 @@ from telegram.ext import Application, CommandHandler
 from handlers.common import BotContext, esc, refusal, send_long
 from handlers.render import short
 from handlers.tell import tell_contractor
-from models.admin import Moved, record_paper
+from models.admin import PAPER_ROLES, Moved, record_paper
 from models.errors import DomainError
-from models.tables import Action, Role
+from models.tables import Action
 
 ITEM_ID = re.compile(r"^[#＃]?(\d{1,12})$")  # 12 digits at most: bigger is no id a database holds
 SEPARATORS = re.compile(r"[\s,，、;；]+")
@@ -75,7 +75,7 @@ async def _record(
     tokens: list[int | str],
     reason: str | None = None,
 ) -> None:
-    context.require(Role.clerk, Role.admin)
+    context.require(*PAPER_ROLES)
     if not tokens:
         await update.message.reply_text(context.t(USAGE[action]))
         return

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import DomainError
 from models.lookup import find_contractor
-from models.people import user_for
+from models.people import CLERK_WORK, user_for
 from models.queries import ItemLine, item_line
 from models.repair import Outcome, act, check_move
 from models.tables import (
@@ -29,7 +29,7 @@ from models.tables import (
 )
 
 S = ItemState
-PAPER_ROLES = frozenset({Role.clerk, Role.admin})
+PAPER_ROLES = CLERK_WORK
 PAPER_ACTIONS = frozenset({Action.report_repaired, Action.pass_, Action.fail})
 PAPER_SOURCE = "recorded from the paper list"
 DISPUTES_SHOWN = 10

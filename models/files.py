@@ -6,15 +6,15 @@ from sqlmodel import Session, col, select
 
 from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
-from models.people import user_for
+from models.people import CLERK_WORK, user_for
 from models.sheets import ImportReport, SetupReport, import_items, setup_project
 from models.tables import AppUser, Membership, Project, Role
 from models.workbooks import CONTRACTORS, RULES, UNITS, WorkbookProblem, match_sheet, read_sheets
 
 SETUP_ROLES = frozenset({Role.admin})
-IMPORT_ROLES = frozenset({Role.clerk, Role.admin})
+IMPORT_ROLES = CLERK_WORK
 EXPORT_ROLES = frozenset({Role.admin, Role.manager})
-TEMPLATE_ROLES = frozenset({Role.admin, Role.clerk})
+TEMPLATE_ROLES = CLERK_WORK
 
 
 def _projects(session: Session, user: AppUser, roles: frozenset[Role]) -> list[Project]:

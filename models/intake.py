@@ -10,14 +10,14 @@ from sqlmodel import Session, col, select
 
 from models.errors import DomainError
 from models.lookup import categories, find_category, find_unit, suggest_units
-from models.people import require_any, user_for
+from models.people import CLERK_WORK, require_any, user_for
 from models.project import category_by_code
 from models.repair import PhotoIn, pick_contractor, raise_item
-from models.tables import AppUser, Category, Contractor, Membership, Project, Role, Unit
+from models.tables import AppUser, Category, Contractor, Membership, Project, Unit
 from models.workbooks import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
-INTAKE_ROLES = frozenset({Role.clerk, Role.admin})
+INTAKE_ROLES = CLERK_WORK
 LOCATION_MAX = 60  # as Item.location
 SHEET_MAX = 40  # as Item.sheet_no
 

@@ -13,6 +13,9 @@ from models.errors import DomainError
 from models.tables import AppUser, Contractor, Invite, Membership, Project, Role, utcnow
 
 INVITE_HOURS = 72
+# Who does what, named once: entering sheets and paper results; checking repairs.
+CLERK_WORK = frozenset({Role.clerk, Role.admin})
+CHECKERS = frozenset({Role.inspector, Role.admin, Role.clerk})
 LANGUAGES = ("zh", "en")
 
 

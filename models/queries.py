@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.errors import DomainError
-from models.people import Person, find_person
+from models.people import CHECKERS, Person, find_person
 from models.tables import (
     Action,
     AppUser,
@@ -206,7 +206,7 @@ def to_check_list(
 ) -> Page:
     """Return the items reported repaired, and only those, in walking order."""
     person = _person(session, telegram_id)
-    projects = _projects_with(session, person, {Role.inspector, Role.admin, Role.clerk})
+    projects = _projects_with(session, person, CHECKERS)
     if not projects:
         raise DomainError("not_allowed")
     waiting = (col(Item.project_id).in_(projects), Item.state == S.repaired)
