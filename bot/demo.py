@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import random
-import time as clock
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, func
 from sqlmodel import Session, select
 
+from models import clock
 from models.db import Database
 from models.errors import DomainError
 from models.people import add_member
@@ -27,7 +28,7 @@ from models.project import (
     set_rule,
 )
 from models.repair import MOVES, apply_transition, pick_contractor, raise_item
-from models.tables import Action, AppUser, Category, Item, ItemState, Project, Role, utcnow
+from models.tables import Action, AppUser, Category, Item, ItemState, Project, Role
 
 PROJECT_NAME = "江畔花园一期"
 TIMEZONE = "Asia/Shanghai"
@@ -381,11 +382,11 @@ def build_demo(
     today: date | None = None,
 ) -> DemoSummary:
     """Fill a fresh or demo database with a realistic project; refuse a real one."""
-    started = clock.perf_counter()
+    started = perf_counter()
     rng = random.Random(seed)
     tz = ZoneInfo(TIMEZONE)
     if today is None:
-        now = utcnow().astimezone(tz)
+        now = clock.now().astimezone(tz)
         today = now.date()
     else:
         # A given day is built as seen at 18:00 that evening, so it is reproducible.
@@ -435,7 +436,7 @@ def build_demo(
         items=len(plans),
         items_by_state={s: states.get(s, 0) for s in ItemState},
         personas=personas,
-        seconds=round(clock.perf_counter() - started, 2),
+        seconds=round(perf_counter() - started, 2),
     )
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from telegram import BotCommandScopeChat, Update
 from telegram import InlineKeyboardButton as Button
@@ -52,8 +51,7 @@ def _id_and_rest(update: Update) -> tuple[int | None, str]:
 def _when(context: BotContext, at: datetime | None) -> str:
     if at is None:
         return "-"
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-    return at.astimezone(ZoneInfo(context.settings.timezone)).strftime("%m-%d %H:%M")
+    return at.strftime("%m-%d %H:%M")  # already the project's time
 
 
 def _dispute_text(context: BotContext, dispute: Dispute) -> str:

@@ -59,7 +59,7 @@ async def open_item(update: Update, context: BotContext) -> None:
     actionable = card.line.state in MOVES[Action.report_repaired].sources
     await context.bot.send_message(
         update.effective_chat.id,
-        render.card(context.lang, card, context.settings.timezone),
+        render.card(context.lang, card),
         reply_markup=keyboards.contractor_card(card.line.id, context.lang, actionable=actionable),
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
@@ -63,10 +61,10 @@ async def export(update: Update, context: BotContext) -> None:
     """Send every item and event of the person's projects as a workbook."""
     context.require(*EXPORT_ROLES)
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
-    data = await context.call(export_for, telegram_id=update.effective_user.id)
-    now = datetime.now(context.bot.defaults.tzinfo)
+    made = await context.call(export_for, telegram_id=update.effective_user.id)
+    now = made.made_at
     await update.message.reply_document(
-        InputFile(data, filename=f"handover-{now:%Y%m%d-%H%M}.xlsx"),
+        InputFile(made.data, filename=f"handover-{now:%Y%m%d-%H%M}.xlsx"),
         caption=context.t("files.export", when=f"{now:%Y-%m-%d %H:%M}"),
     )
 

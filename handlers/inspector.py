@@ -62,7 +62,7 @@ async def check_item(update: Update, context: BotContext) -> None:
     actionable = card.line.state in MOVES[Action.pass_].sources
     await context.bot.send_message(
         update.effective_chat.id,
-        render.card(context.lang, card, context.settings.timezone),
+        render.card(context.lang, card),
         reply_markup=keyboards.inspector_card(card.line.id, context.lang, actionable=actionable),
     )
 

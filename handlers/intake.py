@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -36,6 +35,7 @@ from models.intake import (
     preview_item,
     project_contractors,
 )
+from models.project import project_today
 from models.repair import PhotoIn
 
 PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION = range(20, 25)
@@ -57,8 +57,8 @@ def _last(context: BotContext) -> dict[str, Any]:
     return context.user_data.setdefault(LAST, {})
 
 
-def _today(context: BotContext) -> date:
-    return datetime.now(ZoneInfo(context.settings.timezone)).date()
+async def _today(context: BotContext) -> date:
+    return await context.call(project_today, project_id=_draft(context)["project"])
 
 
 async def _say(
@@ -225,7 +225,9 @@ async def change_date(update: Update, context: BotContext) -> int:
 
 
 async def _ask_date(update: Update, context: BotContext) -> int:
-    markup = kb.ask_date(context.lang, _today(context).isoformat(), _last(context).get("raised"))
+    markup = kb.ask_date(
+        context.lang, (await _today(context)).isoformat(), _last(context).get("raised")
+    )
     await _say(update, context, context.t("intake.ask_date"), markup)
     return DATE
 
@@ -233,19 +235,21 @@ async def _ask_date(update: Update, context: BotContext) -> int:
 async def date_today(update: Update, context: BotContext) -> int:
     """Take today (in the project's time zone) as the raised date."""
     await update.callback_query.answer()
-    return await _take_date(update, context, _today(context))
+    return await _take_date(update, context, await _today(context))
 
 
 async def date_same(update: Update, context: BotContext) -> int:
     """Take the raised date of the previous item."""
     await update.callback_query.answer()
     last = _last(context).get("raised")
-    return await _take_date(update, context, date.fromisoformat(last) if last else _today(context))
+    return await _take_date(
+        update, context, date.fromisoformat(last) if last else await _today(context)
+    )
 
 
 async def date_typed(update: Update, context: BotContext) -> int:
     """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日."""
-    raised = parse_date(update.message.text, today=_today(context))
+    raised = parse_date(update.message.text, today=await _today(context))
     return await _take_date(update, context, raised)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from handlers.common import esc
@@ -87,7 +86,7 @@ def to_check(lang: str, page: Page) -> str:
     return "\n".join(out)
 
 
-def card(lang: str, item: ItemCard, tz: str, *, history: bool = True) -> str:
+def card(lang: str, item: ItemCard, *, history: bool = True) -> str:
     """Render one item's card: what, where, state, age, and its history."""
     line = item.line
     out = [
@@ -117,13 +116,13 @@ def card(lang: str, item: ItemCard, tz: str, *, history: bool = True) -> str:
         out.append(t(lang, "card.report", note=esc(report.note or "-"), n=len(report.photos)))
     if history:
         out += ["", t(lang, "card.history")]
-        out += [event_line(lang, e, tz) for e in item.events]
+        out += [event_line(lang, e) for e in item.events]
     return "\n".join(out)
 
 
-def event_line(lang: str, event: EventLine, tz: str) -> str:
-    """Render one step of an item's history: when, who, what, note, photos."""
-    when = event.at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
+def event_line(lang: str, event: EventLine) -> str:
+    """Render one step of an item's history: when (the project's time), who, what, note."""
+    when = event.at.strftime("%m-%d %H:%M")
     parts = [when, t(lang, f"action.{event.action.value}")]
     if event.contractor_name:
         parts.append("→ " + esc(event.contractor_name))

@@ -122,7 +122,7 @@ async def _show_history(update: Update, context: BotContext, item_id: int) -> No
     await send_long(
         context,
         update.effective_chat.id,
-        render.card(context.lang, card, context.settings.timezone),
+        render.card(context.lang, card),
     )
 
 

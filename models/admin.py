@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.errors import DomainError
 from models.lookup import find_contractor
 from models.people import CLERK_WORK, user_for
@@ -25,7 +25,6 @@ from models.tables import (
     Membership,
     Project,
     Role,
-    utcnow,
 )
 
 S = ItemState
@@ -133,7 +132,7 @@ def _roles_in(session: Session, *, user: AppUser, project_id: int) -> set[Role]:
 
 
 def _today(tz: str) -> date:
-    return utcnow().astimezone(ZoneInfo(tz)).date()
+    return clock.today(tz)
 
 
 def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
@@ -165,7 +164,7 @@ def _dispute(session: Session, item_id: int) -> Dispute:
         line=line,
         reason=event.note if event else None,
         by=actor.name if actor else None,
-        at=event.at if event else None,
+        at=clock.local(event.at, line.timezone) if event else None,
         others=tuple(ContractorRef(c.id, c.name) for c in others),
     )
 
@@ -272,7 +271,7 @@ def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int)
         select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
     ).all():
         session.delete(membership)
-    now = utcnow()
+    now = clock.now()
     # A revoked person's unused invites would let others in on their authority: withdraw them.
     invites = session.exec(
         select(Invite).where(

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models.tables import ChatState, utcnow
+from models import clock
+from models.tables import ChatState
 
 
 def load_states(session: Session, *, kind: str) -> dict[str, Any]:
@@ -26,5 +27,5 @@ def save_state(session: Session, *, kind: str, key: str, value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False)
     if row is None:
         row = ChatState(kind=kind, key=key, value=text)
-    row.value, row.updated_at = text, utcnow()
+    row.value, row.updated_at = text, clock.now()
     session.add(row)

@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.lookup import categories as project_categories
 from models.project import DEFAULT_CATEGORIES
 from models.tables import (
@@ -27,7 +28,6 @@ from models.tables import (
     ItemState,
     Project,
     Unit,
-    utcnow,
 )
 from models.workbooks import (
     CONTRACTORS,
@@ -266,8 +266,8 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
     projects = {
         p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(project_ids)))
     }
-    zones = {pid: ZoneInfo(p.timezone) for pid, p in projects.items()}
-    today = {pid: utcnow().astimezone(zone).date() for pid, zone in zones.items()}
+    zones = {pid: p.timezone for pid, p in projects.items()}
+    today = {pid: clock.today(p.timezone) for pid, p in projects.items()}
     workbook = Workbook(write_only=True)
     items_ws = workbook.create_sheet("Items")
     events_ws = workbook.create_sheet("Events")
@@ -287,7 +287,7 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
         pid = item.project_id
         item_project[item.id] = pid
         live = item.state not in (ItemState.closed, ItemState.cancelled)
-        closed_local = item.closed_at.astimezone(zones[pid]) if item.closed_at else None
+        closed_local = clock.local(item.closed_at, zones[pid]) if item.closed_at else None
         state = STATE_NAMES[item.state]
         items_ws.append(
             safe_row(
@@ -337,7 +337,7 @@ def _export_events(
         .order_by(Event.item_id, Event.at, Event.id)
     )
     for event in events:
-        at: datetime = event.at.astimezone(zones[item_project[event.item_id]])
+        at: datetime = clock.local(event.at, zones[item_project[event.item_id]])
         ws.append(
             safe_row(
                 ws,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
 from models.people import CLERK_WORK, user_for
@@ -76,10 +80,19 @@ def templates_for(session: Session, *, telegram_id: int) -> Templates:
     return write_templates(session, project_id=projects[0].id)
 
 
-def export_for(session: Session, *, telegram_id: int) -> bytes:
+@dataclass(frozen=True)
+class Export:
+    """The workbook of every item and event, and when it was made (the project's time)."""
+
+    data: bytes
+    made_at: datetime
+
+
+def export_for(session: Session, *, telegram_id: int) -> Export:
     """Return every item and event of the projects the person may export."""
     user = user_for(session, telegram_id=telegram_id)
     projects = _projects(session, user, EXPORT_ROLES)
     if not projects:
         raise DomainError("not_allowed")
-    return export_items(session, project_ids=[p.id for p in projects])
+    data = export_items(session, project_ids=[p.id for p in projects])
+    return Export(data, clock.local_now(projects[0].timezone))

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.errors import DomainError
-from models.tables import AppUser, Contractor, Invite, Membership, Project, Role, utcnow
+from models.tables import AppUser, Contractor, Invite, Membership, Project, Role
 
 INVITE_HOURS = 72
 # Who does what, named once: entering sheets and paper results; checking repairs.
@@ -126,7 +127,7 @@ def create_invite(
         roles=",".join(dict.fromkeys(r.value for r in roles)),
         contractor_id=contractor_id,
         created_by=by.id if by else None,
-        expires_at=(now or utcnow()) + timedelta(hours=hours),
+        expires_at=(now or clock.now()) + timedelta(hours=hours),
     )
     session.add(invite)
     session.flush()
@@ -148,7 +149,7 @@ def accept_invite(
         raise DomainError("invite_unknown")
     if invite.used_at is not None:
         raise DomainError("invite_used")
-    now = now or utcnow()
+    now = now or clock.now()
     if invite.expires_at <= now:
         raise DomainError("invite_expired")
     user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()

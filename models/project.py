@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session, select
 
+from models import clock
 from models.errors import DomainError
 from models.tables import AssignmentRule, Category, Contractor, Meta, Project, Unit
 from models.units import parse_unit_code
@@ -33,6 +36,14 @@ def create_project(
         session.add(Category(project_id=project.id, code=code, name_zh=zh, name_en=en))
     session.flush()
     return project
+
+
+def project_today(session: Session, *, project_id: int) -> date:
+    """Return today's date on the project's site (its time zone, not the server's)."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    return clock.today(project.timezone)
 
 
 def add_unit(

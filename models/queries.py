@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.errors import DomainError
 from models.people import CHECKERS, Person, find_person
 from models.tables import (
@@ -24,7 +24,6 @@ from models.tables import (
     Project,
     Role,
     Unit,
-    utcnow,
 )
 
 S = ItemState
@@ -54,6 +53,7 @@ class ItemLine:
     version: int
     overdue: bool = False
     closed_on: date | None = None
+    timezone: str = "Asia/Shanghai"  # the project's: its days and times are told in it
 
     @property
     def days_to_close(self) -> int | None:
@@ -110,7 +110,7 @@ class Page:
 
 
 def _today(tz: str) -> date:
-    return utcnow().astimezone(ZoneInfo(tz)).date()
+    return clock.today(tz)
 
 
 def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
@@ -146,9 +146,8 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
         due_on=item.due_on,
         version=item.version,
         overdue=live and item.due_on is not None and item.due_on < today,
-        closed_on=item.closed_at.astimezone(ZoneInfo(project.timezone)).date()
-        if item.closed_at
-        else None,
+        closed_on=clock.local_date(item.closed_at, project.timezone) if item.closed_at else None,
+        timezone=project.timezone,
     )
 
 
@@ -268,7 +267,7 @@ def item_card(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:
         line,
         tuple(
             EventLine(
-                at=e.at,
+                at=clock.local(e.at, line.timezone),
                 action=e.action,
                 actor_name=u.name if u else None,
                 from_state=e.from_state,

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.errors import DomainError
 from models.people import contractor_chats, user_for
 from models.tables import (
@@ -28,7 +29,6 @@ from models.tables import (
     Project,
     Role,
     Unit,
-    utcnow,
 )
 from models.units import parse_unit_code
 
@@ -169,7 +169,7 @@ def apply_transition(
     if action is Action.reassign:
         new_contractor = _check_reassign(session, item=item, contractor_id=contractor_id)
 
-    at = at or utcnow()
+    at = at or clock.now()
     values: dict[str, object] = {
         "state": move.target,
         "version": item.version + 1,
@@ -349,7 +349,7 @@ def raise_item(
         contractor_id=contractor_id,
         state=S.open,
         due_on=raised_on + timedelta(days=project.repair_days),
-        entered_at=at or utcnow(),
+        entered_at=at or clock.now(),
     )
     session.add(item)
     session.flush()

@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from models import clock
 from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
 from models.lookup import categories as project_categories
@@ -34,7 +34,6 @@ from models.tables import (
     Project,
     Role,
     Unit,
-    utcnow,
 )
 from models.units import parse_unit_code
 from models.workbooks import (
@@ -618,7 +617,7 @@ def import_items(
     if not table.rows:
         report.problems.append(Problem("no_rows", sheet="items"))
         return report
-    today = today or utcnow().astimezone(ZoneInfo(project.timezone)).date()
+    today = today or clock.today(project.timezone)
     checks = _ItemChecks(session, project, today)
     planned, problems_by_row = _check_items(checks, table.rows)
     existing = _existing_keys(session, project_id, [p.key for p in planned])

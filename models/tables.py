@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC (SQLModel stores it as UTC)."""
-    return datetime.now(UTC)
+from models import clock
 
 
 class Role(enum.StrEnum):
@@ -65,7 +62,7 @@ class Project(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     timezone: str = Field(default="Asia/Shanghai", max_length=50)
     repair_days: int = Field(default=7, description="days a contractor has to repair an item")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class Unit(SQLModel, table=True):
@@ -139,7 +136,7 @@ class Item(SQLModel, table=True):
     state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
     rework_count: int = Field(default=0)
     due_on: date | None = None
-    entered_at: datetime = Field(default_factory=utcnow)
+    entered_at: datetime = Field(default_factory=clock.now)
     closed_at: datetime | None = None
     # Bumped on every transition: two people acting on one item at once, one wins.
     version: int = Field(default=0)
@@ -152,7 +149,7 @@ class Event(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=clock.now)
     actor_id: int | None = Field(default=None, foreign_key="appuser.id", index=True)
     action: Action = Field(sa_column=_enum_column(Action, nullable=False))
     from_state: ItemState | None = Field(sa_column=_enum_column(ItemState, nullable=True))
@@ -168,7 +165,7 @@ class Photo(SQLModel, table=True):
     file_id: str | None = Field(default=None, max_length=200)
     sha256: str | None = Field(default=None, max_length=64)
     path: str | None = Field(default=None, max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class AppUser(SQLModel, table=True):
@@ -179,7 +176,7 @@ class AppUser(SQLModel, table=True):
     name: str = Field(max_length=100)
     language: str | None = Field(default=None, max_length=5)
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
 
 
 class Membership(SQLModel, table=True):
@@ -203,7 +200,7 @@ class Invite(SQLModel, table=True):
     roles: str = Field(max_length=100, description="comma-separated Role values")
     contractor_id: int | None = Field(default=None, foreign_key="contractor.id")
     created_by: int | None = Field(default=None, foreign_key="appuser.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.now)
     expires_at: datetime
     used_by: int | None = Field(default=None, foreign_key="appuser.id")
     used_at: datetime | None = None
@@ -213,7 +210,7 @@ class AccessLog(SQLModel, table=True):
     """Who looked up which flat or item, and when: owners' personal data is behind it."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: datetime = Field(default_factory=clock.now, index=True)
     user_id: int = Field(foreign_key="appuser.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="project.id")
     kind: str = Field(max_length=20, description="unit, find, item, summary")
@@ -228,4 +225,4 @@ class ChatState(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=80, description="user, or conversation:NAME")
     key: str = Field(primary_key=True, max_length=80)
     value: str = Field(sa_type=Text, description="JSON")
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=clock.now)

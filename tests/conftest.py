@@ -7,7 +7,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from telegram.ext import Application
 from bot.app import build_offline
 from bot.settings import Settings
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
-from models import people
+from models import clock, people
 from models import project as setup
 from models.db import Database
 from models.errors import DomainError
@@ -28,6 +28,25 @@ from models.tables import Role
 # Set TEST_DATABASE_URL to a PostgreSQL server (any database on it, e.g. .../postgres) to run
 # the suite there: each test gets its own database, copied from one migrated template.
 POSTGRES = os.environ.get("TEST_DATABASE_URL")
+
+
+# Every test runs at this instant, ticking on from it: 00:30 on 16 December in the project's zone
+# (Asia/Shanghai) while it is still the 15th in UTC, so a date taken in the wrong zone shows.
+PINNED_AT = datetime(2026, 12, 15, 16, 30, tzinfo=UTC)
+PROJECT_TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[datetime]:
+    """Pin the product's one clock for the test; yield the instant it starts at."""
+    with clock.pinned(PINNED_AT, ticking=True):
+        yield PINNED_AT
+
+
+@pytest.fixture
+def today(pinned_clock: datetime) -> date:
+    """Return today on the small project's site (its time zone, the pinned clock)."""
+    return clock.today(PROJECT_TZ)
 
 
 def _admin_engine() -> Engine:
@@ -109,7 +128,7 @@ STRANGER = OfflineUser(id=9999, first_name="Nobody", language_code="en")
 
 
 @pytest.fixture
-def world(db: Database) -> World:
+def world(db: Database, today: date) -> World:
     """Set up the small project and raise a few items."""
     with db.session() as s:
         project = setup.create_project(s, name="Riverside 1")
@@ -137,7 +156,6 @@ def world(db: Database) -> World:
                 roles=roles,
                 contractor_id=contractor,
             )
-        today = date.today()
         items = {}
         for key, unit, category, desc, days in (
             ("leak", "3-1-1202", "leak", "卫生间吊顶渗水", 5),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import select
 
@@ -287,7 +285,7 @@ def test_revoke_is_scoped_to_the_admins_own_project(db, world):
         assert people.find_person(s, telegram_id=5101).roles == {Role.admin}
 
 
-async def test_contractors_counts_match_the_database(bot, world, db):
+async def test_contractors_counts_match_the_database(bot, world, db, today):
     leak, wall, socket = world.items["leak"], world.items["wall"], world.items["socket"]
     move(db, leak, CONTRACTOR_A.id, Action.report_repaired)
     move(db, leak, INSPECTOR.id, Action.fail, "still drips")  # rework
@@ -302,7 +300,7 @@ async def test_contractors_counts_match_the_database(bot, world, db):
             mine = [x for x in items if x.contractor_id == contractor_id]
             count = {state: sum(x.state is state for x in mine) for state in S}
             to_repair = [x.raised_on for x in mine if x.state in (S.open, S.rework)]
-            oldest = f"{(date.today() - min(to_repair)).days} d" if to_repair else "-"
+            oldest = f"{(today - min(to_repair)).days} d" if to_repair else "-"
             expected = (
                 f"{name}\n  open {count[S.open]} · rework {count[S.rework]} · awaiting "
                 f"acceptance {count[S.repaired]} · disputed {count[S.disputed]} · "

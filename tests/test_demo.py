@@ -1,7 +1,7 @@
 """Tests for the demo database builder."""
 
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from bot.demo import (
     SERVICE_ID,
     build_demo,
 )
+from models import clock
 from models.db import Database
 from models.errors import DomainError
 from models.people import find_person
@@ -292,12 +293,12 @@ def test_refuses_a_database_with_a_real_project(tmp_path):
 def test_built_for_now_has_no_event_after_now(tmp_path):
     db = _db(tmp_path)
     summary = build_demo(db, items=60)
-    now = datetime.now(UTC)
+    now = clock.now()  # the pinned clock, ticking: the demo builds up to its "now"
     with db.session() as s:
         latest = s.exec(select(func.max(Event.at))).one()
         raised = s.exec(select(func.max(Item.raised_on))).one()
-    assert latest <= now
-    assert raised <= datetime.now(TZ).date()
+    assert clock.aware(latest) <= now
+    assert raised <= clock.today("Asia/Shanghai")
     assert summary.items == 60
     db.dispose()
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot.app import build_offline
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
-from models import people
+from models import clock, people
 from models import project as setup
 from models.errors import DomainError
 from models.intake import enter_item, parse_date
@@ -21,6 +20,7 @@ from tests.conftest import (
     CONTRACTOR_B,
     INSPECTOR,
     PNG,
+    PROJECT_TZ,
     STRANGER,
     texts,
 )
@@ -44,7 +44,8 @@ def clerks(db, world) -> None:
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    """Return the small project's today on the pinned clock."""
+    return clock.today(PROJECT_TZ)
 
 
 def entered_id(messages: list) -> int:

@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.transport import OfflineUser
+from models import clock
 from models.people import create_invite, find_person
-from models.tables import Invite, Membership, Role, utcnow
+from models.tables import Invite, Membership, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, texts
 
 NEWCOMER = OfflineUser(id=3001, first_name="Zhou", language_code="en")
@@ -53,7 +54,7 @@ async def test_used_invite_is_refused(bot, world, db):
 
 
 async def test_expired_and_unknown_invites_are_refused(bot, world, db):
-    code = make_invite(db, world, [Role.inspector], now=utcnow() - timedelta(days=10))
+    code = make_invite(db, world, [Role.inspector], now=clock.now() - timedelta(days=10))
     assert "expired" in texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
     assert "not valid" in texts(await bot.chat(NEWCOMER).send("/start nonsense"))
     with db.session() as s:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import select
 
@@ -149,7 +147,7 @@ async def test_only_clerks_and_admins_record_paper(bot, world, db, clerk):
     assert refused.value.key == "reason_required"
 
 
-def test_another_projects_item_is_no_item_to_a_clerk(db, world, clerk):
+def test_another_projects_item_is_no_item_to_a_clerk(db, world, clerk, today):
     with db.session() as s:
         other = setup.create_project(s, name="Hillside 2")
         crew = setup.add_contractor(s, project_id=other.id, name="Other Crew")
@@ -162,7 +160,7 @@ def test_another_projects_item_is_no_item_to_a_clerk(db, world, clerk):
             location="kitchen",
             category_code="leak",
             description="hillside leak",
-            raised_on=date.today(),
+            raised_on=today,
         ).id
     with db.session() as s, pytest.raises(DomainError) as refused:
         record_paper(s, telegram_id=CLERK.id, item_id=outsider, action=Action.report_repaired)

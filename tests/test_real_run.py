@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ def prepared_database(tmp_path: Path) -> tuple[str, str]:
     db.migrate()
     with db.session() as s:
         project = create_project(s, name="Riverside 1")
-        code = create_invite(s, project_id=project.id, roles=[Role.admin]).code
+        # The bot runs in another process, on the real clock: the invite must be valid there.
+        now = datetime.now(UTC)
+        code = create_invite(s, project_id=project.id, roles=[Role.admin], now=now).code
     db.dispose()
     return url, code
 

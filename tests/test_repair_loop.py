@@ -123,8 +123,8 @@ async def test_chinese_is_the_default_language(bot, world):
     assert "待维修 2 项" in shown
 
 
-async def test_overdue_items_are_flagged(bot, world, db):
-    from datetime import date, timedelta
+async def test_overdue_items_are_flagged(bot, world, db, today):
+    from datetime import timedelta
 
     from models.repair import raise_item
 
@@ -136,7 +136,7 @@ async def test_overdue_items_are_flagged(bot, world, db):
             location="balcony",
             category_code="leak",
             description="old leak",
-            raised_on=date.today() - timedelta(days=9),
+            raised_on=today - timedelta(days=9),
         ).id
     shown = texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
     late_line = next(line for line in shown.splitlines() if f"#{late}" in line)

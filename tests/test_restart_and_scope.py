@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.app import build_offline
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
 from models import people
@@ -38,7 +36,7 @@ async def test_report_in_progress_survives_a_restart(settings, db, world, tmp_pa
         assert s.get(Item, leak).state is ItemState.repaired
 
 
-async def test_an_inspector_sees_only_own_projects(bot, world, db):
+async def test_an_inspector_sees_only_own_projects(bot, world, db, today):
     with db.session() as s:
         other = setup.create_project(s, name="Hillside 2")
         crew = setup.add_contractor(s, project_id=other.id, name="Other Crew")
@@ -51,7 +49,7 @@ async def test_an_inspector_sees_only_own_projects(bot, world, db):
             location="kitchen",
             category_code="leak",
             description="hillside leak",
-            raised_on=date.today(),
+            raised_on=today,
         ).id
         stranger_inspector = people.add_member(
             s, project_id=other.id, telegram_id=5101, name="Hill", roles=[Role.inspector]
