@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import keyboards, render
+from handlers import keyboards, lists, render
 from handlers.common import BotContext, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
@@ -27,9 +27,13 @@ TIMEOUT = 30 * 60
 
 
 async def my_list(update: Update, context: BotContext) -> None:
-    """Show the first page of my items to repair, oldest first."""
+    """Show the first page of my items to repair, oldest first (/mylist 3: building 3 only)."""
     context.require(Role.contractor)
-    page = await context.call(contractor_list, telegram_id=update.effective_user.id)
+    building = lists.building_arg(context)
+    page = await context.call(
+        contractor_list, telegram_id=update.effective_user.id, building=building
+    )
+    lists.remember(context, "ml", page)
     await update.message.reply_text(
         render.my_list(context.lang, page), reply_markup=keyboards.my_list(page, context.lang)
     )
@@ -39,9 +43,11 @@ async def my_list_page(update: Update, context: BotContext) -> None:
     """Show another page of my list in the same message."""
     query = update.callback_query
     await query.answer()
+    number, building = lists.pressed_view(context, "ml")
     page = await context.call(
-        contractor_list, telegram_id=update.effective_user.id, page=int(context.matches[0][1])
+        contractor_list, telegram_id=update.effective_user.id, page=number, building=building
     )
+    lists.remember(context, "ml", page)
     await query.edit_message_text(
         render.my_list(context.lang, page), reply_markup=keyboards.my_list(page, context.lang)
     )

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import keyboards, render
+from handlers import keyboards, lists, render
 from handlers.common import BotContext, esc, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
@@ -29,9 +29,13 @@ TIMEOUT = 30 * 60
 
 
 async def to_check(update: Update, context: BotContext) -> None:
-    """Show the items reported repaired, grouped by building and floor."""
+    """Show the items reported repaired in walking order (/tocheck 3: building 3 only)."""
     context.require(*CHECKERS)
-    page = await context.call(to_check_list, telegram_id=update.effective_user.id)
+    building = lists.building_arg(context)
+    page = await context.call(
+        to_check_list, telegram_id=update.effective_user.id, building=building
+    )
+    lists.remember(context, "tc", page)
     await update.message.reply_text(
         render.to_check(context.lang, page), reply_markup=keyboards.to_check(page, context.lang)
     )
@@ -41,9 +45,11 @@ async def to_check_page(update: Update, context: BotContext) -> None:
     """Show another page of the to-check list in the same message."""
     query = update.callback_query
     await query.answer()
+    number, building = lists.pressed_view(context, "tc")
     page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, page=int(context.matches[0][1])
+        to_check_list, telegram_id=update.effective_user.id, page=number, building=building
     )
+    lists.remember(context, "tc", page)
     await query.edit_message_text(
         render.to_check(context.lang, page), reply_markup=keyboards.to_check(page, context.lang)
     )
@@ -68,16 +74,22 @@ async def check_item(update: Update, context: BotContext) -> None:
 
 
 async def pass_item(update: Update, context: BotContext) -> None:
-    """Pass the item: it is closed."""
+    """Pass the item: it is closed; the to-check list comes back on the page it was on."""
     query = update.callback_query
     await query.answer()
     item_id = int(context.matches[0][1])
     await context.call(
         act, telegram_id=update.effective_user.id, item_id=item_id, action=Action.pass_
     )
+    number, building = context.user_data.get(lists.VIEWS, {}).get("tc", (0, None))
+    page = await context.call(
+        to_check_list, telegram_id=update.effective_user.id, page=number, building=building
+    )
+    lists.remember(context, "tc", page)
+    passed = context.t("check.passed", id=item_id)
     await query.edit_message_text(
-        context.t("check.passed", id=item_id),
-        reply_markup=keyboards.to_check_button(context.lang),
+        f"{passed}\n\n{render.to_check(context.lang, page)}",
+        reply_markup=keyboards.to_check(page, context.lang),
     )
 
 

@@ -9,11 +9,12 @@ from bot.i18n import t
 from models.queries import ItemLine, Page
 
 # Patterns the handlers register; payloads are digits so forged data cannot inject text.
-MY_LIST = r"^ml:(\d{1,12})$"
+# A list button: a page and maybe a building ("tc:2:3"); bare "tc" is the page last seen.
+MY_LIST = r"^ml(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
 OPEN_ITEM = r"^it:(\d{1,12})$"
 REPAIRED = r"^rp:(\d{1,12})$"
 DISPUTE = r"^dp:(\d{1,12})$"
-TO_CHECK = r"^tc:(\d{1,12})$"
+TO_CHECK = r"^tc(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
 CHECK_ITEM = r"^ck:(\d{1,12})$"
 PASS = r"^ps:(\d{1,12})$"
 FAIL = r"^fl:(\d{1,12})$"
@@ -27,10 +28,11 @@ PER_ROW = 2
 
 def _pager(prefix: str, page: Page, lang: str) -> list[Button]:
     row = []
+    where = f":{page.building}" if page.building else ""
     if page.page > 0:
-        row.append(Button(t(lang, "btn.prev"), callback_data=f"{prefix}:{page.page - 1}"))
+        row.append(Button(t(lang, "btn.prev"), callback_data=f"{prefix}:{page.page - 1}{where}"))
     if page.page + 1 < page.pages:
-        row.append(Button(t(lang, "btn.next"), callback_data=f"{prefix}:{page.page + 1}"))
+        row.append(Button(t(lang, "btn.next"), callback_data=f"{prefix}:{page.page + 1}{where}"))
     return row
 
 
@@ -55,7 +57,7 @@ def to_check(page: Page, lang: str) -> Markup:
 
 def contractor_card(item_id: int, lang: str, *, actionable: bool) -> Markup:
     """Return Repaired / Not ours / Back for a contractor's item."""
-    back = [Button(t(lang, "btn.back"), callback_data="ml:0")]
+    back = [Button(t(lang, "btn.back"), callback_data="ml")]
     if not actionable:
         return Markup([back])
     return Markup(
@@ -69,7 +71,7 @@ def contractor_card(item_id: int, lang: str, *, actionable: bool) -> Markup:
 
 def inspector_card(item_id: int, lang: str, *, actionable: bool) -> Markup:
     """Return Pass / Fail / Back for an item awaiting acceptance."""
-    back = [Button(t(lang, "btn.back"), callback_data="tc:0")]
+    back = [Button(t(lang, "btn.back"), callback_data="tc")]
     if not actionable:
         return Markup([back])
     return Markup(
@@ -97,7 +99,7 @@ def photo_step(lang: str, *, may_skip: bool) -> Markup:
 
 def my_list_button(lang: str) -> Markup:
     """Return a button back to my list."""
-    return Markup([[Button(t(lang, "btn.my_list"), callback_data="ml:0")]])
+    return Markup([[Button(t(lang, "btn.my_list"), callback_data="ml")]])
 
 
 def open_item(item_id: int, lang: str) -> Markup:
@@ -105,14 +107,14 @@ def open_item(item_id: int, lang: str) -> Markup:
     return Markup(
         [
             [Button(t(lang, "btn.open_item", id=item_id), callback_data=f"it:{item_id}")],
-            [Button(t(lang, "btn.my_list"), callback_data="ml:0")],
+            [Button(t(lang, "btn.my_list"), callback_data="ml")],
         ]
     )
 
 
 def to_check_button(lang: str) -> Markup:
     """Return a button back to the to-check list."""
-    return Markup([[Button(t(lang, "btn.to_check"), callback_data="tc:0")]])
+    return Markup([[Button(t(lang, "btn.to_check"), callback_data="tc")]])
 
 
 def cancel_only(lang: str) -> Markup:

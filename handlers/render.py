@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from itertools import groupby
 
@@ -9,6 +10,7 @@ from bot.i18n import t
 from handlers.common import esc
 from models.queries import EventLine, ItemCard, ItemLine, Page
 from models.service import Flat
+from models.tables import ItemState
 
 SHORT = 28
 
@@ -44,8 +46,11 @@ def item_line(lang: str, line: ItemLine) -> str:
 
 def my_list(lang: str, page: Page) -> str:
     """Render a contractor's list page with its header."""
+    owners = esc(" / ".join(page.owners))
+    if page.total == 0 and page.building:
+        return t(lang, "mylist.empty_building", contractor=owners, building=esc(page.building))
     if page.total == 0:
-        return t(lang, "mylist.empty", contractor=esc(" / ".join(page.owners)))
+        return t(lang, "mylist.empty", contractor=owners)
     head = t(
         lang,
         "mylist.header",
@@ -56,34 +61,48 @@ def my_list(lang: str, page: Page) -> str:
     )
     lines = [item_line(lang, line) for line in page.items]
     foot = t(lang, "list.page", page=page.page + 1, pages=page.pages)
-    return "\n".join([head, "", *lines, "", foot])
+    return "\n".join([head, *_narrowed(lang, page), "", *lines, "", foot])
+
+
+def _narrowed(lang: str, page: Page) -> list[str]:
+    return [t(lang, "list.building", building=esc(page.building))] if page.building else []
 
 
 def to_check(lang: str, page: Page) -> str:
-    """Render the to-check list grouped by building, then floor, for a short walk."""
+    """Render the to-check list grouped by building, entrance, then floor, for a short walk."""
+    if page.total == 0 and page.building:
+        return t(lang, "tocheck.empty_building", building=esc(page.building))
     if page.total == 0:
         return t(lang, "tocheck.empty")
-    out = [t(lang, "tocheck.header", total=page.total), ""]
+    out = [t(lang, "tocheck.header", total=page.total), *_narrowed(lang, page), ""]
     for building, in_building in groupby(page.items, key=lambda x: x.building):
         out.append(t(lang, "tocheck.building", building=esc(building)))
-        for floor, on_floor in groupby(in_building, key=lambda x: x.floor):
-            out.append(t(lang, "tocheck.floor", floor=floor))
-            out.extend(
-                "  "
-                + t(
-                    lang,
-                    "tocheck.line",
-                    id=x.id,
-                    unit=esc(x.unit_code),
-                    location=esc(x.location),
-                    category=esc(category(lang, x)),
-                    description=esc(short(x.description)),
-                    contractor=esc(x.contractor_name),
-                )
-                for x in on_floor
-            )
+        for entrance, in_entrance in groupby(in_building, key=lambda x: x.entrance):
+            out.append(t(lang, "tocheck.entrance", entrance=esc(entrance)))
+            out.extend(_floors(lang, in_entrance))
     out += ["", t(lang, "list.page", page=page.page + 1, pages=page.pages)]
     return "\n".join(out)
+
+
+def _floors(lang: str, lines: Iterable[ItemLine]) -> list[str]:
+    out = []
+    for floor, on_floor in groupby(lines, key=lambda x: x.floor):
+        out.append(t(lang, "tocheck.floor", floor=floor))
+        out.extend(
+            "   "
+            + t(
+                lang,
+                "tocheck.line",
+                id=x.id,
+                unit=esc(x.unit_code),
+                location=esc(x.location),
+                category=esc(category(lang, x)),
+                description=esc(short(x.description)),
+                contractor=esc(x.contractor_name),
+            )
+            for x in on_floor
+        )
+    return out
 
 
 def card(lang: str, item: ItemCard, *, history: bool = True) -> str:
@@ -112,8 +131,12 @@ def card(lang: str, item: ItemCard, *, history: bool = True) -> str:
     if line.rework_count:
         out.append(t(lang, "card.rework", n=line.rework_count))
     report = item.last_report
-    if report is not None and line.state.value == "repaired":
-        out.append(t(lang, "card.report", note=esc(report.note or "-"), n=len(report.photos)))
+    if report is not None and line.state is ItemState.repaired:
+        note = esc(report.note or "-")
+        if report.photos:
+            out.append(t(lang, "card.report", note=note, n=len(report.photos)))
+        else:
+            out.append(t(lang, "card.report_no_photo", note=note))
     if history:
         out += ["", t(lang, "card.history")]
         out += [event_line(lang, e) for e in item.events]
@@ -152,7 +175,9 @@ def _staff_line(lang: str, line: ItemLine) -> str:
         "state": t(lang, f"state.{line.state.value}"),
         "flags": _flags(lang, line),
     }
-    if line.closed_on is not None or line.state.value == "cancelled":
+    if line.state is ItemState.cancelled:
+        return t(lang, "service.line_cancelled", **common)
+    if line.closed_on is not None:
         return t(lang, "service.line_done", days=line.days_to_close or 0, **common)
     due = line.due_on.isoformat() if line.due_on else "-"
     return t(
@@ -179,10 +204,13 @@ def flat(lang: str, record: Flat) -> str:
         )
     if not record.items:
         return "\n".join([*out, t(lang, "service.no_items")])
+    closed = tuple(x for x in record.done if x.state is not ItemState.cancelled)
+    cancelled = tuple(x for x in record.done if x.state is ItemState.cancelled)
     for key, group in (
         ("service.group_open", record.open),
         ("service.group_awaiting", record.awaiting),
-        ("service.group_done", record.done),
+        ("service.group_done", closed),
+        ("service.group_cancelled", cancelled),
     ):
         if group:
             out += ["", t(lang, key, n=len(group))]

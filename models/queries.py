@@ -54,6 +54,7 @@ class ItemLine:
     overdue: bool = False
     closed_on: date | None = None
     timezone: str = "Asia/Shanghai"  # the project's: its days and times are told in it
+    entrance: str = "1"
 
     @property
     def days_to_close(self) -> int | None:
@@ -107,6 +108,7 @@ class Page:
     rework: int = 0
     oldest_days: int = 0
     owners: tuple[str, ...] = field(default_factory=tuple)
+    building: str | None = None  # the list narrowed to one building, e.g. /tocheck 3
 
 
 def _today(tz: str) -> date:
@@ -148,6 +150,7 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
         overdue=live and item.due_on is not None and item.due_on < today,
         closed_on=clock.local_date(item.closed_at, project.timezone) if item.closed_at else None,
         timezone=project.timezone,
+        entrance=unit.entrance,
     )
 
 
@@ -171,8 +174,18 @@ def _paginate(
     return [_to_line(r) for r in rows], page, pages
 
 
+def _in_building(building: str | None) -> tuple:
+    # Counting joins the flat only when the list is narrowed to a building.
+    return () if building is None else (Item.unit_id == Unit.id, Unit.building == building)
+
+
 def contractor_list(
-    session: Session, *, telegram_id: int, page: int = 0, page_size: int = PAGE_SIZE
+    session: Session,
+    *,
+    telegram_id: int,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    building: str | None = None,
 ) -> Page:
     """Return a contractor's items still to repair (rework included), oldest first."""
     person = _person(session, telegram_id)
@@ -181,6 +194,7 @@ def contractor_list(
     mine = (
         col(Item.contractor_id).in_(person.contractor_ids),
         col(Item.state).in_([S.open, S.rework]),
+        *_in_building(building),
     )
     total, rework, oldest = session.exec(
         select(
@@ -191,7 +205,14 @@ def contractor_list(
     lines, page, pages = _paginate(session, query, total, page, page_size)
     oldest_days = (_today(_project_tz(session, person)) - oldest).days if oldest else 0
     return Page(
-        tuple(lines), page, pages, total, rework or 0, max(0, oldest_days), person.contractor_names
+        tuple(lines),
+        page,
+        pages,
+        total,
+        rework or 0,
+        max(0, oldest_days),
+        person.contractor_names,
+        building,
     )
 
 
@@ -201,22 +222,42 @@ def _project_tz(session: Session, person: Person) -> str:
 
 
 def to_check_list(
-    session: Session, *, telegram_id: int, page: int = 0, page_size: int = PAGE_SIZE
+    session: Session,
+    *,
+    telegram_id: int,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    building: str | None = None,
 ) -> Page:
-    """Return the items reported repaired, and only those, in walking order."""
+    """Return the items reported repaired, and only those, in walking order.
+
+    The walk goes building by building, then entrance (stairwell), then floor.
+    """
     person = _person(session, telegram_id)
     projects = _projects_with(session, person, CHECKERS)
     if not projects:
         raise DomainError("not_allowed")
-    waiting = (col(Item.project_id).in_(projects), Item.state == S.repaired)
+    waiting = (
+        col(Item.project_id).in_(projects),
+        Item.state == S.repaired,
+        *_in_building(building),
+    )
     total = session.exec(select(func.count()).where(*waiting)).one()
     query = (
         _line_query()
         .where(*waiting)
-        .order_by(func.length(Unit.building), Unit.building, Unit.floor, Unit.code, Item.id)
+        .order_by(
+            func.length(Unit.building),
+            Unit.building,
+            func.length(Unit.entrance),
+            Unit.entrance,
+            Unit.floor,
+            Unit.code,
+            Item.id,
+        )
     )
     lines, page, pages = _paginate(session, query, total, page, page_size)
-    return Page(tuple(lines), page, pages, total)
+    return Page(tuple(lines), page, pages, total, building=building)
 
 
 def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[int]:

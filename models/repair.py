@@ -129,6 +129,9 @@ def check_move(session: Session, *, telegram_id: int, item_id: int, action: Acti
 
 
 def _refuse_state(item: Item, move: Move) -> DomainError:
+    if item.state in (S.open, S.rework):
+        # Failed twice, or passed after a fail: the item is back with its contractor.
+        return DomainError("waiting_for_repair", item=item.id, state=item.state.value)
     if item.state == move.target or item.state in (S.closed, S.cancelled):
         return DomainError("already_handled", item=item.id, state=item.state.value)
     return DomainError("wrong_state", item=item.id, state=item.state.value)

@@ -27,6 +27,15 @@ class UnitCode:
         return int(digits[:-2]) if len(digits) > 2 else 0
 
 
+def parse_building(text: str) -> str | None:
+    """Read a building as typed after a list command: 3, 3栋, 3号楼, ３#; None if not one."""
+    cleaned = text.strip().upper().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    parts = [p for p in _SEPARATORS.split(cleaned) if p]
+    if len(parts) != 1 or not re.fullmatch(r"[0-9A-Z]{1,6}", parts[0]):
+        return None
+    return parts[0].lstrip("0") or "0"
+
+
 def parse_unit_code(text: str, *, default_entrance: str | None = "1") -> UnitCode | None:
     """Read a unit code in any common form; None when it is not one."""
     cleaned = text.strip().upper().replace("Ｂ", "B")

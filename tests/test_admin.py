@@ -204,7 +204,7 @@ async def test_reopen_by_admin_and_by_service(bot, world, db):
     assert f"#{leak}" in shown and f"#{wall}" in shown and "rework×1" in shown
 
     # Only a closed item reopens; and not by a contractor or an inspector.
-    assert "cannot be done" in texts(await sun.send(f"/reopen {socket} x"))
+    assert "waiting for repair" in texts(await sun.send(f"/reopen {socket} x"))
     assert "your role cannot" in texts(await bot.chat(INSPECTOR).send(f"/reopen {leak} x"))
 
 

@@ -92,7 +92,15 @@ TEXTS: dict[str, str] = {
     "tocheck.empty": "Nothing is waiting for acceptance.",
     "tocheck.header": "<b>To check: {total} items reported repaired</b>",
     "tocheck.building": "<b>Building {building}</b>",
-    "tocheck.floor": " Floor {floor}",
+    "tocheck.floor": "  Floor {floor}",
+    "tocheck.entrance": " Entrance {entrance}",
+    "tocheck.empty_building": "Nothing in building {building} is waiting for acceptance.",
+    "mylist.empty_building": "{contractor}: nothing to repair in building {building}.",
+    "list.building": "Building {building} only · the whole site: the command alone",
+    "error.bad_building": "“{text}” is not a building. Send, for example, /tocheck 3.",
+    "error.waiting_for_repair": (
+        "Item #{item} is waiting for repair by its contractor ({state}). Nothing was changed."
+    ),
     "tocheck.line": "#{id} {unit} {location} · {category} · {description} ({contractor})",
     # cards
     "card.head": "<b>#{id}</b> {unit} · {location} · {category}",
@@ -101,6 +109,7 @@ TEXTS: dict[str, str] = {
     ),
     "card.rework": "🔁 Back for rework {n} time(s)",
     "card.report": "Repair report: {note} ({n} photo(s))",
+    "card.report_no_photo": "Repair report: {note}",
     "card.history": "<b>History</b>",
     "card.photos": "📷{n}",
     # onboarding
