@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.transport import OfflineUser
 from models.people import user_for
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, ChatState, Event, Item, ItemState, Photo
-from tests.conftest import CONTRACTOR_A, INSPECTOR, PNG, texts
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, texts
 
 
 def state_of(db, item_id: int) -> ItemState:
@@ -25,14 +26,14 @@ def last_event(db, item_id: int) -> Event:
         return s.exec(select(Event).where(Event.item_id == item_id).order_by(Event.id)).all()[-1]
 
 
-def reported(db, *items: int) -> None:
+def reported(db, *items: int, by: OfflineUser = CONTRACTOR_A) -> None:
     """Report items repaired outside the chat, so the inspector has something to check."""
     with db.session() as s:
         for item_id in items:
             apply_transition(
                 s,
                 item_id=item_id,
-                user=user_for(s, telegram_id=CONTRACTOR_A.id),
+                user=user_for(s, telegram_id=by.id),
                 action=Action.report_repaired,
                 photos=[PhotoIn(file_id=f"x{item_id}")],
             )
@@ -167,7 +168,7 @@ async def test_every_prompt_and_confirmation_names_the_item(bot, world, db):
     assert at_leak in texts(await li.send_photo(PNG(2)))
     assert at_leak in texts(await li.press_label("Done"))
 
-    reported(db, socket)
+    reported(db, socket, by=CONTRACTOR_B)
     await li.press(f"fl:{socket}")
     assert f"#{socket} · 5-2-801 · kitchen" in texts(await li.press_label("Cancel"))
     assert state_of(db, socket) is ItemState.repaired
@@ -227,3 +228,33 @@ async def test_inspector_reason_then_captions_and_an_album_are_one_failure(bot, 
     assert event.action is Action.fail
     assert event.note == "still drips\nunder the sink\nand the wall is wet"
     assert photos_of(db, leak) == 3  # the contractor's one and the inspector's two
+
+
+async def test_a_report_left_too_long_is_dropped_and_said_once(settings, db, world, monkeypatch):
+    import asyncio
+
+    import handlers.contractor
+    from bot.app import build_offline
+    from bot.transport import OfflineChat, OfflineTelegram
+    from models.errors import DomainError
+
+    leak = world.items["leak"]
+    monkeypatch.setattr(handlers.contractor, "TIMEOUT", 0.2)
+    transport = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, transport)
+    async with app:
+        await app.start()
+        wang = OfflineChat(app, transport, CONTRACTOR_A, expected_errors=(DomainError,))
+        await wang.send("/mylist")
+        await wang.press(f"rp:{leak}")
+        await wang.send_photo(PNG(1))
+        for _ in range(40):  # the conversation's timeout job runs on the job queue
+            await asyncio.sleep(0.05)
+            if "dropped" in (wang.last_text() or ""):
+                break
+        told = wang.last_text() or ""
+        again = texts(await wang.send("/mylist"))
+        await app.stop()
+    assert f"Report for item #{leak} · 3-1-1202 · kitchen dropped" in told
+    assert "dropped" not in again, "said once"
+    assert state_of(db, leak) is ItemState.open
