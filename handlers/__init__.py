@@ -8,7 +8,17 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from handlers import admin, contractor, files, inspector, intake, onboarding, paper, service
+from handlers import (
+    admin,
+    contractor,
+    drafts,
+    files,
+    inspector,
+    intake,
+    onboarding,
+    paper,
+    service,
+)
 from handlers.common import BotContext, identify, on_error
 
 # admin before the conversations: its "/cancel ID reason" must win over their /cancel.
@@ -31,7 +41,9 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     """Add every flow's handlers, the identity check before them, and the error handler."""
-    app.add_handler(TypeHandler(Update, identify), group=-1)
+    app.add_handler(TypeHandler(Update, identify), group=-2)
+    # Then, before any flow: a half-finished report ends when the person turns elsewhere.
+    app.add_handler(TypeHandler(Update, drafts.guard), group=-1)
     for flow in FLOWS:
         flow.register(app)
     app.add_handler(CallbackQueryHandler(stale_button))

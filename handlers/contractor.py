@@ -1,23 +1,24 @@
-"""Contractor: my list, an item's card, report it repaired with a photo, or dispute it."""
+"""Contractor: my list, an item's card, report it repaired with photos and notes, or dispute it."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from handlers import keyboards, lists, render
+from handlers import drafts, keyboards, lists, render
 from handlers.common import BotContext, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
 from models.queries import contractor_list, item_card
-from models.repair import MOVES, PhotoIn, act, check_move
+from models.repair import MOVES, PhotoIn, act, check_move_line
 from models.tables import Action, Role
 
 REPAIR_PHOTO, REPAIR_NOTE, DISPUTE_REASON = range(3)
@@ -71,73 +72,89 @@ async def open_item(update: Update, context: BotContext) -> None:
 
 
 async def start_repair(update: Update, context: BotContext) -> int:
-    """Ask for a photo of the repair of this item."""
+    """Ask for photos and a note of the repair of this item, until Done."""
     query = update.callback_query
     await query.answer()
-    item_id = int(context.matches[0][1])
-    item = await context.call(
-        check_move,
+    line = await context.call(
+        check_move_line,
         telegram_id=update.effective_user.id,
-        item_id=item_id,
+        item_id=int(context.matches[0][1]),
         action=Action.report_repaired,
     )
-    context.user_data["repair"] = {"item": item_id, "version": item.version, "photos": []}
-    may_skip = not context.settings.require_repair_photo
+    draft, resumed = drafts.start(context, "repair", line, photos=[])
+    key = "report.resumed" if resumed else "repair.ask_photo"
     await query.message.reply_text(
-        context.t("repair.ask_photo", id=item_id),
-        reply_markup=keyboards.photo_step(context.lang, may_skip=may_skip),
+        context.t(key, item=drafts.label(draft)), reply_markup=_repair_keys(context, draft)
     )
-    return REPAIR_PHOTO
+    return _repair_state(context, draft)
+
+
+def _complete(context: BotContext, draft: dict) -> bool:
+    return bool(draft["photos"]) or not context.settings.require_repair_photo
+
+
+def _repair_state(context: BotContext, draft: dict) -> int:
+    return REPAIR_NOTE if _complete(context, draft) else REPAIR_PHOTO
+
+
+def _repair_keys(context: BotContext, draft: dict) -> InlineKeyboardMarkup:
+    if draft["photos"] or drafts.note(draft):
+        return keyboards.finish(context.lang, draft["item"], can_finish=_complete(context, draft))
+    may_skip = not context.settings.require_repair_photo
+    return keyboards.photo_step(context.lang, draft["item"], may_skip=may_skip)
 
 
 async def repair_photo(update: Update, context: BotContext) -> int:
-    """Keep a photo of the repair; a caption is the note and finishes a single-photo report."""
-    draft = context.user_data["repair"]
+    """Keep a photo of the repair, and its caption with the other notes; wait for Done."""
+    draft = context.user_data.get("repair")
+    if draft is None:
+        return await drafts.gone(update, context)
     draft["photos"].append(await save_photo(context, update.message))
-    if update.message.caption:
-        draft["note"] = update.message.caption
+    drafts.add_note(draft, update.message.caption)
     album = update.message.media_group_id is not None
-    if draft.get("note") and not album:  # the rest of an album is still on its way
-        return await _finish_repair(update, context)
-    if answer_due(draft, update.message):
+    if answer_due(draft, update.message):  # an album is answered once
         await update.message.reply_text(
             context.t(
-                "repair.album_saved" if album else "repair.photo_saved", n=len(draft["photos"])
+                "repair.album_saved" if album else "repair.photo_saved",
+                n=len(draft["photos"]),
+                item=drafts.label(draft),
             ),
-            reply_markup=keyboards.finish(context.lang, can_finish=True),
+            reply_markup=_repair_keys(context, draft),
         )
     return REPAIR_NOTE
 
 
 async def repair_note(update: Update, context: BotContext) -> int:
-    """Take a typed note; finish unless a required photo is still missing."""
-    draft = context.user_data["repair"]
-    draft["note"] = update.message.text
-    if draft["photos"] or not context.settings.require_repair_photo:
-        return await _finish_repair(update, context)
+    """Keep a typed note with the others; ask for a photo while a required one is missing."""
+    draft = context.user_data.get("repair")
+    if draft is None:
+        return await drafts.gone(update, context)
+    drafts.add_note(draft, update.message.text)
+    key = "repair.note_saved" if _complete(context, draft) else "repair.still_need_photo"
     await update.message.reply_text(
-        context.t("repair.still_need_photo"), reply_markup=keyboards.cancel_only(context.lang)
+        context.t(key, item=drafts.label(draft)), reply_markup=_repair_keys(context, draft)
     )
-    return REPAIR_PHOTO
+    return _repair_state(context, draft)
 
 
 async def repair_done(update: Update, context: BotContext) -> int:
-    """Finish the report with what was sent (Done, or Skip when photos are optional)."""
-    await update.callback_query.answer()
-    return await _finish_repair(update, context)
-
-
-async def _finish_repair(update: Update, context: BotContext) -> int:
-    draft = context.user_data.pop("repair", None)
+    """Report the repair with every photo and note sent (Done, or Skip when photos are optional)."""
+    query = update.callback_query
+    draft = context.user_data.get("repair")
     if draft is None:
-        return ConversationHandler.END
+        return await drafts.gone(update, context)
+    if not _complete(context, draft):
+        await query.answer(context.t("error.photo_required"), show_alert=True)
+        return REPAIR_PHOTO
+    await query.answer()
+    context.user_data.pop("repair", None)
     try:
         outcome = await context.call(
             act,
             telegram_id=update.effective_user.id,
             item_id=draft["item"],
             action=Action.report_repaired,
-            note=draft.get("note"),
+            note=drafts.note(draft),
             photos=[PhotoIn(**p) for p in draft["photos"]],
             require_photo=context.settings.require_repair_photo,
             expected_version=draft["version"],
@@ -147,7 +164,7 @@ async def _finish_repair(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await context.bot.send_message(
         update.effective_chat.id,
-        context.t("repair.done", id=draft["item"], left=outcome.remaining_for_contractor),
+        context.t("repair.done", item=drafts.label(draft), left=outcome.remaining_for_contractor),
         reply_markup=keyboards.my_list_button(context.lang),
     )
     return ConversationHandler.END
@@ -157,14 +174,16 @@ async def start_dispute(update: Update, context: BotContext) -> int:
     """Ask why this item is not ours."""
     query = update.callback_query
     await query.answer()
-    item_id = int(context.matches[0][1])
-    item = await context.call(
-        check_move, telegram_id=update.effective_user.id, item_id=item_id, action=Action.dispute
+    line = await context.call(
+        check_move_line,
+        telegram_id=update.effective_user.id,
+        item_id=int(context.matches[0][1]),
+        action=Action.dispute,
     )
-    context.user_data["dispute"] = {"item": item_id, "version": item.version}
+    draft, resumed = drafts.start(context, "dispute", line)
     await query.message.reply_text(
-        context.t("dispute.ask_reason", id=item_id),
-        reply_markup=keyboards.cancel_only(context.lang),
+        context.t("report.resumed" if resumed else "dispute.ask_reason", item=drafts.label(draft)),
+        reply_markup=keyboards.cancel_only(context.lang, draft["item"]),
     )
     return DISPUTE_REASON
 
@@ -173,7 +192,7 @@ async def dispute_reason(update: Update, context: BotContext) -> int:
     """Record the dispute with its reason; the project department settles it."""
     draft = context.user_data.pop("dispute", None)
     if draft is None:
-        return ConversationHandler.END
+        return await drafts.gone(update, context)
     try:
         await context.call(
             act,
@@ -186,24 +205,8 @@ async def dispute_reason(update: Update, context: BotContext) -> int:
     except DomainError as error:
         await update.message.reply_text(refusal(context, error))
         return ConversationHandler.END
-    await update.message.reply_text(context.t("dispute.done", id=draft["item"]))
+    await update.message.reply_text(context.t("dispute.done", item=drafts.label(draft)))
     return ConversationHandler.END
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    """Drop what was being reported; nothing changes."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    context.user_data.pop("repair", None)
-    context.user_data.pop("dispute", None)
-    await context.bot.send_message(update.effective_chat.id, context.t("common.cancelled"))
-    return ConversationHandler.END
-
-
-async def photo_needed(update: Update, context: BotContext) -> int:
-    """Refuse Skip when a photo of the repair is required."""
-    await update.callback_query.answer(context.t("error.photo_required"), show_alert=True)
-    return REPAIR_PHOTO
 
 
 def register(app: Application) -> None:
@@ -211,31 +214,29 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("mylist", my_list))
     app.add_handler(CallbackQueryHandler(my_list_page, pattern=keyboards.MY_LIST))
     app.add_handler(CallbackQueryHandler(open_item, pattern=keyboards.OPEN_ITEM))
-    skip = repair_done if not app.bot_data["settings"].require_repair_photo else photo_needed
-    cancel_handlers = [
-        CallbackQueryHandler(cancel, pattern=keyboards.CANCEL),
-        CommandHandler("cancel", cancel),
+    steps = [
+        MessageHandler(PHOTO, repair_photo),
+        MessageHandler(TEXT, repair_note),
+        CallbackQueryHandler(repair_done, pattern=keyboards.DONE),
+        CallbackQueryHandler(repair_done, pattern=keyboards.SKIP),
     ]
     app.add_handler(
-        ConversationHandler(
+        drafts.ReportConversation(
             entry_points=[
                 CallbackQueryHandler(start_repair, pattern=keyboards.REPAIRED),
                 CallbackQueryHandler(start_dispute, pattern=keyboards.DISPUTE),
             ],
+            # Photos and notes in any order until Done; the state says whether Done may finish.
             states={
-                REPAIR_PHOTO: [
-                    MessageHandler(PHOTO, repair_photo),
-                    MessageHandler(TEXT, repair_note),
-                    CallbackQueryHandler(skip, pattern=keyboards.SKIP),
-                ],
-                REPAIR_NOTE: [
-                    MessageHandler(PHOTO, repair_photo),
-                    MessageHandler(TEXT, repair_note),
-                    CallbackQueryHandler(repair_done, pattern=keyboards.DONE),
-                ],
+                REPAIR_PHOTO: steps,
+                REPAIR_NOTE: steps,
                 DISPUTE_REASON: [MessageHandler(TEXT, dispute_reason)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, drafts.timed_out)],
             },
-            fallbacks=cancel_handlers,
+            fallbacks=[
+                CallbackQueryHandler(drafts.cancel, pattern=keyboards.CANCEL),
+                CommandHandler("cancel", drafts.cancel),
+            ],
             allow_reentry=True,
             conversation_timeout=TIMEOUT,
             name="contractor_report",

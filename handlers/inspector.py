@@ -9,17 +9,18 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from handlers import keyboards, lists, render
+from handlers import drafts, keyboards, lists, render
 from handlers.common import BotContext, esc, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
 from models.people import CHECKERS
 from models.queries import item_card, to_check_list
-from models.repair import MOVES, PhotoIn, act, check_move
+from models.repair import MOVES, PhotoIn, act, check_move_line
 from models.tables import Action, ItemState
 
 FAIL_REASON, FAIL_PHOTOS = range(10, 12)
@@ -94,58 +95,79 @@ async def pass_item(update: Update, context: BotContext) -> None:
 
 
 async def start_fail(update: Update, context: BotContext) -> int:
-    """Ask why the item fails acceptance."""
+    """Ask why the item fails acceptance; photos may follow, until Done."""
     query = update.callback_query
     await query.answer()
-    item_id = int(context.matches[0][1])
-    item = await context.call(
-        check_move, telegram_id=update.effective_user.id, item_id=item_id, action=Action.fail
+    line = await context.call(
+        check_move_line,
+        telegram_id=update.effective_user.id,
+        item_id=int(context.matches[0][1]),
+        action=Action.fail,
     )
-    context.user_data["fail"] = {"item": item_id, "version": item.version, "photos": []}
+    draft, resumed = drafts.start(context, "fail", line, photos=[])
     await query.message.reply_text(
-        context.t("fail.ask_reason", id=item_id), reply_markup=keyboards.cancel_only(context.lang)
+        context.t("report.resumed" if resumed else "fail.ask_reason", item=drafts.label(draft)),
+        reply_markup=keyboards.finish(context.lang, draft["item"], can_finish=_complete(draft)),
     )
-    return FAIL_REASON
+    return _fail_state(draft)
+
+
+def _complete(draft: dict) -> bool:
+    return drafts.note(draft) is not None
+
+
+def _fail_state(draft: dict) -> int:
+    return FAIL_PHOTOS if _complete(draft) else FAIL_REASON
 
 
 async def fail_reason(update: Update, context: BotContext) -> int:
-    """Take the reason; then photos of the defect may follow."""
-    context.user_data["fail"]["reason"] = update.message.text
+    """Keep a typed reason with the others; photos of the defect may follow."""
+    draft = context.user_data.get("fail")
+    if draft is None:
+        return await drafts.gone(update, context)
+    drafts.add_note(draft, update.message.text)
     await update.message.reply_text(
-        context.t("fail.ask_photos"), reply_markup=keyboards.finish(context.lang, can_finish=True)
+        context.t("fail.ask_photos", item=drafts.label(draft)),
+        reply_markup=keyboards.finish(context.lang, draft["item"], can_finish=True),
     )
     return FAIL_PHOTOS
 
 
 async def fail_photo(update: Update, context: BotContext) -> int:
-    """Keep a photo of the defect; its caption can be the reason."""
-    draft = context.user_data["fail"]
+    """Keep a photo of the defect, and its caption with the reason."""
+    draft = context.user_data.get("fail")
+    if draft is None:
+        return await drafts.gone(update, context)
     draft["photos"].append(await save_photo(context, update.message))
-    if update.message.caption and not draft.get("reason"):
-        draft["reason"] = update.message.caption
-    key = "fail.photo_saved" if draft.get("reason") else "fail.still_need_reason"
-    can_finish = bool(draft.get("reason"))
-    if answer_due(draft, update.message):
+    drafts.add_note(draft, update.message.caption)
+    key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
+    if answer_due(draft, update.message):  # an album is answered once
         await update.message.reply_text(
-            context.t(key, n=len(draft["photos"])),
-            reply_markup=keyboards.finish(context.lang, can_finish=can_finish),
+            context.t(key, n=len(draft["photos"]), item=drafts.label(draft)),
+            reply_markup=keyboards.finish(context.lang, draft["item"], can_finish=_complete(draft)),
         )
-    return FAIL_PHOTOS if can_finish else FAIL_REASON
+    return _fail_state(draft)
 
 
 async def fail_done(update: Update, context: BotContext) -> int:
     """Fail the item: it goes back to its contractor as rework, who is told now."""
-    await update.callback_query.answer()
-    draft = context.user_data.pop("fail", None)
+    query = update.callback_query
+    draft = context.user_data.get("fail")
     if draft is None:
-        return ConversationHandler.END
+        return await drafts.gone(update, context)
+    if not _complete(draft):
+        await query.answer(context.t("fail.reason_required"), show_alert=True)
+        return FAIL_REASON
+    await query.answer()
+    context.user_data.pop("fail", None)
+    reason = drafts.note(draft)
     try:
         outcome = await context.call(
             act,
             telegram_id=update.effective_user.id,
             item_id=draft["item"],
             action=Action.fail,
-            note=draft.get("reason"),
+            note=reason,
             photos=[PhotoIn(**p) for p in draft["photos"]],
             expected_version=draft["version"],
         )
@@ -154,21 +176,10 @@ async def fail_done(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await context.bot.send_message(
         update.effective_chat.id,
-        context.t("fail.done", id=draft["item"]),
+        context.t("fail.done", item=drafts.label(draft)),
         reply_markup=keyboards.to_check_button(context.lang),
     )
-    await tell_contractor(
-        context, outcome, "notify.rework", id=outcome.item.id, reason=esc(draft["reason"])
-    )
-    return ConversationHandler.END
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    """Drop the failing; nothing changes."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    context.user_data.pop("fail", None)
-    await context.bot.send_message(update.effective_chat.id, context.t("common.cancelled"))
+    await tell_contractor(context, outcome, "notify.rework", id=outcome.item.id, reason=esc(reason))
     return ConversationHandler.END
 
 
@@ -178,19 +189,23 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(to_check_page, pattern=keyboards.TO_CHECK))
     app.add_handler(CallbackQueryHandler(check_item, pattern=keyboards.CHECK_ITEM))
     app.add_handler(CallbackQueryHandler(pass_item, pattern=keyboards.PASS))
+    steps = [
+        MessageHandler(TEXT, fail_reason),
+        MessageHandler(PHOTO, fail_photo),
+        CallbackQueryHandler(fail_done, pattern=keyboards.DONE),
+    ]
     app.add_handler(
-        ConversationHandler(
+        drafts.ReportConversation(
             entry_points=[CallbackQueryHandler(start_fail, pattern=keyboards.FAIL)],
+            # Reason texts and photos in any order until Done; the state says if Done may finish.
             states={
-                FAIL_REASON: [MessageHandler(TEXT, fail_reason), MessageHandler(PHOTO, fail_photo)],
-                FAIL_PHOTOS: [
-                    MessageHandler(PHOTO, fail_photo),
-                    CallbackQueryHandler(fail_done, pattern=keyboards.DONE),
-                ],
+                FAIL_REASON: steps,
+                FAIL_PHOTOS: steps,
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, drafts.timed_out)],
             },
             fallbacks=[
-                CallbackQueryHandler(cancel, pattern=keyboards.CANCEL),
-                CommandHandler("cancel", cancel),
+                CallbackQueryHandler(drafts.cancel, pattern=keyboards.CANCEL),
+                CommandHandler("cancel", drafts.cancel),
             ],
             allow_reentry=True,
             conversation_timeout=TIMEOUT,

@@ -18,9 +18,10 @@ TO_CHECK = r"^tc(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
 CHECK_ITEM = r"^ck:(\d{1,12})$"
 PASS = r"^ps:(\d{1,12})$"
 FAIL = r"^fl:(\d{1,12})$"
-DONE = r"^done$"
-SKIP = r"^skip$"
-CANCEL = r"^cancel$"
+# The steps of a report carry its item (older buttons without one mean the report at hand).
+DONE = r"^done(?::(\d{1,12}))?$"
+SKIP = r"^skip(?::(\d{1,12}))?$"
+CANCEL = r"^cancel(?::(\d{1,12}))?$"
 LANGUAGE = r"^lang:(zh|en)$"
 
 PER_ROW = 2
@@ -85,16 +86,23 @@ def inspector_card(item_id: int, lang: str, *, actionable: bool) -> Markup:
     )
 
 
-def finish(lang: str, *, can_finish: bool) -> Markup:
-    """Return Done (when allowed) and Cancel for a step that collects photos."""
-    row = [Button(t(lang, "btn.done"), callback_data="done")] if can_finish else []
-    return Markup([row + [Button(t(lang, "btn.cancel"), callback_data="cancel")]])
+def finish(lang: str, item_id: int, *, can_finish: bool) -> Markup:
+    """Return Done (when allowed) and Cancel for a step of one item's report."""
+    row = [Button(t(lang, "btn.done"), callback_data=f"done:{item_id}")] if can_finish else []
+    return Markup([row + [Button(t(lang, "btn.cancel"), callback_data=f"cancel:{item_id}")]])
 
 
-def photo_step(lang: str, *, may_skip: bool) -> Markup:
-    """Return Skip (only when photos are optional) and Cancel."""
-    row = [Button(t(lang, "btn.skip"), callback_data="skip")] if may_skip else []
-    return Markup([row + [Button(t(lang, "btn.cancel"), callback_data="cancel")]])
+def photo_step(lang: str, item_id: int, *, may_skip: bool) -> Markup:
+    """Return Skip (only when photos are optional) and Cancel for one item's report."""
+    row = [Button(t(lang, "btn.skip"), callback_data=f"skip:{item_id}")] if may_skip else []
+    return Markup([row + [Button(t(lang, "btn.cancel"), callback_data=f"cancel:{item_id}")]])
+
+
+def open_again(prefix: str, item_id: int, lang: str) -> Markup:
+    """Return one button that opens an item's card again (`it` contractor, `ck` inspector)."""
+    return Markup(
+        [[Button(t(lang, "btn.open_item", id=item_id), callback_data=f"{prefix}:{item_id}")]]
+    )
 
 
 def my_list_button(lang: str) -> Markup:
@@ -117,9 +125,9 @@ def to_check_button(lang: str) -> Markup:
     return Markup([[Button(t(lang, "btn.to_check"), callback_data="tc")]])
 
 
-def cancel_only(lang: str) -> Markup:
-    """Return a lone Cancel button."""
-    return Markup([[Button(t(lang, "btn.cancel"), callback_data="cancel")]])
+def cancel_only(lang: str, item_id: int) -> Markup:
+    """Return a lone Cancel button for one item's report."""
+    return Markup([[Button(t(lang, "btn.cancel"), callback_data=f"cancel:{item_id}")]])
 
 
 def languages() -> Markup:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.people import contractor_chats, user_for
+from models.queries import ItemLine, item_line
 from models.tables import (
     Action,
     AppUser,
@@ -126,6 +127,14 @@ def check_move(session: Session, *, telegram_id: int, item_id: int, action: Acti
     if item.state not in move.sources:
         raise _refuse_state(item, move)
     return item
+
+
+def check_move_line(
+    session: Session, *, telegram_id: int, item_id: int, action: Action
+) -> ItemLine:
+    """Refuse now a move that would be refused at the end; return the item (flat, location)."""
+    check_move(session, telegram_id=telegram_id, item_id=item_id, action=action)
+    return item_line(session, item_id=item_id)
 
 
 def _refuse_state(item: Item, move: Move) -> DomainError:

@@ -55,6 +55,7 @@ async def test_repair_and_fail_loop(bot, world, db, tmp_path):
 1
 1
 :photo {photo} resealed the pipe
+1
 
 # the inspector fails it
 :as {N_LI}
@@ -76,7 +77,7 @@ still drips after rain
     assert "Wang (施工单位)> /mylist" in out, "input lines are echoed after the prompt"
     assert "# the" not in out and "（机器人没有回复）" not in out, "comments are skipped"
     assert "  [1] ✅ 已维修\n  [2] ✋ 不属于我们\n  [3] ◀ 返回清单" in out, "numbered across rows"
-    assert f"问题 #{leak} 已报修完成" in out
+    assert f"问题 #{leak} · 3-1-1202 · kitchen 已报修完成" in out
     assert "Li (验收组)> /tocheck" in out
     assert "[photo]" in out, "the contractor's photo comes with the inspector's card"
     assert "» 按下 ❌ 不合格" in out
@@ -102,6 +103,7 @@ async def test_file_document_then_pass_shows_the_edit(bot, world, db, tmp_path):
 2
 1
 :file "{picture}" patched and painted
+1
 :as {INSPECTOR.id}
 /tocheck
 1
@@ -109,7 +111,9 @@ async def test_file_document_then_pass_shows_the_edit(bot, world, db, tmp_path):
 """
     code, out = await session(bot, db, script, persona=CONTRACTOR_A.id)
     assert code == 0
-    assert f"Item #{wall} reported repaired. 1 left" in out, "Wang chose English"
+    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired. 1 left" in out, (
+        "Wang chose English"
+    )
     assert "» 按下 ✅ 合格" in out
     assert f"(edited) ✅ 问题 #{wall} 验收合格，已关闭。" in out
     with db.session() as s:

@@ -52,6 +52,7 @@ async def test_forged_pass_by_a_contractor_is_refused(bot, world, db):
     await wang.send("/mylist")
     await wang.press(f"rp:{leak}")
     await wang.send_photo(PNG(1), caption="done")
+    await wang.press_label("Done")
     await wang.send("/mylist")
     assert "your role cannot" in texts(await wang.press(f"ps:{leak}"))
     assert state_of(db, leak) is ItemState.repaired
@@ -80,6 +81,7 @@ async def test_pass_on_an_item_already_passed_and_double_press(bot, world, db):
     await wang.send("/mylist")
     await wang.press(f"rp:{leak}")
     await wang.send_photo(PNG(1), caption="done")
+    await wang.press_label("Done")
     await li.send("/tocheck")
     card = await li.press(f"ck:{leak}")
     card_id = [m for m in card if m.reply_markup][-1].message_id

@@ -20,12 +20,13 @@ async def test_whole_loop_through_chat(bot, world, db, settings):
     assert f"#{world.items['socket']}" not in shown
     assert f"#{leak}" not in texts(await bot.chat(CONTRACTOR_B).send("/mylist"))
 
-    # Open it, press Repaired, send a photo with the note as caption.
+    # Open it, press Repaired, send a photo with the note as caption, press Done.
     card = texts(await wang.press(f"it:{leak}"))
     assert "卫生间吊顶渗水" in card and "to repair" in card
     await wang.press_label("Repaired")
-    done = texts(await wang.send_photo(PNG(1), caption="resealed the pipe"))
-    assert f"Item #{leak} reported repaired. 1 left" in done
+    await wang.send_photo(PNG(1), caption="resealed the pipe")
+    done = texts(await wang.press_label("Done"))
+    assert f"Item #{leak} · 3-1-1202 · kitchen reported repaired. 1 left" in done
 
     # The inspector sees it on the to-check list (and only the repaired one).
     listed = texts(await li.send("/tocheck"))
@@ -53,10 +54,11 @@ async def test_whole_loop_through_chat(bot, world, db, settings):
     shown = texts(await wang.send("/mylist"))
     assert f"#{leak}" in shown and "rework×1" in shown and "(1 rework)" in shown
 
-    # Repaired again (photo first, then the note as a message), then passed.
+    # Repaired again (photo first, then the note as a message, then Done), then passed.
     await wang.press(f"rp:{leak}")
     await wang.send_photo(PNG(3))
-    assert "1 left" in texts(await wang.send("replaced the seal"))
+    await wang.send("replaced the seal")
+    assert "1 left" in texts(await wang.press_label("Done"))
     await li.press(f"ck:{leak}")
     assert "passed and closed" in texts(await li.press_label("Pass"))
 
@@ -89,6 +91,7 @@ async def test_history_card_shows_every_step(bot, world):
     await wang.send("/mylist")
     await wang.press(f"rp:{leak}")
     await wang.send_photo(PNG(1), caption="fixed")
+    await wang.press_label("Done")
     await li.send("/tocheck")
     card = texts(await li.press(f"ck:{leak}"))
     assert "Raised" in card and "Reported repaired" in card and "(Wang): fixed" in card
@@ -100,7 +103,10 @@ async def test_note_first_then_photo_is_one_report(bot, world):
     await wang.send("/mylist")
     await wang.press(f"rp:{wall}")
     assert "Now send a photo" in texts(await wang.send("patched and painted"))
-    assert f"Item #{wall} reported repaired" in texts(await wang.send_photo(PNG(5)))
+    assert "press Done" in texts(await wang.send_photo(PNG(5)))
+    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in texts(
+        await wang.press_label("Done")
+    )
 
 
 async def test_skip_refused_while_photo_required(bot, world, db):
@@ -156,7 +162,7 @@ async def test_an_album_with_a_caption_is_one_report_with_every_photo(bot, world
     assert await wang.send_photo(PNG(12), media_group_id="A1") == []  # one answer per album
     assert await wang.send_photo(PNG(13), media_group_id="A1") == []
     done = texts(await wang.press_label("Done"))
-    assert f"Item #{wall} reported repaired" in done
+    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
     with db.session() as s:
         assert len(s.exec(select(Photo).where(Photo.item_id == wall)).all()) == 3
         report = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]

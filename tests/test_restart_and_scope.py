@@ -29,9 +29,10 @@ async def test_report_in_progress_survives_a_restart(settings, db, world, tmp_pa
     async with app:
         await app.start()
         wang = OfflineChat(app, second, CONTRACTOR_A, expected_errors=(DomainError,))
-        done = texts(await wang.send_photo(PNG(7), caption="after restart"))
+        await wang.send_photo(PNG(7), caption="after restart")
+        done = texts(await wang.press_label("Done"))
         await app.stop()
-    assert f"Item #{leak} reported repaired" in done
+    assert f"Item #{leak} · 3-1-1202 · kitchen reported repaired" in done
     with db.session() as s:
         assert s.get(Item, leak).state is ItemState.repaired
 
@@ -76,10 +77,10 @@ async def test_skip_photo_when_photos_are_optional(settings, db, world, tmp_path
         wang = OfflineChat(app, transport, CONTRACTOR_A, expected_errors=(DomainError,))
         await wang.send("/mylist")
         asked = await wang.press(f"rp:{wall}")
-        assert ("Skip photo", "skip") in asked[0].buttons()[0]
-        done = texts(await wang.press("skip"))
+        assert ("Skip photo", f"skip:{wall}") in asked[0].buttons()[0]
+        done = texts(await wang.press(f"skip:{wall}"))
         await app.stop()
-    assert f"Item #{wall} reported repaired" in done
+    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
     with db.session() as s:
         assert s.get(Item, wall).state is ItemState.repaired
 
@@ -99,6 +100,7 @@ async def test_conversation_state_is_kept_in_the_database_and_cleared_when_done(
     await bot.app.update_persistence()
     assert {"user", "conversation:contractor_report"} <= kinds()
     await wang.send_photo(PNG(3), caption="done")
+    await wang.press_label("Done")
     await bot.app.update_persistence()
     # The draft is gone; only the page of the list Wang was on is remembered.
     assert kinds() <= {"user"}

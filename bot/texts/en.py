@@ -128,25 +128,34 @@ TEXTS: dict[str, str] = {
     ),
     # contractor
     "repair.ask_photo": (
-        "Item #{id}: send a photo of the repair. "
-        "Write what was done as the caption, or in a message after."
+        "Item {item}: send a photo of the repair (as many as you like) and type what was done, "
+        "in any order; a caption counts too. Then press Done."
     ),
     "repair.photo_saved": (
-        "Photo saved ({n}). Type what was done, send more photos, or press Done."
+        "Photo saved ({n}) for item {item}. Type what was done, send more photos, or press Done."
     ),
-    "repair.album_saved": "Photos received. Type what was done, or press Done to report the repair.",
-    "repair.still_need_photo": "Note saved. Now send a photo of the repair.",
-    "repair.done": "Item #{id} reported repaired. {left} left on your list.",
-    "dispute.ask_reason": "Item #{id}: why is it not yours? Type the reason.",
-    "dispute.done": ("Item #{id} marked not yours. The project department will reassign it."),
+    "repair.album_saved": (
+        "Photos received for item {item}. Type what was done, send more, or press Done "
+        "to report the repair."
+    ),
+    "repair.note_saved": "Note saved for item {item}. Send photos, type more, or press Done.",
+    "repair.still_need_photo": "Note saved for item {item}. Now send a photo of the repair.",
+    "repair.done": "Item {item} reported repaired. {left} left on your list.",
+    "dispute.ask_reason": "Item {item}: why is it not yours? Type the reason.",
+    "dispute.done": "Item {item} marked not yours. The project department will reassign it.",
+    "report.dropped": "Report for item {item} dropped; nothing was recorded.",
+    "report.cancelled": "Report for item {item} cancelled. Nothing was changed.",
+    "report.resumed": "Still on item {item}: what you sent so far is kept. Carry on.",
+    "report.none_open": "No report is open. Open an item and press a button on its card first.",
     "common.cancelled": "Cancelled. Nothing was changed.",
     # inspector
     "check.passed": "✅ Item #{id} passed and closed.",
-    "fail.ask_reason": "Item #{id}: why does it fail? Type the reason (or send a photo with it).",
-    "fail.ask_photos": "Reason noted. Send photos of the defect, or press Done.",
-    "fail.photo_saved": "Photo saved ({n}). Send more, or press Done.",
-    "fail.still_need_reason": "Photo saved ({n}). Now type the reason it fails.",
-    "fail.done": "❌ Item #{id} failed. It is back on the contractor's list as rework.",
+    "fail.ask_reason": "Item {item}: why does it fail? Type the reason (or send a photo with it).",
+    "fail.ask_photos": "Reason noted for item {item}. Send photos of the defect, or press Done.",
+    "fail.photo_saved": "Photo saved ({n}) for item {item}. Send more, or press Done.",
+    "fail.still_need_reason": "Photo saved ({n}) for item {item}. Now type the reason it fails.",
+    "fail.reason_required": "Type the reason it fails first.",
+    "fail.done": "❌ Item {item} failed. It is back on the contractor's list as rework.",
     # notices
     "notify.rework": "🔁 Rework: item #{id} failed acceptance: {reason}",
 }

@@ -118,22 +118,30 @@ TEXTS: dict[str, str] = {
     ),
     # 施工单位
     "repair.ask_photo": (
-        "问题 #{id}：请发送维修后的照片，可在照片说明里写明维修情况，也可以随后再发文字。"
+        "问题 {item}：请发送维修后的照片，并写明维修情况（照片说明也算），先后不限。发完请按「完成」。"
     ),
-    "repair.photo_saved": "照片已保存（{n} 张）。请输入维修情况，或继续发照片，或按「完成」。",
-    "repair.album_saved": "照片已收到。可输入维修情况，或直接按「完成」报修完成。",
-    "repair.still_need_photo": "说明已记下，请再发送一张维修后的照片。",
-    "repair.done": "问题 #{id} 已报修完成。您的清单还剩 {left} 项。",
-    "dispute.ask_reason": "问题 #{id}：为什么不属于你们？请输入原因。",
-    "dispute.done": "问题 #{id} 已标记为不属于你们，项目部会重新指派。",
+    "repair.photo_saved": (
+        "问题 {item}：照片已保存（{n} 张）。请输入维修情况，或继续发照片，或按「完成」。"
+    ),
+    "repair.album_saved": "问题 {item}：照片已收到。可输入维修情况、继续发照片，或按「完成」报修完成。",
+    "repair.note_saved": "问题 {item}：说明已记下。可继续发照片或文字，或按「完成」。",
+    "repair.still_need_photo": "问题 {item}：说明已记下，请再发送一张维修后的照片。",
+    "repair.done": "问题 {item} 已报修完成。您的清单还剩 {left} 项。",
+    "dispute.ask_reason": "问题 {item}：为什么不属于你们？请输入原因。",
+    "dispute.done": "问题 {item} 已标记为不属于你们，项目部会重新指派。",
+    "report.dropped": "问题 {item} 的报告未完成，已放弃，没有记录任何内容。",
+    "report.cancelled": "问题 {item} 的报告已取消，未做任何更改。",
+    "report.resumed": "仍在处理问题 {item}：已发送的内容都保留着，请继续。",
+    "report.none_open": "当前没有正在填写的报告。请先打开一个问题，再按卡片上的按钮。",
     "common.cancelled": "已取消，未做任何更改。",
     # 验收
     "check.passed": "✅ 问题 #{id} 验收合格，已关闭。",
-    "fail.ask_reason": "问题 #{id}：不合格的原因是什么？请输入（也可以发带说明的照片）。",
-    "fail.ask_photos": "原因已记下。请发送问题照片，或按「完成」。",
-    "fail.photo_saved": "照片已保存（{n} 张）。可继续发送，或按「完成」。",
-    "fail.still_need_reason": "照片已保存（{n} 张）。请输入不合格的原因。",
-    "fail.done": "❌ 问题 #{id} 验收不合格，已退回施工单位返修。",
+    "fail.ask_reason": "问题 {item}：不合格的原因是什么？请输入（也可以发带说明的照片）。",
+    "fail.ask_photos": "问题 {item}：原因已记下。请发送问题照片，或按「完成」。",
+    "fail.photo_saved": "问题 {item}：照片已保存（{n} 张）。可继续发送，或按「完成」。",
+    "fail.still_need_reason": "问题 {item}：照片已保存（{n} 张）。请输入不合格的原因。",
+    "fail.reason_required": "请先输入不合格的原因。",
+    "fail.done": "❌ 问题 {item} 验收不合格，已退回施工单位返修。",
     # 通知
     "notify.rework": "🔁 返修：问题 #{id} 验收不合格：{reason}",
 }
