@@ -167,10 +167,12 @@ async def _unless_stopped(work: Coroutine[Any, Any, None]) -> bool:
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal over the offline transport."""
     settings = load_settings()
-    return asyncio.run(_console(settings, open_db(settings), args.persona))
+    return asyncio.run(_console(settings, open_db(settings), args.persona, args.files))
 
 
-async def _console(settings: Settings, db: Database, persona: int | None) -> int:
+async def _console(
+    settings: Settings, db: Database, persona: int | None, files: str | None = None
+) -> int:
     from bot.app import build_offline
     from bot.console import run_console
     from bot.transport import OfflineTelegram
@@ -184,7 +186,9 @@ async def _console(settings: Settings, db: Database, persona: int | None) -> int
     async with app:
         await app.start()
         try:
-            return await run_console(app, transport, db, persona=persona)
+            # Documents the bot sends (exports, templates) land beside the data unless told.
+            files_dir = Path(files) if files else settings.media_dir.parent / "console-files"
+            return await run_console(app, transport, db, persona=persona, files_dir=files_dir)
         finally:
             await app.stop()
 
@@ -221,7 +225,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_console:
         return 0
-    return asyncio.run(_console(settings, db, None))
+    return asyncio.run(_console(settings, db, None, args.files))
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -422,11 +426,16 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="serve on Telegram").set_defaults(fn=cmd_run)
     console = sub.add_parser("console", help="chat with the bot in this terminal")
-    console.add_argument("--as", dest="persona", type=int, help="Telegram id to chat as")
+    console.add_argument(
+        "--as", dest="persona", type=int, help="Telegram id to chat as (0: a newcomer)"
+    )
+    files_help = "folder for the documents the bot sends (default: data/console-files)"
+    console.add_argument("--files", help=files_help)
     console.set_defaults(fn=cmd_console)
     demo = sub.add_parser("demo", help="build a demo project, then open the console")
     demo.add_argument("--no-console", action="store_true", help="only build the database")
     demo.add_argument("--items", type=int, default=3000, help="how many items to raise")
+    demo.add_argument("--files", help=files_help)
     demo.set_defaults(fn=cmd_demo)
     project = sub.add_parser("project", help="create a project")
     project.add_argument("name")
