@@ -240,3 +240,24 @@ def test_the_log_masks_the_token_in_messages_arguments_and_tracebacks() -> None:
     text = out.getvalue()
     assert "/bot***/getMe" in text and "The token `***` was rejected" in text
     assert secret not in text and "SECRET" not in text
+
+
+async def test_a_stop_while_waiting_for_telegram_is_quiet(tmp_path: Path) -> None:
+    url, _ = database_with_an_item(tmp_path)
+    with socket.socket() as probe:  # nothing will ever listen here
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fast = {"TELEGRAM_RETRY_FIRST": "0.1", "TELEGRAM_RETRY_MAX": "0.1"}
+    proc = start_logged(tmp_path, f"http://127.0.0.1:{port}/bot", url, **fast)
+    stderr = tmp_path / "stderr"
+
+    async def retrying() -> bool:
+        return "retrying in" in stderr.read_text(errors="replace")
+
+    try:
+        await wait_for(retrying, "a retry", proc)
+    finally:
+        returncode = await stop(proc)  # SIGTERM, as a service manager stops it
+    log = stderr.read_text(errors="replace")
+    assert returncode == 0, log
+    assert "stopped before Telegram could be reached" in log and "Traceback" not in log
