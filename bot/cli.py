@@ -9,6 +9,7 @@ import contextlib
 import logging
 import signal
 import sys
+import warnings
 from collections.abc import Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -134,7 +135,9 @@ async def _connect(app: Application, settings: Settings) -> None:
                 "Telegram refused the token (TELEGRAM_BOT_TOKEN): check it with @BotFather"
             ) from None
         except RetryAfter as exc:
-            asked = exc.retry_after
+            with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
+                warnings.simplefilter("ignore")
+                asked = exc.retry_after
             wait = max(delay, asked.total_seconds() if isinstance(asked, timedelta) else asked)
             reason = "too many requests"
         except NetworkError as exc:  # refused, timed out, or a 5xx answer
