@@ -105,12 +105,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_to_stderr(settings.telegram_bot_token.get_secret_value())
     try:
         app = build_application(settings, open_db(settings))
-        log.info("polling %s", settings.telegram_api_base_url)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)  # run_polling carries on in this loop
         if not loop.run_until_complete(_unless_stopped(_connect(app, settings))):
             loop.close()
             return 0
+        log.info("polling %s as @%s", settings.telegram_api_base_url, app.bot.username)
         app.run_polling(bootstrap_retries=-1)
     except CliError:
         raise
