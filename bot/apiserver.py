@@ -36,6 +36,7 @@ log = logging.getLogger("bot.apiserver")
 MAX_BODY = 60 * 1024 * 1024  # the Bot API takes uploads up to 50 MB
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+_TOKEN_RE = re.compile(r"\d+:[\w-]+")
 _PARAM_RE = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"|(\w+)=([^;\s]+)')
 _FORM_ESCAPE = re.compile(r"%(22|[01][0-9A-Fa-f])")
 # Bot API parameters that are strings by type: PTB sends them raw, so "123" or "true" in a
@@ -269,17 +270,23 @@ def _message_json(message: OutMessage, seq: int | None = None) -> JSON:
 class _Handler:
     """Routes requests to the transport's Bot API and to the control API."""
 
-    def __init__(self, transport: OfflineTelegram) -> None:
+    def __init__(self, transport: OfflineTelegram, token: str | None = None) -> None:
         self.transport = transport
+        self.token = token  # when set, any other token is refused as Telegram does
+        self.outage = 0  # answer this many Bot API calls 502 Bad Gateway (Telegram is down)
         # The update factories need a Bot to build Update objects; one that never connects.
         self._factory_bot = Bot("1:OFFLINE", request=transport, get_updates_request=transport)
 
     async def handle(self, request: _Request) -> _Response:
         """Answer one request."""
         path = request.path
-        if _API_PATH.match(path):
+        if match := _API_PATH.match(path):
+            if refused := self.refuse(match.group("token")):
+                return refused
             return await self.api(request)
         if match := _FILE_PATH.match(path):
+            if refused := self.refuse(match.group("token")):
+                return refused
             if request.method != "GET":
                 return _api_error(405, "Method Not Allowed")
             status, body = await self.transport.do_request(request.target, "GET")
@@ -290,6 +297,17 @@ class _Handler:
         if path.startswith("/_offline/"):
             return await self.control(request, path.removeprefix("/_offline/").strip("/"))
         return _api_error(404, "Not Found")
+
+    def refuse(self, token: str) -> _Response | None:
+        """Telegram's answer to a wrong token or while it is down, else None."""
+        if self.outage > 0:
+            self.outage -= 1
+            return _api_error(502, "Bad Gateway")
+        if self.token is None or token == self.token:
+            return None
+        if _TOKEN_RE.fullmatch(token) is None:
+            return _api_error(404, "Not Found")  # a malformed token
+        return _api_error(401, "Unauthorized")
 
     async def api(self, request: _Request) -> _Response:
         """A Bot API method; Telegram takes GET and POST alike."""
@@ -411,15 +429,26 @@ class _Handler:
 class FakeTelegramServer:
     """A running HTTP front of an OfflineTelegram; `async with` closes it."""
 
-    def __init__(self, server: asyncio.Server, transport: OfflineTelegram) -> None:
+    def __init__(
+        self, server: asyncio.Server, transport: OfflineTelegram, token: str | None = None
+    ) -> None:
         self.server = server
         self.transport = transport
-        self._handler = _Handler(transport)
+        self._handler = _Handler(transport, token)
         self._connections: set[asyncio.Task[None]] = set()
         # Kept now: the sockets are gone once closed, and the URLs still name the server.
         address = server.sockets[0].getsockname()
         self.host: str = str(address[0])
         self.port: int = int(address[1])  # the one the OS chose for port 0
+
+    @property
+    def outage(self) -> int:
+        """How many more Bot API calls are answered 502 Bad Gateway."""
+        return self._handler.outage
+
+    @outage.setter
+    def outage(self, calls: int) -> None:
+        self._handler.outage = calls
 
     @property
     def url(self) -> str:
@@ -518,9 +547,16 @@ async def _write(writer: asyncio.StreamWriter, response: _Response, *, keep_aliv
 
 
 async def serve(
-    host: str = "127.0.0.1", port: int = 0, transport: OfflineTelegram | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    transport: OfflineTelegram | None = None,
+    *,
+    token: str | None = None,
 ) -> FakeTelegramServer:
-    """Start serving `transport` (a new one if None) on host:port; port 0 lets the OS choose."""
+    """Start serving `transport` (a new one if None) on host:port; port 0 lets the OS choose.
+
+    With a `token`, requests with any other token are refused (401, or 404 when malformed).
+    """
     transport = transport or OfflineTelegram()
     holder: list[FakeTelegramServer] = []
 
@@ -528,17 +564,20 @@ async def serve(
         await holder[0].connection(reader, writer)
 
     server = await asyncio.start_server(on_connect, host, port)
-    holder.append(FakeTelegramServer(server, transport))
+    holder.append(FakeTelegramServer(server, transport, token))
     return holder[0]
 
 
-async def _run_forever(host: str, port: int, announce: Callable[[str], None]) -> None:
+async def _run_forever(
+    host: str, port: int, announce: Callable[[str], None], token: str | None = None
+) -> None:
     """Serve a fresh OfflineTelegram until cancelled (Ctrl-C)."""
-    async with await serve(host, port, OfflineTelegram(bot_username="handover_fake_bot")) as fake:
+    transport = OfflineTelegram(bot_username="handover_fake_bot")
+    async with await serve(host, port, transport, token=token) as fake:
         announce(
             f"Fake Telegram listening on {fake.url}\n"
             f"  run the bot with: TELEGRAM_API_BASE_URL={fake.base_url} "
-            "TELEGRAM_BOT_TOKEN=123:FAKE python -m bot run\n"
+            f"TELEGRAM_BOT_TOKEN={token or '123:FAKE'} python -m bot run\n"
             f"  act as a user:    curl -s {fake.control_url}/text -d "
             '\'{"user_id": 42, "first_name": "Ann", "language_code": "en", "text": "/help"}\'\n'
             f"  see the replies:  curl -s '{fake.control_url}/outbox?chat_id=42'\n"
@@ -547,10 +586,10 @@ async def _run_forever(host: str, port: int, announce: Callable[[str], None]) ->
         await fake.serve_forever()
 
 
-def main(host: str = "127.0.0.1", port: int = 8081) -> int:
+def main(host: str = "127.0.0.1", port: int = 8081, token: str | None = None) -> int:
     """Run the fake Telegram in the foreground until Ctrl-C (the `fake-telegram` command)."""
     try:
-        asyncio.run(_run_forever(host, port, lambda text: print(text, flush=True)))
+        asyncio.run(_run_forever(host, port, lambda text: print(text, flush=True), token))
     except KeyboardInterrupt:
         print("stopped", flush=True)
     except OSError as exc:  # the port is taken or the address is not ours

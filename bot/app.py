@@ -25,6 +25,19 @@ from models.db import Database
 OFFLINE_TOKEN = "100000:OFFLINE"
 
 
+class SavingApplication(Application):
+    """An Application that stores chat state with the update that changed it."""
+
+    async def process_update(self, update: object) -> None:
+        """Handle one update, then write what it changed before taking the next one."""
+        # PTB alone writes on its persistence timer: a crash before it fires would lose a step
+        # the person was already told about (e.g. "send a photo" after pressing Repaired).
+        try:
+            await super().process_update(update)
+        finally:
+            await self.update_persistence()
+
+
 def build_application(
     settings: Settings,
     db: Database,
@@ -35,6 +48,7 @@ def build_application(
     token = settings.telegram_bot_token
     builder = (
         ApplicationBuilder()
+        .application_class(SavingApplication)
         .token(token.get_secret_value() if token else OFFLINE_TOKEN)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Coroutine, Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -17,6 +23,9 @@ from bot.i18n import t
 from bot.settings import Settings
 from models.db import Database
 from models.errors import DomainError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 log = logging.getLogger("bot")
 
@@ -42,6 +51,47 @@ def open_db(settings: Settings) -> Database:
     return db
 
 
+class RedactSecret(logging.Filter):
+    """Write a secret (the bot token, also inside `bot<token>` URLs) as *** in every record."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        # The token as it is, and as a URL path may quote it (":" as %3A).
+        self.forms = sorted({secret, quote(secret, safe="")}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """The text with every form of the secret masked."""
+        for form in self.forms:
+            text = text.replace(form, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the message, its arguments, the exception text and the stack; keep the record."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format: logging would print msg and args raw
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def log_to_stderr(secret: str | None = None) -> None:
+    """Log INFO and up to stderr, with the secret masked in every line (warnings too)."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
+    logging.captureWarnings(True)
+    if secret:
+        redact = RedactSecret(secret)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(redact)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Poll Telegram (or TELEGRAM_API_BASE_URL) and serve until stopped."""
     settings = load_settings()
@@ -52,21 +102,80 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     from bot.app import build_application
 
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = build_application(settings, open_db(settings))
-    log.info("polling %s", settings.telegram_api_base_url)
-    app.run_polling()
+    log_to_stderr(settings.telegram_bot_token.get_secret_value())
+    try:
+        app = build_application(settings, open_db(settings))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)  # run_polling carries on in this loop
+        if not loop.run_until_complete(_unless_stopped(_connect(app, settings))):
+            loop.close()
+            return 0
+        log.info("polling %s as @%s", settings.telegram_api_base_url, app.bot.username)
+        app.run_polling(bootstrap_retries=-1)
+    except CliError:
+        raise
+    except Exception:
+        # Through the log, not Python's own traceback print: the log masks the token.
+        log.exception("the bot stopped on an unexpected error")
+        return 1
     return 0
+
+
+async def _connect(app: Application, settings: Settings) -> None:
+    """Start the application, waiting (with back-off) while Telegram cannot be reached."""
+    from telegram.error import InvalidToken, NetworkError, RetryAfter
+
+    delay = settings.telegram_retry_first
+    while True:
+        try:
+            await app.initialize()
+            return
+        except InvalidToken:
+            raise CliError(
+                "Telegram refused the token (TELEGRAM_BOT_TOKEN): check it with @BotFather"
+            ) from None
+        except RetryAfter as exc:
+            with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
+                warnings.simplefilter("ignore")
+                asked = exc.retry_after
+            wait = max(delay, asked.total_seconds() if isinstance(asked, timedelta) else asked)
+            reason = "too many requests"
+        except NetworkError as exc:  # refused, timed out, or a 5xx answer
+            wait, reason = delay, str(exc) or type(exc).__name__
+        log.warning("Telegram not reachable (%s), retrying in %g s", reason, wait)
+        await asyncio.sleep(wait)
+        delay = min(delay * 2, settings.telegram_retry_max)
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None]) -> bool:
+    """Run `work`; False when SIGINT or SIGTERM came first (a stop while still waiting)."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on this platform
+        for sig in signals:
+            loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("stopped before Telegram could be reached")
+        return False
+    finally:
+        with contextlib.suppress(NotImplementedError):
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+    return True
 
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal over the offline transport."""
     settings = load_settings()
-    return asyncio.run(_console(settings, open_db(settings), args.persona))
+    return asyncio.run(_console(settings, open_db(settings), args.persona, args.files))
 
 
-async def _console(settings: Settings, db: Database, persona: int | None) -> int:
+async def _console(
+    settings: Settings, db: Database, persona: int | None, files: str | None = None
+) -> int:
     from bot.app import build_offline
     from bot.console import run_console
     from bot.transport import OfflineTelegram
@@ -80,7 +189,9 @@ async def _console(settings: Settings, db: Database, persona: int | None) -> int
     async with app:
         await app.start()
         try:
-            return await run_console(app, transport, db, persona=persona)
+            # Documents the bot sends (exports, templates) land beside the data unless told.
+            files_dir = Path(files) if files else settings.media_dir.parent / "console-files"
+            return await run_console(app, transport, db, persona=persona, files_dir=files_dir)
         finally:
             await app.stop()
 
@@ -117,7 +228,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_console:
         return 0
-    return asyncio.run(_console(settings, db, None))
+    return asyncio.run(_console(settings, db, None, args.files))
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -170,7 +281,7 @@ def cmd_fake_telegram(args: argparse.Namespace) -> int:
     """Serve an in-process Telegram over HTTP for `run` to poll (no Telegram needed)."""
     from bot.apiserver import main as serve_fake
 
-    return serve_fake(args.host, args.port)
+    return serve_fake(args.host, args.port, args.token)
 
 
 def cmd_item(args: argparse.Namespace) -> int:
@@ -318,11 +429,16 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="serve on Telegram").set_defaults(fn=cmd_run)
     console = sub.add_parser("console", help="chat with the bot in this terminal")
-    console.add_argument("--as", dest="persona", type=int, help="Telegram id to chat as")
+    console.add_argument(
+        "--as", dest="persona", type=int, help="Telegram id to chat as (0: a newcomer)"
+    )
+    files_help = "folder for the documents the bot sends (default: data/console-files)"
+    console.add_argument("--files", help=files_help)
     console.set_defaults(fn=cmd_console)
     demo = sub.add_parser("demo", help="build a demo project, then open the console")
     demo.add_argument("--no-console", action="store_true", help="only build the database")
     demo.add_argument("--items", type=int, default=3000, help="how many items to raise")
+    demo.add_argument("--files", help=files_help)
     demo.set_defaults(fn=cmd_demo)
     project = sub.add_parser("project", help="create a project")
     project.add_argument("name")
@@ -340,6 +456,7 @@ def parser() -> argparse.ArgumentParser:
     fake = sub.add_parser("fake-telegram", help="serve a local fake Telegram for `run`")
     fake.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     fake.add_argument("--port", type=int, default=8081)
+    fake.add_argument("--token", help="refuse every other token, as Telegram does (default: any)")
     fake.set_defaults(fn=cmd_fake_telegram)
     for name, fn, what in (
         ("setup", cmd_setup, "read a set-up workbook (Units, Contractors, Rules)"),

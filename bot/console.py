@@ -1,8 +1,9 @@
-"""Chat with the bot in a terminal, over the offline transport, as any registered user."""
+"""Chat with the bot in a terminal, over the offline transport, as any user or a newcomer."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import mimetypes
 import re
 import shlex
@@ -22,7 +23,7 @@ from models.db import Database
 from models.errors import DomainError
 from models.tables import AppUser, Contractor, Membership, Role
 
-EXIT_OK, EXIT_NO_PEOPLE, EXIT_NO_PERSONA, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_NO_PERSONA, EXIT_INTERRUPTED = 0, 2, 130
 BANNER = (
     "交付维修机器人 · 终端对话（离线）。输入 :help 查看命令，:quit 退出。",
     "Handover repair bot · terminal chat (offline). Type :help for commands, :quit to leave.",
@@ -31,11 +32,18 @@ BANNER = (
 UI: dict[str, dict[str, str]] = {
     "zh": {
         "personas": "可扮演的用户：",
-        "choose": "请选择用户编号 [1-{n}]> ",
-        "no_people": "数据库里还没有在册用户，请先载入演示数据或登记人员。",
+        "choose": "请选择用户编号 [0-{n}]> ",
+        "no_people": (
+            "数据库里还没有在册用户：可载入演示数据，或以 0 号新用户身份发送"
+            " /start 邀请码（邀请码由 python -m bot invite 生成）。"
+        ),
+        "stranger": "新用户",
+        "unregistered": "未登记",
+        "saved": "  已保存：{path}",
+        "unwritable": "无法保存 {path}：{error}",
         "no_persona": "没有 Telegram id 为 {id} 的在册用户。",
         "now_as": "现在的身份：{name}（{roles}）。",
-        "bad_number": "没有编号 {arg}，请输入 1–{n}。",
+        "bad_number": "没有编号 {arg}，请输入 0–{n}。",
         "not_number": "{arg} 不是编号。",
         "no_keyboard": "本对话里没有带按钮的消息。",
         "no_button": "没有按钮 {arg}，请输入 1–{n}。",
@@ -52,7 +60,7 @@ UI: dict[str, dict[str, str]] = {
         "help": (
             "以冒号开头的是终端命令，其余内容都作为消息发给机器人"
             "（如 /help、/mylist、/tocheck）：\n"
-            "  :as N                 换成第 N 个用户（也可写 Telegram id）\n"
+            "  :as N                 换成第 N 个用户（也可写 Telegram id；0 是未登记的新用户）\n"
             "  :who                  列出可扮演的用户\n"
             "  :photo 路径 [说明]    把图片文件作为照片发送\n"
             "  :file 路径 [说明]     把文件作为文档发送\n"
@@ -64,11 +72,18 @@ UI: dict[str, dict[str, str]] = {
     },
     "en": {
         "personas": "People you can chat as:",
-        "choose": "Pick a person [1-{n}]> ",
-        "no_people": "No registered users in the database yet: load the demo or register people.",
+        "choose": "Pick a person [0-{n}]> ",
+        "no_people": (
+            "No registered users in the database yet: load the demo, or be the newcomer (0) and"
+            " send /start CODE with a code from python -m bot invite."
+        ),
+        "stranger": "Newcomer",
+        "unregistered": "not registered",
+        "saved": "  saved: {path}",
+        "unwritable": "Cannot save {path}: {error}",
         "no_persona": "No registered user has Telegram id {id}.",
         "now_as": "Now chatting as {name} ({roles}).",
-        "bad_number": "There is no number {arg}: choose 1–{n}.",
+        "bad_number": "There is no number {arg}: choose 0–{n}.",
         "not_number": "{arg} is not a number.",
         "no_keyboard": "No message with buttons in this chat.",
         "no_button": "There is no button {arg}: choose 1–{n}.",
@@ -85,7 +100,7 @@ UI: dict[str, dict[str, str]] = {
         "help": (
             "Lines starting with a colon are console commands; anything else is sent to the bot "
             "(e.g. /help, /mylist, /tocheck):\n"
-            "  :as N                 chat as person N (or a Telegram id)\n"
+            "  :as N                 chat as person N (or a Telegram id; 0 is a newcomer)\n"
             "  :who                  list the people\n"
             "  :photo PATH [caption] send an image file as a photo\n"
             "  :file PATH [caption]  send a file as a document\n"
@@ -105,6 +120,8 @@ USAGE = {
 }
 _NUMBER = re.compile(r"[0-9]+")
 _ROLE_ORDER = {role: index for index, role in enumerate(Role)}
+STRANGER = 0  # the persona number (and `--as` id) of a newcomer nobody has registered
+STRANGER_IDS = 900_000_001  # Telegram ids newcomers get here, the first one no person has
 
 
 @dataclass(frozen=True)
@@ -156,9 +173,13 @@ async def run_console(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     persona: int | None = None,
+    files_dir: Path | None = None,
 ) -> int:
-    """Chat with the running `app` as registered users until :quit or end of input."""
-    return await _Console(app, transport, db, stdin, stdout).run(persona)
+    """Chat with the running `app` as people (or a newcomer) until :quit or end of input.
+
+    Documents the bot sends are saved in `files_dir` (when given) and their paths printed.
+    """
+    return await _Console(app, transport, db, stdin, stdout, files_dir).run(persona)
 
 
 class _Console:
@@ -171,8 +192,10 @@ class _Console:
         db: Database,
         stdin: TextIO,
         stdout: TextIO,
+        files_dir: Path | None = None,
     ) -> None:
         self.app = app
+        self.files_dir = files_dir
         self.transport = transport
         self.db = db
         self.stdin = stdin
@@ -210,10 +233,9 @@ class _Console:
         self.refresh()
         if not self.people:
             self.say("no_people")
-            return EXIT_NO_PEOPLE
         self.show_people()
         if persona is not None:
-            chosen = self.find(persona)
+            chosen = self.stranger() if persona == STRANGER else self.find(persona)
             if chosen is None:
                 self.say("no_persona", id=persona)
                 return EXIT_NO_PERSONA
@@ -384,12 +406,20 @@ class _Console:
             self.say("not_number", arg=arg)
             return None
         number = int(arg)
+        if number == STRANGER:
+            return self.stranger()
         if 1 <= number <= len(self.people):
             return self.people[number - 1]
         chosen = self.find(number)
         if chosen is None:
             self.say("bad_number", arg=arg, n=len(self.people))
         return chosen
+
+    def stranger(self) -> Persona:
+        """A newcomer: a Telegram id no registered person has (a new one once they register)."""
+        taken = {person.telegram_id for person in self.people}
+        telegram_id = next(i for i in itertools.count(STRANGER_IDS) if i not in taken)
+        return Persona(telegram_id, self.ui("stranger"), None, (), ())
 
     def switch(self, persona: Persona) -> None:
         """Chat as this persona from now on."""
@@ -411,6 +441,8 @@ class _Console:
 
     def roles(self, persona: Persona) -> str:
         """The persona's roles in the console language."""
+        if not persona.roles:
+            return self.ui("unregistered")
         return self.ui("sep").join(t(self.lang, f"role.{role.value}") for role in persona.roles)
 
     def prompt(self) -> str:
@@ -421,6 +453,9 @@ class _Console:
     def show_people(self) -> None:
         """Print the numbered personas with roles and contractor."""
         self.say("personas")
+        newcomer = self.persona is not None and not self.persona.roles
+        mark = "*" if newcomer else " "
+        self.write(f"{mark}{STRANGER:>3}. {self.ui('stranger')} · {self.ui('unregistered')}")
         for number, person in enumerate(self.people, 1):
             mark = "*" if self.persona and person.telegram_id == self.persona.telegram_id else " "
             parts = [person.name, self.roles(person), *person.contractors]
@@ -474,6 +509,8 @@ class _Console:
             failure = error
         events = self.transport.events_since(mark)
         answers = [a for a in self.transport.callback_answers[answered:] if a.text]
+        if self.persona is not None and not self.persona.roles:
+            self.refresh()  # a newcomer who just joined gets their roles in the prompt
         self.show(chat.chat_id, events, answers)
         if failure is not None:
             self.say("failed", error=_one_line(failure))
@@ -486,11 +523,39 @@ class _Console:
             self.write(f"[{'!' if answer.show_alert else 'i'}] {answer.text}")
         for message in events:
             lines = self.render(message)
+            if (saved := self.save(message)) is not None:
+                lines.append(self.ui("saved", path=saved))
             if message.chat_id == chat_id:
                 self.write("\n".join(lines))
             else:
                 head = self.ui("to", name=self.name_of(message.chat_id))
                 self.write("\n".join([head + lines[0], *("    " + x for x in lines[1:])]))
+
+    def save(self, message: OutMessage) -> Path | None:
+        """Save a document the bot sent into the files folder; return its path."""
+        stored = self.transport.files.get(message.file_id or "")
+        is_document = message.kind == "document" or (
+            stored is not None and stored.kind == "document"
+        )
+        if self.files_dir is None or message.edited or not is_document:
+            return None
+        data = message.file_bytes if message.file_bytes is not None else stored and stored.data
+        if data is None:
+            return None
+        name = Path(message.filename or "").name or "document"
+        path = self.files_dir / name
+        stem, suffix = path.stem, path.suffix
+        for copy in itertools.count(2):  # never overwrite an earlier one (two exports a day)
+            if not path.exists():
+                break
+            path = self.files_dir / f"{stem}-{copy}{suffix}"
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as error:
+            self.say("unwritable", path=path, error=error.strerror or error)
+            return None
+        return path
 
     def render(self, message: OutMessage) -> list[str]:
         """Lines of one message: markers, visible text, then numbered buttons per row."""

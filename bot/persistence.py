@@ -18,7 +18,7 @@ CDCData = Any  # callback data cache: not kept
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
-    """Keep user_data and conversation states in the database, written as they change."""
+    """Keep user_data and conversation states in the database (written after each update)."""
 
     def __init__(self, db: Database, update_interval: float = 5) -> None:
         # Only what a half-finished conversation needs; the record itself is in the tables.

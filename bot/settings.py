@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     require_repair_photo: bool = True
     invite_hours: int = 72
     morning_push: str = "07:30"
+    # Waiting for the Bot API at start: 1, 2, 4, ... seconds between tries, at most this.
+    telegram_retry_first: float = Field(default=1.0, gt=0)
+    telegram_retry_max: float = Field(default=60.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

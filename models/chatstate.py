@@ -25,6 +25,8 @@ def save_state(session: Session, *, kind: str, key: str, value: Any) -> None:
             session.delete(row)
         return
     text = json.dumps(value, ensure_ascii=False)
+    if row is not None and row.value == text:
+        return  # written after every update: most leave it as it was
     if row is None:
         row = ChatState(kind=kind, key=key, value=text)
     row.value, row.updated_at = text, clock.now()

@@ -6,6 +6,8 @@ import io
 import re
 from pathlib import Path
 
+from sqlmodel import select
+
 import handlers.contractor
 from bot.console import list_personas, run_console
 from models import people
@@ -14,7 +16,7 @@ from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SE
 
 # Numbers in the persona list: admin first, then contractors by firm, inspector, service.
 N_ADMIN, N_WANG, N_ZHAO, N_LI, N_SUN = "1", "2", "3", "4", "5"
-PROMPT = re.compile(r"^(?P<who>[^\s()]+ \([^()]*\)|请选择用户编号 \[1-\d+\])> (?P<line>.*)$")
+PROMPT = re.compile(r"^(?P<who>[^\s()]+ \([^()]*\)|请选择用户编号 \[0-\d+\])> (?P<line>.*)$")
 
 
 async def session(bot, db, script: str, **kwargs) -> tuple[int, str]:
@@ -145,7 +147,7 @@ hello
         ":photo /no/such/file.png": ["找不到文件：/no/such/file.png"],
         ":photo": ["用法：:photo PATH [caption]"],
         ":bogus": ["未知命令 :bogus，输入 :help 查看可用命令。"],
-        ":as 42": ["没有编号 42，请输入 1–5。"],
+        ":as 42": ["没有编号 42，请输入 0–5。"],
         "7": ["没有按钮 7，请输入 1–2。"],
         "hello": ["没看懂这条消息。发送 /help 查看您可以使用的命令。"],
     }
@@ -194,16 +196,18 @@ async def test_end_of_input_and_start_up_failures(bot, world, db):
     assert (await session(bot, db, ""))[0] == 0, "EOF at the persona choice"
     code, out = await session(bot, db, f"x\n9\n:as\n:nope\n:as {N_LI}\n")
     assert code == 0
-    assert "x 不是编号。" in out and "没有编号 9，请输入 1–5。" in out
+    assert "x 不是编号。" in out and "没有编号 9，请输入 0–5。" in out
     assert "用法：:as N" in out and "未知命令 :nope" in out
     assert "现在的身份：Li（验收组）。" in out
     code, out = await session(bot, db, "/help\n", persona=424242)
     assert code == 2 and "没有 Telegram id 为 424242 的在册用户。" in out
 
 
-async def test_empty_database_has_no_one_to_be(bot, db):
-    code, out = await session(bot, db, "1\n")
-    assert code == 1 and "还没有在册用户" in out
+async def test_empty_database_offers_the_newcomer(bot, db):
+    code, out = await session(bot, db, "1\n0\n/help\n")
+    assert code == 0 and "还没有在册用户" in out and "没有编号 1，请输入 0–0。" in out
+    assert "现在的身份：新用户（未登记）。" in out
+    assert "新用户 (未登记)> /help" in out
 
 
 def test_personas_list_roles_and_firms(world, db):
@@ -224,3 +228,39 @@ def test_personas_list_roles_and_firms(world, db):
         (CONTRACTOR_B.id, (Role.contractor,), ("明达水电",)),
         (SERVICE.id, (Role.service,), ()),
     ]
+
+
+async def test_a_newcomer_joins_with_an_invite(bot, world, db):
+    with db.session() as s:
+        code = people.create_invite(s, project_id=world.project_id, roles=[Role.inspector]).code
+    script = f"/mylist\n/start {code}\n/tocheck\n:who\n:as 0\n:who\n"
+    code_, out = await session(bot, db, f"0\n{script}")
+    assert code_ == 0
+    assert "  0. 新用户 · 未登记" in out and "现在的身份：新用户（未登记）。" in out
+    steps = replies(out)
+    assert steps[1][0] == "/mylist" and steps[1][1], "the bot answers a stranger"
+    assert "欢迎，新用户！注册成功。" in "\n".join(steps[2][1])
+    assert "新用户 (验收组)> /tocheck" in out, "the prompt follows the new role at once"
+    assert "*  5. 新用户 · 验收组  [id 900000001]" in "\n".join(steps[4][1]), "now a person"
+    assert "*  0. 新用户 · 未登记" in "\n".join(steps[-1][1]), "a fresh newcomer"
+    with db.session() as s:
+        joined = s.exec(select(AppUser).where(AppUser.telegram_id == 900_000_001)).one()
+        assert joined.name == "新用户"
+
+
+async def test_documents_the_bot_sends_are_saved_and_their_paths_printed(bot, world, db, tmp_path):
+    folder = tmp_path / "console files"
+    out = io.StringIO()
+    script = io.StringIO("/export\n/export\n/template\n")
+    code = await run_console(
+        bot.app, bot.transport, db, stdin=script, stdout=out, persona=ADMIN.id, files_dir=folder
+    )
+    assert code == 0
+    sent = [m for m in bot.transport.outbox if m.kind == "document"]
+    saved = re.findall(r"^  已保存：(.+)$", out.getvalue(), flags=re.MULTILINE)
+    assert len(sent) == len(saved) == 4
+    for message, path in zip(sent, saved, strict=True):
+        assert Path(path).parent == folder and Path(path).read_bytes() == message.file_bytes
+    first, second = Path(saved[0]).name, Path(saved[1]).name
+    assert first == sent[0].filename and second == first.replace(".xlsx", "-2.xlsx")
+    assert [Path(p).name for p in saved[2:]] == ["setup-项目设置.xlsx", "items-问题录入.xlsx"]
