@@ -129,6 +129,8 @@ async def test_a_step_the_person_saw_survives_kill_9(tmp_path: Path) -> None:
             mark = len(transport.outbox)
             photo = {"base64": base64.b64encode(PNG(7)).decode(), "caption": "resealed"}
             await control.post("/photo", json=wang | photo)
+            await wait_for(lambda: reply(mark, "Photo saved"), "the photo kept", proc)
+            await control.post("/press", json=wang | {"data": f"done:{leak}"})
             await wait_for(lambda: reply(mark, "reported repaired"), "the report", proc)
         finally:
             assert await stop(proc) == 0, log.read_text(errors="replace")
