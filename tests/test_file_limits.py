@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.app import build_offline
+from bot.transport import OfflineTelegram, OfflineUser
 from models import project as setup
 from models.files import is_setup_workbook
 from models.sheets import import_items, setup_project
@@ -153,3 +158,58 @@ def test_set_up_and_items_are_taken_from_the_one_reading(db, world, fresh_projec
         s.commit()
     assert saved.ok and saved.counts["units"].added == 3
     assert imported.ok and imported.imported == 1
+
+
+class HeldDownloads(OfflineTelegram):
+    """The offline Telegram, holding every file download until the test lets them go."""
+
+    def __init__(self) -> None:
+        super().__init__(bot_username="handover_test_bot")
+        self.let_go = asyncio.Event()
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if method == "GET":
+            await self.let_go.wait()
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+async def until(check: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Wait until the check holds, as a person waits for an answer; fail after `seconds`."""
+    async with asyncio.timeout(seconds):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+def said(transport: OfflineTelegram, user: OfflineUser) -> list[str]:
+    return [m.text or "" for m in transport.outbox_for(user.id)]
+
+
+async def test_others_are_answered_while_a_file_is_read_and_one_persons_files_in_turn(
+    settings, db, world
+):
+    transport = HeldDownloads()
+    app = build_offline(settings, db, transport)
+    bad = xlsx({"问题": [ITEM_HEADERS_ZH, ["3-1-1299", "卫生间", "渗漏", "x", "", "", "", ""]]})
+    good = xlsx({"问题": [ITEM_HEADERS_ZH, GOOD_ROW]})
+    async with app:
+        await app.start()  # updates go through the queue, as from Telegram
+        try:
+            for update in (
+                transport.document_update(ADMIN, bad, "first.xlsx", XLSX),
+                transport.document_update(ADMIN, good, "second.xlsx", XLSX),
+                transport.text_update(CONTRACTOR_A, "/mylist"),
+            ):
+                await app.update_queue.put(update)
+            # The admin's first file is being fetched and read: the contractor is answered.
+            await until(lambda: any("卫生间吊顶渗水" in t for t in said(transport, CONTRACTOR_A)))
+            assert said(transport, ADMIN) == ["Reading first.xlsx…"]
+            transport.let_go.set()
+            await until(lambda: len(said(transport, ADMIN)) == 4)
+        finally:
+            transport.let_go.set()
+            await app.stop()
+    first, first_answer, second, second_answer = said(transport, ADMIN)
+    assert first == "Reading first.xlsx…" and "Nothing was imported from first.xlsx" in first_answer
+    assert second == "Reading second.xlsx…" and "Imported 1 items" in second_answer
