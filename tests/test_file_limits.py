@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -88,6 +89,14 @@ def test_a_workbook_that_unpacks_past_the_limit_is_refused_unread():
     assert len(bomb) < 200_000  # some kilobytes that unpack to more than the limit
     key, params = refusal(bomb)
     assert key == "unpacked_too_big" and params["mb"] == str(MAX_UNPACKED_MB)
+
+
+def test_pictures_in_a_workbook_do_not_count_towards_its_unpacked_size():
+    book = io.BytesIO(xlsx({"问题": [ITEM_HEADERS_ZH, GOOD_ROW]}))
+    with zipfile.ZipFile(book, "a") as archive:  # a photo pasted in: packed already
+        archive.writestr("xl/media/image1.jpeg", os.urandom((MAX_UNPACKED_MB + 1) * 1024 * 1024))
+    [sheet] = read_sheets(book.getvalue(), "with-photo.xlsx")
+    assert [number for number, _ in sheet.rows] == [1, 2]
 
 
 def test_a_sheet_that_is_mostly_formatting_is_refused_unread():
