@@ -23,7 +23,9 @@ from models.files import (
 
 WORKBOOK = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
 MAX_MB = 20  # what the Bot API lets a bot download
-READ_AT_ONCE = 2  # files read at the same time, each in a worker thread; others wait their turn
+# Files read and imported at the same time (each in a worker thread; on SQLite each import is a
+# write transaction the next one would wait for); others wait their turn.
+READ_AT_ONCE = 1
 
 
 class Turns:

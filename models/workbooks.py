@@ -25,7 +25,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # What a file sent in may hold (README, "Limits"). A file past them is refused before its cells
 # are read: a few kilobytes of zip can unpack to a hundred megabytes of blank rows.
-MAX_ROWS = 5_000  # rows of one sheet, counted from the top, blank rows too
+# Rows of one sheet, counted from the top, blank rows too. Also what keeps an import short: it is
+# one write transaction (about 4 ms a row on SQLite), which other people's writes wait for.
+MAX_ROWS = 2_000
 MAX_COLUMNS = 50  # columns of one sheet; in a sheet that declares no size, later ones are not read
 MAX_UNPACKED_MB = 10  # an .xlsx unpacked (pictures stored as they are not counted), or a .csv
 MAX_PACKING = 100  # times smaller packed than unpacked: real sheets pack 5 to 20 times
