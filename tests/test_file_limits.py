@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
+from telegram import Update
+from telegram.ext import CommandHandler
 
 from bot.app import build_offline
-from bot.transport import OfflineTelegram, OfflineUser
+from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
 from models import project as setup
 from models.files import is_setup_workbook
 from models.sheets import import_items, setup_project
@@ -222,3 +224,26 @@ async def test_others_are_answered_while_a_file_is_read_and_one_persons_files_in
     first, first_answer, second, second_answer = said(transport, ADMIN)
     assert first == "Reading first.xlsx…" and "Nothing was imported from first.xlsx" in first_answer
     assert second == "Reading second.xlsx…" and "Imported 1 items" in second_answer
+
+
+async def test_the_chat_driver_waits_for_a_handler_that_runs_beside_others():
+    transport = OfflineTelegram()
+    app = transport.build_application("4242:TEST")
+
+    async def later(update: Update, context: object) -> None:
+        await update.message.reply_text("done")
+
+    async def boom(update: Update, context: object) -> None:
+        raise ValueError("handler failed")
+
+    app.add_handler(CommandHandler("later", later, block=False))
+    app.add_handler(CommandHandler("boom", boom, block=False))
+    someone = OfflineUser(id=77, first_name="A", language_code="en")
+    async with app:
+        await app.start()
+        try:
+            assert texts(await OfflineChat(app, transport, someone).send("/later")) == "done"
+            with pytest.raises(ValueError, match="handler failed"):
+                await OfflineChat(app, transport, someone).send("/boom")
+        finally:
+            await app.stop()
