@@ -29,7 +29,7 @@ READ_AT_ONCE = 1
 
 
 class Turns:
-    """Whose file is read now: one person's files one after another, a few files at a time."""
+    """Whose file is read now: one person's files one after another, READ_AT_ONCE in all."""
 
     def __init__(self, at_once: int = READ_AT_ONCE) -> None:
         self._all = asyncio.Semaphore(at_once)

@@ -29,7 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 # one write transaction (about 4 ms a row on SQLite), which other people's writes wait for.
 MAX_ROWS = 2_000
 MAX_COLUMNS = 50  # columns of one sheet; in a sheet that declares no size, later ones are not read
-MAX_UNPACKED_MB = 10  # an .xlsx unpacked (pictures stored as they are not counted), or a .csv
+MAX_UNPACKED_MB = 10  # an .xlsx unpacked (its pictures, in xl/media, not counted), or a .csv
 MAX_PACKING = 100  # times smaller packed than unpacked: real sheets pack 5 to 20 times
 PACKING_FROM = 1024 * 1024  # a part this large or larger must not pack more than that
 MAX_PARTS = 1_000  # files inside an .xlsx (sheets, pictures, styles ...)
