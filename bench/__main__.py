@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bench import Timing, atimed, measure, table, timed
+from bench.workbooks import workbooks
 from bot.app import build_offline
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
 from bot.settings import Settings
@@ -382,6 +383,7 @@ def main(argv: list[str] | None = None) -> None:
         timings += domain_lists(small, args.domain_reps, full=True)
         plans = sql_inside(small, args.domain_reps)
         timings += transitions(small, args.transitions, batch=50)
+        timings += workbooks(small.db, small.label, args.reps)  # last on this site: it imports
         if args.big:
             items = big_size(small, args.big)
             if items < args.big:

@@ -946,8 +946,18 @@ class OfflineChat:
 
         if self.raise_errors:
             self.application.add_error_handler(capture)
+        before = asyncio.all_tasks()
         try:
             await self.application.process_update(update)
+            # A handler with block=False runs as a task of its own: its answer is still the
+            # answer to this update, so wait for it as the person does. Its error has gone to
+            # the error handlers already (and to `capture`).
+            spawned = [
+                task
+                for task in asyncio.all_tasks() - before
+                if "process_update_non_blocking" in task.get_name()
+            ]
+            await asyncio.gather(*spawned, return_exceptions=True)
         finally:
             if self.raise_errors:
                 self.application.remove_error_handler(capture)

@@ -13,7 +13,15 @@ from models.export import Templates, export_items, write_templates
 from models.people import CLERK_WORK, user_for
 from models.sheets import ImportReport, SetupReport, import_items, setup_project
 from models.tables import AppUser, Membership, Project, Role
-from models.workbooks import CONTRACTORS, RULES, UNITS, WorkbookProblem, match_sheet, read_sheets
+from models.workbooks import (
+    CONTRACTORS,
+    RULES,
+    UNITS,
+    RawSheet,
+    WorkbookProblem,
+    match_sheet,
+    read_sheets,
+)
 
 SETUP_ROLES = frozenset({Role.admin})
 IMPORT_ROLES = CLERK_WORK
@@ -50,25 +58,28 @@ def _one_project(
     return projects[0]
 
 
-def is_setup_workbook(data: bytes, filename: str) -> bool:
+def is_setup_workbook(sheets: list[RawSheet]) -> bool:
     """Tell a set-up workbook (Units, Contractors, Rules sheets) from an items file."""
-    try:
-        sheets = read_sheets(data, filename)
-    except WorkbookProblem:
-        return False
     return any(match_sheet(s.title, (UNITS, CONTRACTORS, RULES)) for s in sheets)
 
 
 def workbook_from_chat(
     session: Session, *, telegram_id: int, data: bytes, filename: str, project: str | None = None
 ) -> SetupReport | ImportReport:
-    """Read a file a person sent: a set-up workbook (admins) or items (clerks and admins)."""
+    """Read a file a person sent, once: a set-up workbook (admins) or items (clerks and admins)."""
     user = user_for(session, telegram_id=telegram_id)
-    if is_setup_workbook(data, filename):
+    try:
+        sheets = read_sheets(data, filename)
+    except WorkbookProblem as exc:
+        _one_project(session, user, IMPORT_ROLES, project)  # refused for them, not read
+        return ImportReport(filename=filename, problems=[exc.problem])
+    if is_setup_workbook(sheets):
         target = _one_project(session, user, SETUP_ROLES, project)
-        return setup_project(session, project_id=target.id, data=data, filename=filename, user=user)
+        return setup_project(
+            session, project_id=target.id, sheets=sheets, filename=filename, user=user
+        )
     target = _one_project(session, user, IMPORT_ROLES, project)
-    return import_items(session, project_id=target.id, data=data, filename=filename, user=user)
+    return import_items(session, project_id=target.id, sheets=sheets, filename=filename, user=user)
 
 
 def templates_for(session: Session, *, telegram_id: int) -> Templates:

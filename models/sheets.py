@@ -239,12 +239,22 @@ def _category_near(session: Session, project_id: int, text: str) -> str:
 _SETUP_SPECS = (UNITS, CONTRACTORS, RULES)
 
 
+def _read(data: bytes | None, filename: str, sheets: list[RawSheet] | None) -> list[RawSheet]:
+    """Return the sheets read already (a chat reads a file once), else read them from the bytes."""
+    if sheets is not None:
+        return sheets
+    if data is None:
+        raise TypeError("give the file's data or its sheets")
+    return read_sheets(data, filename)
+
+
 def setup_project(
     session: Session,
     *,
     project_id: int,
-    data: bytes,
+    data: bytes | None = None,
     filename: str,
+    sheets: list[RawSheet] | None = None,
     user: AppUser | None = None,
 ) -> SetupReport:
     """Read a set-up workbook (Units, Contractors, Rules) into a project; all or nothing."""
@@ -252,7 +262,7 @@ def setup_project(
     _require_role(session, user=user, project_id=project_id, roles={Role.admin})
     report = SetupReport(filename=filename)
     try:
-        sheets = read_sheets(data, filename)
+        sheets = _read(data, filename, sheets)
         tables = _setup_tables(sheets)
     except WorkbookProblem as exc:
         report.problems.append(exc.problem)
@@ -595,8 +605,9 @@ def import_items(
     session: Session,
     *,
     project_id: int,
-    data: bytes,
+    data: bytes | None = None,
     filename: str,
+    sheets: list[RawSheet] | None = None,
     user: AppUser | None = None,
     today: date | None = None,
 ) -> ImportReport:
@@ -605,7 +616,7 @@ def import_items(
     _require_role(session, user=user, project_id=project_id, roles={Role.clerk, Role.admin})
     report = ImportReport(filename=filename)
     try:
-        table = _items_table(read_sheets(data, filename))
+        table = _items_table(_read(data, filename, sheets))
     except WorkbookProblem as exc:
         report.problems.append(exc.problem)
         return report

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -21,7 +23,16 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-MAX_ROWS = 50_000  # a sheet larger than this is a mistake (a whole database pasted in)
+# What a file sent in may hold (README, "Limits"). A file past them is refused before its cells
+# are read: a few kilobytes of zip can unpack to a hundred megabytes of blank rows.
+# Rows of one sheet, counted from the top, blank rows too. Also what keeps an import short: it is
+# one write transaction (about 4 ms a row on SQLite), which other people's writes wait for.
+MAX_ROWS = 2_000
+MAX_COLUMNS = 50  # columns of one sheet; in a sheet that declares no size, later ones are not read
+MAX_UNPACKED_MB = 10  # an .xlsx unpacked (its pictures, in xl/media, not counted), or a .csv
+MAX_PACKING = 100  # times smaller packed than unpacked: real sheets pack 5 to 20 times
+PACKING_FROM = 1024 * 1024  # a part this large or larger must not pack more than that
+MAX_PARTS = 1_000  # files inside an .xlsx (sheets, pictures, styles ...)
 HEADER_SEARCH_ROWS = 10  # a title or a note may sit above the header row
 
 
@@ -269,14 +280,46 @@ class Table:
 
 
 def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
-    """Read every worksheet of an .xlsx, or the one table of a .csv, as cell values."""
+    """Read every worksheet of an .xlsx, or the one table of a .csv, as cell values.
+
+    A file past the limits above is refused before its cells are read, and reading stops at the
+    row limit whatever size a sheet declares.
+    """
     if data[:4] == b"PK\x03\x04":
+        _check_unpacked(data)
         return _read_xlsx(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise WorkbookProblem(Problem("old_excel"))
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise WorkbookProblem(Problem("unreadable"))
+    if len(data) > MAX_UNPACKED_MB * 1024 * 1024:
+        raise WorkbookProblem(Problem("too_big", params={"mb": str(MAX_UNPACKED_MB)}))
     return [_read_csv(data, filename)]
+
+
+def _check_unpacked(data: bytes) -> None:
+    """Refuse an .xlsx whose parts unpack to too much, from the sizes its zip declares.
+
+    The declared sizes can be trusted: Python's zipfile never unpacks more than them.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except Exception:  # zipfile raises several kinds for a damaged archive
+        raise WorkbookProblem(Problem("unreadable")) from None
+    if len(parts) > MAX_PARTS:
+        raise WorkbookProblem(Problem("too_many_parts", params={"max": f"{MAX_PARTS:,}"}))
+    unpacked = sum(p.file_size for p in parts if not _picture(p))
+    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+        raise WorkbookProblem(Problem("unpacked_too_big", params={"mb": str(MAX_UNPACKED_MB)}))
+    for part in parts:
+        if part.file_size >= PACKING_FROM and part.file_size > MAX_PACKING * part.compress_size:
+            raise WorkbookProblem(Problem("mostly_blank"))
+
+
+def _picture(part: zipfile.ZipInfo) -> bool:
+    """Tell a picture in a workbook: packed already, so its part is about its own size."""
+    return part.filename.startswith("xl/media/") and part.file_size <= 2 * part.compress_size
 
 
 def _read_xlsx(data: bytes) -> list[RawSheet]:
@@ -285,14 +328,37 @@ def _read_xlsx(data: bytes) -> list[RawSheet]:
     except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
         raise WorkbookProblem(Problem("unreadable")) from None
     try:
+        for ws in workbook.worksheets:  # every sheet's declared size, before any cell
+            _check_declared(ws.title, ws.max_row, ws.max_column)
         sheets = []
         for ws in workbook.worksheets:
-            # Some programs write a wrong size into the file; read to the real end instead.
+            # Some programs write a wrong size into the file; read to the real end instead, and
+            # no further than the limit (the row and column limits, whatever the sheet says).
             ws.reset_dimensions()
-            sheets.append(RawSheet(ws.title, _filled(ws.iter_rows(values_only=True))))
+            rows = ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+            sheets.append(RawSheet(ws.title, _filled(rows, ws.title)))
         return sheets
+    except WorkbookProblem:
+        raise
+    except Exception:  # a sheet damaged past its first part
+        raise WorkbookProblem(Problem("unreadable")) from None
     finally:
         workbook.close()
+
+
+def _check_declared(title: str, rows: int | None, columns: int | None) -> None:
+    if rows is not None and rows > MAX_ROWS:
+        raise _too_many_rows(title)
+    if columns is not None and columns > MAX_COLUMNS:
+        raise WorkbookProblem(
+            Problem("too_many_columns", params={"max": str(MAX_COLUMNS), "sheet": title})
+        )
+
+
+def _too_many_rows(title: str) -> WorkbookProblem:
+    return WorkbookProblem(
+        Problem("too_many_rows", params={"max": f"{MAX_ROWS:,}", "sheet": title})
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -310,18 +376,25 @@ def _read_csv(data: bytes, filename: str) -> RawSheet:
         raise WorkbookProblem(Problem("unreadable"))
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count)
-    rows = _filled(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = _filled((row[:MAX_COLUMNS] for row in reader), filename)
+    except csv.Error:  # a field longer than any cell, or a quote never closed
+        raise WorkbookProblem(Problem("unreadable")) from None
     return RawSheet(filename, rows, csv=True)
 
 
-def _filled(rows: Iterable[Sequence[Any]]) -> list[tuple[int, tuple[Any, ...]]]:
-    """Keep the rows that hold anything, numbered (formatting alone can fill a million rows)."""
+def _filled(rows: Iterable[Sequence[Any]], title: str) -> list[tuple[int, tuple[Any, ...]]]:
+    """Keep the rows that hold anything, numbered; stop past the row limit, blank rows counted.
+
+    Formatting alone can fill a million rows: they cost as much to read as written ones.
+    """
     kept = []
-    for number, values in enumerate(rows, start=1):
+    for number, values in enumerate(itertools.islice(rows, MAX_ROWS + 1), start=1):
+        if number > MAX_ROWS:
+            raise _too_many_rows(title)
         if any(cell_text(v) for v in values):
             kept.append((number, tuple(values)))
-            if len(kept) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise WorkbookProblem(Problem("too_many_rows", params={"max": str(MAX_ROWS)}))
     return kept
 
 
