@@ -16,6 +16,7 @@ from handlers import keyboards, render
 from handlers.common import BotContext, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
+from models.limits import check_note
 from models.queries import contractor_list, item_card
 from models.repair import MOVES, PhotoIn, act, check_move
 from models.tables import Action, Role
@@ -87,9 +88,10 @@ async def start_repair(update: Update, context: BotContext) -> int:
 async def repair_photo(update: Update, context: BotContext) -> int:
     """Keep a photo of the repair; a caption is the note and finishes a single-photo report."""
     draft = context.user_data["repair"]
+    note = check_note(update.message.caption)  # too long: refused before anything is kept
     draft["photos"].append(await save_photo(context, update.message))
-    if update.message.caption:
-        draft["note"] = update.message.caption
+    if note:
+        draft["note"] = note
     album = update.message.media_group_id is not None
     if draft.get("note") and not album:  # the rest of an album is still on its way
         return await _finish_repair(update, context)
@@ -106,7 +108,7 @@ async def repair_photo(update: Update, context: BotContext) -> int:
 async def repair_note(update: Update, context: BotContext) -> int:
     """Take a typed note; finish unless a required photo is still missing."""
     draft = context.user_data["repair"]
-    draft["note"] = update.message.text
+    draft["note"] = check_note(update.message.text)
     if draft["photos"] or not context.settings.require_repair_photo:
         return await _finish_repair(update, context)
     await update.message.reply_text(
@@ -165,6 +167,7 @@ async def start_dispute(update: Update, context: BotContext) -> int:
 
 async def dispute_reason(update: Update, context: BotContext) -> int:
     """Record the dispute with its reason; the project department settles it."""
+    check_note(update.message.text)  # too long: refused, and the reason can be typed again
     draft = context.user_data.pop("dispute", None)
     if draft is None:
         return ConversationHandler.END

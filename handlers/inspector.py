@@ -17,6 +17,7 @@ from handlers.common import BotContext, esc, refusal
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
+from models.limits import check_note
 from models.people import CHECKERS
 from models.queries import item_card, to_check_list
 from models.repair import MOVES, PhotoIn, act, check_move
@@ -98,7 +99,7 @@ async def start_fail(update: Update, context: BotContext) -> int:
 
 async def fail_reason(update: Update, context: BotContext) -> int:
     """Take the reason; then photos of the defect may follow."""
-    context.user_data["fail"]["reason"] = update.message.text
+    context.user_data["fail"]["reason"] = check_note(update.message.text)
     await update.message.reply_text(
         context.t("fail.ask_photos"), reply_markup=keyboards.finish(context.lang, can_finish=True)
     )
@@ -108,6 +109,7 @@ async def fail_reason(update: Update, context: BotContext) -> int:
 async def fail_photo(update: Update, context: BotContext) -> int:
     """Keep a photo of the defect; its caption can be the reason."""
     draft = context.user_data["fail"]
+    check_note(update.message.caption)  # too long: refused before anything is kept
     draft["photos"].append(await save_photo(context, update.message))
     if update.message.caption and not draft.get("reason"):
         draft["reason"] = update.message.caption
