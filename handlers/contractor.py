@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from handlers import keyboards, render
-from handlers.common import BotContext, refusal
+from handlers.common import BotContext, refusal, send_long
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
 from models.limits import check_note
@@ -58,7 +58,8 @@ async def open_item(update: Update, context: BotContext) -> None:
     photos = [p for e in card.events for p in e.photos]
     await send_album(context, update.effective_chat.id, photos)
     actionable = card.line.state in MOVES[Action.report_repaired].sources
-    await context.bot.send_message(
+    await send_long(
+        context,
         update.effective_chat.id,
         render.card(context.lang, card),
         reply_markup=keyboards.contractor_card(card.line.id, context.lang, actionable=actionable),

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from handlers import keyboards, render
-from handlers.common import BotContext, esc, refusal
+from handlers.common import BotContext, esc, refusal, send_long
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
@@ -61,7 +61,8 @@ async def check_item(update: Update, context: BotContext) -> None:
     if report is not None and card.line.state is ItemState.repaired:
         await send_album(context, update.effective_chat.id, list(report.photos))
     actionable = card.line.state in MOVES[Action.pass_].sources
-    await context.bot.send_message(
+    await send_long(
+        context,
         update.effective_chat.id,
         render.card(context.lang, card),
         reply_markup=keyboards.inspector_card(card.line.id, context.lang, actionable=actionable),
