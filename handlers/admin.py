@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import render
-from handlers.common import BotContext, esc, send_long
+from handlers.common import BotContext, clip, esc, send_long
 from handlers.tell import tell_contractor
 from models.admin import (
     ContractorFigures,
@@ -29,6 +29,7 @@ from models.admin import (
     reopen_item,
     revoke,
 )
+from models.limits import DESCRIPTION_MAX, NOTE_MAX
 from models.tables import Role
 
 # Callback data: digits only, anchored, so forged data cannot carry anything else.
@@ -62,9 +63,9 @@ def _dispute_text(context: BotContext, dispute: Dispute) -> str:
         unit=esc(line.unit_code),
         location=esc(line.location),
         category=esc(render.category(context.lang, line)),
-        description=esc(line.description),
+        description=esc(clip(line.description, DESCRIPTION_MAX)),
         contractor=esc(line.contractor_name),
-        reason=esc(dispute.reason or "-"),
+        reason=esc(clip(dispute.reason or "-", NOTE_MAX)),
         by=esc(dispute.by or "-"),
         at=_when(context, dispute.at),
     )

@@ -14,9 +14,10 @@ from telegram.ext import (
 )
 
 from handlers import drafts, keyboards, lists, render
-from handlers.common import BotContext, refusal
+from handlers.common import BotContext, refusal, send_long
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
+from models.limits import check_note
 from models.queries import contractor_list, item_card
 from models.repair import MOVES, PhotoIn, act, check_move_line
 from models.tables import Action, Role
@@ -64,7 +65,8 @@ async def open_item(update: Update, context: BotContext) -> None:
     photos = [p for e in card.events for p in e.photos]
     await send_album(context, update.effective_chat.id, photos)
     actionable = card.line.state in MOVES[Action.report_repaired].sources
-    await context.bot.send_message(
+    await send_long(
+        context,
         update.effective_chat.id,
         render.card(context.lang, card),
         reply_markup=keyboards.contractor_card(card.line.id, context.lang, actionable=actionable),
@@ -109,8 +111,8 @@ async def repair_photo(update: Update, context: BotContext) -> int:
     draft = context.user_data.get("repair")
     if draft is None:
         return await drafts.gone(update, context)
+    drafts.add_note(draft, update.message.caption)  # too long: refused before anything is kept
     draft["photos"].append(await save_photo(context, update.message))
-    drafts.add_note(draft, update.message.caption)
     album = update.message.media_group_id is not None
     if answer_due(draft, update.message):  # an album is answered once
         await update.message.reply_text(
@@ -190,6 +192,7 @@ async def start_dispute(update: Update, context: BotContext) -> int:
 
 async def dispute_reason(update: Update, context: BotContext) -> int:
     """Record the dispute with its reason; the project department settles it."""
+    check_note(update.message.text)  # too long: refused, and the reason can be typed again
     draft = context.user_data.pop("dispute", None)
     if draft is None:
         return await drafts.gone(update, context)

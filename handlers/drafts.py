@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
 
 from handlers import keyboards
 from handlers.common import BotContext, esc
+from models.limits import check_note
 from models.queries import ItemLine
 
 # Draft kind -> (the card's callback prefix, the prefix that starts this kind of report).
@@ -77,6 +78,7 @@ def add_note(draft: dict, text: str | None) -> None:
     text = (text or "").strip()
     notes = _notes(draft)
     if text and text not in notes:
+        check_note("\n".join([*notes, text]))  # all texts together go into one note
         notes.append(text)
 
 

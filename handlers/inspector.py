@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from handlers import drafts, keyboards, lists, render
-from handlers.common import BotContext, esc, refusal
+from handlers.common import BotContext, esc, refusal, send_long
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
@@ -67,7 +67,8 @@ async def check_item(update: Update, context: BotContext) -> None:
     if report is not None and card.line.state is ItemState.repaired:
         await send_album(context, update.effective_chat.id, list(report.photos))
     actionable = card.line.state in MOVES[Action.pass_].sources
-    await context.bot.send_message(
+    await send_long(
+        context,
         update.effective_chat.id,
         render.card(context.lang, card),
         reply_markup=keyboards.inspector_card(card.line.id, context.lang, actionable=actionable),
@@ -138,8 +139,8 @@ async def fail_photo(update: Update, context: BotContext) -> int:
     draft = context.user_data.get("fail")
     if draft is None:
         return await drafts.gone(update, context)
+    drafts.add_note(draft, update.message.caption)  # too long: refused before anything is kept
     draft["photos"].append(await save_photo(context, update.message))
-    drafts.add_note(draft, update.message.caption)
     key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
     if answer_due(draft, update.message):  # an album is answered once
         await update.message.reply_text(

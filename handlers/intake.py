@@ -194,10 +194,12 @@ async def description_typed(update: Update, context: BotContext) -> int:
 async def photo_received(update: Update, context: BotContext) -> int:
     """Keep a photo of the defect; its caption is the description when there is none yet."""
     draft = _draft(context)
-    draft["photos"].append(await save_photo(context, update.message))
     caption = (update.message.caption or "").strip()
-    if caption and not draft.get("description"):
-        draft["description"] = caption
+    # The caption is the description when there is none yet; too long, refused before any keeping.
+    description = check_description(caption) if caption and not draft.get("description") else None
+    draft["photos"].append(await save_photo(context, update.message))
+    if description:
+        draft["description"] = description
     n = len(draft["photos"])
     if not answer_due(draft, update.message):
         return PHOTOS if draft.get("description") else DESCRIPTION

@@ -7,12 +7,14 @@ from datetime import date
 from itertools import groupby
 
 from bot.i18n import t
-from handlers.common import esc
+from handlers.common import clip, esc
+from models.limits import DESCRIPTION_MAX, NOTE_MAX
 from models.queries import EventLine, ItemCard, ItemLine, Page
 from models.service import Flat
 from models.tables import ItemState
 
 SHORT = 28
+EVENT_NOTE = 80  # a note on one line of a card's history
 
 
 def short(text: str, limit: int = SHORT) -> str:
@@ -105,9 +107,14 @@ def _floors(lang: str, lines: Iterable[ItemLine]) -> list[str]:
     return out
 
 
-def card(lang: str, item: ItemCard, *, history: bool = True) -> str:
-    """Render one item's card: what, where, state, age, and its history."""
+def card(lang: str, item: ItemCard, *, history: bool = True, full: bool = False) -> str:
+    """Render one item's card: what, where, state, age, and its history.
+
+    A card shortens what is longer than anyone may type now (rows from before the limits);
+    `full` keeps every text whole, for a history sent with send_long.
+    """
     line = item.line
+    description = line.description if full else clip(line.description, DESCRIPTION_MAX)
     out = [
         t(
             lang,
@@ -117,7 +124,7 @@ def card(lang: str, item: ItemCard, *, history: bool = True) -> str:
             location=esc(line.location),
             category=esc(category(lang, line)),
         ),
-        esc(line.description),
+        esc(description),
         t(
             lang,
             "card.state",
@@ -132,18 +139,19 @@ def card(lang: str, item: ItemCard, *, history: bool = True) -> str:
         out.append(t(lang, "card.rework", n=line.rework_count))
     report = item.last_report
     if report is not None and line.state is ItemState.repaired:
-        note = esc(report.note or "-")
+        note = report.note or "-"
+        note = esc(note if full else clip(note, NOTE_MAX))
         if report.photos:
             out.append(t(lang, "card.report", note=note, n=len(report.photos)))
         else:
             out.append(t(lang, "card.report_no_photo", note=note))
     if history:
         out += ["", t(lang, "card.history")]
-        out += [event_line(lang, e) for e in item.events]
+        out += [event_line(lang, e, full=full) for e in item.events]
     return "\n".join(out)
 
 
-def event_line(lang: str, event: EventLine) -> str:
+def event_line(lang: str, event: EventLine, *, full: bool = False) -> str:
     """Render one step of an item's history: when (the project's time), who, what, note."""
     when = event.at.strftime("%m-%d %H:%M")
     parts = [when, t(lang, f"action.{event.action.value}")]
@@ -153,7 +161,7 @@ def event_line(lang: str, event: EventLine) -> str:
         parts.append(f"({esc(event.actor_name)})")
     text = " ".join(parts)
     if event.note:
-        text += ": " + esc(short(event.note, 80))
+        text += ": " + esc(event.note if full else short(event.note, EVENT_NOTE))
     if event.photos:
         text += " " + t(lang, "card.photos", n=len(event.photos))
     return text

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import render
-from handlers.common import BotContext, esc, send_long
+from handlers.common import BotContext, quoted, send_long
 from handlers.photos import send_album
 from models.service import Flat, FlatHit, find_flats, flat_by_id, item_history, look_up_flat
 
@@ -65,11 +65,11 @@ async def unit(update: Update, context: BotContext) -> None:
         await _show_flat(update, context, found.flat)
     elif found.suggestions:
         await update.message.reply_text(
-            context.t("service.no_flat_near", text=esc(text)),
+            context.t("service.no_flat_near", text=quoted(text)),
             reply_markup=_flat_choices(context, found.suggestions),
         )
     else:
-        await update.message.reply_text(context.t("service.no_flat", text=esc(text)))
+        await update.message.reply_text(context.t("service.no_flat", text=quoted(text)))
 
 
 async def flat_button(update: Update, context: BotContext) -> None:
@@ -89,7 +89,7 @@ async def find(update: Update, context: BotContext) -> None:
         return
     hits = await context.call(find_flats, telegram_id=update.effective_user.id, text=text)
     if not hits:
-        await update.message.reply_text(context.t("service.found_none", text=esc(text)))
+        await update.message.reply_text(context.t("service.found_none", text=quoted(text)))
     elif len(hits) == 1:
         record = await context.call(
             flat_by_id, telegram_id=update.effective_user.id, unit_id=hits[0].unit_id, kind="find"
@@ -122,7 +122,7 @@ async def _show_history(update: Update, context: BotContext, item_id: int) -> No
     await send_long(
         context,
         update.effective_chat.id,
-        render.card(context.lang, card),
+        render.card(context.lang, card, full=True),
     )
 
 

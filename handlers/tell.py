@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from bot.i18n import pick_language, t
 from handlers import keyboards, render
-from handlers.common import BotContext
+from handlers.common import BotContext, send_long
 from models.queries import item_line
 from models.repair import Outcome
 
@@ -25,9 +25,7 @@ async def tell_contractor(context: BotContext, outcome: Outcome, key: str, **par
         lang = pick_language(stored, None, context.settings.default_language)
         text = t(lang, key, **params) + "\n" + render.item_line(lang, line)
         try:
-            await context.bot.send_message(
-                chat_id, text, reply_markup=keyboards.open_item(line.id, lang)
-            )
+            await send_long(context, chat_id, text, reply_markup=keyboards.open_item(line.id, lang))
         except TelegramError:
             # They will still find it on their list; one blocked chat must not stop the rest.
             log.warning("could not tell %s about item %s", chat_id, outcome.item.id, exc_info=True)

@@ -349,10 +349,6 @@ def record_paper(
     if action is Action.fail and not reason:
         raise DomainError("reason_required")
     outcome = act(
-        session,
-        telegram_id=telegram_id,
-        item_id=item_id,
-        action=action,
-        note=f"{reason} ({source})" if reason else source,
+        session, telegram_id=telegram_id, item_id=item_id, action=action, note=reason, source=source
     )
     return Moved(item_line(session, item_id=item_id), outcome)

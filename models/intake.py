@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models.errors import DomainError
+from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
 from models.lookup import categories, find_category, find_unit, suggest_units
 from models.people import CLERK_WORK, require_any, user_for
 from models.project import category_by_code
@@ -18,8 +19,6 @@ from models.workbooks import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = CLERK_WORK
-LOCATION_MAX = 60  # as Item.location
-SHEET_MAX = 40  # as Item.sheet_no
 
 
 @dataclass(frozen=True)
@@ -239,18 +238,18 @@ def check_location(text: str) -> str:
 
 
 def check_description(text: str) -> str:
-    """Return a defect's description, trimmed; refuse an empty one."""
+    """Return a defect's description, trimmed; refuse an empty or too long one."""
     text = text.strip()
     if not text:
         raise DomainError("description_required")
-    return text
+    return check_description_length(text)
 
 
 def check_sheet_no(text: str) -> str | None:
     """Return a sheet number, trimmed (None when blank); refuse a too long one."""
     text = text.strip()
-    if len(text) > SHEET_MAX:
-        raise DomainError("sheet_no_too_long", sheet=text[:SHEET_MAX])
+    if len(text) > SHEET_NO_MAX:
+        raise DomainError("sheet_no_too_long", sheet=text[:SHEET_NO_MAX])
     return text or None
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
+from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length, check_note
 from models.people import contractor_chats, user_for
 from models.queries import ItemLine, item_line
 from models.tables import (
@@ -158,6 +159,7 @@ def apply_transition(
     require_photo: bool = False,
     expected_version: int | None = None,
     at: datetime | None = None,
+    source: str | None = None,
 ) -> Outcome:
     """Move one item by one action: check who and from where, write the event, update it."""
     move = MOVES.get(action)
@@ -171,9 +173,11 @@ def apply_transition(
         raise _refuse_state(item, move)
     if expected_version is not None and expected_version != item.version:
         raise DomainError("already_handled", item=item.id, state=item.state.value)
-    note = (note or "").strip() or None
+    note = check_note(note)
     if move.needs_note and not note:
         raise DomainError("reason_required")
+    if source:  # where it was recorded from, added after the check: the person wrote the rest
+        note = f"{note} ({source})" if note else source
     needs_photo = action is Action.report_repaired and role is Role.contractor and require_photo
     if needs_photo and not photos:
         raise DomainError("photo_required")
@@ -324,11 +328,12 @@ def raise_item(
     description = description.strip()
     if not description:
         raise DomainError("description_required")
+    check_description_length(description)  # refused, not cut: nothing written down is lost
     location = location.strip()
-    if len(location) > 60:  # refused, not cut: nothing written down is lost
-        raise DomainError("location_too_long", max=60)
-    if sheet_no is not None and len(sheet_no) > 40:
-        raise DomainError("sheet_no_too_long", sheet=sheet_no[:40])
+    if len(location) > LOCATION_MAX:
+        raise DomainError("location_too_long", max=LOCATION_MAX)
+    if sheet_no is not None and len(sheet_no) > SHEET_NO_MAX:
+        raise DomainError("sheet_no_too_long", sheet=sheet_no[:SHEET_NO_MAX])
     if contractor_id is None:
         contractor_id = pick_contractor(
             session, project_id=project_id, category_id=category.id, building=unit.building
@@ -409,6 +414,7 @@ def act(
     contractor_id: int | None = None,
     require_photo: bool = False,
     expected_version: int | None = None,
+    source: str | None = None,
 ) -> Outcome:
     """Apply a transition asked for from a chat, and say whom to tell."""
     user = user_for(session, telegram_id=telegram_id)
@@ -422,6 +428,7 @@ def act(
         contractor_id=contractor_id,
         require_photo=require_photo,
         expected_version=expected_version,
+        source=source,
     )
     if outcome.notify_contractor_id is not None:
         outcome.tell = [

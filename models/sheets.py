@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
+from models.limits import DESCRIPTION_MAX, PHOTO_REF_MAX
 from models.lookup import categories as project_categories
 from models.lookup import find_unit, nearest_category, suggest_units
 from models.people import require_any
@@ -675,10 +676,14 @@ def _check_items(
         description = row.text("description")
         if not description:
             problems.append(_problem("empty", row, "description", "items"))
+        long_texts = [
+            _too_long(row, "description", "items", DESCRIPTION_MAX),
+            _too_long(row, "photo", "items", PHOTO_REF_MAX),
+        ]
         raised_on = checks.raised_on(row, problems)
         sheet_no = row.text("sheet_no")
         long_sheet = _too_long(row, "sheet_no", "items", MAX_SHEET_NO)
-        problems += [p for p in (long_location, long_sheet) if p]
+        problems += [p for p in (long_location, long_sheet, *long_texts) if p]
         contractor_id = checks.contractor(row, category, unit, problems)
         if problems:
             problems_by_row[row.number] = problems

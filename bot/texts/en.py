@@ -36,6 +36,14 @@ TEXTS: dict[str, str] = {
     "error.which_project": "There are several projects; name one of: {names}.",
     "error.sheet_no_too_long": "Sheet number {sheet}… is too long (40 characters at most).",
     "error.location_too_long": "That location is too long ({max} characters at most).",
+    "error.description_too_long": (
+        "That description is too long: {length} characters, {max} at most. "
+        "Please shorten it and send it again."
+    ),
+    "error.note_too_long": (
+        "That text is too long: {length} characters, {max} at most. Nothing was changed; "
+        "please shorten it and send it again."
+    ),
     "error.already_entered": "This defect is already entered, as item #{item}.",
     "error.internal": "Sorry, something went wrong. Nothing was changed; please try again.",
     "error.stale_button": "This button is no longer active.",

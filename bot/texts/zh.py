@@ -34,6 +34,8 @@ TEXTS: dict[str, str] = {
     "error.which_project": "有多个项目，请指定其中一个：{names}。",
     "error.sheet_no_too_long": "看房单号 {sheet}… 太长（最多 40 个字符）。",
     "error.location_too_long": "部位太长了（最多 {max} 个字）。",
+    "error.description_too_long": "问题描述太长了：{length} 个字，最多 {max} 个字。请精简后重新发送。",
+    "error.note_too_long": "这段文字太长了：{length} 个字，最多 {max} 个字。未做任何更改，请精简后重新发送。",
     "error.already_entered": "这个问题已经录入过了，编号 #{item}。",
     "error.internal": "抱歉，出了点问题，未做任何更改，请重试。",
     "error.stale_button": "这个按钮已失效。",
