@@ -30,11 +30,9 @@ from models.tables import (
     Unit,
 )
 from models.workbooks import (
-    CONTRACTORS,
     INSTRUCTIONS_TITLE,
     ITEMS,
-    RULES,
-    UNITS,
+    SETUP_SPECS,
     SheetSpec,
     safe_row,
 )
@@ -100,6 +98,18 @@ _SETUP_NOTES: tuple[tuple[str, str], ...] = (
         "a rule for one building beats it.",
     ),
     (
+        "类别（可不填）：中文名称、英文名称、整改天数（留空即项目默认 {days} 天），"
+        "已列出本项目的类别。分派规则中出现而项目没有的类别会自动新增，回复中会列出。",
+        "Categories (optional): Chinese name, English name, repair days (blank: the project's "
+        "{days} days); the project's categories are listed. A category named in Rules that the "
+        "project lacks is added, and the answer lists it.",
+    ),
+    (
+        "含分派规则的设置表列出本项目自己的类别：之前新增、现在不再出现且没有问题的类别会被删除（回复中会列出）。",
+        "A workbook with rules lists the project's own categories: one added before that it no "
+        "longer names, with no items, is removed (the answer says so).",
+    ),
+    (
         "重复导入会就地更新（留空的单元格不会清掉已有内容），不会重复添加。",
         "Sending it again updates in place (a blank cell never erases what is recorded) and "
         "adds nothing twice.",
@@ -121,11 +131,14 @@ _EXAMPLE_FONT = Font(italic=True, color="808080")
 
 def write_templates(session: Session | None = None, *, project_id: int | None = None) -> Templates:
     """Write the blank set-up and items workbooks; a project's categories are listed in them."""
-    names = [(zh, en, code) for code, zh, en in DEFAULT_CATEGORIES]
+    names: list[tuple[str, str, int | None]] = [(zh, en, None) for _, zh, en in DEFAULT_CATEGORIES]
     contractors: list[str] = []
+    days = 7
     if session is not None and project_id is not None:
+        project = session.get(Project, project_id)
+        days = project.repair_days if project else days
         names = [
-            (c.name_zh, c.name_en, c.code)
+            (c.name_zh, c.name_en, c.repair_days)
             for c in project_categories(session, project_id=project_id)
         ]
         contractors = list(
@@ -135,7 +148,8 @@ def write_templates(session: Session | None = None, *, project_id: int | None = 
                 .order_by(Contractor.id)
             ).all()
         )
-    setup = _template((UNITS, CONTRACTORS, RULES), _SETUP_NOTES, names, contractors)
+    notes = [(zh.format(days=days), en.format(days=days)) for zh, en in _SETUP_NOTES]
+    setup = _template(SETUP_SPECS, notes, names, contractors)
     items = _template((ITEMS,), _ITEMS_NOTES, names, contractors)
     return Templates(setup=setup, items=items)
 
@@ -143,7 +157,7 @@ def write_templates(session: Session | None = None, *, project_id: int | None = 
 def _template(
     specs: Sequence[SheetSpec],
     notes: Sequence[tuple[str, str]],
-    names: list[tuple[str, str, str]],
+    names: list[tuple[str, str, int | None]],
     contractors: list[str],
 ) -> bytes:
     workbook = Workbook()
@@ -166,6 +180,9 @@ def _template(
             example = date.fromisoformat(value) if column.field == "raised_on" else value
             cell = ws.cell(row=2, column=index, value=example)
             cell.font = _EXAMPLE_FONT
+        if spec.key == "categories":  # not an example: the project's own list, to extend
+            for zh, en, days in names:
+                ws.append([zh, en, days])
         ws.freeze_panes = "A2"
     ws = workbook.create_sheet(INSTRUCTIONS_TITLE)
     ws.column_dimensions["A"].width = 70
@@ -178,8 +195,8 @@ def _template(
             lines.append(
                 (f"{spec.zh} · {column.zh}（{need[0]}）", f"{spec.en} · {column.en} ({need[1]})")
             )
-    lines += [("", ""), ("类别（中文、英文或代码均可）", "Categories (Chinese, English or code)")]
-    lines += [(f"{zh}", f"{en} ({code})") for zh, en, code in names]
+    lines += [("", ""), ("类别（中文或英文名称均可）", "Categories (Chinese or English name)")]
+    lines += [(zh, en) for zh, en, _ in names]
     if contractors:
         lines += [("", ""), ("已有施工单位", "Contractors on record")]
         lines += [(name, name) for name in contractors]

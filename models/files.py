@@ -13,7 +13,7 @@ from models.export import Templates, export_items, write_templates
 from models.people import CLERK_WORK, user_for
 from models.sheets import ImportReport, SetupReport, import_items, setup_project
 from models.tables import AppUser, Membership, Project, Role
-from models.workbooks import CONTRACTORS, RULES, UNITS, WorkbookProblem, match_sheet, read_sheets
+from models.workbooks import SETUP_SPECS, WorkbookProblem, match_sheet, read_sheets
 
 SETUP_ROLES = frozenset({Role.admin})
 IMPORT_ROLES = CLERK_WORK
@@ -51,12 +51,12 @@ def _one_project(
 
 
 def is_setup_workbook(data: bytes, filename: str) -> bool:
-    """Tell a set-up workbook (Units, Contractors, Rules sheets) from an items file."""
+    """Tell a set-up workbook (Units, Contractors, Rules, Categories sheets) from items."""
     try:
         sheets = read_sheets(data, filename)
     except WorkbookProblem:
         return False
-    return any(match_sheet(s.title, (UNITS, CONTRACTORS, RULES)) for s in sheets)
+    return any(match_sheet(s.title, SETUP_SPECS) for s in sheets)
 
 
 def workbook_from_chat(
