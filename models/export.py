@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -274,8 +276,49 @@ _EVENT_HEADERS = (
 )
 
 
+YES_NO = ("是 yes", "否 no")  # words a filter and a reader understand, not TRUE/FALSE
+MAX_WIDTH = 50  # a long description wraps past this instead of widening the column
+
+
 def _both(names: tuple[str, str] | None) -> str:
     return f"{names[0]} {names[1]}" if names else ""
+
+
+def _yes_no(flag: bool) -> str:
+    return YES_NO[0] if flag else YES_NO[1]
+
+
+def _shown_width(value: object) -> int:
+    """Return the columns a value takes on screen: a Chinese character is two wide."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 10
+    lines = str(value).splitlines() or [""]
+    return max(
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines
+    )
+
+
+def _write_table(
+    ws: WriteOnlyWorksheet, headers: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]
+) -> None:
+    """Write a header with a filter and the rows, each column as wide as its content (capped)."""
+    header = [f"{zh} {en}" for zh, en in headers]
+    rows = list(rows)
+    widths = [_shown_width(h) + 3 for h in header]  # room for the filter button
+    for row in rows:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], _shown_width(value) + 1)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = min(width, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    ws.append(header)
+    for row in rows:
+        ws.append(safe_row(ws, row))
 
 
 def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
@@ -288,9 +331,6 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
     workbook = Workbook(write_only=True)
     items_ws = workbook.create_sheet("Items")
     events_ws = workbook.create_sheet("Events")
-    for ws, headers in ((items_ws, _ITEM_HEADERS), (events_ws, _EVENT_HEADERS)):
-        ws.freeze_panes = "A2"
-        ws.append([f"{zh} {en}" for zh, en in headers])
     rows = session.exec(
         select(Item, Unit.code, Category, Contractor.name)
         .join(Unit, Item.unit_id == Unit.id)
@@ -300,36 +340,35 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
         .order_by(Item.id)
     )
     item_project: dict[int, int] = {}
+    item_rows: list[tuple[object, ...]] = []
     for item, unit_code, category, contractor in rows:
         pid = item.project_id
         item_project[item.id] = pid
         live = item.state not in (ItemState.closed, ItemState.cancelled)
         closed_local = clock.local(item.closed_at, zones[pid]) if item.closed_at else None
         state = STATE_NAMES[item.state]
-        items_ws.append(
-            safe_row(
-                items_ws,
-                (
-                    item.id,
-                    projects[pid].name,
-                    unit_code,
-                    item.location,
-                    f"{category.name_zh} {category.name_en}",
-                    item.description,
-                    item.raised_on,
-                    item.sheet_no,
-                    contractor,
-                    state[0],
-                    state[1],
-                    item.rework_count,
-                    item.due_on,
-                    bool(live and item.due_on and item.due_on < today[pid]),
-                    max(0, (today[pid] - item.raised_on).days) if live else None,
-                    max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
-                    closed_local.replace(tzinfo=None) if closed_local else None,
-                ),
+        item_rows.append(
+            (
+                item.id,
+                projects[pid].name,
+                unit_code,
+                item.location,
+                f"{category.name_zh} {category.name_en}",
+                item.description,
+                item.raised_on,
+                item.sheet_no,
+                contractor,
+                state[0],
+                state[1],
+                item.rework_count,
+                item.due_on,
+                _yes_no(bool(live and item.due_on and item.due_on < today[pid])),
+                max(0, (today[pid] - item.raised_on).days) if live else None,
+                max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
+                closed_local.replace(tzinfo=None) if closed_local else None,
             )
         )
+    _write_table(items_ws, _ITEM_HEADERS, item_rows)
     _export_events(session, events_ws, item_project, zones)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -353,20 +392,19 @@ def _export_events(
         .where(col(Item.project_id).in_(list(zones)))
         .order_by(Event.item_id, Event.at, Event.id)
     )
+    event_rows: list[tuple[object, ...]] = []
     for event in events:
         at: datetime = clock.local(event.at, zones[item_project[event.item_id]])
-        ws.append(
-            safe_row(
-                ws,
-                (
-                    event.item_id,
-                    at.replace(tzinfo=None),
-                    _both(ACTION_NAMES.get(event.action)),
-                    actors.get(event.actor_id, "") if event.actor_id else "",
-                    _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
-                    _both(STATE_NAMES.get(event.to_state)),
-                    event.note,
-                    contractors.get(event.contractor_id, "") if event.contractor_id else "",
-                ),
+        event_rows.append(
+            (
+                event.item_id,
+                at.replace(tzinfo=None),
+                _both(ACTION_NAMES.get(event.action)),
+                actors.get(event.actor_id, "") if event.actor_id else "",
+                _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
+                _both(STATE_NAMES.get(event.to_state)),
+                event.note,
+                contractors.get(event.contractor_id, "") if event.contractor_id else "",
             )
         )
+    _write_table(ws, _EVENT_HEADERS, event_rows)

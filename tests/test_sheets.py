@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -722,6 +723,39 @@ def test_export_has_both_sheets_and_no_formula_runs(db, world):
         assert not any("<f>" in archive.read(n).decode() for n in sheets)
     actions = [row[2] for row in book["Events"].iter_rows(min_row=2, values_only=True)]
     assert "验收通过 passed" in actions
+
+
+def test_export_has_a_filter_row_fitting_widths_and_yes_no_words(db, world, today):
+    # Failed before: no filter, every column 13 wide, and the overdue column said TRUE/FALSE.
+    with db.session() as s:
+        late = raise_item(
+            s,
+            project_id=world.project_id,
+            unit_code="3-1-1202",
+            location="主卧",
+            category_code="wall",
+            description="墙面空鼓开裂，" * 30,
+            raised_on=today - timedelta(days=30),
+        ).id
+        exported = export_items(s, project_ids=[world.project_id])
+        items, events = count(s, Item), count(s, Event)
+    book = load_workbook(io.BytesIO(exported))
+    sheet = book["Items"]
+    assert sheet.auto_filter.ref == f"A1:Q{items + 1}"
+    assert book["Events"].auto_filter.ref == f"A1:H{events + 1}"
+    headers = [c.value for c in sheet[1]]
+    overdue = headers.index("超期 overdue")
+    values = {row[0]: row[overdue] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values[late] == "是 yes" and values[world.items["wall"]] == "否 no"
+    assert set(values.values()) <= {"是 yes", "否 no"}
+    width = {
+        h: sheet.column_dimensions[get_column_letter(i)].width for i, h in enumerate(headers, 1)
+    }
+    assert width["问题描述 description"] == 50  # capped: a long description wraps, not widens
+    assert width["房号 unit"] >= len("3-1-1202") and width["房号 unit"] < 20
+    assert width["项目 project"] >= len("Riverside 1")
+    assert width["登记日期 raised on"] >= 10  # a date shows whole, not as ####
+    assert all(8 <= w <= 50 for w in width.values())
 
 
 def test_export_of_many_items_has_every_row(db, world):
