@@ -46,6 +46,11 @@ async def test_a_setup_workbook_with_its_own_categories_is_saved_and_names_them(
         names = s.exec(select(Category.name_zh).where(Category.project_id == world.project_id))
         assert {"吊顶", "防水"} <= set(names.all())
         assert s.exec(select(Contractor).where(Contractor.name == "远大防水")).one()
+    replies = await bot.chat(ADMIN).send("/template")  # the set-up template shows them
+    setup = next(m for m in replies if m.kind == "document" and "setup" in m.filename)
+    sheet = load_workbook(io.BytesIO(setup.file_bytes))["类别 Categories"]
+    listed = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert ("防水", "Waterproofing", 15) in listed and ("吊顶", "吊顶", None) in listed
 
 
 async def test_clerk_cannot_send_the_setup_workbook(bot, world, db):
