@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.i18n import t
-from models.sheets import ImportReport, SetupReport, Skipped
+from models.sheets import CategoryChange, ImportReport, SetupReport, Skipped
 from models.workbooks import Problem
 
 CHAT_LIMIT = 5  # bad rows shown per reason in a chat answer
@@ -53,9 +53,35 @@ def _render_setup(lang: str, report: SetupReport, limit: int | None) -> str:
                     unchanged=counts.unchanged,
                 )
             )
+        lines += _category_lines(lang, report)
     if report.example_rows:
         lines.append(t(lang, "sheet.example_ignored"))
     return "\n".join(lines)
+
+
+def _category_lines(lang: str, report: SetupReport) -> list[str]:
+    """Name every category the workbook added or removed, so that a typo shows."""
+    lines = []
+    for change in report.categories_added:
+        line = t(lang, "sheet.category_added", name=_category_name(change))
+        if change.repair_days:
+            line += t(lang, "sheet.category_days", days=change.repair_days)
+        if change.near:
+            line += t(lang, "sheet.category_near", near=change.near)
+        lines.append(line)
+    for change in report.categories_removed:
+        lines.append(
+            t(lang, "sheet.category_removed", name=_category_name(change), rules=change.rules)
+        )
+    if report.categories_added:
+        lines.append(t(lang, "sheet.categories_hint"))
+    return lines
+
+
+def _category_name(change: CategoryChange) -> str:
+    if change.name_en == change.name_zh:
+        return change.name_zh
+    return f"{change.name_zh} / {change.name_en}"
 
 
 def _render_import(lang: str, report: ImportReport, limit: int | None) -> str:

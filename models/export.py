@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -30,11 +32,9 @@ from models.tables import (
     Unit,
 )
 from models.workbooks import (
-    CONTRACTORS,
     INSTRUCTIONS_TITLE,
     ITEMS,
-    RULES,
-    UNITS,
+    SETUP_SPECS,
     SheetSpec,
     safe_row,
 )
@@ -100,6 +100,18 @@ _SETUP_NOTES: tuple[tuple[str, str], ...] = (
         "a rule for one building beats it.",
     ),
     (
+        "类别（可不填）：中文名称、英文名称、整改天数（留空即项目默认 {days} 天），"
+        "已列出本项目的类别。分派规则中出现而项目没有的类别会自动新增，回复中会列出。",
+        "Categories (optional): Chinese name, English name, repair days (blank: the project's "
+        "{days} days); the project's categories are listed. A category named in Rules that the "
+        "project lacks is added, and the answer lists it.",
+    ),
+    (
+        "含分派规则的设置表列出本项目自己的类别：之前新增、现在不再出现且没有问题的类别会被删除（回复中会列出）。",
+        "A workbook with rules lists the project's own categories: one added before that it no "
+        "longer names, with no items, is removed (the answer says so).",
+    ),
+    (
         "重复导入会就地更新（留空的单元格不会清掉已有内容），不会重复添加。",
         "Sending it again updates in place (a blank cell never erases what is recorded) and "
         "adds nothing twice.",
@@ -121,11 +133,14 @@ _EXAMPLE_FONT = Font(italic=True, color="808080")
 
 def write_templates(session: Session | None = None, *, project_id: int | None = None) -> Templates:
     """Write the blank set-up and items workbooks; a project's categories are listed in them."""
-    names = [(zh, en, code) for code, zh, en in DEFAULT_CATEGORIES]
+    names: list[tuple[str, str, int | None]] = [(zh, en, None) for _, zh, en in DEFAULT_CATEGORIES]
     contractors: list[str] = []
+    days = 7
     if session is not None and project_id is not None:
+        project = session.get(Project, project_id)
+        days = project.repair_days if project else days
         names = [
-            (c.name_zh, c.name_en, c.code)
+            (c.name_zh, c.name_en, c.repair_days)
             for c in project_categories(session, project_id=project_id)
         ]
         contractors = list(
@@ -135,7 +150,8 @@ def write_templates(session: Session | None = None, *, project_id: int | None = 
                 .order_by(Contractor.id)
             ).all()
         )
-    setup = _template((UNITS, CONTRACTORS, RULES), _SETUP_NOTES, names, contractors)
+    notes = [(zh.format(days=days), en.format(days=days)) for zh, en in _SETUP_NOTES]
+    setup = _template(SETUP_SPECS, notes, names, contractors)
     items = _template((ITEMS,), _ITEMS_NOTES, names, contractors)
     return Templates(setup=setup, items=items)
 
@@ -143,7 +159,7 @@ def write_templates(session: Session | None = None, *, project_id: int | None = 
 def _template(
     specs: Sequence[SheetSpec],
     notes: Sequence[tuple[str, str]],
-    names: list[tuple[str, str, str]],
+    names: list[tuple[str, str, int | None]],
     contractors: list[str],
 ) -> bytes:
     workbook = Workbook()
@@ -166,6 +182,9 @@ def _template(
             example = date.fromisoformat(value) if column.field == "raised_on" else value
             cell = ws.cell(row=2, column=index, value=example)
             cell.font = _EXAMPLE_FONT
+        if spec.key == "categories":  # not an example: the project's own list, to extend
+            for zh, en, days in names:
+                ws.append([zh, en, days])
         ws.freeze_panes = "A2"
     ws = workbook.create_sheet(INSTRUCTIONS_TITLE)
     ws.column_dimensions["A"].width = 70
@@ -178,8 +197,8 @@ def _template(
             lines.append(
                 (f"{spec.zh} · {column.zh}（{need[0]}）", f"{spec.en} · {column.en} ({need[1]})")
             )
-    lines += [("", ""), ("类别（中文、英文或代码均可）", "Categories (Chinese, English or code)")]
-    lines += [(f"{zh}", f"{en} ({code})") for zh, en, code in names]
+    lines += [("", ""), ("类别（中文或英文名称均可）", "Categories (Chinese or English name)")]
+    lines += [(zh, en) for zh, en, _ in names]
     if contractors:
         lines += [("", ""), ("已有施工单位", "Contractors on record")]
         lines += [(name, name) for name in contractors]
@@ -257,8 +276,49 @@ _EVENT_HEADERS = (
 )
 
 
+YES_NO = ("是 yes", "否 no")  # words a filter and a reader understand, not TRUE/FALSE
+MAX_WIDTH = 50  # a long description wraps past this instead of widening the column
+
+
 def _both(names: tuple[str, str] | None) -> str:
     return f"{names[0]} {names[1]}" if names else ""
+
+
+def _yes_no(flag: bool) -> str:
+    return YES_NO[0] if flag else YES_NO[1]
+
+
+def _shown_width(value: object) -> int:
+    """Return the columns a value takes on screen: a Chinese character is two wide."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 10
+    lines = str(value).splitlines() or [""]
+    return max(
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines
+    )
+
+
+def _write_table(
+    ws: WriteOnlyWorksheet, headers: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]
+) -> None:
+    """Write a header with a filter and the rows, each column as wide as its content (capped)."""
+    header = [f"{zh} {en}" for zh, en in headers]
+    rows = list(rows)
+    widths = [_shown_width(h) + 3 for h in header]  # room for the filter button
+    for row in rows:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], _shown_width(value) + 1)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = min(width, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    ws.append(header)
+    for row in rows:
+        ws.append(safe_row(ws, row))
 
 
 def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
@@ -271,9 +331,6 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
     workbook = Workbook(write_only=True)
     items_ws = workbook.create_sheet("Items")
     events_ws = workbook.create_sheet("Events")
-    for ws, headers in ((items_ws, _ITEM_HEADERS), (events_ws, _EVENT_HEADERS)):
-        ws.freeze_panes = "A2"
-        ws.append([f"{zh} {en}" for zh, en in headers])
     rows = session.exec(
         select(Item, Unit.code, Category, Contractor.name)
         .join(Unit, Item.unit_id == Unit.id)
@@ -283,36 +340,35 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
         .order_by(Item.id)
     )
     item_project: dict[int, int] = {}
+    item_rows: list[tuple[object, ...]] = []
     for item, unit_code, category, contractor in rows:
         pid = item.project_id
         item_project[item.id] = pid
         live = item.state not in (ItemState.closed, ItemState.cancelled)
         closed_local = clock.local(item.closed_at, zones[pid]) if item.closed_at else None
         state = STATE_NAMES[item.state]
-        items_ws.append(
-            safe_row(
-                items_ws,
-                (
-                    item.id,
-                    projects[pid].name,
-                    unit_code,
-                    item.location,
-                    f"{category.name_zh} {category.name_en}",
-                    item.description,
-                    item.raised_on,
-                    item.sheet_no,
-                    contractor,
-                    state[0],
-                    state[1],
-                    item.rework_count,
-                    item.due_on,
-                    bool(live and item.due_on and item.due_on < today[pid]),
-                    max(0, (today[pid] - item.raised_on).days) if live else None,
-                    max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
-                    closed_local.replace(tzinfo=None) if closed_local else None,
-                ),
+        item_rows.append(
+            (
+                item.id,
+                projects[pid].name,
+                unit_code,
+                item.location,
+                f"{category.name_zh} {category.name_en}",
+                item.description,
+                item.raised_on,
+                item.sheet_no,
+                contractor,
+                state[0],
+                state[1],
+                item.rework_count,
+                item.due_on,
+                _yes_no(bool(live and item.due_on and item.due_on < today[pid])),
+                max(0, (today[pid] - item.raised_on).days) if live else None,
+                max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
+                closed_local.replace(tzinfo=None) if closed_local else None,
             )
         )
+    _write_table(items_ws, _ITEM_HEADERS, item_rows)
     _export_events(session, events_ws, item_project, zones)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -336,20 +392,19 @@ def _export_events(
         .where(col(Item.project_id).in_(list(zones)))
         .order_by(Event.item_id, Event.at, Event.id)
     )
+    event_rows: list[tuple[object, ...]] = []
     for event in events:
         at: datetime = clock.local(event.at, zones[item_project[event.item_id]])
-        ws.append(
-            safe_row(
-                ws,
-                (
-                    event.item_id,
-                    at.replace(tzinfo=None),
-                    _both(ACTION_NAMES.get(event.action)),
-                    actors.get(event.actor_id, "") if event.actor_id else "",
-                    _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
-                    _both(STATE_NAMES.get(event.to_state)),
-                    event.note,
-                    contractors.get(event.contractor_id, "") if event.contractor_id else "",
-                ),
+        event_rows.append(
+            (
+                event.item_id,
+                at.replace(tzinfo=None),
+                _both(ACTION_NAMES.get(event.action)),
+                actors.get(event.actor_id, "") if event.actor_id else "",
+                _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
+                _both(STATE_NAMES.get(event.to_state)),
+                event.note,
+                contractors.get(event.contractor_id, "") if event.contractor_id else "",
             )
         )
+    _write_table(ws, _EVENT_HEADERS, event_rows)

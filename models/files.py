@@ -14,9 +14,7 @@ from models.people import CLERK_WORK, user_for
 from models.sheets import ImportReport, SetupReport, import_items, setup_project
 from models.tables import AppUser, Membership, Project, Role
 from models.workbooks import (
-    CONTRACTORS,
-    RULES,
-    UNITS,
+    SETUP_SPECS,
     RawSheet,
     WorkbookProblem,
     match_sheet,
@@ -59,8 +57,8 @@ def _one_project(
 
 
 def is_setup_workbook(sheets: list[RawSheet]) -> bool:
-    """Tell a set-up workbook (Units, Contractors, Rules sheets) from an items file."""
-    return any(match_sheet(s.title, (UNITS, CONTRACTORS, RULES)) for s in sheets)
+    """Tell a set-up workbook (Units, Contractors, Rules, Categories sheets) from items."""
+    return any(match_sheet(s.title, SETUP_SPECS) for s in sheets)
 
 
 def workbook_from_chat(

@@ -69,20 +69,33 @@ def find_category(session: Session, *, project_id: int, text: str) -> Category |
 
 
 def nearest_category(session: Session, *, project_id: int, text: str) -> Category | None:
-    """Return the category whose name is nearest to a mistyped one, if any is near."""
+    """Return the category a mistyped name plausibly means, or None when none is close."""
     wanted = text.strip().lower()
-    by_name: dict[str, Category] = {}
+    best: tuple[float, Category | None] = (0.0, None)
     for category in categories(session, project_id=project_id):
-        for name in (category.code, category.name_zh, category.name_en):
-            by_name[name.lower()] = category
-    match = difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.4)
-    if match:
-        return by_name[match[0]]
-    # Chinese names are short: a shared character is the best hint there is.
-    for name, category in by_name.items():
-        if any(ch in name for ch in wanted if ord(ch) > 0x2E80):
-            return category
-    return None
+        for name in (category.name_zh, category.name_en, category.code):
+            score = _likeness(wanted, name.strip().lower())
+            if score > best[0]:
+                best = (score, category)
+    return best[1]
+
+
+def _likeness(typed: str, name: str) -> float:
+    """Return how alike a typed name and a known one are; 0 when a suggestion would mislead."""
+    if not typed or not name:
+        return 0.0
+    ratio = difflib.SequenceMatcher(None, typed, name).ratio()
+    if any(ord(ch) > 0x2E80 for ch in typed + name):
+        # Chinese names are two or three characters: one shared character at another place
+        # means nothing (防水 waterproofing is not 水电 plumbing); the same first one may
+        # (渗水, 渗漏).
+        shared = sum(min(typed.count(ch), name.count(ch)) for ch in set(typed))
+        if shared * 2 < max(len(typed), len(name)):
+            return 0.0
+        return ratio if ratio > 0.5 or typed[0] == name[0] else 0.0
+    if min(len(typed), len(name)) >= 3 and (typed in name or name in typed):
+        return max(ratio, 0.75)
+    return ratio if ratio >= 0.75 else 0.0
 
 
 def find_contractor(session: Session, *, project_id: int, text: str) -> Contractor | None:

@@ -365,7 +365,7 @@ def raise_item(
         sheet_no=sheet_no,
         contractor_id=contractor_id,
         state=S.open,
-        due_on=raised_on + timedelta(days=project.repair_days),
+        due_on=raised_on + timedelta(days=category.repair_days or project.repair_days),
         entered_at=at or clock.now(),
     )
     session.add(item)

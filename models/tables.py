@@ -100,6 +100,8 @@ class Category(SQLModel, table=True):
     code: str = Field(max_length=30)
     name_zh: str = Field(max_length=30)
     name_en: str = Field(max_length=40)
+    # Days a contractor has to repair an item of this category; None: the project's repair_days.
+    repair_days: int | None = None
 
 
 class AssignmentRule(SQLModel, table=True):

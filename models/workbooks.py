@@ -161,6 +161,41 @@ RULES = SheetSpec(
     ),
     ("渗漏", "", "示例装饰公司"),
 )
+CATEGORIES = SheetSpec(
+    "categories",
+    "类别",
+    "Categories",
+    ("类别表", "问题类别", "category", "专业类别"),
+    (
+        _col(
+            "name_zh",
+            "中文名称",
+            "Chinese name",
+            "类别",
+            "category",
+            "名称",
+            "name",
+            "类别名称",
+            "中文",
+            "chinese",
+            required=True,
+            width=16,
+        ),
+        _col("name_en", "英文名称", "English name", "英文", "english", "name en", width=20),
+        _col(
+            "repair_days",
+            "整改天数",
+            "repair days",
+            "维修天数",
+            "整改期限",
+            "天数",
+            "days",
+            width=12,
+        ),
+    ),
+)
+# The sheets of a set-up workbook, in the order its template writes them.
+SETUP_SPECS = (UNITS, CONTRACTORS, RULES, CATEGORIES)
 ITEMS = SheetSpec(
     "items",
     "问题",

@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models import people
-from models.tables import Contractor, Item, Role, Unit
+from models.tables import Category, Contractor, Item, Role, Unit
 from tests.conftest import ADMIN, CONTRACTOR_A, SERVICE, OfflineUser, texts
-from tests.test_sheets import ITEM_HEADERS_ZH, setup_book, xlsx
+from tests.test_sheets import ITEM_HEADERS_ZH, setup_book, site_book, xlsx
 
 CLERK = OfflineUser(id=1002, first_name="Xu", language_code="en")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,6 +33,26 @@ async def test_admin_sends_the_setup_workbook(bot, world, db):
         assert s.exec(select(Contractor).where(Contractor.name == "明达水电")).one()
 
 
+async def test_a_setup_workbook_with_its_own_categories_is_saved_and_names_them(bot, world, db):
+    book = site_book(
+        [["吊顶", "", "华建装饰"], ["防水", "", "远大防水"]],
+        [["防水", "Waterproofing", 15]],
+    )
+    answer = texts(await bot.chat(ADMIN).send_document(book, "site.xlsx", XLSX))
+    assert "Set-up saved from site.xlsx" in answer
+    assert "Category added: 防水 / Waterproofing (15 days to repair)" in answer
+    assert "Category added: 吊顶" in answer and "水电" not in answer
+    with db.session() as s:
+        names = s.exec(select(Category.name_zh).where(Category.project_id == world.project_id))
+        assert {"吊顶", "防水"} <= set(names.all())
+        assert s.exec(select(Contractor).where(Contractor.name == "远大防水")).one()
+    replies = await bot.chat(ADMIN).send("/template")  # the set-up template shows them
+    setup = next(m for m in replies if m.kind == "document" and "setup" in m.filename)
+    sheet = load_workbook(io.BytesIO(setup.file_bytes))["类别 Categories"]
+    listed = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert ("防水", "Waterproofing", 15) in listed and ("吊顶", "吊顶", None) in listed
+
+
 async def test_clerk_cannot_send_the_setup_workbook(bot, world, db):
     add_clerk(db, world)
     answer = texts(await bot.chat(CLERK).send_document(setup_book("en"), "setup.xlsx", XLSX))
@@ -49,7 +69,7 @@ async def test_clerk_sends_items_bad_rows_first_then_a_good_file(bot, world, db)
                 ITEM_HEADERS_ZH,
                 ["3-1-1202", "卫生间", "渗漏", "地漏反味", day, "KF9", "", ""],
                 ["3-1-1299", "卫生间", "渗漏", "吊顶渗水", day, "KF9", "", ""],
-                ["3-1-502", "客厅", "漏水", "墙角渗水", day, "KF9", "", ""],
+                ["3-1-502", "客厅", "渗水", "墙角渗水", day, "KF9", "", ""],
             ]
         }
     )

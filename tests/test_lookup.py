@@ -45,7 +45,11 @@ def test_categories_by_any_name_and_nearest(db, world):
         assert find_category(s, project_id=pid, text="LEAK").code == "leak"
         assert find_category(s, project_id=pid, text="Door/window").code == "door_window"
         assert find_category(s, project_id=pid, text="漏水") is None
-        assert nearest_category(s, project_id=pid, text="漏水").code == "leak"
+        assert nearest_category(s, project_id=pid, text="渗水").code == "leak"
+        # One shared character at another place is no hint: waterproofing is not plumbing.
+        assert nearest_category(s, project_id=pid, text="防水") is None
+        assert nearest_category(s, project_id=pid, text="漏水") is None
+        assert nearest_category(s, project_id=pid, text="Leek").code == "leak"
         assert nearest_category(s, project_id=pid, text="plumbing").code == "plumbing_electric"
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -17,7 +18,7 @@ from bot.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
 from models.people import user_for
-from models.repair import apply_transition
+from models.repair import apply_transition, raise_item
 from models.sheets import (
     export_items,
     import_items,
@@ -27,6 +28,7 @@ from models.sheets import (
 from models.tables import (
     Action,
     AssignmentRule,
+    Category,
     Contractor,
     Event,
     Item,
@@ -172,7 +174,7 @@ def test_setup_with_bad_rows_writes_nothing_and_names_each(db, fresh):
             "Contractors": [["contractor"], ["华建装饰"]],
             "Rules": [
                 ["category", "building", "contractor"],
-                ["漏水", "", "华建装饰"],
+                ["", "", "华建装饰"],
                 ["渗漏", "", "华建装修公司"],
                 ["墙面", "9", "华建装饰"],
             ],
@@ -184,14 +186,13 @@ def test_setup_with_bad_rows_writes_nothing_and_names_each(db, fresh):
     found = {(p.sheet, p.row, p.key) for p in report.problems}
     assert found == {
         ("units", 3, "bad_unit"),
-        ("rules", 2, "unknown_category"),
+        ("rules", 2, "empty"),
         ("rules", 3, "unknown_contractor"),
         ("rules", 4, "unknown_building"),
     }
     with db.session() as s:
         assert count(s, Unit) == 0 and count(s, Contractor) == 0
     text = render_report("zh", report)
-    assert "渗漏" in text  # the nearest category to 漏水
     assert "华建装饰" in text  # the nearest contractor
     assert "分派规则表第 3 行" in text
     assert "Rules row 4" in render_report("en", report)
@@ -206,6 +207,189 @@ def test_setup_missing_column_is_named(db, fresh):
     with db.session() as s:
         report = setup_project(s, project_id=fresh, data=b"a,b\n1,2\n", filename="x.csv")
     assert [p.key for p in report.problems] == ["setup_needs_xlsx"]
+
+
+CATEGORY_HEADERS = ["中文名称 Chinese name", "英文名称 English name", "整改天数 repair days"]
+
+
+def site_book(rules: list[list[object]], categories: list[list[object]] | None = None) -> bytes:
+    """Return a set-up workbook as a site writes it, with its own categories in the rules."""
+    sheets = {
+        "房号 Units": [
+            ["房号 unit", "业主 owner", "电话 phone"],
+            ["3-1-1202", "张伟", "13800000001"],
+            ["5-1-301", None, None],
+        ],
+        "施工单位 Contractors": [
+            ["施工单位 contractor", "专业 trades", "联系人 contact"],
+            ["华建装饰", "吊顶, 墙面", "王工"],
+            ["远大防水", "防水", "李工"],
+        ],
+        "分派规则 Rules": [["类别 category", "楼栋 building", "施工单位 contractor"], *rules],
+    }
+    if categories is not None:
+        sheets["类别 Categories"] = [CATEGORY_HEADERS, *categories]
+    return xlsx(sheets)
+
+
+def categories_of(s, project_id: int) -> dict[str, Category]:
+    rows = s.exec(select(Category).where(Category.project_id == project_id)).all()
+    return {c.name_zh: c for c in rows}
+
+
+def test_rules_naming_categories_the_project_lacks_add_them(db, fresh):
+    # Failed before: 吊顶 and 防水 were unknown categories and the whole workbook was refused.
+    book = site_book([["吊顶", "", "华建装饰"], ["防水", "", "远大防水"], ["渗漏", "", "远大防水"]])
+    with db.session() as s:
+        report = setup_project(s, project_id=fresh, data=book, filename="site.xlsx")
+    assert report.ok, report.problems
+    added = [(c.name_zh, c.name_en, c.near) for c in report.categories_added]
+    assert added == [("吊顶", "吊顶", ""), ("防水", "防水", "")]  # 防水 is no typo of 水电
+    counts = {k: (c.added, c.updated, c.unchanged) for k, c in report.counts.items()}
+    assert counts["units"] == (2, 0, 0) and counts["contractors"] == (2, 0, 0)
+    assert counts["rules"] == (3, 0, 0) and counts["categories"] == (2, 0, 0)
+    zh, en = render_report("zh", report), render_report("en", report)
+    assert "新增类别：吊顶" in zh and "新增类别：防水" in zh and "水电" not in zh
+    assert "Category added: 吊顶" in en and "Category added: 防水" in en
+    with db.session() as s:
+        categories = categories_of(s, fresh)
+        assert len(categories) == 7 + 2
+        assert len({c.code for c in categories.values()}) == 9
+        rows = [
+            ["3-1-1202", "客厅", "吊顶", "石膏板开裂", "2026-11-20", "KF1", "", ""],
+            ["5-1-301", "阳台", "防水", "雨后渗水", "2026-11-20", "KF2", "", ""],
+        ]
+        imported = import_items(
+            s, project_id=fresh, data=items_book(rows), filename="i.xlsx", today=TODAY
+        )
+        assert imported.ok, imported.problems
+        assert [r[2] for r in items_of(s, fresh)] == ["华建装饰", "远大防水"]
+    with db.session() as s:  # sent again: nothing added twice
+        again = setup_project(s, project_id=fresh, data=book, filename="site.xlsx")
+        assert again.ok and again.categories_added == [] and again.categories_removed == []
+        assert len(categories_of(s, fresh)) == 9
+
+
+def test_a_categories_sheet_gives_english_names_and_repair_days(db, fresh):
+    categories = [["防水", "Waterproofing", 15], ["吊顶", "Ceiling", None], ["渗漏", None, "10天"]]
+    rules = [
+        ["Waterproofing", "", "远大防水"],
+        ["ceiling", "5", "华建装饰"],
+        ["渗漏", "", "华建装饰"],
+    ]
+    with db.session() as s:
+        report = setup_project(
+            s, project_id=fresh, data=site_book(rules, categories), filename="site.xlsx"
+        )
+    assert report.ok, report.problems
+    added = [(c.name_zh, c.name_en, c.repair_days) for c in report.categories_added]
+    assert added == [("防水", "Waterproofing", 15), ("吊顶", "Ceiling", None)]
+    assert report.counts["categories"].added == 2 and report.counts["categories"].updated == 1
+    en = render_report("en", report)
+    assert "Category added: 防水 / Waterproofing (15 days to repair)" in en
+    assert "新增类别：吊顶 / Ceiling" in render_report("zh", report)
+    with db.session() as s:
+        found = categories_of(s, fresh)
+        assert found["防水"].code == "waterproofing" and found["吊顶"].code == "ceiling"
+        assert found["渗漏"].repair_days == 10 and found["渗漏"].name_en == "Leak"
+        assert found["吊顶"].repair_days is None
+        rows = [
+            ["3-1-1202", "阳台", "防水", "雨后渗水", "2026-11-20", "KF1", "", ""],
+            ["5-1-301", "客厅", "Ceiling", "石膏板开裂", "2026-11-20", "KF1", "", ""],
+            ["3-1-1202", "卫生间", "渗漏", "地漏渗水", "2026-11-20", "KF1", "", ""],
+        ]
+        imported = import_items(
+            s, project_id=fresh, data=items_book(rows), filename="i.xlsx", today=TODAY
+        )
+        assert imported.ok, imported.problems
+        due = [s.get(Item, i).due_on for i in imported.item_ids]
+        # 15 days for waterproofing, the project's 7 for the ceiling, 10 for leaks
+        assert due == [date(2026, 12, 5), date(2026, 11, 27), date(2026, 11, 30)]
+        exported = load_workbook(io.BytesIO(export_items(s, project_ids=[fresh])))
+        shown = [row[4] for row in exported["Items"].iter_rows(min_row=2, values_only=True)]
+        assert shown == ["防水 Waterproofing", "吊顶 Ceiling", "渗漏 Leak"]
+        template = load_workbook(io.BytesIO(write_templates(s, project_id=fresh).setup))
+    listed = list(template["类别 Categories"].iter_rows(min_row=2, values_only=True))
+    assert ("防水", "Waterproofing", 15) in listed and ("渗漏", "Leak", 10) in listed
+    assert "waterproofing" not in " ".join(  # the names are shown, never a code
+        str(c.value) for row in template["说明 Instructions"] for c in row
+    )
+
+
+def test_a_typo_category_is_named_and_goes_when_the_file_is_sent_corrected(db, fresh):
+    typo = site_book([["渗水", "", "华建装饰"], ["吊顶", "", "华建装饰"]])
+    with db.session() as s:
+        report = setup_project(s, project_id=fresh, data=typo, filename="site.xlsx")
+    assert report.ok, report.problems
+    assert [(c.name_zh, c.near) for c in report.categories_added] == [
+        ("渗水", "渗漏 / Leak"),
+        ("吊顶", ""),
+    ]
+    assert "与已有的“渗漏 / Leak”相近" in render_report("zh", report)
+    assert "close to “渗漏 / Leak”: a typo?" in render_report("en", report)
+    with db.session() as s:  # an item in 吊顶: it stays whatever later workbooks say
+        raise_item(
+            s,
+            project_id=fresh,
+            unit_code="3-1-1202",
+            location="客厅",
+            category_code=categories_of(s, fresh)["吊顶"].code,
+            description="石膏板开裂",
+            raised_on=TODAY,
+        )
+    corrected = site_book([["渗漏", "", "华建装饰"]])
+    with db.session() as s:
+        report = setup_project(s, project_id=fresh, data=corrected, filename="site.xlsx")
+    assert report.ok, report.problems
+    assert [(c.name_zh, c.rules) for c in report.categories_removed] == [("渗水", 1)]
+    assert "Category removed: 渗水" in render_report("en", report)
+    with db.session() as s:
+        found = categories_of(s, fresh)
+        assert "渗水" not in found and "吊顶" in found and "瓷砖" in found
+        rules = s.exec(select(AssignmentRule).where(AssignmentRule.project_id == fresh)).all()
+        assert {r.category_id for r in rules} == {found["渗漏"].id, found["吊顶"].id}
+
+
+def test_bad_category_rows_save_nothing_and_are_named(db, fresh):
+    categories = [
+        ["防水", "Leak", 15],  # the English name of 渗漏
+        ["吊顶", "Ceiling", "两周"],
+        ["栏杆", "Railing", 0],
+        ["智" * 31, None, None],
+    ]
+    rules = [["吊顶", "", "华建装饰"], ["燃" * 31, "", "华建装饰"]]
+    with db.session() as s:
+        report = setup_project(
+            s, project_id=fresh, data=site_book(rules, categories), filename="bad.xlsx"
+        )
+    found = {(p.sheet, p.row, p.column, p.key) for p in report.problems}
+    assert found == {
+        ("categories", 2, "name_en", "category_taken"),
+        ("categories", 3, "repair_days", "bad_days"),
+        ("categories", 4, "repair_days", "bad_days"),
+        ("categories", 5, "name_zh", "too_long"),
+        ("rules", 3, "category", "too_long"),
+    }
+    text = render_report("en", report)
+    assert "Categories row 3 · repair days" in text and "渗漏 / Leak" in text
+    assert "整改天数" in render_report("zh", report)
+    with db.session() as s:
+        assert len(categories_of(s, fresh)) == 7 and count(s, Unit) == 0
+
+
+def test_a_nearest_category_is_a_plausible_one(db, world):
+    rows = [
+        ["3-1-1202", "阳台", "防水", "雨后渗水", "2026-11-20", "KF1", "", ""],
+        ["3-1-1202", "卫生间", "渗水", "地漏渗水", "2026-11-20", "KF1", "", ""],
+        ["3-1-1202", "卫生间", "Leek", "地漏渗水", "2026-11-20", "KF1", "", ""],
+    ]
+    with db.session() as s:
+        report = import_items(
+            s, project_id=world.project_id, data=items_book(rows), filename="i.xlsx", today=TODAY
+        )
+    near = {p.row: p.params["near"] for p in report.problems if p.key == "unknown_category"}
+    assert near == {2: "", 3: "渗漏 / Leak", 4: "渗漏 / Leak"}  # 防水 is not 水电
+    assert "水电" not in render_report("zh", report)
 
 
 # ---------------------------------------------------------------- items
@@ -233,7 +417,7 @@ def test_items_with_bad_rows_import_nothing_and_every_bad_row_is_named(db, world
     rows = [
         ["3-1-1202", "卫生间", "渗漏", "吊顶渗水", day, "KF1", "", ""],  # good
         ["3-1-1203", "卫生间", "渗漏", "吊顶渗水", day, "KF1", "", ""],  # no such flat
-        ["3-1-502", "客厅", "漏水", "墙角渗水", day, "KF2", "", ""],  # nearest: 渗漏
+        ["3-1-502", "客厅", "渗水", "墙角渗水", day, "KF2", "", ""],  # nearest: 渗漏
         ["3-1-502", "客厅", "门窗", "窗框松动", day, "KF2", "", ""],  # no rule for 门窗
         ["5-2-801", "厨房", "水电", "插座无电", "2026/13/45", "KF3", "", ""],  # bad date
         ["5-2-801", "厨房", "水电", "", day, "KF3", "", ""],  # empty description
@@ -459,8 +643,16 @@ def test_templates_are_read_back_by_the_importers(db, fresh):
         "房号 Units",
         "施工单位 Contractors",
         "分派规则 Rules",
+        "类别 Categories",
         "说明 Instructions",
     ]
+    categories = list(book["类别 Categories"].iter_rows(values_only=True))
+    assert categories[0] == (
+        "中文名称 Chinese name",
+        "英文名称 English name",
+        "整改天数 repair days",
+    )
+    assert ("渗漏", "Leak", None) in categories and len(categories) == 1 + 7
     book["房号 Units"]["A2"] = "3-1-1202"
     book["房号 Units"]["B2"] = "张伟"
     book["施工单位 Contractors"]["A2"] = "华建装饰"
@@ -533,6 +725,39 @@ def test_export_has_both_sheets_and_no_formula_runs(db, world):
     assert "验收通过 passed" in actions
 
 
+def test_export_has_a_filter_row_fitting_widths_and_yes_no_words(db, world, today):
+    # Failed before: no filter, every column 13 wide, and the overdue column said TRUE/FALSE.
+    with db.session() as s:
+        late = raise_item(
+            s,
+            project_id=world.project_id,
+            unit_code="3-1-1202",
+            location="主卧",
+            category_code="wall",
+            description="墙面空鼓开裂，" * 30,
+            raised_on=today - timedelta(days=30),
+        ).id
+        exported = export_items(s, project_ids=[world.project_id])
+        items, events = count(s, Item), count(s, Event)
+    book = load_workbook(io.BytesIO(exported))
+    sheet = book["Items"]
+    assert sheet.auto_filter.ref == f"A1:Q{items + 1}"
+    assert book["Events"].auto_filter.ref == f"A1:H{events + 1}"
+    headers = [c.value for c in sheet[1]]
+    overdue = headers.index("超期 overdue")
+    values = {row[0]: row[overdue] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values[late] == "是 yes" and values[world.items["wall"]] == "否 no"
+    assert set(values.values()) <= {"是 yes", "否 no"}
+    width = {
+        h: sheet.column_dimensions[get_column_letter(i)].width for i, h in enumerate(headers, 1)
+    }
+    assert width["问题描述 description"] == 50  # capped: a long description wraps, not widens
+    assert width["房号 unit"] >= len("3-1-1202") and width["房号 unit"] < 20
+    assert width["项目 project"] >= len("Riverside 1")
+    assert width["登记日期 raised on"] >= 10  # a date shows whole, not as ####
+    assert all(8 <= w <= 50 for w in width.values())
+
+
 def test_export_of_many_items_has_every_row(db, world):
     rows = [
         [f"{b}-1-{f}{n:02d}", "客厅", "墙面", f"问题 {b}-{f}-{n}", "", "KF", "", ""]
@@ -566,6 +791,9 @@ def test_cli_setup_import_template_export(cli_env, db, fresh, capsys):
     (cli_env / "setup.xlsx").write_bytes(setup_book("zh"))
     assert main(["setup", "setup.xlsx", "--lang", "en"]) == 0
     assert "3 added" in capsys.readouterr().out
+    (cli_env / "site.xlsx").write_bytes(site_book([["吊顶", "", "华建装饰"]]))
+    assert main(["setup", "site.xlsx", "--lang", "zh"]) == 0
+    assert "新增类别：吊顶" in capsys.readouterr().out
     good = items_book([["3-1-1202", "卫生间", "渗漏", "吊顶渗水", "2026-11-20", "KF1", "", ""]])
     (cli_env / "items.xlsx").write_bytes(good)
     assert main(["import", "items.xlsx", "--project", "江畔花园一期", "--lang", "zh"]) == 0

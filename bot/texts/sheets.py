@@ -11,7 +11,7 @@ ZH: dict[str, str] = {
     "sheet.mostly_blank": "这个工作簿几乎全是空行或格式，没有读取：请把数据复制到新工作簿再发送。",
     "sheet.too_many_parts": "这个工作簿包含的部件太多（超过 {max} 个工作表、图片等），没有读取：请只保留需要的工作表。",
     "sheet.too_big": "文件超过 {mb} MB，没有读取：请分成几个文件。",
-    "sheet.no_setup_sheets": "没有找到 房号 Units、施工单位 Contractors 或 分派规则 Rules 工作表（文件中的工作表：{found}）。",
+    "sheet.no_setup_sheets": "没有找到 房号 Units、施工单位 Contractors、分派规则 Rules 或 类别 Categories 工作表（文件中的工作表：{found}）。",
     "sheet.setup_needs_xlsx": "项目设置需要 .xlsx 工作簿（含 房号、施工单位、分派规则 工作表），不能用 .csv。",
     "sheet.missing_column": "缺少“{header}”列（找到的表头：{found}）。",
     "sheet.no_rows": "文件里没有可导入的行。",
@@ -28,6 +28,8 @@ ZH: dict[str, str] = {
     "sheet.bad_building": "“{value}”不是楼栋（例如 3，留空表示所有楼栋）",
     "sheet.unknown_building": "本项目没有楼栋“{value}”",
     "sheet.rule_conflict": "与第 {other_row} 行矛盾：同一类别和楼栋已分派给“{other}”，这里是“{value}”",
+    "sheet.bad_days": "“{value}”不是整改天数（1 到 {max} 的整数；留空即项目默认天数）",
+    "sheet.category_taken": "“{value}”已是类别“{other}”的名称",
     "sheet.near": "，最接近的是：{near}",
     # group titles
     "sheet.title.empty": "漏填（{count} 处）",
@@ -42,6 +44,8 @@ ZH: dict[str, str] = {
     "sheet.title.bad_building": "楼栋格式不对（{count} 处）",
     "sheet.title.unknown_building": "楼栋不存在（{count} 处）",
     "sheet.title.rule_conflict": "规则矛盾（{count} 处）",
+    "sheet.title.bad_days": "整改天数不对（{count} 处）",
+    "sheet.title.category_taken": "类别名称重复（{count} 处）",
     # where
     "sheet.at_row": "第 {row} 行",
     "sheet.at_sheet_row": "{sheet}表第 {row} 行",
@@ -51,6 +55,7 @@ ZH: dict[str, str] = {
     "sheet.name.units": "房号",
     "sheet.name.contractors": "施工单位",
     "sheet.name.rules": "分派规则",
+    "sheet.name.categories": "类别",
     "sheet.name.items": "问题",
     "sheet.col.unit": "房号",
     "sheet.col.owner": "业主",
@@ -66,6 +71,9 @@ ZH: dict[str, str] = {
     "sheet.col.raised_on": "登记日期",
     "sheet.col.sheet_no": "看房单号",
     "sheet.col.photo": "照片",
+    "sheet.col.name_zh": "中文名称",
+    "sheet.col.name_en": "英文名称",
+    "sheet.col.repair_days": "整改天数",
     # reports
     "sheet.import_refused": "{filename} 未导入任何问题。",
     "sheet.setup_refused": "{filename} 未保存任何设置。",
@@ -78,6 +86,11 @@ ZH: dict[str, str] = {
     "sheet.example_ignored": "模板中的示例行未改动，已忽略。",
     "sheet.setup_saved": "已保存 {filename} 中的项目设置：",
     "sheet.setup_counts": "· {sheet}：新增 {added}，更新 {updated}，未变 {unchanged}",
+    "sheet.category_added": "新增类别：{name}",
+    "sheet.category_days": "（整改 {days} 天）",
+    "sheet.category_near": "——与已有的“{near}”相近，是笔误吗？",
+    "sheet.category_removed": "已删除类别：{name}（设置表中不再出现，也没有问题；{rules} 条分派规则一并删除）",
+    "sheet.categories_hint": "类别如有笔误，改正设置表后重新发送即可：表中不再出现、也没有问题的新增类别会被删除。",
 }
 
 EN: dict[str, str] = {
@@ -91,7 +104,7 @@ EN: dict[str, str] = {
     "sheet.mostly_blank": "This workbook is almost all empty rows or formatting, so it was not read. Copy the data into a new workbook and send that.",
     "sheet.too_many_parts": "This workbook has too many parts (more than {max} sheets, pictures and the like), so it was not read. Keep only the sheets you need.",
     "sheet.too_big": "The file is larger than {mb} MB, so it was not read. Please split it into several files.",
-    "sheet.no_setup_sheets": "No sheet named 房号 Units, 施工单位 Contractors or 分派规则 Rules was found (the file has: {found}).",
+    "sheet.no_setup_sheets": "No sheet named 房号 Units, 施工单位 Contractors, 分派规则 Rules or 类别 Categories was found (the file has: {found}).",
     "sheet.setup_needs_xlsx": "The project set-up needs an .xlsx workbook (sheets Units, Contractors, Rules), not a .csv.",
     "sheet.missing_column": "The column “{header}” is missing (headers found: {found}).",
     "sheet.no_rows": "The file has no rows to import.",
@@ -108,6 +121,8 @@ EN: dict[str, str] = {
     "sheet.bad_building": "“{value}” is not a building (for example 3; blank means every building)",
     "sheet.unknown_building": "there is no building “{value}” in this project",
     "sheet.rule_conflict": "contradicts row {other_row}: the same category and building already go to “{other}”, here “{value}”",
+    "sheet.bad_days": "“{value}” is not a number of repair days (a whole number from 1 to {max}; blank: the project's default)",
+    "sheet.category_taken": "“{value}” is already the name of the category “{other}”",
     "sheet.near": "; nearest: {near}",
     # group titles
     "sheet.title.empty": "Left blank ({count})",
@@ -122,6 +137,8 @@ EN: dict[str, str] = {
     "sheet.title.bad_building": "Not a building ({count})",
     "sheet.title.unknown_building": "No such building ({count})",
     "sheet.title.rule_conflict": "Contradicting rules ({count})",
+    "sheet.title.bad_days": "Not a number of repair days ({count})",
+    "sheet.title.category_taken": "Category name already used ({count})",
     # where
     "sheet.at_row": "row {row}",
     "sheet.at_sheet_row": "{sheet} row {row}",
@@ -131,6 +148,7 @@ EN: dict[str, str] = {
     "sheet.name.units": "Units",
     "sheet.name.contractors": "Contractors",
     "sheet.name.rules": "Rules",
+    "sheet.name.categories": "Categories",
     "sheet.name.items": "Items",
     "sheet.col.unit": "unit",
     "sheet.col.owner": "owner",
@@ -146,6 +164,9 @@ EN: dict[str, str] = {
     "sheet.col.raised_on": "raised on",
     "sheet.col.sheet_no": "sheet no.",
     "sheet.col.photo": "photo",
+    "sheet.col.name_zh": "Chinese name",
+    "sheet.col.name_en": "English name",
+    "sheet.col.repair_days": "repair days",
     # reports
     "sheet.import_refused": "Nothing was imported from {filename}.",
     "sheet.setup_refused": "Nothing was saved from {filename}.",
@@ -158,4 +179,9 @@ EN: dict[str, str] = {
     "sheet.example_ignored": "The template's example row was left as it was and ignored.",
     "sheet.setup_saved": "Set-up saved from {filename}:",
     "sheet.setup_counts": "· {sheet}: {added} added, {updated} updated, {unchanged} unchanged",
+    "sheet.category_added": "Category added: {name}",
+    "sheet.category_days": " ({days} days to repair)",
+    "sheet.category_near": " — close to “{near}”: a typo?",
+    "sheet.category_removed": "Category removed: {name} (no longer in the workbook and no items; {rules} rules with it)",
+    "sheet.categories_hint": "A category added by mistake goes when the corrected workbook is sent again: an added one it no longer names, with no items, is removed.",
 }

@@ -1,0 +1,28 @@
+"""category repair days
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-01 20:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this migration."""
+    with op.batch_alter_table("category", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("repair_days", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    """Revert this migration."""
+    with op.batch_alter_table("category", schema=None) as batch_op:
+        batch_op.drop_column("repair_days")
