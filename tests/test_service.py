@@ -292,3 +292,27 @@ async def test_find_says_how_many_matched_and_pages_through_them(bot, world, db)
     await chen.send("/unit 3-1-1203")
     refused = said(chen, await chen.press(f"fd:{search.id}:1"))
     assert "no longer active" in refused and "张伟" not in refused
+
+
+async def test_a_code_in_two_of_ones_projects_asks_which_project(bot, world, db):
+    owner_flat(db, world)
+    with db.session() as s:
+        hill = setup.create_project(s, name="Hillside 2")
+        other = setup.add_unit(
+            s, project_id=hill.id, code="3-1-1202", owner_name="李娜", owner_phone="139"
+        )
+        from models.people import add_member
+        from models.tables import Role
+
+        add_member(s, project_id=hill.id, telegram_id=SERVICE.id, name="Sun", roles=[Role.service])
+    sun = bot.chat(SERVICE)
+    shown = texts(await sun.send("/unit 3-1-1202"))
+    assert "fits 2 flats" in shown and "王芳" not in shown and "李娜" not in shown
+    labels = [label for row in sun.buttons() for label, _ in row]
+    assert labels == ["3-1-1202 · Riverside 1", "3-1-1202 · Hillside 2"]
+    chosen = texts(await sun.press_label("Hillside 2"))
+    assert "李娜" in chosen and "王芳" not in chosen
+    with db.session() as s:
+        assert s.exec(select(AccessLog.unit_id).where(AccessLog.unit_id.is_not(None))).all() == [
+            other.id
+        ]
