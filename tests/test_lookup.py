@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models import project as setup
+from models.errors import DomainError
 from models.lookup import (
     find_category,
     find_contractor,
@@ -11,6 +14,7 @@ from models.lookup import (
     nearest_category,
     suggest_units,
 )
+from models.repair import raise_item
 
 
 def test_unit_code_forms_are_one_flat(db, world):
@@ -65,3 +69,16 @@ def test_contractor_by_full_or_unique_partial_name(db, world):
         assert find_contractor(s, project_id=pid, text="明达").id == world.mingda
         assert find_contractor(s, project_id=pid, text="") is None
         assert find_contractor(s, project_id=pid, text="Nobody") is None
+
+
+def test_an_item_is_never_raised_on_a_flat_a_short_code_only_may_mean(db, world, today):
+    with db.session() as s:
+        pid = world.project_id
+        setup.add_unit(s, project_id=pid, code="3-2-1202")
+        fields = dict(location="kitchen", category_code="leak", description="d", raised_on=today)
+        with pytest.raises(DomainError) as refused:
+            raise_item(s, project_id=pid, unit_code="3#1202", **fields)
+        assert refused.value.key == "no_such_unit"
+        assert raise_item(s, project_id=pid, unit_code="5#801", **fields).unit_id == (
+            find_unit(s, project_id=pid, text="5-2-801").id
+        )
