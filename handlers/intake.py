@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -40,12 +41,15 @@ from models.repair import PhotoIn
 
 PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION = range(20, 25)
 PHOTOS, DATE, SHEET, SUMMARY, CONTRACTOR = range(25, 30)
+FIX = 30
 PHOTO = filters.PHOTO | filters.Document.IMAGE
 TEXT = filters.TEXT & ~filters.COMMAND
 TIMEOUT = 30 * 60
 # user_data keys (plain JSON values only: they are stored in the database): the item being
 # entered, and what carries over to the next one (project, flat, date, sheet, how many entered).
 DRAFT, LAST = "intake", "intake_last"
+# In the draft: the field being corrected from the summary, whose step returns to it.
+CORRECTING = "fix"
 SUMMARY_DESCRIPTION = 600
 
 
@@ -55,6 +59,11 @@ def _draft(context: BotContext) -> dict[str, Any]:
 
 def _last(context: BotContext) -> dict[str, Any]:
     return context.user_data.setdefault(LAST, {})
+
+
+def _correcting(draft: dict[str, Any]) -> bool:
+    """Return whether this step was reopened from the summary (then it goes back there)."""
+    return draft.pop(CORRECTING, None) is not None
 
 
 async def _today(context: BotContext) -> date:
@@ -120,6 +129,11 @@ async def _take_unit(update: Update, context: BotContext, text: str) -> int:
     match = await context.call(
         check_unit, telegram_id=update.effective_user.id, project_id=draft["project"], text=text
     )
+    if match.choices:
+        # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202): never pick one.
+        which = context.t("intake.which_unit", unit=esc(text.strip()[:30]), n=len(match.choices))
+        await _say(update, context, which, kb.suggestions(match.choices, context.lang))
+        return UNIT
     if match.code is None:
         lines = [context.t("intake.no_unit", unit=esc(text.strip()[:30]))]
         lines.append(
@@ -129,6 +143,8 @@ async def _take_unit(update: Update, context: BotContext, text: str) -> int:
         await _say(update, context, "\n".join(lines), markup)
         return UNIT
     draft["unit"] = match.code
+    if _correcting(draft):
+        return await _summary(update, context)
     return await _ask_location(update, context, match.code)
 
 
@@ -151,10 +167,18 @@ async def location_typed(update: Update, context: BotContext) -> int:
 
 async def _take_location(update: Update, context: BotContext, location: str) -> int:
     draft = _draft(context)
-    choices = await context.call(
-        intake_categories, telegram_id=update.effective_user.id, project_id=draft["project"]
-    )
     draft["location"] = location
+    if _correcting(draft):
+        return await _summary(update, context)
+    return await _ask_category(update, context)
+
+
+async def _ask_category(update: Update, context: BotContext) -> int:
+    choices = await context.call(
+        intake_categories,
+        telegram_id=update.effective_user.id,
+        project_id=_draft(context)["project"],
+    )
     markup = kb.categories(choices, context.lang)
     await _say(update, context, context.t("intake.ask_category"), markup)
     return CATEGORY
@@ -177,6 +201,8 @@ async def _take_category(update: Update, context: BotContext, **which: Any) -> i
         pick_category, telegram_id=update.effective_user.id, project_id=draft["project"], **which
     )
     draft["category"] = category.code
+    if _correcting(draft):
+        return await _summary(update, context)
     markup = kb.cancel_only(context.lang)
     await _say(update, context, context.t("intake.ask_description"), markup)
     return DESCRIPTION
@@ -186,6 +212,8 @@ async def description_typed(update: Update, context: BotContext) -> int:
     """Take the description; photos may follow."""
     draft = _draft(context)
     draft["description"] = check_description(update.message.text)
+    if _correcting(draft):
+        return await _summary(update, context)
     markup = kb.photos(context.lang, any_sent=bool(draft["photos"]))
     await _say(update, context, context.t("intake.ask_photos"), markup)
     return PHOTOS
@@ -220,8 +248,17 @@ async def photos_done(update: Update, context: BotContext) -> int:
     return await _ask_date(update, context)
 
 
+async def photos_clear(update: Update, context: BotContext) -> int:
+    """Drop the photos taken so far; new ones may follow."""
+    await update.callback_query.answer()
+    _draft(context)["photos"] = []
+    markup = kb.photos(context.lang, any_sent=False)
+    await _say(update, context, context.t("intake.photos_cleared"), markup)
+    return PHOTOS
+
+
 async def change_date(update: Update, context: BotContext) -> int:
-    """Ask the date and the sheet again, from the summary."""
+    """Ask the date and the sheet again, from a summary sent before the Change… menu."""
     await update.callback_query.answer()
     return await _ask_date(update, context)
 
@@ -258,7 +295,13 @@ async def date_typed(update: Update, context: BotContext) -> int:
 async def _take_date(update: Update, context: BotContext, raised: date) -> int:
     draft = _draft(context)
     draft["raised"] = raised.isoformat()
-    last = _last(context)
+    if _correcting(draft):
+        return await _summary(update, context)
+    return await _ask_sheet(update, context)
+
+
+async def _ask_sheet(update: Update, context: BotContext) -> int:
+    draft, last = _draft(context), _last(context)
     same = last.get("sheet") if last.get("project") == draft["project"] else None
     await _say(update, context, context.t("intake.ask_sheet"), kb.ask_sheet(context.lang, same))
     return SHEET
@@ -286,6 +329,7 @@ async def sheet_none(update: Update, context: BotContext) -> int:
 
 async def _summary(update: Update, context: BotContext, chosen: int | None = None) -> int:
     draft = _draft(context)
+    draft.pop(CORRECTING, None)
     preview = await context.call(
         preview_item,
         telegram_id=update.effective_user.id,
@@ -326,6 +370,10 @@ def _summary_text(context: BotContext, preview: Preview) -> str:
 async def other_contractor(update: Update, context: BotContext) -> int:
     """List the project's contractors to choose from."""
     await update.callback_query.answer()
+    return await _ask_contractor(update, context)
+
+
+async def _ask_contractor(update: Update, context: BotContext) -> int:
     choices = await context.call(
         project_contractors,
         telegram_id=update.effective_user.id,
@@ -340,6 +388,65 @@ async def contractor_chosen(update: Update, context: BotContext) -> int:
     """Override the assignment rule with the contractor pressed; show the summary again."""
     await update.callback_query.answer()
     return await _summary(update, context, chosen=int(context.matches[0][1]))
+
+
+async def correct(update: Update, context: BotContext) -> int:
+    """Offer every field of the summary to correct."""
+    await update.callback_query.answer()
+    await _say(update, context, context.t("intake.fix_what"), kb.fields(context.lang))
+    return FIX
+
+
+async def correct_field(update: Update, context: BotContext) -> int:
+    """Ask the field pressed again; the summary comes back once it is answered."""
+    await update.callback_query.answer()
+    field = context.matches[0][1]
+    _draft(context)[CORRECTING] = field
+    return await _ASK_AGAIN[field](update, context)
+
+
+async def back_to_summary(update: Update, context: BotContext) -> int:
+    """Show the summary again, nothing changed."""
+    await update.callback_query.answer()
+    return await _summary(update, context)
+
+
+async def _ask_unit_again(update: Update, context: BotContext) -> int:
+    await _say(update, context, context.t("intake.ask_unit"), kb.cancel_only(context.lang))
+    return UNIT
+
+
+async def _ask_location_again(update: Update, context: BotContext) -> int:
+    return await _ask_location(update, context, _draft(context)["unit"])
+
+
+async def _ask_description_again(update: Update, context: BotContext) -> int:
+    markup = kb.cancel_only(context.lang)
+    await _say(update, context, context.t("intake.fix_description"), markup)
+    return DESCRIPTION
+
+
+async def _ask_photos_again(update: Update, context: BotContext) -> int:
+    n = len(_draft(context)["photos"])
+    if not n:
+        markup = kb.photos(context.lang, any_sent=False)
+        await _say(update, context, context.t("intake.ask_photos"), markup)
+    else:
+        markup = kb.photos_kept(context.lang)
+        await _say(update, context, context.t("intake.fix_photos", n=n), markup)
+    return PHOTOS
+
+
+_ASK_AGAIN: dict[str, Callable[[Update, BotContext], Awaitable[int]]] = {
+    "unit": _ask_unit_again,
+    "location": _ask_location_again,
+    "category": _ask_category,
+    "description": _ask_description_again,
+    "photos": _ask_photos_again,  # Done (or Skip) goes back to the summary: the date is known
+    "date": _ask_date,
+    "sheet": _ask_sheet,  # every answer to it goes to the summary
+    "contractor": _ask_contractor,  # so does the choice
+}
 
 
 async def confirm(update: Update, context: BotContext) -> int | None:
@@ -459,7 +566,12 @@ def register(app: Application) -> None:
             MessageHandler(TEXT, description_typed),
             MessageHandler(PHOTO, photo_received),
         ],
-        PHOTOS: [MessageHandler(PHOTO, photo_received), _button(photos_done, kb.PHOTOS_DONE), hint],
+        PHOTOS: [
+            MessageHandler(PHOTO, photo_received),
+            _button(photos_done, kb.PHOTOS_DONE),
+            _button(photos_clear, kb.CLEAR_PHOTOS),
+            hint,
+        ],
         DATE: [
             _button(date_today, kb.TODAY),
             _button(date_same, kb.SAME_DATE),
@@ -473,7 +585,14 @@ def register(app: Application) -> None:
         SUMMARY: [
             _button(confirm, kb.CONFIRM),
             _button(other_contractor, kb.OTHER_CONTRACTOR),
+            _button(correct, kb.CORRECT),
             _button(change_date, kb.CHANGE_DATE),
+            hint,
+        ],
+        FIX: [
+            _button(correct_field, kb.FIELD),
+            _button(confirm, kb.CONFIRM),  # the summary above is still what would be entered
+            _button(back_to_summary, kb.BACK_TO_SUMMARY),
             hint,
         ],
         CONTRACTOR: [_button(contractor_chosen, kb.CONTRACTOR), hint],

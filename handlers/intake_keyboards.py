@@ -24,6 +24,19 @@ ROOMS = (
     "facade",
 )
 
+# The fields of an item a clerk may correct from the summary, in the order they were asked;
+# each has a button text `btn.fix.<field>` in both languages.
+FIELDS = (
+    "unit",
+    "location",
+    "category",
+    "description",
+    "photos",
+    "date",
+    "sheet",
+    "contractor",
+)
+
 # Payloads are ids, room keys or flat codes, so forged data cannot inject text.
 PROJECT = r"^nw:p:(\d{1,12})$"
 UNIT = r"^nw:u:([0-9A-Z]{1,6}-[0-9A-Z]{1,6}-[0-9A-Z]{1,6})$"
@@ -39,6 +52,10 @@ CONFIRM = r"^nw:ok$"
 OTHER_CONTRACTOR = r"^nw:who$"
 CONTRACTOR = r"^nw:k:(\d{1,12})$"
 CHANGE_DATE = r"^nw:date$"
+CORRECT = r"^nw:fix$"
+FIELD = r"^nw:fix:(" + "|".join(FIELDS) + r")$"
+BACK_TO_SUMMARY = r"^nw:sum$"
+CLEAR_PHOTOS = r"^nw:nophotos$"
 NEXT_SAME_UNIT = r"^nw:again$"
 NEXT_UNIT = r"^nw:flat$"
 FINISH = r"^nw:end$"
@@ -97,6 +114,13 @@ def photos(lang: str, *, any_sent: bool) -> Markup:
     return Markup([[Button(t(lang, key), callback_data="nw:done"), *_cancel(lang)]])
 
 
+def photos_kept(lang: str) -> Markup:
+    """Return Done, Remove all photos, and Cancel."""
+    done = Button(t(lang, "btn.done"), callback_data="nw:done")
+    clear = Button(t(lang, "btn.clear_photos"), callback_data="nw:nophotos")
+    return Markup([[done, clear], _cancel(lang)])
+
+
 def ask_date(lang: str, today: str, last: str | None) -> Markup:
     """Return Today, "Same as before" when another date is remembered, and Cancel."""
     row = [Button(t(lang, "btn.today", date=today), callback_data="nw:today")]
@@ -115,12 +139,22 @@ def ask_sheet(lang: str, last: str | None) -> Markup:
 
 
 def summary(lang: str, *, has_contractor: bool) -> Markup:
-    """Return Confirm (once a contractor is known), choose a contractor, change date, Cancel."""
+    """Return Confirm (once a contractor is known), choose a contractor, Change…, Cancel."""
     rows = [[Button(t(lang, "btn.confirm"), callback_data="nw:ok")]] if has_contractor else []
     key = "btn.other_contractor" if has_contractor else "btn.pick_contractor"
     rows.append([Button(t(lang, key), callback_data="nw:who")])
-    rows.append([Button(t(lang, "btn.change_date_sheet"), callback_data="nw:date")])
+    rows.append([Button(t(lang, "btn.change"), callback_data="nw:fix")])
     return Markup([*rows, _cancel(lang)])
+
+
+def fields(lang: str) -> Markup:
+    """Return a button per field of the item, two a row, then Back to the summary.
+
+    No Cancel here: a clerk who changes their mind about correcting must not lose the item.
+    """
+    buttons = [Button(t(lang, f"btn.fix.{f}"), callback_data=f"nw:fix:{f}") for f in FIELDS]
+    back = Button(t(lang, "btn.back_to_summary"), callback_data="nw:sum")
+    return Markup([*_rows(buttons, 2), [back]])
 
 
 def contractors(choices: list[Choice], lang: str) -> Markup:

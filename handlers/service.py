@@ -10,9 +10,19 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers import render
 from handlers.common import BotContext, quoted, send_long
 from handlers.photos import send_album
-from models.service import Flat, FlatHit, find_flats, flat_by_id, item_history, look_up_flat
+from models.service import (
+    Flat,
+    FlatHit,
+    FoundFlats,
+    find_flats,
+    find_page,
+    flat_by_id,
+    item_history,
+    look_up_flat,
+)
 
 FLAT = r"^un:(\d{1,12})$"
+FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
 HISTORY = r"^hi:(\d{1,12})$"
 OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
@@ -31,18 +41,34 @@ def _flat_keyboard(context: BotContext, record: Flat) -> Markup:
     return Markup(rows)
 
 
+def _flat_label(context: BotContext, hit: FlatHit) -> str:
+    if hit.project:
+        return context.t("btn.flat_in", code=hit.code, project=hit.project)
+    return context.t("btn.flat", code=hit.code, owner=hit.owner_name or "").strip()
+
+
 def _flat_choices(context: BotContext, hits: tuple[FlatHit, ...] | list[FlatHit]) -> Markup:
     return Markup(
-        [
-            [
-                Button(
-                    context.t("btn.flat", code=h.code, owner=h.owner_name or ""),
-                    callback_data=f"un:{h.unit_id}",
-                )
-            ]
-            for h in hits
-        ]
+        [[Button(_flat_label(context, h), callback_data=f"un:{h.unit_id}")] for h in hits]
     )
+
+
+def _found_text(context: BotContext, found: FoundFlats) -> str:
+    if found.pages == 1:
+        return context.t("service.found_many", n=found.total)
+    return context.t("service.found_page", n=found.total, page=found.page + 1, pages=found.pages)
+
+
+def _found_keyboard(context: BotContext, found: FoundFlats) -> Markup:
+    rows = list(_flat_choices(context, found.hits).inline_keyboard)
+    turn = []
+    if found.page > 0:
+        data = f"fd:{found.search_id}:{found.page - 1}"
+        turn.append(Button(context.t("btn.prev"), callback_data=data))
+    if found.page + 1 < found.pages:
+        data = f"fd:{found.search_id}:{found.page + 1}"
+        turn.append(Button(context.t("btn.next"), callback_data=data))
+    return Markup([*rows, turn] if turn else rows)
 
 
 async def _show_flat(update: Update, context: BotContext, record: Flat) -> None:
@@ -63,6 +89,11 @@ async def unit(update: Update, context: BotContext) -> None:
     found = await context.call(look_up_flat, telegram_id=update.effective_user.id, text=text)
     if found.flat is not None:
         await _show_flat(update, context, found.flat)
+    elif found.choices:
+        await update.message.reply_text(
+            context.t("service.which_flat", text=quoted(text), n=len(found.choices)),
+            reply_markup=_flat_choices(context, found.choices),
+        )
     elif found.suggestions:
         await update.message.reply_text(
             context.t("service.no_flat_near", text=quoted(text)),
@@ -73,11 +104,11 @@ async def unit(update: Update, context: BotContext) -> None:
 
 
 async def flat_button(update: Update, context: BotContext) -> None:
-    """Show the flat a suggestion or search button names."""
-    await update.callback_query.answer()
+    """Show the flat a choice, suggestion or search button names."""
     record = await context.call(
         flat_by_id, telegram_id=update.effective_user.id, unit_id=int(context.matches[0][1])
     )
+    await update.callback_query.answer()
     await _show_flat(update, context, record)
 
 
@@ -87,18 +118,33 @@ async def find(update: Update, context: BotContext) -> None:
     if not text:
         await update.message.reply_text(context.t("service.find_usage"))
         return
-    hits = await context.call(find_flats, telegram_id=update.effective_user.id, text=text)
-    if not hits:
+    found = await context.call(find_flats, telegram_id=update.effective_user.id, text=text)
+    if not found.total:
         await update.message.reply_text(context.t("service.found_none", text=quoted(text)))
-    elif len(hits) == 1:
+    elif found.total == 1:
         record = await context.call(
-            flat_by_id, telegram_id=update.effective_user.id, unit_id=hits[0].unit_id, kind="find"
+            flat_by_id,
+            telegram_id=update.effective_user.id,
+            unit_id=found.hits[0].unit_id,
+            kind="find",
         )
         await _show_flat(update, context, record)
     else:
         await update.message.reply_text(
-            context.t("service.found_many", n=len(hits)), reply_markup=_flat_choices(context, hits)
+            _found_text(context, found), reply_markup=_found_keyboard(context, found)
         )
+
+
+async def find_turn(update: Update, context: BotContext) -> None:
+    """Turn the page of a search's flats."""
+    search_id, page = (int(x) for x in context.matches[0].groups())
+    found = await context.call(
+        find_page, telegram_id=update.effective_user.id, search_id=search_id, page=page
+    )
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        _found_text(context, found), reply_markup=_found_keyboard(context, found)
+    )
 
 
 async def item(update: Update, context: BotContext) -> None:
@@ -142,5 +188,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("find", find))
     app.add_handler(CommandHandler("item", item))
     app.add_handler(CallbackQueryHandler(flat_button, pattern=FLAT))
+    app.add_handler(CallbackQueryHandler(find_turn, pattern=FIND_TURN))
     app.add_handler(CallbackQueryHandler(history_button, pattern=HISTORY))
     app.add_handler(CallbackQueryHandler(owner_summary, pattern=OWNER_SUMMARY))

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
-from models.lookup import categories, find_category, find_unit, suggest_units
+from models.lookup import categories, find_category, find_unit, find_units, suggest_units
 from models.people import CLERK_WORK, require_any, user_for
 from models.project import category_by_code
 from models.repair import PhotoIn, pick_contractor, raise_item
@@ -41,10 +41,11 @@ class CategoryChoice:
 
 @dataclass(frozen=True)
 class UnitMatch:
-    """The flat a typed code means (canonical code), or the nearest codes when none."""
+    """The flat a typed code means (canonical code); else the flats it fits, or the nearest."""
 
     code: str | None
     suggestions: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,13 @@ def choose_project(session: Session, *, telegram_id: int, project_id: int) -> Ch
 
 
 def check_unit(session: Session, *, telegram_id: int, project_id: int, text: str) -> UnitMatch:
-    """Return the flat a typed code means, or the nearest flats of the project."""
+    """Return the flat a typed code means, the flats it fits when several, or the nearest."""
     _intake_user(session, telegram_id=telegram_id, project_id=project_id)
-    unit = find_unit(session, project_id=project_id, text=text)
-    if unit is not None:
-        return UnitMatch(unit.code)
+    units = find_units(session, project_id=project_id, text=text)
+    if len(units) == 1:
+        return UnitMatch(units[0].code)
+    if units:  # 3#1202 where building 3 has 3-1-1202 and 3-2-1202: the clerk says which
+        return UnitMatch(None, choices=tuple(u.code for u in units))
     return UnitMatch(None, tuple(suggest_units(session, project_id=project_id, text=text)))
 
 

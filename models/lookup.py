@@ -10,29 +10,36 @@ from models.tables import Category, Contractor, Unit
 from models.units import parse_unit_code
 
 
+def find_units(session: Session, *, project_id: int, text: str) -> list[Unit]:
+    """Return every flat a typed code fits: one for a full code, each entrance's for a short one.
+
+    A short code (3#1202, 3-1202, 3栋1202) names no entrance: where building 3 has 3-1-1202 and
+    3-2-1202 it fits both, and the caller must ask which, never pick one.
+    """
+    full = parse_unit_code(text, default_entrance=None)
+    if full is not None:
+        unit = session.exec(
+            select(Unit).where(Unit.project_id == project_id, Unit.code == full.code)
+        ).first()
+        return [unit] if unit is not None else []
+    short = parse_unit_code(text)
+    if short is None:
+        return []
+    same = session.exec(
+        select(Unit).where(
+            Unit.project_id == project_id,
+            Unit.building == short.building,
+            Unit.code.like(f"%-{short.number}"),  # type: ignore[attr-defined]
+        )
+    ).all()
+    fits = [u for u in same if u.code == f"{short.building}-{u.entrance}-{short.number}"]
+    return sorted(fits, key=lambda u: (len(u.entrance), u.entrance))
+
+
 def find_unit(session: Session, *, project_id: int, text: str) -> Unit | None:
-    """Return the flat a typed code means (any common form), or None."""
-    parsed = parse_unit_code(text)
-    if parsed is None:
-        return None
-    unit = session.exec(
-        select(Unit).where(Unit.project_id == project_id, Unit.code == parsed.code)
-    ).first()
-    if unit is None and parsed.entrance == "1":
-        # "3#1202" on a site with one entrance per building: the only flat of that number.
-        same = session.exec(
-            select(Unit).where(
-                Unit.project_id == project_id,
-                Unit.building == parsed.building,
-                Unit.code.like(f"%-{parsed.number}"),  # type: ignore[attr-defined]
-            )
-        ).all()
-        unit = same[0] if len(same) == 1 and _two_part(text) else None
-    return unit
-
-
-def _two_part(text: str) -> bool:
-    return parse_unit_code(text, default_entrance=None) is None
+    """Return the one flat a typed code means; None when it fits none, or several."""
+    found = find_units(session, project_id=project_id, text=text)
+    return found[0] if len(found) == 1 else None
 
 
 def suggest_units(session: Session, *, project_id: int, text: str, limit: int = 5) -> list[str]:

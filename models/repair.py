@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length, check_note
+from models.lookup import find_unit
 from models.people import contractor_chats, user_for
 from models.queries import ItemLine, item_line
 from models.tables import (
@@ -30,9 +31,7 @@ from models.tables import (
     Photo,
     Project,
     Role,
-    Unit,
 )
-from models.units import parse_unit_code
 
 S = ItemState
 LIVE_STATES = frozenset({S.open, S.repaired, S.rework, S.disputed})
@@ -312,12 +311,8 @@ def raise_item(
     project = session.get(Project, project_id)
     if project is None:
         raise DomainError("no_such_project")
-    parsed = parse_unit_code(unit_code)
-    unit = None
-    if parsed is not None:
-        unit = session.exec(
-            select(Unit).where(Unit.project_id == project_id, Unit.code == parsed.code)
-        ).first()
+    # The one flat the code means: a short code that fits several is no flat, never entrance 1.
+    unit = find_unit(session, project_id=project_id, text=unit_code)
     if unit is None:
         raise DomainError("no_such_unit", unit=unit_code)
     category = session.exec(

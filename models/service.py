@@ -9,16 +9,17 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from models.errors import DomainError
-from models.lookup import find_unit, suggest_units
+from models.lookup import find_unit, find_units, suggest_units
 from models.people import Person, find_person
 from models.queries import ItemCard, ItemLine, item_card, unit_lines
-from models.tables import AccessLog, Item, ItemState, Membership, Role, Unit
+from models.tables import AccessLog, Item, ItemState, Membership, Project, Role, Unit
 
 S = ItemState
 LOOKUP_ROLES = frozenset({Role.service, Role.admin, Role.manager})
 # Owners' names and phones are personal data: only the roles that call owners see them.
 CONTACT_ROLES = frozenset({Role.service, Role.admin})
-FIND_LIMIT = 10
+QUERY_MAX = 200  # as AccessLog.query
+FIND_PAGE = 10  # flats a page of /find offers as buttons
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,36 @@ class Flat:
 
 @dataclass(frozen=True)
 class FlatHit:
-    """A flat found by a search: its id for a button, its code, maybe its owner."""
+    """A flat found by a search: its id for a button, its code, maybe its owner and project."""
 
     unit_id: int
     code: str
     owner_name: str | None
+    project: str | None = None
 
 
 @dataclass(frozen=True)
 class FlatLookup:
-    """Either the flat, or the nearest real flats to what was typed."""
+    """The flat; or, showing nothing of any, the flats a short code fits or the nearest ones."""
 
     flat: Flat | None
     suggestions: tuple[FlatHit, ...] = ()
+    choices: tuple[FlatHit, ...] = ()
+
+
+@dataclass(frozen=True)
+class FoundFlats:
+    """One page of the flats a search matched, and how many matched in all."""
+
+    search_id: int  # the search's access-log row: the page buttons name it
+    hits: tuple[FlatHit, ...]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the matches fill."""
+        return max(1, -(-self.total // FIND_PAGE))
 
 
 def _reader(session: Session, telegram_id: int) -> tuple[Person, list[int], bool]:
@@ -72,25 +90,39 @@ def _reader(session: Session, telegram_id: int) -> tuple[Person, list[int], bool
     return person, projects, person.has(*CONTACT_ROLES)
 
 
-def _log(session: Session, person: Person, kind: str, query: str, **ids: int | None) -> None:
-    session.add(AccessLog(user_id=person.id, kind=kind, query=query[:200], **ids))
+def _log(session: Session, person: Person, kind: str, query: str, **ids: int | None) -> int:
+    entry = AccessLog(user_id=person.id, kind=kind, query=query[:QUERY_MAX], **ids)
+    session.add(entry)
+    session.flush()
+    return entry.id
 
 
 def look_up_flat(session: Session, *, telegram_id: int, text: str) -> FlatLookup:
-    """Return every item of a flat, grouped; or near codes when the code is unknown."""
+    """Return every item of a flat, grouped; else the flats a short code fits, or near codes."""
     person, projects, sees_contacts = _reader(session, telegram_id)
-    unit = next((u for p in projects if (u := find_unit(session, project_id=p, text=text))), None)
-    if unit is None:
-        _log(session, person, "unit", text)
-        near = [
-            FlatHit(u.id, u.code, None)
-            for p in projects
-            for code in suggest_units(session, project_id=p, text=text)
-            if (u := find_unit(session, project_id=p, text=code))
-        ]
-        return FlatLookup(None, tuple(near[:5]))
-    _log(session, person, "unit", text, project_id=unit.project_id, unit_id=unit.id)
-    return FlatLookup(_flat(session, unit, sees_contacts))
+    units = [u for p in projects for u in find_units(session, project_id=p, text=text)]
+    if len(units) == 1:
+        unit = units[0]
+        _log(session, person, "unit", text, project_id=unit.project_id, unit_id=unit.id)
+        return FlatLookup(_flat(session, unit, sees_contacts))
+    _log(session, person, "unit", text)
+    if units:
+        # A short code that fits several flats shows none of them (owner, phone, items) and
+        # logs none: the one chosen is shown and logged by flat_by_id.
+        named = len({u.project_id for u in units}) > 1
+        return FlatLookup(None, choices=tuple(_choice(session, u, named) for u in units))
+    near = [
+        FlatHit(u.id, u.code, None)
+        for p in projects
+        for code in suggest_units(session, project_id=p, text=text)
+        if (u := find_unit(session, project_id=p, text=code))
+    ]
+    return FlatLookup(None, tuple(near[:5]))
+
+
+def _choice(session: Session, unit: Unit, named: bool) -> FlatHit:
+    project = session.get(Project, unit.project_id).name if named else None
+    return FlatHit(unit.id, unit.code, None, project)
 
 
 def flat_by_id(session: Session, *, telegram_id: int, unit_id: int, kind: str = "unit") -> Flat:
@@ -116,26 +148,52 @@ def _flat(session: Session, unit: Unit, sees_contacts: bool) -> Flat:
     )
 
 
-def find_flats(session: Session, *, telegram_id: int, text: str) -> list[FlatHit]:
-    """Find flats by owner name, phone (or its last 4 digits) or inspection sheet number."""
+def find_flats(session: Session, *, telegram_id: int, text: str) -> FoundFlats:
+    """Find flats by owner name, phone (or its last 4 digits) or sheet number: the first page."""
     person, projects, sees_contacts = _reader(session, telegram_id)
-    wanted = text.strip()
-    _log(session, person, "find", wanted)
+    wanted = text.strip()[:QUERY_MAX]
+    search_id = _log(session, person, "find", wanted)
+    return _found(session, projects, sees_contacts, wanted, search_id, 0)
+
+
+def find_page(session: Session, *, telegram_id: int, search_id: int, page: int) -> FoundFlats:
+    """Return another page of one of the reader's own earlier searches (its log row)."""
+    person, projects, sees_contacts = _reader(session, telegram_id)
+    search = session.get(AccessLog, search_id)
+    if search is None or search.user_id != person.id or search.kind != "find":
+        raise DomainError("stale_button")
+    _log(session, person, "find", search.query)
+    return _found(session, projects, sees_contacts, search.query, search_id, page)
+
+
+def _found(
+    session: Session,
+    projects: list[int],
+    sees_contacts: bool,
+    wanted: str,
+    search_id: int,
+    page: int,
+) -> FoundFlats:
     if not wanted:
-        return []
+        return FoundFlats(search_id, (), 0, 0)
     digits = re.sub(r"\D", "", wanted)
     conditions = [col(Unit.owner_name).contains(wanted)]
     if len(digits) >= 4:
         conditions.append(col(Unit.owner_phone).endswith(digits))
     on_sheet = select(Item.unit_id).where(func.lower(Item.sheet_no) == wanted.lower())
     conditions.append(col(Unit.id).in_(on_sheet))
+    where = (col(Unit.project_id).in_(projects), or_(*conditions))
+    total = session.exec(select(func.count()).select_from(Unit).where(*where)).one()
+    page = min(max(page, 0), max(0, (total - 1) // FIND_PAGE))
     units = session.exec(
         select(Unit)
-        .where(col(Unit.project_id).in_(projects), or_(*conditions))
-        .order_by(Unit.code)
-        .limit(FIND_LIMIT)
+        .where(*where)
+        .order_by(Unit.code, Unit.id)
+        .offset(page * FIND_PAGE)
+        .limit(FIND_PAGE)
     ).all()
-    return [FlatHit(u.id, u.code, u.owner_name if sees_contacts else None) for u in units]
+    hits = tuple(FlatHit(u.id, u.code, u.owner_name if sees_contacts else None) for u in units)
+    return FoundFlats(search_id, hits, total, page)
 
 
 def item_history(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:

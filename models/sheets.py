@@ -23,7 +23,7 @@ from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
 from models.limits import DESCRIPTION_MAX, PHOTO_REF_MAX
 from models.lookup import categories as project_categories
-from models.lookup import find_unit, nearest_category, suggest_units
+from models.lookup import find_units, nearest_category, suggest_units
 from models.people import require_any
 from models.project import DEFAULT_CATEGORIES, add_contractor, add_unit, set_rule
 from models.repair import item_key, pick_contractor, raise_item
@@ -202,8 +202,9 @@ def _unit_text(row: Row) -> str:
         return unit
     building = _building(building) or building
     parts = [p for p in re.split(r"[-#\s]+", unit) if p]
-    if len(parts) == 1:  # the flat number alone: 1202
-        return f"{building}-{row.text('entrance') or '1'}-{parts[0]}"
+    if len(parts) == 1:  # the flat number alone: 1202 (no entrance: it must fit one flat)
+        entrance = row.text("entrance")
+        return f"{building}-{entrance}-{parts[0]}" if entrance else f"{building}-{parts[0]}"
     if len(parts) == 2 and parts[0] != building:  # entrance and number: 1-1202
         return f"{building}-{parts[0]}-{parts[1]}"
     return unit
@@ -733,9 +734,15 @@ class _ItemChecks:
             problems.append(_problem("empty", row, "unit", "items"))
             return None
         parsed = parse_unit_code(text)
-        unit = self.units.get(parsed.code) if parsed else None
+        full = parse_unit_code(text, default_entrance=None)
+        unit = self.units.get(full.code) if full else None
         if unit is None and parsed is not None:
-            unit = find_unit(self.session, project_id=self.project.id, text=text)
+            fits = find_units(self.session, project_id=self.project.id, text=text)
+            if len(fits) > 1:  # 3-1202 where building 3 has 3-1-1202 and 3-2-1202: never pick
+                codes = ", ".join(u.code for u in fits)
+                problems.append(_problem("ambiguous_unit", row, "unit", "items", text, fits=codes))
+                return None
+            unit = fits[0] if fits else None
         if unit is None:
             if text not in self._near_units:
                 near = suggest_units(self.session, project_id=self.project.id, text=text, limit=3)

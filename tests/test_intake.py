@@ -14,7 +14,7 @@ from models import clock, people
 from models import project as setup
 from models.errors import DomainError
 from models.intake import enter_item, parse_date
-from models.tables import Event, Item, Photo, Role
+from models.tables import Category, Event, Item, Photo, Role, Unit
 from tests.conftest import (
     CONTRACTOR_A,
     CONTRACTOR_B,
@@ -277,14 +277,101 @@ async def test_bad_input_is_answered_and_changes_nothing(bot, world, db, clerks)
 async def test_change_date_and_sheet_from_the_summary(bot, world, db, clerks):
     zhou = bot.chat(CLERK)
     await to_summary(zhou)
-    await zhou.press_label("Change date / sheet")
-    await zhou.send("3-02")
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "Raised on: " in texts(await zhou.send("3-02"))  # straight back to the summary
+    await zhou.press_label("Change…")
+    await zhou.press_label("Sheet")
     summary = texts(await zhou.send("C-9"))
     assert "Sheet: C-9" in summary
     item_id = entered_id(await zhou.press_label("Confirm"))
     with db.session() as s:
         raised = s.get(Item, item_id).raised_on
         assert (raised.month, raised.day) == (3, 2) and raised <= today()
+
+
+async def test_every_field_can_be_corrected_from_the_summary(bot, world, db, clerks):
+    with db.session() as s:
+        setup.add_unit(s, project_id=world.project_id, code="3-2-1202")
+    zhou = bot.chat(CLERK)
+    await to_summary(zhou)
+    # The fast path is one tap: Confirm comes first, Change… asks nothing until pressed.
+    assert zhou.buttons()[0] == [("✅ Confirm", "nw:ok")]
+    await zhou.press_label("Change…")
+    labels = [label for row in zhou.buttons() for label, _ in row]
+    assert labels[:8] == [
+        "Flat",
+        "Where",
+        "Category",
+        "Description",
+        "Photos",
+        "Date",
+        "Sheet",
+        "Contractor",
+    ]
+    assert "✖ Cancel" not in labels  # changing one's mind about a correction loses nothing
+    assert "Flat: 3-1-1202" in texts(await zhou.press_label("Back to the summary"))
+
+    async def correct(field: str) -> None:
+        await zhou.press_label("Change…")
+        await zhou.press_label(field)
+
+    await correct("Flat")
+    assert "fits 2 flats" in texts(await zhou.send("3#1202"))  # asked, not picked
+    assert "Flat: 3-2-1202" in texts(await zhou.press_label("3-2-1202"))
+    await correct("Where")
+    assert "Where: Kitchen" in texts(await zhou.press_label("Kitchen"))
+    await correct("Category")
+    summary = texts(await zhou.press_label("Plumbing/electric"))
+    assert "Category: Plumbing/electric" in summary
+    assert "明达水电 (by the assignment rule)" in summary  # the rule of the new category
+    await correct("Description")
+    assert "Defect: socket dead" in texts(await zhou.send("socket dead"))
+    await correct("Photos")
+    await zhou.send_photo(PNG(21))
+    await zhou.send_photo(PNG(22))
+    assert "Photos: 2" in texts(await zhou.press_label("Done"))
+    await correct("Photos")
+    assert "2 photos kept" in texts(zhou.last_step_events)
+    await zhou.press_label("Remove all")
+    await zhou.send_photo(PNG(23))
+    assert "Photos: 1" in texts(await zhou.press_label("Done"))
+    await correct("Date")
+    assert f"Raised on: {today().year}-03-02" in texts(await zhou.send("3-02"))
+    await correct("Sheet")
+    assert "Sheet: none" in texts(await zhou.press_label("No sheet number"))
+    await correct("Contractor")
+    assert "华建装饰 (chosen by you)" in texts(await zhou.press_label("华建装饰"))
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        item = s.get(Item, item_id)
+        photos = s.exec(select(Photo).where(Photo.item_id == item_id)).all()
+        unit = s.get(Unit, item.unit_id)
+        category = s.get(Category, item.category_id)
+    assert (unit.code, item.location, category.code, item.description) == (
+        "3-2-1202",
+        "Kitchen",
+        "plumbing_electric",
+        "socket dead",
+    )
+    assert len(photos) == 1 and item.sheet_no is None
+    assert (item.raised_on.month, item.raised_on.day) == (3, 2)
+    assert item.contractor_id == world.huajian
+
+
+async def test_short_code_of_two_flats_is_asked_not_picked(bot, world, db, clerks):
+    with db.session() as s:
+        setup.add_unit(s, project_id=world.project_id, code="3-2-1202")
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    for code in ("3#1202", "3-1202", "3栋1202"):
+        asked = texts(await zhou.send(code))
+        assert "fits 2 flats" in asked and "where in the flat" not in asked, code
+        assert zhou.buttons()[0] == [("3-1-1202", "nw:u:3-1-1202"), ("3-2-1202", "nw:u:3-2-1202")]
+    assert "3-2-1202: where in the flat?" in texts(await zhou.press_label("3-2-1202"))
+    # Where building 5 has one 801, the short code is that flat.
+    await zhou.send("/new")
+    assert "5-2-801: where in the flat?" in texts(await zhou.send("5#801"))
 
 
 async def test_chinese_clerk_sees_rooms_and_categories_in_chinese(bot, world, db, clerks):
@@ -412,3 +499,27 @@ def test_only_clerks_and_admins_may_enter_and_only_own_contractors(db, world):
     with db.session() as s:
         entered = enter_item(s, telegram_id=1001, **kw)
         assert entered.contractor_name == "华建装饰"
+
+
+async def test_a_correction_in_progress_survives_a_restart(settings, db, world, clerks):
+    first = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, first)
+    async with app:
+        await app.start()
+        zhou = OfflineChat(app, first, CLERK, expected_errors=(DomainError,))
+        await to_summary(zhou)
+        await zhou.press_label("Change…")
+        await zhou.press_label("Where")
+        await app.stop()  # the process stops while the location is being corrected
+
+    second = OfflineTelegram(bot_username="b")
+    app = build_offline(settings, db, second)
+    async with app:
+        await app.start()
+        zhou = OfflineChat(app, second, CLERK, expected_errors=(DomainError,))
+        summary = texts(await zhou.send("kitchen ceiling"))
+        assert "Where: kitchen ceiling" in summary and "Sheet: A-017" in summary
+        item_id = entered_id(await zhou.press_label("Confirm"))
+        await app.stop()
+    with db.session() as s:
+        assert s.get(Item, item_id).location == "kitchen ceiling"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models import project as setup
+from models.errors import DomainError
 from models.lookup import (
     find_category,
     find_contractor,
     find_unit,
+    find_units,
     nearest_category,
     suggest_units,
 )
+from models.repair import raise_item
 
 
 def test_unit_code_forms_are_one_flat(db, world):
@@ -21,15 +26,23 @@ def test_unit_code_forms_are_one_flat(db, world):
         assert len(ids) == 1
 
 
-def test_short_form_only_where_one_entrance_makes_it_unique(db, world):
+def test_short_form_fits_every_entrance_and_picks_none_of_several(db, world):
     with db.session() as s:
-        assert find_unit(s, project_id=world.project_id, text="3#1202").code == "3-1-1202"
-        setup.add_unit(s, project_id=world.project_id, code="3-2-1202")
-        assert find_unit(s, project_id=world.project_id, text="3#1202").code == "3-1-1202"
-        setup.add_unit(s, project_id=world.project_id, code="5-1-801")
-        # 5-1-801 exists now, and so does 5-2-801: "5#801" is taken as entrance 1.
-        assert find_unit(s, project_id=world.project_id, text="5#801").code == "5-1-801"
-        assert find_unit(s, project_id=world.project_id, text="9-9-999") is None
+        pid = world.project_id
+        assert find_unit(s, project_id=pid, text="3#1202").code == "3-1-1202"
+        setup.add_unit(s, project_id=pid, code="3-2-1202")
+        for text in ("3#1202", "3-1202", "3栋1202", "3号楼1202室"):
+            assert [u.code for u in find_units(s, project_id=pid, text=text)] == [
+                "3-1-1202",
+                "3-2-1202",
+            ], text
+            assert find_unit(s, project_id=pid, text=text) is None, text
+        # A full code is the one flat it names, whatever else the building has.
+        assert find_unit(s, project_id=pid, text="3-2-1202").code == "3-2-1202"
+        # Building 5 has only 5-2-801: the short form is that flat, entrance 1 or not.
+        assert find_unit(s, project_id=pid, text="5#801").code == "5-2-801"
+        assert find_units(s, project_id=pid, text="5#802") == []
+        assert find_unit(s, project_id=pid, text="9-9-999") is None
 
 
 def test_suggestions_prefer_the_same_building(db, world):
@@ -60,3 +73,16 @@ def test_contractor_by_full_or_unique_partial_name(db, world):
         assert find_contractor(s, project_id=pid, text="明达").id == world.mingda
         assert find_contractor(s, project_id=pid, text="") is None
         assert find_contractor(s, project_id=pid, text="Nobody") is None
+
+
+def test_an_item_is_never_raised_on_a_flat_a_short_code_only_may_mean(db, world, today):
+    with db.session() as s:
+        pid = world.project_id
+        setup.add_unit(s, project_id=pid, code="3-2-1202")
+        fields = dict(location="kitchen", category_code="leak", description="d", raised_on=today)
+        with pytest.raises(DomainError) as refused:
+            raise_item(s, project_id=pid, unit_code="3#1202", **fields)
+        assert refused.value.key == "no_such_unit"
+        assert raise_item(s, project_id=pid, unit_code="5#801", **fields).unit_id == (
+            find_unit(s, project_id=pid, text="5-2-801").id
+        )

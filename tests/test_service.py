@@ -194,3 +194,125 @@ async def test_every_lookup_is_in_the_access_log(bot, world, db):
         (admin_id, "unit", "9-9-999"),
     ]
     assert log[0].unit_id is not None and log[0].at is not None
+
+
+def said(chat, replies: list) -> str:
+    """Return what a press got: the messages and the button's alert (a refusal is either)."""
+    answer = chat.last_callback_answer()
+    return texts(replies) + "\n" + (answer.text or "" if answer else "")
+
+
+def two_entrances(db, world) -> dict[str, int]:
+    """Give building 3 a second 1202 (entrance 2) with its own owner; return the flats' ids."""
+    owner_flat(db, world)
+    with db.session() as s:
+        other = setup.add_unit(
+            s,
+            project_id=world.project_id,
+            code="3-2-1202",
+            owner_name="李娜",
+            owner_phone="13900001111",
+        )
+        first = setup.add_unit(s, project_id=world.project_id, code="3-1-1202")
+        return {"3-1-1202": first.id, "3-2-1202": other.id}
+
+
+async def test_short_code_of_two_flats_asks_which_and_shows_nothing(bot, world, db):
+    ids = two_entrances(db, world)
+    sun = bot.chat(SERVICE)
+    for code in ("3#1202", "3-1202", "3栋1202"):
+        replies = await sun.send(f"/unit {code}")
+        shown = texts(replies)
+        assert "fits 2 flats" in shown, code
+        for private in ("王芳", "13812345678", "李娜", "13900001111", "卫生间吊顶渗水"):
+            assert private not in shown, (code, private)
+        assert sun.buttons() == [
+            [("3-1-1202", f"un:{ids['3-1-1202']}")],
+            [("3-2-1202", f"un:{ids['3-2-1202']}")],
+        ]
+    chosen = texts(await sun.press_label("3-2-1202"))
+    assert "李娜" in chosen and "13900001111" in chosen
+    assert "王芳" not in chosen and "卫生间吊顶渗水" not in chosen
+    # The full code still opens its flat at once.
+    assert "王芳" in texts(await sun.send("/unit 3-1-1202"))
+    with db.session() as s:
+        log = s.exec(select(AccessLog).order_by(AccessLog.id)).all()
+    assert [(e.query, e.unit_id) for e in log] == [
+        ("3#1202", None),
+        ("3-1202", None),
+        ("3栋1202", None),
+        ("3-2-1202", ids["3-2-1202"]),  # only the flat chosen is logged as seen
+        ("3-1-1202", ids["3-1-1202"]),
+    ]
+
+
+async def test_a_forged_flat_button_shows_nothing_of_another_project(bot, world, db):
+    with db.session() as s:
+        other = setup.create_project(s, name="Not theirs")
+        hidden = setup.add_unit(
+            s, project_id=other.id, code="3-2-1202", owner_name="李娜", owner_phone="139"
+        )
+    sun = bot.chat(SERVICE)
+    await sun.send("/unit 3-1-1203")  # a message with buttons, to forge a press on
+    refused = said(sun, await sun.press(f"un:{hidden.id}"))
+    assert "no flat" in refused and "李娜" not in refused
+    with db.session() as s:
+        assert s.exec(select(AccessLog).where(AccessLog.unit_id == hidden.id)).all() == []
+
+
+async def test_find_says_how_many_matched_and_pages_through_them(bot, world, db):
+    with db.session() as s:
+        for n in range(15):
+            setup.add_unit(
+                s,
+                project_id=world.project_id,
+                code=f"7-1-{101 + n}",
+                owner_name=f"张伟{n:02d}",
+                owner_phone=f"1380000{n:04d}",
+            )
+    sun = bot.chat(SERVICE)
+    first = await sun.send("/find 张伟")
+    assert "15 flats found (page 1 of 2)" in texts(first)
+    assert len(first[-1].text) <= 4096
+    rows = sun.buttons()
+    seen = [label for row in rows[:-1] for label, _ in row]
+    assert len(seen) == 10 and [label for label, _ in rows[-1]] == ["Next ▶"]
+    second = await sun.press_label("Next ▶")
+    assert "15 flats found (page 2 of 2)" in texts(second)
+    rows = sun.buttons()
+    seen += [label for row in rows[:-1] for label, _ in row]
+    assert [label for label, _ in rows[-1]] == ["◀ Previous"]
+    assert sorted(seen) == sorted(f"7-1-{101 + n} 张伟{n:02d}" for n in range(15))
+    assert "page 1 of 2" in texts(await sun.press_label("◀ Previous"))
+    assert "张伟03" in texts(await sun.press_label("7-1-104"))
+    # Another person's search cannot be paged through by a forged button.
+    with db.session() as s:
+        search = s.exec(select(AccessLog).where(AccessLog.kind == "find")).first()
+    chen = bot.chat(ADMIN)
+    await chen.send("/unit 3-1-1203")
+    refused = said(chen, await chen.press(f"fd:{search.id}:1"))
+    assert "no longer active" in refused and "张伟" not in refused
+
+
+async def test_a_code_in_two_of_ones_projects_asks_which_project(bot, world, db):
+    owner_flat(db, world)
+    with db.session() as s:
+        hill = setup.create_project(s, name="Hillside 2")
+        other = setup.add_unit(
+            s, project_id=hill.id, code="3-1-1202", owner_name="李娜", owner_phone="139"
+        )
+        from models.people import add_member
+        from models.tables import Role
+
+        add_member(s, project_id=hill.id, telegram_id=SERVICE.id, name="Sun", roles=[Role.service])
+    sun = bot.chat(SERVICE)
+    shown = texts(await sun.send("/unit 3-1-1202"))
+    assert "fits 2 flats" in shown and "王芳" not in shown and "李娜" not in shown
+    labels = [label for row in sun.buttons() for label, _ in row]
+    assert labels == ["3-1-1202 · Riverside 1", "3-1-1202 · Hillside 2"]
+    chosen = texts(await sun.press_label("Hillside 2"))
+    assert "李娜" in chosen and "王芳" not in chosen
+    with db.session() as s:
+        assert s.exec(select(AccessLog.unit_id).where(AccessLog.unit_id.is_not(None))).all() == [
+            other.id
+        ]

@@ -864,3 +864,38 @@ def test_a_line_entered_in_chat_is_not_imported_again_nor_entered_twice(db, worl
         )
     assert report.imported == 0
     assert [(k.reason, k.item_id) for k in report.skipped] == [("already_imported", first)]
+
+
+def test_a_short_flat_code_of_several_flats_is_refused_naming_them(db, world):
+    headers = ["房号", "部位", "类别", "问题描述", "楼栋", "单元"]
+    rows = [
+        ["3-1202", "卫生间", "渗漏", "一", None, None],
+        ["3#1202", "卫生间", "渗漏", "二", None, None],
+        [1202, "卫生间", "渗漏", "三", "3栋", None],
+        ["3-502", "卫生间", "渗漏", "四", None, None],  # building 3 has one 502: that flat
+    ]
+    with db.session() as s:
+        setup.add_unit(s, project_id=world.project_id, code="3-2-1202")
+        before = count(s, Item)
+        report = import_items(
+            s,
+            project_id=world.project_id,
+            data=items_book(rows, headers),
+            filename="u.xlsx",
+            today=TODAY,
+        )
+        assert count(s, Item) == before
+    assert [(p.row, p.key) for p in report.problems] == [(n, "ambiguous_unit") for n in (2, 3, 4)]
+    en = render_report("en", report)
+    assert "fits several flats (3-1-1202, 3-2-1202)" in en
+    assert "对应多户（3-1-1202, 3-2-1202）" in render_report("zh", report)
+    with db.session() as s:
+        report = import_items(
+            s,
+            project_id=world.project_id,
+            data=items_book(rows[3:], headers),
+            filename="u.xlsx",
+            today=TODAY,
+        )
+        assert report.ok, report.problems
+        assert [code for code, *_ in items_of(s, world.project_id, world)] == ["3-1-502"]
