@@ -11,10 +11,17 @@ from telegram import BotCommandScopeChat, Update
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers import render
-from handlers.common import BotContext, esc, send_long
+from handlers import keyboards, render
+from handlers.common import BotContext, esc, refusal, send_long
 from handlers.tell import tell_contractor
 from models.admin import (
     ContractorFigures,
@@ -22,17 +29,22 @@ from models.admin import (
     PersonRow,
     cancel_item,
     contractor_figures,
+    dispute_to_reject,
     disputes,
     member,
     project_people,
     reassign,
+    reject_dispute,
     reopen_item,
     revoke,
 )
-from models.tables import Role
+from models.errors import DomainError
+from models.queries import ItemLine
+from models.tables import Action, Role
 
 # Callback data: digits only, anchored, so forged data cannot carry anything else.
 REASSIGN = r"^ra:(\d{1,12}):(\d{1,12}):(\d{1,12})$"  # item, contractor, item version
+REJECT = r"^rj:(\d{1,12}):(\d{1,12})$"  # item, item version
 REVOKE_ASK = r"^rv:(\d{1,12}):(\d{1,12})$"  # project, user
 REVOKE_YES = r"^ry:(\d{1,12}):(\d{1,12})$"
 REVOKE_NO = r"^rn$"
@@ -40,6 +52,9 @@ REVOKE_NO = r"^rn$"
 CANCEL_ITEM = r"^/cancel(@\w+)?\s+[#＃]?\d"
 ID_AND_REST = re.compile(r"^[#＃]?(\d{1,12})[\s,，:：]*(.*)$", re.DOTALL)
 PEOPLE_PER_MESSAGE = 40  # Telegram takes 100 buttons a message at most
+REJECT_REASON = 20  # conversation state: the reason a dispute is refused
+TEXT = filters.TEXT & ~filters.COMMAND
+TIMEOUT = 30 * 60
 
 
 def _id_and_rest(update: Update) -> tuple[int | None, str]:
@@ -73,10 +88,11 @@ def _dispute_text(context: BotContext, dispute: Dispute) -> str:
     return text
 
 
-def _reassign_buttons(context: BotContext, dispute: Dispute) -> Markup:
+def _settle_buttons(context: BotContext, dispute: Dispute) -> Markup:
     line = dispute.line
-    return Markup(
-        [
+    rows = []
+    if Action.reassign in dispute.moves:
+        rows += [
             [
                 Button(
                     context.t("btn.reassign_to", name=c.name),
@@ -85,11 +101,18 @@ def _reassign_buttons(context: BotContext, dispute: Dispute) -> Markup:
             ]
             for c in dispute.others
         ]
-    )
+    if Action.reject_dispute in dispute.moves:
+        data = f"rj:{line.id}:{line.version}"
+        rows.append([Button(context.t("btn.reject_dispute"), callback_data=data)])
+    return Markup(rows)
+
+
+def _names_item(context: BotContext, line: ItemLine) -> dict[str, object]:
+    return {"id": line.id, "unit": esc(line.unit_code), "location": esc(line.location)}
 
 
 async def show_disputes(update: Update, context: BotContext) -> None:
-    """List the disputed items, each with a button per other contractor to reassign it."""
+    """List the disputed items, each with a button per other contractor and Reject."""
     context.require(Role.admin)
     found = await context.call(disputes, telegram_id=update.effective_user.id)
     if not found.items:
@@ -98,7 +121,7 @@ async def show_disputes(update: Update, context: BotContext) -> None:
     await update.message.reply_text(context.t("disputes.head", total=found.total))
     for dispute in found.items:
         await update.message.reply_text(
-            _dispute_text(context, dispute), reply_markup=_reassign_buttons(context, dispute)
+            _dispute_text(context, dispute), reply_markup=_settle_buttons(context, dispute)
         )
     if found.total > len(found.items):
         await update.message.reply_text(
@@ -137,6 +160,64 @@ async def reassign_command(update: Update, context: BotContext) -> None:
         context.t("reassign.done", id=item_id, contractor=esc(moved.line.contractor_name))
     )
     await tell_contractor(context, moved.outcome, "notify.reassigned", id=item_id)
+
+
+async def start_reject(update: Update, context: BotContext) -> int:
+    """Ask why the dispute of this item is refused."""
+    query = update.callback_query
+    await query.answer()
+    item_id, version = (int(g) for g in context.matches[0].groups())
+    line = await context.call(
+        dispute_to_reject, telegram_id=update.effective_user.id, item_id=item_id
+    )
+    context.user_data["reject"] = {"item": item_id, "version": version}
+    await query.message.reply_text(
+        context.t(
+            "reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(context, line)
+        ),
+        reply_markup=keyboards.cancel_only(context.lang),
+    )
+    return REJECT_REASON
+
+
+async def reject_reason(update: Update, context: BotContext) -> int:
+    """Send the item back to its contractor with the reason; they are told at once."""
+    draft = context.user_data.pop("reject", None)
+    if draft is None:
+        return ConversationHandler.END
+    try:
+        moved = await context.call(
+            reject_dispute,
+            telegram_id=update.effective_user.id,
+            item_id=draft["item"],
+            reason=update.message.text,
+            expected_version=draft["version"],  # a stale dispute message cannot move it again
+        )
+    except DomainError as error:
+        await update.message.reply_text(refusal(context, error))
+        return ConversationHandler.END
+    line, reason = moved.line, esc(moved.outcome.event.note)
+    await update.message.reply_text(
+        context.t(
+            "reject.done",
+            contractor=esc(line.contractor_name),
+            reason=reason,
+            **_names_item(context, line),
+        )
+    )
+    await tell_contractor(
+        context, moved.outcome, "notify.dispute_rejected", id=line.id, reason=reason
+    )
+    return ConversationHandler.END
+
+
+async def reject_cancel(update: Update, context: BotContext) -> int:
+    """Drop the refusing of a dispute; the item stays disputed."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    context.user_data.pop("reject", None)
+    await context.bot.send_message(update.effective_chat.id, context.t("common.cancelled"))
+    return ConversationHandler.END
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -298,6 +379,21 @@ def register(app: Application) -> None:
     # Only "/cancel <number> ..." is ours. Registered ahead of the report conversations, an
     # item number always means the item; a bare /cancel falls through to their fallbacks.
     app.add_handler(CommandHandler("cancel", cancel_command, filters=filters.Regex(CANCEL_ITEM)))
+    # After it: "/cancel 1042 reason" cancels the item even while a reason is being asked.
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(start_reject, pattern=REJECT)],
+            states={REJECT_REASON: [MessageHandler(TEXT, reject_reason)]},
+            fallbacks=[
+                CallbackQueryHandler(reject_cancel, pattern=keyboards.CANCEL),
+                CommandHandler("cancel", reject_cancel),
+            ],
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT,
+            name="admin_reject",
+            persistent=True,
+        )
+    )
     app.add_handler(CommandHandler("reopen", reopen_command))
     app.add_handler(CommandHandler("users", users))
     app.add_handler(CallbackQueryHandler(revoke_ask, pattern=REVOKE_ASK))

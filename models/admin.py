@@ -13,7 +13,7 @@ from models.errors import DomainError
 from models.lookup import find_contractor
 from models.people import CLERK_WORK, user_for
 from models.queries import ItemLine, item_line
-from models.repair import Outcome, act, check_move
+from models.repair import MOVES, Outcome, act, check_move
 from models.tables import (
     Action,
     AppUser,
@@ -32,6 +32,8 @@ PAPER_ROLES = CLERK_WORK
 PAPER_ACTIONS = frozenset({Action.report_repaired, Action.pass_, Action.fail})
 PAPER_SOURCE = "recorded from the paper list"
 DISPUTES_SHOWN = 10
+# The ways an admin settles a dispute from /disputes: another contractor, or "it is yours".
+SETTLE = (Action.reassign, Action.reject_dispute)
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,15 @@ class ContractorRef:
 
 @dataclass(frozen=True)
 class Dispute:
-    """A disputed item, why its contractor says it is not theirs, and who else could take it."""
+    """A disputed item, why its contractor says it is not theirs, and how it may be settled."""
 
     line: ItemLine
     reason: str | None
     by: str | None
     at: datetime | None
     others: tuple[ContractorRef, ...]
+    # The settling moves (SETTLE) the asking admin may make on it now, in SETTLE's order.
+    moves: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,17 +141,24 @@ def _today(tz: str) -> date:
 
 def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
     """Return the oldest disputed items of the admin's projects, with the reason given."""
-    _, projects = _admin(session, telegram_id=telegram_id)
+    user, projects = _admin(session, telegram_id=telegram_id)
     where = (col(Item.project_id).in_([p.id for p in projects]), Item.state == S.disputed)
     total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
     ids = session.exec(
         select(Item.id).where(*where).order_by(Item.raised_on, Item.id).limit(limit)
     ).all()
-    return Disputes(tuple(_dispute(session, item_id) for item_id in ids), total)
+    return Disputes(tuple(_dispute(session, item_id, user) for item_id in ids), total)
 
 
-def _dispute(session: Session, item_id: int) -> Dispute:
+def _may_make(
+    roles: set[Role], state: ItemState, actions: tuple[Action, ...]
+) -> tuple[Action, ...]:
+    return tuple(a for a in actions if roles & MOVES[a].roles and state in MOVES[a].sources)
+
+
+def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
     line = item_line(session, item_id=item_id)
+    roles = _roles_in(session, user=user, project_id=line.project_id)
     last = session.exec(
         select(Event, AppUser)
         .join(AppUser, Event.actor_id == AppUser.id, isouter=True)
@@ -166,6 +177,7 @@ def _dispute(session: Session, item_id: int) -> Dispute:
         by=actor.name if actor else None,
         at=clock.local(event.at, line.timezone) if event else None,
         others=tuple(ContractorRef(c.id, c.name) for c in others),
+        moves=_may_make(roles, line.state, SETTLE),
     )
 
 
@@ -196,6 +208,32 @@ def reassign(
         item_id=item_id,
         action=Action.reassign,
         contractor_id=contractor_id,
+        expected_version=expected_version,
+    )
+    return Moved(item_line(session, item_id=item_id), outcome)
+
+
+def dispute_to_reject(session: Session, *, telegram_id: int, item_id: int) -> ItemLine:
+    """Return a disputed item an admin may send back to its contractor (before the reason)."""
+    check_move(session, telegram_id=telegram_id, item_id=item_id, action=Action.reject_dispute)
+    return item_line(session, item_id=item_id)
+
+
+def reject_dispute(
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Moved:
+    """Refuse a dispute: the item goes back to the same contractor, who is to be told why."""
+    outcome = act(
+        session,
+        telegram_id=telegram_id,
+        item_id=item_id,
+        action=Action.reject_dispute,
+        note=reason,
         expected_version=expected_version,
     )
     return Moved(item_line(session, item_id=item_id), outcome)

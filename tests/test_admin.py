@@ -11,7 +11,7 @@ from models.admin import contractor_figures, revoke
 from models.errors import DomainError
 from models.people import accept_invite, create_invite, user_for
 from models.queries import item_card
-from models.repair import PhotoIn, apply_transition
+from models.repair import PhotoIn, apply_transition, replay_state
 from models.tables import Action, Event, Invite, Item, ItemState, Membership, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
 
@@ -62,7 +62,11 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
     assert "Disputed items: 1" in shown and "3-1-1202" in shown and "卫生间吊顶渗水" in shown
     assert "华建装饰: pipe in the wall: plumbing, not ours" in shown and "Wang" in shown
     buttons = [b for row in chen.buttons() for b in row]
-    assert buttons == [("→ 明达水电", f"ra:{leak}:{world.mingda}:{version_of(db, leak)}")]
+    version = version_of(db, leak)
+    assert buttons == [
+        ("→ 明达水电", f"ra:{leak}:{world.mingda}:{version}"),
+        ("✖ Reject dispute (stays with them)", f"rj:{leak}:{version}"),
+    ]
 
     # Reassign: the new contractor is told at once, with a button to open it.
     done = texts(await chen.press_label("明达水电"))
@@ -342,3 +346,79 @@ def test_command_line_reassign_cancel_reopen(db, world, tmp_path, monkeypatch, c
         assert item.state is S.rework
         last = s.exec(select(Event).where(Event.item_id == leak).order_by(Event.id)).all()[-1]
         assert last.note == "leaks again"
+
+
+async def test_dispute_rejected_goes_back_to_the_same_contractor_who_is_told(bot, world, db):
+    leak = world.items["leak"]
+    wang, chen = bot.chat(CONTRACTOR_A), bot.chat(ADMIN)
+    await wang.send("/mylist")
+    await wang.press(f"dp:{leak}")
+    await wang.send("not ours, the pipe is plumbing")
+    assert state_of(db, leak) is S.disputed
+
+    # The dispute offers Reject beside the reassign choices.
+    await chen.send("/disputes")
+    buttons = [b for row in chen.buttons() for b in row]
+    version = version_of(db, leak)
+    assert ("✖ Reject dispute (stays with them)", f"rj:{leak}:{version}") in buttons
+    asked = texts(await chen.press_label("Reject dispute"))
+    assert f"#{leak} (3-1-1202 · kitchen)" in asked and "华建装饰" in asked
+    assert state_of(db, leak) is S.disputed  # nothing moves before the reason
+
+    done = texts(await chen.send("the leak is your waterproofing, see the sheet"))
+    assert f"Dispute of item #{leak} (3-1-1202 · kitchen) rejected: back to 华建装饰" in done
+    told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
+    assert len(told) == 1
+    assert f"#{leak}" in told[0].text and "3-1-1202" in told[0].text and "kitchen" in told[0].text
+    assert "the leak is your waterproofing" in told[0].text
+    assert [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_B.id] == []
+
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert (item.state, item.contractor_id) == (S.open, world.huajian)
+        events = s.exec(select(Event).where(Event.item_id == leak).order_by(Event.id)).all()
+        last = events[-1]
+        assert (last.action, last.from_state, last.to_state) == (
+            Action.reject_dispute,
+            S.disputed,
+            S.open,
+        )
+        assert last.note == "the leak is your waterproofing, see the sheet"
+        assert last.actor_id == user_for(s, telegram_id=ADMIN.id).id
+        assert replay_state(events) is S.open
+    assert f"#{leak}" in texts(await wang.send("/mylist"))
+    assert "No disputed items" in texts(await chen.send("/disputes"))
+    # The same Reject pressed again on the old message: already handled, nothing moves.
+    assert "already handled" in texts(await chen.press(f"rj:{leak}:{version}"))
+    # The contractor may dispute again (a second opinion), and it is on /disputes again.
+    await wang.press(f"dp:{leak}")
+    await wang.send("still not ours")
+    assert state_of(db, leak) is S.disputed
+
+
+async def test_reject_dispute_refusals_and_rework_kept(bot, world, db):
+    leak, wall = world.items["leak"], world.items["wall"]
+    move(db, leak, CONTRACTOR_A.id, Action.report_repaired)
+    move(db, leak, INSPECTOR.id, Action.fail, "still drips")
+    move(db, leak, CONTRACTOR_A.id, Action.dispute, "the drip is from upstairs")
+    version = version_of(db, leak)
+    for user in (SERVICE, CONTRACTOR_A, INSPECTOR):
+        chat = bot.chat(user)
+        help_id = (await chat.send("/help"))[0].message_id
+        refused = texts(await chat.press(f"rj:{leak}:{version}", message_id=help_id))
+        assert "your role cannot" in refused
+    chen = bot.chat(ADMIN)
+    await chen.send("/disputes")
+    # An item nobody disputed cannot be "rejected": refused at once, nothing asked.
+    refused = texts(await chen.press(f"rj:{wall}:{version_of(db, wall)}"))
+    assert f"#{wall}" in refused and "Type the reason" not in refused
+    assert state_of(db, wall) is S.open
+    # Cancel drops it; an empty reason is not taken.
+    await chen.press(f"rj:{leak}:{version}")
+    assert "Nothing was changed" in texts(await chen.send("/cancel"))
+    assert state_of(db, leak) is S.disputed
+    await chen.press(f"rj:{leak}:{version}")
+    await chen.send("upstairs is dry; it is the trap you fitted")
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert item.state is S.open and item.rework_count == 1  # the failed round stays counted
