@@ -146,6 +146,16 @@ async def reassign_button(update: Update, context: BotContext) -> None:
     await tell_contractor(context, moved.outcome, "notify.reassigned", id=item_id)
 
 
+def _reassign_choices(context: BotContext, item_id: int, error: DomainError) -> Markup:
+    version = error.params["version"]
+    return keyboards.choices(
+        [
+            (context.t("btn.reassign_to", name=name), f"ra:{item_id}:{contractor_id}:{version}")
+            for contractor_id, name in error.params["choices"]
+        ]
+    )
+
+
 async def reassign_command(update: Update, context: BotContext) -> None:
     """Give an item to a contractor named in the command: /reassign 1042 明达水电."""
     context.require(Role.admin)
@@ -153,9 +163,17 @@ async def reassign_command(update: Update, context: BotContext) -> None:
     if item_id is None or not name:
         await update.message.reply_text(context.t("reassign.usage"))
         return
-    moved = await context.call(
-        reassign, telegram_id=update.effective_user.id, item_id=item_id, contractor_name=name
-    )
+    try:
+        moved = await context.call(
+            reassign, telegram_id=update.effective_user.id, item_id=item_id, contractor_name=name
+        )
+    except DomainError as error:
+        if error.key != "several_contractors":
+            raise
+        await update.message.reply_text(
+            refusal(context, error), reply_markup=_reassign_choices(context, item_id, error)
+        )
+        return
     await update.message.reply_text(
         context.t("reassign.done", id=item_id, contractor=esc(moved.line.contractor_name))
     )

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-from models.lookup import find_contractor
+from models.lookup import contractor_named
 from models.people import CLERK_WORK, user_for
 from models.queries import ItemLine, item_line
 from models.repair import MOVES, Outcome, act, check_move
@@ -195,10 +195,12 @@ def reassign(
     item = check_move(session, telegram_id=telegram_id, item_id=item_id, action=Action.reassign)
     if expected_version is not None and expected_version != item.version:
         raise DomainError("already_handled", item=item.id, state=item.state.value)
-    if contractor_name is not None:
-        found = find_contractor(session, project_id=item.project_id, text=contractor_name)
-        if found is None:
-            raise DomainError("no_such_contractor_named", name=contractor_name)
+    if contractor_name is not None:  # a unique part of the name; several or none are refused
+        try:
+            found = contractor_named(session, project_id=item.project_id, text=contractor_name)
+        except DomainError as error:
+            error.params["version"] = item.version  # choices offered for this item as it is now
+            raise
         contractor_id = found.id
     if contractor_id == item.contractor_id:
         raise DomainError("same_contractor")

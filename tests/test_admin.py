@@ -12,7 +12,7 @@ from models.errors import DomainError
 from models.people import accept_invite, create_invite, user_for
 from models.queries import item_card
 from models.repair import PhotoIn, apply_transition, replay_state
-from models.tables import Action, Event, Invite, Item, ItemState, Membership, Role
+from models.tables import Action, Contractor, Event, Invite, Item, ItemState, Membership, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
 
 S = ItemState
@@ -130,7 +130,8 @@ async def test_reassign_by_name_on_the_command(bot, world, db):
     chen = bot.chat(ADMIN)
     assert "Usage: /reassign" in texts(await chen.send("/reassign"))
     assert "Usage: /reassign" in texts(await chen.send(f"/reassign {wall}"))
-    assert "no contractor named Nobody" in texts(await chen.send(f"/reassign {wall} Nobody"))
+    refused = texts(await chen.send(f"/reassign {wall} Nobody"))
+    assert "no contractor named “Nobody”" in refused and "华建装饰 / 明达水电" in refused
     assert "already with that contractor" in texts(await chen.send(f"/reassign {wall} 华建装饰"))
     # Part of a name is enough when only one contractor has it.
     shown = texts(await chen.send(f"/reassign #{wall} 明达"))
@@ -422,3 +423,37 @@ async def test_reject_dispute_refusals_and_rework_kept(bot, world, db):
     with db.session() as s:
         item = s.get(Item, leak)
         assert item.state is S.open and item.rework_count == 1  # the failed round stays counted
+
+
+async def test_reassign_with_a_part_that_fits_several_asks_with_a_button_each(bot, world, db):
+    from models import project as setup
+
+    wall = world.items["wall"]
+    with db.session() as s:
+        tujian = setup.add_contractor(s, project_id=world.project_id, name="明达土建").id
+    chen = bot.chat(ADMIN)
+    asked = texts(await chen.send(f"/reassign {wall} 明达"))
+    assert "Several contractors have “明达”" in asked and "明达土建 / 明达水电" in asked
+    version = version_of(db, wall)
+    assert chen.buttons() == [
+        [("→ 明达土建", f"ra:{wall}:{tujian}:{version}")],
+        [("→ 明达水电", f"ra:{wall}:{world.mingda}:{version}")],
+    ]
+    assert state_of(db, wall) is S.open  # nothing moves until one is chosen
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == world.huajian
+    done = texts(await chen.press_label("明达水电"))
+    assert f"Item #{wall} reassigned to 明达水电" in done
+    assert any(m.chat_id == CONTRACTOR_B.id for m in chen.last_step_events)
+    # Case and spaces do not matter; a whole name beats a part of a longer one.
+    with db.session() as s:
+        setup.add_contractor(s, project_id=world.project_id, name="Acme")
+        setup.add_contractor(s, project_id=world.project_id, name="Acme Plumbing")
+    with db.session() as s:
+        acme = {c.name: c.id for c in s.exec(select(Contractor)).all()}
+    await chen.send(f"/reassign {wall} acme")
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == acme["Acme"]
+    await chen.send(f"/reassign {wall} PLUMB ing")
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == acme["Acme Plumbing"]

@@ -14,6 +14,9 @@ ZH: dict[str, str] = {
     # refusals
     "error.cannot_revoke_self": "不能取消您自己的权限。",
     "error.no_such_member": "此人不在该项目中（可能已被取消权限）。",
+    "error.several_contractors": "有多个施工单位的名称含“{name}”：{names}。请选择一个，或写出更多名称。",
+    "error.no_contractor_like": "没有名称含“{name}”的施工单位。本项目的施工单位：{names}",
+    "error.invite_own": "这是您自己生成的邀请链接，是给别人用的；它仍未使用，请发给要邀请的人。",
     # paper results
     "paper.head": "<b>纸质清单录入：{action}</b>",
     "paper.ok": "✅ #{id} {unit} {location} · {description} → {state}",
@@ -79,6 +82,9 @@ EN: dict[str, str] = {
     # refusals
     "error.cannot_revoke_self": "You cannot revoke your own access.",
     "error.no_such_member": "That person is not in this project (perhaps already revoked).",
+    "error.several_contractors": "Several contractors have “{name}” in their name: {names}. Choose one, or give more of the name.",
+    "error.no_contractor_like": "There is no contractor named “{name}”. This project's contractors: {names}",
+    "error.invite_own": "This is your own invite link: it is for someone else. It is still unused; send it to the person you are inviting.",
     # paper results
     "paper.head": "<b>From the paper list: {action}</b>",
     "paper.ok": "✅ #{id} {unit} {location} · {description} → {state}",
