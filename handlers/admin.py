@@ -20,25 +20,31 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import pick_language, t
 from handlers import keyboards, render
-from handlers.common import BotContext, esc, refusal, send_long
+from handlers.common import TEXT_LIMIT, BotContext, esc, refusal, send_long
+from handlers.menu import set_menu
 from handlers.tell import tell_contractor
 from models.admin import (
     ContractorFigures,
     Dispute,
+    PersonRoles,
     PersonRow,
     cancel_item,
     contractor_figures,
     dispute_to_reject,
     disputes,
     member,
+    person_roles,
     project_people,
     reassign,
     reject_dispute,
     reopen_item,
     revoke,
+    set_role,
 )
 from models.errors import DomainError
+from models.people import find_person
 from models.queries import ItemLine
 from models.tables import Action, Role
 
@@ -52,6 +58,9 @@ REVOKE_NO = r"^rn$"
 CANCEL_ITEM = r"^/cancel(@\w+)?\s+[#＃]?\d"
 ID_AND_REST = re.compile(r"^[#＃]?(\d{1,12})[\s,，:：]*(.*)$", re.DOTALL)
 PEOPLE_PER_MESSAGE = 40  # Telegram takes 100 buttons a message at most
+NAME_SHOWN = 40  # a person's or contractor's name in the people list and on its buttons
+PERSON = r"^pp:(\d{1,12}):(\d{1,12})$"  # project, user
+SET_ROLE = r"^pr:(\d{1,12}):(\d{1,12}):(" + "|".join(Role) + r"):([01])$"  # 1 gives, 0 takes
 REJECT_REASON = 20  # conversation state: the reason a dispute is refused
 TEXT = filters.TEXT & ~filters.COMMAND
 TIMEOUT = 30 * 60
@@ -275,41 +284,150 @@ def _roles(context: BotContext, row: PersonRow) -> str:
 
 
 def _people_text(context: BotContext, rows: list[PersonRow], total: int) -> str:
+    """Return the people grouped by role, in Role's order; one holding two roles is in both."""
     lines = [context.t("users.head", project=esc(rows[0].project_name), n=total)]
-    lines += [
-        context.t(
-            "users.line",
-            name=esc(r.name),
-            roles=_roles(context, r),
-            contractor=f" · {esc(r.contractor)}" if r.contractor else "",
-            you=context.t("users.you") if r.is_self else "",
-        )
-        for r in rows
-    ]
+    for role in Role:
+        holders = [r for r in rows if role in r.roles]
+        if not holders:
+            continue
+        lines.append(context.t("users.role", role=context.t(f"role.{role.value}"), n=len(holders)))
+        lines += [
+            context.t(
+                "users.line",
+                name=esc(render.short(r.name, NAME_SHOWN)),
+                contractor=f" · {esc(render.short(r.contractor, NAME_SHOWN))}"
+                if r.contractor and role is Role.contractor
+                else "",
+                you=context.t("users.you") if r.is_self else "",
+            )
+            for r in holders
+        ]
     return "\n".join(lines)
 
 
-def _revoke_buttons(context: BotContext, rows: list[PersonRow]) -> Markup:
+def _people_parts(context: BotContext, people: list[PersonRow]) -> list[list[PersonRow]]:
+    """Split a project's people into messages that fit Telegram's text and button limits."""
+    parts: list[list[PersonRow]] = [[]]
+    for row in people:
+        part = parts[-1]
+        full = len(part) >= PEOPLE_PER_MESSAGE
+        if part and (full or len(_people_text(context, [*part, row], len(people))) > TEXT_LIMIT):
+            parts.append([])
+        parts[-1].append(row)
+    return parts
+
+
+def _person_buttons(context: BotContext, rows: list[PersonRow]) -> Markup:
     buttons = [
-        Button(context.t("btn.revoke", name=r.name), callback_data=f"rv:{r.project_id}:{r.user_id}")
+        Button(
+            context.t("btn.person", name=render.short(r.name, NAME_SHOWN)),
+            callback_data=f"pp:{r.project_id}:{r.user_id}",
+        )
         for r in rows
-        if not r.is_self  # an admin cannot revoke themselves: no button to press
     ]
     return Markup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def users(update: Update, context: BotContext) -> None:
-    """List the people of my projects with their roles, each with a Revoke button."""
+    """List the people of my projects grouped by role, each with a button to their roles."""
     context.require(Role.admin)
     rows = await context.call(project_people, telegram_id=update.effective_user.id)
     for _, in_project in groupby(rows, key=lambda r: r.project_id):
         people = list(in_project)
-        for i in range(0, len(people), PEOPLE_PER_MESSAGE):
-            part = people[i : i + PEOPLE_PER_MESSAGE]
+        for part in _people_parts(context, people):
             await update.message.reply_text(
                 _people_text(context, part, len(people)),
-                reply_markup=_revoke_buttons(context, part),
+                reply_markup=_person_buttons(context, part),
             )
+
+
+def _person_text(context: BotContext, screen: PersonRoles) -> str:
+    row = screen.row
+    lines = [
+        context.t(
+            "person.head",
+            name=esc(row.name),
+            contractor=f" · {esc(row.contractor)}" if row.contractor else "",
+            project=esc(row.project_name),
+            roles=_roles(context, row),
+        )
+    ]
+    params = {"name": esc(row.name), "project": esc(row.project_name)}
+    lines += [
+        f"{context.t(f'role.{c.role.value}')}: {context.t(f'error.{c.refused}', **params)}"
+        for c in screen.choices
+        if c.refused
+    ]
+    lines.append(context.t("person.hint"))
+    return "\n".join(lines)
+
+
+def _person_markup(context: BotContext, screen: PersonRoles) -> Markup:
+    row = screen.row
+    buttons = [
+        Button(
+            context.t(
+                "btn.role_held" if c.held else "btn.role_not_held",
+                role=context.t(f"role.{c.role.value}"),
+            ),
+            callback_data=f"pr:{row.project_id}:{row.user_id}:{c.role.value}:{0 if c.held else 1}",
+        )
+        for c in screen.choices
+        if c.refused is None
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if screen.may_revoke:
+        revoke_data = f"rv:{row.project_id}:{row.user_id}"
+        rows.append([Button(context.t("btn.revoke"), callback_data=revoke_data)])
+    return Markup(rows)
+
+
+async def show_person(update: Update, context: BotContext) -> None:
+    """Show one person's roles in a project, a button per role to give or take it, Revoke."""
+    query = update.callback_query
+    await query.answer()
+    project_id, user_id = (int(g) for g in context.matches[0].groups())
+    screen = await context.call(
+        person_roles, telegram_id=update.effective_user.id, project_id=project_id, user_id=user_id
+    )
+    await query.message.reply_text(
+        _person_text(context, screen), reply_markup=_person_markup(context, screen)
+    )
+
+
+async def change_role(update: Update, context: BotContext) -> None:
+    """Give or take one role; the screen shows the result, the person is told, menu redone."""
+    query = update.callback_query
+    await query.answer()
+    project, user, role, give = context.matches[0].groups()
+    screen = await context.call(
+        set_role,
+        telegram_id=update.effective_user.id,
+        project_id=int(project),
+        user_id=int(user),
+        role=Role(role),
+        held=give == "1",
+    )
+    if not screen.changed:
+        return  # pressed twice: the screen already says so
+    await query.edit_message_text(
+        _person_text(context, screen), reply_markup=_person_markup(context, screen)
+    )
+    await _tell_roles(context, screen.row)
+
+
+async def _tell_roles(context: BotContext, row: PersonRow) -> None:
+    person = await context.call(find_person, telegram_id=row.telegram_id)
+    if person is None:
+        return
+    lang = pick_language(person.language, None, context.settings.default_language)
+    sep = "、" if lang == "zh" else ", "
+    roles = sep.join(t(lang, f"role.{r.value}") for r in row.roles)
+    await set_menu(context.bot, row.telegram_id, lang, person)
+    text = t(lang, "roles.changed", project=esc(row.project_name), roles=roles)
+    # They will see their new menu anyway; one blocked chat must not fail the admin's press.
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(row.telegram_id, text)
 
 
 async def revoke_ask(update: Update, context: BotContext) -> None:
@@ -414,6 +532,8 @@ def register(app: Application) -> None:
     )
     app.add_handler(CommandHandler("reopen", reopen_command))
     app.add_handler(CommandHandler("users", users))
+    app.add_handler(CallbackQueryHandler(show_person, pattern=PERSON))
+    app.add_handler(CallbackQueryHandler(change_role, pattern=SET_ROLE))
     app.add_handler(CallbackQueryHandler(revoke_ask, pattern=REVOKE_ASK))
     app.add_handler(CallbackQueryHandler(revoke_yes, pattern=REVOKE_YES))
     app.add_handler(CallbackQueryHandler(revoke_no, pattern=REVOKE_NO))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -286,17 +286,123 @@ def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
     return list(people.values())
 
 
-def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
-    """Return one person of a project the asker administers (before revoking them)."""
+def _person_in(
+    session: Session, *, telegram_id: int, project_id: int, user_id: int
+) -> tuple[AppUser, PersonRow]:
     admin, projects = _admin(session, telegram_id=telegram_id)
     if project_id not in {p.id for p in projects}:
         raise DomainError("not_allowed")
-    if user_id == admin.id:
-        raise DomainError("cannot_revoke_self")
     for row in project_people(session, telegram_id=telegram_id):
         if row.project_id == project_id and row.user_id == user_id:
-            return row
+            return admin, row
     raise DomainError("no_such_member")
+
+
+def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
+    """Return one person of a project the asker administers (before revoking them)."""
+    admin, _ = _admin(session, telegram_id=telegram_id)
+    if user_id == admin.id:
+        raise DomainError("cannot_revoke_self")
+    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    return row
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """One role on a person's screen: held or not, and why it cannot change (None: it can)."""
+
+    role: Role
+    held: bool
+    refused: str | None
+
+
+@dataclass(frozen=True)
+class PersonRoles:
+    """A person of a project and the role changes the asking admin may make."""
+
+    row: PersonRow
+    choices: tuple[RoleChoice, ...]
+    changed: bool = False  # set_role: whether this press changed anything (a double tap not)
+
+    @property
+    def may_revoke(self) -> bool:
+        """Tell whether the Revoke button belongs on this screen (not on one's own)."""
+        return not self.row.is_self
+
+
+def _role_refusal(session: Session, *, row: PersonRow, role: Role, held: bool) -> str | None:
+    """Return why `row` cannot be given (held) or lose (not held) `role`, or None."""
+    if held == (role in row.roles):
+        return None  # nothing to change
+    if held:
+        # A contractor's person belongs to one contractor: an invite names it.
+        return "contractor_by_invite" if role is Role.contractor else None
+    if set(row.roles) == {role}:
+        return "last_role"  # no role left is Revoke, which also withdraws their invites
+    if role is Role.admin:
+        admins = session.exec(
+            select(func.count())
+            .select_from(Membership)
+            .join(AppUser, Membership.user_id == AppUser.id)
+            .where(
+                Membership.project_id == row.project_id,
+                Membership.role == Role.admin,
+                AppUser.active == True,  # noqa: E712
+            )
+        ).one()
+        if admins <= 1:
+            return "last_admin"
+    return None
+
+
+def _person_roles(session: Session, row: PersonRow) -> PersonRoles:
+    choices = []
+    for role in Role:
+        held = role in row.roles
+        why = _role_refusal(session, row=row, role=role, held=not held)
+        choices.append(RoleChoice(role, held, why))
+    return PersonRoles(row, tuple(choices))
+
+
+def person_roles(
+    session: Session, *, telegram_id: int, project_id: int, user_id: int
+) -> PersonRoles:
+    """Return a person of the admin's project with the roles that may be given or taken."""
+    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    return _person_roles(session, row)
+
+
+def set_role(
+    session: Session, *, telegram_id: int, project_id: int, user_id: int, role: Role, held: bool
+) -> PersonRoles:
+    """Give a person a role in the admin's project, or take one away, without revoking them.
+
+    The same press twice changes nothing more. Refused: giving the contractor role (an
+    invite names the contractor), taking a person's last role (that is Revoke), and taking
+    the admin role from the project's last admin.
+    """
+    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    why = _role_refusal(session, row=row, role=role, held=held)
+    if why is not None:
+        raise DomainError(why, name=row.name, role=role.value, project=row.project_name)
+    membership = session.exec(
+        select(Membership).where(
+            Membership.user_id == user_id,
+            Membership.project_id == project_id,
+            Membership.role == role,
+        )
+    ).first()
+    if held == (membership is not None):
+        return _person_roles(session, row)
+    if held:
+        session.add(Membership(user_id=user_id, project_id=project_id, role=role))
+    else:
+        session.delete(membership)
+    session.flush()
+    roles = {*row.roles, role} if held else set(row.roles) - {role}
+    contractor = row.contractor if Role.contractor in roles else None
+    now = replace(row, roles=tuple(r for r in Role if r in roles), contractor=contractor)
+    return replace(_person_roles(session, now), changed=True)
 
 
 def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> Revoked:

@@ -217,18 +217,25 @@ async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     chen, wang = bot.chat(ADMIN), bot.chat(CONTRACTOR_A)
     shown = texts(await chen.send("/users"))
     assert "Riverside 1: 5 people" in shown
-    assert "Chen — project admin (you)" in shown and "Wang — contractor · 华建装饰" in shown
+    assert "project admin (1)\n• Chen (you)" in shown
+    assert "contractor (2)\n• Wang · 华建装饰\n• Zhao · 明达水电" in shown
     labels = [label for row in chen.buttons() for label, _ in row]
-    assert "✖ Wang" in labels and "✖ Chen" not in labels and len(labels) == 4
+    assert labels == ["👤 Chen", "👤 Li", "👤 Sun", "👤 Wang", "👤 Zhao"]  # by name
+    # No Revoke on one's own screen.
+    await chen.press_label("Chen")
+    assert "Revoke" not in str(chen.buttons())
 
     # Revoke asks first; Keep changes nothing.
+    await chen.send("/users")
     await chen.press_label("Wang")
+    await chen.press_label("Revoke")
     assert "Revoke the access of Wang (contractor)" in chen.last_text()
     assert "Nothing was changed" in texts(await chen.press_label("Keep"))
     assert "华建装饰" in texts(await wang.send("/mylist"))
 
     await chen.send("/users")
     await chen.press_label("Wang")
+    await chen.press_label("Revoke")
     assert "Wang no longer has access to Riverside 1" in texts(await chen.press_label("Yes"))
     for text in ("/mylist", "/help"):
         replies = await wang.send(text)
@@ -457,3 +464,99 @@ async def test_reassign_with_a_part_that_fits_several_asks_with_a_button_each(bo
     await chen.send(f"/reassign {wall} PLUMB ing")
     with db.session() as s:
         assert s.get(Item, wall).contractor_id == acme["Acme Plumbing"]
+
+
+async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, world, db):
+    chen, li = bot.chat(ADMIN), bot.chat(INSPECTOR)
+    with db.session() as s:
+        li_id = user_for(s, telegram_id=INSPECTOR.id).id
+        chen_id = user_for(s, telegram_id=ADMIN.id).id
+    p = world.project_id
+    await chen.send("/users")
+    screen = texts(await chen.press_label("👤 Li"))
+    assert "Li — Riverside 1\nRoles: inspector" in screen
+    # A button per role that may change; contractor only through an invite naming the firm.
+    assert chen.buttons() == [
+        [("⬜ project admin", f"pr:{p}:{li_id}:admin:1"), ("⬜ clerk", f"pr:{p}:{li_id}:clerk:1")],
+        [
+            ("⬜ manager", f"pr:{p}:{li_id}:manager:1"),
+            ("⬜ customer service", f"pr:{p}:{li_id}:service:1"),
+        ],
+        [("✖ Revoke access", f"rv:{p}:{li_id}")],
+    ]
+    assert "inspector: That is Li's only role" in screen and "contractor: A contractor's" in screen
+
+    # Give clerk: the screen shows it, Li is told and gets the clerk's commands.
+    done = texts(await chen.press_label("⬜ clerk"))
+    assert "Roles: clerk, inspector" in done
+    told = [m for m in chen.last_step_events if m.chat_id == INSPECTOR.id]
+    # In their stored language, else the deployment's default (zh here).
+    assert len(told) == 1 and "您在 Riverside 1 的角色已更新：录入人员、验收组" in told[0].text
+    menu = [
+        c["command"] for c in bot.transport.commands_for({"type": "chat", "chat_id": INSPECTOR.id})
+    ]
+    assert "new" in menu and "tocheck" in menu
+    assert "/new" in texts(await li.send("/help"))
+    # The same press again (double tap) changes nothing more.
+    await chen.press(f"pr:{p}:{li_id}:clerk:1")
+    with db.session() as s:
+        held = s.exec(select(Membership.role).where(Membership.user_id == li_id)).all()
+        assert sorted(held) == [Role.clerk, Role.inspector]
+
+    # Take clerk away again: Li keeps inspector, is not revoked, and no longer enters items.
+    assert "Roles: inspector" in texts(await chen.press(f"pr:{p}:{li_id}:clerk:0"))
+    assert "your role cannot" in texts(await li.send("/new"))
+    assert "Nothing is waiting" in texts(await li.send("/tocheck"))
+    shown = texts(await chen.send("/users"))
+    assert "inspector (1)\n• Li" in shown and "clerk (" not in shown
+
+    # Refused, whatever the buttons say: the last role (that is Revoke), the contractor role,
+    # the only admin's admin role; and anyone but an admin.
+    assert "only role" in texts(await chen.press(f"pr:{p}:{li_id}:inspector:0"))
+    assert "invite naming it" in texts(await chen.press(f"pr:{p}:{li_id}:contractor:1"))
+    await chen.press(f"pr:{p}:{chen_id}:clerk:1")  # an admin may give themselves a role
+    assert "only admin of Riverside 1" in texts(await chen.press(f"pr:{p}:{chen_id}:admin:0"))
+    help_id = (await li.send("/help"))[0].message_id
+    assert "your role cannot" in texts(await li.press(f"pr:{p}:{li_id}:admin:1", help_id))
+    assert "your role cannot" in texts(await li.press(f"pp:{p}:{li_id}", help_id))
+    with db.session() as s:
+        assert people.find_person(s, telegram_id=INSPECTOR.id).roles == {Role.inspector}
+        assert people.find_person(s, telegram_id=ADMIN.id).roles == {Role.admin, Role.clerk}
+
+    # With a second admin, one of them may step down from admin.
+    with db.session() as s:
+        people.add_member(
+            s, project_id=p, telegram_id=ADMIN_2.id, name="Gao", roles=[Role.admin, Role.manager]
+        )
+        gao_id = user_for(s, telegram_id=ADMIN_2.id).id
+    assert "Roles: manager" in texts(await chen.press(f"pr:{p}:{gao_id}:admin:0"))
+    assert "your role cannot" in texts(await bot.chat(ADMIN_2).send("/users"))
+
+
+async def test_users_in_chinese_are_grouped_by_role(bot, world, db):
+    chen = bot.chat(ADMIN)
+    await chen.send("/lang")
+    await chen.press("lang:zh")
+    shown = texts(await chen.send("/users"))
+    assert "施工单位（2）\n• Wang · 华建装饰\n• Zhao · 明达水电" in shown
+    screen = texts(await chen.press_label("Li"))
+    assert "角色：验收组" in screen and "⬜ 录入人员" in str(chen.buttons())
+
+
+async def test_users_of_a_big_project_fit_telegrams_limits(bot, world, db):
+    with db.session() as s:
+        for n in range(90):
+            people.add_member(
+                s,
+                project_id=world.project_id,
+                telegram_id=7000 + n,
+                name=f"{n:02d}" + "长" * 98,
+                roles=[Role.clerk, Role.inspector, Role.manager],
+            )
+    replies = await bot.chat(ADMIN).send("/users")
+    assert len(replies) >= 3
+    buttons = [b for m in replies for row in m.buttons() for b in row]
+    assert len(buttons) == 95 and all(len(m.buttons()) * 2 <= 100 for m in replies)
+    assert all(len(m.raw_text) <= 4096 for m in replies)
+    shown = texts(replies)
+    assert all(f"{n:02d}长" in shown for n in range(90))
