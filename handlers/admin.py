@@ -195,7 +195,10 @@ async def start_reject(update: Update, context: BotContext) -> int:
     await query.answer()
     item_id, version = (int(g) for g in context.matches[0].groups())
     line = await context.call(
-        dispute_to_reject, telegram_id=update.effective_user.id, item_id=item_id
+        dispute_to_reject,
+        telegram_id=update.effective_user.id,
+        item_id=item_id,
+        expected_version=version,  # a Reject on an old /disputes message asks nothing
     )
     context.user_data["reject"] = {"item": item_id, "version": version}
     await query.message.reply_text(
@@ -358,7 +361,7 @@ def _person_text(context: BotContext, screen: PersonRoles) -> str:
         for c in screen.choices
         if c.refused
     ]
-    lines.append(context.t("person.hint"))
+    lines.append(context.t("person.hint" if screen.may_revoke else "person.hint_self"))
     return "\n".join(lines)
 
 

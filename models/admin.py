@@ -215,9 +215,15 @@ def reassign(
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def dispute_to_reject(session: Session, *, telegram_id: int, item_id: int) -> ItemLine:
+def dispute_to_reject(
+    session: Session, *, telegram_id: int, item_id: int, expected_version: int | None = None
+) -> ItemLine:
     """Return a disputed item an admin may send back to its contractor (before the reason)."""
-    check_move(session, telegram_id=telegram_id, item_id=item_id, action=Action.reject_dispute)
+    item = check_move(
+        session, telegram_id=telegram_id, item_id=item_id, action=Action.reject_dispute
+    )
+    if expected_version is not None and expected_version != item.version:
+        raise DomainError("already_handled", item=item.id, state=item.state.value)
     return item_line(session, item_id=item_id)
 
 

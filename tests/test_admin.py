@@ -398,10 +398,13 @@ async def test_dispute_rejected_goes_back_to_the_same_contractor_who_is_told(bot
     assert "No disputed items" in texts(await chen.send("/disputes"))
     # The same Reject pressed again on the old message: already handled, nothing moves.
     assert "already handled" in texts(await chen.press(f"rj:{leak}:{version}"))
-    # The contractor may dispute again (a second opinion), and it is on /disputes again.
+    # The contractor may dispute again (a second opinion), and it is on /disputes again;
+    # the first dispute's old Reject button still asks nothing.
     await wang.press(f"dp:{leak}")
     await wang.send("still not ours")
     assert state_of(db, leak) is S.disputed
+    stale = texts(await chen.press(f"rj:{leak}:{version}"))
+    assert "already handled" in stale and "Type the reason" not in stale
 
 
 async def test_reject_dispute_refusals_and_rework_kept(bot, world, db):
