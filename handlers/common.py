@@ -99,7 +99,8 @@ async def answer(update: Update, context: BotContext, text: str, **kwargs: Any) 
 
 def refusal(context: BotContext, error: DomainError) -> str:
     """Return a domain refusal as a sentence in the user's language."""
-    params = dict(error.params)
+    # What the person typed (a name, a code) comes back in the sentence: HTML-escape it.
+    params = {k: esc(v) if isinstance(v, str) else v for k, v in error.params.items()}
     if params.get("state"):
         params["state"] = context.t(f"state.{params['state']}")
     return context.t(f"error.{error.key}", **params)

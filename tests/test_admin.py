@@ -132,6 +132,8 @@ async def test_reassign_by_name_on_the_command(bot, world, db):
     assert "Usage: /reassign" in texts(await chen.send(f"/reassign {wall}"))
     refused = texts(await chen.send(f"/reassign {wall} Nobody"))
     assert "no contractor named “Nobody”" in refused and "华建装饰 / 明达水电" in refused
+    # What was typed comes back as typed, markup and all (escaped, so Telegram takes it).
+    assert "no contractor named “<b>A&B”" in texts(await chen.send(f"/reassign {wall} <b>A&B"))
     assert "already with that contractor" in texts(await chen.send(f"/reassign {wall} 华建装饰"))
     # Part of a name is enough when only one contractor has it.
     shown = texts(await chen.send(f"/reassign #{wall} 明达"))
