@@ -116,7 +116,8 @@ def _settle_buttons(context: BotContext, dispute: Dispute) -> Markup:
     return Markup(rows)
 
 
-def _names_item(context: BotContext, line: ItemLine) -> dict[str, object]:
+def _names_item(line: ItemLine) -> dict[str, object]:
+    """Return the #id, flat and location that name an item in a prompt or confirmation."""
     return {"id": line.id, "unit": esc(line.unit_code), "location": esc(line.location)}
 
 
@@ -202,9 +203,7 @@ async def start_reject(update: Update, context: BotContext) -> int:
     )
     context.user_data["reject"] = {"item": item_id, "version": version}
     await query.message.reply_text(
-        context.t(
-            "reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(context, line)
-        ),
+        context.t("reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(line)),
         reply_markup=keyboards.cancel_only(context.lang),
     )
     return REJECT_REASON
@@ -232,7 +231,7 @@ async def reject_reason(update: Update, context: BotContext) -> int:
             "reject.done",
             contractor=esc(line.contractor_name),
             reason=reason,
-            **_names_item(context, line),
+            **_names_item(line),
         )
     )
     await tell_contractor(
