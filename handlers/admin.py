@@ -11,29 +11,47 @@ from telegram import BotCommandScopeChat, Update
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers import render
-from handlers.common import BotContext, clip, esc, send_long
+from bot.i18n import pick_language, t
+from handlers import drafts, keyboards, render
+from handlers.common import TEXT_LIMIT, BotContext, clip, esc, refusal, send_long
+from handlers.menu import set_menu
 from handlers.tell import tell_contractor
 from models.admin import (
     ContractorFigures,
     Dispute,
+    PersonRoles,
     PersonRow,
     cancel_item,
     contractor_figures,
+    dispute_to_reject,
     disputes,
     member,
+    person_roles,
     project_people,
     reassign,
+    reject_dispute,
     reopen_item,
     revoke,
+    set_role,
 )
+from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
-from models.tables import Role
+from models.people import find_person
+from models.queries import ItemLine
+from models.tables import Action, Role
 
 # Callback data: digits only, anchored, so forged data cannot carry anything else.
 REASSIGN = r"^ra:(\d{1,12}):(\d{1,12}):(\d{1,12})$"  # item, contractor, item version
+REJECT = r"^rj:(\d{1,12}):(\d{1,12})$"  # item, item version
 REVOKE_ASK = r"^rv:(\d{1,12}):(\d{1,12})$"  # project, user
 REVOKE_YES = r"^ry:(\d{1,12}):(\d{1,12})$"
 REVOKE_NO = r"^rn$"
@@ -41,6 +59,12 @@ REVOKE_NO = r"^rn$"
 CANCEL_ITEM = r"^/cancel(@\w+)?\s+[#＃]?\d"
 ID_AND_REST = re.compile(r"^[#＃]?(\d{1,12})[\s,，:：]*(.*)$", re.DOTALL)
 PEOPLE_PER_MESSAGE = 40  # Telegram takes 100 buttons a message at most
+NAME_SHOWN = 40  # a person's or contractor's name in the people list and on its buttons
+PERSON = r"^pp:(\d{1,12}):(\d{1,12})$"  # project, user
+SET_ROLE = r"^pr:(\d{1,12}):(\d{1,12}):(" + "|".join(Role) + r"):([01])$"  # 1 gives, 0 takes
+REJECT_REASON = 20  # conversation state: the reason a dispute is refused
+TEXT = filters.TEXT & ~filters.COMMAND
+TIMEOUT = 30 * 60
 
 
 def _id_and_rest(update: Update) -> tuple[int | None, str]:
@@ -74,10 +98,11 @@ def _dispute_text(context: BotContext, dispute: Dispute) -> str:
     return text
 
 
-def _reassign_buttons(context: BotContext, dispute: Dispute) -> Markup:
+def _settle_buttons(context: BotContext, dispute: Dispute) -> Markup:
     line = dispute.line
-    return Markup(
-        [
+    rows = []
+    if Action.reassign in dispute.moves:
+        rows += [
             [
                 Button(
                     context.t("btn.reassign_to", name=c.name),
@@ -86,11 +111,19 @@ def _reassign_buttons(context: BotContext, dispute: Dispute) -> Markup:
             ]
             for c in dispute.others
         ]
-    )
+    if Action.reject_dispute in dispute.moves:
+        data = f"rj:{line.id}:{line.version}"
+        rows.append([Button(context.t("btn.reject_dispute"), callback_data=data)])
+    return Markup(rows)
+
+
+def _names_item(line: ItemLine) -> dict[str, object]:
+    """Return the #id, flat and location that name an item in a prompt or confirmation."""
+    return {"id": line.id, "unit": esc(line.unit_code), "location": esc(line.location)}
 
 
 async def show_disputes(update: Update, context: BotContext) -> None:
-    """List the disputed items, each with a button per other contractor to reassign it."""
+    """List the disputed items, each with a button per other contractor and Reject."""
     context.require(Role.admin)
     found = await context.call(disputes, telegram_id=update.effective_user.id)
     if not found.items:
@@ -99,7 +132,7 @@ async def show_disputes(update: Update, context: BotContext) -> None:
     await update.message.reply_text(context.t("disputes.head", total=found.total))
     for dispute in found.items:
         await update.message.reply_text(
-            _dispute_text(context, dispute), reply_markup=_reassign_buttons(context, dispute)
+            _dispute_text(context, dispute), reply_markup=_settle_buttons(context, dispute)
         )
     if found.total > len(found.items):
         await update.message.reply_text(
@@ -124,6 +157,16 @@ async def reassign_button(update: Update, context: BotContext) -> None:
     await tell_contractor(context, moved.outcome, "notify.reassigned", id=item_id)
 
 
+def _reassign_choices(context: BotContext, item_id: int, error: DomainError) -> Markup:
+    version = error.params["version"]
+    return keyboards.choices(
+        [
+            (context.t("btn.reassign_to", name=name), f"ra:{item_id}:{contractor_id}:{version}")
+            for contractor_id, name in error.params["choices"]
+        ]
+    )
+
+
 async def reassign_command(update: Update, context: BotContext) -> None:
     """Give an item to a contractor named in the command: /reassign 1042 明达水电."""
     context.require(Role.admin)
@@ -131,13 +174,80 @@ async def reassign_command(update: Update, context: BotContext) -> None:
     if item_id is None or not name:
         await update.message.reply_text(context.t("reassign.usage"))
         return
-    moved = await context.call(
-        reassign, telegram_id=update.effective_user.id, item_id=item_id, contractor_name=name
-    )
+    try:
+        moved = await context.call(
+            reassign, telegram_id=update.effective_user.id, item_id=item_id, contractor_name=name
+        )
+    except DomainError as error:
+        if error.key != "several_contractors":
+            raise
+        await update.message.reply_text(
+            refusal(context, error), reply_markup=_reassign_choices(context, item_id, error)
+        )
+        return
     await update.message.reply_text(
         context.t("reassign.done", id=item_id, contractor=esc(moved.line.contractor_name))
     )
     await tell_contractor(context, moved.outcome, "notify.reassigned", id=item_id)
+
+
+async def start_reject(update: Update, context: BotContext) -> int:
+    """Ask why the dispute of this item is refused."""
+    query = update.callback_query
+    await query.answer()
+    item_id, version = (int(g) for g in context.matches[0].groups())
+    line = await context.call(
+        dispute_to_reject,
+        telegram_id=update.effective_user.id,
+        item_id=item_id,
+        expected_version=version,  # a Reject on an old /disputes message asks nothing
+    )
+    drafts.start(context, "reject", line)
+    await query.message.reply_text(
+        context.t("reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(line)),
+        reply_markup=keyboards.cancel_only(context.lang, item_id),
+    )
+    return REJECT_REASON
+
+
+async def reject_reason(update: Update, context: BotContext) -> int:
+    """Send the item back to its contractor with the reason; they are told at once."""
+    draft = context.user_data.pop("reject", None)
+    if draft is None:
+        return ConversationHandler.END
+    try:
+        moved = await context.call(
+            reject_dispute,
+            telegram_id=update.effective_user.id,
+            item_id=draft["item"],
+            reason=update.message.text,
+            expected_version=draft["version"],  # a stale dispute message cannot move it again
+        )
+    except DomainError as error:
+        await update.message.reply_text(refusal(context, error))
+        return ConversationHandler.END
+    line, reason = moved.line, esc(moved.outcome.event.note)
+    await update.message.reply_text(
+        context.t(
+            "reject.done",
+            contractor=esc(line.contractor_name),
+            reason=reason,
+            **_names_item(line),
+        )
+    )
+    await tell_contractor(
+        context, moved.outcome, "notify.dispute_rejected", id=line.id, reason=reason
+    )
+    return ConversationHandler.END
+
+
+async def reject_cancel(update: Update, context: BotContext) -> int:
+    """Drop the refusing of a dispute; the item stays disputed."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    context.user_data.pop("reject", None)
+    await context.bot.send_message(update.effective_chat.id, context.t("common.cancelled"))
+    return ConversationHandler.END
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -177,41 +287,150 @@ def _roles(context: BotContext, row: PersonRow) -> str:
 
 
 def _people_text(context: BotContext, rows: list[PersonRow], total: int) -> str:
+    """Return the people grouped by role, in Role's order; one holding two roles is in both."""
     lines = [context.t("users.head", project=esc(rows[0].project_name), n=total)]
-    lines += [
-        context.t(
-            "users.line",
-            name=esc(r.name),
-            roles=_roles(context, r),
-            contractor=f" · {esc(r.contractor)}" if r.contractor else "",
-            you=context.t("users.you") if r.is_self else "",
-        )
-        for r in rows
-    ]
+    for role in Role:
+        holders = [r for r in rows if role in r.roles]
+        if not holders:
+            continue
+        lines.append(context.t("users.role", role=context.t(f"role.{role.value}"), n=len(holders)))
+        lines += [
+            context.t(
+                "users.line",
+                name=esc(render.short(r.name, NAME_SHOWN)),
+                contractor=f" · {esc(render.short(r.contractor, NAME_SHOWN))}"
+                if r.contractor and role is Role.contractor
+                else "",
+                you=context.t("users.you") if r.is_self else "",
+            )
+            for r in holders
+        ]
     return "\n".join(lines)
 
 
-def _revoke_buttons(context: BotContext, rows: list[PersonRow]) -> Markup:
+def _people_parts(context: BotContext, people: list[PersonRow]) -> list[list[PersonRow]]:
+    """Split a project's people into messages that fit Telegram's text and button limits."""
+    parts: list[list[PersonRow]] = [[]]
+    for row in people:
+        part = parts[-1]
+        full = len(part) >= PEOPLE_PER_MESSAGE
+        if part and (full or len(_people_text(context, [*part, row], len(people))) > TEXT_LIMIT):
+            parts.append([])
+        parts[-1].append(row)
+    return parts
+
+
+def _person_buttons(context: BotContext, rows: list[PersonRow]) -> Markup:
     buttons = [
-        Button(context.t("btn.revoke", name=r.name), callback_data=f"rv:{r.project_id}:{r.user_id}")
+        Button(
+            context.t("btn.person", name=render.short(r.name, NAME_SHOWN)),
+            callback_data=f"pp:{r.project_id}:{r.user_id}",
+        )
         for r in rows
-        if not r.is_self  # an admin cannot revoke themselves: no button to press
     ]
     return Markup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def users(update: Update, context: BotContext) -> None:
-    """List the people of my projects with their roles, each with a Revoke button."""
+    """List the people of my projects grouped by role, each with a button to their roles."""
     context.require(Role.admin)
     rows = await context.call(project_people, telegram_id=update.effective_user.id)
     for _, in_project in groupby(rows, key=lambda r: r.project_id):
         people = list(in_project)
-        for i in range(0, len(people), PEOPLE_PER_MESSAGE):
-            part = people[i : i + PEOPLE_PER_MESSAGE]
+        for part in _people_parts(context, people):
             await update.message.reply_text(
                 _people_text(context, part, len(people)),
-                reply_markup=_revoke_buttons(context, part),
+                reply_markup=_person_buttons(context, part),
             )
+
+
+def _person_text(context: BotContext, screen: PersonRoles) -> str:
+    row = screen.row
+    lines = [
+        context.t(
+            "person.head",
+            name=esc(row.name),
+            contractor=f" · {esc(row.contractor)}" if row.contractor else "",
+            project=esc(row.project_name),
+            roles=_roles(context, row),
+        )
+    ]
+    params = {"name": esc(row.name), "project": esc(row.project_name)}
+    lines += [
+        f"{context.t(f'role.{c.role.value}')}: {context.t(f'error.{c.refused}', **params)}"
+        for c in screen.choices
+        if c.refused
+    ]
+    lines.append(context.t("person.hint" if screen.may_revoke else "person.hint_self"))
+    return "\n".join(lines)
+
+
+def _person_markup(context: BotContext, screen: PersonRoles) -> Markup:
+    row = screen.row
+    buttons = [
+        Button(
+            context.t(
+                "btn.role_held" if c.held else "btn.role_not_held",
+                role=context.t(f"role.{c.role.value}"),
+            ),
+            callback_data=f"pr:{row.project_id}:{row.user_id}:{c.role.value}:{0 if c.held else 1}",
+        )
+        for c in screen.choices
+        if c.refused is None
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if screen.may_revoke:
+        revoke_data = f"rv:{row.project_id}:{row.user_id}"
+        rows.append([Button(context.t("btn.revoke"), callback_data=revoke_data)])
+    return Markup(rows)
+
+
+async def show_person(update: Update, context: BotContext) -> None:
+    """Show one person's roles in a project, a button per role to give or take it, Revoke."""
+    query = update.callback_query
+    await query.answer()
+    project_id, user_id = (int(g) for g in context.matches[0].groups())
+    screen = await context.call(
+        person_roles, telegram_id=update.effective_user.id, project_id=project_id, user_id=user_id
+    )
+    await query.message.reply_text(
+        _person_text(context, screen), reply_markup=_person_markup(context, screen)
+    )
+
+
+async def change_role(update: Update, context: BotContext) -> None:
+    """Give or take one role; the screen shows the result, the person is told, menu redone."""
+    query = update.callback_query
+    await query.answer()
+    project, user, role, give = context.matches[0].groups()
+    screen = await context.call(
+        set_role,
+        telegram_id=update.effective_user.id,
+        project_id=int(project),
+        user_id=int(user),
+        role=Role(role),
+        held=give == "1",
+    )
+    if not screen.changed:
+        return  # pressed twice: the screen already says so
+    await query.edit_message_text(
+        _person_text(context, screen), reply_markup=_person_markup(context, screen)
+    )
+    await _tell_roles(context, screen.row)
+
+
+async def _tell_roles(context: BotContext, row: PersonRow) -> None:
+    person = await context.call(find_person, telegram_id=row.telegram_id)
+    if person is None:
+        return
+    lang = pick_language(person.language, None, context.settings.default_language)
+    sep = "、" if lang == "zh" else ", "
+    roles = sep.join(t(lang, f"role.{r.value}") for r in row.roles)
+    await set_menu(context.bot, row.telegram_id, lang, person)
+    text = t(lang, "roles.changed", project=esc(row.project_name), roles=roles)
+    # They will see their new menu anyway; one blocked chat must not fail the admin's press.
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(row.telegram_id, text)
 
 
 async def revoke_ask(update: Update, context: BotContext) -> None:
@@ -299,8 +518,25 @@ def register(app: Application) -> None:
     # Only "/cancel <number> ..." is ours. Registered ahead of the report conversations, an
     # item number always means the item; a bare /cancel falls through to their fallbacks.
     app.add_handler(CommandHandler("cancel", cancel_command, filters=filters.Regex(CANCEL_ITEM)))
+    # After it: "/cancel 1042 reason" cancels the item even while a reason is being asked.
+    app.add_handler(
+        drafts.ReportConversation(
+            entry_points=[CallbackQueryHandler(start_reject, pattern=REJECT)],
+            states={REJECT_REASON: [MessageHandler(TEXT, reject_reason)]},
+            fallbacks=[
+                CallbackQueryHandler(reject_cancel, pattern=keyboards.CANCEL),
+                CommandHandler("cancel", reject_cancel),
+            ],
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT,
+            name="admin_reject",
+            persistent=True,
+        )
+    )
     app.add_handler(CommandHandler("reopen", reopen_command))
     app.add_handler(CommandHandler("users", users))
+    app.add_handler(CallbackQueryHandler(show_person, pattern=PERSON))
+    app.add_handler(CallbackQueryHandler(change_role, pattern=SET_ROLE))
     app.add_handler(CallbackQueryHandler(revoke_ask, pattern=REVOKE_ASK))
     app.add_handler(CallbackQueryHandler(revoke_yes, pattern=REVOKE_YES))
     app.add_handler(CallbackQueryHandler(revoke_no, pattern=REVOKE_NO))

@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "repair": ("it", "rp"),
     "dispute": ("it", "dp"),
     "fail": ("ck", "fl"),
+    "reject": ("", "rj"),  # an admin refusing a dispute: no card of its own to reopen
 }
 STEP = re.compile(r"^(?:done|skip|cancel)(?::(\d{1,12}))?$")
 PRESS = re.compile(r"^([a-z]+):(\d{1,12})$")
@@ -140,7 +141,9 @@ async def drop(update: Update, context: BotContext, key: str) -> None:
     await context.bot.send_message(
         update.effective_chat.id,
         context.t(key, item=label(draft)),
-        reply_markup=keyboards.open_again(KINDS[kind][0], draft["item"], context.lang),
+        reply_markup=keyboards.open_again(card, draft["item"], context.lang)
+        if (card := KINDS[kind][0])
+        else None,
     )
 
 

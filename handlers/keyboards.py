@@ -135,3 +135,8 @@ def languages() -> Markup:
     return Markup(
         [[Button("中文", callback_data="lang:zh"), Button("English", callback_data="lang:en")]]
     )
+
+
+def choices(options: list[tuple[str, str]]) -> Markup:
+    """Return one button a row for each (label, callback data): pick one of several."""
+    return Markup([[Button(label, callback_data=data)] for label, data in options])

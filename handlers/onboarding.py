@@ -7,10 +7,20 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import pick_language
 from handlers import keyboards
-from handlers.common import BotContext, esc
+from handlers.common import BotContext, esc, refusal
 from handlers.menu import help_text, set_menu
-from models.people import accept_invite, find_person, invite_from_chat, set_language
+from models.errors import DomainError
+from models.people import (
+    InviteMade,
+    accept_invite,
+    find_person,
+    invite_from_chat,
+    parse_roles,
+    set_language,
+)
 from models.tables import Role
+
+INVITE_CHOICE = r"^iv:(\d{1,2}):(\d{1,12})$"  # roles as bits of Role's order, contractor
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -57,24 +67,68 @@ async def choose_language(update: Update, context: BotContext) -> None:
     await set_menu(context.bot, update.effective_chat.id, lang, context.person)
 
 
+def _made_text(context: BotContext, made: InviteMade) -> str:
+    sep = "、" if context.lang == "zh" else ", "
+    return context.t(
+        "invite.made",
+        roles=sep.join(context.t(f"role.{r.value}") for r in made.roles),
+        contractor=f" · {esc(made.contractor)}" if made.contractor else "",
+        project=esc(made.project),
+        code=made.code,
+        link=f"https://t.me/{context.bot.username}?start={made.code}",
+        hours=context.settings.invite_hours,
+    )
+
+
+def _roles_mask(roles_text: str) -> int:
+    roles = parse_roles(roles_text)
+    return sum(1 << i for i, role in enumerate(Role) if role in roles)
+
+
+def _mask_roles(mask: int) -> str:
+    return ",".join(role.value for i, role in enumerate(Role) if mask & (1 << i))
+
+
 async def invite(update: Update, context: BotContext) -> None:
-    """Make a one-time invite: /invite ROLE[,ROLE] [CONTRACTOR NAME]."""
+    """Make a one-time invite: /invite ROLE[,ROLE] [CONTRACTOR NAME or a unique part of it]."""
     context.require(Role.admin)
     if not context.args:
         await update.message.reply_text(context.t("invite.usage"))
         return
-    contractor = " ".join(context.args[1:]) or None
-    code = await context.call(
+    roles_text, contractor = context.args[0], " ".join(context.args[1:]) or None
+    try:
+        made = await context.call(
+            invite_from_chat,
+            telegram_id=update.effective_user.id,
+            roles_text=roles_text,
+            contractor_name=contractor,
+            hours=context.settings.invite_hours,
+        )
+    except DomainError as error:
+        if error.key != "several_contractors":
+            raise
+        mask = _roles_mask(roles_text)
+        options = [(name, f"iv:{mask}:{cid}") for cid, name in error.params["choices"]]
+        await update.message.reply_text(
+            refusal(context, error), reply_markup=keyboards.choices(options)
+        )
+        return
+    await update.message.reply_text(_made_text(context, made))
+
+
+async def invite_choice(update: Update, context: BotContext) -> None:
+    """Make the invite for the contractor chosen of several that matched."""
+    query = update.callback_query
+    await query.answer()
+    mask, contractor_id = (int(g) for g in context.matches[0].groups())
+    made = await context.call(
         invite_from_chat,
         telegram_id=update.effective_user.id,
-        roles_text=context.args[0],
-        contractor_name=contractor,
+        roles_text=_mask_roles(mask),
+        contractor_id=contractor_id,
         hours=context.settings.invite_hours,
     )
-    link = f"https://t.me/{context.bot.username}?start={code.code}"
-    await update.message.reply_text(
-        context.t("invite.made", code=code.code, link=link, hours=context.settings.invite_hours)
-    )
+    await query.edit_message_text(_made_text(context, made))
 
 
 def register(app: Application) -> None:
@@ -84,3 +138,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("lang", ask_language))
     app.add_handler(CallbackQueryHandler(choose_language, pattern=keyboards.LANGUAGE))
     app.add_handler(CommandHandler("invite", invite))
+    app.add_handler(CallbackQueryHandler(invite_choice, pattern=INVITE_CHOICE))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -10,10 +10,10 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-from models.lookup import find_contractor
+from models.lookup import contractor_named
 from models.people import CLERK_WORK, user_for
 from models.queries import ItemLine, item_line
-from models.repair import Outcome, act, check_move
+from models.repair import MOVES, Outcome, act, check_move
 from models.tables import (
     Action,
     AppUser,
@@ -32,6 +32,8 @@ PAPER_ROLES = CLERK_WORK
 PAPER_ACTIONS = frozenset({Action.report_repaired, Action.pass_, Action.fail})
 PAPER_SOURCE = "recorded from the paper list"
 DISPUTES_SHOWN = 10
+# The ways an admin settles a dispute from /disputes: another contractor, or "it is yours".
+SETTLE = (Action.reassign, Action.reject_dispute)
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,15 @@ class ContractorRef:
 
 @dataclass(frozen=True)
 class Dispute:
-    """A disputed item, why its contractor says it is not theirs, and who else could take it."""
+    """A disputed item, why its contractor says it is not theirs, and how it may be settled."""
 
     line: ItemLine
     reason: str | None
     by: str | None
     at: datetime | None
     others: tuple[ContractorRef, ...]
+    # The settling moves (SETTLE) the asking admin may make on it now, in SETTLE's order.
+    moves: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,17 +141,24 @@ def _today(tz: str) -> date:
 
 def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
     """Return the oldest disputed items of the admin's projects, with the reason given."""
-    _, projects = _admin(session, telegram_id=telegram_id)
+    user, projects = _admin(session, telegram_id=telegram_id)
     where = (col(Item.project_id).in_([p.id for p in projects]), Item.state == S.disputed)
     total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
     ids = session.exec(
         select(Item.id).where(*where).order_by(Item.raised_on, Item.id).limit(limit)
     ).all()
-    return Disputes(tuple(_dispute(session, item_id) for item_id in ids), total)
+    return Disputes(tuple(_dispute(session, item_id, user) for item_id in ids), total)
 
 
-def _dispute(session: Session, item_id: int) -> Dispute:
+def _may_make(
+    roles: set[Role], state: ItemState, actions: tuple[Action, ...]
+) -> tuple[Action, ...]:
+    return tuple(a for a in actions if roles & MOVES[a].roles and state in MOVES[a].sources)
+
+
+def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
     line = item_line(session, item_id=item_id)
+    roles = _roles_in(session, user=user, project_id=line.project_id)
     last = session.exec(
         select(Event, AppUser)
         .join(AppUser, Event.actor_id == AppUser.id, isouter=True)
@@ -166,6 +177,7 @@ def _dispute(session: Session, item_id: int) -> Dispute:
         by=actor.name if actor else None,
         at=clock.local(event.at, line.timezone) if event else None,
         others=tuple(ContractorRef(c.id, c.name) for c in others),
+        moves=_may_make(roles, line.state, SETTLE),
     )
 
 
@@ -183,10 +195,12 @@ def reassign(
     item = check_move(session, telegram_id=telegram_id, item_id=item_id, action=Action.reassign)
     if expected_version is not None and expected_version != item.version:
         raise DomainError("already_handled", item=item.id, state=item.state.value)
-    if contractor_name is not None:
-        found = find_contractor(session, project_id=item.project_id, text=contractor_name)
-        if found is None:
-            raise DomainError("no_such_contractor_named", name=contractor_name)
+    if contractor_name is not None:  # a unique part of the name; several or none are refused
+        try:
+            found = contractor_named(session, project_id=item.project_id, text=contractor_name)
+        except DomainError as error:
+            error.params["version"] = item.version  # choices offered for this item as it is now
+            raise
         contractor_id = found.id
     if contractor_id == item.contractor_id:
         raise DomainError("same_contractor")
@@ -196,6 +210,38 @@ def reassign(
         item_id=item_id,
         action=Action.reassign,
         contractor_id=contractor_id,
+        expected_version=expected_version,
+    )
+    return Moved(item_line(session, item_id=item_id), outcome)
+
+
+def dispute_to_reject(
+    session: Session, *, telegram_id: int, item_id: int, expected_version: int | None = None
+) -> ItemLine:
+    """Return a disputed item an admin may send back to its contractor (before the reason)."""
+    item = check_move(
+        session, telegram_id=telegram_id, item_id=item_id, action=Action.reject_dispute
+    )
+    if expected_version is not None and expected_version != item.version:
+        raise DomainError("already_handled", item=item.id, state=item.state.value)
+    return item_line(session, item_id=item_id)
+
+
+def reject_dispute(
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Moved:
+    """Refuse a dispute: the item goes back to the same contractor, who is to be told why."""
+    outcome = act(
+        session,
+        telegram_id=telegram_id,
+        item_id=item_id,
+        action=Action.reject_dispute,
+        note=reason,
         expected_version=expected_version,
     )
     return Moved(item_line(session, item_id=item_id), outcome)
@@ -246,17 +292,123 @@ def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
     return list(people.values())
 
 
-def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
-    """Return one person of a project the asker administers (before revoking them)."""
+def _person_in(
+    session: Session, *, telegram_id: int, project_id: int, user_id: int
+) -> tuple[AppUser, PersonRow]:
     admin, projects = _admin(session, telegram_id=telegram_id)
     if project_id not in {p.id for p in projects}:
         raise DomainError("not_allowed")
-    if user_id == admin.id:
-        raise DomainError("cannot_revoke_self")
     for row in project_people(session, telegram_id=telegram_id):
         if row.project_id == project_id and row.user_id == user_id:
-            return row
+            return admin, row
     raise DomainError("no_such_member")
+
+
+def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
+    """Return one person of a project the asker administers (before revoking them)."""
+    admin, _ = _admin(session, telegram_id=telegram_id)
+    if user_id == admin.id:
+        raise DomainError("cannot_revoke_self")
+    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    return row
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """One role on a person's screen: held or not, and why it cannot change (None: it can)."""
+
+    role: Role
+    held: bool
+    refused: str | None
+
+
+@dataclass(frozen=True)
+class PersonRoles:
+    """A person of a project and the role changes the asking admin may make."""
+
+    row: PersonRow
+    choices: tuple[RoleChoice, ...]
+    changed: bool = False  # set_role: whether this press changed anything (a double tap not)
+
+    @property
+    def may_revoke(self) -> bool:
+        """Tell whether the Revoke button belongs on this screen (not on one's own)."""
+        return not self.row.is_self
+
+
+def _role_refusal(session: Session, *, row: PersonRow, role: Role, held: bool) -> str | None:
+    """Return why `row` cannot be given (held) or lose (not held) `role`, or None."""
+    if held == (role in row.roles):
+        return None  # nothing to change
+    if held:
+        # A contractor's person belongs to one contractor: an invite names it.
+        return "contractor_by_invite" if role is Role.contractor else None
+    if set(row.roles) == {role}:
+        return "last_role"  # no role left is Revoke, which also withdraws their invites
+    if role is Role.admin:
+        admins = session.exec(
+            select(func.count())
+            .select_from(Membership)
+            .join(AppUser, Membership.user_id == AppUser.id)
+            .where(
+                Membership.project_id == row.project_id,
+                Membership.role == Role.admin,
+                AppUser.active == True,  # noqa: E712
+            )
+        ).one()
+        if admins <= 1:
+            return "last_admin"
+    return None
+
+
+def _person_roles(session: Session, row: PersonRow) -> PersonRoles:
+    choices = []
+    for role in Role:
+        held = role in row.roles
+        why = _role_refusal(session, row=row, role=role, held=not held)
+        choices.append(RoleChoice(role, held, why))
+    return PersonRoles(row, tuple(choices))
+
+
+def person_roles(
+    session: Session, *, telegram_id: int, project_id: int, user_id: int
+) -> PersonRoles:
+    """Return a person of the admin's project with the roles that may be given or taken."""
+    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    return _person_roles(session, row)
+
+
+def set_role(
+    session: Session, *, telegram_id: int, project_id: int, user_id: int, role: Role, held: bool
+) -> PersonRoles:
+    """Give a person a role in the admin's project, or take one away, without revoking them.
+
+    The same press twice changes nothing more. Refused: giving the contractor role (an
+    invite names the contractor), taking a person's last role (that is Revoke), and taking
+    the admin role from the project's last admin.
+    """
+    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    why = _role_refusal(session, row=row, role=role, held=held)
+    if why is not None:
+        raise DomainError(why, name=row.name, role=role.value, project=row.project_name)
+    membership = session.exec(
+        select(Membership).where(
+            Membership.user_id == user_id,
+            Membership.project_id == project_id,
+            Membership.role == role,
+        )
+    ).first()
+    if held == (membership is not None):
+        return _person_roles(session, row)
+    if held:
+        session.add(Membership(user_id=user_id, project_id=project_id, role=role))
+    else:
+        session.delete(membership)
+    session.flush()
+    roles = {*row.roles, role} if held else set(row.roles) - {role}
+    contractor = row.contractor if Role.contractor in roles else None
+    now = replace(row, roles=tuple(r for r in Role if r in roles), contractor=contractor)
+    return replace(_person_roles(session, now), changed=True)
 
 
 def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> Revoked:

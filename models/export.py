@@ -244,6 +244,7 @@ ACTION_NAMES: dict[Action, tuple[str, str]] = {
     Action.reassign: ("改派", "reassigned"),
     Action.cancel: ("取消", "cancelled"),
     Action.reopen: ("重新打开", "reopened"),
+    Action.reject_dispute: ("驳回争议", "dispute rejected"),
 }
 _ITEM_HEADERS = (
     ("编号", "id"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 
 from sqlmodel import Session, select
 
+from models.errors import DomainError
 from models.tables import Category, Contractor, Unit
 from models.units import parse_unit_code
 
@@ -105,14 +107,56 @@ def _likeness(typed: str, name: str) -> float:
     return ratio if ratio >= 0.75 else 0.0
 
 
-def find_contractor(session: Session, *, project_id: int, text: str) -> Contractor | None:
-    """Return the contractor a name means: exact, else the only one whose name contains it."""
-    wanted = text.strip()
+CONTRACTOR_CHOICES = 10  # buttons offered when a typed name fits several contractors
+NAMES_LISTED = 30  # names a refusal lists (each at most 100 characters: fits one message)
+
+
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def match_contractors(session: Session, *, project_id: int, text: str) -> list[Contractor]:
+    """Return the contractors a typed name means: the one named so (any case), else every one
+    whose name contains it, by name."""
+    wanted = _fold(text)
     if not wanted:
-        return None
-    rows = session.exec(select(Contractor).where(Contractor.project_id == project_id)).all()
-    exact = [c for c in rows if c.name == wanted]
-    if exact:
-        return exact[0]
-    partial = [c for c in rows if wanted.lower() in c.name.lower()]
-    return partial[0] if len(partial) == 1 else None
+        return []
+    rows = session.exec(
+        select(Contractor).where(Contractor.project_id == project_id).order_by(Contractor.name)
+    ).all()
+    exact = [c for c in rows if _fold(c.name) == wanted]
+    return exact or [c for c in rows if wanted in _fold(c.name)]
+
+
+def find_contractor(session: Session, *, project_id: int, text: str) -> Contractor | None:
+    """Return the one contractor a typed name means, or None when none or several fit."""
+    found = match_contractors(session, project_id=project_id, text=text)
+    return found[0] if len(found) == 1 else None
+
+
+def contractor_named(session: Session, *, project_id: int, text: str) -> Contractor:
+    """Return the one contractor a typed name (or a unique part of it) means, or refuse.
+
+    None fits: the refusal lists the project's contractors. Several fit: it names them and
+    carries `choices` (id, name) so a chat can offer one button each.
+    """
+    found = match_contractors(session, project_id=project_id, text=text)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        shown = found[:CONTRACTOR_CHOICES]
+        raise DomainError(
+            "several_contractors",
+            name=text.strip(),
+            names=_names([c.name for c in found]),
+            choices=tuple((c.id, c.name) for c in shown),
+        )
+    every = session.exec(
+        select(Contractor.name).where(Contractor.project_id == project_id).order_by(Contractor.name)
+    ).all()
+    raise DomainError("no_contractor_like", name=text.strip(), names=_names(list(every)))
+
+
+def _names(names: list[str]) -> str:
+    listed = " / ".join(names[:NAMES_LISTED]) or "-"
+    return listed + (" / …" if len(names) > NAMES_LISTED else "")

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
+from models.lookup import contractor_named
 from models.tables import AppUser, Contractor, Invite, Membership, Project, Role
 
 INVITE_HOURS = 72
@@ -102,25 +103,25 @@ def create_invite(
     project_id: int,
     roles: list[Role],
     contractor_name: str | None = None,
+    contractor_id: int | None = None,
     by: AppUser | None = None,
     hours: int = INVITE_HOURS,
     now: datetime | None = None,
 ) -> Invite:
-    """Make a one-time invite code; a contractor invite names its contractor."""
+    """Make a one-time invite code; a contractor invite names its contractor (id, or a unique
+    part of its name)."""
     if by is not None and not _holds(session, user=by, project_id=project_id, role=Role.admin):
         raise DomainError("not_allowed")
-    contractor_id = None
-    if Role.contractor in roles:
-        if not contractor_name:
-            raise DomainError("contractor_required")
-        contractor = session.exec(
-            select(Contractor).where(
-                Contractor.project_id == project_id, Contractor.name == contractor_name.strip()
-            )
-        ).first()
-        if contractor is None:
-            raise DomainError("no_such_contractor_named", name=contractor_name)
-        contractor_id = contractor.id
+    if Role.contractor not in roles:
+        contractor_id = None
+    elif contractor_id is not None:  # chosen on a button: it must be this project's
+        contractor = session.get(Contractor, contractor_id)
+        if contractor is None or contractor.project_id != project_id:
+            raise DomainError("no_such_contractor")
+    elif contractor_name and contractor_name.strip():
+        contractor_id = contractor_named(session, project_id=project_id, text=contractor_name).id
+    else:
+        raise DomainError("contractor_required")
     invite = Invite(
         code=secrets.token_urlsafe(9),
         project_id=project_id,
@@ -153,6 +154,9 @@ def accept_invite(
     if invite.expires_at <= now:
         raise DomainError("invite_expired")
     user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    if user is not None and invite.created_by == user.id:
+        # An invite is for someone else: its maker testing the link must not use it up.
+        raise DomainError("invite_own")
     if user is None:
         lang = language if language in LANGUAGES else None
         user = AppUser(telegram_id=telegram_id, name=name[:100] or str(telegram_id), language=lang)
@@ -260,24 +264,44 @@ def contractor_chats(session: Session, *, contractor_id: int) -> list[AppUser]:
     )
 
 
+@dataclass(frozen=True)
+class InviteMade:
+    """A new invite as its maker is told it: whom it is for."""
+
+    code: str
+    roles: tuple[Role, ...]
+    contractor: str | None
+    project: str
+
+
 def invite_from_chat(
     session: Session,
     *,
     telegram_id: int,
     roles_text: str,
     contractor_name: str | None = None,
+    contractor_id: int | None = None,
     hours: int = INVITE_HOURS,
-) -> Invite:
+) -> InviteMade:
     """Make an invite for the project the asking admin runs."""
     user = user_for(session, telegram_id=telegram_id)
     project = admin_project(session, user=user)
-    return create_invite(
+    roles = parse_roles(roles_text)
+    invite = create_invite(
         session,
         project_id=project.id,
-        roles=parse_roles(roles_text),
+        roles=roles,
         contractor_name=contractor_name,
+        contractor_id=contractor_id,
         by=user,
         hours=hours,
+    )
+    contractor = session.get(Contractor, invite.contractor_id) if invite.contractor_id else None
+    return InviteMade(
+        code=invite.code,
+        roles=tuple(r for r in Role if r in roles),
+        contractor=contractor.name if contractor else None,
+        project=project.name,
     )
 
 

@@ -63,6 +63,11 @@ MOVES: dict[Action, Move] = {
     Action.reassign: Move(
         frozenset({Role.admin}), frozenset({S.open, S.rework, S.disputed}), S.open
     ),
+    # "It is yours after all": back on the same contractor's list. To open, not back to rework
+    # (one target per move); the item keeps its rework count, so the card still says rework ×n.
+    Action.reject_dispute: Move(
+        frozenset({Role.admin}), frozenset({S.disputed}), S.open, needs_note=True
+    ),
     Action.cancel: Move(frozenset({Role.admin}), LIVE_STATES, S.cancelled, needs_note=True),
     Action.reopen: Move(
         frozenset({Role.admin, Role.service}), frozenset({S.closed}), S.rework, needs_note=True
@@ -72,7 +77,9 @@ MOVES: dict[Action, Move] = {
 
 # After these the item is (back) on a contractor's list, or off it for good (cancel):
 # that contractor is told at once.
-_TELL_CONTRACTOR = frozenset({Action.fail, Action.reopen, Action.reassign, Action.cancel})
+_TELL_CONTRACTOR = frozenset(
+    {Action.fail, Action.reopen, Action.reassign, Action.reject_dispute, Action.cancel}
+)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     reassign = "reassign"
     cancel = "cancel"
     reopen = "reopen"
+    reject_dispute = "reject_dispute"
 
 
 def _enum_column(enum_cls: type[enum.Enum], **kw: object) -> Column:

@@ -11,8 +11,8 @@ from models.admin import contractor_figures, revoke
 from models.errors import DomainError
 from models.people import accept_invite, create_invite, user_for
 from models.queries import item_card
-from models.repair import PhotoIn, apply_transition
-from models.tables import Action, Event, Invite, Item, ItemState, Membership, Role
+from models.repair import PhotoIn, apply_transition, replay_state
+from models.tables import Action, Contractor, Event, Invite, Item, ItemState, Membership, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
 
 S = ItemState
@@ -62,7 +62,11 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
     assert "Disputed items: 1" in shown and "3-1-1202" in shown and "卫生间吊顶渗水" in shown
     assert "华建装饰: pipe in the wall: plumbing, not ours" in shown and "Wang" in shown
     buttons = [b for row in chen.buttons() for b in row]
-    assert buttons == [("→ 明达水电", f"ra:{leak}:{world.mingda}:{version_of(db, leak)}")]
+    version = version_of(db, leak)
+    assert buttons == [
+        ("→ 明达水电", f"ra:{leak}:{world.mingda}:{version}"),
+        ("✖ Reject dispute (stays with them)", f"rj:{leak}:{version}"),
+    ]
 
     # Reassign: the new contractor is told at once, with a button to open it.
     done = texts(await chen.press_label("明达水电"))
@@ -126,7 +130,10 @@ async def test_reassign_by_name_on_the_command(bot, world, db):
     chen = bot.chat(ADMIN)
     assert "Usage: /reassign" in texts(await chen.send("/reassign"))
     assert "Usage: /reassign" in texts(await chen.send(f"/reassign {wall}"))
-    assert "no contractor named Nobody" in texts(await chen.send(f"/reassign {wall} Nobody"))
+    refused = texts(await chen.send(f"/reassign {wall} Nobody"))
+    assert "no contractor named “Nobody”" in refused and "华建装饰 / 明达水电" in refused
+    # What was typed comes back as typed, markup and all (escaped, so Telegram takes it).
+    assert "no contractor named “<b>A&B”" in texts(await chen.send(f"/reassign {wall} <b>A&B"))
     assert "already with that contractor" in texts(await chen.send(f"/reassign {wall} 华建装饰"))
     # Part of a name is enough when only one contractor has it.
     shown = texts(await chen.send(f"/reassign #{wall} 明达"))
@@ -213,18 +220,25 @@ async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     chen, wang = bot.chat(ADMIN), bot.chat(CONTRACTOR_A)
     shown = texts(await chen.send("/users"))
     assert "Riverside 1: 5 people" in shown
-    assert "Chen — project admin (you)" in shown and "Wang — contractor · 华建装饰" in shown
+    assert "project admin (1)\n• Chen (you)" in shown
+    assert "contractor (2)\n• Wang · 华建装饰\n• Zhao · 明达水电" in shown
     labels = [label for row in chen.buttons() for label, _ in row]
-    assert "✖ Wang" in labels and "✖ Chen" not in labels and len(labels) == 4
+    assert labels == ["👤 Chen", "👤 Li", "👤 Sun", "👤 Wang", "👤 Zhao"]  # by name
+    # No Revoke on one's own screen.
+    await chen.press_label("Chen")
+    assert "Revoke" not in str(chen.buttons())
 
     # Revoke asks first; Keep changes nothing.
+    await chen.send("/users")
     await chen.press_label("Wang")
+    await chen.press_label("Revoke")
     assert "Revoke the access of Wang (contractor)" in chen.last_text()
     assert "Nothing was changed" in texts(await chen.press_label("Keep"))
     assert "华建装饰" in texts(await wang.send("/mylist"))
 
     await chen.send("/users")
     await chen.press_label("Wang")
+    await chen.press_label("Revoke")
     assert "Wang no longer has access to Riverside 1" in texts(await chen.press_label("Yes"))
     for text in ("/mylist", "/help"):
         replies = await wang.send(text)
@@ -343,3 +357,228 @@ def test_command_line_reassign_cancel_reopen(db, world, tmp_path, monkeypatch, c
         assert item.state is S.rework
         last = s.exec(select(Event).where(Event.item_id == leak).order_by(Event.id)).all()[-1]
         assert last.note == "leaks again"
+
+
+async def test_dispute_rejected_goes_back_to_the_same_contractor_who_is_told(bot, world, db):
+    leak = world.items["leak"]
+    wang, chen = bot.chat(CONTRACTOR_A), bot.chat(ADMIN)
+    await wang.send("/mylist")
+    await wang.press(f"dp:{leak}")
+    await wang.send("not ours, the pipe is plumbing")
+    assert state_of(db, leak) is S.disputed
+
+    # The dispute offers Reject beside the reassign choices.
+    await chen.send("/disputes")
+    buttons = [b for row in chen.buttons() for b in row]
+    version = version_of(db, leak)
+    assert ("✖ Reject dispute (stays with them)", f"rj:{leak}:{version}") in buttons
+    asked = texts(await chen.press_label("Reject dispute"))
+    assert f"#{leak} (3-1-1202 · kitchen)" in asked and "华建装饰" in asked
+    assert state_of(db, leak) is S.disputed  # nothing moves before the reason
+
+    done = texts(await chen.send("the leak is your waterproofing, see the sheet"))
+    assert f"Dispute of item #{leak} (3-1-1202 · kitchen) rejected: back to 华建装饰" in done
+    told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
+    assert len(told) == 1
+    assert f"#{leak}" in told[0].text and "3-1-1202" in told[0].text and "kitchen" in told[0].text
+    assert "the leak is your waterproofing" in told[0].text
+    assert [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_B.id] == []
+
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert (item.state, item.contractor_id) == (S.open, world.huajian)
+        events = s.exec(select(Event).where(Event.item_id == leak).order_by(Event.id)).all()
+        last = events[-1]
+        assert (last.action, last.from_state, last.to_state) == (
+            Action.reject_dispute,
+            S.disputed,
+            S.open,
+        )
+        assert last.note == "the leak is your waterproofing, see the sheet"
+        assert last.actor_id == user_for(s, telegram_id=ADMIN.id).id
+        assert replay_state(events) is S.open
+    assert f"#{leak}" in texts(await wang.send("/mylist"))
+    assert "No disputed items" in texts(await chen.send("/disputes"))
+    # The same Reject pressed again on the old message: it is back with the contractor.
+    assert "waiting for repair" in texts(await chen.press(f"rj:{leak}:{version}"))
+    # The contractor may dispute again (a second opinion), and it is on /disputes again;
+    # the first dispute's old Reject button still asks nothing.
+    await wang.press(f"dp:{leak}")
+    await wang.send("still not ours")
+    assert state_of(db, leak) is S.disputed
+    stale = texts(await chen.press(f"rj:{leak}:{version}"))
+    assert "already handled" in stale and "Type the reason" not in stale
+
+
+async def test_reject_dispute_refusals_and_rework_kept(bot, world, db):
+    leak, wall = world.items["leak"], world.items["wall"]
+    move(db, leak, CONTRACTOR_A.id, Action.report_repaired)
+    move(db, leak, INSPECTOR.id, Action.fail, "still drips")
+    move(db, leak, CONTRACTOR_A.id, Action.dispute, "the drip is from upstairs")
+    version = version_of(db, leak)
+    for user in (SERVICE, CONTRACTOR_A, INSPECTOR):
+        chat = bot.chat(user)
+        help_id = (await chat.send("/help"))[0].message_id
+        refused = texts(await chat.press(f"rj:{leak}:{version}", message_id=help_id))
+        assert "your role cannot" in refused
+    chen = bot.chat(ADMIN)
+    await chen.send("/disputes")
+    # An item nobody disputed cannot be "rejected": refused at once, nothing asked.
+    refused = texts(await chen.press(f"rj:{wall}:{version_of(db, wall)}"))
+    assert f"#{wall}" in refused and "Type the reason" not in refused
+    assert state_of(db, wall) is S.open
+    # Cancel drops it; an empty reason is not taken.
+    await chen.press(f"rj:{leak}:{version}")
+    assert "Nothing was changed" in texts(await chen.send("/cancel"))
+    assert state_of(db, leak) is S.disputed
+    await chen.press(f"rj:{leak}:{version}")
+    await chen.send("upstairs is dry; it is the trap you fitted")
+    with db.session() as s:
+        item = s.get(Item, leak)
+        assert item.state is S.open and item.rework_count == 1  # the failed round stays counted
+
+
+async def test_reassign_with_a_part_that_fits_several_asks_with_a_button_each(bot, world, db):
+    from models import project as setup
+
+    wall = world.items["wall"]
+    with db.session() as s:
+        tujian = setup.add_contractor(s, project_id=world.project_id, name="明达土建").id
+    chen = bot.chat(ADMIN)
+    asked = texts(await chen.send(f"/reassign {wall} 明达"))
+    assert "Several contractors have “明达”" in asked and "明达土建 / 明达水电" in asked
+    version = version_of(db, wall)
+    assert chen.buttons() == [
+        [("→ 明达土建", f"ra:{wall}:{tujian}:{version}")],
+        [("→ 明达水电", f"ra:{wall}:{world.mingda}:{version}")],
+    ]
+    assert state_of(db, wall) is S.open  # nothing moves until one is chosen
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == world.huajian
+    done = texts(await chen.press_label("明达水电"))
+    assert f"Item #{wall} reassigned to 明达水电" in done
+    assert any(m.chat_id == CONTRACTOR_B.id for m in chen.last_step_events)
+    # Case and spaces do not matter; a whole name beats a part of a longer one.
+    with db.session() as s:
+        setup.add_contractor(s, project_id=world.project_id, name="Acme")
+        setup.add_contractor(s, project_id=world.project_id, name="Acme Plumbing")
+    with db.session() as s:
+        acme = {c.name: c.id for c in s.exec(select(Contractor)).all()}
+    await chen.send(f"/reassign {wall} acme")
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == acme["Acme"]
+    await chen.send(f"/reassign {wall} PLUMB ing")
+    with db.session() as s:
+        assert s.get(Item, wall).contractor_id == acme["Acme Plumbing"]
+
+
+async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, world, db):
+    chen, li = bot.chat(ADMIN), bot.chat(INSPECTOR)
+    with db.session() as s:
+        li_id = user_for(s, telegram_id=INSPECTOR.id).id
+        chen_id = user_for(s, telegram_id=ADMIN.id).id
+    p = world.project_id
+    await chen.send("/users")
+    screen = texts(await chen.press_label("👤 Li"))
+    assert "Li — Riverside 1\nRoles: inspector" in screen
+    # A button per role that may change; contractor only through an invite naming the firm.
+    assert chen.buttons() == [
+        [("⬜ project admin", f"pr:{p}:{li_id}:admin:1"), ("⬜ clerk", f"pr:{p}:{li_id}:clerk:1")],
+        [
+            ("⬜ manager", f"pr:{p}:{li_id}:manager:1"),
+            ("⬜ customer service", f"pr:{p}:{li_id}:service:1"),
+        ],
+        [("✖ Revoke access", f"rv:{p}:{li_id}")],
+    ]
+    assert "inspector: That is Li's only role" in screen and "contractor: A contractor's" in screen
+
+    # Give clerk: the screen shows it, Li is told and gets the clerk's commands.
+    done = texts(await chen.press_label("⬜ clerk"))
+    assert "Roles: clerk, inspector" in done
+    told = [m for m in chen.last_step_events if m.chat_id == INSPECTOR.id]
+    # In their stored language, else the deployment's default (zh here).
+    assert len(told) == 1 and "您在 Riverside 1 的角色已更新：录入人员、验收组" in told[0].text
+    menu = [
+        c["command"] for c in bot.transport.commands_for({"type": "chat", "chat_id": INSPECTOR.id})
+    ]
+    assert "new" in menu and "tocheck" in menu
+    assert "/new" in texts(await li.send("/help"))
+    # The same press again (double tap) changes nothing more.
+    await chen.press(f"pr:{p}:{li_id}:clerk:1")
+    with db.session() as s:
+        held = s.exec(select(Membership.role).where(Membership.user_id == li_id)).all()
+        assert sorted(held) == [Role.clerk, Role.inspector]
+
+    # Take clerk away again: Li keeps inspector, is not revoked, and no longer enters items.
+    assert "Roles: inspector" in texts(await chen.press(f"pr:{p}:{li_id}:clerk:0"))
+    assert "your role cannot" in texts(await li.send("/new"))
+    assert "Nothing is waiting" in texts(await li.send("/tocheck"))
+    shown = texts(await chen.send("/users"))
+    assert "inspector (1)\n• Li" in shown and "clerk (" not in shown
+
+    # Refused, whatever the buttons say: the last role (that is Revoke), the contractor role,
+    # the only admin's admin role; and anyone but an admin.
+    assert "only role" in texts(await chen.press(f"pr:{p}:{li_id}:inspector:0"))
+    assert "invite naming it" in texts(await chen.press(f"pr:{p}:{li_id}:contractor:1"))
+    await chen.press(f"pr:{p}:{chen_id}:clerk:1")  # an admin may give themselves a role
+    assert "only admin of Riverside 1" in texts(await chen.press(f"pr:{p}:{chen_id}:admin:0"))
+    help_id = (await li.send("/help"))[0].message_id
+    assert "your role cannot" in texts(await li.press(f"pr:{p}:{li_id}:admin:1", help_id))
+    assert "your role cannot" in texts(await li.press(f"pp:{p}:{li_id}", help_id))
+    with db.session() as s:
+        assert people.find_person(s, telegram_id=INSPECTOR.id).roles == {Role.inspector}
+        assert people.find_person(s, telegram_id=ADMIN.id).roles == {Role.admin, Role.clerk}
+
+    # With a second admin, one of them may step down from admin.
+    with db.session() as s:
+        people.add_member(
+            s, project_id=p, telegram_id=ADMIN_2.id, name="Gao", roles=[Role.admin, Role.manager]
+        )
+        gao_id = user_for(s, telegram_id=ADMIN_2.id).id
+    assert "Roles: manager" in texts(await chen.press(f"pr:{p}:{gao_id}:admin:0"))
+    assert "your role cannot" in texts(await bot.chat(ADMIN_2).send("/users"))
+
+
+async def test_users_in_chinese_are_grouped_by_role(bot, world, db):
+    chen = bot.chat(ADMIN)
+    await chen.send("/lang")
+    await chen.press("lang:zh")
+    shown = texts(await chen.send("/users"))
+    assert "施工单位（2）\n• Wang · 华建装饰\n• Zhao · 明达水电" in shown
+    screen = texts(await chen.press_label("Li"))
+    assert "角色：验收组" in screen and "⬜ 录入人员" in str(chen.buttons())
+
+
+async def test_users_of_a_big_project_fit_telegrams_limits(bot, world, db):
+    with db.session() as s:
+        for n in range(90):
+            people.add_member(
+                s,
+                project_id=world.project_id,
+                telegram_id=7000 + n,
+                name=f"{n:02d}" + "长" * 98,
+                roles=[Role.clerk, Role.inspector, Role.manager],
+            )
+    replies = await bot.chat(ADMIN).send("/users")
+    assert len(replies) >= 3
+    buttons = [b for m in replies for row in m.buttons() for b in row]
+    assert len(buttons) == 95 and all(len(m.buttons()) * 2 <= 100 for m in replies)
+    assert all(len(m.raw_text) <= 4096 for m in replies)
+    shown = texts(replies)
+    assert all(f"{n:02d}长" in shown for n in range(90))
+
+
+async def test_a_half_finished_reject_is_dropped_by_another_command(bot, world, db):
+    leak = world.items["leak"]
+    wang, chen = bot.chat(CONTRACTOR_A), bot.chat(ADMIN)
+    await wang.send("/mylist")
+    await wang.press(f"dp:{leak}")
+    await wang.send("not ours")
+    await chen.send("/disputes")
+    await chen.press_label("Reject dispute")
+    assert f"Report for item #{leak} · 3-1-1202 · kitchen dropped" in texts(
+        await chen.send("/contractors")
+    )
+    # What is typed next is no reason for the dropped reject: the item stays disputed.
+    await chen.send("the leak is yours")
+    assert state_of(db, leak) is S.disputed

@@ -71,7 +71,8 @@ async def test_admin_invites_in_chat_and_others_cannot(bot, world, db):
     with db.session() as s:
         assert find_person(s, telegram_id=NEWCOMER.id).contractor_ids == {world.mingda}
     assert "Unknown role" in texts(await admin.send("/invite plumber"))
-    assert "no contractor named" in texts(await admin.send("/invite contractor Nobody Ltd"))
+    refused = texts(await admin.send("/invite contractor Nobody Ltd"))
+    assert "no contractor named “Nobody Ltd”" in refused and "华建装饰 / 明达水电" in refused
     assert "your role cannot" in texts(await bot.chat(INSPECTOR).send("/invite inspector"))
 
 
@@ -101,3 +102,55 @@ def test_run_without_token_is_one_line_and_exit_2(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+async def test_invite_reply_names_role_and_contractor_and_takes_a_part_of_the_name(bot, world, db):
+    from models import project as setup
+
+    admin = bot.chat(ADMIN)
+    made = texts(await admin.send("/invite contractor 华建"))
+    assert "Invite for: contractor · 华建装饰 (Riverside 1)" in made
+    made = texts(await admin.send("/invite clerk,inspector"))
+    assert "Invite for: clerk, inspector (Riverside 1)" in made
+    with db.session() as s:
+        tujian = setup.add_contractor(s, project_id=world.project_id, name="明达土建").id
+    asked = texts(await admin.send("/invite contractor 明达"))
+    assert "Several contractors have “明达”" in asked
+    labels = [label for row in admin.buttons() for label, _ in row]
+    assert labels == ["明达土建", "明达水电"]
+    with db.session() as s:
+        before = len(s.exec(select(Invite)).all())
+    made = texts(await admin.press_label("明达土建"))
+    assert "Invite for: contractor · 明达土建 (Riverside 1)" in made
+    code = made.split("?start=")[1].split()[0]
+    with db.session() as s:
+        invites = s.exec(select(Invite)).all()
+        assert len(invites) == before + 1
+        assert s.exec(select(Invite).where(Invite.code == code)).one().contractor_id == tujian
+    # A forged choice of another project's (or no) contractor is refused.
+    with db.session() as s:
+        other = setup.create_project(s, name="Hillside 2")
+        stranger_firm = setup.add_contractor(s, project_id=other.id, name="Far Ltd").id
+    help_id = (await admin.send("/help"))[0].message_id
+    assert "no such contractor" in texts(await admin.press(f"iv:4:{stranger_firm}", help_id))
+    with db.session() as s:
+        assert len(s.exec(select(Invite)).all()) == before + 1
+    # In Chinese too.
+    await admin.send("/lang")
+    await admin.press("lang:zh")
+    assert "邀请对象：验收组" in texts(await admin.send("/invite inspector"))
+
+
+async def test_an_admin_opening_their_own_invite_is_refused_and_it_stays_unused(bot, world, db):
+    admin = bot.chat(ADMIN)
+    made = texts(await admin.send("/invite inspector"))
+    code = made.split("?start=")[1].split()[0]
+    assert "your own invite link" in texts(await admin.send(f"/start {code}"))
+    with db.session() as s:
+        invite = s.exec(select(Invite).where(Invite.code == code)).one()
+        assert invite.used_at is None and invite.used_by is None
+        assert find_person(s, telegram_id=ADMIN.id).roles == {Role.admin}
+    # The person it is for can still use it.
+    assert "Welcome, Zhou" in texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
+    with db.session() as s:
+        assert find_person(s, telegram_id=NEWCOMER.id).roles == {Role.inspector}

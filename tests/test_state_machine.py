@@ -6,12 +6,13 @@ import re
 import string
 
 import pytest
+from sqlmodel import select
 
 from bot.i18n import CATALOGS
 from models import people
 from models.errors import DomainError
-from models.repair import MOVES, PhotoIn, apply_transition
-from models.tables import Action, Item, ItemState, Role
+from models.repair import MOVES, PhotoIn, apply_transition, replay_state
+from models.tables import Action, Event, Item, ItemState, Role
 
 
 @pytest.mark.parametrize("state", list(ItemState))
@@ -46,6 +47,63 @@ def test_every_action_from_every_state(db, world, action, state):
             else:
                 assert refused.value.key in ("already_handled", "wrong_state")
             assert s.get(Item, item_id).state is state
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(MOVES))
+def test_each_move_is_made_by_its_roles_only(db, world, action, role):
+    """One actor holding one role (a contractor is the item's own): allowed iff MOVES says so."""
+    item_id, move = world.items["leak"], MOVES[action]
+    start = sorted(move.sources)[0]
+    with db.session() as s:
+        people.add_member(
+            s,
+            project_id=world.project_id,
+            telegram_id=4343,
+            name="One role",
+            roles=[role],
+            contractor_id=world.huajian if role is Role.contractor else None,
+        )
+        item = s.get(Item, item_id)
+        item.state = start  # set up the starting state directly, for this table test only
+        s.add(item)
+    with db.session() as s:
+        actor = people.user_for(s, telegram_id=4343)
+        kwargs = dict(note="because", photos=[PhotoIn(file_id="f")], contractor_id=world.mingda)
+        if role in move.roles:
+            outcome = apply_transition(s, item_id=item_id, user=actor, action=action, **kwargs)
+            assert (outcome.event.from_state, outcome.item.state) == (start, move.target)
+        else:
+            with pytest.raises(DomainError) as refused:
+                apply_transition(s, item_id=item_id, user=actor, action=action, **kwargs)
+            assert refused.value.key == "not_allowed"
+            assert s.get(Item, item_id).state is start
+
+
+def test_a_rejected_dispute_replays_back_to_open_with_the_same_contractor(db, world):
+    item_id = world.items["leak"]
+    with db.session() as s:
+        wang = people.user_for(s, telegram_id=2001)
+        chen = people.user_for(s, telegram_id=1001)
+        apply_transition(s, item_id=item_id, user=wang, action=Action.dispute, note="not ours")
+        out = apply_transition(
+            s, item_id=item_id, user=chen, action=Action.reject_dispute, note="it is yours"
+        )
+        assert out.notify_contractor_id == world.huajian  # told at once
+        with pytest.raises(DomainError) as refused:
+            apply_transition(s, item_id=item_id, user=chen, action=Action.reject_dispute, note="x")
+        assert refused.value.key == "waiting_for_repair"  # back on the contractor's list
+        with pytest.raises(DomainError) as no_reason:
+            apply_transition(s, item_id=item_id, user=wang, action=Action.dispute, note="again")
+            apply_transition(s, item_id=item_id, user=chen, action=Action.reject_dispute)
+        assert no_reason.value.key == "reason_required"
+        events = s.exec(select(Event).where(Event.item_id == item_id)).all()
+        assert replay_state(events) is ItemState.disputed
+        assert s.get(Item, item_id).contractor_id == world.huajian
+    # A step the table does not have does not replay.
+    bad = [e for e in events if e.action is not Action.dispute]
+    with pytest.raises(ValueError):
+        replay_state(bad)
 
 
 def test_rework_counts_fail_and_reopen(db, world):
@@ -94,6 +152,9 @@ def test_every_state_action_and_role_has_a_text():
     names = [f"state.{s.value}" for s in ItemState]
     names += [f"action.{a.value}" for a in Action] + [f"role.{r.value}" for r in Role]
     assert [n for n in names if n not in CATALOGS["zh"]] == []
+    from models.export import ACTION_NAMES, STATE_NAMES
+
+    assert set(ACTION_NAMES) == set(Action) and set(STATE_NAMES) == set(ItemState)
 
 
 def test_no_text_is_defined_twice_across_catalog_modules():

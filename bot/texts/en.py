@@ -131,6 +131,7 @@ TEXTS: dict[str, str] = {
         "Example: /invite contractor 华建装饰"
     ),
     "invite.made": (
+        "Invite for: {roles}{contractor} ({project})\n"
         "Invite code: <code>{code}</code>\nSend this link to the person: {link}\n"
         "It works once, for {hours} hours."
     ),

@@ -116,6 +116,7 @@ TEXTS: dict[str, str] = {
         "manager、service（多个角色用逗号：clerk,inspector）。\n例如：/invite contractor 华建装饰"
     ),
     "invite.made": (
+        "邀请对象：{roles}{contractor}（{project}）\n"
         "邀请码：<code>{code}</code>\n请把此链接发给对方：{link}\n仅可使用一次，{hours} 小时内有效。"
     ),
     # 施工单位
