@@ -18,7 +18,7 @@ import handlers
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
-from handlers.common import BotContext
+from handlers.common import AnsweringApplication, BotContext
 from jobs import morning
 from models.db import Database
 
@@ -35,6 +35,7 @@ def build_application(
     token = settings.telegram_bot_token
     builder = (
         ApplicationBuilder()
+        .application_class(AnsweringApplication)
         .token(token.get_secret_value() if token else OFFLINE_TOKEN)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)

@@ -74,7 +74,7 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
     # The new contractor has it; the old one no longer sees it, nor can open it.
     assert f"#{leak}" in texts(await zhao.send("/mylist"))
     assert f"#{leak}" not in texts(await wang.send("/mylist"))
-    assert "not on your list" in texts(await wang.press(f"it:{leak}"))
+    assert "not on your list" in await wang.press_alert(f"it:{leak}")
     assert "No disputed items" in texts(await chen.send("/disputes"))
 
     # The history keeps both steps: who disputed and why, who reassigned to whom.
@@ -96,7 +96,7 @@ async def test_reassign_buttons_hold_against_forged_and_stale_data(bot, world, d
     for user in (SERVICE, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR):
         chat = bot.chat(user)
         help_id = (await chat.send("/help"))[0].message_id
-        assert "your role cannot" in texts(await chat.press(forged, message_id=help_id))
+        assert "your role cannot" in await chat.press_alert(forged, message_id=help_id)
         assert "your role cannot" in texts(await chat.send("/disputes"))
     assert state_of(db, leak) is S.disputed
 
@@ -105,14 +105,14 @@ async def test_reassign_buttons_hold_against_forged_and_stale_data(bot, world, d
     card_id = chen.transport.last_message(ADMIN.id, with_keyboard=True).message_id
     # Back to the contractor who disputed it: refused; to a contractor of no project: refused.
     same = f"ra:{leak}:{world.huajian}:{version}"
-    assert "already with that contractor" in texts(await chen.press(same, message_id=card_id))
-    assert "no such contractor" in texts(
-        await chen.press(f"ra:{leak}:999:{version}", message_id=card_id)
+    assert "already with that contractor" in await chen.press_alert(same, message_id=card_id)
+    assert "no such contractor" in await chen.press_alert(
+        f"ra:{leak}:999:{version}", message_id=card_id
     )
     await chen.press(forged, message_id=card_id)
     assert state_of(db, leak) is S.open
     # The same dispute message pressed again (double tap): already handled, nothing moves.
-    again = texts(await chen.press(forged, message_id=card_id))
+    again = await chen.press_alert(forged, message_id=card_id)
     assert "already handled" in again
     await chen.press("ra:abc:1:0", message_id=card_id)  # matches no anchored pattern
     assert "no longer active" in chen.last_callback_answer().text
@@ -228,7 +228,7 @@ async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     for text in ("/mylist", "/help"):
         replies = await wang.send(text)
         assert len(replies) == 1 and "only for the project team" in replies[0].text
-    assert "only for the project team" in texts(await wang.press(f"rp:{world.items['leak']}"))
+    assert "only for the project team" in await wang.press_alert(f"rp:{world.items['leak']}")
     assert "Wang" not in texts(await chen.send("/users"))
     # The history still names them.
     with db.session() as s:
@@ -247,12 +247,12 @@ async def test_revoke_refusals_and_invites_withdrawn(bot, world, db):
         me = user_for(s, telegram_id=ADMIN.id).id
     help_id = (await chen.send("/help"))[0].message_id
     p = world.project_id
-    assert "cannot revoke your own" in texts(await chen.press(f"ry:{p}:{me}", message_id=help_id))
-    assert "cannot revoke your own" in texts(await chen.press(f"rv:{p}:{me}", message_id=help_id))
+    assert "cannot revoke your own" in await chen.press_alert(f"ry:{p}:{me}", message_id=help_id)
+    assert "cannot revoke your own" in await chen.press_alert(f"rv:{p}:{me}", message_id=help_id)
     sun_help = (await sun.send("/help"))[0].message_id
-    assert "your role cannot" in texts(await sun.press(f"ry:{p}:{gao.id}", message_id=sun_help))
+    assert "your role cannot" in await sun.press_alert(f"ry:{p}:{gao.id}", message_id=sun_help)
     assert "your role cannot" in texts(await sun.send("/users"))
-    assert "not in this project" in texts(await chen.press(f"ry:{p}:99999", message_id=help_id))
+    assert "not in this project" in await chen.press_alert(f"ry:{p}:99999", message_id=help_id)
 
     done = texts(await chen.press(f"ry:{p}:{gao.id}", message_id=help_id))
     assert "Gao no longer has access" in done and "1 unused invite(s)" in done
