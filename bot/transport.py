@@ -406,7 +406,7 @@ class OfflineTelegram(BaseRequest):
     def callback_update(
         self,
         user: OfflineUser,
-        data: str,
+        data: str | None,
         message_id: int | None = None,
         *,
         bot: Bot | None = None,
@@ -888,13 +888,13 @@ class OfflineChat:
         """Send a text (or /command) and return the bot's messages and edits in this chat."""
         return await self._run(self.transport.text_update(self.user, text, bot=self._bot))
 
-    async def press(self, data: str, message_id: int | None = None) -> list[OutMessage]:
-        """Press a button with this callback data (forged data is allowed)."""
+    async def press(self, data: str | None, message_id: int | None = None) -> list[OutMessage]:
+        """Press a button with this callback data (forged data, or none, is allowed)."""
         update = self.transport.callback_update(self.user, data, message_id, bot=self._bot)
         self._last_query_id = update.callback_query.id
         return await self._run(update)
 
-    async def press_alert(self, data: str, message_id: int | None = None) -> str:
+    async def press_alert(self, data: str | None, message_id: int | None = None) -> str:
         """Press a button and return the alert the bot answered it with ("" if none)."""
         await self.press(data, message_id)
         return self.alert or ""

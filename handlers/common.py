@@ -66,6 +66,10 @@ async def identify(update: Update, context: BotContext) -> None:
     if user is None:
         raise ApplicationHandlerStop
     await _load_person(update, context)
+    if update.callback_query and not update.callback_query.data:
+        # PTB would hand a press without data to the first button handler of any pattern.
+        await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
+        raise ApplicationHandlerStop
     if context.person is not None or _is_start(update):
         return
     await tell(update, context, context.t("error.not_registered"))

@@ -263,3 +263,15 @@ async def test_a_slow_press_stops_spinning_and_a_late_refusal_comes_as_a_message
     assert wang.alert is None and bot.transport.unanswered_callbacks == []
     assert texts(replies) == "Sorry, your role cannot do that."
     assert bot.transport.errors == []
+
+
+async def test_a_press_without_data_is_a_stale_button_not_a_crash(bot, world, db):
+    before = event_count(db)
+    wang, stranger = bot.chat(CONTRACTOR_A), bot.chat(STRANGER)
+    listed = await wang.send("/mylist")
+    assert await wang.press(None, message_id=listed[0].message_id) == []
+    assert wang.alert == "This button is no longer active."
+    listed = await stranger.send("/start")
+    assert await stranger.press(None, message_id=listed[0].message_id) == []
+    assert stranger.alert == "This button is no longer active."
+    assert event_count(db) == before
