@@ -209,6 +209,12 @@ async def tell(update: Update, context: BotContext, text: str, *, plain: str | N
         log.warning("could not tell the user about an error", exc_info=True)
 
 
+async def refuse(update: Update, context: BotContext, error: DomainError) -> None:
+    """Say why a request was refused: the pressed button's alert, else a message."""
+    plain = refusal(context, error, as_html=False)
+    await tell(update, context, refusal(context, error), plain=plain)
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Tell the user in their language; never show a traceback."""
     error = context.error
@@ -216,8 +222,7 @@ async def on_error(update: object, context: BotContext) -> None:
         # The error context is a new one: find the person's language again.
         await _load_person(update, context)
     if isinstance(update, Update) and isinstance(error, DomainError):
-        plain = refusal(context, error, as_html=False)
-        await tell(update, context, refusal(context, error), plain=plain)
+        await refuse(update, context, error)
         return
     if isinstance(error, BadRequest) and "not modified" in str(error).lower():
         return  # the same page pressed twice: what the person sees is already right

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from handlers import keyboards, render
-from handlers.common import BotContext, refusal
+from handlers.common import BotContext, refusal, refuse
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
 from models.queries import contractor_list, item_card
@@ -137,7 +137,7 @@ async def _finish_repair(update: Update, context: BotContext) -> int:
             expected_version=draft["version"],
         )
     except DomainError as error:
-        await context.bot.send_message(update.effective_chat.id, refusal(context, error))
+        await refuse(update, context, error)  # the Done button's alert, or a message
         return ConversationHandler.END
     await context.bot.send_message(
         update.effective_chat.id,

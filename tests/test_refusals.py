@@ -275,3 +275,21 @@ async def test_a_press_without_data_is_a_stale_button_not_a_crash(bot, world, db
     assert await stranger.press(None, message_id=listed[0].message_id) == []
     assert stranger.alert == "This button is no longer active."
     assert event_count(db) == before
+
+
+async def test_done_on_an_item_cancelled_meanwhile_is_the_done_buttons_alert(bot, world, db):
+    from tests.conftest import ADMIN
+
+    leak = world.items["leak"]
+    wang, li = bot.chat(CONTRACTOR_A), bot.chat(INSPECTOR)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{leak}")
+    await wang.send_photo(PNG(1), caption="done")
+    await li.send("/tocheck")
+    await li.press(f"ck:{leak}")
+    await li.press_label("Fail")
+    await li.send("still drips")
+    await bot.chat(ADMIN).send(f"/cancel {leak} duplicate")
+    assert await li.press_label("Done") == []
+    assert "already handled" in li.alert and "cancelled" in li.alert
+    assert state_of(db, leak) is ItemState.cancelled
