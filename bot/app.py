@@ -18,14 +18,14 @@ import handlers
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
-from handlers.common import BotContext
+from handlers.common import AnsweringApplication, BotContext
 from jobs import morning
 from models.db import Database
 
 OFFLINE_TOKEN = "100000:OFFLINE"
 
 
-class SavingApplication(Application):
+class SavingApplication(AnsweringApplication):
     """An Application that stores chat state with the update that changed it."""
 
     async def process_update(self, update: object) -> None:

@@ -38,6 +38,8 @@ JSON = dict[str, Any]
 Files = dict[str, tuple[str, bytes, str]]
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_ALERT = 200  # answerCallbackQuery text
+MAX_CALLBACK_DATA = 64  # bytes
 _HTML_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a"}
     | {"code", "pre", "blockquote", "tg-emoji"}
@@ -201,6 +203,8 @@ class OfflineTelegram(BaseRequest):
         self.clock = clock
         self.bot: Bot | None = None
         self.calls: list[ApiCall] = []
+        # Every call Telegram would have refused, in order: a test asserts none it did not provoke.
+        self.errors: list[ApiCall] = []
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
         self.deleted: list[tuple[int, int]] = []
@@ -288,6 +292,7 @@ class OfflineTelegram(BaseRequest):
                 result = await result
         except _ApiError as exc:
             call.error = exc.description
+            self.errors.append(call)
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
             return exc.code, json.dumps(body, ensure_ascii=False).encode()
         call.result = result
@@ -298,6 +303,7 @@ class OfflineTelegram(BaseRequest):
         for stored in self.files.values():
             if path.endswith("/" + stored.file_path):
                 return 200, stored.data
+        self.errors.append(ApiCall("download", {"path": path}, error="Not Found"))
         body = {"ok": False, "error_code": 404, "description": "Not Found"}
         return 404, json.dumps(body).encode()
 
@@ -400,7 +406,7 @@ class OfflineTelegram(BaseRequest):
     def callback_update(
         self,
         user: OfflineUser,
-        data: str,
+        data: str | None,
         message_id: int | None = None,
         *,
         bot: Bot | None = None,
@@ -611,7 +617,7 @@ class OfflineTelegram(BaseRequest):
         for row in (markup or {}).get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")
-                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                     raise _bad("BUTTON_DATA_INVALID")
                 if len(button) == 1:
                     raise _bad(
@@ -786,8 +792,11 @@ class OfflineTelegram(BaseRequest):
     def _answer_callback(self, params: JSON, files: Files) -> bool:
         """answerCallbackQuery, once per query id like Telegram."""
         query_id = str(params.get("callback_query_id"))
-        if self._pending_callbacks.pop(query_id, None) is None:
+        if query_id not in self._pending_callbacks:
             raise _bad("query is too old and response timeout expired or query ID is invalid")
+        if len(str(params.get("text") or "")) > MAX_ALERT:
+            raise _bad("MESSAGE_TOO_LONG")
+        del self._pending_callbacks[query_id]
         answer = CallbackAnswer(
             query_id, params.get("text"), bool(params.get("show_alert", False)), params.get("url")
         )
@@ -865,6 +874,7 @@ class OfflineChat:
         # Errors the app's own error handler answers (refusals) are not re-raised.
         self.expected_errors = expected_errors
         self.last_step_events: list[OutMessage] = []
+        self._last_query_id: str | None = None
         transport.users[user.id] = user
         if transport.bot is None:
             transport.bind(application.bot)
@@ -878,10 +888,16 @@ class OfflineChat:
         """Send a text (or /command) and return the bot's messages and edits in this chat."""
         return await self._run(self.transport.text_update(self.user, text, bot=self._bot))
 
-    async def press(self, data: str, message_id: int | None = None) -> list[OutMessage]:
-        """Press a button with this callback data (forged data is allowed)."""
+    async def press(self, data: str | None, message_id: int | None = None) -> list[OutMessage]:
+        """Press a button with this callback data (forged data, or none, is allowed)."""
         update = self.transport.callback_update(self.user, data, message_id, bot=self._bot)
+        self._last_query_id = update.callback_query.id
         return await self._run(update)
+
+    async def press_alert(self, data: str | None, message_id: int | None = None) -> str:
+        """Press a button and return the alert the bot answered it with ("" if none)."""
+        await self.press(data, message_id)
+        return self.alert or ""
 
     async def press_label(self, label: str) -> list[OutMessage]:
         """Press the button of the latest keyboard whose text contains `label`."""
@@ -929,6 +945,14 @@ class OfflineChat:
     def last_callback_answer(self) -> CallbackAnswer | None:
         """The most recent answerCallbackQuery the bot made."""
         return self.transport.callback_answers[-1] if self.transport.callback_answers else None
+
+    @property
+    def alert(self) -> str | None:
+        """The alert the bot showed for this user's latest button press, if it showed one."""
+        answers = [
+            a for a in self.transport.callback_answers if a.callback_query_id == self._last_query_id
+        ]
+        return answers[0].text if answers and answers[0].show_alert else None
 
     @property
     def _bot(self) -> Bot:

@@ -57,7 +57,7 @@ REVOKE_YES = r"^ry:(\d{1,12}):(\d{1,12})$"
 REVOKE_NO = r"^rn$"
 # "/cancel 1042 duplicate" cancels an item; a bare "/cancel" drops a half-finished report.
 CANCEL_ITEM = r"^/cancel(@\w+)?\s+[#＃]?\d"
-ID_AND_REST = re.compile(r"^[#＃]?(\d{1,12})[\s,，:：]*(.*)$", re.DOTALL)
+ID_AND_REST = re.compile(r"^[#＃]?(\d+)[\s,，:：]*(.*)$", re.DOTALL)
 PEOPLE_PER_MESSAGE = 40  # Telegram takes 100 buttons a message at most
 NAME_SHOWN = 40  # a person's or contractor's name in the people list and on its buttons
 PERSON = r"^pp:(\d{1,12}):(\d{1,12})$"  # project, user

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
@@ -68,9 +67,13 @@ async def identify(update: Update, context: BotContext) -> None:
     if user is None:
         raise ApplicationHandlerStop
     await _load_person(update, context)
+    if update.callback_query and not update.callback_query.data:
+        # PTB would hand a press without data to the first button handler of any pattern.
+        await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
+        raise ApplicationHandlerStop
     if context.person is not None or _is_start(update):
         return
-    await answer(update, context, context.t("error.not_registered"))
+    await tell(update, context, context.t("error.not_registered"))
     raise ApplicationHandlerStop
 
 
@@ -98,13 +101,123 @@ async def answer(update: Update, context: BotContext, text: str, **kwargs: Any) 
         await context.bot.send_message(chat.id, text, **kwargs)
 
 
-def refusal(context: BotContext, error: DomainError) -> str:
-    """Return a domain refusal as a sentence in the user's language."""
+def refusal(context: BotContext, error: DomainError, *, as_html: bool = True) -> str:
+    """Return a domain refusal as a sentence in the user's language (HTML, or plain text)."""
     # A value may be what the person typed (a category, a flat code): quoted short, escaped.
-    params = {k: esc(clip(v, QUOTED)) if isinstance(v, str) else v for k, v in error.params.items()}
-    if params.get("state"):
-        params["state"] = context.t(f"state.{params['state']}")
+    params = {
+        k: (esc(clip(v, QUOTED)) if as_html else clip(v, QUOTED)) if isinstance(v, str) else v
+        for k, v in error.params.items()
+    }
+    if error.params.get("state"):
+        params["state"] = context.t(f"state.{error.params['state']}")
     return context.t(f"error.{error.key}", **params)
+
+
+ALERT_LIMIT = 200  # Telegram shows at most 200 characters in a button's alert
+ACK_WITHIN = 5.0  # seconds: a press still being worked on stops spinning by then
+
+
+class OnePress(CallbackQuery):
+    """A button press that is answered exactly once, as Telegram allows.
+
+    A bare acknowledgement (`answer()` with no text) waits until the update is handled, so
+    that a refusal raised after it can still be the button's alert; the application sends it
+    at the end if nothing else answered the press (or after ACK_WITHIN, if the work is slow).
+    """
+
+    __slots__ = ("_answered", "_holding")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answered = False
+        self._holding = True
+
+    @property
+    def answered(self) -> bool:
+        """Return whether Telegram has been (or is being) answered for this press."""
+        return self._answered
+
+    async def answer(
+        self,
+        text: str | None = None,
+        show_alert: bool | None = None,
+        url: str | None = None,
+        cache_time: Any = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Answer the press once: later answers are dropped, a bare one waits for the outcome."""
+        if self._answered:
+            if text:
+                log.warning("a second answer to one button press was dropped: %s", text)
+            return False
+        if self._holding and text is None and url is None:
+            return True
+        self._answered = True
+        return await super().answer(text, show_alert, url, cache_time, **kwargs)
+
+    async def acknowledge(self) -> None:
+        """Send the bare acknowledgement now, unless the press has been answered."""
+        self._holding = False
+        if not self._answered:
+            try:
+                await self.answer()
+            except TelegramError:
+                log.warning("could not answer a button press", exc_info=True)
+
+
+class AnsweringApplication(Application):
+    """The application, answering every button press exactly once (see OnePress)."""
+
+    async def process_update(self, update: object) -> None:
+        """Handle an update; a button press is answered once, when its outcome is known."""
+        press = _one_press(update)
+        if press is None:
+            await super().process_update(update)
+            return
+        loop = asyncio.get_running_loop()
+        late = loop.call_later(ACK_WITHIN, lambda: self.create_task(press.acknowledge()))
+        try:
+            reread = Update(update.update_id, callback_query=press)
+            reread.set_bot(update.get_bot())
+            await super().process_update(reread)
+        finally:
+            late.cancel()
+            await press.acknowledge()
+
+
+def _one_press(update: object) -> OnePress | None:
+    if not isinstance(update, Update) or update.callback_query is None:
+        return None
+    if isinstance(update.callback_query, OnePress):
+        return None  # already re-read, e.g. an update processed twice
+    query = update.callback_query
+    return OnePress.de_json(query.to_dict(), query.get_bot())
+
+
+async def tell(update: Update, context: BotContext, text: str, *, plain: str | None = None) -> None:
+    """Tell the person: as the pressed button's alert if it is unanswered, else in the chat.
+
+    `text` is HTML for a message; `plain` is the same sentence as plain text for an alert.
+    """
+    query = update.callback_query
+    alert = plain if plain is not None else text
+    if isinstance(query, OnePress) and not query.answered and len(alert) <= ALERT_LIMIT:
+        try:
+            await query.answer(alert, show_alert=True)
+            return
+        except TelegramError:
+            log.warning("could not answer a button press with an alert", exc_info=True)
+    try:
+        if update.effective_chat:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+async def refuse(update: Update, context: BotContext, error: DomainError) -> None:
+    """Say why a request was refused: the pressed button's alert, else a message."""
+    plain = refusal(context, error, as_html=False)
+    await tell(update, context, refusal(context, error), plain=plain)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -114,25 +227,13 @@ async def on_error(update: object, context: BotContext) -> None:
         # The error context is a new one: find the person's language again.
         await _load_person(update, context)
     if isinstance(update, Update) and isinstance(error, DomainError):
-        await _safe_answer(update, context, refusal(context, error))
+        await refuse(update, context, error)
         return
     if isinstance(error, BadRequest) and "not modified" in str(error).lower():
         return  # the same page pressed twice: what the person sees is already right
     log.error("update failed", exc_info=error)
     if isinstance(update, Update):
-        await _safe_answer(update, context, context.t("error.internal"))
-
-
-async def _safe_answer(update: Update, context: BotContext, text: str) -> None:
-    if update.callback_query:
-        # Usually already answered by the handler before it failed.
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
-    try:
-        if update.effective_chat:
-            await context.bot.send_message(update.effective_chat.id, text)
-    except TelegramError:
-        log.warning("could not tell the user about an error", exc_info=True)
+        await tell(update, context, context.t("error.internal"))
 
 
 def esc(text: object) -> str:

@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from handlers import drafts, keyboards, lists, render
-from handlers.common import BotContext, refusal, send_long
+from handlers.common import BotContext, refusal, refuse, send_long
 from handlers.photos import answer_due, save_photo, send_album
 from models.errors import DomainError
 from models.limits import check_note
@@ -162,7 +162,7 @@ async def repair_done(update: Update, context: BotContext) -> int:
             expected_version=draft["version"],
         )
     except DomainError as error:
-        await context.bot.send_message(update.effective_chat.id, refusal(context, error))
+        await refuse(update, context, error)  # the Done button's alert, or a message
         return ConversationHandler.END
     await context.bot.send_message(
         update.effective_chat.id,

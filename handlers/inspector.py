@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from handlers import drafts, keyboards, lists, render
-from handlers.common import BotContext, esc, refusal, send_long
+from handlers.common import BotContext, esc, refuse, send_long
 from handlers.photos import answer_due, save_photo, send_album
 from handlers.tell import tell_contractor
 from models.errors import DomainError
@@ -173,7 +173,7 @@ async def fail_done(update: Update, context: BotContext) -> int:
             expected_version=draft["version"],
         )
     except DomainError as error:
-        await context.bot.send_message(update.effective_chat.id, refusal(context, error))
+        await refuse(update, context, error)
         return ConversationHandler.END
     await context.bot.send_message(
         update.effective_chat.id,

@@ -23,6 +23,9 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.service: ("unit", "find", "item", "reopen"),
 }
 EVERYONE = ("help", "lang")
+# What to point to when a text or photo comes that no flow is waiting for.
+OPENS_ITEMS = ("mylist", "tocheck")  # an item opened from these takes a note or photos
+TAKES_TEXT = ("unit", "find", "item", "invite", "reassign", "cancel", "reopen", *PAPER)
 
 
 def commands_for(person: Person) -> list[str]:
@@ -31,11 +34,21 @@ def commands_for(person: Person) -> list[str]:
     return list(dict.fromkeys([*names, *EVERYONE]))
 
 
+def commands_among(person: Person, names: tuple[str, ...]) -> list[str]:
+    """Return those of the named commands this person may use, in menu order."""
+    return [c for c in commands_for(person) if c in names]
+
+
+def command_lines(lang: str, names: list[str]) -> list[str]:
+    """Return one help line per command."""
+    return [f"/{c} — {t(lang, f'cmd.{c}')}" for c in names]
+
+
 def help_text(lang: str, person: Person) -> str:
     """Return one line per command this person may use."""
     roles = "、".join(t(lang, f"role.{r.value}") for r in Role if r in person.roles)
     lines = [t(lang, "help.head", name=person.name, roles=roles)]
-    lines += [f"/{c} — {t(lang, f'cmd.{c}')}" for c in commands_for(person)]
+    lines += command_lines(lang, commands_for(person))
     return "\n".join(lines)
 
 

@@ -12,14 +12,13 @@ from handlers.render import short
 from handlers.tell import tell_contractor
 from models.admin import PAPER_ROLES, Moved, record_paper
 from models.errors import DomainError
+from models.ids import shown
 from models.tables import Action
 
-ITEM_ID = re.compile(r"^[#＃]?(\d{1,12})$")  # 12 digits at most: bigger is no id a database holds
+ITEM_ID = re.compile(r"^[#＃]?(\d+)$")  # too big for an id: models say "no such item"
 SEPARATORS = re.compile(r"[\s,，、;；]+")
 # /fail takes the ids joined by commas first, then the reason: "/fail 1042,1043 still leaks".
-FAIL_HEAD = re.compile(
-    r"^([#＃]?\d{1,12}(?:\s*[,，、]\s*[#＃]?\d{1,12})*)\s*[,，、:：]?\s*(.*)$", re.DOTALL
-)
+FAIL_HEAD = re.compile(r"^([#＃]?\d+(?:\s*[,，、]\s*[#＃]?\d+)*)\s*[,，、:：]?\s*(.*)$", re.DOTALL)
 USAGE = {
     Action.report_repaired: "paper.usage_done",
     Action.pass_: "paper.usage_pass",
@@ -109,7 +108,7 @@ async def _record_one(
             source=context.t("paper.source"),
         )
     except DomainError as error:
-        return context.t("paper.refused", id=token, why=refusal(context, error)), None
+        return context.t("paper.refused", id=shown(token), why=refusal(context, error)), None
     line = result.line
     text = context.t(
         "paper.ok",

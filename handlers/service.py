@@ -149,8 +149,8 @@ async def find_turn(update: Update, context: BotContext) -> None:
 
 async def item(update: Update, context: BotContext) -> None:
     """Show an item's whole history with its photos: /item 1042."""
-    number = "".join(context.args).lstrip("#")
-    if not number.isdigit():
+    number = "".join(context.args).lstrip("#＃")
+    if not number.isdecimal():  # isdigit() takes "²", which int() refuses
         await update.message.reply_text(context.t("service.item_usage"))
         return
     await _show_history(update, context, int(number))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import clock
+from models import clock, ids
 from models.errors import DomainError
 from models.lookup import contractor_named
 from models.people import CLERK_WORK, user_for
@@ -491,10 +491,10 @@ def record_paper(
     if action not in PAPER_ACTIONS:
         raise DomainError("not_allowed")
     user = user_for(session, telegram_id=telegram_id)
-    item = session.get(Item, item_id)
+    item = ids.get(session, Item, item_id)
     roles = _roles_in(session, user=user, project_id=item.project_id) if item else set()
     if not roles:  # unknown, or another project's: the same answer, nothing revealed
-        raise DomainError("no_such_item", item=item_id)
+        raise ids.no_such_item(item_id)
     if not roles & PAPER_ROLES:
         raise DomainError("not_allowed")
     reason = (reason or "").strip()

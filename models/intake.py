@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from models import ids
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
 from models.lookup import categories, find_category, find_unit, find_units, suggest_units
@@ -91,6 +92,8 @@ def intake_projects(session: Session, *, telegram_id: int) -> list[Choice]:
 
 def choose_project(session: Session, *, telegram_id: int, project_id: int) -> Choice:
     """Return the project picked for intake, if this person may enter items there."""
+    if not ids.possible(project_id):
+        raise DomainError("no_such_project")
     _intake_user(session, telegram_id=telegram_id, project_id=project_id)
     project = session.get(Project, project_id)
     if project is None:
@@ -132,7 +135,7 @@ def pick_category(
     """Return the category pressed (by id) or typed (code or either name), or refuse."""
     _intake_user(session, telegram_id=telegram_id, project_id=project_id)
     if category_id is not None:
-        category = session.get(Category, category_id)
+        category = ids.get(session, Category, category_id)
         if category is None or category.project_id != project_id:
             raise DomainError("no_such_category", category=str(category_id))
     else:
@@ -152,7 +155,7 @@ def project_contractors(session: Session, *, telegram_id: int, project_id: int) 
 
 
 def _contractor(session: Session, *, project_id: int, contractor_id: int) -> Contractor:
-    contractor = session.get(Contractor, contractor_id)
+    contractor = ids.get(session, Contractor, contractor_id)
     if contractor is None or contractor.project_id != project_id:
         raise DomainError("no_such_contractor")
     return contractor

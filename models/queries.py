@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models import clock
+from models import clock, ids
 from models.errors import DomainError
 from models.people import CHECKERS, Person, find_person
 from models.tables import (
@@ -280,6 +280,7 @@ def unit_lines(session: Session, *, unit_id: int) -> list[ItemLine]:
 
 def item_line(session: Session, *, item_id: int) -> ItemLine:
     """Return one item as a list line, for telling its contractor (no visibility check)."""
+    ids.check_item(item_id)
     row = session.exec(_line_query().where(Item.id == item_id)).first()
     if row is None:
         raise DomainError("no_such_item", item=item_id)
@@ -289,6 +290,7 @@ def item_line(session: Session, *, item_id: int) -> ItemLine:
 def item_card(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:
     """Return one item with its whole history, if this person may see it."""
     person = _person(session, telegram_id)
+    ids.check_item(item_id)
     row = session.exec(_line_query().where(Item.id == item_id)).first()
     if row is None:
         raise DomainError("no_such_item", item=item_id)

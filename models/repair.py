@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from models import clock
+from models import clock, ids
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length, check_note
 from models.lookup import find_unit
@@ -127,9 +127,9 @@ def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> R
 def check_move(session: Session, *, telegram_id: int, item_id: int, action: Action) -> Item:
     """Refuse now a move that would be refused at the end (before asking for photos)."""
     move = MOVES[action]
-    item = session.get(Item, item_id)
+    item = ids.get(session, Item, item_id)
     if item is None:
-        raise DomainError("no_such_item", item=item_id)
+        raise ids.no_such_item(item_id)
     acting_role(session, user=user_for(session, telegram_id=telegram_id), item=item, move=move)
     if item.state not in move.sources:
         raise _refuse_state(item, move)
@@ -171,9 +171,9 @@ def apply_transition(
     move = MOVES.get(action)
     if move is None:
         raise DomainError("not_allowed")
-    item = session.get(Item, item_id)
+    item = ids.get(session, Item, item_id)
     if item is None:
-        raise DomainError("no_such_item", item=item_id)
+        raise ids.no_such_item(item_id)
     role = acting_role(session, user=user, item=item, move=move)
     if item.state not in move.sources:
         raise _refuse_state(item, move)
@@ -231,7 +231,7 @@ def apply_transition(
 
 
 def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) -> int:
-    contractor = session.get(Contractor, contractor_id) if contractor_id else None
+    contractor = ids.get(session, Contractor, contractor_id) if contractor_id else None
     if contractor is None or contractor.project_id != item.project_id:
         raise DomainError("no_such_contractor")
     if contractor.id == item.contractor_id:

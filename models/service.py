@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from models import ids
 from models.errors import DomainError
 from models.lookup import find_unit, find_units, suggest_units
 from models.people import Person, find_person
@@ -128,7 +129,7 @@ def _choice(session: Session, unit: Unit, named: bool) -> FlatHit:
 def flat_by_id(session: Session, *, telegram_id: int, unit_id: int, kind: str = "unit") -> Flat:
     """Return a flat picked from a button (its id), if the reader's projects hold it."""
     person, projects, sees_contacts = _reader(session, telegram_id)
-    unit = session.get(Unit, unit_id)
+    unit = ids.get(session, Unit, unit_id)
     if unit is None or unit.project_id not in projects:
         raise DomainError("no_such_unit", unit=unit_id)
     _log(session, person, kind, unit.code, project_id=unit.project_id, unit_id=unit.id)

@@ -175,15 +175,32 @@ def world(db: Database, today: date) -> World:
         return World(project.id, huajian.id, mingda.id, items)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Name the marker of tests that make Telegram refuse a call on purpose."""
+    config.addinivalue_line(
+        "markers", "telegram_errors: the test provokes calls the offline Telegram refuses"
+    )
+
+
 @pytest.fixture
-async def bot(settings: Settings, db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
-    """Run the real application on the offline transport."""
+async def bot(
+    settings: Settings, db: Database, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Bot]:
+    """Run the real application on the offline transport; fail if Telegram refused a call."""
     transport = OfflineTelegram(bot_username="handover_test_bot")
     app = build_offline(settings, db, transport)
     async with app:
         await app.start()  # starts the job queue, which conversation timeouts use
         yield Bot(app, transport)
         await app.stop()
+    if request.node.get_closest_marker("telegram_errors") is None:
+        assert_no_telegram_errors(transport)
+
+
+def assert_no_telegram_errors(transport: OfflineTelegram) -> None:
+    """Fail if the bot made a call that Telegram would have refused."""
+    refused = [f"{call.method}: {call.error}" for call in transport.errors]
+    assert not refused, f"Telegram refused {len(refused)} call(s): {refused}"
 
 
 @dataclass

@@ -78,7 +78,7 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
     # The new contractor has it; the old one no longer sees it, nor can open it.
     assert f"#{leak}" in texts(await zhao.send("/mylist"))
     assert f"#{leak}" not in texts(await wang.send("/mylist"))
-    assert "not on your list" in texts(await wang.press(f"it:{leak}"))
+    assert "not on your list" in await wang.press_alert(f"it:{leak}")
     assert "No disputed items" in texts(await chen.send("/disputes"))
 
     # The history keeps both steps: who disputed and why, who reassigned to whom.
@@ -100,7 +100,7 @@ async def test_reassign_buttons_hold_against_forged_and_stale_data(bot, world, d
     for user in (SERVICE, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR):
         chat = bot.chat(user)
         help_id = (await chat.send("/help"))[0].message_id
-        assert "your role cannot" in texts(await chat.press(forged, message_id=help_id))
+        assert "your role cannot" in await chat.press_alert(forged, message_id=help_id)
         assert "your role cannot" in texts(await chat.send("/disputes"))
     assert state_of(db, leak) is S.disputed
 
@@ -109,14 +109,14 @@ async def test_reassign_buttons_hold_against_forged_and_stale_data(bot, world, d
     card_id = chen.transport.last_message(ADMIN.id, with_keyboard=True).message_id
     # Back to the contractor who disputed it: refused; to a contractor of no project: refused.
     same = f"ra:{leak}:{world.huajian}:{version}"
-    assert "already with that contractor" in texts(await chen.press(same, message_id=card_id))
-    assert "no such contractor" in texts(
-        await chen.press(f"ra:{leak}:999:{version}", message_id=card_id)
+    assert "already with that contractor" in await chen.press_alert(same, message_id=card_id)
+    assert "no such contractor" in await chen.press_alert(
+        f"ra:{leak}:999:{version}", message_id=card_id
     )
     await chen.press(forged, message_id=card_id)
     assert state_of(db, leak) is S.open
     # The same dispute message pressed again (double tap): already handled, nothing moves.
-    again = texts(await chen.press(forged, message_id=card_id))
+    again = await chen.press_alert(forged, message_id=card_id)
     assert "already handled" in again
     await chen.press("ra:abc:1:0", message_id=card_id)  # matches no anchored pattern
     assert "no longer active" in chen.last_callback_answer().text
@@ -243,7 +243,7 @@ async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     for text in ("/mylist", "/help"):
         replies = await wang.send(text)
         assert len(replies) == 1 and "only for the project team" in replies[0].text
-    assert "only for the project team" in texts(await wang.press(f"rp:{world.items['leak']}"))
+    assert "only for the project team" in await wang.press_alert(f"rp:{world.items['leak']}")
     assert "Wang" not in texts(await chen.send("/users"))
     # The history still names them.
     with db.session() as s:
@@ -262,12 +262,12 @@ async def test_revoke_refusals_and_invites_withdrawn(bot, world, db):
         me = user_for(s, telegram_id=ADMIN.id).id
     help_id = (await chen.send("/help"))[0].message_id
     p = world.project_id
-    assert "cannot revoke your own" in texts(await chen.press(f"ry:{p}:{me}", message_id=help_id))
-    assert "cannot revoke your own" in texts(await chen.press(f"rv:{p}:{me}", message_id=help_id))
+    assert "cannot revoke your own" in await chen.press_alert(f"ry:{p}:{me}", message_id=help_id)
+    assert "cannot revoke your own" in await chen.press_alert(f"rv:{p}:{me}", message_id=help_id)
     sun_help = (await sun.send("/help"))[0].message_id
-    assert "your role cannot" in texts(await sun.press(f"ry:{p}:{gao.id}", message_id=sun_help))
+    assert "your role cannot" in await sun.press_alert(f"ry:{p}:{gao.id}", message_id=sun_help)
     assert "your role cannot" in texts(await sun.send("/users"))
-    assert "not in this project" in texts(await chen.press(f"ry:{p}:99999", message_id=help_id))
+    assert "not in this project" in await chen.press_alert(f"ry:{p}:99999", message_id=help_id)
 
     done = texts(await chen.press(f"ry:{p}:{gao.id}", message_id=help_id))
     assert "Gao no longer has access" in done and "1 unused invite(s)" in done
@@ -400,14 +400,14 @@ async def test_dispute_rejected_goes_back_to_the_same_contractor_who_is_told(bot
     assert f"#{leak}" in texts(await wang.send("/mylist"))
     assert "No disputed items" in texts(await chen.send("/disputes"))
     # The same Reject pressed again on the old message: it is back with the contractor.
-    assert "waiting for repair" in texts(await chen.press(f"rj:{leak}:{version}"))
+    assert "waiting for repair" in (await chen.press_alert(f"rj:{leak}:{version}"))
     # The contractor may dispute again (a second opinion), and it is on /disputes again;
     # the first dispute's old Reject button still asks nothing.
     await wang.press(f"dp:{leak}")
     await wang.send("still not ours")
     assert state_of(db, leak) is S.disputed
-    stale = texts(await chen.press(f"rj:{leak}:{version}"))
-    assert "already handled" in stale and "Type the reason" not in stale
+    stale = await chen.press_alert(f"rj:{leak}:{version}")
+    assert "already handled" in stale and "Type the reason" not in texts(chen.last_step_events)
 
 
 async def test_reject_dispute_refusals_and_rework_kept(bot, world, db):
@@ -419,13 +419,13 @@ async def test_reject_dispute_refusals_and_rework_kept(bot, world, db):
     for user in (SERVICE, CONTRACTOR_A, INSPECTOR):
         chat = bot.chat(user)
         help_id = (await chat.send("/help"))[0].message_id
-        refused = texts(await chat.press(f"rj:{leak}:{version}", message_id=help_id))
+        refused = await chat.press_alert(f"rj:{leak}:{version}", message_id=help_id)
         assert "your role cannot" in refused
     chen = bot.chat(ADMIN)
     await chen.send("/disputes")
     # An item nobody disputed cannot be "rejected": refused at once, nothing asked.
-    refused = texts(await chen.press(f"rj:{wall}:{version_of(db, wall)}"))
-    assert f"#{wall}" in refused and "Type the reason" not in refused
+    refused = await chen.press_alert(f"rj:{wall}:{version_of(db, wall)}")
+    assert f"#{wall}" in refused and "Type the reason" not in texts(chen.last_step_events)
     assert state_of(db, wall) is S.open
     # Cancel drops it; an empty reason is not taken.
     await chen.press(f"rj:{leak}:{version}")
@@ -518,13 +518,13 @@ async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, wo
 
     # Refused, whatever the buttons say: the last role (that is Revoke), the contractor role,
     # the only admin's admin role; and anyone but an admin.
-    assert "only role" in texts(await chen.press(f"pr:{p}:{li_id}:inspector:0"))
-    assert "invite naming it" in texts(await chen.press(f"pr:{p}:{li_id}:contractor:1"))
+    assert "only role" in (await chen.press_alert(f"pr:{p}:{li_id}:inspector:0"))
+    assert "invite naming it" in (await chen.press_alert(f"pr:{p}:{li_id}:contractor:1"))
     await chen.press(f"pr:{p}:{chen_id}:clerk:1")  # an admin may give themselves a role
-    assert "only admin of Riverside 1" in texts(await chen.press(f"pr:{p}:{chen_id}:admin:0"))
+    assert "only admin of Riverside 1" in (await chen.press_alert(f"pr:{p}:{chen_id}:admin:0"))
     help_id = (await li.send("/help"))[0].message_id
-    assert "your role cannot" in texts(await li.press(f"pr:{p}:{li_id}:admin:1", help_id))
-    assert "your role cannot" in texts(await li.press(f"pp:{p}:{li_id}", help_id))
+    assert "your role cannot" in (await li.press_alert(f"pr:{p}:{li_id}:admin:1", help_id))
+    assert "your role cannot" in (await li.press_alert(f"pp:{p}:{li_id}", help_id))
     with db.session() as s:
         assert people.find_person(s, telegram_id=INSPECTOR.id).roles == {Role.inspector}
         assert people.find_person(s, telegram_id=ADMIN.id).roles == {Role.admin, Role.clerk}

@@ -149,7 +149,11 @@ hello
         ":bogus": ["未知命令 :bogus，输入 :help 查看可用命令。"],
         ":as 42": ["没有编号 42，请输入 0–5。"],
         "7": ["没有按钮 7，请输入 1–2。"],
-        "hello": ["没看懂这条消息。发送 /help 查看您可以使用的命令。"],
+        "hello": [
+            "我只在命令之后、或我提问时读取文字。",
+            "要给问题写说明，请先打开问题（/mylist），按相应按钮后再写。",
+            "发送 /help 查看您可以使用的全部命令。",
+        ],
     }
     assert [typed for typed, _ in steps][-1] == "/mylist", "still going after the errors"
     assert "待维修 2 项" in steps_after_last(out, "/mylist")

@@ -420,7 +420,7 @@ async def test_clerk_of_several_projects_picks_one(bot, world, db, clerks):
         "Riverside 1",
         "Hillside 2",
     ]
-    assert "your role cannot" in texts(await zhou.press(f"nw:p:{other.id}"))
+    assert "your role cannot" in await zhou.press_alert(f"nw:p:{other.id}")
     await zhou.press_label("Hillside 2")
     assert "no flat 3-1-1202" in texts(await zhou.send("3-1-1202"))  # Riverside's flat
     await zhou.send("1-1-101")

@@ -132,7 +132,7 @@ async def test_invite_reply_names_role_and_contractor_and_takes_a_part_of_the_na
         other = setup.create_project(s, name="Hillside 2")
         stranger_firm = setup.add_contractor(s, project_id=other.id, name="Far Ltd").id
     help_id = (await admin.send("/help"))[0].message_id
-    assert "no such contractor" in texts(await admin.press(f"iv:4:{stranger_firm}", help_id))
+    assert "no such contractor" in (await admin.press_alert(f"iv:4:{stranger_firm}", help_id))
     with db.session() as s:
         assert len(s.exec(select(Invite)).all()) == before + 1
     # In Chinese too.

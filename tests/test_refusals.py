@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
+import pytest
+from telegram.ext import CallbackQueryHandler
+
+from bot.transport import OfflineUser
+from handlers import common
 from models.errors import DomainError
 from models.people import user_for
 from models.repair import PhotoIn, apply_transition
@@ -27,8 +32,8 @@ async def test_stranger_gets_a_polite_refusal_and_nothing_else(bot, world, db):
     for text in ("/mylist", "/tocheck", "hello", "/start"):
         replies = await stranger.send(text)
         assert len(replies) == 1 and "only for the project team" in replies[0].text
-    await stranger.press(f"ps:{world.items['leak']}", message_id=replies[0].message_id)
-    assert "only for the project team" in stranger.last_text()
+    assert await stranger.press(f"ps:{world.items['leak']}", message_id=replies[0].message_id) == []
+    assert "only for the project team" in stranger.alert
     assert event_count(db) == before
 
 
@@ -37,12 +42,13 @@ async def test_contractor_cannot_open_or_act_on_another_contractors_item(bot, wo
     wang = bot.chat(CONTRACTOR_A)
     await wang.send("/mylist")
     # Hand-made callback data: open, repair, dispute someone else's item.
-    assert "not on your list" in texts(await wang.press(f"it:{socket}"))
+    # Each refusal is the button's alert, and nothing else is said.
+    assert await wang.press(f"it:{socket}") == [] and "not on your list" in wang.alert
     assert "卫生间" not in texts(wang.last_step_events)
     await wang.send("/mylist")
-    assert "not on your list" in texts(await wang.press(f"rp:{socket}"))
+    assert await wang.press(f"rp:{socket}") == [] and "not on your list" in wang.alert
     await wang.send("/mylist")
-    assert "not on your list" in texts(await wang.press(f"dp:{socket}"))
+    assert await wang.press(f"dp:{socket}") == [] and "not on your list" in wang.alert
     assert state_of(db, socket) is ItemState.open
 
 
@@ -54,7 +60,8 @@ async def test_forged_pass_by_a_contractor_is_refused(bot, world, db):
     await wang.send_photo(PNG(1), caption="done")
     await wang.press_label("Done")
     await wang.send("/mylist")
-    assert "your role cannot" in texts(await wang.press(f"ps:{leak}"))
+    await wang.press(f"ps:{leak}")
+    assert "your role cannot" in wang.alert
     assert state_of(db, leak) is ItemState.repaired
 
 
@@ -70,8 +77,10 @@ async def test_service_cannot_pass_or_fail(bot, world, db):
         )
     sun = bot.chat(SERVICE)
     help_id = (await sun.send("/help"))[0].message_id
-    assert "your role cannot" in texts(await sun.press(f"ps:{leak}", message_id=help_id))
-    assert "your role cannot" in texts(await sun.press(f"fl:{leak}", message_id=help_id))
+    await sun.press(f"ps:{leak}", message_id=help_id)
+    assert "your role cannot" in sun.alert
+    await sun.press(f"fl:{leak}", message_id=help_id)
+    assert "your role cannot" in sun.alert
     assert state_of(db, leak) is ItemState.repaired
 
 
@@ -88,11 +97,12 @@ async def test_pass_on_an_item_already_passed_and_double_press(bot, world, db):
     assert "passed and closed" in texts(await li.press(f"ps:{leak}", message_id=card_id))
     before = event_count(db)
     # The same button again (a double tap, or an old message).
-    again = texts(await li.press(f"ps:{leak}", message_id=card_id))
-    assert "already handled" in again and "closed" in again
+    assert await li.press(f"ps:{leak}", message_id=card_id) == []
+    assert "already handled" in li.alert and "closed" in li.alert
     assert event_count(db) == before
     # Fail on the closed item is refused too.
-    assert "already handled" in texts(await li.press(f"fl:{leak}", message_id=card_id))
+    await li.press(f"fl:{leak}", message_id=card_id)
+    assert "already handled" in li.alert
     assert state_of(db, leak) is ItemState.closed
 
 
@@ -113,7 +123,8 @@ async def test_double_press_of_done_reports_once(bot, world, db):
 async def test_unknown_item_in_forged_data(bot, world):
     wang = bot.chat(CONTRACTOR_A)
     await wang.send("/mylist")
-    assert "no item #999999" in texts(await wang.press("it:999999"))
+    await wang.press("it:999999")
+    assert "no item #999999" in wang.alert
     await wang.send("/mylist")
     await wang.press("it:abc")  # matches no anchored pattern
     assert "no longer active" in wang.last_callback_answer().text
@@ -207,6 +218,7 @@ async def test_cancel_tells_the_contractor(bot, world, db):
     assert state_of(db, leak) is ItemState.cancelled
 
 
+@pytest.mark.telegram_errors  # Telegram refuses the edit that would change nothing
 async def test_the_same_page_pressed_twice_is_quiet(bot, world):
     from telegram.error import BadRequest
 
@@ -218,3 +230,69 @@ async def test_the_same_page_pressed_twice_is_quiet(bot, world):
     await wang.press("ml:0", message_id=listed[0].message_id)
     assert wang.last_step_events == []  # nothing changed, nothing to say, no error
     assert bot.transport.unanswered_callbacks == []
+
+
+async def test_a_refused_press_is_answered_once_as_its_alert_in_the_persons_language(bot, world):
+    socket = world.items["socket"]  # another contractor's item
+    wang = bot.chat(OfflineUser(id=CONTRACTOR_A.id, first_name="Wang", language_code="zh"))
+    listed = await wang.send("/mylist")
+    before = len(bot.transport.calls_of("answerCallbackQuery"))
+    # The handler acknowledges the press before the refusal; still one answer: the alert.
+    assert await wang.press(f"rp:{socket}", message_id=listed[0].message_id) == []
+    assert wang.alert == f"问题 #{socket} 不在您的清单上。"
+    assert len(bot.transport.calls_of("answerCallbackQuery")) == before + 1
+    assert bot.transport.errors == [] and bot.transport.unanswered_callbacks == []
+    # A press that goes well is answered once too, with no alert.
+    await wang.press(f"it:{world.items['leak']}", message_id=listed[0].message_id)
+    assert wang.alert is None and bot.transport.unanswered_callbacks == []
+    assert len(bot.transport.calls_of("answerCallbackQuery")) == before + 2
+
+
+async def test_a_slow_press_stops_spinning_and_a_late_refusal_comes_as_a_message(
+    bot, world, monkeypatch
+):
+    monkeypatch.setattr(common, "ACK_WITHIN", 0.05)
+
+    async def slow_refusal(update, context) -> None:
+        await update.callback_query.answer()
+        await asyncio.sleep(0.2)  # longer than ACK_WITHIN: the press is answered meanwhile
+        raise DomainError("not_allowed")
+
+    bot.app.add_handler(CallbackQueryHandler(slow_refusal, pattern="^slow$"), group=-3)
+    wang = bot.chat(CONTRACTOR_A)
+    listed = await wang.send("/mylist")
+    replies = await wang.press("slow", message_id=listed[0].message_id)
+    assert wang.alert is None and bot.transport.unanswered_callbacks == []
+    assert texts(replies) == "Sorry, your role cannot do that."
+    assert bot.transport.errors == []
+
+
+async def test_a_press_without_data_is_a_stale_button_not_a_crash(bot, world, db):
+    before = event_count(db)
+    wang, stranger = bot.chat(CONTRACTOR_A), bot.chat(STRANGER)
+    listed = await wang.send("/mylist")
+    assert await wang.press(None, message_id=listed[0].message_id) == []
+    assert wang.alert == "This button is no longer active."
+    listed = await stranger.send("/start")
+    assert await stranger.press(None, message_id=listed[0].message_id) == []
+    assert stranger.alert == "This button is no longer active."
+    assert event_count(db) == before
+
+
+async def test_done_on_an_item_cancelled_meanwhile_is_the_done_buttons_alert(bot, world, db):
+    from tests.conftest import ADMIN
+
+    leak = world.items["leak"]
+    wang, li = bot.chat(CONTRACTOR_A), bot.chat(INSPECTOR)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{leak}")
+    await wang.send_photo(PNG(1), caption="done")
+    await wang.press(f"done:{leak}")
+    await li.send("/tocheck")
+    await li.press(f"ck:{leak}")
+    await li.press_label("Fail")
+    await li.send("still drips")
+    await bot.chat(ADMIN).send(f"/cancel {leak} duplicate")
+    assert await li.press_label("Done") == []
+    assert "already handled" in li.alert and "cancelled" in li.alert
+    assert state_of(db, leak) is ItemState.cancelled

@@ -83,6 +83,9 @@ async def test_whole_loop_through_chat(bot, world, db, settings):
         assert len(photos) == 3
         for photo in photos:
             assert (settings.media_dir / photo.path).read_bytes()[:4] == b"\x89PNG"
+    # Telegram refused nothing along the way (every press answered once, every text in limits).
+    assert bot.transport.errors == []
+    assert bot.transport.unanswered_callbacks == []
 
 
 async def test_history_card_shows_every_step(bot, world):

@@ -59,12 +59,12 @@ async def test_an_inspector_sees_only_own_projects(bot, world, db, today):
     li = bot.chat(INSPECTOR)
     shown = await li.send("/tocheck")
     assert "hillside" not in texts(shown)
-    forged = await li.press(f"ck:{outsider}", message_id=shown[0].message_id)
-    assert "no item" in texts(forged).lower()
+    forged = await li.press_alert(f"ck:{outsider}", message_id=shown[0].message_id)
+    assert "no item" in forged.lower()
     hill = bot.chat(OfflineUser(id=5101, first_name="Hill", language_code="en"))
     shown = await hill.send("/tocheck")
-    forged = await hill.press(f"ck:{world.items['leak']}", message_id=shown[0].message_id)
-    assert "no item" in texts(forged).lower()
+    forged = await hill.press_alert(f"ck:{world.items['leak']}", message_id=shown[0].message_id)
+    assert "no item" in forged.lower()
 
 
 async def test_skip_photo_when_photos_are_optional(settings, db, world, tmp_path):

@@ -268,6 +268,36 @@ async def test_telegram_like_rejections(app: Application, transport: OfflineTele
     assert (ALICE.id, message.message_id) not in transport.messages
 
 
+async def test_refuses_what_telegram_refuses_and_records_each_refusal(
+    app: Application, transport: OfflineTelegram
+) -> None:
+    assert transport.errors == []
+    await app.bot.send_message(ALICE.id, "x" * 4096)  # the limits themselves are fine
+    with pytest.raises(BadRequest, match="(?i)message is too long"):
+        await app.bot.send_message(ALICE.id, "x" * 4097)
+    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+        await app.bot.send_photo(ALICE.id, PHOTO, caption="x" * 1025)
+    # 64 bytes, not characters: 22 Chinese characters are 66 bytes.
+    wide = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="修" * 22)]])
+    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+        await app.bot.send_message(ALICE.id, "kb", reply_markup=wide)
+    await app.bot.send_message(ALICE.id, "Choose", reply_markup=MENU)
+    query = transport.callback_update(ALICE, "pick:yes").callback_query
+    with pytest.raises(BadRequest, match="(?i)MESSAGE_TOO_LONG"):
+        await app.bot.answer_callback_query(query.id, "x" * 201, show_alert=True)
+    assert await app.bot.answer_callback_query(query.id, "x" * 200, show_alert=True)
+    with pytest.raises(BadRequest, match="(?i)query is too old"):
+        await app.bot.answer_callback_query(query.id)
+    assert [call.method for call in transport.errors] == [
+        "sendMessage",
+        "sendPhoto",
+        "sendMessage",
+        "answerCallbackQuery",
+        "answerCallbackQuery",
+    ]
+    assert all(call.error.startswith("Bad Request") for call in transport.errors)
+
+
 async def test_html_is_rendered_to_visible_text(app: Application, transport: OfflineTelegram):
     await app.bot.send_message(ALICE.id, "<b>3</b> items &lt;open&gt;", parse_mode="HTML")
     [sent] = transport.outbox_for(ALICE.id)

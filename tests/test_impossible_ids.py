@@ -1,0 +1,121 @@
+"""Numbers no id can be: typed or forged, each is "no such ..." on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import people
+from models import project as setup
+from models.ids import MAX_ID
+from models.people import user_for
+from models.repair import apply_transition
+from models.tables import Action, Event, Role
+from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, texts
+
+# The largest id there can be is fine; one more, and the longest number a button takes, are not.
+TOO_BIG = (MAX_ID + 1, 999_999_999_999)
+
+
+def event_count(db) -> int:
+    with db.session() as s:
+        return len(s.exec(Event.__table__.select()).all())
+
+
+@pytest.mark.parametrize("number", (MAX_ID, *TOO_BIG))
+async def test_an_impossible_item_in_a_button_is_no_such_item(bot, world, db, number):
+    before = event_count(db)
+    for user, opening, presses in (
+        (CONTRACTOR_A, "/mylist", ("it", "rp", "dp")),
+        (INSPECTOR, "/tocheck", ("ck", "ps", "fl")),
+        (SERVICE, "/help", ("hi",)),
+    ):
+        chat = bot.chat(user)
+        shown = await chat.send(opening)
+        for prefix in presses:
+            alert = await chat.press_alert(f"{prefix}:{number}", message_id=shown[0].message_id)
+            assert f"There is no item #{number}." == alert, prefix
+    assert event_count(db) == before
+
+
+@pytest.mark.parametrize("number", TOO_BIG)
+async def test_an_impossible_id_of_anything_else_in_a_button_is_refused(bot, world, db, number):
+    chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
+    leak, p = world.items["leak"], world.project_id
+    with db.session() as s:
+        user = user_for(s, telegram_id=CONTRACTOR_A.id)
+        version = apply_transition(
+            s, item_id=leak, user=user, action=Action.dispute, note="not ours"
+        ).item.version
+    help_id = (await chen.send("/help"))[0].message_id
+    assert "no item" in await chen.press_alert(f"ra:{number}:{world.mingda}:1", message_id=help_id)
+    assert "no such contractor" in await chen.press_alert(
+        f"ra:{leak}:{number}:{version}", message_id=help_id
+    )
+    assert "already handled" in await chen.press_alert(  # a version the item never had
+        f"ra:{leak}:{world.mingda}:{number}", message_id=help_id
+    )
+    assert "not in this project" in await chen.press_alert(f"rv:{p}:{number}", message_id=help_id)
+    assert "not in this project" in await chen.press_alert(f"ry:{p}:{number}", message_id=help_id)
+    assert "your role cannot" in await chen.press_alert(f"ry:{number}:1", message_id=help_id)
+    help_id = (await sun.send("/help"))[0].message_id
+    assert "no flat" in await sun.press_alert(f"un:{number}", message_id=help_id)
+    assert "no flat" in await sun.press_alert(f"os:{number}:zh", message_id=help_id)
+
+
+@pytest.mark.parametrize("number", (*TOO_BIG, 99999999999999999999, "9" * 4000))
+async def test_an_impossible_item_in_a_command_is_no_such_item(bot, world, db, number):
+    before = event_count(db)
+    shown = str(number) if len(str(number)) <= 12 else f"{str(number)[:12]}…"
+    for user, command in (
+        (SERVICE, f"/item {number}"),
+        (ADMIN, f"/cancel {number} duplicate"),
+        (ADMIN, f"/reopen {number} came back"),
+        (ADMIN, f"/done {number}"),
+        (ADMIN, f"/pass {number}"),
+        (ADMIN, f"/fail {number} still leaks"),
+    ):
+        said = texts(await bot.chat(user).send(command))
+        assert "went wrong" not in said, command
+        assert f"#{shown}" in said, command
+    assert event_count(db) == before
+
+
+@pytest.mark.parametrize("text", ("²", "#²", "１²", "12a", "", "-5"))
+async def test_item_with_what_is_no_number_shows_how_to_use_it(bot, world, text):
+    said = texts(await bot.chat(SERVICE).send(f"/item {text}"))
+    assert "/item" in said and "went wrong" not in said
+
+
+async def test_item_with_full_width_digits_finds_the_item(bot, world):
+    leak = world.items["leak"]
+    wide = "".join(chr(ord("０") + int(d)) for d in str(leak))
+    assert "卫生间吊顶渗水" in texts(await bot.chat(SERVICE).send(f"/item {wide}"))
+
+
+@pytest.mark.parametrize("number", TOO_BIG)
+async def test_an_impossible_project_category_or_contractor_in_new_is_refused(
+    bot, world, db, number
+):
+    with db.session() as s:
+        hill = setup.create_project(s, name="Hillside 2")
+        people.add_member(
+            s,
+            project_id=hill.id,
+            telegram_id=ADMIN.id,
+            name="Chen",
+            roles=[Role.admin],
+        )
+    chen = bot.chat(ADMIN)
+    assert "several projects" in texts(await chen.send("/new"))
+    assert "no such project" in await chen.press_alert(f"nw:p:{number}")
+    await chen.press_label("Riverside 1")
+    await chen.send("3-1-502")
+    await chen.press_label("Living room")
+    assert f"no category {number}" in await chen.press_alert(f"nw:c:{number}")
+    await chen.press_label("Leak")
+    await chen.send("window leaks")
+    await chen.press_label("Skip photos")
+    await chen.press_label("Today")
+    await chen.press_label("No sheet")
+    await chen.press_label("Choose another contractor")
+    assert "no such contractor" in await chen.press_alert(f"nw:k:{number}")
