@@ -360,7 +360,9 @@ def _summary_text(context: BotContext, preview: Preview) -> str:
         location=esc(draft["location"]),
         category=esc(category),
         description=esc(short(draft["description"], SUMMARY_DESCRIPTION)),
-        photos=len(draft["photos"]),
+        photos=context.t("intake.photos_n", n=len(draft["photos"]))
+        if draft["photos"]
+        else context.t("intake.no_photos"),
         raised=draft["raised"],
         sheet=esc(draft.get("sheet") or context.t("intake.no_sheet")),
         contractor=contractor,

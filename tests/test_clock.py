@@ -17,7 +17,7 @@ from models import clock, people
 from models.errors import DomainError
 from models.repair import act
 from models.tables import Action, Role
-from tests.conftest import CONTRACTOR_A, PINNED_AT, texts
+from tests.conftest import CONTRACTOR_A, PINNED_AT, assert_no_telegram_errors, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
@@ -84,6 +84,7 @@ async def test_new_and_cards_use_the_projects_day_not_the_servers(tmp_path, db, 
         site_time = clock.local(PINNED_AT, "Asia/Shanghai").strftime("%m-%d %H:")
         assert site_time in card, card
         await app.stop()
+    assert_no_telegram_errors(transport)
 
 
 def chat_as(app, transport, user) -> OfflineChat:

@@ -87,6 +87,7 @@ async def test_new_item_end_to_end_reaches_the_contractors_list(bot, world, db, 
     assert "Flat: 3-1-1202" in summary and "Where: Bathroom" in summary
     assert "Category: Leak" in summary and f"Raised on: {today().isoformat()}" in summary
     assert "Sheet: A-017" in summary
+    assert "Photos: none" in summary and "Photos: 0" not in summary
     assert "华建装饰 (by the assignment rule)" in summary
     item_id = entered_id(await zhou.press_label("Confirm"))
     assert [label for row in zhou.buttons() for label, _ in row] == [

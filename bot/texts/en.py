@@ -151,7 +151,7 @@ TEXTS: dict[str, str] = {
     "repair.still_need_photo": "Note saved for item {item}. Now send a photo of the repair.",
     "repair.done": "Item {item} reported repaired. {left} left on your list.",
     "dispute.ask_reason": "Item {item}: why is it not yours? Type the reason.",
-    "dispute.done": "Item {item} marked not yours. The project department will reassign it.",
+    "dispute.done": "Item {item} marked not yours. The project department will settle it: another contractor, or back to you with a reason.",
     "report.dropped": "Report for item {item} dropped; nothing was recorded.",
     "report.cancelled": "Report for item {item} cancelled. Nothing was changed.",
     "report.resumed": "Still on item {item}: what you sent so far is kept. Carry on.",

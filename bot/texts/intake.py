@@ -22,13 +22,15 @@ ZH: dict[str, str] = {
     "intake.use_buttons": "请按上面的按钮（或 /cancel 取消）。",
     "intake.summary": (
         "<b>请核对后确认</b>\n房号：{unit}\n部位：{location}\n类别：{category}\n"
-        "问题：{description}\n照片：{photos} 张\n登记日期：{raised}\n看房单号：{sheet}\n"
+        "问题：{description}\n照片：{photos}\n登记日期：{raised}\n看房单号：{sheet}\n"
         "施工单位：{contractor}"
     ),
     "intake.by_rule": "{name}（按分派规则）",
     "intake.by_you": "{name}（您选择的）",
     "intake.no_rule": "未定：{building} 栋的「{category}」没有分派规则，请选择施工单位。",
     "intake.no_sheet": "无",
+    "intake.no_photos": "无",
+    "intake.photos_n": "{n} 张",
     "intake.choose_contractor": "选择施工单位：",
     "intake.entered": (
         "✅ 已录入问题 #{id}：{unit} · {location} → {contractor}\n本次已录入 {count} 条。"
@@ -106,6 +108,8 @@ EN: dict[str, str] = {
         "none: no assignment rule for {category} in building {building}. Choose a contractor."
     ),
     "intake.no_sheet": "none",
+    "intake.no_photos": "none",
+    "intake.photos_n": "{n}",
     "intake.choose_contractor": "Choose the contractor:",
     "intake.entered": (
         "✅ Item #{id} entered: {unit} · {location} → {contractor}\nEntered in this run: {count}."

@@ -131,7 +131,7 @@ TEXTS: dict[str, str] = {
     "repair.still_need_photo": "问题 {item}：说明已记下，请再发送一张维修后的照片。",
     "repair.done": "问题 {item} 已报修完成。您的清单还剩 {left} 项。",
     "dispute.ask_reason": "问题 {item}：为什么不属于你们？请输入原因。",
-    "dispute.done": "问题 {item} 已标记为不属于你们，项目部会重新指派。",
+    "dispute.done": "问题 {item} 已标记为不属于你们，项目部会处理：改派其他单位，或说明原因退回给你们。",
     "report.dropped": "问题 {item} 的报告未完成，已放弃，没有记录任何内容。",
     "report.cancelled": "问题 {item} 的报告已取消，未做任何更改。",
     "report.resumed": "仍在处理问题 {item}：已发送的内容都保留着，请继续。",
