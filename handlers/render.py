@@ -33,17 +33,18 @@ def item_line(lang: str, line: ItemLine) -> str:
     flag = t(lang, "list.rework_flag", n=line.rework_count) if line.is_rework else ""
     if line.overdue:
         flag += t(lang, "list.overdue_flag")
-    return t(
-        lang,
-        "list.line",
-        id=line.id,
-        unit=esc(line.unit_code),
-        location=esc(line.location),
-        category=esc(category(lang, line)),
-        description=esc(short(line.description)),
-        age=line.age_days,
-        flag=flag,
-    )
+    return t(lang, "list.line", **_what_where(lang, line), age=line.age_days, flag=flag)
+
+
+def _what_where(lang: str, line: ItemLine) -> dict[str, object]:
+    # The fields every list line shows, escaped, the description cut to one phone line.
+    return {
+        "id": line.id,
+        "unit": esc(line.unit_code),
+        "location": esc(line.location),
+        "category": esc(category(lang, line)),
+        "description": esc(short(line.description)),
+    }
 
 
 def my_list(lang: str, page: Page) -> str:
@@ -92,16 +93,7 @@ def _floors(lang: str, lines: Iterable[ItemLine]) -> list[str]:
         out.append(t(lang, "tocheck.floor", floor=floor))
         out.extend(
             "   "
-            + t(
-                lang,
-                "tocheck.line",
-                id=x.id,
-                unit=esc(x.unit_code),
-                location=esc(x.location),
-                category=esc(category(lang, x)),
-                description=esc(short(x.description)),
-                contractor=esc(x.contractor_name),
-            )
+            + t(lang, "tocheck.line", **_what_where(lang, x), contractor=esc(x.contractor_name))
             for x in on_floor
         )
     return out
