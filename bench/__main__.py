@@ -158,34 +158,38 @@ async def chat_cards(bot: Bot, reps: int) -> list[Timing]:
 
 
 async def chat_rounds(bot: Bot, rounds: int) -> list[Timing]:
-    """Time whole rounds: Repaired, a photo with its caption, then the inspector's Pass."""
+    """Time whole rounds: Repaired, a photo with its caption, Done, then the inspector's Pass."""
     data, mine, checker = bot.data, bot.chat(bot.data.contractor), bot.chat(INSPECTOR)
     todo = [
         line.id
         for page in range(-(-rounds // 8))
         for line in data.db.run(contractor_list, telegram_id=data.contractor, page=page).items
     ][:rounds]
-    press, photo, passed, whole = [], [], [], []
+    press, photo, done, passed, whole = [], [], [], [], []
     for n, item_id in enumerate(todo):
         card = keyboard_message(await mine.press(f"it:{item_id}"))
         t_press = await atimed(mine.press(f"rp:{item_id}", card.message_id))
         png = PNG_HEAD + n.to_bytes(4, "big") * 16  # a new photo each time, stored by its hash
         t_photo = await atimed(mine.send_photo(png, caption="已重新打胶"))
+        kept = keyboard_message(mine.last_step_events)
+        t_done = await atimed(mine.press(f"done:{item_id}", kept.message_id))
         check = keyboard_message(await checker.press(f"ck:{item_id}"))
         t_pass = await atimed(checker.press(f"ps:{item_id}", check.message_id))
         press.append(t_press)
         photo.append(t_photo)
+        done.append(t_done)
         passed.append(t_pass)
-        whole.append(t_press + t_photo + t_pass)
+        whole.append(t_press + t_photo + t_done + t_pass)
     with data.db.session() as session:
         states = {session.get(Item, i).state for i in todo}
     if states != {ItemState.closed}:
         raise RuntimeError(f"rounds did not close their items: {states}")
     return [
         Timing("chat press rp:ID (Repaired)", data.label, tuple(press)),
-        Timing("chat photo+caption (report saved)", data.label, tuple(photo)),
+        Timing("chat photo+caption (photo kept)", data.label, tuple(photo)),
+        Timing("chat press done:ID (report saved)", data.label, tuple(done)),
         Timing("chat press ps:ID (Pass)", data.label, tuple(passed)),
-        Timing("chat round rp + photo + ps", data.label, tuple(whole), unit="round"),
+        Timing("chat round rp + photo + done + ps", data.label, tuple(whole), unit="round"),
     ]
 
 
