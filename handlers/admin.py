@@ -32,7 +32,6 @@ from models.admin import (
     PersonRow,
     cancel_item,
     contractor_figures,
-    dispute_to_reject,
     disputes,
     member,
     person_roles,
@@ -47,6 +46,7 @@ from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
 from models.people import find_person
 from models.queries import ItemLine
+from models.repair import check_move_line
 from models.tables import Action, Role
 
 # Callback data: digits only, anchored, so forged data cannot carry anything else.
@@ -197,9 +197,10 @@ async def start_reject(update: Update, context: BotContext) -> int:
     await query.answer()
     item_id, version = (int(g) for g in context.matches[0].groups())
     line = await context.call(
-        dispute_to_reject,
+        check_move_line,
         telegram_id=update.effective_user.id,
         item_id=item_id,
+        action=Action.reject_dispute,
         expected_version=version,  # a Reject on an old /disputes message asks nothing
     )
     drafts.start(context, "reject", line)

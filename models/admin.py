@@ -192,9 +192,13 @@ def reassign(
 ) -> Moved:
     """Give an item to another contractor (by id, or by name); that contractor is to be told."""
     # Who and from which state first, so a forged or stale request learns nothing more.
-    item = check_move(session, telegram_id=telegram_id, item_id=item_id, action=Action.reassign)
-    if expected_version is not None and expected_version != item.version:
-        raise DomainError("already_handled", item=item.id, state=item.state.value)
+    item = check_move(
+        session,
+        telegram_id=telegram_id,
+        item_id=item_id,
+        action=Action.reassign,
+        expected_version=expected_version,
+    )
     if contractor_name is not None:  # a unique part of the name; several or none are refused
         try:
             found = contractor_named(session, project_id=item.project_id, text=contractor_name)
@@ -213,18 +217,6 @@ def reassign(
         expected_version=expected_version,
     )
     return Moved(item_line(session, item_id=item_id), outcome)
-
-
-def dispute_to_reject(
-    session: Session, *, telegram_id: int, item_id: int, expected_version: int | None = None
-) -> ItemLine:
-    """Return a disputed item an admin may send back to its contractor (before the reason)."""
-    item = check_move(
-        session, telegram_id=telegram_id, item_id=item_id, action=Action.reject_dispute
-    )
-    if expected_version is not None and expected_version != item.version:
-        raise DomainError("already_handled", item=item.id, state=item.state.value)
-    return item_line(session, item_id=item_id)
 
 
 def reject_dispute(

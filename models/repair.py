@@ -124,23 +124,53 @@ def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> R
     raise DomainError("not_allowed")
 
 
-def check_move(session: Session, *, telegram_id: int, item_id: int, action: Action) -> Item:
-    """Refuse now a move that would be refused at the end (before asking for photos)."""
-    move = MOVES[action]
+def _checked(
+    session: Session, *, user: AppUser, item_id: int, move: Move, expected_version: int | None
+) -> tuple[Item, Role]:
+    """Return the item and the mover's role, or refuse: who, from which state, which version."""
     item = ids.get(session, Item, item_id)
     if item is None:
         raise ids.no_such_item(item_id)
-    acting_role(session, user=user_for(session, telegram_id=telegram_id), item=item, move=move)
+    role = acting_role(session, user=user, item=item, move=move)
     if item.state not in move.sources:
         raise _refuse_state(item, move)
+    if expected_version is not None and expected_version != item.version:
+        raise DomainError("already_handled", item=item.id, state=item.state.value)
+    return item, role
+
+
+def check_move(
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    action: Action,
+    expected_version: int | None = None,
+) -> Item:
+    """Refuse now a move that would be refused at the end (before asking for photos)."""
+    user = user_for(session, telegram_id=telegram_id)
+    item, _ = _checked(
+        session, user=user, item_id=item_id, move=MOVES[action], expected_version=expected_version
+    )
     return item
 
 
 def check_move_line(
-    session: Session, *, telegram_id: int, item_id: int, action: Action
+    session: Session,
+    *,
+    telegram_id: int,
+    item_id: int,
+    action: Action,
+    expected_version: int | None = None,
 ) -> ItemLine:
     """Refuse now a move that would be refused at the end; return the item (flat, location)."""
-    check_move(session, telegram_id=telegram_id, item_id=item_id, action=action)
+    check_move(
+        session,
+        telegram_id=telegram_id,
+        item_id=item_id,
+        action=action,
+        expected_version=expected_version,
+    )
     return item_line(session, item_id=item_id)
 
 
@@ -171,14 +201,9 @@ def apply_transition(
     move = MOVES.get(action)
     if move is None:
         raise DomainError("not_allowed")
-    item = ids.get(session, Item, item_id)
-    if item is None:
-        raise ids.no_such_item(item_id)
-    role = acting_role(session, user=user, item=item, move=move)
-    if item.state not in move.sources:
-        raise _refuse_state(item, move)
-    if expected_version is not None and expected_version != item.version:
-        raise DomainError("already_handled", item=item.id, state=item.state.value)
+    item, role = _checked(
+        session, user=user, item_id=item_id, move=move, expected_version=expected_version
+    )
     note = check_note(note)
     if move.needs_note and not note:
         raise DomainError("reason_required")
