@@ -92,15 +92,6 @@ def _is_start(update: Update) -> bool:
     return bool(update.message and message and message.text and message.text.startswith("/start"))
 
 
-async def answer(update: Update, context: BotContext, text: str, **kwargs: Any) -> None:
-    """Reply in the chat the update came from, answering a button press first."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, text, **kwargs)
-
-
 def refusal(context: BotContext, error: DomainError, *, as_html: bool = True) -> str:
     """Return a domain refusal as a sentence in the user's language (HTML, or plain text)."""
     # A value may be what the person typed (a category, a flat code): quoted short, escaped.
