@@ -44,6 +44,14 @@ def pinned_clock() -> Iterator[datetime]:
 
 
 @pytest.fixture
+def real_clock(pinned_clock: datetime) -> Iterator[None]:
+    """Run on the machine's time, for data shared with a bot in another process."""
+    before = clock.set_source(clock.system)
+    yield
+    clock.set_source(before)
+
+
+@pytest.fixture
 def today(pinned_clock: datetime) -> date:
     """Return today on the small project's site (its time zone, the pinned clock)."""
     return clock.today(PROJECT_TZ)

@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from telegram import (
     Bot,
     BotCommand,
@@ -30,6 +30,10 @@ from models.db import Database
 from models.people import create_invite
 from models.project import create_project
 from models.tables import Role
+
+# The bot under test runs in another process, on the machine's time: so do these tests.
+pytestmark = pytest.mark.usefixtures("real_clock")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123:TEST"
@@ -73,9 +77,7 @@ def prepared_database(tmp_path: Path) -> tuple[str, str]:
     db.migrate()
     with db.session() as s:
         project = create_project(s, name="Riverside 1")
-        # The bot runs in another process, on the real clock: the invite must be valid there.
-        now = datetime.now(UTC)
-        code = create_invite(s, project_id=project.id, roles=[Role.admin], now=now).code
+        code = create_invite(s, project_id=project.id, roles=[Role.admin]).code
     db.dispose()
     return url, code
 

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,7 @@ from telegram.error import InvalidToken
 from bot.apiserver import FakeTelegramServer, serve
 from bot.cli import RedactSecret
 from bot.transport import OfflineTelegram
-from models import people
+from models import clock, people
 from models import project as setup
 from models.chatstate import load_states
 from models.db import Database
@@ -30,6 +30,10 @@ from models.repair import raise_item
 from models.tables import Item, ItemState, Role
 from tests.conftest import PNG
 from tests.test_real_run import ROOT, TOKEN, bot_env, stop, wait_for
+
+# The bot under test runs in another process, on the machine's time: so do these tests.
+pytestmark = pytest.mark.usefixtures("real_clock")
+
 
 WANG = 2001
 
@@ -52,8 +56,7 @@ def database_with_an_item(tmp_path: Path) -> tuple[str, int]:
             roles=[Role.contractor],
             contractor_id=firm.id,
         )
-        # The bot runs in another process, on the real clock: raise the item in its past.
-        raised_on = datetime.now(UTC).date() - timedelta(days=3)
+        raised_on = clock.today("Asia/Shanghai") - timedelta(days=3)
         item = raise_item(
             s,
             project_id=project.id,
