@@ -22,8 +22,8 @@ from models import clock, people
 from models import project as setup
 from models.db import Database
 from models.errors import DomainError
-from models.repair import raise_item
-from models.tables import Role
+from models.repair import PhotoIn, apply_transition, raise_item
+from models.tables import Action, Role
 
 # Set TEST_DATABASE_URL to a PostgreSQL server (any database on it, e.g. .../postgres) to run
 # the suite there: each test gets its own database, copied from one migrated template.
@@ -221,6 +221,26 @@ class Bot:
     def chat(self, user: OfflineUser) -> OfflineChat:
         """Return a chat driver for this user; refusals are answered by the bot, not raised."""
         return OfflineChat(self.app, self.transport, user, expected_errors=(DomainError,))
+
+
+def move(
+    db: Database,
+    item_id: int,
+    telegram_id: int,
+    action: Action,
+    note: str | None = None,
+    photos: tuple[PhotoIn, ...] = (),
+) -> None:
+    """Move an item as this person, straight through the state machine (no chat)."""
+    with db.session() as s:
+        apply_transition(
+            s,
+            item_id=item_id,
+            user=people.user_for(s, telegram_id=telegram_id),
+            action=action,
+            note=note,
+            photos=photos,
+        )
 
 
 def texts(messages: list) -> str:

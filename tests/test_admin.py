@@ -11,8 +11,9 @@ from models.admin import contractor_figures, revoke
 from models.errors import DomainError
 from models.people import accept_invite, create_invite, user_for
 from models.queries import item_card
-from models.repair import PhotoIn, apply_transition, replay_state
+from models.repair import PhotoIn, replay_state
 from models.tables import Action, Contractor, Event, Invite, Item, ItemState, Membership, Role
+from tests import conftest
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
 
 S = ItemState
@@ -25,15 +26,8 @@ def state_of(db, item_id: int) -> ItemState:
 
 
 def move(db, item_id: int, telegram_id: int, action: Action, note: str | None = None) -> None:
-    with db.session() as s:
-        apply_transition(
-            s,
-            item_id=item_id,
-            user=user_for(s, telegram_id=telegram_id),
-            action=action,
-            note=note,
-            photos=[PhotoIn(file_id="x")] if action is Action.report_repaired else (),
-        )
+    photos = (PhotoIn(file_id="x"),) if action is Action.report_repaired else ()
+    conftest.move(db, item_id, telegram_id, action, note, photos)
 
 
 def close(db, item_id: int) -> None:

@@ -11,7 +11,7 @@ from models import project as setup
 from models.people import user_for
 from models.repair import apply_transition, raise_item
 from models.tables import Action
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, SERVICE, texts
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, SERVICE, move, texts
 
 
 def raise_in(db, world, unit: str, description: str, raised_on: date) -> int:
@@ -25,13 +25,6 @@ def raise_in(db, world, unit: str, description: str, raised_on: date) -> int:
             description=description,
             raised_on=raised_on,
         ).id
-
-
-def move(db, item_id: int, telegram_id: int, action: Action, note: str | None = None) -> None:
-    with db.session() as s:
-        apply_transition(
-            s, item_id=item_id, user=user_for(s, telegram_id=telegram_id), action=action, note=note
-        )
 
 
 def add_flats(db, world, *codes: str) -> None:

@@ -22,7 +22,7 @@ from models.people import user_for
 from models.repair import apply_transition
 from models.sheets import import_items
 from models.tables import Action, Event, Item, ItemState, Photo, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, move, texts
 
 S = ItemState
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
@@ -38,17 +38,6 @@ def store(db, item_id: int, **fields: object) -> None:
         for name, value in fields.items():
             setattr(item, name, value)
         s.add(item)
-
-
-def move(db, item_id: int, telegram_id: int, action: Action, note: str | None = None) -> None:
-    with db.session() as s:
-        apply_transition(
-            s,
-            item_id=item_id,
-            user=user_for(s, telegram_id=telegram_id),
-            action=action,
-            note=note,
-        )
 
 
 def set_last_note(db, item_id: int, note: str) -> None:
