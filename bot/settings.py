@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -25,7 +25,14 @@ class Settings(BaseSettings):
     media_dir: Path = Path("data/media")
     require_repair_photo: bool = True
     invite_hours: int = 72
-    morning_push: str = "07:30"
+    # Local times (each project's own zone) of the daily pushes. MORNING_PUSH is the old name.
+    morning_push: str = Field(
+        default="07:30", validation_alias=AliasChoices("morning_push_at", "morning_push")
+    )
+    daily_report_at: str = "18:00"
+    # Defaults for a new project: days to repair an item, and to redo a failed one.
+    repair_days: int = Field(default=7, ge=1, le=365)
+    rework_days: int = Field(default=3, ge=1, le=365)
     # Waiting for the Bot API at start: 1, 2, 4, ... seconds between tries, at most this.
     telegram_retry_first: float = Field(default=1.0, gt=0)
     telegram_retry_max: float = Field(default=60.0, gt=0)
@@ -48,13 +55,13 @@ class Settings(BaseSettings):
         # PTB appends the token directly: the base must end with ".../bot".
         return value if value.endswith("/bot") else value + "/bot"
 
-    @field_validator("morning_push")
+    @field_validator("morning_push", "daily_report_at")
     @classmethod
     def _clock(cls, value: str) -> str:
         hours, _, minutes = value.partition(":")
         if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
-            raise ValueError("MORNING_PUSH must be HH:MM")
-        return value
+            raise ValueError("push times must be HH:MM (24-hour), e.g. 07:30")
+        return f"{int(hours):02d}:{int(minutes):02d}"
 
     @property
     def file_base_url(self) -> str:

@@ -222,7 +222,10 @@ def apply_transition(
         "version": item.version + 1,
         "contractor_id": new_contractor,
         "closed_at": at if move.target is S.closed else None,
+        "closed_on": _local_day(session, item, at) if move.target is S.closed else None,
     }
+    if action in (Action.pass_, Action.fail) and item.first_inspection is None:
+        values["first_inspection"] = action.value
     if move.target is S.rework:
         values["rework_count"] = item.rework_count + 1
     # The version check makes two concurrent moves on one item serial: one wins.
@@ -253,6 +256,11 @@ def apply_transition(
     if action is Action.report_repaired:
         remaining = count_to_repair(session, contractor_id=item.contractor_id)
     return Outcome(item, event, notify, remaining, stored)
+
+
+def _local_day(session: Session, item: Item, at: datetime) -> date:
+    project = session.get(Project, item.project_id)
+    return clock.local_date(at, project.timezone if project else "Asia/Shanghai")
 
 
 def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) -> int:

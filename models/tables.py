@@ -63,6 +63,8 @@ class Project(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     timezone: str = Field(default="Asia/Shanghai", max_length=50)
     repair_days: int = Field(default=7, description="days a contractor has to repair an item")
+    # A failed or reopened item is due again no sooner than this many days from that day.
+    rework_days: int = Field(default=3)
     created_at: datetime = Field(default_factory=clock.now)
 
 
@@ -125,6 +127,9 @@ class Item(SQLModel, table=True):
         Index("ix_item_project_state", "project_id", "state"),
         # An imported row is known by its key: importing the same file twice adds nothing.
         Index("ix_item_import_key", "project_id", "import_key", unique=True),
+        # The daily figures count by day: raised on, closed on.
+        Index("ix_item_project_raised", "project_id", "raised_on"),
+        Index("ix_item_project_closed", "project_id", "closed_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -139,6 +144,10 @@ class Item(SQLModel, table=True):
     state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
     rework_count: int = Field(default=0)
     due_on: date | None = None
+    # The result of its first inspection, "pass" or "fail": the first-time pass rate.
+    first_inspection: str | None = Field(default=None, max_length=10)
+    # The project's local day it was closed (closed_at is UTC): days to close, by SQL.
+    closed_on: date | None = None
     entered_at: datetime = Field(default_factory=clock.now)
     closed_at: datetime | None = None
     # Bumped on every transition: two people acting on one item at once, one wins.
@@ -149,6 +158,8 @@ class Item(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     """One step of an item's life: who did what, when, from which state to which."""
+
+    __table_args__ = (Index("ix_event_at_action", "at", "action"),)
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -179,6 +190,8 @@ class AppUser(SQLModel, table=True):
     name: str = Field(max_length=100)
     language: str | None = Field(default=None, max_length=5)
     active: bool = Field(default=True)
+    # When a push found the chat blocked; cleared when they write again. Pushes skip them.
+    blocked_at: datetime | None = None
     created_at: datetime = Field(default_factory=clock.now)
 
 
@@ -229,3 +242,55 @@ class ChatState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=80)
     value: str = Field(sa_type=Text, description="JSON")
     updated_at: datetime = Field(default_factory=clock.now)
+
+
+class PushKind(enum.StrEnum):
+    """The scheduled messages: each person gets each at most once a day per project."""
+
+    morning = "morning"  # a contractor's list, the inspectors' to-check list
+    report = "report"  # the manager's daily chart and figures
+    overdue = "overdue"  # overdue items by contractor, for admins and managers
+
+
+class PushStatus(enum.StrEnum):
+    sending = "sending"  # claimed by one bot process, being sent
+    sent = "sent"
+    failed = "failed"
+    blocked = "blocked"
+
+
+class Subscription(SQLModel, table=True):
+    """A person's choice about one kind of push; no row means their role's default."""
+
+    user_id: int = Field(foreign_key="appuser.id", primary_key=True)
+    kind: PushKind = Field(sa_column=_enum_column(PushKind, primary_key=True))
+    wanted: bool
+
+
+class PushRun(SQLModel, table=True):
+    """One kind of push for one project and local day: claimed once, by one process."""
+
+    kind: PushKind = Field(sa_column=_enum_column(PushKind, primary_key=True))
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    started_at: datetime = Field(default_factory=clock.now)
+    finished_at: datetime | None = None
+    claimed_by: str = Field(default="", max_length=80)
+
+
+class PushLog(SQLModel, table=True):
+    """One push to one person on one day: claimed before it is sent, then its outcome."""
+
+    __table_args__ = (UniqueConstraint("kind", "project_id", "day", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: PushKind = Field(sa_column=_enum_column(PushKind, nullable=False))
+    project_id: int = Field(foreign_key="project.id", index=True)
+    day: date
+    user_id: int = Field(foreign_key="appuser.id", index=True)
+    status: PushStatus = Field(sa_column=_enum_column(PushStatus, nullable=False))
+    reason: str | None = Field(default=None, max_length=200)
+    attempts: int = Field(default=0)
+    claimed_at: datetime = Field(default_factory=clock.now)
+    sent_at: datetime | None = None
+    claimed_by: str = Field(default="", max_length=80)

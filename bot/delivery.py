@@ -1,0 +1,55 @@
+"""Telegram's side of the sender: a neutral notice as messages, buttons and files."""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from jobs.notices import Notice
+from jobs.sender import Blocked, DeliveryFailed, RetryLater
+
+
+def markup(notice: Notice) -> InlineKeyboardMarkup | None:
+    """Return the notice's choices as an inline keyboard."""
+    if not notice.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(c.label, callback_data=c.data) for c in row]
+            for row in notice.choices
+        ]
+    )
+
+
+class TelegramDelivery:
+    """Send notices through one PTB bot (its rate limiter keeps the overall limits)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, notice: Notice) -> None:
+        """Send the text with its buttons, then each attachment."""
+        try:
+            await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
+            for file in notice.attachments:
+                send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
+                await send(
+                    notice.chat,
+                    InputFile(file.content, filename=file.filename),
+                    caption=file.caption,
+                )
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after)) from exc
+        except Forbidden as exc:
+            raise Blocked(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Blocked(str(exc)) from exc
+            raise DeliveryFailed(str(exc)) from exc
+        except TelegramError as exc:
+            raise DeliveryFailed(str(exc)) from exc
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total() if total else value)

@@ -1,0 +1,36 @@
+"""What a push says, in no platform's terms: text, choices and attachments for one person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: its label, and the data a flow's anchored pattern takes (`prefix:payload`)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent after the text: a picture (chart) or a document (printable list)."""
+
+    filename: str
+    content: bytes
+    kind: Literal["photo", "document"] = "document"
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One push to one person: the text (the flows' HTML subset), choices, attachments."""
+
+    user_id: int  # AppUser.id: the person
+    chat: int  # where to send it (a Telegram chat id today)
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    lang: str = "zh"
