@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from models import clock, ids
@@ -201,9 +201,10 @@ def contractor_list(
             func.count(), func.count().filter(Item.state == S.rework), func.min(Item.raised_on)
         ).where(*mine)
     ).one()
-    query = _line_query().where(*mine).order_by(Item.raised_on, Item.id)
+    today = _today(_project_tz(session, person))
+    query = _line_query().where(*mine).order_by(*contractor_order(today))
     lines, page, pages = _paginate(session, query, total, page, page_size)
-    oldest_days = (_today(_project_tz(session, person)) - oldest).days if oldest else 0
+    oldest_days = (today - oldest).days if oldest else 0
     return Page(
         tuple(lines),
         page,
@@ -214,6 +215,13 @@ def contractor_list(
         person.contractor_names,
         building,
     )
+
+
+def contractor_order(today: date) -> tuple:
+    """Return the order of a contractor's list, on screen and on paper: overdue, rework, oldest."""
+    overdue = case((col(Item.due_on) < today, 0), else_=1)
+    rework = case((Item.state == S.rework, 0), else_=1)
+    return (overdue, rework, Item.raised_on, Item.id)
 
 
 def _project_tz(session: Session, person: Person) -> str:

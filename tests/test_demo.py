@@ -172,7 +172,7 @@ def test_items_span_the_last_month_and_no_event_is_in_the_future(built):
     assert any("渗水" in i.description for i in items)
 
 
-def test_contractor_sees_only_its_items_oldest_first(built):
+def test_contractor_sees_only_its_items_overdue_then_rework_then_oldest(built):
     db, summary, _ = built
     contractor_personas = [p for p in summary.personas if "contractor" in p.role]
     assert len(contractor_personas) >= 8
@@ -194,7 +194,10 @@ def test_contractor_sees_only_its_items_oldest_first(built):
             assert page.total == mine == len(page.items)
             assert all(line.contractor_id in person.contractor_ids for line in page.items)
             assert all(line.state in (ItemState.open, ItemState.rework) for line in page.items)
-            keys = [(line.raised_on, line.id) for line in page.items]
+            keys = [
+                (not line.overdue, not line.is_rework, line.raised_on, line.id)
+                for line in page.items
+            ]
             assert keys == sorted(keys)
             checked += bool(page.items)
         assert checked >= 3
