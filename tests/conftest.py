@@ -132,6 +132,7 @@ CONTRACTOR_B = OfflineUser(id=2002, first_name="Zhao", language_code="en")
 INSPECTOR = OfflineUser(id=1101, first_name="Li", language_code="en")
 ADMIN = OfflineUser(id=1001, first_name="Chen", language_code="en")
 SERVICE = OfflineUser(id=1301, first_name="Sun", language_code="en")
+MANAGER = OfflineUser(id=1201, first_name="Zhou", language_code="zh")
 STRANGER = OfflineUser(id=9999, first_name="Nobody", language_code="en")
 
 
@@ -155,6 +156,7 @@ def world(db: Database, today: date) -> World:
             (INSPECTOR, [Role.inspector], None),
             (ADMIN, [Role.admin], None),
             (SERVICE, [Role.service], None),
+            (MANAGER, [Role.manager], None),
         ):
             people.add_member(
                 s,

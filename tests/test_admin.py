@@ -213,11 +213,11 @@ async def test_reopen_by_admin_and_by_service(bot, world, db):
 async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     chen, wang = bot.chat(ADMIN), bot.chat(CONTRACTOR_A)
     shown = texts(await chen.send("/users"))
-    assert "Riverside 1: 5 people" in shown
+    assert "Riverside 1: 6 people" in shown
     assert "project admin (1)\n• Chen (you)" in shown
     assert "contractor (2)\n• Wang · 华建装饰\n• Zhao · 明达水电" in shown
     labels = [label for row in chen.buttons() for label, _ in row]
-    assert labels == ["👤 Chen", "👤 Li", "👤 Sun", "👤 Wang", "👤 Zhao"]  # by name
+    assert labels == ["👤 Chen", "👤 Li", "👤 Sun", "👤 Wang", "👤 Zhao", "👤 Zhou"]  # by name
     # No Revoke on one's own screen.
     await chen.press_label("Chen")
     assert "Revoke" not in str(chen.buttons())
@@ -556,7 +556,7 @@ async def test_users_of_a_big_project_fit_telegrams_limits(bot, world, db):
     replies = await bot.chat(ADMIN).send("/users")
     assert len(replies) >= 3
     buttons = [b for m in replies for row in m.buttons() for b in row]
-    assert len(buttons) == 95 and all(len(m.buttons()) * 2 <= 100 for m in replies)
+    assert len(buttons) == 96 and all(len(m.buttons()) * 2 <= 100 for m in replies)
     assert all(len(m.raw_text) <= 4096 for m in replies)
     shown = texts(replies)
     assert all(f"{n:02d}长" in shown for n in range(90))

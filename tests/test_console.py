@@ -12,7 +12,7 @@ import handlers.contractor
 from bot.console import list_personas, run_console
 from models import people
 from models.tables import AppUser, Item, ItemState, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, MANAGER, PNG, SERVICE
 
 # Numbers in the persona list: admin first, then contractors by firm, inspector, service.
 N_ADMIN, N_WANG, N_ZHAO, N_LI, N_SUN = "1", "2", "3", "4", "5"
@@ -147,7 +147,7 @@ hello
         ":photo /no/such/file.png": ["找不到文件：/no/such/file.png"],
         ":photo": ["用法：:photo PATH [caption]"],
         ":bogus": ["未知命令 :bogus，输入 :help 查看可用命令。"],
-        ":as 42": ["没有编号 42，请输入 0–5。"],
+        ":as 42": ["没有编号 42，请输入 0–6。"],
         "7": ["没有按钮 7，请输入 1–2。"],
         "hello": [
             "我只在命令之后、或我提问时读取文字。",
@@ -200,7 +200,7 @@ async def test_end_of_input_and_start_up_failures(bot, world, db):
     assert (await session(bot, db, ""))[0] == 0, "EOF at the persona choice"
     code, out = await session(bot, db, f"x\n9\n:as\n:nope\n:as {N_LI}\n")
     assert code == 0
-    assert "x 不是编号。" in out and "没有编号 9，请输入 0–5。" in out
+    assert "x 不是编号。" in out and "没有编号 9，请输入 0–6。" in out
     assert "用法：:as N" in out and "未知命令 :nope" in out
     assert "现在的身份：Li（验收组）。" in out
     code, out = await session(bot, db, "/help\n", persona=424242)
@@ -230,6 +230,7 @@ def test_personas_list_roles_and_firms(world, db):
         (INSPECTOR.id, (Role.clerk, Role.inspector), ()),
         (CONTRACTOR_A.id, (Role.contractor,), ("华建装饰",)),
         (CONTRACTOR_B.id, (Role.contractor,), ("明达水电",)),
+        (MANAGER.id, (Role.manager,), ()),
         (SERVICE.id, (Role.service,), ()),
     ]
 
