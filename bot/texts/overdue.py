@@ -26,7 +26,7 @@ EN: dict[str, str] = {
     "overdue.flag": " ⚠overdue {days}d",
     "overdue.staff_flag": " · ⚠overdue {days} days",
     "overdue.card": "⚠ Overdue by {days} days",
-    "overdue.mylist_head": "⚠ {n} of them are overdue (listed first)",
+    "overdue.mylist_head": "⚠ Overdue: {n} of them (listed first)",
     "overdue.mine_one": "⚠ You have 1 overdue item: #{id} is {days} days overdue. Please see to it.",
     "overdue.mine": (
         "⚠ You have {n} overdue items; the oldest, #{id}, is {days} days overdue. "
@@ -34,7 +34,7 @@ EN: dict[str, str] = {
     ),
     "overdue.head": "<b>Overdue items · {project}</b> ({day})",
     "overdue.none": "<b>{project}</b>: nothing is overdue on {day}.",
-    "overdue.total": "{total} overdue items, {firms} contractors:",
+    "overdue.total": "Overdue items: {total} · contractors: {firms}",
     "overdue.firm": "<b>{name}</b>: {n}, oldest {days} days",
     "overdue.item": "#{id} {unit} ({days}d)",
     "overdue.firm_more": "+{n} more",
