@@ -1,4 +1,4 @@
-"""Overdue: an item past its due date, and which contractor owes how many (SQL sums).
+"""Overdue: an item past its due date, and which contractor owes how many (in SQL).
 
 One meaning, used by every view: an item is overdue on a day when it is not closed or
 cancelled and its due date is before that day (the due day itself is still in time). What a
@@ -103,38 +103,46 @@ def _project(session: Session, project_id: int) -> Project:
 def _by_contractor(
     session: Session, *, where: tuple, day: date, oldest: int
 ) -> list[ContractorOverdue]:
-    """Count and name the owed overdue items matching `where`: two queries, whatever the size."""
-    late = (*where, *owed_clause(day))
-    counts = session.exec(
-        select(Item.contractor_id, Contractor.name, func.count())
-        .join(Contractor, Item.contractor_id == Contractor.id)
-        .where(*late)
-        .group_by(Item.contractor_id, Contractor.name)
-    ).all()
-    if not counts:
-        return []
-    rank = (
-        func.row_number()
-        .over(partition_by=Item.contractor_id, order_by=(Item.due_on, Item.id))
-        .label("rank")
-    )
+    """Count and name the owed overdue items matching `where`: one query, whatever the size.
+
+    The count and the rank come from one pass over the late items (window functions); only
+    the few ranked first are joined to their flat and contractor.
+    """
+    by_firm = {"partition_by": Item.contractor_id}
     ranked = (
-        select(Item.id, Item.contractor_id, Unit.code, Item.due_on, rank)
-        .join(Unit, Item.unit_id == Unit.id)
-        .where(*late)
+        select(
+            Item.id,
+            Item.contractor_id,
+            Item.unit_id,
+            Item.due_on,
+            func.row_number().over(**by_firm, order_by=(Item.due_on, Item.id)).label("rank"),
+            func.count().over(**by_firm).label("n"),
+        )
+        .where(*where, *owed_clause(day))
         .subquery()
     )
-    named: dict[int, list[OverdueItem]] = {}
-    first = (
-        select(ranked.c.id, ranked.c.contractor_id, ranked.c.code, ranked.c.due_on)
-        .where(ranked.c.rank <= oldest)
-        .order_by(ranked.c.rank)
-    )
-    for item_id, contractor_id, code, due_on in session.exec(first).all():
-        named.setdefault(contractor_id, []).append(
-            OverdueItem(item_id, code, days_overdue(due_on, day))
+    rows = session.exec(
+        select(
+            ranked.c.contractor_id,
+            Contractor.name,
+            ranked.c.n,
+            ranked.c.id,
+            Unit.code,
+            ranked.c.due_on,
         )
-    found = [ContractorOverdue(cid, name, n, tuple(named.get(cid, ()))) for cid, name, n in counts]
+        .select_from(ranked)
+        .join(Contractor, Contractor.id == ranked.c.contractor_id)
+        .join(Unit, Unit.id == ranked.c.unit_id)
+        .where(ranked.c.rank <= max(1, oldest))
+        .order_by(ranked.c.contractor_id, ranked.c.rank)
+    ).all()
+    firms: dict[int, tuple[str, int, list[OverdueItem]]] = {}
+    for contractor_id, name, n, item_id, code, due_on in rows:
+        firm = firms.setdefault(contractor_id, (name, n, []))
+        firm[2].append(OverdueItem(item_id, code, days_overdue(due_on, day)))
+    found = [
+        ContractorOverdue(cid, name, n, tuple(items)) for cid, (name, n, items) in firms.items()
+    ]
     return sorted(found, key=lambda c: (-c.count, -c.most_days, c.name, c.contractor_id))
 
 

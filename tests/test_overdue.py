@@ -268,7 +268,7 @@ def _many_firms(db: Database, world: World, today: date, firms: int, each: int) 
     return ids
 
 
-def test_the_digest_is_two_queries_whatever_the_size(world, db, today):
+def test_the_digest_is_one_query_whatever_the_size(world, db, today):
     _many_firms(db, world, today, firms=30, each=6)
     statements: list[str] = []
 
@@ -282,7 +282,7 @@ def test_the_digest_is_two_queries_whatever_the_size(world, db, today):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     item_queries = [q for q in statements if "FROM item" in q]
-    assert len(item_queries) == 2, statements
+    assert len(item_queries) == 1, statements
     assert digest.total == 180 and len(digest.contractors) == 30
     assert all(len(c.oldest) == 3 and c.count == 6 for c in digest.contractors)
     for firm in digest.contractors:
