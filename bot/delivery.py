@@ -27,17 +27,17 @@ class TelegramDelivery:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def deliver(self, notice: Notice) -> None:
-        """Send the text with its buttons, then each attachment."""
+    async def deliver(self, notice: Notice, part: int) -> None:
+        """Send one part: 0 the text with its buttons, then each attachment in turn."""
         try:
-            await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
-            for file in notice.attachments:
-                send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
-                await send(
-                    notice.chat,
-                    InputFile(file.content, filename=file.filename),
-                    caption=file.caption,
-                )
+            if part == 0:
+                await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
+                return
+            file = notice.attachments[part - 1]
+            send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
+            await send(
+                notice.chat, InputFile(file.content, filename=file.filename), caption=file.caption
+            )
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc.retry_after)) from exc
         except Forbidden as exc:

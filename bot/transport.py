@@ -9,9 +9,11 @@ import html
 import inspect
 import itertools
 import json
+import math
 import mimetypes
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -25,6 +27,7 @@ from telegram.request import BaseRequest, RequestData
 __all__ = [
     "ApiCall",
     "CallbackAnswer",
+    "FloodLimits",
     "OfflineChat",
     "OfflineTelegram",
     "OfflineUser",
@@ -51,12 +54,37 @@ _TOKEN_RE = re.compile(r"(\d+):[\w-]+$")
 
 
 class _ApiError(Exception):
-    """A Bot API error response (HTTP status plus description)."""
+    """A Bot API error response (HTTP status, description, and its ResponseParameters)."""
 
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.parameters = parameters
+
+
+# The methods that send a message: what Telegram's flood limits count.
+SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendmediagroup"})
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits, as the offline transport enforces them with 429 Too Many Requests.
+
+    In no `window` (a sliding one) more than `overall` sends in all, nor `per_chat` to one chat.
+    Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
+    """
+
+    overall: int = 30
+    per_chat: int = 1
+    window: float = 1.0
+    whole_seconds: bool = True
+
+
+def _too_many(retry_after: float) -> _ApiError:
+    """Build a 429 answer, as the Bot API words it."""
+    shown = f"{retry_after:g}"
+    return _ApiError(429, f"Too Many Requests: retry after {shown}", {"retry_after": retry_after})
 
 
 def _bad(description: str) -> _ApiError:
@@ -133,6 +161,7 @@ class ApiCall:
     files: Files = field(default_factory=dict)
     result: Any = None
     error: str | None = None
+    at: float = 0.0  # when it arrived, on the transport's monotonic clock
 
 
 @dataclass
@@ -195,16 +224,27 @@ class OfflineTelegram(BaseRequest):
         bot_first_name: str = "Offline Bot",
         max_poll_wait: float = 0.5,
         clock: Callable[[], float] = time.time,
+        limits: FloodLimits | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.max_poll_wait = max_poll_wait
         self.clock = clock
+        # None: no flood limits (most tests); else sends beyond them are answered with 429.
+        self.limits = limits
+        self.monotonic = monotonic
         self.bot: Bot | None = None
         self.calls: list[ApiCall] = []
         # Every call Telegram would have refused, in order: a test asserts none it did not provoke.
         self.errors: list[ApiCall] = []
+        # Sends answered 429 (beyond the limits, or injected with `throttle`): a client's to
+        # wait out and retry, so kept apart from `errors`.
+        self.throttled: list[ApiCall] = []
+        self._sent_at: deque[float] = deque()
+        self._chat_sent_at: dict[int, deque[float]] = {}
+        self._throttles: dict[int, list[float]] = {}
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
         self.deleted: list[tuple[int, int]] = []
@@ -281,19 +321,23 @@ class OfflineTelegram(BaseRequest):
             self.bot_id = int(token.group(1))
         params = dict(request_data.parameters) if request_data else {}
         files = _read_files(request_data)
-        call = ApiCall(api_method, params, files)
+        call = ApiCall(api_method, params, files, at=self.monotonic())
         self.calls.append(call)
         try:
             handler = self._methods.get(api_method.lower())
             if handler is None:
                 raise _bad(f"method {api_method} is not supported offline")
+            if api_method.lower() in SENDS:
+                self._check_flood(params, call.at)
             result = handler(params, files)
             if inspect.isawaitable(result):
                 result = await result
         except _ApiError as exc:
             call.error = exc.description
-            self.errors.append(call)
-            body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            (self.throttled if exc.code == 429 else self.errors).append(call)
+            body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
             return exc.code, json.dumps(body, ensure_ascii=False).encode()
         call.result = result
         return 200, json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()
@@ -367,6 +411,36 @@ class OfflineTelegram(BaseRequest):
     def block(self, chat_id: int) -> None:
         """Simulate a user who blocked the bot: sends to them fail with 403 Forbidden."""
         self.blocked.add(chat_id)
+
+    def throttle(self, chat_id: int, *, times: int = 1, retry_after: float = 1) -> None:
+        """Answer the next `times` sends to this chat with 429 and this retry_after."""
+        self._throttles.setdefault(chat_id, []).extend([retry_after] * times)
+
+    def sends(self) -> list[ApiCall]:
+        """The sends Telegram accepted (sendMessage, sendPhoto...), in order of arrival."""
+        return [c for c in self.calls if c.method.lower() in SENDS and c.error is None]
+
+    def _check_flood(self, params: JSON, at: float) -> None:
+        """Refuse a send with 429 if it was injected, or if it goes beyond the flood limits."""
+        try:
+            chat_id = int(params.get("chat_id"))
+        except (TypeError, ValueError):
+            return  # the method itself answers "chat not found"
+        if injected := self._throttles.get(chat_id):
+            raise _too_many(injected.pop(0))
+        if self.limits is None:
+            return
+        limits = self.limits
+        chat = self._chat_sent_at.setdefault(chat_id, deque())
+        wait = max(
+            _window_wait(self._sent_at, limits.overall, limits.window, at),
+            _window_wait(chat, limits.per_chat, limits.window, at),
+        )
+        if wait > 0:
+            whole = max(1, math.ceil(wait)) if limits.whole_seconds else round(wait + 5e-4, 3)
+            raise _too_many(whole)
+        self._sent_at.append(at)
+        chat.append(at)
 
     # -- injecting user actions -------------------------------------------------------------
 
@@ -842,6 +916,15 @@ class OfflineTelegram(BaseRequest):
         button = params.get("menu_button") or {"type": "default"}
         self.menu_buttons[None if chat_id is None else int(chat_id)] = button
         return True
+
+
+def _window_wait(sent_at: deque[float], limit: int, window: float, at: float) -> float:
+    """Seconds until one more send fits: at most `limit` in any `window` ending now."""
+    while sent_at and sent_at[0] <= at - window:
+        sent_at.popleft()
+    if len(sent_at) < limit:
+        return 0.0
+    return sent_at[-limit] + window - at
 
 
 def _read_files(request_data: RequestData | None) -> Files:

@@ -6,7 +6,10 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Sequence
+import time
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -19,6 +22,11 @@ from models.tables import PushKind, PushStatus
 log = logging.getLogger(__name__)
 # Who claimed a push, in the log: this host and process.
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+# Telegram: no more than one message a second to one chat (a notice is several messages).
+CHAT_INTERVAL = 1.0
+# Recipients in flight at once: enough to keep ~30 sends a second going whatever the latency;
+# the platform's rate limiter (PTB's AIORateLimiter) sets the overall pace.
+CONCURRENCY = 64
 
 
 class Blocked(Exception):
@@ -38,20 +46,70 @@ class DeliveryFailed(Exception):
 
 
 class Delivery(Protocol):
-    """A chat platform's way of sending one notice (text, then its attachments)."""
+    """A chat platform's way of sending a notice, one part (one message) at a time."""
 
-    async def deliver(self, notice: Notice) -> None:
-        """Send the notice; raise Blocked, RetryLater or DeliveryFailed."""
+    async def deliver(self, notice: Notice, part: int) -> None:
+        """Send part `part` (see `parts`); raise Blocked, RetryLater or DeliveryFailed."""
+
+
+def parts(notice: Notice) -> int:
+    """Return how many messages a notice takes: the text with its choices, then each file."""
+    return 1 + len(notice.attachments)
+
+
+class ChatPacer:
+    """Keep the sends to one chat `interval` apart, across notices and pushes of a process."""
+
+    def __init__(self, interval: float = CHAT_INTERVAL) -> None:
+        self.interval = interval
+        self._free_at: dict[int, float] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def turn(self, chat: int) -> AsyncIterator[None]:
+        """Wait until this chat may get its next message; its pause starts when the send ends."""
+        # From the end of a send: the server saw it arrive no later, so it sees the gap whole.
+        async with self._locks.setdefault(chat, asyncio.Lock()):
+            while (wait := self._free_at.get(chat, 0.0) - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._free_at[chat] = max(
+                    self._free_at.get(chat, 0.0), time.monotonic() + self.interval
+                )
+
+    def hold(self, chat: int, seconds: float) -> None:
+        """Send nothing more to this chat for `seconds` (the platform asked us to wait)."""
+        self._free_at[chat] = max(self._free_at.get(chat, 0.0), time.monotonic() + seconds)
+
+
+# One pacer per event loop (a process runs one): every push of the bot shares it.
+_PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ChatPacer] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_pacer() -> ChatPacer:
+    """Return the pacer every push in this event loop shares."""
+    return _PACERS.setdefault(asyncio.get_running_loop(), ChatPacer())
 
 
 @dataclass
 class PushResult:
-    """What one push run did."""
+    """What one push run did, by person (AppUser.id), in the order of the notices."""
 
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     blocked: list[int] = field(default_factory=list)
     taken: list[int] = field(default_factory=list)  # claimed by another process already
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: PushStatus
+    reason: str | None
+    attempts: int
 
 
 async def push(
@@ -63,55 +121,95 @@ async def push(
     day: date,
     notices: Sequence[Notice],
     by: str = PROCESS,
+    pacer: ChatPacer | None = None,
+    concurrency: int = CONCURRENCY,
 ) -> PushResult:
     """Send each notice once: claim it in the database, deliver it, record how it went."""
+    pacer = pacer or shared_pacer()
+    gate = asyncio.Semaphore(concurrency)
+    ends: dict[int, str] = {}  # position of a notice -> which list of the result
+
+    async def one(position: int, notice: Notice) -> None:
+        async with gate:
+            try:
+                ends[position] = await _push_one(
+                    db, delivery, pacer, notice, kind=kind, project_id=project_id, day=day, by=by
+                )
+            except Exception:
+                # The database failed us for this person: say so, and go on with the others.
+                log.exception("push %s to user %s: not recorded", kind.value, notice.user_id)
+                ends[position] = "failed"
+
+    await asyncio.gather(*(one(i, notice) for i, notice in enumerate(notices)))
     result = PushResult()
-    for notice in notices:
-        claimed = await asyncio.to_thread(
-            db.run,
-            pushes.claim,
-            kind=kind,
-            project_id=project_id,
-            day=day,
-            user_id=notice.user_id,
-            by=by,
-        )
-        if claimed is None:
-            result.taken.append(notice.user_id)
-            continue
-        status, reason, attempts = await _deliver(delivery, notice)
-        await asyncio.to_thread(
-            db.run,
-            pushes.record,
-            push_id=claimed.id,
-            status=status,
-            attempts=attempts,
-            reason=reason,
-        )
-        if status is PushStatus.blocked:
-            await asyncio.to_thread(db.run, pushes.mark_blocked, user_id=notice.user_id)
-            result.blocked.append(notice.user_id)
-        elif status is PushStatus.sent:
-            result.sent.append(notice.user_id)
-        else:
-            result.failed.append(notice.user_id)
+    for position, notice in enumerate(notices):
+        getattr(result, ends[position]).append(notice.user_id)
     return result
 
 
-async def _deliver(delivery: Delivery, notice: Notice) -> tuple[PushStatus, str | None, int]:
-    attempts = 0
-    while True:
+async def _push_one(
+    db: Database,
+    delivery: Delivery,
+    pacer: ChatPacer,
+    notice: Notice,
+    *,
+    kind: PushKind,
+    project_id: int,
+    day: date,
+    by: str,
+) -> str:
+    claimed = await asyncio.to_thread(
+        db.run,
+        pushes.claim,
+        kind=kind,
+        project_id=project_id,
+        day=day,
+        user_id=notice.user_id,
+        by=by,
+    )
+    if claimed is None:
+        return "taken"
+    if claimed.status is PushStatus.blocked:
+        return "blocked"  # blocked the bot earlier: recorded by the claim, not sent
+    outcome = await _deliver(delivery, pacer, notice)
+    await asyncio.to_thread(
+        db.run,
+        pushes.record,
+        push_id=claimed.id,
+        status=outcome.status,
+        attempts=outcome.attempts,
+        reason=outcome.reason,
+    )
+    return outcome.status.value
+
+
+async def _deliver(delivery: Delivery, pacer: ChatPacer, notice: Notice) -> _Outcome:
+    """Send the notice part by part; a part that went is never sent again."""
+    attempts, part, total = 0, 0, parts(notice)
+    while part < total:
         attempts += 1
         try:
-            await delivery.deliver(notice)
+            async with pacer.turn(notice.chat):
+                await delivery.deliver(notice, part)
         except RetryLater as wait:
-            # Never dropped: wait as long as the platform asks, then send again.
+            # Never dropped: this part waits as long as the platform asks, then goes again.
             log.info("push to user %s: waiting %.1f s (rate limit)", notice.user_id, wait.seconds)
-            await asyncio.sleep(wait.seconds)
+            pacer.hold(notice.chat, wait.seconds)
             continue
-        except Blocked:
-            return PushStatus.blocked, "blocked", attempts
+        except Blocked as exc:
+            return _Outcome(PushStatus.blocked, _why(exc, part, total), attempts)
         except DeliveryFailed as exc:
             log.warning("push to user %s failed: %s", notice.user_id, exc)
-            return PushStatus.failed, str(exc), attempts
-        return PushStatus.sent, None, attempts
+            return _Outcome(PushStatus.failed, _why(exc, part, total), attempts)
+        except Exception as exc:
+            # A bug or a broken file for one person must not stop the others.
+            log.exception("push to user %s failed unexpectedly", notice.user_id)
+            return _Outcome(PushStatus.failed, _why(exc, part, total, named=True), attempts)
+        part += 1
+    return _Outcome(PushStatus.sent, None, attempts)
+
+
+def _why(exc: Exception, part: int, total: int, *, named: bool = False) -> str:
+    """Return the reason kept in the log: which part, and what the platform said."""
+    said = f"{type(exc).__name__}: {exc}" if named else str(exc) or type(exc).__name__
+    return f"part {part + 1} of {total}: {said}" if total > 1 else said
