@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from jobs.notices import Notice
 from jobs.sender import Blocked, DeliveryFailed, RetryLater
@@ -39,7 +42,7 @@ class TelegramDelivery:
                 notice.chat, InputFile(file.content, filename=file.filename), caption=file.caption
             )
         except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
+            raise RetryLater(_seconds(exc)) from exc
         except Forbidden as exc:
             raise Blocked(str(exc)) from exc
         except BadRequest as exc:
@@ -50,6 +53,11 @@ class TelegramDelivery:
             raise DeliveryFailed(str(exc)) from exc
 
 
-def _seconds(value: object) -> float:
+def _seconds(exc: RetryAfter) -> float:
+    """Return how long Telegram asked to wait, in seconds."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; both are read here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     total = getattr(value, "total_seconds", None)
     return float(total() if total else value)

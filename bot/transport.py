@@ -244,7 +244,7 @@ class OfflineTelegram(BaseRequest):
         self.throttled: list[ApiCall] = []
         self._sent_at: deque[float] = deque()
         self._chat_sent_at: dict[int, deque[float]] = {}
-        self._throttles: dict[int, list[float]] = {}
+        self._throttles: dict[int, list[float | None]] = {}
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
         self.deleted: list[tuple[int, int]] = []
@@ -412,9 +412,11 @@ class OfflineTelegram(BaseRequest):
         """Simulate a user who blocked the bot: sends to them fail with 403 Forbidden."""
         self.blocked.add(chat_id)
 
-    def throttle(self, chat_id: int, *, times: int = 1, retry_after: float = 1) -> None:
-        """Answer the next `times` sends to this chat with 429 and this retry_after."""
-        self._throttles.setdefault(chat_id, []).extend([retry_after] * times)
+    def throttle(
+        self, chat_id: int, *, times: int = 1, retry_after: float = 1, after: int = 0
+    ) -> None:
+        """Answer 429 with this retry_after to `times` sends to a chat, after `after` more go."""
+        self._throttles.setdefault(chat_id, []).extend([None] * after + [retry_after] * times)
 
     def sends(self) -> list[ApiCall]:
         """The sends Telegram accepted (sendMessage, sendPhoto...), in order of arrival."""
@@ -426,8 +428,8 @@ class OfflineTelegram(BaseRequest):
             chat_id = int(params.get("chat_id"))
         except (TypeError, ValueError):
             return  # the method itself answers "chat not found"
-        if injected := self._throttles.get(chat_id):
-            raise _too_many(injected.pop(0))
+        if (injected := self._throttles.get(chat_id)) and (wait := injected.pop(0)) is not None:
+            raise _too_many(wait)
         if self.limits is None:
             return
         limits = self.limits
