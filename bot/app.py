@@ -24,7 +24,7 @@ from jobs import morning
 from models.db import Database
 
 OFFLINE_TOKEN = "100000:OFFLINE"
-# Telegram allows about 30 messages a second in all; keep a little under it, evenly spaced.
+# Telegram allows about 30 messages a second in all; keep a little under it.
 SENDS_PER_SECOND = 29
 # A 429 (RetryAfter) is waited out by PTB this often (holding every send), then by our sender.
 RATE_LIMIT_RETRIES = 3
@@ -32,14 +32,14 @@ RATE_LIMIT_RETRIES = 3
 
 def rate_limiter() -> AIORateLimiter:
     """Return PTB's rate limiter as a real run uses it."""
-    # PTB 22's AIORateLimiter limits every call with a chat_id to overall_max_rate per
-    # overall_time_period, a leaky bucket that lets the whole rate out at once (30 in the first
-    # instant, then 30/s: 60 in the first second). One per 1/29 s spaces them evenly instead.
-    # Its group limit (20 a minute) is for groups and channels only; it has no limit per
-    # private chat: jobs.sender paces those (one a second).
+    # PTB 22's AIORateLimiter: a leaky bucket (aiolimiter) on every call with a chat_id, private
+    # chats included: up to overall_max_rate at once, then that many a period. Its group limit
+    # (20 a minute) is for groups and channels only (negative or @name chat ids); it has no limit
+    # per private chat: jobs.sender paces those (one a second). On a RetryAfter it holds every
+    # request for retry_after + 0.1 s, then retries, max_retries times (default 0: none).
     return AIORateLimiter(
-        overall_max_rate=1,
-        overall_time_period=1 / SENDS_PER_SECOND,
+        overall_max_rate=SENDS_PER_SECOND,
+        overall_time_period=1,
         max_retries=RATE_LIMIT_RETRIES,
     )
 

@@ -13,7 +13,6 @@ import math
 import mimetypes
 import re
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -71,8 +70,9 @@ SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendmediagroup"}
 class FloodLimits:
     """Telegram's flood limits, as the offline transport enforces them with 429 Too Many Requests.
 
-    In no `window` (a sliding one) more than `overall` sends in all, nor `per_chat` to one chat.
-    Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
+    `overall` sends a `window` in all and `per_chat` to one chat, each a token bucket (GCRA):
+    a burst of up to that many at once, then one every window/n; one per chat is one a window
+    apart. Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
     """
 
     overall: int = 30
@@ -242,8 +242,9 @@ class OfflineTelegram(BaseRequest):
         # Sends answered 429 (beyond the limits, or injected with `throttle`): a client's to
         # wait out and retry, so kept apart from `errors`.
         self.throttled: list[ApiCall] = []
-        self._sent_at: deque[float] = deque()
-        self._chat_sent_at: dict[int, deque[float]] = {}
+        # The flood buckets: when each would be empty again (GCRA's theoretical arrival time).
+        self._all_due = 0.0
+        self._chat_due: dict[int, float] = {}
         self._throttles: dict[int, list[float | None]] = {}
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
@@ -433,16 +434,16 @@ class OfflineTelegram(BaseRequest):
         if self.limits is None:
             return
         limits = self.limits
-        chat = self._chat_sent_at.setdefault(chat_id, deque())
+        overall, chat = self._all_due, self._chat_due.get(chat_id, 0.0)
         wait = max(
-            _window_wait(self._sent_at, limits.overall, limits.window, at),
-            _window_wait(chat, limits.per_chat, limits.window, at),
+            _bucket_wait(overall, limits.overall, limits.window, at),
+            _bucket_wait(chat, limits.per_chat, limits.window, at),
         )
         if wait > 0:
             whole = max(1, math.ceil(wait)) if limits.whole_seconds else round(wait + 5e-4, 3)
             raise _too_many(whole)
-        self._sent_at.append(at)
-        chat.append(at)
+        self._all_due = max(overall, at) + limits.window / limits.overall
+        self._chat_due[chat_id] = max(chat, at) + limits.window / limits.per_chat
 
     # -- injecting user actions -------------------------------------------------------------
 
@@ -920,13 +921,10 @@ class OfflineTelegram(BaseRequest):
         return True
 
 
-def _window_wait(sent_at: deque[float], limit: int, window: float, at: float) -> float:
-    """Seconds until one more send fits: at most `limit` in any `window` ending now."""
-    while sent_at and sent_at[0] <= at - window:
-        sent_at.popleft()
-    if len(sent_at) < limit:
-        return 0.0
-    return sent_at[-limit] + window - at
+def _bucket_wait(due: float, limit: int, window: float, at: float) -> float:
+    """Seconds until one more send fits a bucket of `limit` a `window` that empties at `due`."""
+    # Full when the sends in it, each worth window/limit, reach a whole window.
+    return max(0.0, due - (window - window / limit) - at)
 
 
 def _read_files(request_data: RequestData | None) -> Files:

@@ -323,6 +323,7 @@ async def test_a_claim_left_sending_by_a_dead_process_is_taken_over(
 async def test_offline_telegram_enforces_the_flood_limits(bot, world: World) -> None:
     transport, sent = bot.transport, bot.app.bot
     transport.limits = FloodLimits()  # Telegram's own: 30 a second, 1 a second to a chat
+    transport.monotonic = lambda: 1000.0  # every send in the same instant, however slow the machine
     await sent.send_message(CONTRACTOR_A.id, "一")
     with pytest.raises(RetryAfter) as again:
         await sent.send_message(CONTRACTOR_A.id, "二")
