@@ -255,6 +255,7 @@ class OfflineTelegram(BaseRequest):
         self.callback_answers: list[CallbackAnswer] = []
         self.users: dict[int, OfflineUser] = {}
         self.blocked: set[int] = set()
+        self.gone: set[int] = set()  # chats Telegram no longer knows (a deleted account)
         self.webhook_url = ""
         self._pending_callbacks: dict[str, int] = {}
         self._user_messages: set[tuple[int, int]] = set()
@@ -683,6 +684,8 @@ class OfflineTelegram(BaseRequest):
             raise _bad("chat not found") from None
         if chat_id in self.blocked:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.gone:
+            raise _bad("chat not found")
         return chat_id
 
     @staticmethod

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 from telegram.error import RetryAfter
 
-from bot.app import build_offline
+from bot.app import build_offline, rate_limiter
 from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.transport import FloodLimits, OfflineTelegram
@@ -159,8 +159,9 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
     bot, world: World, db, today
 ) -> None:
     bot.transport.block(INSPECTOR.id)
+    bot.transport.gone.add(SERVICE.id)  # deleted their account: "chat not found"
     delivery = TelegramDelivery(bot.app.bot)
-    everyone = [notice(db, t.id, "早上好") for t in (CONTRACTOR_A, INSPECTOR)]
+    everyone = [notice(db, t.id, "早上好") for t in (CONTRACTOR_A, INSPECTOR, SERVICE)]
 
     async def run(day: date) -> list[int]:
         result = await push(
@@ -174,7 +175,8 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
         )
         return result.blocked
 
-    assert await run(today) == [everyone[1].user_id]
+    assert await run(today) == [everyone[1].user_id, everyone[2].user_id]
+    assert log_rows(db, today)[SERVICE.id].reason == "Chat not found"
     row = log_rows(db, today)[INSPECTOR.id]
     assert (row.status, row.reason) == (
         PushStatus.blocked,
@@ -184,7 +186,7 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
 
     # The next day they are skipped without a try, and the log says why.
     tried = len(bot.transport.calls_of("sendMessage"))
-    assert await run(today + timedelta(days=1)) == [everyone[1].user_id]
+    assert await run(today + timedelta(days=1)) == [everyone[1].user_id, everyone[2].user_id]
     assert len(bot.transport.calls_of("sendMessage")) == tried + 1  # only the contractor's
     row = log_rows(db, today + timedelta(days=1))[INSPECTOR.id]
     assert row.status is PushStatus.blocked and row.reason.startswith("skipped: blocked the bot")
@@ -194,9 +196,12 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
     bot.transport.blocked.discard(INSPECTOR.id)
     await bot.chat(INSPECTOR).send("/help")
     assert db.run(people.user_for, telegram_id=INSPECTOR.id).blocked_at is None
-    assert await run(today + timedelta(days=2)) == []
+    assert await run(today + timedelta(days=2)) == [everyone[2].user_id]  # the other, not back
     assert log_rows(db, today + timedelta(days=2))[INSPECTOR.id].status is PushStatus.sent
-    assert [c.error for c in bot.transport.errors] == ["Forbidden: bot was blocked by the user"]
+    assert sorted(c.error for c in bot.transport.errors) == [
+        "Bad Request: chat not found",
+        "Forbidden: bot was blocked by the user",
+    ]
 
 
 @pytest.mark.telegram_errors
@@ -335,3 +340,33 @@ async def test_offline_telegram_enforces_the_flood_limits(bot, world: World) -> 
         await sent.send_message(70_100, "第三十一条")
     assert [c.error for c in transport.throttled] == ["Too Many Requests: retry after 1"] * 2
     assert len(transport.sends()) == 30 and transport.errors == []
+
+
+async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
+    settings: Settings, db: Database, world: World, today: date
+) -> None:
+    with db.session() as s:
+        for n in range(45):
+            people.add_member(
+                s,
+                project_id=world.project_id,
+                telegram_id=60_000 + n,
+                name=f"Worker {n}",
+                roles=[Role.contractor],
+                contractor_id=world.huajian,
+            )
+    chats = [60_000 + n for n in range(45)]
+    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30/s, a burst of 30
+    app = build_offline(settings, db, transport, limiter=rate_limiter())
+    async with app:
+        result = await push(
+            db=db,
+            delivery=TelegramDelivery(app.bot),
+            kind=PushKind.morning,
+            project_id=world.project_id,
+            day=today,
+            notices=[notice(db, chat, "早上好") for chat in chats],
+        )
+    assert len(result.sent) == len(chats)
+    assert sorted(m.chat_id for m in transport.outbox) == chats  # each once, a 429 or not
+    assert transport.errors == []
