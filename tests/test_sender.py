@@ -24,7 +24,6 @@ from tests.conftest import (
     CONTRACTOR_B,
     INSPECTOR,
     MANAGER,
-    PINNED_AT,
     PNG,
     SERVICE,
     World,
@@ -316,9 +315,12 @@ async def test_a_claim_left_sending_by_a_dead_process_is_taken_over(
         )
         return result.sent
 
+    claimed_at = clock.aware(claim.claimed_at)
     assert await run() == []  # still fresh: it may be on its way
+    with clock.pinned(claimed_at + pushes.STALE_CLAIM - timedelta(seconds=1)):
+        assert await run() == []
     assert bot.transport.outbox_for(CONTRACTOR_A.id) == []
-    with clock.pinned(PINNED_AT + pushes.STALE_CLAIM + timedelta(seconds=1)):
+    with clock.pinned(claimed_at + pushes.STALE_CLAIM + timedelta(seconds=1)):
         assert await run() == [lost.user_id]
     row = log_rows(db, today)[CONTRACTOR_A.id]
     assert (row.status, row.claimed_by) == (PushStatus.sent, "live-host:2")
