@@ -100,8 +100,8 @@ def claim(
     if _insert(session, row):
         # Asked after the claim, which holds the write: SQLite cannot widen a read to a write.
         user = session.get(AppUser, user_id)
-        if user is not None and user.blocked_at is not None:
-            # The one rule: a person who blocked the bot is skipped, and the day's log says so.
+        if user is not None and not reachable(user):
+            # Skipped, and the day's log says so.
             row.status = PushStatus.blocked
             row.reason = (
                 f"skipped: blocked the bot at {clock.aware(user.blocked_at):%Y-%m-%d %H:%M} UTC"
@@ -152,6 +152,11 @@ def record(
     if status is PushStatus.blocked:
         mark_blocked(session, user_id=row.user_id)
     return row
+
+
+def reachable(user: AppUser) -> bool:
+    """Tell whether pushes go to this person: not while they have the bot blocked."""
+    return user.blocked_at is None
 
 
 def mark_blocked(session: Session, *, user_id: int) -> None:
