@@ -124,63 +124,60 @@ async def push(
     pacer: ChatPacer | None = None,
     concurrency: int = CONCURRENCY,
 ) -> PushResult:
-    """Send each notice once: claim it in the database, deliver it, record how it went."""
+    """Send each notice once: claim it in the database, deliver it, record how it went.
+
+    Claimed in order, a batch per transaction; sent side by side, `concurrency` at a time, each
+    person's first message in the order of the notices.
+    """
     pacer = pacer or shared_pacer()
     gate = asyncio.Semaphore(concurrency)
     ends: dict[int, str] = {}  # position of a notice -> which list of the result
+    key = {"kind": kind, "project_id": project_id, "day": day}
 
-    async def one(position: int, notice: Notice) -> None:
-        async with gate:
-            try:
-                ends[position] = await _push_one(
-                    db, delivery, pacer, notice, kind=kind, project_id=project_id, day=day, by=by
-                )
-            except Exception:
-                # The database failed us for this person: say so, and go on with the others.
-                log.exception("push %s to user %s: not recorded", kind.value, notice.user_id)
-                ends[position] = "failed"
+    async def send(position: int, notice: Notice, push_id: int) -> None:
+        try:
+            outcome = await _deliver(delivery, pacer, notice)
+            await asyncio.to_thread(
+                db.run,
+                pushes.record,
+                push_id=push_id,
+                status=outcome.status,
+                attempts=outcome.attempts,
+                reason=outcome.reason,
+            )
+            ends[position] = outcome.status.value
+        except Exception:
+            # The database failed us for this person: say so, and go on with the others.
+            log.exception("push %s to user %s: not recorded", kind.value, notice.user_id)
+            ends[position] = "failed"
+        finally:
+            gate.release()
 
-    await asyncio.gather(*(one(i, notice) for i, notice in enumerate(notices)))
+    sending: list[asyncio.Task[None]] = []
+    numbered = list(enumerate(notices))
+    for first in range(0, len(numbered), concurrency):
+        batch = numbered[first : first + concurrency]
+        try:
+            claims = await asyncio.to_thread(
+                db.run, pushes.claim_all, user_ids=[n.user_id for _, n in batch], by=by, **key
+            )
+        except Exception:
+            log.exception("push %s: %d claims failed", kind.value, len(batch))
+            ends.update((position, "failed") for position, _ in batch)
+            continue
+        for (position, notice), claimed in zip(batch, claims, strict=True):
+            if claimed is None:
+                ends[position] = "taken"
+            elif claimed.status is PushStatus.blocked:
+                ends[position] = "blocked"  # blocked the bot earlier: recorded, not sent
+            else:
+                await gate.acquire()
+                sending.append(asyncio.create_task(send(position, notice, claimed.id)))
+    await asyncio.gather(*sending)
     result = PushResult()
     for position, notice in enumerate(notices):
         getattr(result, ends[position]).append(notice.user_id)
     return result
-
-
-async def _push_one(
-    db: Database,
-    delivery: Delivery,
-    pacer: ChatPacer,
-    notice: Notice,
-    *,
-    kind: PushKind,
-    project_id: int,
-    day: date,
-    by: str,
-) -> str:
-    claimed = await asyncio.to_thread(
-        db.run,
-        pushes.claim,
-        kind=kind,
-        project_id=project_id,
-        day=day,
-        user_id=notice.user_id,
-        by=by,
-    )
-    if claimed is None:
-        return "taken"
-    if claimed.status is PushStatus.blocked:
-        return "blocked"  # blocked the bot earlier: recorded by the claim, not sent
-    outcome = await _deliver(delivery, pacer, notice)
-    await asyncio.to_thread(
-        db.run,
-        pushes.record,
-        push_id=claimed.id,
-        status=outcome.status,
-        attempts=outcome.attempts,
-        reason=outcome.reason,
-    )
-    return outcome.status.value
 
 
 async def _deliver(delivery: Delivery, pacer: ChatPacer, notice: Notice) -> _Outcome:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -131,6 +131,22 @@ def claim(
         return None
     session.refresh(existing)
     return existing
+
+
+def claim_all(
+    session: Session,
+    *,
+    kind: PushKind,
+    project_id: int,
+    day: date,
+    user_ids: Sequence[int],
+    by: str,
+) -> list[PushLog | None]:
+    """Claim the day's push to each of these people, in order, in one transaction."""
+    return [
+        claim(session, kind=kind, project_id=project_id, day=day, user_id=user_id, by=by)
+        for user_id in user_ids
+    ]
 
 
 def record(

@@ -236,6 +236,8 @@ async def test_one_failing_recipient_never_stops_the_others(bot, world: World, d
     assert rows[CONTRACTOR_B.id].reason.startswith("TypeError")
     assert rows[ADMIN.id].reason == "part 2 of 3: Message caption is too long"
     assert kinds(bot.transport, ADMIN.id) == ["text"]  # the text went; nothing after the refusal
+    first_of = list(dict.fromkeys(m.chat_id for m in bot.transport.outbox))
+    assert first_of == [ADMIN.id, INSPECTOR.id, MANAGER.id, SERVICE.id]  # in the notices' order
 
 
 async def test_two_processes_on_one_database_send_each_push_once(
