@@ -21,7 +21,7 @@ from bot.delivery import TelegramDelivery
 from bot.settings import Settings
 from bot.transport import FloodLimits, OfflineTelegram
 from jobs.notices import Attachment, Notice
-from jobs.sender import ChatPacer, push
+from jobs.sender import push
 from models import clock, people
 from models import project as setup
 from models.db import Database
@@ -108,7 +108,6 @@ async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
             project_id=project_id,
             day=clock.today("Asia/Shanghai"),
             notices=notices,
-            pacer=ChatPacer(),
         )
         seconds = time.perf_counter() - start
     per_chat = Counter(m.chat_id for m in transport.outbox)

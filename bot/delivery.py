@@ -9,7 +9,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from jobs.notices import Notice
-from jobs.sender import Blocked, DeliveryFailed, RetryLater
+from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
 
 
 def markup(notice: Notice) -> InlineKeyboardMarkup | None:
@@ -27,8 +27,10 @@ def markup(notice: Notice) -> InlineKeyboardMarkup | None:
 class TelegramDelivery:
     """Send notices through one PTB bot (its rate limiter keeps the overall limits)."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, pacer: ChatPacer | None = None) -> None:
         self.bot = bot
+        # Telegram: one message a second to a chat, whichever push sends it.
+        self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text with its buttons, then each attachment in turn."""

@@ -7,7 +7,6 @@ import logging
 import os
 import socket
 import time
-import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,13 +44,6 @@ class DeliveryFailed(Exception):
     """The platform refused this push for another reason (kept in the log)."""
 
 
-class Delivery(Protocol):
-    """A chat platform's way of sending a notice, one part (one message) at a time."""
-
-    async def deliver(self, notice: Notice, part: int) -> None:
-        """Send part `part` (see `parts`); raise Blocked, RetryLater or DeliveryFailed."""
-
-
 def parts(notice: Notice) -> int:
     """Return how many messages a notice takes: the text with its choices, then each file."""
     return 1 + len(notice.attachments)
@@ -84,15 +76,14 @@ class ChatPacer:
         self._free_at[chat] = max(self._free_at.get(chat, 0.0), time.monotonic() + seconds)
 
 
-# One pacer per event loop (a process runs one): every push of the bot shares it.
-_PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ChatPacer] = (
-    weakref.WeakKeyDictionary()
-)
+class Delivery(Protocol):
+    """A chat platform's way of sending a notice, one part (one message) at a time."""
 
+    # The platform's pause between two messages to one chat: one per bot, shared by its pushes.
+    pacer: ChatPacer
 
-def shared_pacer() -> ChatPacer:
-    """Return the pacer every push in this event loop shares."""
-    return _PACERS.setdefault(asyncio.get_running_loop(), ChatPacer())
+    async def deliver(self, notice: Notice, part: int) -> None:
+        """Send part `part` (see `parts`); raise Blocked, RetryLater or DeliveryFailed."""
 
 
 @dataclass
@@ -121,7 +112,6 @@ async def push(
     day: date,
     notices: Sequence[Notice],
     by: str = PROCESS,
-    pacer: ChatPacer | None = None,
     concurrency: int = CONCURRENCY,
 ) -> PushResult:
     """Send each notice once: claim it in the database, deliver it, record how it went.
@@ -129,7 +119,7 @@ async def push(
     Claimed in order, a batch per transaction; sent side by side, `concurrency` at a time, each
     person's first message in the order of the notices.
     """
-    pacer = pacer or shared_pacer()
+    pacer = delivery.pacer
     gate = asyncio.Semaphore(concurrency)
     ends: dict[int, str] = {}  # position of a notice -> which list of the result
     key = {"kind": kind, "project_id": project_id, "day": day}

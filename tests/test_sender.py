@@ -83,12 +83,11 @@ async def test_429s_are_waited_out_and_each_part_goes_once(bot, world: World, db
 
     result = await push(
         db=db,
-        delivery=TelegramDelivery(bot.app.bot),
+        delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,
         notices=notices,
-        pacer=ChatPacer(TICK),
     )
 
     assert result.sent == [n.user_id for n in notices]
@@ -110,12 +109,11 @@ async def test_a_whole_second_429_as_the_bot_api_sends_it(bot, world: World, db,
     bot.transport.throttle(MANAGER.id, times=1, retry_after=1)
     result = await push(
         db=db,
-        delivery=TelegramDelivery(bot.app.bot),
+        delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
         kind=PushKind.report,
         project_id=world.project_id,
         day=today,
         notices=[notice(db, MANAGER.id, "今日数据")],
-        pacer=ChatPacer(TICK),
     )
     assert result.sent and kinds(bot.transport, MANAGER.id) == ["text"]
     first, second = bot.transport.calls_of("sendMessage")
@@ -127,18 +125,17 @@ async def test_one_chat_gets_a_message_a_pause_apart_across_pushes(
     bot, world: World, db, today
 ) -> None:
     bot.transport.limits = FloodLimits(window=TICK, whole_seconds=False)
-    pacer = ChatPacer(TICK)
+    delivery = TelegramDelivery(bot.app.bot, ChatPacer(TICK))  # one bot: one pacer
     people_ = (CONTRACTOR_A, CONTRACTOR_B, INSPECTOR)
 
     async def run(kind: PushKind) -> None:
         await push(
             db=db,
-            delivery=TelegramDelivery(bot.app.bot),
+            delivery=delivery,
             kind=kind,
             project_id=world.project_id,
             day=today,
             notices=[morning_notice(db, t.id) for t in people_],
-            pacer=pacer,
         )
 
     # Two kinds of push at once to the same people: six messages each, never two too close.
@@ -159,7 +156,7 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
 ) -> None:
     bot.transport.block(INSPECTOR.id)
     bot.transport.gone.add(SERVICE.id)  # deleted their account: "chat not found"
-    delivery = TelegramDelivery(bot.app.bot)
+    delivery = TelegramDelivery(bot.app.bot, ChatPacer(TICK))
     everyone = [notice(db, t.id, "早上好") for t in (CONTRACTOR_A, INSPECTOR, SERVICE)]
 
     async def run(day: date) -> list[int]:
@@ -170,7 +167,6 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
             project_id=world.project_id,
             day=day,
             notices=everyone,
-            pacer=ChatPacer(TICK),
         )
         return result.blocked
 
@@ -220,12 +216,11 @@ async def test_one_failing_recipient_never_stops_the_others(bot, world: World, d
 
     result = await push(
         db=db,
-        delivery=TelegramDelivery(bot.app.bot),
+        delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,
         notices=[broken_html, buggy, long_caption, *fine],
-        pacer=ChatPacer(TICK),
     )
 
     assert result.failed == [broken_html.user_id, buggy.user_id, long_caption.user_id]
@@ -264,13 +259,12 @@ async def test_two_processes_on_one_database_send_each_push_once(
                 *(
                     push(
                         db=d,
-                        delivery=TelegramDelivery(app.bot),
+                        delivery=TelegramDelivery(app.bot, ChatPacer(TICK)),
                         kind=PushKind.morning,
                         project_id=world.project_id,
                         day=today,
                         notices=notices,
                         by=f"bot-{i}",
-                        pacer=ChatPacer(TICK),
                     )
                     for i, (d, app) in enumerate(zip(databases, apps, strict=True))
                 )
@@ -307,13 +301,12 @@ async def test_a_claim_left_sending_by_a_dead_process_is_taken_over(
     async def run() -> list[int]:
         result = await push(
             db=db,
-            delivery=TelegramDelivery(bot.app.bot),
+            delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
             kind=PushKind.morning,
             project_id=world.project_id,
             day=today,
             notices=[lost],
             by="live-host:2",
-            pacer=ChatPacer(TICK),
         )
         return result.sent
 
