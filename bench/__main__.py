@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bench import Timing, atimed, measure, table, timed
+from bench.push import bench_push
 from bench.workbooks import workbooks
 from bot.app import build_offline
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
@@ -374,6 +375,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--domain-reps", type=int, default=200, help="repetitions of each query")
     parser.add_argument("--rounds", type=int, default=20, help="repair-and-pass rounds in chat")
     parser.add_argument("--transitions", type=int, default=400, help="apply_transition calls")
+    parser.add_argument(
+        "--push", type=int, default=3000, help="recipients of the morning push (0: skip)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -407,6 +411,10 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(plans), end="\n\n")
         for d in sets:
             d.db.dispose()
+        if args.push:
+            print(f"pushing to {args.push} people (~{args.push / 30:.0f} s)...", file=sys.stderr)
+            print("A morning push through the offline Telegram enforcing the flood limits\n")
+            print(bench_push(root, args.push), end="\n\n")
     print(f"whole run: {time.perf_counter() - started:.0f} s; at end {load()}")
 
 

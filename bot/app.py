@@ -9,6 +9,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     ContextTypes,
     Defaults,
 )
@@ -23,6 +24,24 @@ from jobs import morning
 from models.db import Database
 
 OFFLINE_TOKEN = "100000:OFFLINE"
+# Telegram allows about 30 messages a second in all; keep a little under it.
+SENDS_PER_SECOND = 29
+# A 429 (RetryAfter) is waited out by PTB this often (holding every send), then by our sender.
+RATE_LIMIT_RETRIES = 3
+
+
+def rate_limiter() -> AIORateLimiter:
+    """Return PTB's rate limiter as a real run uses it."""
+    # PTB 22's AIORateLimiter: a leaky bucket (aiolimiter) on every call with a chat_id, private
+    # chats included: up to overall_max_rate at once, then that many a period. Its group limit
+    # (20 a minute) is for groups and channels only (negative or @name chat ids); it has no limit
+    # per private chat: jobs.sender paces those (one a second). On a RetryAfter it holds every
+    # request for retry_after + 0.1 s, then retries, max_retries times (default 0: none).
+    return AIORateLimiter(
+        overall_max_rate=SENDS_PER_SECOND,
+        overall_time_period=1,
+        max_retries=RATE_LIMIT_RETRIES,
+    )
 
 
 class SavingApplication(AnsweringApplication):
@@ -43,8 +62,12 @@ def build_application(
     db: Database,
     *,
     request: BaseRequest | None = None,
+    limiter: BaseRateLimiter | None = None,
 ) -> Application:
-    """Assemble the bot: over `request` when given (offline), else Telegram at the base URL."""
+    """Assemble the bot: over `request` when given (offline), else Telegram at the base URL.
+
+    A real run keeps Telegram's limits with `rate_limiter()`; offline, only if `limiter` is given.
+    """
     token = settings.telegram_bot_token
     builder = (
         ApplicationBuilder()
@@ -59,7 +82,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        builder = builder.rate_limiter(AIORateLimiter())
+        limiter = limiter or rate_limiter()
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
@@ -68,8 +93,14 @@ def build_application(
     return app
 
 
-def build_offline(settings: Settings, db: Database, transport: OfflineTelegram) -> Application:
-    """Assemble the bot on the in-process Telegram (console, demo and tests)."""
-    app = build_application(settings, db, request=transport)
+def build_offline(
+    settings: Settings,
+    db: Database,
+    transport: OfflineTelegram,
+    *,
+    limiter: BaseRateLimiter | None = None,
+) -> Application:
+    """Assemble the bot on the in-process Telegram (console, demo, tests, benchmarks)."""
+    app = build_application(settings, db, request=transport, limiter=limiter)
     transport.bind(app.bot)
     return app

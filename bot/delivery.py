@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from jobs.notices import Notice
-from jobs.sender import Blocked, DeliveryFailed, RetryLater
+from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
 
 
 def markup(notice: Notice) -> InlineKeyboardMarkup | None:
@@ -24,22 +27,24 @@ def markup(notice: Notice) -> InlineKeyboardMarkup | None:
 class TelegramDelivery:
     """Send notices through one PTB bot (its rate limiter keeps the overall limits)."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, pacer: ChatPacer | None = None) -> None:
         self.bot = bot
+        # Telegram: one message a second to a chat, whichever push sends it.
+        self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
 
-    async def deliver(self, notice: Notice) -> None:
-        """Send the text with its buttons, then each attachment."""
+    async def deliver(self, notice: Notice, part: int) -> None:
+        """Send one part: 0 the text with its buttons, then each attachment in turn."""
         try:
-            await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
-            for file in notice.attachments:
-                send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
-                await send(
-                    notice.chat,
-                    InputFile(file.content, filename=file.filename),
-                    caption=file.caption,
-                )
+            if part == 0:
+                await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
+                return
+            file = notice.attachments[part - 1]
+            send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
+            await send(
+                notice.chat, InputFile(file.content, filename=file.filename), caption=file.caption
+            )
         except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
+            raise RetryLater(_seconds(exc)) from exc
         except Forbidden as exc:
             raise Blocked(str(exc)) from exc
         except BadRequest as exc:
@@ -50,6 +55,11 @@ class TelegramDelivery:
             raise DeliveryFailed(str(exc)) from exc
 
 
-def _seconds(value: object) -> float:
+def _seconds(exc: RetryAfter) -> float:
+    """Return how long Telegram asked to wait, in seconds."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; both are read here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     total = getattr(value, "total_seconds", None)
     return float(total() if total else value)

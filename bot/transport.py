@@ -9,6 +9,7 @@ import html
 import inspect
 import itertools
 import json
+import math
 import mimetypes
 import re
 import time
@@ -25,6 +26,7 @@ from telegram.request import BaseRequest, RequestData
 __all__ = [
     "ApiCall",
     "CallbackAnswer",
+    "FloodLimits",
     "OfflineChat",
     "OfflineTelegram",
     "OfflineUser",
@@ -51,12 +53,38 @@ _TOKEN_RE = re.compile(r"(\d+):[\w-]+$")
 
 
 class _ApiError(Exception):
-    """A Bot API error response (HTTP status plus description)."""
+    """A Bot API error response (HTTP status, description, and its ResponseParameters)."""
 
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.parameters = parameters
+
+
+# The methods that send a message: what Telegram's flood limits count.
+SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendmediagroup"})
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits, as the offline transport enforces them with 429 Too Many Requests.
+
+    `overall` sends a `window` in all and `per_chat` to one chat, each a token bucket (GCRA):
+    a burst of up to that many at once, then one every window/n; one per chat is one a window
+    apart. Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
+    """
+
+    overall: int = 30
+    per_chat: int = 1
+    window: float = 1.0
+    whole_seconds: bool = True
+
+
+def _too_many(retry_after: float) -> _ApiError:
+    """Build a 429 answer, as the Bot API words it."""
+    shown = f"{retry_after:g}"
+    return _ApiError(429, f"Too Many Requests: retry after {shown}", {"retry_after": retry_after})
 
 
 def _bad(description: str) -> _ApiError:
@@ -133,6 +161,7 @@ class ApiCall:
     files: Files = field(default_factory=dict)
     result: Any = None
     error: str | None = None
+    at: float = 0.0  # when it arrived, on the transport's monotonic clock
 
 
 @dataclass
@@ -195,16 +224,28 @@ class OfflineTelegram(BaseRequest):
         bot_first_name: str = "Offline Bot",
         max_poll_wait: float = 0.5,
         clock: Callable[[], float] = time.time,
+        limits: FloodLimits | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.max_poll_wait = max_poll_wait
         self.clock = clock
+        # None: no flood limits (most tests); else sends beyond them are answered with 429.
+        self.limits = limits
+        self.monotonic = monotonic
         self.bot: Bot | None = None
         self.calls: list[ApiCall] = []
         # Every call Telegram would have refused, in order: a test asserts none it did not provoke.
         self.errors: list[ApiCall] = []
+        # Sends answered 429 (beyond the limits, or injected with `throttle`): a client's to
+        # wait out and retry, so kept apart from `errors`.
+        self.throttled: list[ApiCall] = []
+        # The flood buckets: when each would be empty again (GCRA's theoretical arrival time).
+        self._all_due = 0.0
+        self._chat_due: dict[int, float] = {}
+        self._throttles: dict[int, list[float | None]] = {}
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
         self.deleted: list[tuple[int, int]] = []
@@ -214,6 +255,7 @@ class OfflineTelegram(BaseRequest):
         self.callback_answers: list[CallbackAnswer] = []
         self.users: dict[int, OfflineUser] = {}
         self.blocked: set[int] = set()
+        self.gone: set[int] = set()  # chats Telegram no longer knows (a deleted account)
         self.webhook_url = ""
         self._pending_callbacks: dict[str, int] = {}
         self._user_messages: set[tuple[int, int]] = set()
@@ -281,19 +323,23 @@ class OfflineTelegram(BaseRequest):
             self.bot_id = int(token.group(1))
         params = dict(request_data.parameters) if request_data else {}
         files = _read_files(request_data)
-        call = ApiCall(api_method, params, files)
+        call = ApiCall(api_method, params, files, at=self.monotonic())
         self.calls.append(call)
         try:
             handler = self._methods.get(api_method.lower())
             if handler is None:
                 raise _bad(f"method {api_method} is not supported offline")
+            if api_method.lower() in SENDS:
+                self._check_flood(params, call.at)
             result = handler(params, files)
             if inspect.isawaitable(result):
                 result = await result
         except _ApiError as exc:
             call.error = exc.description
-            self.errors.append(call)
-            body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            (self.throttled if exc.code == 429 else self.errors).append(call)
+            body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
             return exc.code, json.dumps(body, ensure_ascii=False).encode()
         call.result = result
         return 200, json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()
@@ -367,6 +413,38 @@ class OfflineTelegram(BaseRequest):
     def block(self, chat_id: int) -> None:
         """Simulate a user who blocked the bot: sends to them fail with 403 Forbidden."""
         self.blocked.add(chat_id)
+
+    def throttle(
+        self, chat_id: int, *, times: int = 1, retry_after: float = 1, after: int = 0
+    ) -> None:
+        """Answer 429 with this retry_after to `times` sends to a chat, after `after` more go."""
+        self._throttles.setdefault(chat_id, []).extend([None] * after + [retry_after] * times)
+
+    def sends(self) -> list[ApiCall]:
+        """The sends Telegram accepted (sendMessage, sendPhoto...), in order of arrival."""
+        return [c for c in self.calls if c.method.lower() in SENDS and c.error is None]
+
+    def _check_flood(self, params: JSON, at: float) -> None:
+        """Refuse a send with 429 if it was injected, or if it goes beyond the flood limits."""
+        try:
+            chat_id = int(params.get("chat_id"))
+        except (TypeError, ValueError):
+            return  # the method itself answers "chat not found"
+        if (injected := self._throttles.get(chat_id)) and (wait := injected.pop(0)) is not None:
+            raise _too_many(wait)
+        if self.limits is None:
+            return
+        limits = self.limits
+        overall, chat = self._all_due, self._chat_due.get(chat_id, 0.0)
+        wait = max(
+            _bucket_wait(overall, limits.overall, limits.window, at),
+            _bucket_wait(chat, limits.per_chat, limits.window, at),
+        )
+        if wait > 0:
+            whole = max(1, math.ceil(wait)) if limits.whole_seconds else round(wait + 5e-4, 3)
+            raise _too_many(whole)
+        self._all_due = max(overall, at) + limits.window / limits.overall
+        self._chat_due[chat_id] = max(chat, at) + limits.window / limits.per_chat
 
     # -- injecting user actions -------------------------------------------------------------
 
@@ -606,6 +684,8 @@ class OfflineTelegram(BaseRequest):
             raise _bad("chat not found") from None
         if chat_id in self.blocked:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.gone:
+            raise _bad("chat not found")
         return chat_id
 
     @staticmethod
@@ -842,6 +922,12 @@ class OfflineTelegram(BaseRequest):
         button = params.get("menu_button") or {"type": "default"}
         self.menu_buttons[None if chat_id is None else int(chat_id)] = button
         return True
+
+
+def _bucket_wait(due: float, limit: int, window: float, at: float) -> float:
+    """Seconds until one more send fits a bucket of `limit` a `window` that empties at `due`."""
+    # Full when the sends in it, each worth window/limit, reach a whole window.
+    return max(0.0, due - (window - window / limit) - at)
 
 
 def _read_files(request_data: RequestData | None) -> Files:

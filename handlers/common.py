@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 import re
@@ -18,6 +19,7 @@ from bot.settings import Settings
 from models.db import Database
 from models.errors import DomainError
 from models.people import Person, find_person
+from models.pushes import clear_blocked
 from models.tables import Role
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,10 @@ async def identify(update: Update, context: BotContext) -> None:
 async def _load_person(update: Update, context: BotContext) -> None:
     user = update.effective_user
     context.person = await context.call(find_person, telegram_id=user.id)
+    if context.person is not None and context.person.blocked_at is not None:
+        # They blocked the bot once and write again: pushes reach them from now on.
+        await context.call(clear_blocked, telegram_id=user.id)
+        context.person = dataclasses.replace(context.person, blocked_at=None)
     context.lang = pick_language(
         context.person.language if context.person else None,
         user.language_code,

@@ -33,6 +33,7 @@ class Person:
     project_ids: frozenset[int]
     contractor_ids: frozenset[int]
     contractor_names: tuple[str, ...]
+    blocked_at: datetime | None = None  # they blocked the bot; pushes skip them till they write
 
     def has(self, *roles: Role) -> bool:
         """Tell whether this person holds any of the roles."""
@@ -60,6 +61,7 @@ def find_person(session: Session, *, telegram_id: int) -> Person | None:
         project_ids=frozenset(m.project_id for m, _ in rows),
         contractor_ids=frozenset(c.id for _, c in rows if c is not None),
         contractor_names=tuple(sorted({c.name for _, c in rows if c is not None})),
+        blocked_at=user.blocked_at,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -85,7 +85,10 @@ def finish_run(session: Session, *, kind: PushKind, project_id: int, day: date) 
 def claim(
     session: Session, *, kind: PushKind, project_id: int, day: date, user_id: int, by: str
 ) -> PushLog | None:
-    """Claim the push to one person for the day before sending it; None if it is taken."""
+    """Claim the push to one person for the day before sending it; None if it is taken.
+
+    The claim of a person who blocked the bot comes back already `blocked`: do not send it.
+    """
     row = PushLog(
         kind=kind,
         project_id=project_id,
@@ -95,6 +98,16 @@ def claim(
         claimed_by=by,
     )
     if _insert(session, row):
+        # Asked after the claim, which holds the write: SQLite cannot widen a read to a write.
+        user = session.get(AppUser, user_id)
+        if user is not None and not reachable(user):
+            # Skipped, and the day's log says so.
+            row.status = PushStatus.blocked
+            row.reason = (
+                f"skipped: blocked the bot at {clock.aware(user.blocked_at):%Y-%m-%d %H:%M} UTC"
+            )
+            session.add(row)
+            session.flush()
         return row
     existing = session.exec(
         select(PushLog).where(
@@ -120,6 +133,22 @@ def claim(
     return existing
 
 
+def claim_all(
+    session: Session,
+    *,
+    kind: PushKind,
+    project_id: int,
+    day: date,
+    user_ids: Sequence[int],
+    by: str,
+) -> list[PushLog | None]:
+    """Claim the day's push to each of these people, in order, in one transaction."""
+    return [
+        claim(session, kind=kind, project_id=project_id, day=day, user_id=user_id, by=by)
+        for user_id in user_ids
+    ]
+
+
 def record(
     session: Session,
     *,
@@ -128,7 +157,7 @@ def record(
     attempts: int,
     reason: str | None = None,
 ) -> PushLog:
-    """Write how a claimed push ended: sent, failed (and why) or blocked."""
+    """Write how a claimed push ended: sent, failed (and why) or blocked (remembered)."""
     row = session.get(PushLog, push_id)
     row.status = status
     row.attempts = attempts
@@ -136,7 +165,14 @@ def record(
     row.sent_at = clock.now() if status is PushStatus.sent else None
     session.add(row)
     session.flush()
+    if status is PushStatus.blocked:
+        mark_blocked(session, user_id=row.user_id)
     return row
+
+
+def reachable(user: AppUser) -> bool:
+    """Tell whether pushes go to this person: not while they have the bot blocked."""
+    return user.blocked_at is None
 
 
 def mark_blocked(session: Session, *, user_id: int) -> None:

@@ -1,0 +1,150 @@
+"""A morning push to thousands: the real bot, PTB's rate limiter, an offline Telegram that 429s.
+
+`python -m bench.push [--recipients 3000]`, also run by `python -m bench` (see BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.app import build_offline, rate_limiter
+from bot.delivery import TelegramDelivery
+from bot.settings import Settings
+from bot.transport import FloodLimits, OfflineTelegram
+from jobs.notices import Attachment, Notice
+from jobs.sender import push
+from models import clock, people
+from models import project as setup
+from models.db import Database
+from models.tables import PushKind, PushLog, Role
+
+FIRST_CHAT = 7_000_000
+PDF = b"%PDF-1.4\n" + b"0" * 20_000  # the size of a one-page printable list
+
+
+@dataclass(frozen=True)
+class PushFigures:
+    """What one push through the enforcing transport did."""
+
+    recipients: int
+    parts: int  # messages per notice
+    seconds: float
+    lost: int  # a part that never arrived
+    twice: int  # a part that arrived more than once
+    throttled: int  # sends Telegram answered 429
+    rate: float  # sends a second, from the first accepted send to the last
+    logged: Counter[str]
+
+    @property
+    def floor(self) -> float:
+        """Return the least time Telegram's limits allow: N sends at 30 a second."""
+        return max(self.recipients * self.parts / 30, self.parts - 1)
+
+    def row(self) -> str:
+        """Return a Markdown table row."""
+        over = (self.seconds / self.floor - 1) * 100
+        log = ", ".join(f"{k} {v}" for k, v in sorted(self.logged.items()))
+        return (
+            f"| {self.recipients:,} × {self.parts} | {self.seconds:.1f} | {self.floor:.1f} "
+            f"| {over:+.1f}% | {self.lost} | {self.twice} | {self.throttled} "
+            f"| {self.rate:.1f} | {log} |"
+        )
+
+
+HEADER = (
+    "| recipients × messages | s | N/30 s | over | lost | sent twice | 429s | sends/s "
+    "| push log |\n|---|--:|--:|--:|--:|--:|--:|--:|---|"
+)
+
+
+def people_db(folder: Path, recipients: int) -> tuple[Database, int, list[int]]:
+    """Create a project with `recipients` contractors; return the db, project, AppUser ids."""
+    db = Database(f"sqlite:///{folder / 'push.db'}")
+    db.migrate()
+    with db.session() as s:
+        project = setup.create_project(s, name="Bench push")
+        firm = setup.add_contractor(s, project_id=project.id, name="华建装饰", trades="leak")
+        ids = [
+            people.add_member(
+                s,
+                project_id=project.id,
+                telegram_id=FIRST_CHAT + n,
+                name=f"施工员{n}",
+                roles=[Role.contractor],
+                contractor_id=firm.id,
+            ).id
+            for n in range(recipients)
+        ]
+        return db, project.id, ids
+
+
+async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
+    """Push one notice of `parts` messages to each recipient, as a real run does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db, project_id, ids = people_db(folder, recipients)
+    settings = Settings(_env_file=None, database_url=db.url, media_dir=folder / "media")
+    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30/s, 1/s to a chat
+    app = build_offline(settings, db, transport, limiter=rate_limiter())
+    files = tuple(Attachment(f"list-{i}.pdf", PDF, caption="待修清单") for i in range(parts - 1))
+    notices = [
+        Notice(user_id, FIRST_CHAT + n, f"<b>今日待修</b> 3 项 · {n}", attachments=files)
+        for n, user_id in enumerate(ids)
+    ]
+    async with app:
+        start = time.perf_counter()
+        await push(
+            db=db,
+            delivery=TelegramDelivery(app.bot),
+            kind=PushKind.morning,
+            project_id=project_id,
+            day=clock.today("Asia/Shanghai"),
+            notices=notices,
+        )
+        seconds = time.perf_counter() - start
+    per_chat = Counter(m.chat_id for m in transport.outbox)
+    sent = [c.at for c in transport.sends()]
+    expected = [FIRST_CHAT + n for n in range(recipients)]
+    with db.session() as s:
+        logged = Counter(row.status.value for row in s.exec(select(PushLog)))
+    db.dispose()
+    return PushFigures(
+        recipients=recipients,
+        parts=parts,
+        seconds=seconds,
+        lost=sum(max(0, parts - per_chat[c]) for c in expected),
+        twice=sum(max(0, per_chat[c] - parts) for c in expected),
+        throttled=len(transport.throttled),
+        rate=(len(sent) - 1) / (sent[-1] - sent[0]) if len(sent) > 1 else 0.0,
+        logged=logged,
+    )
+
+
+def bench_push(root: Path, recipients: int, small: int = 100) -> str:
+    """Run the pushes and return the Markdown table."""
+    rows = [asyncio.run(run_push(root / "push-small", small, 3))] if small else []
+    rows.append(asyncio.run(run_push(root / "push", recipients, 1)))
+    return "\n".join([HEADER, *(r.row() for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the push benchmark alone."""
+    parser = argparse.ArgumentParser(prog="python -m bench.push", description=__doc__)
+    parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--small", type=int, default=100, help="recipients of 3 messages each")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="handover-push-") as tmp:
+        print(bench_push(Path(tmp), args.recipients, args.small))
+
+
+if __name__ == "__main__":
+    main()
