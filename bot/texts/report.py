@@ -1,0 +1,47 @@
+"""Texts of the manager's report: the two pictures, their figures, /report."""
+
+ZH: dict[str, str] = {
+    "chart.daily_title": "{project} · {day} 维修日报",
+    "chart.open_head": "各施工单位未完成 {open} 项（逾期 {overdue} 项），按已拖天数",
+    "chart.band": "{low}–{high}天",
+    "chart.band_over": "{low}天以上",
+    "chart.overdue_mark": "逾期 {n}",
+    "chart.more": "另有 {k} 家施工单位，共 {n} 项未完成",
+    "chart.nothing_open": "没有未完成的问题",
+    "chart.series_head": "近 {n} 天：每日新增、关闭与未完成",
+    "chart.raised": "新增",
+    "chart.closed": "关闭",
+    "chart.still_open": "未完成（右轴）",
+    "chart.no_data": "暂无数据",
+    "chart.rework_title": "{project} · {day} 返修原因",
+    "chart.by_category": "按问题类别：验收不合格与重新打开",
+    "chart.by_building": "按楼栋：验收不合格与重新打开",
+    "chart.names_in": "zh",  # which of a category's two names the pictures show
+    "chart.failed": "验收不合格",
+    "chart.reopened": "重新打开",
+    "chart.no_rework": "没有验收不合格或重新打开的问题",
+    "chart.more_causes": "另有 {k} 行，共 {n} 次",
+}
+
+EN: dict[str, str] = {
+    "chart.daily_title": "{project} · daily report {day}",
+    "chart.open_head": "Open by contractor: {open} ({overdue} overdue), by age",
+    "chart.band": "{low}–{high} d",
+    "chart.band_over": "over {low} d",
+    "chart.overdue_mark": "{n} overdue",
+    "chart.more": "+{k} more contractors, {n} open",
+    "chart.nothing_open": "Nothing open",
+    "chart.series_head": "Last {n} days: raised, closed, still open",
+    "chart.raised": "raised",
+    "chart.closed": "closed",
+    "chart.still_open": "still open (right)",
+    "chart.no_data": "No data yet",
+    "chart.rework_title": "{project} · rework causes {day}",
+    "chart.by_category": "By category: failed inspections and reopenings",
+    "chart.by_building": "By building: failed inspections and reopenings",
+    "chart.names_in": "en",
+    "chart.failed": "failed",
+    "chart.reopened": "reopened",
+    "chart.no_rework": "No failed inspections or reopenings",
+    "chart.more_causes": "+{k} more rows, {n} in all",
+}
