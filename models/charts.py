@@ -258,11 +258,13 @@ def rework_chart(report: ReworkReport, tr: Translate) -> bytes:
                 fontsize=17,
             )
             _causes(by_category, report.by_category, tr("chart.by_category"), tr)
-            _causes(by_building, report.by_building, tr("chart.by_building"), tr)
+            _causes(by_building, report.by_building, tr("chart.by_building"), tr, buildings=True)
             return _png(fig)
 
 
-def _causes(ax: Any, causes: Sequence[ReworkCause], title: str, tr: Translate) -> None:
+def _causes(
+    ax: Any, causes: Sequence[ReworkCause], title: str, tr: Translate, buildings: bool = False
+) -> None:
     """Draw the causes with the most rework as bars: failed, then reopened."""
     ax.set_title(title, loc="left")
     ranked = sorted(
@@ -274,7 +276,10 @@ def _causes(ax: Any, causes: Sequence[ReworkCause], title: str, tr: Translate) -
         return
     shown, hidden = ranked[:TOP_CAUSES], ranked[TOP_CAUSES:]
     in_zh = tr("chart.names_in") == "zh"
-    what = [fit(c.label_zh if in_zh else c.label_en, CAUSE_UNITS) for c in shown]
+    what = [c.label_zh if in_zh else c.label_en for c in shown]
+    if buildings:  # a building is its code: "3" is worded "3栋", "Bldg 3"
+        what = [tr("chart.building", building=w) for w in what]
+    what = [fit(w, CAUSE_UNITS) for w in what]
     who = _labels(
         [c.contractor_name for c in shown], [c.contractor_id for c in shown], NAME_UNITS - 4
     )
