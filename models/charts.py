@@ -25,7 +25,7 @@ HEIGHT_PX = 1500
 TOP = 12  # contractors shown; the rest are counted in one "+k more" line
 TOP_CAUSES = 10  # rows of each rework panel
 NAME_UNITS = 24  # a name's width on the chart, in half-width characters (a CJK one is two)
-CAUSE_UNITS = 12
+CAUSE_UNITS = 20
 # Calm to alarming, one colour per AGE_BANDS entry.
 BAND_COLOURS = ("#66bb6a", "#d4e157", "#ffca28", "#fb8c00", "#c62828")
 RAISED, CLOSED, STILL_OPEN = "#5c7cba", "#43a047", "#37474f"
@@ -125,10 +125,37 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _figure() -> Any:
+def _figure(title: str, panels: int) -> tuple[Any, list[Any]]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.suptitle(title, fontsize=17, y=1 - 16 / HEIGHT_PX, va="top")
+    return fig, [fig.add_subplot(panels, 1, n + 1) for n in range(panels)]
+
+
+def _side(fig: Any, axes: Sequence[Any]) -> float:
+    """Return the figure fraction the widest y label of these axes takes, ticks included."""
+    renderer = fig.canvas.get_renderer()
+    widest = max(
+        (t.get_window_extent(renderer).width for ax in axes for t in ax.get_yticklabels()),
+        default=0,
+    )
+    return min((widest + 28) / WIDTH_PX, 0.5)
+
+
+def _place(fig: Any, panels: Sequence[tuple[Sequence[Any], float, float]]) -> None:
+    """Put each panel's axes between its bottom and top (figure fractions), all with one left
+    edge that fits the widest label, a right edge that fits a second axis' labels.
+
+    Measured, not constrained layout: that lays the whole figure out once more (3x the time).
+    """
+    left = _side(fig, [ax for axes, _, _ in panels for ax in axes[:1]])
+    right = 1 - max(_side(fig, axes[1:]) if len(axes) > 1 else 0.03 for axes, _, _ in panels)
+    for axes, bottom, top in panels:
+        for ax in axes:
+            ax.set_position([left, bottom, right - left, top - bottom])
 
 
 def _empty(ax: Any, text: str) -> None:
@@ -137,6 +164,14 @@ def _empty(ax: Any, text: str) -> None:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=18, color="#455a64")
+
+
+def _beside(ax: Any, x: float, row: int, text: str, after: float, **style: Any) -> None:
+    """Write a figure just right of a bar's end, `after` points further on."""
+    style = {"fontsize": 12, **style}
+    ax.annotate(
+        text, (x, row), xytext=(5 + after, 0), textcoords="offset points", va="center", **style
+    )
 
 
 def band_label(tr: Translate, index: int) -> str:
@@ -153,14 +188,11 @@ def daily_chart(report: DailyReport, tr: Translate) -> bytes:
         import matplotlib
 
         with matplotlib.rc_context(_style()):
-            fig = _figure()
-            top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": (3, 2)})
-            fig.suptitle(
-                tr("chart.daily_title", project=fit(report.project_name, 40), day=report.day),
-                fontsize=17,
-            )
+            title = tr("chart.daily_title", project=fit(report.project_name, 40), day=report.day)
+            fig, (top, bottom) = _figure(title, 2)
             _ageing(top, report, tr)
-            _series(bottom, report, tr)
+            still = _series(bottom, report, tr)
+            _place(fig, [([top], 0.47, 0.885), ([bottom, *still], 0.045, 0.375)])
             return _png(fig)
 
 
@@ -182,13 +214,13 @@ def _ageing(ax: Any, report: DailyReport, tr: Translate) -> None:
         left = [a + b for a, b in zip(left, counts, strict=True)]
     most = max(c.open for c in shown)
     for row, c in zip(rows, shown, strict=True):
-        ax.text(c.open + most * 0.02, row, str(c.open), va="center", fontsize=12)
-        if c.overdue:
+        _beside(ax, c.open, row, str(c.open), 0)
+        if c.overdue:  # on the same line, after the count: offsets in points, any scale
             mark = tr("chart.overdue_mark", n=c.overdue)
-            ax.text(c.open + most * 0.02, row + 0.38, mark, va="center", fontsize=9, color=ALARM)
+            _beside(ax, c.open, row, mark, 7.5 * len(str(c.open)) + 6, color=ALARM, fontsize=11)
     ax.set_yticks(list(rows), names, fontsize=11 if len(shown) > 8 else 12)
     ax.set_ylim(len(shown) - 0.5, -0.8)  # most open on top
-    ax.set_xlim(0, most * 1.3)
+    ax.set_xlim(0, most * 1.45)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(
         loc="lower left",
@@ -206,13 +238,14 @@ def _ageing(ax: Any, report: DailyReport, tr: Translate) -> None:
         )
 
 
-def _series(ax: Any, report: DailyReport, tr: Translate) -> None:
-    """Draw the last days: raised and closed per day as bars, still open as a line."""
+def _series(ax: Any, report: DailyReport, tr: Translate) -> list[Any]:
+    """Draw the last days: raised and closed per day as bars, still open as a line on a
+    second axis (returned)."""
     series = report.series
     ax.set_title(tr("chart.series_head", n=len(series)), loc="left")
     if not series:
         _empty(ax, tr("chart.no_data"))
-        return
+        return []
     x = list(range(len(series)))
     ax.bar(
         [i - 0.2 for i in x],
@@ -242,6 +275,7 @@ def _series(ax: Any, report: DailyReport, tr: Translate) -> None:
     handles = [*ax.get_legend_handles_labels()[0], *still.get_legend_handles_labels()[0]]
     ax.legend(handles=handles, loc="upper left", ncol=3, frameon=False, fontsize=10)
     ax.set_ylim(0, max(max(max(d.raised, d.closed) for d in series) * 1.35, 1))
+    return [still]
 
 
 def rework_chart(report: ReworkReport, tr: Translate) -> bytes:
@@ -251,14 +285,11 @@ def rework_chart(report: ReworkReport, tr: Translate) -> bytes:
         import matplotlib
 
         with matplotlib.rc_context(_style()):
-            fig = _figure()
-            by_category, by_building = fig.subplots(2, 1)
-            fig.suptitle(
-                tr("chart.rework_title", project=fit(report.project_name, 40), day=report.day),
-                fontsize=17,
-            )
+            title = tr("chart.rework_title", project=fit(report.project_name, 40), day=report.day)
+            fig, (by_category, by_building) = _figure(title, 2)
             _causes(by_category, report.by_category, tr("chart.by_category"), tr)
             _causes(by_building, report.by_building, tr("chart.by_building"), tr, buildings=True)
+            _place(fig, [([by_category], 0.535, 0.915), ([by_building], 0.04, 0.445)])
             return _png(fig)
 
 
@@ -296,7 +327,7 @@ def _causes(
     )
     most = max(c.total for c in shown)
     for row, c in zip(rows, shown, strict=True):
-        ax.text(c.total + most * 0.02, row, str(c.total), va="center", fontsize=12)
+        _beside(ax, c.total, row, str(c.total), 0)
     ax.set_yticks(list(rows), [f"{a}\n{b}" for a, b in zip(what, who, strict=True)], fontsize=10)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xlim(0, most * 1.2)
