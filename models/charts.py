@@ -45,12 +45,11 @@ _drawing = threading.Lock()
 def _style() -> dict[str, Any]:
     return {
         "font.family": use_in_matplotlib(),
-        "axes.unicode_minus": False,  # the CJK font has no U+2212 glyph in every face
+        "axes.unicode_minus": False,  # a plain hyphen: CJK fonts differ on U+2212
         "font.size": 12,
         "axes.titlesize": 14,
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "svg.fonttype": "none",
     }
 
 
