@@ -13,12 +13,13 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bench import timed
@@ -147,9 +148,47 @@ def build(path: Path, items: int) -> Site:
         ]
         project_id = project.id
     db.dispose()
-    events = _fill(tmp, project_id, categories, items)
+    events = _fill(f"sqlite:///{tmp}", project_id, categories, items)
     tmp.rename(path)
     db = Database(f"sqlite:///{path}")
+    return Site(db, project_id, items, events, time.perf_counter() - start)
+
+
+def build_postgres(server: str, items: int) -> Site:
+    """Build the same site in a PostgreSQL database of its own (kept between runs)."""
+    from sqlalchemy import create_engine
+
+    name = f"handover_bench_report_{items}"
+    url = make_url(server).set(database=name).render_as_string(False)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %(n)s", {"n": name}
+        ).first()
+    if exists:
+        db = Database(url)
+        db.migrate()
+        with db.session() as s:
+            stamp = s.get(Meta, "bench_report")
+            project = s.exec(select(Project).where(Project.name == "基准项目")).first()
+        if stamp is not None and stamp.value == f"{STAMP} items={items}" and project:
+            return Site(db, project.id, items, _count(db, "event"), 0.0)
+        db.dispose()
+    start = time.perf_counter()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    db = Database(url)
+    db.migrate()
+    with db.session() as s:
+        project = setup.create_project(s, name="基准项目", timezone="Asia/Shanghai")
+        query = select(Category).where(Category.project_id == project.id).order_by(Category.id)
+        categories = [c.id for c in s.exec(query)]
+        project_id = project.id
+    events = _fill(url, project_id, categories, items)
+    with db.engine.connect() as conn:  # PostgreSQL plans by statistics: as autovacuum would
+        conn.exec_driver_sql("ANALYZE")
     return Site(db, project_id, items, events, time.perf_counter() - start)
 
 
@@ -158,28 +197,80 @@ def _count(db: Database, table: str) -> int:
         return conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
 
 
-def _fill(path: Path, project_id: int, categories: list[int], n: int) -> int:
+class _Writer:
+    """One raw connection to bulk-load into: SQLite (executemany) or PostgreSQL (COPY)."""
+
+    def __init__(self, url: str) -> None:
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.conn = sqlite3.connect(make_url(url).database, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=OFF")  # a fixture: a failed build is redone
+            self.conn.execute("PRAGMA synchronous=OFF")
+            self.conn.execute("PRAGMA cache_size=-400000")
+            self.conn.execute("BEGIN")
+            listed = "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+        else:
+            import psycopg
+
+            plain = make_url(url).set(drivername="postgresql").render_as_string(False)
+            self.conn = psycopg.connect(plain)
+            listed = (
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                "AND indexname NOT LIKE '%%pkey'"
+            )
+        # Indexes are dropped while the rows go in and made again after: much faster in bulk.
+        self.indexes = [
+            (name, sql) for name, sql in self.rows(listed + " AND tablename_ IN ('item', 'event')")
+        ]
+        for name, _ in self.indexes:
+            self.run(f"DROP INDEX {name}")
+        self.stamp_suffix = "" if self.sqlite else "+00"  # SQLite keeps UTC without offset
+
+    def run(self, sql: str, params: tuple = ()) -> None:
+        """Run one statement ('?' placeholders)."""
+        self.conn.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Return the rows of one query ('?' placeholders)."""
+        if self.sqlite:
+            sql = sql.replace("tablename_", "tbl_name")
+            return self.conn.execute(sql, params).fetchall()
+        sql = sql.replace("tablename_", "tablename").replace("?", "%s")
+        return self.conn.execute(sql, params).fetchall()
+
+    def many(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+        """Insert many rows into a table."""
+        names = ", ".join(columns)
+        if self.sqlite:
+            marks = ", ".join("?" * len(columns))
+            self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            return
+        with self.conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def finish(self) -> None:
+        """Make the indexes again, commit, close."""
+        for _, sql in self.indexes:
+            self.run(sql)
+        self.conn.commit() if not self.sqlite else self.conn.execute("COMMIT")
+        if self.sqlite:
+            self.conn.execute("PRAGMA journal_mode=WAL")  # as the app runs it
+        self.conn.close()
+
+
+def _fill(url: str, project_id: int, categories: list[int], n: int) -> int:
     """Write flats, firms, rules, items and events with one raw connection; return the events."""
     rng = np.random.default_rng(SEED)
     first = DAY - timedelta(days=HISTORY_DAYS - 1)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=OFF")  # a fixture: if the build dies, it is built again
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA cache_size=-400000")
-    # Indexes are dropped while the rows go in and made again after: much faster in bulk.
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('item', 'event')"
-    ).fetchall()
-    conn.execute("BEGIN")
-    for name, _ in indexes:
-        conn.execute(f"DROP INDEX {name}")
-    conn.executemany(
-        "INSERT INTO contractor (project_id, name, trades, contact) VALUES (?, ?, '', NULL)",
-        [(project_id, name) for name in FIRMS[:CONTRACTORS]],
+    out = _Writer(url)
+    out.many(
+        "contractor",
+        ("project_id", "name", "trades"),
+        [(project_id, name, "") for name in FIRMS[:CONTRACTORS]],
     )
     firms = [
-        r[0] for r in conn.execute("SELECT id FROM contractor WHERE project_id = ?", (project_id,))
+        r[0] for r in out.rows("SELECT id FROM contractor WHERE project_id = ?", (project_id,))
     ]
     units = [
         (project_id, f"{b}-{e}-{f}{k:02d}", str(b), str(e), f)
@@ -188,13 +279,10 @@ def _fill(path: Path, project_id: int, categories: list[int], n: int) -> int:
         for f in range(1, 26)
         for k in range(1, 4)
     ][: BUILDINGS * FLATS_PER_BUILDING]
-    conn.executemany(
-        "INSERT INTO unit (project_id, code, building, entrance, floor) VALUES (?, ?, ?, ?, ?)",
-        units,
-    )
-    unit_rows = conn.execute(
+    out.many("unit", ("project_id", "code", "building", "entrance", "floor"), units)
+    unit_rows = out.rows(
         "SELECT id, building FROM unit WHERE project_id = ? ORDER BY id", (project_id,)
-    ).fetchall()
+    )
     unit_ids = np.array([u[0] for u in unit_rows])
     unit_building = np.array([int(u[1]) - 1 for u in unit_rows])
     # Who repairs what: each category has a firm, some buildings have their own for it.
@@ -202,9 +290,9 @@ def _fill(path: Path, project_id: int, categories: list[int], n: int) -> int:
     rule[:, :] = rule[:, :1]
     own = rng.random((len(categories), BUILDINGS)) < 0.3
     rule[own] = rng.integers(0, len(firms), own.sum())
-    conn.executemany(
-        "INSERT INTO assignmentrule (project_id, category_id, building, contractor_id) "
-        "VALUES (?, ?, ?, ?)",
+    out.many(
+        "assignmentrule",
+        ("project_id", "category_id", "building", "contractor_id"),
         [(project_id, categories[c], None, firms[rule[c, 0]]) for c in range(len(categories))]
         + [
             (project_id, categories[c], str(b + 1), firms[rule[c, b]])
@@ -238,33 +326,47 @@ def _fill(path: Path, project_id: int, categories: list[int], n: int) -> int:
     dates = np.array(
         [(first + timedelta(days=k)).isoformat() for k in range(HISTORY_DAYS + 80)], dtype=object
     )
-    stamps = _instants(first, day, second)
+    stamps = np.char.add(_instants(first, day, second), out.stamp_suffix)
     closed = state == ItemState.closed.value
-    rows = zip(
-        unit_ids[unit].tolist(),
-        np.array(categories)[category].tolist(),
-        dates[day[:, 0]].tolist(),
-        contractor.tolist(),
-        state.tolist(),
-        rework.tolist(),
-        dates[due].tolist(),
-        first_inspection.tolist(),
-        np.where(closed, dates[last_day], None).tolist(),
-        stamps[:, 0].tolist(),
-        np.where(closed, stamps[np.arange(n), last], None).tolist(),
-        last.tolist(),
-        strict=True,
+    out.many(
+        "item",
+        (
+            "project_id",
+            "unit_id",
+            "location",
+            "category_id",
+            "description",
+            "raised_on",
+            "contractor_id",
+            "state",
+            "rework_count",
+            "due_on",
+            "first_inspection",
+            "closed_on",
+            "entered_at",
+            "closed_at",
+            "version",
+        ),
+        zip(
+            [project_id] * n,
+            unit_ids[unit].tolist(),
+            ["卫生间"] * n,
+            np.array(categories)[category].tolist(),
+            ["吊顶渗水，墙角发霉"] * n,
+            dates[day[:, 0]].tolist(),
+            contractor.tolist(),
+            state.tolist(),
+            rework.tolist(),
+            dates[due].tolist(),
+            first_inspection.tolist(),
+            np.where(closed, dates[last_day], None).tolist(),
+            stamps[:, 0].tolist(),
+            np.where(closed, stamps[np.arange(n), last], None).tolist(),
+            last.tolist(),
+            strict=True,
+        ),
     )
-    conn.executemany(
-        "INSERT INTO item (project_id, unit_id, location, category_id, description, raised_on, "
-        "sheet_no, contractor_id, state, rework_count, due_on, first_inspection, closed_on, "
-        f"entered_at, closed_at, version) VALUES ({project_id}, ?, '卫生间', ?, "
-        "'吊顶渗水，墙角发霉', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    first_id = conn.execute(
-        "SELECT min(id) FROM item WHERE project_id = ?", (project_id,)
-    ).fetchone()[0]
+    first_id = out.rows("SELECT min(id) FROM item WHERE project_id = ?", (project_id,))[0][0]
 
     # Events: every valid step, in the order they happened (ids grow with time, as live).
     item_of, step_of = np.nonzero(valid)
@@ -274,9 +376,9 @@ def _fill(path: Path, project_id: int, categories: list[int], n: int) -> int:
     to_state, from_state = states[ev_code], states[before]  # index -1: None, nothing before
     order = np.lexsort((second[item_of, step_of], day[item_of, step_of]))
     actions = np.array([STEP[c][0].value for c in range(6)], dtype=object)
-    conn.executemany(
-        "INSERT INTO event (item_id, at, actor_id, action, from_state, to_state, contractor_id, "
-        "note) VALUES (?, ?, NULL, ?, ?, ?, ?, NULL)",
+    out.many(
+        "event",
+        ("item_id", "at", "action", "from_state", "to_state", "contractor_id"),
         zip(
             (item_of[order] + first_id).tolist(),
             stamps[item_of, step_of][order].tolist(),
@@ -287,14 +389,8 @@ def _fill(path: Path, project_id: int, categories: list[int], n: int) -> int:
             strict=True,
         ),
     )
-    for _, sql in indexes:
-        conn.execute(sql)
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('bench_report', ?)", (f"{STAMP} items={n}",)
-    )
-    conn.execute("COMMIT")
-    conn.execute("PRAGMA journal_mode=WAL")  # as the app runs it
-    conn.close()
+    out.many("meta", ("key", "value"), [("bench_report", f"{STAMP} items={n}")])
+    out.finish()
     return len(order)
 
 
@@ -348,15 +444,23 @@ def render(site: Site, rows: list[tuple[str, float, list[float]]], label: str) -
     return "\n".join(lines)
 
 
-def report_bench(items: int, runs: int) -> str:
+def report_bench(items: int, runs: int, postgres: str | None = None) -> str:
     """Build (or reuse) the big site, time the reports, return the Markdown."""
     CACHE.mkdir(parents=True, exist_ok=True)
     print(f"the report's site ({items:,} items) in {CACHE}...", file=sys.stderr, flush=True)
     site = build(CACHE / f"report-{items}.db", items)
     try:
-        return render(site, timings(site, runs), "SQLite")
+        out = render(site, timings(site, runs), "SQLite")
     finally:
         site.db.dispose()
+    if postgres:
+        print(f"the report's site ({items:,} items) on PostgreSQL...", file=sys.stderr, flush=True)
+        site = build_postgres(postgres, items)
+        try:
+            out += "\n\n" + render(site, timings(site, runs), "PostgreSQL")
+        finally:
+            site.db.dispose()
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -364,8 +468,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__)
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL to time the same site on")
     args = parser.parse_args(argv)
-    print(report_bench(args.items, args.runs))
+    print(report_bench(args.items, args.runs, args.postgres))
 
 
 if __name__ == "__main__":
