@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from bench import Timing, atimed, measure, table, timed
 from bench.push import bench_push
+from bench.report import report_bench
 from bench.workbooks import workbooks
 from bot.app import build_offline
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
@@ -378,6 +379,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--push", type=int, default=3000, help="recipients of the morning push (0: skip)"
     )
+    parser.add_argument(
+        "--report-items",
+        type=int,
+        default=1_000_000,
+        help="items of the manager's report site, built once into data/bench/ (0: skip)",
+    )
+    parser.add_argument("--report-runs", type=int, default=7, help="timed runs of each report")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -415,6 +423,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"pushing to {args.push} people (~{args.push / 30:.0f} s)...", file=sys.stderr)
             print("A morning push through the offline Telegram enforcing the flood limits\n")
             print(bench_push(root, args.push), end="\n\n")
+    if args.report_items:
+        print("The manager's report (models.report), one session per call\n")
+        print(report_bench(args.report_items, args.report_runs), end="\n\n", flush=True)
     print(f"whole run: {time.perf_counter() - started:.0f} s; at end {load()}")
 
 

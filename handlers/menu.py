@@ -18,9 +18,9 @@ FILES = ("template", "export")
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.contractor: ("mylist",),
     Role.inspector: ("tocheck",),
-    Role.admin: ("invite", "new", "unit", "find", "item", *ADMIN_WORK, *PAPER, *FILES),
+    Role.admin: ("invite", "new", "unit", "find", "item", *ADMIN_WORK, *PAPER, *FILES, "report"),
     Role.clerk: ("new", *PAPER, "template"),
-    Role.manager: ("unit", "find", "item", "export"),
+    Role.manager: ("report", "unit", "find", "item", "export"),
     Role.service: ("unit", "find", "item", "reopen"),
 }
 # /overdue goes to exactly the roles models/ lets read it.

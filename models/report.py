@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, case, func
+from sqlmodel import Session, col, select
+
+from models import clock
+from models.errors import DomainError
+from models.repair import LIVE_STATES
+from models.tables import (
+    Action,
+    Category,
+    Contractor,
+    Event,
+    Item,
+    ItemState,
+    Project,
+    Unit,
+    days_between,
+)
+
+S = ItemState
 
 # Age bands of an open item, in days since raised: the chart's stacked bars.
 AGE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 3), (4, 7), (8, 14), (15, 30), (31, None))
@@ -89,3 +110,288 @@ class ReworkReport:
     day: date
     by_category: tuple[ReworkCause, ...] = field(default_factory=tuple)
     by_building: tuple[ReworkCause, ...] = field(default_factory=tuple)
+
+
+def _day_start(day: date, tz: str) -> datetime:
+    """Return the UTC instant the project's local day begins (Event.at is stored in UTC)."""
+    return datetime.combine(day, time(0), tzinfo=clock.zone(tz)).astimezone(UTC)
+
+
+def _project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    return project
+
+
+def _median(histogram: dict[int, int]) -> float | None:
+    """Return the median of values given as value -> how many times."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    # The middle one (odd n) or the two middle ones (even n), counted up from the smallest.
+    wanted, seen, picked = {(n - 1) // 2, n // 2}, 0, []
+    for value in sorted(histogram):
+        lo, seen = seen, seen + histogram[value]
+        picked += [value] * sum(1 for w in wanted if lo <= w < seen)
+    return sum(picked) / len(picked)
+
+
+def _not_by_index(column: ColumnElement) -> ColumnElement:
+    """Return the column as `column + 0`, which SQLite cannot look up or order by an index.
+
+    SQLite has no statistics here (nobody runs ANALYZE), so it guesses: it would start a join
+    from the item index on project_id (every item of the project) rather than from the few
+    events of a day or of one action. PostgreSQL plans by its statistics; this costs it nothing.
+    """
+    return column + 0
+
+
+def _ageing(session: Session, project_id: int, day: date) -> tuple[ContractorAgeing, ...]:
+    """Return per contractor: open items by age band, overdue, pass rate, median days to close.
+
+    Three GROUP BYs, each read from an index alone (ix_item_report_state, ix_item_report_first).
+    """
+    of_project = Item.project_id == project_id
+    counts = []
+    for low, high in AGE_BANDS:  # age = day - raised_on, so a band is a range of raised days
+        band = col(Item.raised_on) <= day - timedelta(days=low)
+        if high is not None:
+            band &= col(Item.raised_on) >= day - timedelta(days=high)
+        counts.append(func.count().filter(band))
+    # Grouped by `contractor_id + 0`, or SQLite (no statistics) walks every item of the
+    # project in contractor order to save a sort, instead of the few live ones by state.
+    firm = _not_by_index(col(Item.contractor_id))
+    live = {
+        contractor_id: figures
+        for contractor_id, *figures in session.exec(
+            select(firm, *counts, func.count().filter(col(Item.due_on) < day))
+            .where(of_project, col(Item.state).in_(LIVE_STATES))
+            .group_by(firm)
+        )
+    }
+    inspected = {
+        contractor_id: (passed, seen)
+        for contractor_id, passed, seen in session.exec(
+            select(
+                Item.contractor_id,
+                func.count().filter(col(Item.first_inspection) == Action.pass_.value),
+                func.count(col(Item.first_inspection)),
+            )
+            .where(of_project)
+            .group_by(Item.contractor_id)
+        )
+        if seen
+    }
+    # Read in the order of ix_item_report_days (closed_on is set only while closed): no sort.
+    days = days_between(col(Item.closed_on), col(Item.raised_on)).label("days")
+    closing: dict[int, dict[int, int]] = {}
+    for contractor_id, n_days, n in session.exec(
+        select(Item.contractor_id, days, func.count())
+        .where(of_project, col(Item.closed_on).is_not(None))
+        .group_by(Item.contractor_id, days)
+    ):
+        closing.setdefault(contractor_id, {})[int(n_days)] = n
+    names = dict(
+        session.exec(
+            select(Contractor.id, Contractor.name).where(Contractor.project_id == project_id)
+        ).all()
+    )
+    out = []
+    for contractor_id in live.keys() | inspected.keys() | closing.keys():
+        figures = live.get(contractor_id, [0] * (len(AGE_BANDS) + 1))
+        passed, seen = inspected.get(contractor_id, (0, 0))
+        out.append(
+            ContractorAgeing(
+                contractor_id=contractor_id,
+                name=names.get(contractor_id, ""),
+                bands=tuple(figures[: len(AGE_BANDS)]),
+                overdue=figures[len(AGE_BANDS)],
+                first_pass_rate=passed / seen if seen else None,
+                median_days_to_close=_median(closing.get(contractor_id, {})),
+            )
+        )
+    return tuple(sorted(out, key=lambda c: (-c.open, c.name, c.contractor_id)))
+
+
+def _series(session: Session, project: Project, day: date, live_now: int) -> tuple[DayCount, ...]:
+    """Return raised, closed and open at the day's end for SERIES_DAYS days ending on `day`.
+
+    Counted back from now, so only the window's rows are read: open at the end of day d =
+    live now + closed after d + cancelled after d - raised after d. It follows the items'
+    present state: an item closed, reopened and closed again counts as open until its last
+    closing; one reopened and still live counts as open all along (its closed days are lost).
+    """
+    first = day - timedelta(days=SERIES_DAYS - 1)
+    days = [first + timedelta(days=k) for k in range(SERIES_DAYS)]
+    of_project = Item.project_id == project.id
+    raised = dict(
+        session.exec(
+            select(Item.raised_on, func.count())
+            .where(of_project, col(Item.raised_on) >= first)
+            .group_by(Item.raised_on)
+        ).all()
+    )
+    # closed_on is set only while an item is closed: every other move clears it.
+    closed = dict(
+        session.exec(
+            select(Item.closed_on, func.count())
+            .where(of_project, col(Item.closed_on) >= first)
+            .group_by(Item.closed_on)
+        ).all()
+    )
+    # A cancel's local day, by the UTC instants local midnights fall on: k inside the window,
+    # SERIES_DAYS after `day`. Works the same on every database, DST included. A cancelled
+    # item stays cancelled (no move leads out of it), so its one cancel event is its end.
+    starts = [_day_start(d, project.timezone) for d in [*days, day + timedelta(days=1)]]
+    slot = case(
+        *((col(Event.at) < starts[k + 1], k) for k in range(SERIES_DAYS)), else_=SERIES_DAYS
+    ).label("slot")
+    cancelled = dict(
+        session.exec(
+            select(slot, func.count())
+            .join(Item, col(Item.id) == Event.item_id)
+            .where(
+                _not_by_index(col(Item.project_id)) == project.id,
+                Event.action == Action.cancel,
+                col(Event.at) >= starts[0],
+            )
+            .group_by(slot)
+        ).all()
+    )
+    after = sum(n for d, n in raised.items() if d > day)
+    ended_after = sum(n for d, n in closed.items() if d > day) + cancelled.get(SERIES_DAYS, 0)
+    still_open = live_now + ended_after - after  # at the end of `day`
+    out = []
+    for k in range(SERIES_DAYS - 1, -1, -1):  # newest first, undoing each day on the way back
+        d = days[k]
+        out.append(
+            DayCount(day=d, raised=raised.get(d, 0), closed=closed.get(d, 0), open=still_open)
+        )
+        still_open += closed.get(d, 0) + cancelled.get(k, 0) - raised.get(d, 0)
+    return tuple(reversed(out))
+
+
+_TODAY_MOVES = (Action.report_repaired, Action.pass_, Action.fail)
+
+
+def _today(session: Session, project: Project, day: date) -> TodayFigures:
+    """Return the counts of `day`: raised, moves made in its local hours, closed, open, overdue."""
+    of_project = Item.project_id == project.id
+    count = func.count()
+    # One statement per index: raised on, closed on, live by state (with due_on).
+    raised = session.exec(select(count).where(of_project, Item.raised_on == day)).one()
+    closed = session.exec(select(count).where(of_project, Item.closed_on == day)).one()
+    still_open, overdue = session.exec(
+        select(count, count.filter(col(Item.due_on) < day)).where(
+            of_project, col(Item.state).in_(LIVE_STATES)
+        )
+    ).one()
+    start = _day_start(day, project.timezone)
+    end = _day_start(day + timedelta(days=1), project.timezone)
+    # The day's events by time (ix_event_at_action); the actions are counted, not searched,
+    # or SQLite would walk every "repaired" event of all time by the action index.
+    repaired, passed, failed = session.exec(
+        select(*(func.count().filter(Event.action == a) for a in _TODAY_MOVES))
+        .join(Item, col(Item.id) == Event.item_id)
+        .where(
+            _not_by_index(col(Item.project_id)) == project.id,
+            col(Event.at) >= start,
+            col(Event.at) < end,
+        )
+    ).one()
+    return TodayFigures(
+        raised=raised,
+        reported_repaired=repaired,
+        passed=passed,
+        failed=failed,
+        closed=closed,
+        open=still_open,
+        overdue=overdue,
+    )
+
+
+def daily_report(session: Session, *, project_id: int, day: date | None = None) -> DailyReport:
+    """Return the manager's figures for a project's day (today on its site by default)."""
+    project = _project(session, project_id)
+    day = day or clock.today(project.timezone)
+    today = _today(session, project, day)
+    return DailyReport(
+        project_id=project.id,
+        project_name=project.name,
+        day=day,
+        today=today,
+        contractors=_ageing(session, project.id, day),
+        series=_series(session, project, day, today.open),
+    )
+
+
+def rework_report(session: Session, *, project_id: int, day: date | None = None) -> ReworkReport:
+    """Return failed inspections and reopenings per contractor by category and by building.
+
+    Over the project's whole history up to the end of `day`: a contract is judged on all of it.
+    An event counts for the item's present contractor (a reassigned item's rework goes with it).
+    """
+    project = _project(session, project_id)
+    day = day or clock.today(project.timezone)
+    end = _day_start(day + timedelta(days=1), project.timezone)
+    rows = session.exec(
+        select(
+            Item.contractor_id,
+            Item.category_id,
+            Unit.building,
+            func.count().filter(Event.action == Action.fail),
+            func.count().filter(Event.action == Action.reopen),
+        )
+        .select_from(Event)
+        .join(Item, col(Item.id) == Event.item_id)
+        .join(Unit, col(Unit.id) == Item.unit_id)
+        .where(
+            _not_by_index(col(Item.project_id)) == project.id,
+            col(Event.action).in_([Action.fail, Action.reopen]),
+            col(Event.at) < end,
+        )
+        .group_by(Item.contractor_id, Item.category_id, Unit.building)
+    ).all()
+    names = dict(
+        session.exec(
+            select(Contractor.id, Contractor.name).where(Contractor.project_id == project.id)
+        ).all()
+    )
+    categories = {
+        c.id: c for c in session.exec(select(Category).where(Category.project_id == project.id))
+    }
+    by_category: dict[tuple[int, int], list[int]] = {}
+    by_building: dict[tuple[int, str], list[int]] = {}
+    for contractor_id, category_id, building, failed, reopened in rows:
+        for sums, key in (
+            (by_category, (contractor_id, category_id)),
+            (by_building, (contractor_id, building)),
+        ):
+            total = sums.setdefault(key, [0, 0])
+            total[0] += failed
+            total[1] += reopened
+
+    def causes(
+        sums: dict, label: Callable[[object], tuple[str, str, str]]
+    ) -> tuple[ReworkCause, ...]:
+        out = [
+            ReworkCause(contractor_id, names.get(contractor_id, ""), *label(key), failed, reopened)
+            for (contractor_id, key), (failed, reopened) in sums.items()
+        ]
+        return tuple(sorted(out, key=lambda c: (-c.total, -c.failed, c.contractor_name, c.key)))
+
+    def category(category_id: object) -> tuple[str, str, str]:
+        c = categories[category_id]
+        return c.code, c.name_zh, c.name_en
+
+    def building(code: object) -> tuple[str, str, str]:
+        return str(code), str(code), str(code)  # the chart words it ("3号楼", "Bldg 3")
+
+    return ReworkReport(
+        project_id=project.id,
+        project_name=project.name,
+        day=day,
+        by_category=causes(by_category, category),
+        by_building=causes(by_building, building),
+    )
