@@ -40,7 +40,7 @@ FONT = "wqy"
 BODY_PT = 9
 ID_PT = 15  # large: a clerk types it into /done from the paper
 MARGIN = 10  # mm
-DESCRIPTION_CHARS = 120  # about four lines of its column: one row never spans a page
+DESCRIPTION_CHARS = 120  # at most four or five lines of its column: one row never spans a page
 SHORT_CHARS = 24  # flat, location, category
 TEAM_CHARS = 40  # a name in the page's heading
 MISSING = "□"  # a character the font cannot draw (emoji, Arabic, Hebrew) prints as a box
@@ -55,8 +55,8 @@ REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_raised", 19),
     ("pdf.col_age", 9),
     ("pdf.col_rework", 15),
-    ("pdf.col_due", 19),
-    ("pdf.col_result_repair", 28),
+    ("pdf.col_due", 28),  # "2026-12-10 超期" on one line
+    ("pdf.col_result_repair", 19),
     ("pdf.col_sign", 19),
 )
 # The walk: a heading line per building and entrance (stairwell), the floor on every row.
@@ -66,15 +66,15 @@ CHECK_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_flat", 20),
     ("pdf.col_location", 18),
     ("pdf.col_category", 16),
-    ("pdf.col_description", 84),
+    ("pdf.col_description", 75),
     ("pdf.col_raised", 19),
     ("pdf.col_age", 9),
     ("pdf.col_rework", 15),
-    ("pdf.col_due", 19),
-    ("pdf.col_result_check", 28),
+    ("pdf.col_due", 28),
+    ("pdf.col_result_check", 28),  # room for a reason
     ("pdf.col_sign", 19),
 )
-HEADING = FontFace(emphasis=None, fill_color=(225, 225, 225))  # the font has no bold face
+HEADING = FontFace(emphasis=None, fill_color=(225, 225, 225))
 GROUP = FontFace(emphasis=None, fill_color=(245, 240, 220), size_pt=BODY_PT + 1)
 LARGE_ID = FontFace(emphasis=None, size_pt=ID_PT)
 OVERDUE = FontFace(emphasis=None, color=(180, 0, 0))
@@ -164,9 +164,8 @@ def _summary(plist: PrintList, tr: Tr) -> str:
     if plist.contractor_id is None:
         parts = [tr("pdf.total_check", total=plist.total)]
     else:
-        rework = sum(1 for x in plist.lines if x.is_rework)
-        overdue = sum(1 for x in plist.lines if x.overdue)
-        parts = [tr("pdf.total_repair", total=plist.total, rework=rework, overdue=overdue)]
+        figures = {"total": plist.total, "rework": plist.rework, "overdue": plist.overdue}
+        parts = [tr("pdf.total_repair", **figures)]
     if plist.building:
         parts.insert(0, tr("pdf.building", building=printable(plist.building, 10)))
     if plist.cut:
@@ -175,35 +174,52 @@ def _summary(plist: PrintList, tr: Tr) -> str:
 
 
 def _table(pdf: FPDF, plist: PrintList, tr: Tr, checking: bool) -> None:
-    columns = CHECK_COLUMNS if checking else REPAIR_COLUMNS
-    with pdf.table(
+    if not checking:
+        with _open_table(pdf, REPAIR_COLUMNS, heading_rows=1) as table:
+            _headings(table, REPAIR_COLUMNS, tr)
+            for line in plist.lines:
+                _item_row(table, line, tr)
+        return
+    # One table per stairwell whose two heading rows (the stairwell, the columns) repeat on
+    # every page it runs over: a page that starts mid-stairwell still says where it is, and a
+    # stairwell's heading is never left alone at the foot of a page.
+    for n, ((building, entrance), group) in enumerate(
+        groupby(plist.lines, key=lambda x: (x.building, x.entrance))
+    ):
+        lines = list(group)
+        heading = tr(
+            "pdf.group",
+            building=printable(building, 10),
+            entrance=printable(entrance, 10),
+            n=len(lines),
+        )
+        if n:
+            pdf.ln(3)
+        with _open_table(pdf, CHECK_COLUMNS, heading_rows=2) as table:
+            table.row().cell(heading, colspan=len(CHECK_COLUMNS), style=GROUP)
+            _headings(table, CHECK_COLUMNS, tr)
+            for line in lines:
+                _item_row(table, line, tr, floor=tr("pdf.floor", floor=line.floor))
+
+
+def _open_table(pdf: FPDF, columns: tuple[tuple[str, int], ...], *, heading_rows: int) -> Table:
+    return pdf.table(
         col_widths=tuple(width for _, width in columns),
         width=sum(width for _, width in columns),
-        headings_style=HEADING,
+        headings_style=FontFace(emphasis=None),  # the font has no bold face; cells bring fills
+        num_heading_rows=heading_rows,
         repeat_headings=1,
         line_height=BODY_PT * 0.5,
         borders_layout=TableBordersLayout.ALL,
         v_align="MIDDLE",
         padding=1,
-    ) as table:
-        table.row([tr(key) for key, _ in columns])
-        if not checking:
-            for line in plist.lines:
-                _item_row(table, line, tr)
-            return
-        for (building, entrance), group in groupby(
-            plist.lines, key=lambda x: (x.building, x.entrance)
-        ):
-            lines = list(group)
-            heading = tr(
-                "pdf.group",
-                building=printable(building, 10),
-                entrance=printable(entrance, 10),
-                n=len(lines),
-            )
-            table.row().cell(heading, colspan=len(columns), style=GROUP)
-            for line in lines:
-                _item_row(table, line, tr, floor=tr("pdf.floor", floor=line.floor))
+    )
+
+
+def _headings(table: Table, columns: tuple[tuple[str, int], ...], tr: Tr) -> None:
+    row = table.row()
+    for key, _ in columns:
+        row.cell(tr(key), style=HEADING)
 
 
 def _item_row(table: Table, line: ItemLine, tr: Tr, floor: str | None = None) -> None:
@@ -221,7 +237,7 @@ def _item_row(table: Table, line: ItemLine, tr: Tr, floor: str | None = None) ->
     row.cell(tr("pdf.rework_mark", n=line.rework_count) if line.rework_count else "", align="C")
     due = line.due_on.isoformat() if line.due_on else ""
     if line.overdue:
-        row.cell(f"{due}\n{tr('pdf.overdue_mark')}", style=OVERDUE, align="C")
+        row.cell(f"{due} {tr('pdf.overdue_mark')}", style=OVERDUE, align="C")
     else:
         row.cell(due, align="C")
     row.cell("")

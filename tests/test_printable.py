@@ -132,8 +132,8 @@ def test_overdue_and_rework_come_first_and_are_marked(db, world, today):
         _, data = contractor_pdf(s, contractor_id=world.huajian, tr=zh)
     [page] = pages_of(data)
     assert in_order(page, world.items["leak"], world.items["wall"])  # overdue, then rework
-    assert both_hold(page, "超期") and both_hold(page, "返修 ×1")
-    assert both_hold(page, "其中返修 1 项、超期 1 项")
+    assert both_hold(page, "逾期") and both_hold(page, "返修 ×1")
+    assert both_hold(page, "其中返修 1 项、逾期 1 项")
 
 
 def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
@@ -154,11 +154,14 @@ def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
 def test_a_list_over_the_cap_says_how_much_is_left_out(db, world, today):
     add_items(db, world, 30, today)
     with db.session() as s:
+        for item in s.exec(select(Item).where(Item.contractor_id == world.huajian)).all():
+            item.due_on = today - timedelta(days=1)
+        s.commit()
         plist = contractor_print(s, contractor_id=world.huajian, cap=10)
     assert (len(plist.lines), plist.total, plist.cut) == (10, 32, True)
     [page] = pages_of(render_pdf(plist, zh))
     assert both_hold(page, "只打印了前 10 项（共 32 项）")
-    assert both_hold(page, "共 32 项")
+    assert both_hold(page, "共 32 项，其中返修 0 项、逾期 32 项")  # the whole list's figures
 
 
 def test_the_to_check_list_walks_building_entrance_floor(db, world, today):
@@ -196,7 +199,7 @@ def test_english_labels(db, world, today):
 
 
 def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
-    hostile = '../..\\<b>CON</b>:*?"|\u202e😀 华建/装饰\x00' + "长" * 200
+    hostile = '../..\\<b>CON</b>:*?"|\u202e😀 华建/装饰\x07' + "长" * 70
     ids = add_items(db, world, 6, today)
     with db.session() as s:
         s.get(Contractor, world.huajian).name = hostile
@@ -205,7 +208,7 @@ def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
             row.description = (
                 f"开头{n} <b>粗</b> &amp; 😀🏠 שלום مرحبا \u202eRTL\u200d\x01\n" + "裂缝" * 2500
             )
-            row.location = "<i>" + "阳台" * 50
+            row.location = "<i>" + "阳台" * 28  # 59 of 60
         s.commit()
         plist = contractor_print(s, contractor_id=world.huajian)
         data = render_pdf(plist, zh)
