@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import tempfile
 import time
@@ -108,7 +109,8 @@ def main() -> None:
         for name, fn, reps in runs:
             median, worst, results[name] = timed(fn, reps)
             rows.append((name, reps, median, worst))
-        print(f"Demo: {summary.items:,} items, {summary.contractors} contractors\n")
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"Demo: {summary.items:,} items, {summary.contractors} contractors; load {load}\n")
         print("| printable | n | median s | max s |\n|---|---:|---:|---:|")
         for name, reps, median, worst in rows:
             print(f"| {name} | {reps} | {median:.3f} | {worst:.3f} |")

@@ -42,7 +42,9 @@ ID_PT = 15  # large: a clerk types it into /done from the paper
 MARGIN = 10  # mm
 DESCRIPTION_CHARS = 120  # at most four or five lines of its column: one row never spans a page
 SHORT_CHARS = 24  # flat, location, category
-TEAM_CHARS = 40  # a name in the page's heading
+TEAM_CHARS = 40  # names in the page's heading, which is cut again to fit its line
+PROJECT_CHARS = 24
+TITLE_MM = 230  # the heading's line; the date is right of it
 MISSING = "□"  # a character the font cannot draw (emoji, Arabic, Hebrew) prints as a box
 
 # (catalog key of the heading, width in mm); 277 mm between the margins of A4 landscape.
@@ -55,7 +57,7 @@ REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_raised", 19),
     ("pdf.col_age", 9),
     ("pdf.col_rework", 15),
-    ("pdf.col_due", 28),  # "2026-12-10 超期" on one line
+    ("pdf.col_due", 28),  # "2026-12-10 逾期" on one line
     ("pdf.col_result_repair", 19),
     ("pdf.col_sign", 19),
 )
@@ -119,11 +121,19 @@ class _Pages(FPDF):
         title, day, summary = self.heading
         self.set_xy(MARGIN, MARGIN - 2)
         self.set_font(FONT, size=13)
-        self.cell(200, 7, title, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.cell(TITLE_MM, 7, self.fit(title, TITLE_MM), new_x=XPos.RIGHT, new_y=YPos.TOP)
         self.cell(0, 7, day, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=BODY_PT)
-        self.cell(0, 5, summary, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5, self.fit(summary, self.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
+
+    def fit(self, text: str, width: float) -> str:
+        """Return the text cut (with "…") to fit one line of `width` mm in the current font."""
+        if self.get_string_width(text) <= width - 2:
+            return text
+        while text and self.get_string_width(text + "…") > width - 2:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     def footer(self) -> None:
         """Write the page number, "第 2 / 5 页"."""
@@ -139,7 +149,7 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
     team = tr("pdf.inspection_team") if checking else plist.contractor_name or ""
     title = tr(
         "pdf.head",
-        project=printable(plist.project_name, TEAM_CHARS),
+        project=printable(plist.project_name, PROJECT_CHARS),
         title=tr("pdf.title_check" if checking else "pdf.title_repair"),
         team=printable(team, TEAM_CHARS),
     )
@@ -149,7 +159,7 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
     )
     pdf.add_page()
     pdf.set_font(FONT, size=BODY_PT - 1)
-    pdf.cell(0, 5, tr("pdf.tip_check" if checking else "pdf.tip_repair"))
+    pdf.cell(0, 5, pdf.fit(tr("pdf.tip_check" if checking else "pdf.tip_repair"), pdf.epw))
     pdf.ln(6)
     pdf.set_font(FONT, size=BODY_PT)
     if not plist.lines:

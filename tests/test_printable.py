@@ -223,6 +223,7 @@ def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
     assert "\u202e" not in text
     for page in pages:
         assert both_hold(page, "华建")  # the name, shortened, on every page
+        assert both_hold(page, today.isoformat()) and both_hold(page, "问题描述")
     assert re.fullmatch(r"[\w-]+\.pdf", name) and len(name) < 80, name
     assert "/" not in name and "\\" not in name and ".." not in name
 
