@@ -18,11 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
 from bot.demo import build_demo
 from bot.i18n import t
 from models.db import Database
 from models.printable import file_name, project_printables, render_pdf
 from models.queries import PRINT_CAP, PrintList, contractor_print, to_check_print
+from models.tables import Contractor
 
 
 def zh(key: str, **params: Any) -> str:
@@ -42,10 +45,6 @@ def timed(fn: Callable[[], Any], reps: int) -> tuple[float, float, Any]:
 
 def busiest(db: Database, project_id: int) -> PrintList:
     """Return the printed list of the contractor with the most items to repair."""
-    from sqlmodel import select
-
-    from models.tables import Contractor
-
     with db.session() as s:
         ids = s.exec(select(Contractor.id).where(Contractor.project_id == project_id)).all()
         lists = [contractor_print(s, contractor_id=c) for c in ids]

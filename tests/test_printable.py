@@ -151,6 +151,22 @@ def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
     assert "窗台渗水第299处" in everything
 
 
+def test_a_long_walk_says_on_every_page_which_stairwell_it_is_in(db, world, today):
+    ids = add_items(db, world, 150, today)  # 7-1-301, 7-1-1501, 7-2-402 in turn
+    for item in ids:
+        move(db, item, CONTRACTOR_A.id, Action.report_repaired)
+    with db.session() as s:
+        _, data = to_check_pdf(s, project_id=world.project_id, tr=zh)
+    pages = pages_of(data)
+    assert len(pages) > 3
+    for number, page in enumerate(pages, 1):
+        for text in ("验收组", "编号", "楼层", "合格/不合格", f"第 {number} / {len(pages)} 页"):
+            assert both_hold(page, text), (number, text)
+        assert both_hold(page, "7栋 1单元") or both_hold(page, "7栋 2单元"), number
+    # Entrance 1 floor 3, entrance 1 floor 15, then entrance 2: every third item, in id order.
+    assert row_ids(pages) == [*ids[0::3], *ids[1::3], *ids[2::3]]
+
+
 def test_a_list_over_the_cap_says_how_much_is_left_out(db, world, today):
     add_items(db, world, 30, today)
     with db.session() as s:
@@ -295,6 +311,11 @@ async def test_tocheck_offers_the_pdf_of_the_walk(bot, world, today):
     [page] = pages_of(document.file_bytes)
     assert in_order(page, "Inspection team", world.items["leak"], world.items["socket"])
     assert not both_hold(page, "客厅墙面空鼓")
+    await li.send("/tocheck 5")
+    assert pdf_button(li) == "pdf:tc:5"
+    [document] = [m for m in await li.press("pdf:tc:5") if m.kind == "document"]
+    [page] = pages_of(document.file_bytes)
+    assert both_hold(page, "厨房插座无电") and not both_hold(page, "卫生间吊顶渗水")
 
 
 async def test_a_forged_press_prints_nothing_it_should_not(bot, world):
