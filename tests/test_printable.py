@@ -152,7 +152,7 @@ def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
 
 
 def test_a_long_walk_says_on_every_page_which_stairwell_it_is_in(db, world, today):
-    ids = add_items(db, world, 150, today)  # 7-1-301, 7-1-1501, 7-2-402 in turn
+    ids = add_items(db, world, 90, today)  # 7-1-301, 7-1-1501, 7-2-402 in turn
     for item in ids:
         move(db, item, CONTRACTOR_A.id, Action.report_repaired)
     with db.session() as s:
