@@ -23,6 +23,8 @@ DONE = r"^done(?::(\d{1,12}))?$"
 SKIP = r"^skip(?::(\d{1,12}))?$"
 CANCEL = r"^cancel(?::(\d{1,12}))?$"
 LANGUAGE = r"^lang:(zh|en)$"
+# The printable PDF of my list (ml) or of the to-check list (tc), maybe of one building.
+PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6}))?$"
 
 PER_ROW = 2
 
@@ -42,18 +44,25 @@ def _item_buttons(prefix: str, items: tuple[ItemLine, ...]) -> list[list[Button]
     return [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
 
 
+def _printable(prefix: str, page: Page, lang: str) -> list[list[Button]]:
+    if not page.total:
+        return []
+    where = f":{page.building}" if page.building else ""
+    return [[Button(t(lang, "pdf.button"), callback_data=f"pdf:{prefix}{where}")]]
+
+
 def my_list(page: Page, lang: str) -> Markup:
-    """Return one button per item on the page, then paging."""
+    """Return one button per item on the page, then paging, then the printable PDF."""
     rows = _item_buttons("it", page.items)
     pager = _pager("ml", page, lang)
-    return Markup([*rows, pager] if pager else rows)
+    return Markup([*rows, *([pager] if pager else []), *_printable("ml", page, lang)])
 
 
 def to_check(page: Page, lang: str) -> Markup:
-    """Return one button per item to check, then paging."""
+    """Return one button per item to check, then paging, then the printable PDF."""
     rows = _item_buttons("ck", page.items)
     pager = _pager("tc", page, lang)
-    return Markup([*rows, pager] if pager else rows)
+    return Markup([*rows, *([pager] if pager else []), *_printable("tc", page, lang)])
 
 
 def contractor_card(item_id: int, lang: str, *, actionable: bool) -> Markup:
