@@ -151,7 +151,9 @@ def _not_by_index(session: Session, column: ColumnElement) -> ColumnElement:
 def _ageing(session: Session, project_id: int, day: date) -> tuple[ContractorAgeing, ...]:
     """Return per contractor: open items by age band, overdue, pass rate, median days to close.
 
-    Three GROUP BYs, each read from an index alone (ix_item_report_state, ix_item_report_first).
+    Three GROUP BYs, each read from an index alone (ix_item_report_state, ix_item_report_first,
+    ix_item_report_days). The items are those live now, aged as on `day`; the pass rate and the
+    median are of all items inspected and closed so far (the same for a past `day`).
     """
     of_project = Item.project_id == project_id
     counts = []
