@@ -10,12 +10,20 @@ from sqlmodel import col, select
 
 from models import clock
 from models import project as setup
+from models.db import Database
 from models.errors import DomainError
 from models.people import user_for
 from models.repair import apply_transition, raise_item
-from models.report import AGE_BANDS, SERIES_DAYS, daily_report, rework_report
+from models.report import (
+    AGE_BANDS,
+    SERIES_DAYS,
+    ContractorAgeing,
+    DailyReport,
+    daily_report,
+    rework_report,
+)
 from models.tables import Action, Item
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PROJECT_TZ
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PROJECT_TZ, World
 
 WHO = {
     Action.report_repaired: None,  # the item's contractor, see History.step
@@ -35,11 +43,13 @@ def local_at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 class History:
     """Raise items and move them at given local times, through the real domain functions."""
 
-    def __init__(self, db, world) -> None:
+    def __init__(self, db: Database, world: World) -> None:
         self.db, self.world, self.n = db, world, 0
         self.contractor_person = {world.huajian: CONTRACTOR_A.id, world.mingda: CONTRACTOR_B.id}
 
-    def item(self, raised_on: date, *, unit: str = "3-1-1202", category: str = "leak", **kw) -> int:
+    def item(
+        self, raised_on: date, *, unit: str = "3-1-1202", category: str = "leak", **kw: int
+    ) -> int:
         """Raise an item on `raised_on` (entered that morning) and return its id."""
         self.n += 1
         with self.db.session() as s:
@@ -82,11 +92,13 @@ class History:
 
 
 @pytest.fixture
-def history(db, world) -> History:
+def history(db: Database, world: World) -> History:
+    """Return a history writer for the small world."""
     return History(db, world)
 
 
-def by_name(report) -> dict:
+def by_name(report: DailyReport) -> dict[str, ContractorAgeing]:
+    """Return the report's contractors by name."""
     return {c.name: c for c in report.contractors}
 
 
