@@ -253,6 +253,7 @@ def test_rework_causes_by_category_and_building(db, world, history, today):
     history.step(socket, Action.fail, local_at(day, 11))
     other = history.item(today - timedelta(days=1), unit="5-2-801", category="leak")
     history.step(other, Action.report_repaired, local_at(day + timedelta(days=1)))
+    history.step(other, Action.fail, local_at(today, 0, 20))  # today: not in yesterday's
 
     report = db.run(rework_report, project_id=world.project_id)
 
@@ -260,18 +261,25 @@ def test_rework_causes_by_category_and_building(db, world, history, today):
         (c.contractor_name, c.key, c.label_zh, c.label_en, c.failed, c.reopened)
         for c in report.by_category
     ]
-    assert cats[0] == ("华建装饰", "leak", "渗漏", "Leak", 2, 1)
+    assert cats[0] == ("华建装饰", "leak", "渗漏", "Leak", 3, 1)
     assert sorted(cats[1:]) == [
         ("华建装饰", "wall", "墙面", "Wall", 1, 0),
         ("明达水电", "plumbing_electric", "水电", "Plumbing/electric", 1, 0),
     ]
-    assert report.by_category[0].total == 3
+    assert report.by_category[0].total == 4
     buildings = [(c.contractor_name, c.key, c.failed, c.reopened) for c in report.by_building]
-    assert buildings == [("华建装饰", "3", 3, 1), ("明达水电", "5", 1, 0)]
+    assert buildings == [("华建装饰", "3", 3, 1), ("华建装饰", "5", 1, 0), ("明达水电", "5", 1, 0)]
     assert report.day == today
 
     before = db.run(rework_report, project_id=world.project_id, day=today - timedelta(days=1))
-    assert [(c.key, c.failed, c.reopened) for c in before.by_building] == [("3", 3, 0), ("5", 1, 0)]
+    assert [(c.contractor_name, c.key, c.failed, c.reopened) for c in before.by_building] == [
+        ("华建装饰", "3", 3, 0),
+        ("明达水电", "5", 1, 0),
+    ]
+    assert [(c.key, c.failed) for c in before.by_category if c.contractor_name == "华建装饰"] == [
+        ("leak", 2),
+        ("wall", 1),
+    ]
 
 
 def test_an_empty_project_and_an_unknown_one(db):
