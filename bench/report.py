@@ -134,7 +134,8 @@ def build(path: Path, items: int) -> Site:
         if stamp is not None and stamp.value == f"{STAMP} items={items}" and project:
             return Site(db, project.id, items, _count(db, "event"), 0.0)
         db.dispose()
-        path.unlink()
+        for stale in path.parent.glob(path.name + "*"):  # the file and its -wal, -shm
+            stale.unlink()
     start = time.perf_counter()
     tmp = path.with_suffix(".building")
     for leftover in tmp.parent.glob(tmp.name + "*"):
@@ -187,8 +188,9 @@ def build_postgres(server: str, items: int) -> Site:
         categories = [c.id for c in s.exec(query)]
         project_id = project.id
     events = _fill(url, project_id, categories, items)
-    with db.engine.connect() as conn:  # PostgreSQL plans by statistics: as autovacuum would
-        conn.exec_driver_sql("ANALYZE")
+    # Statistics and the visibility map (index-only scans), as autovacuum gives a live site.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
     return Site(db, project_id, items, events, time.perf_counter() - start)
 
 
