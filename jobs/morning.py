@@ -2,54 +2,92 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import time
+from sqlmodel import Session
 
-from telegram.error import TelegramError
-from telegram.ext import Application
-
-from bot.i18n import pick_language
-from handlers import keyboards, render
-from handlers.common import BotContext
-from models.people import morning_recipients
-from models.queries import contractor_list, to_check_list
+from handlers import choices, render
+from jobs.notices import Attachment, Notice
+from models.errors import DomainError
+from models.people import LANGUAGES
+from models.pushes import ProjectBeat, Recipient
+from models.queries import Page, contractor_list, to_check_list
 from models.tables import Role
 
-log = logging.getLogger(__name__)
-JOB_NAME = "morning_lists"
+
+def language(person: Recipient, default: str) -> str:
+    """Return the language a push to this person is written in."""
+    return person.language if person.language in LANGUAGES else default
 
 
-async def morning_lists(context: BotContext) -> None:
-    """Send every contractor person its list and every inspector the to-check list."""
-    default = context.settings.default_language
-    for telegram_id, stored, roles in await context.call(morning_recipients):
-        lang = pick_language(stored, None, default)
-        try:
-            if Role.contractor in roles:
-                page = await context.call(contractor_list, telegram_id=telegram_id)
-                if page.total:
-                    await context.bot.send_message(
-                        telegram_id,
-                        render.my_list(lang, page),
-                        reply_markup=keyboards.my_list(page, lang),
+def morning_notices(
+    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
+) -> list[Notice]:
+    """Return each person's morning list of the project; nobody with nothing to do is in it."""
+    notices = []
+    for person in people:
+        lang = language(person, default_language)
+        parts: list[tuple[str, choices.Rows, tuple[Attachment, ...]]] = []
+        if Role.contractor in person.roles and person.contractor_ids:
+            page = _page(contractor_list, session, person, project)
+            if page is not None and page.total:
+                text = render.my_list(lang, page)
+                if line := contractor_overdue_line(
+                    session, person=person, project=project, lang=lang
+                ):
+                    text = f"{line}\n\n{text}"
+                parts.append(
+                    (
+                        text,
+                        choices.my_list(page, lang),
+                        contractor_pdf(session, person=person, project=project, lang=lang),
                     )
-            if Role.inspector in roles:
-                page = await context.call(to_check_list, telegram_id=telegram_id)
-                if page.total:
-                    await context.bot.send_message(
-                        telegram_id,
+                )
+        if Role.inspector in person.roles:
+            page = _page(to_check_list, session, person, project)
+            if page is not None and page.total:
+                parts.append(
+                    (
                         render.to_check(lang, page),
-                        reply_markup=keyboards.to_check(page, lang),
+                        choices.to_check(page, lang),
+                        to_check_pdf(session, person=person, project=project, lang=lang),
                     )
-        except TelegramError:
-            # One blocked chat must not stop everyone else's morning list.
-            log.warning("morning list to %s failed", telegram_id, exc_info=True)
+                )
+        if parts:
+            notices.append(
+                Notice(
+                    user_id=person.user_id,
+                    chat=person.telegram_id,
+                    text="\n\n".join(text for text, _, _ in parts),
+                    choices=tuple(row for _, rows, _ in parts for row in rows),
+                    attachments=tuple(a for _, _, files in parts for a in files),
+                    lang=lang,
+                )
+            )
+    return notices
 
 
-def schedule(app: Application) -> None:
-    """Schedule the morning lists at MORNING_PUSH, in the project time zone (Defaults)."""
-    hours, minutes = map(int, app.bot_data["settings"].morning_push.split(":"))
-    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    # A naive time would be UTC; the app's Defaults(tzinfo=TIMEZONE) make it local time.
-    app.job_queue.run_daily(morning_lists, time(hours, minutes), name=JOB_NAME)
+def _page(list_of, session: Session, person: Recipient, project: ProjectBeat) -> Page | None:  # noqa: ANN001
+    try:
+        return list_of(session, telegram_id=person.telegram_id, project_id=project.id)
+    except DomainError:
+        return None  # their roles changed since the recipients were read: nothing to send
+
+
+def contractor_overdue_line(
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str
+) -> str | None:
+    """Return the line telling a contractor of its overdue items (overdue: wire it here)."""
+    return None
+
+
+def contractor_pdf(
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str
+) -> tuple[Attachment, ...]:
+    """Return the contractor's printable list to attach (printable: wire the PDF here)."""
+    return ()
+
+
+def to_check_pdf(
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str
+) -> tuple[Attachment, ...]:
+    """Return the inspectors' printable to-check list to attach (printable: wire the PDF here)."""
+    return ()
