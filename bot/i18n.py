@@ -8,7 +8,16 @@ from typing import Any
 from bot.texts import en, zh
 
 # Each flow keeps its texts in bot/texts/<flow>.py as two dicts, ZH and EN, side by side.
-FLOW_TEXTS: tuple[str, ...] = ("service", "intake", "admin", "sheets", "files", "stray", "pushes")
+FLOW_TEXTS: tuple[str, ...] = (
+    "service",
+    "intake",
+    "admin",
+    "sheets",
+    "files",
+    "stray",
+    "printable",
+    "pushes",
+)
 
 
 def _catalogs() -> dict[str, dict[str, str]]:

@@ -17,6 +17,7 @@ from handlers import (
     intake,
     onboarding,
     paper,
+    printable,
     pushes,
     service,
     stray,
@@ -26,7 +27,19 @@ from handlers.common import BotContext, identify, on_error
 # admin before the conversations: its "/cancel ID reason" must win over their /cancel.
 # files after the conversations: a photo sent as a file while reporting is theirs.
 # stray last: it answers the /cancel, text or photo that no flow was waiting for.
-FLOWS = (onboarding, admin, contractor, inspector, service, intake, paper, pushes, files, stray)
+FLOWS = (
+    onboarding,
+    admin,
+    contractor,
+    inspector,
+    printable,
+    service,
+    intake,
+    paper,
+    pushes,
+    files,
+    stray,
+)
 
 # Our conversations follow a person, not one message: per_message=False is what we want.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)

@@ -41,16 +41,30 @@ def _item_rows(prefix: str, items: tuple[ItemLine, ...]) -> Rows:
     return tuple(tuple(buttons[i : i + PER_ROW]) for i in range(0, len(buttons), PER_ROW))
 
 
-def my_list(page: Page, lang: str) -> Rows:
-    """Return one choice per item on a contractor's page, then paging."""
-    pager = _pager("ml", page, lang)
-    return (*_item_rows("it", page.items), pager) if pager else _item_rows("it", page.items)
+def _printable(prefix: str, page: Page, lang: str) -> Rows:
+    if not page.total:
+        return ()
+    where = f":{page.building}" if page.building else ""
+    return ((Choice(t(lang, "pdf.button"), f"pdf:{prefix}{where}"),),)
 
 
-def to_check(page: Page, lang: str) -> Rows:
-    """Return one choice per item to check, then paging."""
-    pager = _pager("tc", page, lang)
-    return (*_item_rows("ck", page.items), pager) if pager else _item_rows("ck", page.items)
+def _list(prefix: str, item: str, page: Page, lang: str, printable: bool) -> Rows:
+    pager = _pager(prefix, page, lang)
+    return (
+        *_item_rows(item, page.items),
+        *((pager,) if pager else ()),
+        *(_printable(prefix, page, lang) if printable else ()),
+    )
+
+
+def my_list(page: Page, lang: str, *, printable: bool = True) -> Rows:
+    """Return one choice per item on a contractor's page, then paging, then the PDF."""
+    return _list("ml", "it", page, lang, printable)
+
+
+def to_check(page: Page, lang: str, *, printable: bool = True) -> Rows:
+    """Return one choice per item to check, then paging, then the PDF."""
+    return _list("tc", "ck", page, lang, printable)
 
 
 def subscriptions(lang: str, wanted: dict[PushKind, bool]) -> Rows:

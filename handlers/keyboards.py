@@ -24,6 +24,8 @@ DONE = r"^done(?::(\d{1,12}))?$"
 SKIP = r"^skip(?::(\d{1,12}))?$"
 CANCEL = r"^cancel(?::(\d{1,12}))?$"
 LANGUAGE = r"^lang:(zh|en)$"
+# The printable PDF of my list (ml) or of the to-check list (tc), maybe of one building.
+PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6}))?$"
 
 
 def markup(rows: neutral.Rows) -> Markup:
@@ -32,12 +34,12 @@ def markup(rows: neutral.Rows) -> Markup:
 
 
 def my_list(page: Page, lang: str) -> Markup:
-    """Return one button per item on the page, then paging."""
+    """Return one button per item on the page, then paging, then the printable PDF."""
     return markup(neutral.my_list(page, lang))
 
 
 def to_check(page: Page, lang: str) -> Markup:
-    """Return one button per item to check, then paging."""
+    """Return one button per item to check, then paging, then the printable PDF."""
     return markup(neutral.to_check(page, lang))
 
 

@@ -260,21 +260,117 @@ def to_check_list(
         *_in_building(building),
     )
     total = session.exec(select(func.count()).where(*waiting)).one()
-    query = (
-        _line_query()
-        .where(*waiting)
-        .order_by(
-            func.length(Unit.building),
-            Unit.building,
-            func.length(Unit.entrance),
-            Unit.entrance,
-            Unit.floor,
-            Unit.code,
-            Item.id,
-        )
-    )
+    query = _line_query().where(*waiting).order_by(*to_check_order())
     lines, page, pages = _paginate(session, query, total, page, page_size)
     return Page(tuple(lines), page, pages, total, building=building)
+
+
+def to_check_order() -> tuple:
+    """Return the walk of the to-check list, on screen and on paper: building, entrance, floor."""
+    return (
+        func.length(Unit.building),
+        Unit.building,
+        func.length(Unit.entrance),
+        Unit.entrance,
+        Unit.floor,
+        Unit.code,
+        Item.id,
+    )
+
+
+PRINT_CAP = 2000  # rows of one printed list; a longer list says "first 2,000 of N"
+
+
+@dataclass(frozen=True)
+class PrintList:
+    """One team's list for paper: its lines (capped), how many there are in all, whose it is."""
+
+    lines: tuple[ItemLine, ...]
+    total: int
+    project_id: int
+    project_name: str
+    timezone: str
+    contractor_id: int | None  # None: the inspection team's to-check list
+    contractor_name: str | None
+    building: str | None = None
+
+    @property
+    def cut(self) -> bool:
+        """Tell whether the list holds fewer lines than there are items."""
+        return len(self.lines) < self.total
+
+
+def _capped(session: Session, where: tuple, order: tuple, cap: int) -> tuple[list[ItemLine], int]:
+    # One query: the window count is taken before LIMIT, so it is the whole list's size.
+    total = func.count().over().label("total")
+    rows = session.exec(_line_query().add_columns(total).where(*where).order_by(*order).limit(cap))
+    rows = list(rows)
+    return [_to_line(tuple(row[:-1])) for row in rows], rows[0][-1] if rows else 0
+
+
+def contractor_print(
+    session: Session, *, contractor_id: int, building: str | None = None, cap: int = PRINT_CAP
+) -> PrintList:
+    """Return one contractor's items to repair (open and rework) for paper, in the list's order."""
+    contractor = session.get(Contractor, contractor_id)
+    if contractor is None:
+        raise DomainError("no_such_contractor")
+    project = session.get(Project, contractor.project_id)
+    where = (
+        Item.contractor_id == contractor_id,
+        col(Item.state).in_([S.open, S.rework]),
+        *_in_building(building),
+    )
+    order = contractor_order(_today(project.timezone))
+    lines, total = _capped(session, where, order, cap)
+    return PrintList(
+        tuple(lines),
+        total,
+        project.id,
+        project.name,
+        project.timezone,
+        contractor.id,
+        contractor.name,
+        building,
+    )
+
+
+def to_check_print(
+    session: Session, *, project_id: int, building: str | None = None, cap: int = PRINT_CAP
+) -> PrintList:
+    """Return one project's items reported repaired for paper, in walking order."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    where = (Item.project_id == project_id, Item.state == S.repaired, *_in_building(building))
+    lines, total = _capped(session, where, to_check_order(), cap)
+    return PrintList(
+        tuple(lines), total, project.id, project.name, project.timezone, None, None, building
+    )
+
+
+def my_print_lists(
+    session: Session, *, telegram_id: int, building: str | None = None
+) -> list[PrintList]:
+    """Return this contractor's lists for paper (one per contractor they work for)."""
+    person = _person(session, telegram_id)
+    if not person.contractor_ids:
+        raise DomainError("not_allowed")
+    return [
+        contractor_print(session, contractor_id=c, building=building)
+        for c in sorted(person.contractor_ids)
+    ]
+
+
+def to_check_print_lists(
+    session: Session, *, telegram_id: int, building: str | None = None
+) -> list[PrintList]:
+    """Return the to-check lists for paper of every project this person checks in."""
+    person = _person(session, telegram_id)
+    projects = _projects_with(session, person, CHECKERS)
+    if not projects:
+        raise DomainError("not_allowed")
+    return [to_check_print(session, project_id=p, building=building) for p in sorted(set(projects))]
 
 
 def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[int]:

@@ -142,13 +142,13 @@ hello
     one_liners = {typed: lines for typed, lines in steps if typed != "/mylist"}
     assert one_liners == {
         ":press 1": ["本对话里没有带按钮的消息。"],
-        ":press 99": ["没有按钮 99，请输入 1–2。"],
+        ":press 99": ["没有按钮 99，请输入 1–3。"],
         ":press two": ["two 不是编号。"],
         ":photo /no/such/file.png": ["找不到文件：/no/such/file.png"],
         ":photo": ["用法：:photo PATH [caption]"],
         ":bogus": ["未知命令 :bogus，输入 :help 查看可用命令。"],
         ":as 42": ["没有编号 42，请输入 0–6。"],
-        "7": ["没有按钮 7，请输入 1–2。"],
+        "7": ["没有按钮 7，请输入 1–3。"],
         "hello": [
             "我只在命令之后、或我提问时读取文字。",
             "要给问题写说明，请先打开问题（/mylist），按相应按钮后再写。",

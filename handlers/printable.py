@@ -1,0 +1,44 @@
+"""Printable lists in chat: the PDF of my list or of the to-check list, sent as a document."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.ext import Application, CallbackQueryHandler
+
+from handlers import keyboards
+from handlers.common import BotContext, clip, esc
+from models.printable import list_day, my_list_pdfs, to_check_pdfs
+from models.queries import PrintList
+
+NAME_IN_CAPTION = 100  # a contractor's or project's name in the document's caption
+
+
+async def send_printable(update: Update, context: BotContext) -> None:
+    """Send the person's own list (pdf:ml) or to-check list (pdf:tc) as a printable PDF."""
+    kind, building = context.matches[0][1], context.matches[0][2]
+    make = my_list_pdfs if kind == "ml" else to_check_pdfs
+    made = await context.call(
+        make, telegram_id=update.effective_user.id, tr=context.t, building=building
+    )
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
+    for plist, (name, data) in made:
+        await context.bot.send_document(
+            update.effective_chat.id,
+            InputFile(data, filename=name),
+            caption=_caption(context, plist),
+        )
+
+
+def _caption(context: BotContext, plist: PrintList) -> str:
+    day, total = list_day(plist).isoformat(), plist.total
+    if plist.contractor_id is None:
+        project = esc(clip(plist.project_name, NAME_IN_CAPTION))
+        return context.t("pdf.caption_check", project=project, date=day, total=total)
+    team = esc(clip(plist.contractor_name or "", NAME_IN_CAPTION))
+    return context.t("pdf.caption_repair", team=team, date=day, total=total)
+
+
+def register(app: Application) -> None:
+    """Add the printable list handler."""
+    app.add_handler(CallbackQueryHandler(send_printable, pattern=keyboards.PRINTABLE))

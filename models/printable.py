@@ -1,0 +1,316 @@
+"""Printable lists: an A4 PDF a contractor or the inspection team takes on site each morning.
+
+Many workers have no smartphone; the site office prints these. The font is embedded (a TrueType
+collection from pip, see models/fonts.py) so the page prints the same from any phone or PC, and
+its text can be searched and copied.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from itertools import groupby
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.table import Table
+from sqlmodel import Session, col, select
+
+from models import clock
+from models.errors import DomainError
+from models.fonts import FACE, cjk_font
+from models.queries import (
+    ItemLine,
+    PrintList,
+    contractor_print,
+    my_print_lists,
+    to_check_print,
+    to_check_print_lists,
+)
+from models.tables import Contractor, Item, ItemState
+
+# tr(key, **params) -> text in the reader's language (the caller's catalog; models/ has none).
+Tr = Callable[..., str]
+Printout = tuple[str, bytes]  # (file name, PDF bytes)
+
+FONT = "wqy"
+BODY_PT = 9
+ID_PT = 15  # large: a clerk types it into /done from the paper
+MARGIN = 10  # mm
+DESCRIPTION_CHARS = 120  # about four lines of its column: one row never spans a page
+SHORT_CHARS = 24  # flat, location, category
+TEAM_CHARS = 40  # a name in the page's heading
+MISSING = "□"  # a character the font cannot draw (emoji, Arabic, Hebrew) prints as a box
+
+# (catalog key of the heading, width in mm); 277 mm between the margins of A4 landscape.
+REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("pdf.col_id", 20),
+    ("pdf.col_flat", 20),
+    ("pdf.col_location", 18),
+    ("pdf.col_category", 16),
+    ("pdf.col_description", 94),
+    ("pdf.col_raised", 19),
+    ("pdf.col_age", 9),
+    ("pdf.col_rework", 15),
+    ("pdf.col_due", 19),
+    ("pdf.col_result_repair", 28),
+    ("pdf.col_sign", 19),
+)
+# The walk: a heading line per building and entrance (stairwell), the floor on every row.
+CHECK_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("pdf.col_id", 20),
+    ("pdf.col_floor", 10),
+    ("pdf.col_flat", 20),
+    ("pdf.col_location", 18),
+    ("pdf.col_category", 16),
+    ("pdf.col_description", 84),
+    ("pdf.col_raised", 19),
+    ("pdf.col_age", 9),
+    ("pdf.col_rework", 15),
+    ("pdf.col_due", 19),
+    ("pdf.col_result_check", 28),
+    ("pdf.col_sign", 19),
+)
+HEADING = FontFace(emphasis=None, fill_color=(225, 225, 225))  # the font has no bold face
+GROUP = FontFace(emphasis=None, fill_color=(245, 240, 220), size_pt=BODY_PT + 1)
+LARGE_ID = FontFace(emphasis=None, size_pt=ID_PT)
+OVERDUE = FontFace(emphasis=None, color=(180, 0, 0))
+
+
+@cache
+def _drawable() -> frozenset[int]:
+    from fontTools.ttLib import TTCollection
+
+    return frozenset(TTCollection(str(cjk_font())).fonts[FACE].getBestCmap())
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """Return text the font can draw on one line: no controls, missing glyphs as a box, cut."""
+    drawable = _drawable()
+    out = []
+    for ch in " ".join(str(text).split()):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue  # controls, bidi overrides, zero-width joiners: nothing to print
+        out.append(ch if ord(ch) in drawable else MISSING)
+    clean = re.sub(f"{MISSING}+", MISSING, "".join(out))  # one box for a run of emoji
+    if limit is not None and len(clean) > limit:
+        clean = clean[: limit - 1].rstrip() + "…"
+    return clean
+
+
+class _Pages(FPDF):
+    """A4 landscape with the list's heading and page number on every page."""
+
+    def __init__(self, heading: tuple[str, str, str], page_label: Callable[[int], str]) -> None:
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.heading = heading
+        self.page_label = page_label
+        self.set_margins(MARGIN, MARGIN + 4, MARGIN)
+        self.set_auto_page_break(auto=True, margin=MARGIN + 6)
+        self.add_font(FONT, fname=str(cjk_font()), collection_font_number=FACE)
+        self.set_font(FONT, size=BODY_PT)
+        self.alias_nb_pages()
+
+    def header(self) -> None:
+        """Write the project, the team and the date, and the summary under them."""
+        title, day, summary = self.heading
+        self.set_xy(MARGIN, MARGIN - 2)
+        self.set_font(FONT, size=13)
+        self.cell(200, 7, title, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.cell(0, 7, day, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, size=BODY_PT)
+        self.cell(0, 5, summary, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def footer(self) -> None:
+        """Write the page number, "第 2 / 5 页"."""
+        self.set_y(-MARGIN - 3)
+        self.set_font(FONT, size=BODY_PT)
+        self.cell(0, 5, self.page_label(self.page_no()), align="C")
+
+
+def render_pdf(plist: PrintList, tr: Tr) -> bytes:
+    """Draw one printed list; an empty one is a page that says so."""
+    day = clock.today(plist.timezone)
+    checking = plist.contractor_id is None
+    team = tr("pdf.inspection_team") if checking else plist.contractor_name or ""
+    title = tr(
+        "pdf.head",
+        project=printable(plist.project_name, TEAM_CHARS),
+        title=tr("pdf.title_check" if checking else "pdf.title_repair"),
+        team=printable(team, TEAM_CHARS),
+    )
+    pdf = _Pages(
+        (title, tr("pdf.date", date=day.isoformat()), _summary(plist, tr)),
+        lambda n: tr("pdf.page", page=n, pages="{nb}"),
+    )
+    pdf.add_page()
+    pdf.set_font(FONT, size=BODY_PT - 1)
+    pdf.cell(0, 5, tr("pdf.tip_check" if checking else "pdf.tip_repair"))
+    pdf.ln(6)
+    pdf.set_font(FONT, size=BODY_PT)
+    if not plist.lines:
+        pdf.set_font(FONT, size=14)
+        pdf.cell(0, 12, tr("pdf.empty"))
+        return bytes(pdf.output())
+    _table(pdf, plist, tr, checking)
+    return bytes(pdf.output())
+
+
+def _summary(plist: PrintList, tr: Tr) -> str:
+    if plist.contractor_id is None:
+        parts = [tr("pdf.total_check", total=plist.total)]
+    else:
+        rework = sum(1 for x in plist.lines if x.is_rework)
+        overdue = sum(1 for x in plist.lines if x.overdue)
+        parts = [tr("pdf.total_repair", total=plist.total, rework=rework, overdue=overdue)]
+    if plist.building:
+        parts.insert(0, tr("pdf.building", building=printable(plist.building, 10)))
+    if plist.cut:
+        parts.append(tr("pdf.cut", shown=f"{len(plist.lines):,}", total=f"{plist.total:,}"))
+    return "　".join(parts) if tr("pdf.lang") == "zh" else " · ".join(parts)
+
+
+def _table(pdf: FPDF, plist: PrintList, tr: Tr, checking: bool) -> None:
+    columns = CHECK_COLUMNS if checking else REPAIR_COLUMNS
+    with pdf.table(
+        col_widths=tuple(width for _, width in columns),
+        width=sum(width for _, width in columns),
+        headings_style=HEADING,
+        repeat_headings=1,
+        line_height=BODY_PT * 0.5,
+        borders_layout=TableBordersLayout.ALL,
+        v_align="MIDDLE",
+        padding=1,
+    ) as table:
+        table.row([tr(key) for key, _ in columns])
+        if not checking:
+            for line in plist.lines:
+                _item_row(table, line, tr)
+            return
+        for (building, entrance), group in groupby(
+            plist.lines, key=lambda x: (x.building, x.entrance)
+        ):
+            lines = list(group)
+            heading = tr(
+                "pdf.group",
+                building=printable(building, 10),
+                entrance=printable(entrance, 10),
+                n=len(lines),
+            )
+            table.row().cell(heading, colspan=len(columns), style=GROUP)
+            for line in lines:
+                _item_row(table, line, tr, floor=tr("pdf.floor", floor=line.floor))
+
+
+def _item_row(table: Table, line: ItemLine, tr: Tr, floor: str | None = None) -> None:
+    category = line.category_zh if tr("pdf.lang") == "zh" else line.category_en
+    row = table.row()
+    row.cell(str(line.id), style=LARGE_ID, align="C")
+    if floor is not None:
+        row.cell(floor, align="C")
+    row.cell(printable(line.unit_code, SHORT_CHARS))
+    row.cell(printable(line.location, SHORT_CHARS))
+    row.cell(printable(category, SHORT_CHARS))
+    row.cell(printable(line.description, DESCRIPTION_CHARS))
+    row.cell(line.raised_on.isoformat(), align="C")
+    row.cell(str(line.age_days), align="C")
+    row.cell(tr("pdf.rework_mark", n=line.rework_count) if line.rework_count else "", align="C")
+    due = line.due_on.isoformat() if line.due_on else ""
+    if line.overdue:
+        row.cell(f"{due}\n{tr('pdf.overdue_mark')}", style=OVERDUE, align="C")
+    else:
+        row.cell(due, align="C")
+    row.cell("")
+    row.cell("")
+
+
+def file_name(plist: PrintList, tr: Tr) -> str:
+    """Return a file name safe on any system: the list, the team (letters and digits), the day."""
+    checking = plist.contractor_id is None
+    kind = tr("pdf.file_check" if checking else "pdf.file_repair")
+    team = plist.project_name if checking else plist.contractor_name or ""
+    parts = [kind, _slug(team) or f"c{plist.contractor_id or plist.project_id}"]
+    if plist.building:
+        parts.append(_slug(plist.building))
+    parts.append(f"{clock.today(plist.timezone):%Y%m%d}")
+    return "-".join(p for p in parts if p) + ".pdf"
+
+
+def _slug(text: str, limit: int = 30) -> str:
+    # Letters and digits of any script, nothing else: no slashes, dots, quotes or bidi marks.
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text))
+    return "_".join(words)[:limit].strip("_")
+
+
+def printout(plist: PrintList, tr: Tr) -> Printout:
+    """Return the file name and the PDF of one printed list."""
+    return file_name(plist, tr), render_pdf(plist, tr)
+
+
+def contractor_pdf(
+    session: Session, *, contractor_id: int, tr: Tr, building: str | None = None
+) -> Printout | None:
+    """Return one contractor's printed list (file name, PDF), or None when it has nothing to do."""
+    plist = contractor_print(session, contractor_id=contractor_id, building=building)
+    return printout(plist, tr) if plist.total else None
+
+
+def to_check_pdf(
+    session: Session, *, project_id: int, tr: Tr, building: str | None = None
+) -> Printout | None:
+    """Return the inspection team's printed to-check list, or None when nothing waits."""
+    plist = to_check_print(session, project_id=project_id, building=building)
+    return printout(plist, tr) if plist.total else None
+
+
+def project_printables(session: Session, *, project_id: int, tr: Tr) -> list[Printout]:
+    """Return every printed list of a project: one per contractor with items, then to-check."""
+    contractors = session.exec(
+        select(Contractor.id)
+        .where(Contractor.project_id == project_id)
+        .where(
+            col(Contractor.id).in_(
+                select(Item.contractor_id).where(
+                    Item.project_id == project_id,
+                    col(Item.state).in_([ItemState.open, ItemState.rework]),
+                )
+            )
+        )
+        .order_by(Contractor.id)
+    ).all()
+    out = [contractor_pdf(session, contractor_id=c, tr=tr) for c in contractors]
+    out.append(to_check_pdf(session, project_id=project_id, tr=tr))
+    return [p for p in out if p is not None]
+
+
+def my_list_pdfs(
+    session: Session, *, telegram_id: int, tr: Tr, building: str | None = None
+) -> list[tuple[PrintList, Printout]]:
+    """Return this contractor's own printed lists; refuse when there is nothing to print."""
+    lists = [
+        p for p in my_print_lists(session, telegram_id=telegram_id, building=building) if p.total
+    ]
+    return _or_refuse([(p, printout(p, tr)) for p in lists])
+
+
+def to_check_pdfs(
+    session: Session, *, telegram_id: int, tr: Tr, building: str | None = None
+) -> list[tuple[PrintList, Printout]]:
+    """Return the printed to-check lists this person may walk; refuse when nothing waits."""
+    lists = to_check_print_lists(session, telegram_id=telegram_id, building=building)
+    return _or_refuse([(p, printout(p, tr)) for p in lists if p.total])
+
+
+def _or_refuse(made: list[tuple[PrintList, Printout]]) -> list[tuple[PrintList, Printout]]:
+    if not made:
+        raise DomainError("nothing_to_print")
+    return made
+
+
+def list_day(plist: PrintList) -> date:
+    """Return the day a printed list is for: its project's today."""
+    return clock.today(plist.timezone)

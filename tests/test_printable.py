@@ -1,0 +1,315 @@
+"""Printed lists: the PDF a contractor or the inspection team takes on site, read back as text.
+
+Every PDF is opened with two extractors (pypdf and pdfplumber): what a clerk searches or copies
+must be there, page by page, with no U+0000 where a glyph lost its character.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pdfplumber
+import pypdf
+from sqlmodel import select
+
+from bot.i18n import t
+from models import project as setup
+from models.db import Database
+from models.printable import (
+    contractor_pdf,
+    file_name,
+    project_printables,
+    render_pdf,
+    to_check_pdf,
+)
+from models.queries import contractor_print, to_check_print
+from models.repair import raise_item
+from models.tables import Action, Contractor, Item
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, World, move
+
+
+def zh(key: str, **params: object) -> str:
+    return t("zh", key, **params)
+
+
+def en(key: str, **params: object) -> str:
+    return t("en", key, **params)
+
+
+def pages_of(data: bytes) -> list[str]:
+    """Return each page's text as both extractors read it (joined), checked for U+0000."""
+    assert data.startswith(b"%PDF-")
+    by_pypdf = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        by_plumber = [page.extract_text() for page in pdf.pages]
+    assert len(by_pypdf) == len(by_plumber)
+    for a, b in zip(by_pypdf, by_plumber, strict=True):
+        assert "\x00" not in a and "\x00" not in b
+        assert a.strip() and b.strip()
+    return [f"{a}\n=====\n{b}" for a, b in zip(by_pypdf, by_plumber, strict=True)]
+
+
+def both_hold(page: str, text: str) -> bool:
+    """Tell whether both extractors' text of a page hold `text` (line breaks aside)."""
+    a, b = page.split("\n=====\n")
+    flat = "".join(text.split())
+    return flat in "".join(a.split()) and flat in "".join(b.split())
+
+
+def in_order(page: str, *marks: str | int) -> bool:
+    """Tell whether pdfplumber's text of a page holds the marks in this order (an int: a row id)."""
+    text, at = page.split("\n=====\n")[1], 0
+    for mark in marks:
+        found = text.find(f"\n{mark} " if isinstance(mark, int) else mark, at)
+        if found < 0:
+            return False
+        at = found + 1
+    return True
+
+
+def row_ids(pages: list[str]) -> list[int]:
+    """Return the ids that begin rows, in pdfplumber's reading order over all pages."""
+    return [int(n) for p in pages for n in re.findall(r"^(\d+) ", p.split("\n=====\n")[1], re.M)]
+
+
+def embedded_fonts(data: bytes) -> list[bool]:
+    """Return, per font the pages use, whether its TrueType program is inside the file."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    found = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                found.append("/FontFile2" in descriptor)
+    return found
+
+
+def add_items(db: Database, world: World, n: int, today: date, **fields: object) -> list[int]:
+    with db.session() as s:
+        for code in ("7-1-301", "7-1-1501", "7-2-402"):
+            setup.add_unit(s, project_id=world.project_id, code=code)
+        ids = [
+            raise_item(
+                s,
+                project_id=world.project_id,
+                unit_code=("7-1-301", "7-1-1501", "7-2-402")[i % 3],
+                location="主卧",
+                category_code="leak",
+                description=f"窗台渗水 第{i}处",
+                raised_on=today - timedelta(days=i % 40),
+                **fields,
+            ).id
+            for i in range(n)
+        ]
+        return ids
+
+
+def test_a_contractors_list_holds_its_items_in_its_order(db, world, today):
+    with db.session() as s:
+        name, data = contractor_pdf(s, contractor_id=world.huajian, tr=zh)
+    [page] = pages_of(data)
+    for text in ("Riverside 1", "华建装饰", "待修清单", today.isoformat(), "第 1 / 1 页"):
+        assert both_hold(page, text), text
+    for heading in ("编号", "房号", "部位", "类别", "问题描述", "登记日期", "天数", "返修", "限期"):
+        assert both_hold(page, heading), heading
+    assert both_hold(page, "已修") and both_hold(page, "签字")
+    assert both_hold(page, "卫生间吊顶渗水") and both_hold(page, "客厅墙面空鼓")
+    assert not both_hold(page, "厨房插座无电")  # 明达水电's item
+    assert in_order(page, world.items["leak"], world.items["wall"])  # oldest first
+    assert all(embedded_fonts(data)) and embedded_fonts(data)
+    assert name == f"待修清单-华建装饰-{today:%Y%m%d}.pdf"
+
+
+def test_overdue_and_rework_come_first_and_are_marked(db, world, today):
+    move(db, world.items["wall"], CONTRACTOR_A.id, Action.report_repaired)
+    move(db, world.items["wall"], INSPECTOR.id, Action.fail, note="still hollow")
+    with db.session() as s:
+        s.get(Item, world.items["leak"]).due_on = today - timedelta(days=2)
+        s.commit()
+        _, data = contractor_pdf(s, contractor_id=world.huajian, tr=zh)
+    [page] = pages_of(data)
+    assert in_order(page, world.items["leak"], world.items["wall"])  # overdue, then rework
+    assert both_hold(page, "超期") and both_hold(page, "返修 ×1")
+    assert both_hold(page, "其中返修 1 项、超期 1 项")
+
+
+def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
+    ids = add_items(db, world, 300, today)
+    with db.session() as s:
+        _, data = contractor_pdf(s, contractor_id=world.huajian, tr=zh)
+    pages = pages_of(data)
+    assert len(pages) > 3
+    for number, page in enumerate(pages, 1):
+        assert both_hold(page, f"第 {number} / {len(pages)} 页")
+        for text in ("Riverside 1", "华建装饰", "编号", "问题描述", "签字", today.isoformat()):
+            assert both_hold(page, text), (number, text)
+    assert set(ids) <= set(row_ids(pages))
+    everything = "".join("".join(p.split("\n=====\n")[1].split()) for p in pages)
+    assert "窗台渗水第299处" in everything
+
+
+def test_a_list_over_the_cap_says_how_much_is_left_out(db, world, today):
+    add_items(db, world, 30, today)
+    with db.session() as s:
+        plist = contractor_print(s, contractor_id=world.huajian, cap=10)
+    assert (len(plist.lines), plist.total, plist.cut) == (10, 32, True)
+    [page] = pages_of(render_pdf(plist, zh))
+    assert both_hold(page, "只打印了前 10 项（共 32 项）")
+    assert both_hold(page, "共 32 项")
+
+
+def test_the_to_check_list_walks_building_entrance_floor(db, world, today):
+    ids = add_items(db, world, 3, today)  # 7-1-301, 7-1-1501, 7-2-402
+    move(db, world.items["socket"], CONTRACTOR_B.id, Action.report_repaired)
+    for item in [*ids, world.items["leak"]]:
+        move(db, item, CONTRACTOR_A.id, Action.report_repaired)
+    with db.session() as s:
+        name, data = to_check_pdf(s, project_id=world.project_id, tr=zh)
+    [page] = pages_of(data)
+    for text in ("Riverside 1", "验收组", "待验收清单", "合格/不合格", "签字", "第 1 / 1 页"):
+        assert both_hold(page, text), text
+    assert in_order(
+        page,
+        "3栋 1单元",
+        world.items["leak"],  # 3-1-1202
+        "5栋 2单元",
+        world.items["socket"],
+        "7栋 1单元",
+        ids[0],  # floor 3
+        ids[1],  # floor 15
+        "7栋 2单元",
+        ids[2],
+    ), page
+    assert not both_hold(page, "客厅墙面空鼓")  # still open: not to check
+    assert name == f"待验收清单-Riverside_1-{today:%Y%m%d}.pdf"
+
+
+def test_english_labels(db, world, today):
+    with db.session() as s:
+        _, data = contractor_pdf(s, contractor_id=world.huajian, tr=en)
+    [page] = pages_of(data)
+    for text in ("Repair list", "Description", "Signature", "Page 1 / 1", "Leak"):
+        assert both_hold(page, text), text
+
+
+def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
+    hostile = '../..\\<b>CON</b>:*?"|\u202e😀 华建/装饰\x00' + "长" * 200
+    ids = add_items(db, world, 6, today)
+    with db.session() as s:
+        s.get(Contractor, world.huajian).name = hostile
+        for n, item in enumerate(ids):
+            row = s.get(Item, item)
+            row.description = (
+                f"开头{n} <b>粗</b> &amp; 😀🏠 שלום مرحبا \u202eRTL\u200d\x01\n" + "裂缝" * 2500
+            )
+            row.location = "<i>" + "阳台" * 50
+        s.commit()
+        plist = contractor_print(s, contractor_id=world.huajian)
+        data = render_pdf(plist, zh)
+        name = file_name(plist, zh)
+    pages = pages_of(data)
+    assert len(pages) <= 3  # each row cut short: eight rows fit on a page or two
+    text = "".join("".join(p.split("\n=====\n")[1].split()) for p in pages)
+    for n in range(len(ids)):
+        assert f"开头{n}<b>粗</b>&amp;" in text
+    assert set(ids) <= set(row_ids(pages))
+    assert "裂缝" * 100 not in text and "…" in text
+    assert "\u202e" not in text
+    for page in pages:
+        assert both_hold(page, "华建")  # the name, shortened, on every page
+    assert re.fullmatch(r"[\w-]+\.pdf", name) and len(name) < 80, name
+    assert "/" not in name and "\\" not in name and ".." not in name
+
+
+def test_an_empty_list_is_one_page_that_says_so(db, world, today):
+    with db.session() as s:
+        assert to_check_pdf(s, project_id=world.project_id, tr=zh) is None
+        plist = to_check_print(s, project_id=world.project_id)
+        [page] = pages_of(render_pdf(plist, zh))
+    assert both_hold(page, "目前没有需要处理的问题") and both_hold(page, "第 1 / 1 页")
+
+
+def test_a_project_prints_one_list_per_contractor_and_one_to_check(db, world, today):
+    move(db, world.items["leak"], CONTRACTOR_A.id, Action.report_repaired)
+    with db.session() as s:
+        setup.add_contractor(s, project_id=world.project_id, name="空闲单位", trades="")
+        made = project_printables(s, project_id=world.project_id, tr=zh)
+        loaded = s.exec(select(Contractor.name)).all()
+    assert "空闲单位" in loaded
+    names = [name for name, _ in made]
+    assert names == [
+        f"待修清单-华建装饰-{today:%Y%m%d}.pdf",
+        f"待修清单-明达水电-{today:%Y%m%d}.pdf",
+        f"待验收清单-Riverside_1-{today:%Y%m%d}.pdf",
+    ]
+    [check] = pages_of(made[2][1])
+    assert both_hold(check, str(world.items["leak"])) and both_hold(check, "卫生间吊顶渗水")
+
+
+# ---------------------------------------------------------------- in chat
+
+
+def pdf_button(chat) -> str:  # noqa: ANN001
+    [data] = [d for row in chat.buttons() for label, d in row if "PDF" in label]
+    return data
+
+
+async def test_mylist_offers_the_pdf_of_my_own_list(bot, world, today):
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    assert pdf_button(wang) == "pdf:ml"
+    [document] = [m for m in await wang.press("pdf:ml") if m.kind == "document"]
+    assert document.mime_type == "application/pdf"
+    assert document.filename == f"repair-list-华建装饰-{today:%Y%m%d}.pdf"  # Wang reads English
+    assert "华建装饰" in document.text and "2 items" in document.text
+    [page] = pages_of(document.file_bytes)
+    assert both_hold(page, "Repair list") and both_hold(page, "卫生间吊顶渗水")
+    assert both_hold(page, "客厅墙面空鼓") and not both_hold(page, "厨房插座无电")
+
+
+async def test_mylist_of_one_building_prints_that_building(bot, world, today):
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist 3")
+    assert pdf_button(wang) == "pdf:ml:3"
+    await wang.send("/mylist")  # the button still says which building it prints
+    [document] = [m for m in await wang.press("pdf:ml:3") if m.kind == "document"]
+    [page] = pages_of(document.file_bytes)
+    assert both_hold(page, "Building 3 only") and "-3-" in document.filename
+
+
+async def test_tocheck_offers_the_pdf_of_the_walk(bot, world, today):
+    move(db := bot.app.bot_data["db"], world.items["leak"], CONTRACTOR_A.id, Action.report_repaired)
+    move(db, world.items["socket"], CONTRACTOR_B.id, Action.report_repaired)
+    li = bot.chat(INSPECTOR)
+    await li.send("/tocheck")
+    assert pdf_button(li) == "pdf:tc"
+    [document] = [m for m in await li.press("pdf:tc") if m.kind == "document"]
+    assert document.filename == f"to-check-Riverside_1-{today:%Y%m%d}.pdf"
+    [page] = pages_of(document.file_bytes)
+    assert in_order(page, "Inspection team", world.items["leak"], world.items["socket"])
+    assert not both_hold(page, "客厅墙面空鼓")
+
+
+async def test_a_forged_press_prints_nothing_it_should_not(bot, world):
+    wang, li = bot.chat(CONTRACTOR_A), bot.chat(INSPECTOR)
+    [mine] = await wang.send("/mylist")
+    [theirs] = await li.send("/tocheck")
+    assert "your role cannot" in await wang.press_alert("pdf:tc", mine.message_id)
+    assert "your role cannot" in await li.press_alert("pdf:ml", theirs.message_id)
+    # Nothing is reported repaired yet; Wang has nothing in building 9.
+    assert "nothing to print" in await li.press_alert("pdf:tc", theirs.message_id)
+    assert "nothing to print" in await wang.press_alert("pdf:ml:9", mine.message_id)
+    await wang.press("pdf:ml:../../etc", mine.message_id)  # no pattern takes it: stale button
+    assert "no longer active" in (wang.alert or "")
+    for chat in (wang, li):
+        sent = bot.transport.chat_messages(chat.chat_id)
+        assert not [m for m in sent if m.kind == "document"]
+
+
+async def test_an_empty_list_offers_no_pdf(bot, world):
+    li = bot.chat(INSPECTOR)
+    await li.send("/tocheck")
+    assert not [d for row in li.buttons() for _, d in row if d and d.startswith("pdf:")]
