@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers import choices, render
+from handlers import choices, printable, render
 from jobs.notices import Attachment, Notice
 from models.errors import DomainError
 from models.people import LANGUAGES
+from models.printable import printout
 from models.pushes import ProjectBeat, Recipient
-from models.queries import Page, contractor_list, to_check_list
+from models.queries import (
+    Page,
+    PrintList,
+    contractor_list,
+    contractor_print,
+    to_check_list,
+    to_check_print,
+)
 from models.tables import Role
+
+# One PDF per team and language a morning, however many of its people get it.
+_Made = dict[tuple[int, int | None, str], Attachment]
 
 
 def language(person: Recipient, default: str) -> str:
@@ -18,39 +29,24 @@ def language(person: Recipient, default: str) -> str:
     return person.language if person.language in LANGUAGES else default
 
 
+Part = tuple[str, choices.Rows, tuple[Attachment, ...]]  # a list's text, buttons, files
+
+
 def morning_notices(
     session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
 ) -> list[Notice]:
     """Return each person's morning list of the project; nobody with nothing to do is in it."""
-    notices = []
+    notices, made = [], {}
     for person in people:
         lang = language(person, default_language)
-        parts: list[tuple[str, choices.Rows, tuple[Attachment, ...]]] = []
-        if Role.contractor in person.roles and person.contractor_ids:
-            page = _page(contractor_list, session, person, project)
-            if page is not None and page.total:
-                text = render.my_list(lang, page)
-                if line := contractor_overdue_line(
-                    session, person=person, project=project, lang=lang
-                ):
-                    text = f"{line}\n\n{text}"
-                parts.append(
-                    (
-                        text,
-                        choices.my_list(page, lang),
-                        contractor_pdf(session, person=person, project=project, lang=lang),
-                    )
-                )
-        if Role.inspector in person.roles:
-            page = _page(to_check_list, session, person, project)
-            if page is not None and page.total:
-                parts.append(
-                    (
-                        render.to_check(lang, page),
-                        choices.to_check(page, lang),
-                        to_check_pdf(session, person=person, project=project, lang=lang),
-                    )
-                )
+        parts = [
+            part
+            for part in (
+                _repairs(session, person, project, lang, made),
+                _checks(session, person, project, lang, made),
+            )
+            if part is not None
+        ]
         if parts:
             notices.append(
                 Notice(
@@ -63,6 +59,34 @@ def morning_notices(
                 )
             )
     return notices
+
+
+def _repairs(
+    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+) -> Part | None:
+    # A contractor's list with its PDF (the screen's PDF button is left off: it is attached).
+    if Role.contractor not in person.roles or not person.contractor_ids:
+        return None
+    page = _page(contractor_list, session, person, project)
+    if page is None or not page.total:
+        return None
+    text = render.my_list(lang, page)
+    if line := contractor_overdue_line(session, person=person, project=project, lang=lang):
+        text = f"{line}\n\n{text}"
+    files = contractor_pdf(session, person=person, project=project, lang=lang, made=made)
+    return text, choices.my_list(page, lang, printable=False), files
+
+
+def _checks(
+    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+) -> Part | None:
+    if Role.inspector not in person.roles:
+        return None
+    page = _page(to_check_list, session, person, project)
+    if page is None or not page.total:
+        return None
+    files = to_check_pdf(session, person=person, project=project, lang=lang, made=made)
+    return render.to_check(lang, page), choices.to_check(page, lang, printable=False), files
 
 
 def _page(list_of, session: Session, person: Recipient, project: ProjectBeat) -> Page | None:  # noqa: ANN001
@@ -80,14 +104,29 @@ def contractor_overdue_line(
 
 
 def contractor_pdf(
-    session: Session, *, person: Recipient, project: ProjectBeat, lang: str
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Made
 ) -> tuple[Attachment, ...]:
-    """Return the contractor's printable list to attach (printable: wire the PDF here)."""
-    return ()
+    """Return the contractor's printable list (rework first, then oldest) to attach."""
+    out = []
+    for contractor_id in sorted(person.contractor_ids):
+        plist = contractor_print(session, contractor_id=contractor_id)
+        if plist.total and plist.project_id == project.id:
+            out.append(_attachment(plist, lang, made))
+    return tuple(out)
 
 
 def to_check_pdf(
-    session: Session, *, person: Recipient, project: ProjectBeat, lang: str
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Made
 ) -> tuple[Attachment, ...]:
-    """Return the inspectors' printable to-check list to attach (printable: wire the PDF here)."""
-    return ()
+    """Return the project's printable to-check walk to attach to an inspector's list."""
+    plist = to_check_print(session, project_id=project.id)
+    return (_attachment(plist, lang, made),) if plist.total else ()
+
+
+def _attachment(plist: PrintList, lang: str, made: _Made) -> Attachment:
+    key = (plist.project_id, plist.contractor_id, lang)
+    if key not in made:
+        tr = printable.translator(lang)
+        name, data = printout(plist, tr)
+        made[key] = Attachment(name, data, "document", printable.caption(tr, plist))
+    return made[key]

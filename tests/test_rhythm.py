@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pdfplumber
+import pypdf
 import pytest
 from sqlmodel import select
 
@@ -42,6 +45,8 @@ def local(hour: int, minute: int = 0, *, zone: ZoneInfo = SHANGHAI, day: date = 
 
 async def tick_at(app, at: datetime) -> list[rhythm.Ran]:  # noqa: ANN001
     """Run the application's minute tick once with the clock pinned at `at`."""
+    for job in app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
+        job.enabled = False  # the test ticks by itself: no second tick from the scheduler
     settings = app.bot_data["settings"]
     with clock.pinned(at):
         return await rhythm.tick(
@@ -78,25 +83,30 @@ async def test_the_tick_is_one_named_minute_job(bot):
 
 async def test_morning_lists_reach_contractors_and_inspectors_in_order(bot, world, db):
     report_leak(db, world)
-    with db.session() as s:
-        people.set_language(s, telegram_id=CONTRACTOR_B.id, language="en")
     mark = bot.transport.mark()
     ran = await tick_at(bot.app, local(7, 30))
     sent = bot.transport.events_since(mark)
-    # One message each, in the order the people joined: A, B, then the inspector.
-    assert [m.chat_id for m in sent] == [CONTRACTOR_A.id, CONTRACTOR_B.id, INSPECTOR.id]
-    by_chat = {m.chat_id: m for m in sent}
-    mine = by_chat[CONTRACTOR_A.id]
+    # Each person: the list with its buttons, then its printable PDF; in the order they joined.
+    first_of = list(dict.fromkeys(m.chat_id for m in sent))
+    assert first_of == [CONTRACTOR_A.id, CONTRACTOR_B.id, INSPECTOR.id]
+    for chat in first_of:
+        assert [m.kind for m in bot.transport.events_since(mark, chat)] == ["text", "document"]
+    mine, pdf = bot.transport.events_since(mark, CONTRACTOR_A.id)
     assert f"#{world.items['wall']}" in mine.text and f"#{world.items['leak']}" not in mine.text
-    assert "华建装饰" in mine.text and "客厅墙面空鼓" in mine.text  # Chinese, A has no language
-    assert (f"#{world.items['wall']} 3-1-502", f"it:{world.items['wall']}") in mine.buttons()[0]
-    assert f"#{world.items['socket']}" in by_chat[CONTRACTOR_B.id].text
-    assert "明达水电" in by_chat[CONTRACTOR_B.id].text
-    check = by_chat[INSPECTOR.id]
+    assert "华建装饰" in mine.text and "客厅墙面空鼓" in mine.text  # Chinese: A chose no language
+    assert mine.buttons() == [[(f"#{world.items['wall']} 3-1-502", f"it:{world.items['wall']}")]]
+    assert pdf.filename.endswith(".pdf") and "华建装饰" in pdf.text
+    pages = pdf_pages(pdf.file_bytes)
+    assert str(world.items["wall"]) in pages[0] and "客厅墙面空鼓" in pages[0]
+    assert "卫生间吊顶渗水" not in "".join(pages)  # reported repaired: not the contractor's now
+    theirs, _ = bot.transport.events_since(mark, CONTRACTOR_B.id)
+    assert f"#{world.items['socket']}" in theirs.text and "明达水电" in theirs.text
+    check, walk = bot.transport.events_since(mark, INSPECTOR.id)
     assert f"#{world.items['leak']}" in check.text
-    assert check.buttons()[0] == [(f"#{world.items['leak']} 3-1-1202", f"ck:{world.items['leak']}")]
+    assert check.buttons() == [[(f"#{world.items['leak']} 3-1-1202", f"ck:{world.items['leak']}")]]
+    assert "卫生间吊顶渗水" in pdf_pages(walk.file_bytes)[0]
     # Admins, managers and customer service get no morning list.
-    assert {ADMIN.id, MANAGER.id, SERVICE.id}.isdisjoint(by_chat)
+    assert {ADMIN.id, MANAGER.id, SERVICE.id}.isdisjoint(first_of)
     assert push_rows(db) == {
         "Wang": PushStatus.sent,
         "Zhao": PushStatus.sent,
@@ -105,13 +115,34 @@ async def test_morning_lists_reach_contractors_and_inspectors_in_order(bot, worl
     assert [(r.kind, r.day) for r in ran] == [(PushKind.morning, DAY), (PushKind.overdue, DAY)]
 
 
+def pdf_pages(data: bytes) -> list[str]:
+    """Return each page's text as pypdf and pdfplumber both read it (spaces aside), no U+0000."""
+    assert data.startswith(b"%PDF-")
+    by_pypdf = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages]
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        by_plumber = [p.extract_text() for p in pdf.pages]
+    out = []
+    for a, b in zip(by_pypdf, by_plumber, strict=True):
+        assert "\x00" not in a + b
+        a, b = "".join(a.split()), "".join(b.split())
+        assert a == b
+        out.append(a)
+    return out
+
+
+def text_messages(messages: list) -> list:
+    """Return the text messages among sent messages and documents."""
+    return [m for m in messages if m.kind == "text"]
+
+
 async def test_the_english_reader_gets_english(bot, world, db):
     with db.session() as s:
         people.set_language(s, telegram_id=CONTRACTOR_B.id, language="en")
     mark = bot.transport.mark()
     await tick_at(bot.app, local(7, 30))
-    (message,) = bot.transport.events_since(mark, CONTRACTOR_B.id)
+    message, pdf = bot.transport.events_since(mark, CONTRACTOR_B.id)
     assert "明达水电" in message.text and "客厅" not in message.text
+    assert pdf.kind == "document"
     zh = bot.transport.events_since(mark, CONTRACTOR_A.id)[0].text
     assert message.text.split("\n")[0] != zh.split("\n")[0]  # two languages, two headers
 
@@ -149,9 +180,10 @@ async def test_a_late_start_sends_once(settings, db, world):
             await rhythm.daily_rhythm(BotContext(app))
             await rhythm.daily_rhythm(BotContext(app))
             await app.stop()
-    assert sorted(m.chat_id for m in transport.outbox) == sorted(
+    assert sorted(m.chat_id for m in text_messages(transport.outbox)) == sorted(
         [CONTRACTOR_A.id, CONTRACTOR_B.id, INSPECTOR.id]
     )
+    assert len(transport.outbox) == 6  # each list once, each with its PDF once
     assert_no_telegram_errors(transport)
     # Restarted again at 09:40, and ticking on all morning: nothing more.
     mark = transport.mark()
@@ -169,8 +201,9 @@ async def test_two_bots_on_one_database_send_once(settings, db, world):
     async with one, two:
         await asyncio.gather(tick_at(one, local(7, 30)), tick_at(two, local(7, 30)))
         await asyncio.gather(tick_at(one, local(7, 31)), tick_at(two, local(7, 31)))
-    chats = [m.chat_id for m in first.outbox + second.outbox]
+    chats = [m.chat_id for m in text_messages(first.outbox + second.outbox)]
     assert sorted(chats) == sorted([CONTRACTOR_A.id, CONTRACTOR_B.id, INSPECTOR.id])
+    assert len(first.outbox + second.outbox) == 6  # and each PDF once
     with db.session() as s:
         (run,) = s.exec(select(PushRun).where(PushRun.kind == PushKind.morning)).all()
         assert run.finished_at is not None and run.day == DAY
@@ -205,7 +238,7 @@ async def test_a_project_in_another_zone_gets_its_list_at_its_own_morning(bot, w
     assert 3001 not in {m.chat_id for m in bot.transport.events_since(mark)}
     mark = bot.transport.mark()
     await tick_at(bot.app, local(7, 30, zone=NEW_YORK))  # 20:30 in Shanghai
-    (message,) = bot.transport.events_since(mark)
+    (message,) = text_messages(bot.transport.events_since(mark))
     assert message.chat_id == 3001 and f"#{far_item}" in message.text
     assert f"#{world.items['wall']}" not in message.text
     with db.session() as s:
