@@ -220,7 +220,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     print(f"Building the demo in {settings.database_url} ...", file=sys.stderr)
-    summary = build_demo(db, items=args.items, progress=progress)
+    summary = build_demo(
+        db,
+        items=args.items,
+        progress=progress,
+        repair_days=settings.repair_days,
+        rework_days=settings.rework_days,
+    )
     print(
         f"Demo ready: {summary.project}, {summary.units} flats, {summary.contractors} "
         f"contractors, {sum(summary.items_by_state.values())} items.",
@@ -237,7 +243,13 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     db = open_db(settings)
-    project = db.run(create_project, name=args.name, timezone=args.timezone or settings.timezone)
+    project = db.run(
+        create_project,
+        name=args.name,
+        timezone=args.timezone or settings.timezone,
+        repair_days=settings.repair_days,
+        rework_days=settings.rework_days,
+    )
     print(f"project {project.id}: {project.name}")
     return 0
 

@@ -380,8 +380,13 @@ def build_demo(
     items: int = 3000,
     progress: Callable[[int, int], None] | None = None,
     today: date | None = None,
+    repair_days: int = 7,
+    rework_days: int = 3,
 ) -> DemoSummary:
-    """Fill a fresh or demo database with a realistic project; refuse a real one."""
+    """Fill a fresh or demo database with a realistic project; refuse a real one.
+
+    Its days to repair and to redo an item are the settings' defaults for a new project.
+    """
     started = perf_counter()
     rng = random.Random(seed)
     tz = ZoneInfo(TIMEZONE)
@@ -400,7 +405,13 @@ def build_demo(
         if is_demo(session):
             _wipe(session)
         mark_demo(session)
-        project = create_project(session, name=PROJECT_NAME, timezone=TIMEZONE)
+        project = create_project(
+            session,
+            name=PROJECT_NAME,
+            timezone=TIMEZONE,
+            repair_days=repair_days,
+            rework_days=rework_days,
+        )
         units = _add_units(session, project.id, rng)
         cast = _add_firms_and_people(session, project.id, rng)
         plans = _plan_items(cast, units, rng, items=items, today=today, now=now)

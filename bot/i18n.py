@@ -17,6 +17,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "stray",
     "printable",
     "pushes",
+    "overdue",
 )
 
 

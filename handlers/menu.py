@@ -8,6 +8,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.i18n import t
+from models.overdue import OVERDUE_READERS
 from models.people import Person
 from models.pushes import MAY_RECEIVE
 from models.tables import PushKind, Role
@@ -44,6 +45,9 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.manager: ("unit", "find", "item", "export", *_push_choices(Role.manager)),
     Role.service: ("unit", "find", "item", "reopen", *_push_choices(Role.service)),
 }
+# /overdue goes to exactly the roles models/ lets read it.
+for _role in OVERDUE_READERS:
+    ROLE_COMMANDS[_role] += ("overdue",)
 EVERYONE = ("help", "lang")
 # What to point to when a text or photo comes that no flow is waiting for.
 OPENS_ITEMS = ("mylist", "tocheck")  # an item opened from these takes a note or photos

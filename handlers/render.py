@@ -31,9 +31,13 @@ def category(lang: str, line: ItemLine) -> str:
 def item_line(lang: str, line: ItemLine) -> str:
     """Render one item as a list line."""
     flag = t(lang, "list.rework_flag", n=line.rework_count) if line.is_rework else ""
-    if line.overdue:
-        flag += t(lang, "list.overdue_flag")
+    flag += _late(lang, line)
     return t(lang, "list.line", **_what_where(lang, line), age=line.age_days, flag=flag)
+
+
+def _late(lang: str, line: ItemLine) -> str:
+    # The days past due, on every staff view; an owner's summary words it its own way.
+    return t(lang, "overdue.flag", days=line.overdue_days) if line.overdue else ""
 
 
 def _what_where(lang: str, line: ItemLine) -> dict[str, object]:
@@ -62,9 +66,10 @@ def my_list(lang: str, page: Page) -> str:
         rework=page.rework,
         oldest=page.oldest_days,
     )
+    late = [t(lang, "overdue.mylist_head", n=page.overdue)] if page.overdue else []
     lines = [item_line(lang, line) for line in page.items]
     foot = t(lang, "list.page", page=page.page + 1, pages=page.pages)
-    return "\n".join([head, *_narrowed(lang, page), "", *lines, "", foot])
+    return "\n".join([head, *late, *_narrowed(lang, page), "", *lines, "", foot])
 
 
 def _narrowed(lang: str, page: Page) -> list[str]:
@@ -94,6 +99,7 @@ def _floors(lang: str, lines: Iterable[ItemLine]) -> list[str]:
         out.extend(
             "   "
             + t(lang, "tocheck.line", **_what_where(lang, x), contractor=esc(x.contractor_name))
+            + _late(lang, x)
             for x in on_floor
         )
     return out
@@ -127,6 +133,8 @@ def card(lang: str, item: ItemCard, *, history: bool = True, full: bool = False)
             contractor=esc(line.contractor_name),
         ),
     ]
+    if line.overdue:
+        out.append(t(lang, "overdue.card", days=line.overdue_days))
     if line.rework_count:
         out.append(t(lang, "card.rework", n=line.rework_count))
     report = item.last_report
@@ -160,7 +168,7 @@ def event_line(lang: str, event: EventLine, *, full: bool = False) -> str:
 
 
 def _flags(lang: str, line: ItemLine) -> str:
-    flags = t(lang, "service.flag_overdue") if line.overdue else ""
+    flags = t(lang, "overdue.staff_flag", days=line.overdue_days) if line.overdue else ""
     if line.rework_count:
         flags += t(lang, "service.flag_rework", n=line.rework_count)
     return flags

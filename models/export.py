@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.lookup import categories as project_categories
+from models.overdue import is_overdue
 from models.project import DEFAULT_CATEGORIES
 from models.tables import (
     Action,
@@ -363,7 +364,7 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
                 state[1],
                 item.rework_count,
                 item.due_on,
-                _yes_no(bool(live and item.due_on and item.due_on < today[pid])),
+                _yes_no(is_overdue(item.state, item.due_on, today[pid])),
                 max(0, (today[pid] - item.raised_on).days) if live else None,
                 max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
                 closed_local.replace(tzinfo=None) if closed_local else None,

@@ -24,12 +24,19 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
 
 
 def create_project(
-    session: Session, *, name: str, timezone: str = "Asia/Shanghai", repair_days: int = 7
+    session: Session,
+    *,
+    name: str,
+    timezone: str = "Asia/Shanghai",
+    repair_days: int = 7,
+    rework_days: int = 3,
 ) -> Project:
-    """Create a project with the default categories."""
+    """Create a project with the default categories; its days come from the caller's settings."""
     if session.exec(select(Project).where(Project.name == name)).first() is not None:
         raise DomainError("project_exists", name=name)
-    project = Project(name=name, timezone=timezone, repair_days=repair_days)
+    project = Project(
+        name=name, timezone=timezone, repair_days=repair_days, rework_days=rework_days
+    )
     session.add(project)
     session.flush()
     for code, zh, en in DEFAULT_CATEGORIES:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import clock, ids
 from models.errors import DomainError
+from models.overdue import days_overdue, is_overdue, owed_clause
 from models.people import CHECKERS, Person, find_person
 from models.tables import (
     Action,
@@ -52,6 +53,7 @@ class ItemLine:
     due_on: date | None
     version: int
     overdue: bool = False
+    overdue_days: int = 0  # days past its due date (models.overdue), 0 while in time
     closed_on: date | None = None
     timezone: str = "Asia/Shanghai"  # the project's: its days and times are told in it
     entrance: str = "1"
@@ -109,6 +111,7 @@ class Page:
     oldest_days: int = 0
     owners: tuple[str, ...] = field(default_factory=tuple)
     building: str | None = None  # the list narrowed to one building, e.g. /tocheck 3
+    overdue: int = 0  # of a contractor's list: how many are past their due date
 
 
 def _today(tz: str) -> date:
@@ -128,7 +131,7 @@ def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
 def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
     item, unit, category, contractor, project = row
     today = _today(project.timezone)
-    live = item.state not in (S.closed, S.cancelled)
+    overdue = is_overdue(item.state, item.due_on, today)
     return ItemLine(
         id=item.id,
         project_id=item.project_id,
@@ -147,7 +150,8 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
         contractor_name=contractor.name,
         due_on=item.due_on,
         version=item.version,
-        overdue=live and item.due_on is not None and item.due_on < today,
+        overdue=overdue,
+        overdue_days=days_overdue(item.due_on, today) if overdue else 0,
         closed_on=clock.local_date(item.closed_at, project.timezone) if item.closed_at else None,
         timezone=project.timezone,
         entrance=unit.entrance,
@@ -201,12 +205,15 @@ def contractor_list(
         *_in_building(building),
         *(() if project_id is None else (Item.project_id == project_id,)),
     )
-    total, rework, oldest = session.exec(
+    today = _today(_project_tz(session, person))
+    total, rework, oldest, overdue = session.exec(
         select(
-            func.count(), func.count().filter(Item.state == S.rework), func.min(Item.raised_on)
+            func.count(),
+            func.count().filter(Item.state == S.rework),
+            func.min(Item.raised_on),
+            func.count().filter(*owed_clause(today)),
         ).where(*mine)
     ).one()
-    today = _today(_project_tz(session, person))
     query = _line_query().where(*mine).order_by(*contractor_order(today))
     lines, page, pages = _paginate(session, query, total, page, page_size)
     oldest_days = (today - oldest).days if oldest else 0
@@ -219,6 +226,7 @@ def contractor_list(
         max(0, oldest_days),
         person.contractor_names,
         building,
+        overdue or 0,
     )
 
 

@@ -82,6 +82,14 @@ _TELL_CONTRACTOR = frozenset(
 )
 
 
+# After these the item is due again no sooner than rework_days from that day (due_again).
+# Fail and reopen: the contractor must redo it. Reassign too: the new contractor has never had
+# the item, and without this it would reach them overdue, for a delay that was not theirs.
+# Not reject_dispute: the item was that contractor's all along, and a dispute that is turned
+# down must not buy time, so its due date stands.
+_DUE_AGAIN = frozenset({Action.fail, Action.reopen, Action.reassign})
+
+
 @dataclass(frozen=True)
 class PhotoIn:
     """A photo already saved: Telegram's file id and the stored copy."""
@@ -217,13 +225,17 @@ def apply_transition(
         new_contractor = _check_reassign(session, item=item, contractor_id=contractor_id)
 
     at = at or clock.now()
+    project = session.get(Project, item.project_id)
+    day = clock.local_date(at, project.timezone)  # the site's day, not UTC's
     values: dict[str, object] = {
         "state": move.target,
         "version": item.version + 1,
         "contractor_id": new_contractor,
         "closed_at": at if move.target is S.closed else None,
-        "closed_on": _local_day(session, item, at) if move.target is S.closed else None,
+        "closed_on": day if move.target is S.closed else None,
     }
+    if action in _DUE_AGAIN:
+        values["due_on"] = due_again(item.due_on, day, project.rework_days)
     if action in (Action.pass_, Action.fail) and item.first_inspection is None:
         values["first_inspection"] = action.value
     if move.target is S.rework:
@@ -258,9 +270,10 @@ def apply_transition(
     return Outcome(item, event, notify, remaining, stored)
 
 
-def _local_day(session: Session, item: Item, at: datetime) -> date:
-    project = session.get(Project, item.project_id)
-    return clock.local_date(at, project.timezone if project else "Asia/Shanghai")
+def due_again(due_on: date | None, day: date, rework_days: int) -> date:
+    """Return the due date of an item back on a list on `day`: never sooner than it was."""
+    fresh = day + timedelta(days=rework_days)
+    return fresh if due_on is None else max(due_on, fresh)
 
 
 def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) -> int:
