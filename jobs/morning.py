@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers import choices, printable, render
+from handlers import choices, overdue_text, printable, render
 from jobs.notices import Attachment, Notice
+from models import clock
 from models.errors import DomainError
+from models.overdue import contractor_overdue
 from models.people import LANGUAGES
 from models.printable import printout
 from models.pushes import ProjectBeat, Recipient
@@ -99,8 +101,11 @@ def _page(list_of, session: Session, person: Recipient, project: ProjectBeat) ->
 def contractor_overdue_line(
     session: Session, *, person: Recipient, project: ProjectBeat, lang: str
 ) -> str | None:
-    """Return the line telling a contractor of its overdue items (overdue: wire it here)."""
-    return None
+    """Return the line telling a contractor of its overdue items; None when nothing is late."""
+    owed = contractor_overdue(
+        session, contractor_ids=person.contractor_ids, day=clock.today(project.timezone)
+    )
+    return overdue_text.contractor_line(lang, owed) or None
 
 
 def contractor_pdf(

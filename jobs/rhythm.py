@@ -27,6 +27,7 @@ from sqlmodel import Session
 from handlers.common import BotContext
 from jobs.morning import morning_notices
 from jobs.notices import Notice
+from jobs.overdue import overdue_notices
 from jobs.sender import PROCESS, Delivery, PushResult, push
 from models import clock, pushes
 from models.db import Database
@@ -39,13 +40,6 @@ TICK_SECONDS = 60
 FIRST_TICK_SECONDS = 10  # the start-up catch-up: once the application is up
 
 Builder = Callable[..., list[Notice]]
-
-
-def overdue_notices(
-    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
-) -> list[Notice]:
-    """Return the overdue digest for admins and managers (overdue: wire the digest here)."""
-    return []
 
 
 def report_notices(

@@ -397,3 +397,25 @@ def test_recipients_leave_out_the_inactive_and_blocked(db, world):
     with db.session() as s:
         wanted = pushes.recipients(s, project_id=world.project_id, kind=PushKind.morning)
     assert [r.telegram_id for r in wanted] == [CONTRACTOR_A.id, INSPECTOR.id]
+
+
+async def test_the_overdue_digest_goes_to_admins_and_managers_each_morning(bot, world, db):
+    with db.session() as s:
+        late = raise_item(
+            s,
+            project_id=world.project_id,
+            unit_code="5-2-801",
+            location="bath",
+            category_code="leak",
+            description="主卧窗台渗水",
+            raised_on=DAY - timedelta(days=10),
+        ).id
+    mark = bot.transport.mark()
+    await tick_at(bot.app, local(9, 0))
+    digest = {m.chat_id: m.text for m in text_messages(bot.transport.events_since(mark))}
+    # Admins and managers: the digest, each in their language; the contractor: a warning first.
+    assert f"#{late}" in digest[MANAGER.id] and "华建装饰" in digest[MANAGER.id]
+    assert "逾期" in digest[MANAGER.id] and f"#{late}" in digest[ADMIN.id]
+    assert digest[CONTRACTOR_A.id].startswith(t("zh", "overdue.mine_one", id=late, days=3))
+    assert "逾期" not in digest[CONTRACTOR_B.id].split("\n")[0]
+    assert push_rows(db, PushKind.overdue) == {"Chen": PushStatus.sent, "Zhou": PushStatus.sent}
