@@ -1,5 +1,5 @@
 """The command line: `python -m bot run|console|demo|invite|project|migrate|fake-telegram`,
-and the workbooks: `setup|import|template|export`."""
+the workbooks: `setup|import|template|export`, and the manager's `report`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 import warnings
 from collections.abc import Coroutine, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -435,6 +436,81 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--date {text!r} is not a date: write it as YYYY-MM-DD") from None
+
+
+def _file_part(name: str) -> str:
+    """Return a project's name as a safe part of a file name (letters, digits, - and _)."""
+    part = re.sub(r"[^\w-]+", "_", name, flags=re.UNICODE).strip("_")
+    return part[:60] or "project"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write each project's (or the named one's) report pictures and figures into OUT."""
+    from sqlmodel import select
+
+    from handlers.report_text import (
+        daily_picture,
+        plain,
+        report_caption,
+        report_details,
+        rework_caption,
+        rework_picture,
+    )
+    from models.project import find_project
+    from models.report import DailyReport, ReworkReport, daily_report, rework_report
+    from models.tables import Project
+
+    settings = load_settings()
+    lang = args.lang or settings.default_language
+    day = _day(args.date)
+
+    def figures(session: Session) -> list[tuple[DailyReport, ReworkReport]]:
+        if args.project:
+            try:
+                projects = [find_project(session, name=args.project)]
+            except DomainError:
+                names = ", ".join(session.exec(select(Project.name).order_by(Project.id)).all())
+                raise CliError(f"no project named {args.project!r} (projects: {names})") from None
+        else:
+            projects = list(session.exec(select(Project).order_by(Project.id)).all())
+        return [
+            (
+                daily_report(session, project_id=p.id, day=day),
+                rework_report(session, project_id=p.id, day=day),
+            )
+            for p in projects
+        ]
+
+    out = Path(args.out)
+    written = []
+    for daily, rework in open_db(settings).run(figures):
+        stem = f"{_file_part(daily.project_name)}-{daily.day:%Y-%m-%d}"
+        words = "\n\n".join(
+            [report_caption(lang, daily), report_details(lang, daily), rework_caption(lang, rework)]
+        )
+        for path, data in (
+            (out / f"report-{stem}.png", daily_picture(lang, daily)),
+            (out / f"rework-{stem}.png", rework_picture(lang, rework)),
+            (out / f"figures-{stem}.txt", (plain(words) + "\n").encode()),
+            # The printable lists (issue 8, point 2) are written here too, one PDF per
+            # contractor and one for the inspection team: (out / f"list-...-{stem}.pdf", data).
+        ):
+            _write_file(path, data)
+            written.append(path)
+    if not written:
+        raise CliError("there is no project yet: create one with `python -m bot project NAME`")
+    for path in written:
+        print(path)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     p = argparse.ArgumentParser(prog="python -m bot", description="Handover repair bot")
@@ -487,6 +563,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("out")
     export.add_argument("--project", help="only this project (default: every project)")
     export.set_defaults(fn=cmd_export)
+    report = sub.add_parser("report", help="write the manager's report pictures and figures")
+    report.add_argument("--out", required=True, help="folder to write into")
+    report.add_argument("--project", help="only this project (default: every project)")
+    report.add_argument("--date", help="the day, YYYY-MM-DD (default: today on each site)")
+    report.add_argument("--lang", choices=("zh", "en"), help="language of the labels")
+    report.set_defaults(fn=cmd_report)
     return p
 
 

@@ -18,6 +18,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "printable",
     "pushes",
     "overdue",
+    "report",
 )
 
 

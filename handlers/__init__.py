@@ -20,6 +20,7 @@ from handlers import (
     paper,
     printable,
     pushes,
+    report,
     service,
     stray,
 )
@@ -35,6 +36,7 @@ FLOWS = (
     inspector,
     printable,
     service,
+    report,
     overdue,
     intake,
     paper,

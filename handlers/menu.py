@@ -39,10 +39,11 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
         *ADMIN_WORK,
         *PAPER,
         *FILES,
+        "report",
         *ADMIN_PUSHES,
     ),
     Role.clerk: ("new", *PAPER, "template", *_push_choices(Role.clerk)),
-    Role.manager: ("unit", "find", "item", "export", *_push_choices(Role.manager)),
+    Role.manager: ("report", "unit", "find", "item", "export", *_push_choices(Role.manager)),
     Role.service: ("unit", "find", "item", "reopen", *_push_choices(Role.service)),
 }
 # /overdue goes to exactly the roles models/ lets read it.

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Integer, case, cast, func
+from sqlmodel import Session, col, select
+
+from models import clock
+from models.errors import DomainError
+from models.repair import LIVE_STATES
+from models.tables import Action, Category, Contractor, Event, Item, ItemState, Project, Unit
+
+S = ItemState
 
 # Age bands of an open item, in days since raised: the chart's stacked bars.
 AGE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 3), (4, 7), (8, 14), (15, 30), (31, None))
@@ -89,3 +100,269 @@ class ReworkReport:
     day: date
     by_category: tuple[ReworkCause, ...] = field(default_factory=tuple)
     by_building: tuple[ReworkCause, ...] = field(default_factory=tuple)
+
+
+def _day_start(day: date, tz: str) -> datetime:
+    """Return the UTC instant the project's local day begins (Event.at is stored in UTC)."""
+    return datetime.combine(day, time(0), tzinfo=clock.zone(tz)).astimezone(UTC)
+
+
+def _days_between(session: Session, later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
+    """Return whole days from `earlier` to `later` (two DATE columns) in this database's SQL."""
+    if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier  # PostgreSQL: date - date is an integer
+
+
+def _project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    return project
+
+
+def _median(histogram: dict[int, int]) -> float | None:
+    """Return the median of values given as value -> how many times."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    # The middle one (odd n) or the two middle ones (even n), counted up from the smallest.
+    wanted, seen, picked = {(n - 1) // 2, n // 2}, 0, []
+    for value in sorted(histogram):
+        lo, seen = seen, seen + histogram[value]
+        picked += [value] * sum(1 for w in wanted if lo <= w < seen)
+    return sum(picked) / len(picked)
+
+
+def _ageing(session: Session, project_id: int, day: date) -> tuple[ContractorAgeing, ...]:
+    """Return per contractor: open items by age band, overdue, pass rate, median days to close."""
+    live = col(Item.state).in_(LIVE_STATES)
+    counts = []
+    for low, high in AGE_BANDS:  # age = day - raised_on, so a band is a range of raised days
+        band = live & (col(Item.raised_on) <= day - timedelta(days=low))
+        if high is not None:
+            band &= col(Item.raised_on) >= day - timedelta(days=high)
+        counts.append(func.count().filter(band))
+    rows = session.exec(
+        select(
+            Item.contractor_id,
+            *counts,
+            func.count().filter(live & (col(Item.due_on) < day)),
+            func.count().filter(col(Item.first_inspection) == Action.pass_.value),
+            func.count(col(Item.first_inspection)),
+        )
+        .where(Item.project_id == project_id)
+        .group_by(Item.contractor_id)
+    ).all()
+    days = _days_between(session, col(Item.closed_on), col(Item.raised_on)).label("days")
+    closing: dict[int, dict[int, int]] = {}
+    for contractor_id, n_days, n in session.exec(
+        select(Item.contractor_id, days, func.count())
+        .where(Item.project_id == project_id, Item.state == S.closed)
+        .group_by(Item.contractor_id, days)
+    ):
+        closing.setdefault(contractor_id, {})[int(n_days)] = n
+    names = dict(
+        session.exec(
+            select(Contractor.id, Contractor.name).where(Contractor.project_id == project_id)
+        ).all()
+    )
+    out = []
+    for contractor_id, *figures in rows:
+        bands = tuple(figures[: len(AGE_BANDS)])
+        overdue, passed, inspected = figures[len(AGE_BANDS) :]
+        if not sum(bands) and contractor_id not in closing and not inspected:
+            continue  # only cancelled items: nothing to show
+        out.append(
+            ContractorAgeing(
+                contractor_id=contractor_id,
+                name=names.get(contractor_id, ""),
+                bands=bands,
+                overdue=overdue,
+                first_pass_rate=passed / inspected if inspected else None,
+                median_days_to_close=_median(closing.get(contractor_id, {})),
+            )
+        )
+    return tuple(sorted(out, key=lambda c: (-c.open, c.name, c.contractor_id)))
+
+
+def _series(session: Session, project: Project, day: date) -> tuple[DayCount, ...]:
+    """Return raised, closed and open at the day's end for SERIES_DAYS days ending on `day`.
+
+    Open at the end of day d = raised on or before d - closed on or before d - cancelled on or
+    before d, summed up from the figures before the window and a GROUP BY per day inside it.
+    It follows the items' present state: an item closed, reopened and closed again counts as
+    open until its last closing; one reopened and still live counts as open all along.
+    """
+    first = day - timedelta(days=SERIES_DAYS - 1)
+    days = [first + timedelta(days=k) for k in range(SERIES_DAYS)]
+    of_project = Item.project_id == project.id
+    raised_before, closed_before = session.exec(
+        select(
+            func.count().filter(col(Item.raised_on) < first),
+            func.count().filter((Item.state == S.closed) & (col(Item.closed_on) < first)),
+        ).where(of_project, (col(Item.raised_on) < first) | (col(Item.closed_on) < first))
+    ).one()
+    raised = dict(
+        session.exec(
+            select(Item.raised_on, func.count())
+            .where(of_project, col(Item.raised_on).between(first, day))
+            .group_by(Item.raised_on)
+        ).all()
+    )
+    closed = dict(
+        session.exec(
+            select(Item.closed_on, func.count())
+            .where(of_project, Item.state == S.closed, col(Item.closed_on).between(first, day))
+            .group_by(Item.closed_on)
+        ).all()
+    )
+    # A cancel's local day, by the UTC instants local midnights fall on: -1 before the window,
+    # k inside it, SERIES_DAYS after `day`. Works the same on every database, DST included.
+    starts = [_day_start(d, project.timezone) for d in [*days, day + timedelta(days=1)]]
+    slot = case(
+        (col(Event.at) < starts[0], -1),
+        *((col(Event.at) < starts[k + 1], k) for k in range(SERIES_DAYS)),
+        else_=SERIES_DAYS,
+    ).label("slot")
+    cancelled = dict(
+        session.exec(
+            select(slot, func.count())
+            .join(Item, col(Item.id) == Event.item_id)
+            .where(of_project, Item.state == S.cancelled, Event.action == Action.cancel)
+            .group_by(slot)
+        ).all()
+    )
+    still_open = raised_before - closed_before - cancelled.get(-1, 0)
+    out = []
+    for k, d in enumerate(days):
+        still_open += raised.get(d, 0) - closed.get(d, 0) - cancelled.get(k, 0)
+        out.append(
+            DayCount(day=d, raised=raised.get(d, 0), closed=closed.get(d, 0), open=still_open)
+        )
+    return tuple(out)
+
+
+def _today(session: Session, project: Project, day: date) -> TodayFigures:
+    """Return the counts of `day`: raised, moves made in its local hours, closed, open, overdue."""
+    of_project = Item.project_id == project.id
+    live = col(Item.state).in_(LIVE_STATES)
+    raised, closed, still_open, overdue = session.exec(
+        select(
+            func.count().filter(Item.raised_on == day),
+            func.count().filter((Item.state == S.closed) & (Item.closed_on == day)),
+            func.count().filter(live),
+            func.count().filter(live & (col(Item.due_on) < day)),
+        ).where(of_project)
+    ).one()
+    start, end = (
+        _day_start(day, project.timezone),
+        _day_start(day + timedelta(days=1), project.timezone),
+    )
+    moves = dict(
+        session.exec(
+            select(Event.action, func.count())
+            .join(Item, col(Item.id) == Event.item_id)
+            .where(
+                of_project,
+                col(Event.at) >= start,
+                col(Event.at) < end,
+                col(Event.action).in_([Action.report_repaired, Action.pass_, Action.fail]),
+            )
+            .group_by(Event.action)
+        ).all()
+    )
+    return TodayFigures(
+        raised=raised,
+        reported_repaired=moves.get(Action.report_repaired, 0),
+        passed=moves.get(Action.pass_, 0),
+        failed=moves.get(Action.fail, 0),
+        closed=closed,
+        open=still_open,
+        overdue=overdue,
+    )
+
+
+def daily_report(session: Session, *, project_id: int, day: date | None = None) -> DailyReport:
+    """Return the manager's figures for a project's day (today on its site by default)."""
+    project = _project(session, project_id)
+    day = day or clock.today(project.timezone)
+    return DailyReport(
+        project_id=project.id,
+        project_name=project.name,
+        day=day,
+        today=_today(session, project, day),
+        contractors=_ageing(session, project.id, day),
+        series=_series(session, project, day),
+    )
+
+
+def rework_report(session: Session, *, project_id: int, day: date | None = None) -> ReworkReport:
+    """Return failed inspections and reopenings per contractor by category and by building.
+
+    Over the project's whole history up to the end of `day`: a contract is judged on all of it.
+    An event counts for the item's present contractor (a reassigned item's rework goes with it).
+    """
+    project = _project(session, project_id)
+    day = day or clock.today(project.timezone)
+    end = _day_start(day + timedelta(days=1), project.timezone)
+    rows = session.exec(
+        select(
+            Item.contractor_id,
+            Item.category_id,
+            Unit.building,
+            func.count().filter(Event.action == Action.fail),
+            func.count().filter(Event.action == Action.reopen),
+        )
+        .select_from(Event)
+        .join(Item, col(Item.id) == Event.item_id)
+        .join(Unit, col(Unit.id) == Item.unit_id)
+        .where(
+            Item.project_id == project.id,
+            col(Event.action).in_([Action.fail, Action.reopen]),
+            col(Event.at) < end,
+        )
+        .group_by(Item.contractor_id, Item.category_id, Unit.building)
+    ).all()
+    names = dict(
+        session.exec(
+            select(Contractor.id, Contractor.name).where(Contractor.project_id == project.id)
+        ).all()
+    )
+    categories = {
+        c.id: c for c in session.exec(select(Category).where(Category.project_id == project.id))
+    }
+    by_category: dict[tuple[int, int], list[int]] = {}
+    by_building: dict[tuple[int, str], list[int]] = {}
+    for contractor_id, category_id, building, failed, reopened in rows:
+        for sums, key in (
+            (by_category, (contractor_id, category_id)),
+            (by_building, (contractor_id, building)),
+        ):
+            total = sums.setdefault(key, [0, 0])
+            total[0] += failed
+            total[1] += reopened
+
+    def causes(
+        sums: dict, label: Callable[[object], tuple[str, str, str]]
+    ) -> tuple[ReworkCause, ...]:
+        out = [
+            ReworkCause(contractor_id, names.get(contractor_id, ""), *label(key), failed, reopened)
+            for (contractor_id, key), (failed, reopened) in sums.items()
+        ]
+        return tuple(sorted(out, key=lambda c: (-c.total, -c.failed, c.contractor_name, c.key)))
+
+    def category(category_id: object) -> tuple[str, str, str]:
+        c = categories[category_id]
+        return c.code, c.name_zh, c.name_en
+
+    def building(code: object) -> tuple[str, str, str]:
+        return str(code), str(code), str(code)  # the chart words it ("3号楼", "Bldg 3")
+
+    return ReworkReport(
+        project_id=project.id,
+        project_name=project.name,
+        day=day,
+        by_category=causes(by_category, category),
+        by_building=causes(by_building, building),
+    )
