@@ -28,10 +28,11 @@ from handlers.common import BotContext
 from jobs.morning import morning_notices
 from jobs.notices import Notice
 from jobs.overdue import overdue_notices
+from jobs.report import report_notices
 from jobs.sender import PROCESS, Delivery, PushResult, push
 from models import clock, pushes
 from models.db import Database
-from models.pushes import Beat, ProjectBeat, Recipient, beats
+from models.pushes import Beat, ProjectBeat, beats
 from models.tables import PushKind
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,6 @@ TICK_SECONDS = 60
 FIRST_TICK_SECONDS = 10  # the start-up catch-up: once the application is up
 
 Builder = Callable[..., list[Notice]]
-
-
-def report_notices(
-    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
-) -> list[Notice]:
-    """Return the manager's daily report, chart and caption (charts: wire the report here)."""
-    return []
 
 
 BUILDERS: dict[PushKind, Builder] = {

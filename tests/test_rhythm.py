@@ -7,9 +7,11 @@ import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pdfplumber
 import pypdf
 import pytest
+from PIL import Image
 from sqlmodel import select
 
 from bot.app import build_offline
@@ -19,6 +21,7 @@ from handlers.common import BotContext
 from jobs import rhythm
 from models import clock, people, pushes
 from models import project as setup
+from models.charts import HEIGHT_PX, WIDTH_PX
 from models.repair import PhotoIn, raise_item
 from models.tables import Action, AppUser, PushKind, PushLog, PushRun, PushStatus, Role
 from tests.conftest import (
@@ -238,8 +241,11 @@ async def test_a_project_in_another_zone_gets_its_list_at_its_own_morning(bot, w
     assert 3001 not in {m.chat_id for m in bot.transport.events_since(mark)}
     mark = bot.transport.mark()
     await tick_at(bot.app, local(7, 30, zone=NEW_YORK))  # 20:30 in Shanghai
-    (message,) = text_messages(bot.transport.events_since(mark))
-    assert message.chat_id == 3001 and f"#{far_item}" in message.text
+    (message,) = text_messages(bot.transport.events_since(mark, 3001))
+    assert f"#{far_item}" in message.text
+    # Shanghai's morning lists went out once, at its morning (its report is due now, though).
+    others = {m.chat_id for m in bot.transport.events_since(mark)} - {3001}
+    assert others == {MANAGER.id}
     assert f"#{world.items['wall']}" not in message.text
     with db.session() as s:
         days = {(r.project_id, r.day) for r in s.exec(select(PushRun)).all()}
@@ -295,16 +301,26 @@ async def test_a_forged_report_button_changes_nothing(bot, world, db):
     assert [r.telegram_id for r in wanted] == [MANAGER.id]
 
 
-async def test_the_report_runs_at_its_hour_for_those_who_want_it(bot, world, db):
+async def test_the_report_goes_at_its_hour_to_those_who_want_it(bot, world, db):
     await bot.chat(ADMIN).send("/reports")
-    await bot.chat(ADMIN).press("sub:report:1")
+    await bot.chat(ADMIN).press("sub:report:1")  # an admin asks for it; the manager has it
+    mark = bot.transport.mark()
     assert [r.kind for r in await tick_at(bot.app, local(17, 59))] == []
     ran = await tick_at(bot.app, local(18, 0))
     assert [r.kind for r in ran] == [PushKind.report]
-    with db.session() as s:
-        wanted = pushes.recipients(s, project_id=world.project_id, kind=PushKind.report)
-    assert {r.telegram_id for r in wanted} == {ADMIN.id, MANAGER.id}
+    sent = bot.transport.events_since(mark)
+    assert {m.chat_id for m in sent} == {ADMIN.id, MANAGER.id}
+    heading, photo = bot.transport.events_since(mark, MANAGER.id)
+    assert (heading.kind, photo.kind) == ("text", "photo")
+    assert "Riverside 1" in heading.text and "日报" in heading.text
+    assert "Riverside 1" in photo.text and len(photo.text) <= 1024
+    image = Image.open(io.BytesIO(photo.file_bytes))
+    assert image.size == (WIDTH_PX, HEIGHT_PX)
+    assert np.asarray(image.convert("RGB")).std() > 20  # something is drawn
+    assert push_rows(db, PushKind.report) == {"Chen": PushStatus.sent, "Zhou": PushStatus.sent}
+    mark = bot.transport.mark()
     assert await tick_at(bot.app, local(23, 30)) == []  # once a day
+    assert bot.transport.events_since(mark) == []
 
 
 @pytest.mark.telegram_errors

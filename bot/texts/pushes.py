@@ -22,6 +22,8 @@ ZH: dict[str, str] = {
     "pushes.failed_line": "  · {name}：{reason}",
     "pushes.blocked": "已屏蔽机器人：{names}",
     "pushes.unconfirmed": "未确认送达（发送中断，稍后补发）：{names}",
+    "pushes.report_text": "📊 <b>{project}</b> {day} 日报，图表和数据见下图。",
+    "pushes.report_more": "……更多数据请发 /report 查看。",
     "pushes.skipped": "屏蔽了机器人、不再推送的人员：{names}（对方再给机器人发消息后自动恢复）",
 }
 
@@ -47,5 +49,7 @@ EN: dict[str, str] = {
     "pushes.failed_line": "  · {name}: {reason}",
     "pushes.blocked": "Blocked the bot: {names}",
     "pushes.unconfirmed": "Not confirmed (sending was cut off, to be sent again): {names}",
+    "pushes.report_text": "📊 <b>{project}</b>: the daily report of {day}, picture and figures below.",
+    "pushes.report_more": "… more figures with /report.",
     "pushes.skipped": "Blocked the bot, no longer pushed to: {names} (taken back when they write again)",
 }
