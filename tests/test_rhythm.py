@@ -435,3 +435,13 @@ async def test_the_overdue_digest_goes_to_admins_and_managers_each_morning(bot, 
     assert digest[CONTRACTOR_A.id].startswith(t("zh", "overdue.mine_one", id=late, days=3))
     assert "逾期" not in digest[CONTRACTOR_B.id].split("\n")[0]
     assert push_rows(db, PushKind.overdue) == {"Chen": PushStatus.sent, "Zhou": PushStatus.sent}
+
+
+async def test_each_help_offers_the_push_choices_of_its_roles(bot, world):
+    contractor = texts(await bot.chat(CONTRACTOR_A).send("/help"))
+    assert "/mute" in contractor and "/unmute" in contractor and "/reports" not in contractor
+    manager = texts(await bot.chat(MANAGER).send("/help"))
+    assert "/reports" in manager and "/mute" not in manager and "/pushes" not in manager
+    admin = texts(await bot.chat(ADMIN).send("/help"))
+    assert "/reports" in admin and "/pushes" in admin
+    assert texts(await bot.chat(MANAGER).send("/pushes")) == t("zh", "error.not_allowed")
