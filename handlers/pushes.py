@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -11,7 +13,7 @@ from handlers.choices import kind_name, subscriptions
 from handlers.common import BotContext, esc, send_long
 from models import clock
 from models.errors import DomainError
-from models.pushes import PushDay, beats, choices_of, choose, push_day
+from models.pushes import PushDay, PushLine, beats, choices_of, choose, push_day
 from models.tables import PushKind, PushStatus
 
 # The reports a manager or admin chooses with /reports (the morning list has /mute).
@@ -105,7 +107,7 @@ def report_more(lang: str) -> str:
     return t(lang, "pushes.report_more")
 
 
-def _people(lang: str, lines: list) -> list[str]:  # list[PushLine]
+def _people(lang: str, lines: list[PushLine]) -> list[str]:
     by = {s: [x for x in lines if x.status is s] for s in PushStatus}
     out = [t(lang, "pushes.sent", n=len(by[PushStatus.sent]))] if lines else []
     if failed := by[PushStatus.failed]:
@@ -125,7 +127,7 @@ def _names(names: list[str]) -> str:
     return "、".join(esc(n) for n in names)
 
 
-def _hm(at: object, view: PushDay) -> str:
+def _hm(at: datetime, view: PushDay) -> str:
     return clock.local(at, view.timezone).strftime("%H:%M")
 
 
