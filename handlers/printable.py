@@ -21,10 +21,11 @@ async def send_printable(update: Update, context: BotContext) -> None:
     """Send the person's own list (pdf:ml) or to-check list (pdf:tc) as a printable PDF."""
     kind, building = context.matches[0][1], context.matches[0][2]
     make = my_list_pdfs if kind == "ml" else to_check_pdfs
+    # A long list takes seconds to draw: show "sending a file" meanwhile.
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
     made = await context.call(
         make, telegram_id=update.effective_user.id, tr=context.t, building=building
     )
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
     for plist, (name, data) in made:
         await context.bot.send_document(
             update.effective_chat.id,

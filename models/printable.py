@@ -40,9 +40,11 @@ FONT = "wqy"
 BODY_PT = 9
 ID_PT = 15  # large: a clerk types it into /done from the paper
 MARGIN = 10  # mm
-DESCRIPTION_CHARS = 120  # about four lines of its column: one row never spans a page
+DESCRIPTION_CHARS = 120  # at most four or five lines of its column: one row never spans a page
 SHORT_CHARS = 24  # flat, location, category
-TEAM_CHARS = 40  # a name in the page's heading
+TEAM_CHARS = 40  # names in the page's heading, which is cut again to fit its line
+PROJECT_CHARS = 24
+TITLE_MM = 230  # the heading's line; the date is right of it
 MISSING = "□"  # a character the font cannot draw (emoji, Arabic, Hebrew) prints as a box
 
 # (catalog key of the heading, width in mm); 277 mm between the margins of A4 landscape.
@@ -55,8 +57,8 @@ REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_raised", 19),
     ("pdf.col_age", 9),
     ("pdf.col_rework", 15),
-    ("pdf.col_due", 19),
-    ("pdf.col_result_repair", 28),
+    ("pdf.col_due", 28),  # "2026-12-10 逾期" on one line
+    ("pdf.col_result_repair", 19),
     ("pdf.col_sign", 19),
 )
 # The walk: a heading line per building and entrance (stairwell), the floor on every row.
@@ -66,15 +68,15 @@ CHECK_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_flat", 20),
     ("pdf.col_location", 18),
     ("pdf.col_category", 16),
-    ("pdf.col_description", 84),
+    ("pdf.col_description", 75),
     ("pdf.col_raised", 19),
     ("pdf.col_age", 9),
     ("pdf.col_rework", 15),
-    ("pdf.col_due", 19),
-    ("pdf.col_result_check", 28),
+    ("pdf.col_due", 28),
+    ("pdf.col_result_check", 28),  # room for a reason
     ("pdf.col_sign", 19),
 )
-HEADING = FontFace(emphasis=None, fill_color=(225, 225, 225))  # the font has no bold face
+HEADING = FontFace(emphasis=None, fill_color=(225, 225, 225))
 GROUP = FontFace(emphasis=None, fill_color=(245, 240, 220), size_pt=BODY_PT + 1)
 LARGE_ID = FontFace(emphasis=None, size_pt=ID_PT)
 OVERDUE = FontFace(emphasis=None, color=(180, 0, 0))
@@ -119,11 +121,19 @@ class _Pages(FPDF):
         title, day, summary = self.heading
         self.set_xy(MARGIN, MARGIN - 2)
         self.set_font(FONT, size=13)
-        self.cell(200, 7, title, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.cell(TITLE_MM, 7, self.fit(title, TITLE_MM), new_x=XPos.RIGHT, new_y=YPos.TOP)
         self.cell(0, 7, day, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=BODY_PT)
-        self.cell(0, 5, summary, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5, self.fit(summary, self.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
+
+    def fit(self, text: str, width: float) -> str:
+        """Return the text cut (with "…") to fit one line of `width` mm in the current font."""
+        if self.get_string_width(text) <= width - 2:
+            return text
+        while text and self.get_string_width(text + "…") > width - 2:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     def footer(self) -> None:
         """Write the page number, "第 2 / 5 页"."""
@@ -139,7 +149,7 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
     team = tr("pdf.inspection_team") if checking else plist.contractor_name or ""
     title = tr(
         "pdf.head",
-        project=printable(plist.project_name, TEAM_CHARS),
+        project=printable(plist.project_name, PROJECT_CHARS),
         title=tr("pdf.title_check" if checking else "pdf.title_repair"),
         team=printable(team, TEAM_CHARS),
     )
@@ -149,7 +159,7 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
     )
     pdf.add_page()
     pdf.set_font(FONT, size=BODY_PT - 1)
-    pdf.cell(0, 5, tr("pdf.tip_check" if checking else "pdf.tip_repair"))
+    pdf.cell(0, 5, pdf.fit(tr("pdf.tip_check" if checking else "pdf.tip_repair"), pdf.epw))
     pdf.ln(6)
     pdf.set_font(FONT, size=BODY_PT)
     if not plist.lines:
@@ -164,9 +174,8 @@ def _summary(plist: PrintList, tr: Tr) -> str:
     if plist.contractor_id is None:
         parts = [tr("pdf.total_check", total=plist.total)]
     else:
-        rework = sum(1 for x in plist.lines if x.is_rework)
-        overdue = sum(1 for x in plist.lines if x.overdue)
-        parts = [tr("pdf.total_repair", total=plist.total, rework=rework, overdue=overdue)]
+        figures = {"total": plist.total, "rework": plist.rework, "overdue": plist.overdue}
+        parts = [tr("pdf.total_repair", **figures)]
     if plist.building:
         parts.insert(0, tr("pdf.building", building=printable(plist.building, 10)))
     if plist.cut:
@@ -175,35 +184,52 @@ def _summary(plist: PrintList, tr: Tr) -> str:
 
 
 def _table(pdf: FPDF, plist: PrintList, tr: Tr, checking: bool) -> None:
-    columns = CHECK_COLUMNS if checking else REPAIR_COLUMNS
-    with pdf.table(
+    if not checking:
+        with _open_table(pdf, REPAIR_COLUMNS, heading_rows=1) as table:
+            _headings(table, REPAIR_COLUMNS, tr)
+            for line in plist.lines:
+                _item_row(table, line, tr)
+        return
+    # One table per stairwell whose two heading rows (the stairwell, the columns) repeat on
+    # every page it runs over: a page that starts mid-stairwell still says where it is, and a
+    # stairwell's heading is never left alone at the foot of a page.
+    for n, ((building, entrance), group) in enumerate(
+        groupby(plist.lines, key=lambda x: (x.building, x.entrance))
+    ):
+        lines = list(group)
+        heading = tr(
+            "pdf.group",
+            building=printable(building, 10),
+            entrance=printable(entrance, 10),
+            n=len(lines),
+        )
+        if n:
+            pdf.ln(3)
+        with _open_table(pdf, CHECK_COLUMNS, heading_rows=2) as table:
+            table.row().cell(heading, colspan=len(CHECK_COLUMNS), style=GROUP)
+            _headings(table, CHECK_COLUMNS, tr)
+            for line in lines:
+                _item_row(table, line, tr, floor=tr("pdf.floor", floor=line.floor))
+
+
+def _open_table(pdf: FPDF, columns: tuple[tuple[str, int], ...], *, heading_rows: int) -> Table:
+    return pdf.table(
         col_widths=tuple(width for _, width in columns),
         width=sum(width for _, width in columns),
-        headings_style=HEADING,
+        headings_style=FontFace(emphasis=None),  # the font has no bold face; cells bring fills
+        num_heading_rows=heading_rows,
         repeat_headings=1,
         line_height=BODY_PT * 0.5,
         borders_layout=TableBordersLayout.ALL,
         v_align="MIDDLE",
         padding=1,
-    ) as table:
-        table.row([tr(key) for key, _ in columns])
-        if not checking:
-            for line in plist.lines:
-                _item_row(table, line, tr)
-            return
-        for (building, entrance), group in groupby(
-            plist.lines, key=lambda x: (x.building, x.entrance)
-        ):
-            lines = list(group)
-            heading = tr(
-                "pdf.group",
-                building=printable(building, 10),
-                entrance=printable(entrance, 10),
-                n=len(lines),
-            )
-            table.row().cell(heading, colspan=len(columns), style=GROUP)
-            for line in lines:
-                _item_row(table, line, tr, floor=tr("pdf.floor", floor=line.floor))
+    )
+
+
+def _headings(table: Table, columns: tuple[tuple[str, int], ...], tr: Tr) -> None:
+    row = table.row()
+    for key, _ in columns:
+        row.cell(tr(key), style=HEADING)
 
 
 def _item_row(table: Table, line: ItemLine, tr: Tr, floor: str | None = None) -> None:
@@ -221,7 +247,7 @@ def _item_row(table: Table, line: ItemLine, tr: Tr, floor: str | None = None) ->
     row.cell(tr("pdf.rework_mark", n=line.rework_count) if line.rework_count else "", align="C")
     due = line.due_on.isoformat() if line.due_on else ""
     if line.overdue:
-        row.cell(f"{due}\n{tr('pdf.overdue_mark')}", style=OVERDUE, align="C")
+        row.cell(f"{due} {tr('pdf.overdue_mark')}", style=OVERDUE, align="C")
     else:
         row.cell(due, align="C")
     row.cell("")

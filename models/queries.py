@@ -295,6 +295,8 @@ class PrintList:
 
     lines: tuple[ItemLine, ...]
     total: int
+    rework: int  # of the whole list, not only the lines printed
+    overdue: int
     project_id: int
     project_name: str
     timezone: str
@@ -308,12 +310,23 @@ class PrintList:
         return len(self.lines) < self.total
 
 
-def _capped(session: Session, where: tuple, order: tuple, cap: int) -> tuple[list[ItemLine], int]:
-    # One query: the window count is taken before LIMIT, so it is the whole list's size.
-    total = func.count().over().label("total")
-    rows = session.exec(_line_query().add_columns(total).where(*where).order_by(*order).limit(cap))
-    rows = list(rows)
-    return [_to_line(tuple(row[:-1])) for row in rows], rows[0][-1] if rows else 0
+def _capped(
+    session: Session, where: tuple, order: tuple, cap: int, today: date
+) -> tuple[list[ItemLine], int, int, int]:
+    """Return at most `cap` lines, and the whole list's count, rework and overdue items."""
+    # One query: window aggregates are taken before LIMIT, so they count the whole list.
+    figures = (
+        func.count().over(),
+        func.sum(case((Item.state == S.rework, 1), else_=0)).over(),
+        func.sum(case((col(Item.due_on) < today, 1), else_=0)).over(),
+    )
+    rows = session.exec(
+        _line_query().add_columns(*figures).where(*where).order_by(*order).limit(cap)
+    ).all()
+    if not rows:
+        return [], 0, 0, 0
+    total, rework, overdue = rows[0][-3:]
+    return [_to_line(tuple(row[:-3])) for row in rows], total, rework, overdue
 
 
 def contractor_print(
@@ -329,11 +342,13 @@ def contractor_print(
         col(Item.state).in_([S.open, S.rework]),
         *_in_building(building),
     )
-    order = contractor_order(_today(project.timezone))
-    lines, total = _capped(session, where, order, cap)
+    today = _today(project.timezone)
+    lines, total, rework, overdue = _capped(session, where, contractor_order(today), cap, today)
     return PrintList(
         tuple(lines),
         total,
+        rework,
+        overdue,
         project.id,
         project.name,
         project.timezone,
@@ -351,9 +366,19 @@ def to_check_print(
     if project is None:
         raise DomainError("no_such_project")
     where = (Item.project_id == project_id, Item.state == S.repaired, *_in_building(building))
-    lines, total = _capped(session, where, to_check_order(), cap)
+    today = _today(project.timezone)
+    lines, total, rework, overdue = _capped(session, where, to_check_order(), cap, today)
     return PrintList(
-        tuple(lines), total, project.id, project.name, project.timezone, None, None, building
+        tuple(lines),
+        total,
+        rework,
+        overdue,
+        project.id,
+        project.name,
+        project.timezone,
+        None,
+        None,
+        building,
     )
 
 

@@ -132,8 +132,8 @@ def test_overdue_and_rework_come_first_and_are_marked(db, world, today):
         _, data = contractor_pdf(s, contractor_id=world.huajian, tr=zh)
     [page] = pages_of(data)
     assert in_order(page, world.items["leak"], world.items["wall"])  # overdue, then rework
-    assert both_hold(page, "超期") and both_hold(page, "返修 ×1")
-    assert both_hold(page, "其中返修 1 项、超期 1 项")
+    assert both_hold(page, "逾期") and both_hold(page, "返修 ×1")
+    assert both_hold(page, "其中返修 1 项、逾期 1 项")
 
 
 def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
@@ -151,14 +151,33 @@ def test_three_hundred_items_span_pages_each_with_its_heading(db, world, today):
     assert "窗台渗水第299处" in everything
 
 
+def test_a_long_walk_says_on_every_page_which_stairwell_it_is_in(db, world, today):
+    ids = add_items(db, world, 90, today)  # 7-1-301, 7-1-1501, 7-2-402 in turn
+    for item in ids:
+        move(db, item, CONTRACTOR_A.id, Action.report_repaired)
+    with db.session() as s:
+        _, data = to_check_pdf(s, project_id=world.project_id, tr=zh)
+    pages = pages_of(data)
+    assert len(pages) > 3
+    for number, page in enumerate(pages, 1):
+        for text in ("验收组", "编号", "楼层", "合格/不合格", f"第 {number} / {len(pages)} 页"):
+            assert both_hold(page, text), (number, text)
+        assert both_hold(page, "7栋 1单元") or both_hold(page, "7栋 2单元"), number
+    # Entrance 1 floor 3, entrance 1 floor 15, then entrance 2: every third item, in id order.
+    assert row_ids(pages) == [*ids[0::3], *ids[1::3], *ids[2::3]]
+
+
 def test_a_list_over_the_cap_says_how_much_is_left_out(db, world, today):
     add_items(db, world, 30, today)
     with db.session() as s:
+        for item in s.exec(select(Item).where(Item.contractor_id == world.huajian)).all():
+            item.due_on = today - timedelta(days=1)
+        s.commit()
         plist = contractor_print(s, contractor_id=world.huajian, cap=10)
     assert (len(plist.lines), plist.total, plist.cut) == (10, 32, True)
     [page] = pages_of(render_pdf(plist, zh))
     assert both_hold(page, "只打印了前 10 项（共 32 项）")
-    assert both_hold(page, "共 32 项")
+    assert both_hold(page, "共 32 项，其中返修 0 项、逾期 32 项")  # the whole list's figures
 
 
 def test_the_to_check_list_walks_building_entrance_floor(db, world, today):
@@ -196,7 +215,7 @@ def test_english_labels(db, world, today):
 
 
 def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
-    hostile = '../..\\<b>CON</b>:*?"|\u202e😀 华建/装饰\x00' + "长" * 200
+    hostile = '../..\\<b>CON</b>:*?"|\u202e😀 华建/装饰\x07' + "长" * 70
     ids = add_items(db, world, 6, today)
     with db.session() as s:
         s.get(Contractor, world.huajian).name = hostile
@@ -205,7 +224,7 @@ def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
             row.description = (
                 f"开头{n} <b>粗</b> &amp; 😀🏠 שלום مرحبا \u202eRTL\u200d\x01\n" + "裂缝" * 2500
             )
-            row.location = "<i>" + "阳台" * 50
+            row.location = "<i>" + "阳台" * 28  # 59 of 60
         s.commit()
         plist = contractor_print(s, contractor_id=world.huajian)
         data = render_pdf(plist, zh)
@@ -220,6 +239,7 @@ def test_hostile_descriptions_and_names_do_not_break_the_page(db, world, today):
     assert "\u202e" not in text
     for page in pages:
         assert both_hold(page, "华建")  # the name, shortened, on every page
+        assert both_hold(page, today.isoformat()) and both_hold(page, "问题描述")
     assert re.fullmatch(r"[\w-]+\.pdf", name) and len(name) < 80, name
     assert "/" not in name and "\\" not in name and ".." not in name
 
@@ -291,6 +311,11 @@ async def test_tocheck_offers_the_pdf_of_the_walk(bot, world, today):
     [page] = pages_of(document.file_bytes)
     assert in_order(page, "Inspection team", world.items["leak"], world.items["socket"])
     assert not both_hold(page, "客厅墙面空鼓")
+    await li.send("/tocheck 5")
+    assert pdf_button(li) == "pdf:tc:5"
+    [document] = [m for m in await li.press("pdf:tc:5") if m.kind == "document"]
+    [page] = pages_of(document.file_bytes)
+    assert both_hold(page, "厨房插座无电") and not both_hold(page, "卫生间吊顶渗水")
 
 
 async def test_a_forged_press_prints_nothing_it_should_not(bot, world):
