@@ -77,6 +77,9 @@ def test_a_contractor_is_told_how_many_are_overdue_and_the_oldest(world, db, tod
         assert my_overdue(s, telegram_id=CONTRACTOR_A.id) is None
     assert contractor_line("zh", None) == ""
     old = _raise(db, world, raised_on=today - timedelta(days=12))
+    with db.session() as s:
+        one = my_overdue(s, telegram_id=CONTRACTOR_A.id)
+    assert contractor_line("zh", one) == f"⚠ 您有 1 项已逾期：#{old} 已逾期 5 天，请尽快处理。"
     _raise(db, world, raised_on=today - timedelta(days=9), unit="3-1-1202")
     with db.session() as s:
         mine = my_overdue(s, telegram_id=CONTRACTOR_A.id)
