@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bench import Timing, atimed, measure, table, timed
+from bench.report import report_bench
 from bench.workbooks import workbooks
 from bot.app import build_offline
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
@@ -374,6 +375,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--domain-reps", type=int, default=200, help="repetitions of each query")
     parser.add_argument("--rounds", type=int, default=20, help="repair-and-pass rounds in chat")
     parser.add_argument("--transitions", type=int, default=400, help="apply_transition calls")
+    parser.add_argument(
+        "--report-items",
+        type=int,
+        default=1_000_000,
+        help="items of the manager's report site, built once into data/bench/ (0: skip)",
+    )
+    parser.add_argument("--report-runs", type=int, default=7, help="timed runs of each report")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -407,6 +415,9 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(plans), end="\n\n")
         for d in sets:
             d.db.dispose()
+    if args.report_items:
+        print("The manager's report (models.report), one session per call\n")
+        print(report_bench(args.report_items, args.report_runs), end="\n\n", flush=True)
     print(f"whole run: {time.perf_counter() - started:.0f} s; at end {load()}")
 
 

@@ -8,6 +8,7 @@ which the caller binds to the reader's language.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -31,6 +32,10 @@ BAND_COLOURS = ("#66bb6a", "#d4e157", "#ffca28", "#fb8c00", "#c62828")
 RAISED, CLOSED, STILL_OPEN = "#5c7cba", "#43a047", "#37474f"
 FAILED, REOPENED = "#fb8c00", "#c62828"
 ALARM = "#c62828"
+# The legal form at the end of a firm's name, as a site office leaves it out when it speaks.
+LEGAL_FORM = re.compile(
+    r"\s*(股份有限公司|有限责任公司|集团有限公司|有限公司|Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?)$", re.I
+)
 MISSING = "□"  # stands for a run of characters the font cannot draw (emoji, Arabic, ...)
 
 # matplotlib's settings are process-wide: one picture is drawn at a time, in its own settings.
@@ -40,12 +45,11 @@ _drawing = threading.Lock()
 def _style() -> dict[str, Any]:
     return {
         "font.family": use_in_matplotlib(),
-        "axes.unicode_minus": False,  # the CJK font has no U+2212 glyph in every face
+        "axes.unicode_minus": False,  # a plain hyphen: CJK fonts differ on U+2212
         "font.size": 12,
         "axes.titlesize": 14,
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "svg.fonttype": "none",
     }
 
 
@@ -84,6 +88,11 @@ def fit(text: str, units: int) -> str:
     characters wide: a long name keeps its start and its end, "…" between."""
     chars = list(drawable(text))
     widths = [_width(c) for c in chars]
+    if sum(widths) > units:  # "有限公司" says nothing on a chart: drop it before cutting
+        shorter = LEGAL_FORM.sub("", "".join(chars))
+        if shorter:
+            chars = list(shorter)
+            widths = [_width(c) for c in chars]
     if sum(widths) <= units:
         return "".join(chars)
     # The end of a name tells branches apart ("……第一分公司", "……第二分公司").
@@ -289,7 +298,7 @@ def rework_chart(report: ReworkReport, tr: Translate) -> bytes:
             fig, (by_category, by_building) = _figure(title, 2)
             _causes(by_category, report.by_category, tr("chart.by_category"), tr)
             _causes(by_building, report.by_building, tr("chart.by_building"), tr, buildings=True)
-            _place(fig, [([by_category], 0.535, 0.915), ([by_building], 0.04, 0.445)])
+            _place(fig, [([by_category], 0.535, 0.915), ([by_building], 0.065, 0.445)])
             return _png(fig)
 
 
@@ -311,9 +320,7 @@ def _causes(
     if buildings:  # a building is its code: "3" is worded "3栋", "Bldg 3"
         what = [tr("chart.building", building=w) for w in what]
     what = [fit(w, CAUSE_UNITS) for w in what]
-    who = _labels(
-        [c.contractor_name for c in shown], [c.contractor_id for c in shown], NAME_UNITS - 4
-    )
+    who = _labels([c.contractor_name for c in shown], [c.contractor_id for c in shown], NAME_UNITS)
     rows = range(len(shown))
     failed = [c.failed for c in shown]
     ax.barh(rows, failed, color=FAILED, label=tr("chart.failed"), height=0.7)

@@ -6,13 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
 from models.repair import LIVE_STATES
-from models.tables import Action, Category, Contractor, Event, Item, ItemState, Project, Unit
+from models.tables import (
+    Action,
+    Category,
+    Contractor,
+    Event,
+    Item,
+    ItemState,
+    Project,
+    Unit,
+    days_between,
+)
 
 S = ItemState
 
@@ -107,13 +117,6 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=clock.zone(tz)).astimezone(UTC)
 
 
-def _days_between(session: Session, later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
-    """Return whole days from `earlier` to `later` (two DATE columns) in this database's SQL."""
-    if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier  # PostgreSQL: date - date is an integer
-
-
 def _project(session: Session, project_id: int) -> Project:
     project = session.get(Project, project_id)
     if project is None:
@@ -134,31 +137,58 @@ def _median(histogram: dict[int, int]) -> float | None:
     return sum(picked) / len(picked)
 
 
+def _not_by_index(column: ColumnElement) -> ColumnElement:
+    """Return the column as `column + 0`, which SQLite cannot look up or order by an index.
+
+    SQLite has no statistics here (nobody runs ANALYZE), so it guesses: it would start a join
+    from the item index on project_id (every item of the project) rather than from the few
+    events of a day or of one action. PostgreSQL plans by its statistics; this costs it nothing.
+    """
+    return column + 0
+
+
 def _ageing(session: Session, project_id: int, day: date) -> tuple[ContractorAgeing, ...]:
-    """Return per contractor: open items by age band, overdue, pass rate, median days to close."""
-    live = col(Item.state).in_(LIVE_STATES)
+    """Return per contractor: open items by age band, overdue, pass rate, median days to close.
+
+    Three GROUP BYs, each read from an index alone (ix_item_report_state, ix_item_report_first).
+    """
+    of_project = Item.project_id == project_id
     counts = []
     for low, high in AGE_BANDS:  # age = day - raised_on, so a band is a range of raised days
-        band = live & (col(Item.raised_on) <= day - timedelta(days=low))
+        band = col(Item.raised_on) <= day - timedelta(days=low)
         if high is not None:
             band &= col(Item.raised_on) >= day - timedelta(days=high)
         counts.append(func.count().filter(band))
-    rows = session.exec(
-        select(
-            Item.contractor_id,
-            *counts,
-            func.count().filter(live & (col(Item.due_on) < day)),
-            func.count().filter(col(Item.first_inspection) == Action.pass_.value),
-            func.count(col(Item.first_inspection)),
+    # Grouped by `contractor_id + 0`, or SQLite (no statistics) walks every item of the
+    # project in contractor order to save a sort, instead of the few live ones by state.
+    firm = _not_by_index(col(Item.contractor_id))
+    live = {
+        contractor_id: figures
+        for contractor_id, *figures in session.exec(
+            select(firm, *counts, func.count().filter(col(Item.due_on) < day))
+            .where(of_project, col(Item.state).in_(LIVE_STATES))
+            .group_by(firm)
         )
-        .where(Item.project_id == project_id)
-        .group_by(Item.contractor_id)
-    ).all()
-    days = _days_between(session, col(Item.closed_on), col(Item.raised_on)).label("days")
+    }
+    inspected = {
+        contractor_id: (passed, seen)
+        for contractor_id, passed, seen in session.exec(
+            select(
+                Item.contractor_id,
+                func.count().filter(col(Item.first_inspection) == Action.pass_.value),
+                func.count(col(Item.first_inspection)),
+            )
+            .where(of_project)
+            .group_by(Item.contractor_id)
+        )
+        if seen
+    }
+    # Read in the order of ix_item_report_days (closed_on is set only while closed): no sort.
+    days = days_between(col(Item.closed_on), col(Item.raised_on)).label("days")
     closing: dict[int, dict[int, int]] = {}
     for contractor_id, n_days, n in session.exec(
         select(Item.contractor_id, days, func.count())
-        .where(Item.project_id == project_id, Item.state == S.closed)
+        .where(of_project, col(Item.closed_on).is_not(None))
         .group_by(Item.contractor_id, days)
     ):
         closing.setdefault(contractor_id, {})[int(n_days)] = n
@@ -168,115 +198,113 @@ def _ageing(session: Session, project_id: int, day: date) -> tuple[ContractorAge
         ).all()
     )
     out = []
-    for contractor_id, *figures in rows:
-        bands = tuple(figures[: len(AGE_BANDS)])
-        overdue, passed, inspected = figures[len(AGE_BANDS) :]
-        if not sum(bands) and contractor_id not in closing and not inspected:
-            continue  # only cancelled items: nothing to show
+    for contractor_id in live.keys() | inspected.keys() | closing.keys():
+        figures = live.get(contractor_id, [0] * (len(AGE_BANDS) + 1))
+        passed, seen = inspected.get(contractor_id, (0, 0))
         out.append(
             ContractorAgeing(
                 contractor_id=contractor_id,
                 name=names.get(contractor_id, ""),
-                bands=bands,
-                overdue=overdue,
-                first_pass_rate=passed / inspected if inspected else None,
+                bands=tuple(figures[: len(AGE_BANDS)]),
+                overdue=figures[len(AGE_BANDS)],
+                first_pass_rate=passed / seen if seen else None,
                 median_days_to_close=_median(closing.get(contractor_id, {})),
             )
         )
     return tuple(sorted(out, key=lambda c: (-c.open, c.name, c.contractor_id)))
 
 
-def _series(session: Session, project: Project, day: date) -> tuple[DayCount, ...]:
+def _series(session: Session, project: Project, day: date, live_now: int) -> tuple[DayCount, ...]:
     """Return raised, closed and open at the day's end for SERIES_DAYS days ending on `day`.
 
-    Open at the end of day d = raised on or before d - closed on or before d - cancelled on or
-    before d, summed up from the figures before the window and a GROUP BY per day inside it.
-    It follows the items' present state: an item closed, reopened and closed again counts as
-    open until its last closing; one reopened and still live counts as open all along.
+    Counted back from now, so only the window's rows are read: open at the end of day d =
+    live now + closed after d + cancelled after d - raised after d. It follows the items'
+    present state: an item closed, reopened and closed again counts as open until its last
+    closing; one reopened and still live counts as open all along (its closed days are lost).
     """
     first = day - timedelta(days=SERIES_DAYS - 1)
     days = [first + timedelta(days=k) for k in range(SERIES_DAYS)]
     of_project = Item.project_id == project.id
-    raised_before, closed_before = session.exec(
-        select(
-            func.count().filter(col(Item.raised_on) < first),
-            func.count().filter((Item.state == S.closed) & (col(Item.closed_on) < first)),
-        ).where(of_project, (col(Item.raised_on) < first) | (col(Item.closed_on) < first))
-    ).one()
     raised = dict(
         session.exec(
             select(Item.raised_on, func.count())
-            .where(of_project, col(Item.raised_on).between(first, day))
+            .where(of_project, col(Item.raised_on) >= first)
             .group_by(Item.raised_on)
         ).all()
     )
+    # closed_on is set only while an item is closed: every other move clears it.
     closed = dict(
         session.exec(
             select(Item.closed_on, func.count())
-            .where(of_project, Item.state == S.closed, col(Item.closed_on).between(first, day))
+            .where(of_project, col(Item.closed_on) >= first)
             .group_by(Item.closed_on)
         ).all()
     )
-    # A cancel's local day, by the UTC instants local midnights fall on: -1 before the window,
-    # k inside it, SERIES_DAYS after `day`. Works the same on every database, DST included.
+    # A cancel's local day, by the UTC instants local midnights fall on: k inside the window,
+    # SERIES_DAYS after `day`. Works the same on every database, DST included. A cancelled
+    # item stays cancelled (no move leads out of it), so its one cancel event is its end.
     starts = [_day_start(d, project.timezone) for d in [*days, day + timedelta(days=1)]]
     slot = case(
-        (col(Event.at) < starts[0], -1),
-        *((col(Event.at) < starts[k + 1], k) for k in range(SERIES_DAYS)),
-        else_=SERIES_DAYS,
+        *((col(Event.at) < starts[k + 1], k) for k in range(SERIES_DAYS)), else_=SERIES_DAYS
     ).label("slot")
     cancelled = dict(
         session.exec(
             select(slot, func.count())
             .join(Item, col(Item.id) == Event.item_id)
-            .where(of_project, Item.state == S.cancelled, Event.action == Action.cancel)
+            .where(
+                _not_by_index(col(Item.project_id)) == project.id,
+                Event.action == Action.cancel,
+                col(Event.at) >= starts[0],
+            )
             .group_by(slot)
         ).all()
     )
-    still_open = raised_before - closed_before - cancelled.get(-1, 0)
+    after = sum(n for d, n in raised.items() if d > day)
+    ended_after = sum(n for d, n in closed.items() if d > day) + cancelled.get(SERIES_DAYS, 0)
+    still_open = live_now + ended_after - after  # at the end of `day`
     out = []
-    for k, d in enumerate(days):
-        still_open += raised.get(d, 0) - closed.get(d, 0) - cancelled.get(k, 0)
+    for k in range(SERIES_DAYS - 1, -1, -1):  # newest first, undoing each day on the way back
+        d = days[k]
         out.append(
             DayCount(day=d, raised=raised.get(d, 0), closed=closed.get(d, 0), open=still_open)
         )
-    return tuple(out)
+        still_open += closed.get(d, 0) + cancelled.get(k, 0) - raised.get(d, 0)
+    return tuple(reversed(out))
+
+
+_TODAY_MOVES = (Action.report_repaired, Action.pass_, Action.fail)
 
 
 def _today(session: Session, project: Project, day: date) -> TodayFigures:
     """Return the counts of `day`: raised, moves made in its local hours, closed, open, overdue."""
     of_project = Item.project_id == project.id
-    live = col(Item.state).in_(LIVE_STATES)
-    raised, closed, still_open, overdue = session.exec(
-        select(
-            func.count().filter(Item.raised_on == day),
-            func.count().filter((Item.state == S.closed) & (Item.closed_on == day)),
-            func.count().filter(live),
-            func.count().filter(live & (col(Item.due_on) < day)),
-        ).where(of_project)
+    count = func.count()
+    # One statement per index: raised on, closed on, live by state (with due_on).
+    raised = session.exec(select(count).where(of_project, Item.raised_on == day)).one()
+    closed = session.exec(select(count).where(of_project, Item.closed_on == day)).one()
+    still_open, overdue = session.exec(
+        select(count, count.filter(col(Item.due_on) < day)).where(
+            of_project, col(Item.state).in_(LIVE_STATES)
+        )
     ).one()
-    start, end = (
-        _day_start(day, project.timezone),
-        _day_start(day + timedelta(days=1), project.timezone),
-    )
-    moves = dict(
-        session.exec(
-            select(Event.action, func.count())
-            .join(Item, col(Item.id) == Event.item_id)
-            .where(
-                of_project,
-                col(Event.at) >= start,
-                col(Event.at) < end,
-                col(Event.action).in_([Action.report_repaired, Action.pass_, Action.fail]),
-            )
-            .group_by(Event.action)
-        ).all()
-    )
+    start = _day_start(day, project.timezone)
+    end = _day_start(day + timedelta(days=1), project.timezone)
+    # The day's events by time (ix_event_at_action); the actions are counted, not searched,
+    # or SQLite would walk every "repaired" event of all time by the action index.
+    repaired, passed, failed = session.exec(
+        select(*(func.count().filter(Event.action == a) for a in _TODAY_MOVES))
+        .join(Item, col(Item.id) == Event.item_id)
+        .where(
+            _not_by_index(col(Item.project_id)) == project.id,
+            col(Event.at) >= start,
+            col(Event.at) < end,
+        )
+    ).one()
     return TodayFigures(
         raised=raised,
-        reported_repaired=moves.get(Action.report_repaired, 0),
-        passed=moves.get(Action.pass_, 0),
-        failed=moves.get(Action.fail, 0),
+        reported_repaired=repaired,
+        passed=passed,
+        failed=failed,
         closed=closed,
         open=still_open,
         overdue=overdue,
@@ -287,13 +315,14 @@ def daily_report(session: Session, *, project_id: int, day: date | None = None) 
     """Return the manager's figures for a project's day (today on its site by default)."""
     project = _project(session, project_id)
     day = day or clock.today(project.timezone)
+    today = _today(session, project, day)
     return DailyReport(
         project_id=project.id,
         project_name=project.name,
         day=day,
-        today=_today(session, project, day),
+        today=today,
         contractors=_ageing(session, project.id, day),
-        series=_series(session, project, day),
+        series=_series(session, project, day, today.open),
     )
 
 
@@ -318,7 +347,7 @@ def rework_report(session: Session, *, project_id: int, day: date | None = None)
         .join(Item, col(Item.id) == Event.item_id)
         .join(Unit, col(Unit.id) == Item.unit_id)
         .where(
-            Item.project_id == project.id,
+            _not_by_index(col(Item.project_id)) == project.id,
             col(Event.action).in_([Action.fail, Action.reopen]),
             col(Event.at) < end,
         )

@@ -150,6 +150,8 @@ def test_forty_contractors_with_hostile_names_still_make_one_readable_picture(
 
 def test_a_name_is_cut_to_its_start_and_end_on_one_line_of_drawable_characters():
     assert fit("华建装饰", 24) == "华建装饰"
+    assert fit("江苏华禹防水工程有限公司", 20) == "江苏华禹防水工程"  # the legal form goes first
+    assert fit("江苏华禹防水工程有限公司", 24) == "江苏华禹防水工程有限公司"  # only when too long
     assert fit("X" * 200, 24) == "X" * 11 + "…" + "X" * 11
     first, second = (fit(name, 24) for name in HOSTILE[3:5])
     assert first != second and first.endswith("第一分公司")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from models import clock
 from models import project as setup
@@ -272,3 +274,36 @@ def test_an_empty_project_and_an_unknown_one(db):
         db.run(daily_report, project_id=project.id + 99)
     with pytest.raises(DomainError):
         db.run(rework_report, project_id=project.id + 99)
+
+
+def test_the_days_index_is_the_models_and_the_median_reads_it(db):
+    # Alembic cannot compare an expression index on SQLite (it skips it): check it here.
+    from sqlalchemy.schema import CreateIndex
+
+    from models.tables import days_between
+
+    index = next(i for i in Item.__table__.indexes if i.name == "ix_item_report_days")
+    with db.engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            stored = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_report_days'"
+            ).scalar_one()
+            assert "(closed_on - raised_on)" in stored and "closed_on IS NOT NULL" in stored
+            return
+        stored = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_item_report_days'"
+        ).scalar_one()
+        model = str(CreateIndex(index).compile(dialect=conn.dialect))
+        assert " ".join(stored.split()) == " ".join(model.split())
+        query = (
+            select(Item.contractor_id, days_between(Item.closed_on, Item.raised_on), func.count())
+            .where(Item.project_id == 1, col(Item.closed_on).is_not(None))
+            .group_by(Item.contractor_id, days_between(Item.closed_on, Item.raised_on))
+        )
+        compiled = query.compile(dialect=conn.dialect)
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled),
+            tuple(compiled.params[k] for k in compiled.positiontup),
+        ).all()
+    steps = " ".join(row[-1] for row in plan)
+    assert "ix_item_report_days" in steps and "TEMP B-TREE" not in steps
