@@ -382,6 +382,9 @@ def main(argv: list[str] | None = None) -> None:
         help="items of the manager's report site, built once into data/bench/ (0: skip)",
     )
     parser.add_argument("--report-runs", type=int, default=7, help="timed runs of each report")
+    parser.add_argument(
+        "--report-postgres", help="a PostgreSQL server URL: time the report's site there too"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -417,7 +420,11 @@ def main(argv: list[str] | None = None) -> None:
             d.db.dispose()
     if args.report_items:
         print("The manager's report (models.report), one session per call\n")
-        print(report_bench(args.report_items, args.report_runs), end="\n\n", flush=True)
+        print(
+            report_bench(args.report_items, args.report_runs, args.report_postgres),
+            end="\n\n",
+            flush=True,
+        )
     print(f"whole run: {time.perf_counter() - started:.0f} s; at end {load()}")
 
 

@@ -193,6 +193,8 @@ Index(
     days_between(Item.__table__.c.closed_on, Item.__table__.c.raised_on),
     sqlite_where=Item.__table__.c.closed_on.is_not(None),
     postgresql_where=Item.__table__.c.closed_on.is_not(None),
+    # PostgreSQL reads an expression index alone only if it also holds the columns.
+    postgresql_include=["raised_on", "closed_on"],
 )
 
 

@@ -48,6 +48,7 @@ def upgrade() -> None:
         unique=False,
         sqlite_where=closed,
         postgresql_where=closed,
+        postgresql_include=["raised_on", "closed_on"],
     )
 
 
