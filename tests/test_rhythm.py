@@ -445,3 +445,13 @@ async def test_each_help_offers_the_push_choices_of_its_roles(bot, world):
     admin = texts(await bot.chat(ADMIN).send("/help"))
     assert "/reports" in admin and "/pushes" in admin
     assert texts(await bot.chat(MANAGER).send("/pushes")) == t("zh", "error.not_allowed")
+
+
+async def test_the_buttons_of_a_morning_list_open_its_items(bot, world, db):
+    mark = bot.transport.mark()
+    await tick_at(bot.app, local(7, 30))
+    (pushed,) = text_messages(bot.transport.events_since(mark, CONTRACTOR_A.id))
+    shown = texts(
+        await bot.chat(CONTRACTOR_A).press(f"it:{world.items['leak']}", pushed.message_id)
+    )
+    assert f"#{world.items['leak']}" in shown and "卫生间吊顶渗水" in shown
