@@ -180,7 +180,7 @@ def _summary(plist: PrintList, tr: Tr) -> str:
         parts.insert(0, tr("pdf.building", building=printable(plist.building, 10)))
     if plist.cut:
         parts.append(tr("pdf.cut", shown=f"{len(plist.lines):,}", total=f"{plist.total:,}"))
-    return "　".join(parts) if tr("pdf.lang") == "zh" else " · ".join(parts)
+    return tr("pdf.sep").join(parts)
 
 
 def _table(pdf: FPDF, plist: PrintList, tr: Tr, checking: bool) -> None:
