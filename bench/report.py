@@ -134,7 +134,8 @@ def build(path: Path, items: int) -> Site:
         if stamp is not None and stamp.value == f"{STAMP} items={items}" and project:
             return Site(db, project.id, items, _count(db, "event"), 0.0)
         db.dispose()
-        path.unlink()
+        for stale in path.parent.glob(path.name + "*"):  # the file and its -wal, -shm
+            stale.unlink()
     start = time.perf_counter()
     tmp = path.with_suffix(".building")
     for leftover in tmp.parent.glob(tmp.name + "*"):

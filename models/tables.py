@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -139,6 +139,17 @@ class Item(SQLModel, table=True):
             "ix_item_report_state", "project_id", "state", "contractor_id", "raised_on", "due_on"
         ),
         Index("ix_item_report_first", "project_id", "contractor_id", "first_inspection"),
+        # Rework by cause: the items that came back, with how often (fails + reopenings).
+        Index(
+            "ix_item_report_rework",
+            "project_id",
+            "contractor_id",
+            "category_id",
+            "unit_id",
+            "rework_count",
+            sqlite_where=text("rework_count > 0"),
+            postgresql_where=text("rework_count > 0"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

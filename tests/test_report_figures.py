@@ -10,12 +10,20 @@ from sqlmodel import col, select
 
 from models import clock
 from models import project as setup
+from models.db import Database
 from models.errors import DomainError
 from models.people import user_for
 from models.repair import apply_transition, raise_item
-from models.report import AGE_BANDS, SERIES_DAYS, daily_report, rework_report
+from models.report import (
+    AGE_BANDS,
+    SERIES_DAYS,
+    ContractorAgeing,
+    DailyReport,
+    daily_report,
+    rework_report,
+)
 from models.tables import Action, Item
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PROJECT_TZ
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PROJECT_TZ, World
 
 WHO = {
     Action.report_repaired: None,  # the item's contractor, see History.step
@@ -35,11 +43,13 @@ def local_at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 class History:
     """Raise items and move them at given local times, through the real domain functions."""
 
-    def __init__(self, db, world) -> None:
+    def __init__(self, db: Database, world: World) -> None:
         self.db, self.world, self.n = db, world, 0
         self.contractor_person = {world.huajian: CONTRACTOR_A.id, world.mingda: CONTRACTOR_B.id}
 
-    def item(self, raised_on: date, *, unit: str = "3-1-1202", category: str = "leak", **kw) -> int:
+    def item(
+        self, raised_on: date, *, unit: str = "3-1-1202", category: str = "leak", **kw: int
+    ) -> int:
         """Raise an item on `raised_on` (entered that morning) and return its id."""
         self.n += 1
         with self.db.session() as s:
@@ -82,11 +92,13 @@ class History:
 
 
 @pytest.fixture
-def history(db, world) -> History:
+def history(db: Database, world: World) -> History:
+    """Return a history writer for the small world."""
     return History(db, world)
 
 
-def by_name(report) -> dict:
+def by_name(report: DailyReport) -> dict[str, ContractorAgeing]:
+    """Return the report's contractors by name."""
     return {c.name: c for c in report.contractors}
 
 
@@ -241,6 +253,7 @@ def test_rework_causes_by_category_and_building(db, world, history, today):
     history.step(socket, Action.fail, local_at(day, 11))
     other = history.item(today - timedelta(days=1), unit="5-2-801", category="leak")
     history.step(other, Action.report_repaired, local_at(day + timedelta(days=1)))
+    history.step(other, Action.fail, local_at(today, 0, 20))  # today: not in yesterday's
 
     report = db.run(rework_report, project_id=world.project_id)
 
@@ -248,18 +261,25 @@ def test_rework_causes_by_category_and_building(db, world, history, today):
         (c.contractor_name, c.key, c.label_zh, c.label_en, c.failed, c.reopened)
         for c in report.by_category
     ]
-    assert cats[0] == ("华建装饰", "leak", "渗漏", "Leak", 2, 1)
+    assert cats[0] == ("华建装饰", "leak", "渗漏", "Leak", 3, 1)
     assert sorted(cats[1:]) == [
         ("华建装饰", "wall", "墙面", "Wall", 1, 0),
         ("明达水电", "plumbing_electric", "水电", "Plumbing/electric", 1, 0),
     ]
-    assert report.by_category[0].total == 3
+    assert report.by_category[0].total == 4
     buildings = [(c.contractor_name, c.key, c.failed, c.reopened) for c in report.by_building]
-    assert buildings == [("华建装饰", "3", 3, 1), ("明达水电", "5", 1, 0)]
+    assert buildings == [("华建装饰", "3", 3, 1), ("华建装饰", "5", 1, 0), ("明达水电", "5", 1, 0)]
     assert report.day == today
 
     before = db.run(rework_report, project_id=world.project_id, day=today - timedelta(days=1))
-    assert [(c.key, c.failed, c.reopened) for c in before.by_building] == [("3", 3, 0), ("5", 1, 0)]
+    assert [(c.contractor_name, c.key, c.failed, c.reopened) for c in before.by_building] == [
+        ("华建装饰", "3", 3, 0),
+        ("明达水电", "5", 1, 0),
+    ]
+    assert [(c.key, c.failed) for c in before.by_category if c.contractor_name == "华建装饰"] == [
+        ("leak", 2),
+        ("wall", 1),
+    ]
 
 
 def test_an_empty_project_and_an_unknown_one(db):

@@ -39,6 +39,14 @@ def upgrade() -> None:
             ["project_id", "state", "contractor_id", "raised_on", "due_on"],
             unique=False,
         )
+    op.create_index(
+        "ix_item_report_rework",
+        "item",
+        ["project_id", "contractor_id", "category_id", "unit_id", "rework_count"],
+        unique=False,
+        sqlite_where=sa.text("rework_count > 0"),
+        postgresql_where=sa.text("rework_count > 0"),
+    )
     days = DAYS.get(op.get_bind().dialect.name, DAYS["postgresql"])
     closed = sa.text("closed_on IS NOT NULL")
     op.create_index(
@@ -55,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this migration."""
     op.drop_index("ix_item_report_days", table_name="item")
+    op.drop_index("ix_item_report_rework", table_name="item")
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.drop_index("ix_item_report_state")
         batch_op.drop_index("ix_item_report_first")
