@@ -16,11 +16,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 import handlers
+from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
 from handlers.common import AnsweringApplication, BotContext
-from jobs import morning
+from jobs import rhythm
 from models.db import Database
 
 OFFLINE_TOKEN = "100000:OFFLINE"
@@ -88,9 +89,24 @@ def build_application(
     app = builder.build()
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
+    # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
+    app.bot_data["delivery"] = TelegramDelivery(app.bot)
     handlers.register(app)
-    morning.schedule(app)
+    schedule_rhythm(app)
     return app
+
+
+def schedule_rhythm(app: Application) -> None:
+    """Start the daily beat: one tick a minute; the first one, soon after start, catches up."""
+    for job in app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
+        job.schedule_removal()
+    # The tick reads each project's own zone, so no Defaults zone and no daily time is needed.
+    app.job_queue.run_repeating(
+        rhythm.daily_rhythm,
+        interval=rhythm.TICK_SECONDS,
+        first=rhythm.FIRST_TICK_SECONDS,
+        name=rhythm.JOB_NAME,
+    )
 
 
 def build_offline(

@@ -18,6 +18,9 @@ FLOW_TEXTS: tuple[str, ...] = (
     "overdue",
     "report",
     "printable",
+    "pushes",
+    "overdue",
+    "report",
 )
 
 

@@ -6,7 +6,8 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
 from bot.i18n import t
-from models.queries import ItemLine, Page
+from handlers import choices as neutral
+from models.queries import Page
 
 # Patterns the handlers register; payloads are digits so forged data cannot inject text.
 # A list button: a page and maybe a building ("tc:2:3"); bare "tc" is the page last seen.
@@ -26,43 +27,20 @@ LANGUAGE = r"^lang:(zh|en)$"
 # The printable PDF of my list (ml) or of the to-check list (tc), maybe of one building.
 PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6}))?$"
 
-PER_ROW = 2
 
-
-def _pager(prefix: str, page: Page, lang: str) -> list[Button]:
-    row = []
-    where = f":{page.building}" if page.building else ""
-    if page.page > 0:
-        row.append(Button(t(lang, "btn.prev"), callback_data=f"{prefix}:{page.page - 1}{where}"))
-    if page.page + 1 < page.pages:
-        row.append(Button(t(lang, "btn.next"), callback_data=f"{prefix}:{page.page + 1}{where}"))
-    return row
-
-
-def _item_buttons(prefix: str, items: tuple[ItemLine, ...]) -> list[list[Button]]:
-    buttons = [Button(f"#{x.id} {x.unit_code}", callback_data=f"{prefix}:{x.id}") for x in items]
-    return [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
-
-
-def _printable(prefix: str, page: Page, lang: str) -> list[list[Button]]:
-    if not page.total:
-        return []
-    where = f":{page.building}" if page.building else ""
-    return [[Button(t(lang, "pdf.button"), callback_data=f"pdf:{prefix}{where}")]]
+def markup(rows: neutral.Rows) -> Markup:
+    """Return neutral choices as an inline keyboard, one row per row."""
+    return Markup([[Button(c.label, callback_data=c.data) for c in row] for row in rows])
 
 
 def my_list(page: Page, lang: str) -> Markup:
     """Return one button per item on the page, then paging, then the printable PDF."""
-    rows = _item_buttons("it", page.items)
-    pager = _pager("ml", page, lang)
-    return Markup([*rows, *([pager] if pager else []), *_printable("ml", page, lang)])
+    return markup(neutral.my_list(page, lang))
 
 
 def to_check(page: Page, lang: str) -> Markup:
     """Return one button per item to check, then paging, then the printable PDF."""
-    rows = _item_buttons("ck", page.items)
-    pager = _pager("tc", page, lang)
-    return Markup([*rows, *([pager] if pager else []), *_printable("tc", page, lang)])
+    return markup(neutral.to_check(page, lang))
 
 
 def contractor_card(item_id: int, lang: str, *, actionable: bool) -> Markup:

@@ -10,18 +10,41 @@ from telegram.error import TelegramError
 from bot.i18n import t
 from models.overdue import OVERDUE_READERS
 from models.people import Person
-from models.tables import Role
+from models.pushes import MAY_RECEIVE
+from models.tables import PushKind, Role
 
 ADMIN_WORK = ("disputes", "reassign", "cancel", "reopen", "users", "contractors")
 PAPER = ("done", "pass", "fail")  # results written on printed lists (handlers/paper.py)
 FILES = ("template", "export")
+
+
+def _push_choices(role: Role) -> tuple[str, ...]:
+    # Whoever may receive a push may turn it off (models/pushes.py MAY_RECEIVE decides).
+    morning = ("mute", "unmute") if role in MAY_RECEIVE[PushKind.morning] else ()
+    reports = MAY_RECEIVE[PushKind.report] | MAY_RECEIVE[PushKind.overdue]
+    return (*morning, *(("reports",) if role in reports else ()))
+
+
+# An admin also sees who did not get their push today.
+ADMIN_PUSHES = (*_push_choices(Role.admin), "pushes")
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.contractor: ("mylist",),
-    Role.inspector: ("tocheck",),
-    Role.admin: ("invite", "new", "unit", "find", "item", *ADMIN_WORK, *PAPER, *FILES, "report"),
-    Role.clerk: ("new", *PAPER, "template"),
-    Role.manager: ("report", "unit", "find", "item", "export"),
-    Role.service: ("unit", "find", "item", "reopen"),
+    Role.contractor: ("mylist", *_push_choices(Role.contractor)),
+    Role.inspector: ("tocheck", *_push_choices(Role.inspector)),
+    Role.admin: (
+        "invite",
+        "new",
+        "unit",
+        "find",
+        "item",
+        *ADMIN_WORK,
+        *PAPER,
+        *FILES,
+        "report",
+        *ADMIN_PUSHES,
+    ),
+    Role.clerk: ("new", *PAPER, "template", *_push_choices(Role.clerk)),
+    Role.manager: ("report", "unit", "find", "item", "export", *_push_choices(Role.manager)),
+    Role.service: ("unit", "find", "item", "reopen", *_push_choices(Role.service)),
 }
 # /overdue goes to exactly the roles models/ lets read it.
 for _role in OVERDUE_READERS:

@@ -2,54 +2,136 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import time
+from sqlmodel import Session
 
-from telegram.error import TelegramError
-from telegram.ext import Application
-
-from bot.i18n import pick_language
-from handlers import keyboards, render
-from handlers.common import BotContext
-from models.people import morning_recipients
-from models.queries import contractor_list, to_check_list
+from handlers import choices, overdue_text, printable, render
+from jobs.notices import Attachment, Notice
+from models import clock
+from models.errors import DomainError
+from models.overdue import contractor_overdue
+from models.people import LANGUAGES
+from models.printable import printout
+from models.pushes import ProjectBeat, Recipient
+from models.queries import (
+    Page,
+    PrintList,
+    contractor_list,
+    contractor_print,
+    to_check_list,
+    to_check_print,
+)
 from models.tables import Role
 
-log = logging.getLogger(__name__)
-JOB_NAME = "morning_lists"
+# One PDF per team and language a morning, however many of its people get it.
+_Made = dict[tuple[int, int | None, str], Attachment]
 
 
-async def morning_lists(context: BotContext) -> None:
-    """Send every contractor person its list and every inspector the to-check list."""
-    default = context.settings.default_language
-    for telegram_id, stored, roles in await context.call(morning_recipients):
-        lang = pick_language(stored, None, default)
-        try:
-            if Role.contractor in roles:
-                page = await context.call(contractor_list, telegram_id=telegram_id)
-                if page.total:
-                    await context.bot.send_message(
-                        telegram_id,
-                        render.my_list(lang, page),
-                        reply_markup=keyboards.my_list(page, lang),
-                    )
-            if Role.inspector in roles:
-                page = await context.call(to_check_list, telegram_id=telegram_id)
-                if page.total:
-                    await context.bot.send_message(
-                        telegram_id,
-                        render.to_check(lang, page),
-                        reply_markup=keyboards.to_check(page, lang),
-                    )
-        except TelegramError:
-            # One blocked chat must not stop everyone else's morning list.
-            log.warning("morning list to %s failed", telegram_id, exc_info=True)
+def language(person: Recipient, default: str) -> str:
+    """Return the language a push to this person is written in."""
+    return person.language if person.language in LANGUAGES else default
 
 
-def schedule(app: Application) -> None:
-    """Schedule the morning lists at MORNING_PUSH, in the project time zone (Defaults)."""
-    hours, minutes = map(int, app.bot_data["settings"].morning_push.split(":"))
-    for job in app.job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    # A naive time would be UTC; the app's Defaults(tzinfo=TIMEZONE) make it local time.
-    app.job_queue.run_daily(morning_lists, time(hours, minutes), name=JOB_NAME)
+Part = tuple[str, choices.Rows, tuple[Attachment, ...]]  # a list's text, buttons, files
+
+
+def morning_notices(
+    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
+) -> list[Notice]:
+    """Return each person's morning list of the project; nobody with nothing to do is in it."""
+    notices, made = [], {}
+    for person in people:
+        lang = language(person, default_language)
+        parts = [
+            part
+            for part in (
+                _repairs(session, person, project, lang, made),
+                _checks(session, person, project, lang, made),
+            )
+            if part is not None
+        ]
+        if parts:
+            notices.append(
+                Notice(
+                    user_id=person.user_id,
+                    chat=person.telegram_id,
+                    text="\n\n".join(text for text, _, _ in parts),
+                    choices=tuple(row for _, rows, _ in parts for row in rows),
+                    attachments=tuple(a for _, _, files in parts for a in files),
+                    lang=lang,
+                )
+            )
+    return notices
+
+
+def _repairs(
+    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+) -> Part | None:
+    # A contractor's list with its PDF (the screen's PDF button is left off: it is attached).
+    if Role.contractor not in person.roles or not person.contractor_ids:
+        return None
+    page = _page(contractor_list, session, person, project)
+    if page is None or not page.total:
+        return None
+    text = render.my_list(lang, page)
+    if line := contractor_overdue_line(session, person=person, project=project, lang=lang):
+        text = f"{line}\n\n{text}"
+    files = contractor_pdf(session, person=person, project=project, lang=lang, made=made)
+    return text, choices.my_list(page, lang, printable=False), files
+
+
+def _checks(
+    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+) -> Part | None:
+    if Role.inspector not in person.roles:
+        return None
+    page = _page(to_check_list, session, person, project)
+    if page is None or not page.total:
+        return None
+    files = to_check_pdf(session, person=person, project=project, lang=lang, made=made)
+    return render.to_check(lang, page), choices.to_check(page, lang, printable=False), files
+
+
+def _page(list_of, session: Session, person: Recipient, project: ProjectBeat) -> Page | None:  # noqa: ANN001
+    try:
+        return list_of(session, telegram_id=person.telegram_id, project_id=project.id)
+    except DomainError:
+        return None  # their roles changed since the recipients were read: nothing to send
+
+
+def contractor_overdue_line(
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str
+) -> str | None:
+    """Return the line telling a contractor of its overdue items; None when nothing is late."""
+    owed = contractor_overdue(
+        session, contractor_ids=person.contractor_ids, day=clock.today(project.timezone)
+    )
+    return overdue_text.contractor_line(lang, owed) or None
+
+
+def contractor_pdf(
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+) -> tuple[Attachment, ...]:
+    """Return the contractor's printable list (rework first, then oldest) to attach."""
+    out = []
+    for contractor_id in sorted(person.contractor_ids):
+        plist = contractor_print(session, contractor_id=contractor_id)
+        if plist.total and plist.project_id == project.id:
+            out.append(_attachment(plist, lang, made))
+    return tuple(out)
+
+
+def to_check_pdf(
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+) -> tuple[Attachment, ...]:
+    """Return the project's printable to-check walk to attach to an inspector's list."""
+    plist = to_check_print(session, project_id=project.id)
+    return (_attachment(plist, lang, made),) if plist.total else ()
+
+
+def _attachment(plist: PrintList, lang: str, made: _Made) -> Attachment:
+    key = (plist.project_id, plist.contractor_id, lang)
+    if key not in made:
+        tr = printable.translator(lang)
+        name, data = printout(plist, tr)
+        made[key] = Attachment(name, data, "document", printable.caption(tr, plist))
+    return made[key]

@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+# A button lives with the screens (handlers/choices.py); a notice carries the same ones.
+from handlers.choices import Choice
 
-@dataclass(frozen=True)
-class Choice:
-    """A button: its label, and the data a flow's anchored pattern takes (`prefix:payload`)."""
-
-    label: str
-    data: str
+__all__ = ["Attachment", "Choice", "Notice"]
 
 
 @dataclass(frozen=True)

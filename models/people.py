@@ -305,20 +305,3 @@ def invite_from_chat(
         contractor=contractor.name if contractor else None,
         project=project.name,
     )
-
-
-def morning_recipients(session: Session) -> list[tuple[int, str | None, frozenset[Role]]]:
-    """Return (telegram id, language, roles) of every active contractor and inspector."""
-    rows = session.exec(
-        select(AppUser.telegram_id, AppUser.language, Membership.role)
-        .join(Membership, Membership.user_id == AppUser.id)
-        .where(
-            AppUser.active == True,  # noqa: E712
-            col(Membership.role).in_([Role.contractor, Role.inspector]),
-        )
-        .order_by(AppUser.telegram_id)
-    ).all()
-    people: dict[int, tuple[str | None, set[Role]]] = {}
-    for telegram_id, language, role in rows:
-        people.setdefault(telegram_id, (language, set()))[1].add(role)
-    return [(tid, lang, frozenset(roles)) for tid, (lang, roles) in people.items()]

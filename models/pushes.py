@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from models import clock
+from models.errors import DomainError
+from models.people import admin_project, user_for
 from models.tables import (
     AppUser,
+    Membership,
+    Project,
     PushKind,
     PushLog,
     PushRun,
@@ -34,6 +38,39 @@ MAY_RECEIVE: dict[PushKind, frozenset[Role]] = {
 }
 # A claim still "sending" after this long belongs to a process that died: it may be taken over.
 STALE_CLAIM = timedelta(minutes=10)
+
+
+# A late start catches up until then: a morning list after lunch is worse than none.
+NOON = time(12, 0)
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One kind of push: its time of day and the end of its catch-up window (local)."""
+
+    kind: PushKind
+    at: time
+    until: time
+
+    def due(self, local_now: datetime) -> bool:
+        """Tell whether this beat may run at this local time (not before, not too late)."""
+        return self.at <= local_now.time().replace(tzinfo=None) <= self.until
+
+
+def _clock(value: str) -> time:
+    hours, minutes = map(int, value.split(":"))
+    return time(hours, minutes)
+
+
+def beats(*, morning_at: str, report_at: str) -> tuple[Beat, ...]:
+    """Return the day's beats in sending order, from the settings' "HH:MM" times."""
+    morning = _clock(morning_at)
+    morning_until = NOON if morning < NOON else time.max
+    return (
+        Beat(PushKind.morning, morning, morning_until),
+        Beat(PushKind.overdue, morning, morning_until),
+        Beat(PushKind.report, _clock(report_at), time.max),
+    )
 
 
 def wants(session: Session, *, user_id: int, kind: PushKind, roles: Iterable[Role]) -> bool:
@@ -219,3 +256,162 @@ def day_log(session: Session, *, project_id: int, day: date) -> list[PushLine]:
         PushLine(p.user_id, name, p.kind, p.status, p.reason, p.attempts, p.sent_at or p.claimed_at)
         for p, name in rows
     ]
+
+
+def take_run(session: Session, *, kind: PushKind, project_id: int, day: date, by: str) -> bool:
+    """Claim a day's run, or take over one whose process died before finishing it."""
+    if claim_run(session, kind=kind, project_id=project_id, day=day, by=by):
+        return True
+    run = session.get(PushRun, (kind, project_id, day))
+    if run is None or run.finished_at is not None:
+        return False
+    if clock.aware(run.started_at) > clock.now() - STALE_CLAIM:
+        return False  # another process is at it now
+    # Its process died mid-run: run it again; the per-person claims keep anyone from a second copy.
+    taken = session.execute(
+        update(PushRun)
+        .where(
+            col(PushRun.kind) == kind,
+            col(PushRun.project_id) == project_id,
+            col(PushRun.day) == day,
+            col(PushRun.started_at) == run.started_at,
+        )
+        .values(started_at=clock.now(), claimed_by=by)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def run_finished(session: Session, *, kind: PushKind, project_id: int, day: date) -> bool:
+    """Tell whether a kind of push was run to its end for a project's day."""
+    run = session.get(PushRun, (kind, project_id, day))
+    return run is not None and run.finished_at is not None
+
+
+def runs_of_day(session: Session, *, project_id: int, day: date) -> dict[PushKind, PushRun]:
+    """Return the runs of a project's day by kind."""
+    rows = session.exec(
+        select(PushRun).where(PushRun.project_id == project_id, PushRun.day == day)
+    ).all()
+    return {run.kind: run for run in rows}
+
+
+@dataclass(frozen=True)
+class ProjectBeat:
+    """A project and the zone its day is kept in."""
+
+    id: int
+    name: str
+    timezone: str
+
+
+def projects(session: Session) -> list[ProjectBeat]:
+    """Return every project with its time zone, in id order."""
+    rows = session.exec(select(Project).order_by(Project.id)).all()
+    return [ProjectBeat(p.id, p.name, p.timezone) for p in rows]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person who gets a kind of push in one project, with their roles there."""
+
+    user_id: int
+    telegram_id: int
+    name: str
+    language: str | None
+    roles: frozenset[Role]
+    contractor_ids: frozenset[int]
+
+
+def _members(session: Session, project_id: int) -> list[tuple[AppUser, set[Role], set[int]]]:
+    rows = session.exec(
+        select(AppUser, Membership)
+        .join(Membership, Membership.user_id == AppUser.id)
+        .where(Membership.project_id == project_id, AppUser.active == True)  # noqa: E712
+        .order_by(AppUser.id)
+    ).all()
+    people: dict[int, tuple[AppUser, set[Role], set[int]]] = {}
+    for user, membership in rows:
+        _, roles, contractors = people.setdefault(user.id, (user, set(), set()))
+        roles.add(membership.role)
+        if membership.contractor_id is not None:
+            contractors.add(membership.contractor_id)
+    return list(people.values())
+
+
+def recipients(session: Session, *, project_id: int, kind: PushKind) -> list[Recipient]:
+    """Return who gets this kind of push in the project: active, not blocked, wanting it."""
+    return [
+        Recipient(
+            user.id,
+            user.telegram_id,
+            user.name,
+            user.language,
+            frozenset(roles),
+            frozenset(contractors),
+        )
+        for user, roles, contractors in _members(session, project_id)
+        if user.blocked_at is None and wants(session, user_id=user.id, kind=kind, roles=roles)
+    ]
+
+
+def blocked_members(session: Session, *, project_id: int) -> list[str]:
+    """Return the names of the project's people who blocked the bot (pushes skip them)."""
+    return sorted(user.name for user, _, _ in _members(session, project_id) if user.blocked_at)
+
+
+def _roles(session: Session, user_id: int) -> set[Role]:
+    rows = session.exec(
+        select(Membership.role)
+        .join(AppUser, Membership.user_id == AppUser.id)
+        .where(Membership.user_id == user_id, AppUser.active == True)  # noqa: E712
+    ).all()
+    return set(rows)
+
+
+def may_receive(session: Session, *, user_id: int) -> list[PushKind]:
+    """Return the kinds of push this person may receive at all, in PushKind order."""
+    roles = _roles(session, user_id)
+    return [kind for kind in PushKind if roles & MAY_RECEIVE[kind]]
+
+
+def choose(session: Session, *, user_id: int, kind: PushKind, wanted: bool) -> Subscription:
+    """Record a person's choice about a kind of push, if they may receive it at all."""
+    if kind not in may_receive(session, user_id=user_id):
+        raise DomainError("not_allowed")  # a forged button asks for a kind not theirs
+    return set_wanted(session, user_id=user_id, kind=kind, wanted=wanted)
+
+
+def choices_of(session: Session, *, user_id: int) -> dict[PushKind, bool]:
+    """Return, for each kind this person may receive, whether they get it now."""
+    roles = _roles(session, user_id)
+    return {
+        kind: wants(session, user_id=user_id, kind=kind, roles=roles)
+        for kind in may_receive(session, user_id=user_id)
+    }
+
+
+@dataclass(frozen=True)
+class PushDay:
+    """An admin's view of a project's pushes today: the runs, every person's, who is skipped."""
+
+    project: str
+    timezone: str
+    day: date
+    runs: dict[PushKind, PushRun]
+    lines: list[PushLine]
+    blocked: list[str]
+
+
+def push_day(session: Session, *, telegram_id: int) -> PushDay:
+    """Return today's pushes of the project this admin runs (its local day)."""
+    project = admin_project(session, user=user_for(session, telegram_id=telegram_id))
+    day = clock.today(project.timezone)
+    return PushDay(
+        project.name,
+        project.timezone,
+        day,
+        runs_of_day(session, project_id=project.id, day=day),
+        day_log(session, project_id=project.id, day=day),
+        blocked_members(session, project_id=project.id),
+    )

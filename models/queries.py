@@ -190,8 +190,12 @@ def contractor_list(
     page: int = 0,
     page_size: int = PAGE_SIZE,
     building: str | None = None,
+    project_id: int | None = None,
 ) -> Page:
-    """Return a contractor's items still to repair (rework included), oldest first."""
+    """Return a contractor's items still to repair (rework included), oldest first.
+
+    `project_id` keeps to one project's items (its morning push); else all of the person's.
+    """
     person = _person(session, telegram_id)
     if not person.contractor_ids:
         raise DomainError("not_allowed")
@@ -199,6 +203,7 @@ def contractor_list(
         col(Item.contractor_id).in_(person.contractor_ids),
         col(Item.state).in_([S.open, S.rework]),
         *_in_building(building),
+        *(() if project_id is None else (Item.project_id == project_id,)),
     )
     today = _today(_project_tz(session, person))
     total, rework, oldest, overdue = session.exec(
@@ -244,13 +249,17 @@ def to_check_list(
     page: int = 0,
     page_size: int = PAGE_SIZE,
     building: str | None = None,
+    project_id: int | None = None,
 ) -> Page:
     """Return the items reported repaired, and only those, in walking order.
 
-    The walk goes building by building, then entrance (stairwell), then floor.
+    The walk goes building by building, then entrance (stairwell), then floor. `project_id`
+    keeps to one of the person's projects (its morning push).
     """
     person = _person(session, telegram_id)
     projects = _projects_with(session, person, CHECKERS)
+    if project_id is not None:
+        projects = [p for p in projects if p == project_id]
     if not projects:
         raise DomainError("not_allowed")
     waiting = (

@@ -1,0 +1,143 @@
+"""The daily beat: morning lists, the overdue digest and the manager's report, once a day each.
+
+One repeating job ("daily_rhythm", every minute, started with the application) asks for each
+project and each kind: is it past today's time in the project's zone, still inside the
+catch-up window, and not yet run today? Then it claims the run in the database and sends.
+Why one tick rather than run_daily per project: projects keep their own zones (the app's
+Defaults zone is only the default), projects added while the bot runs are picked up with no
+rescheduling, and a bot that was down at 07:30 catches up at its first tick after start;
+the database claim (models/pushes.take_run, then one claim per person in jobs.sender.push)
+makes it once, however many bot processes tick on one database.
+
+Catch-up windows: a morning push (lists, overdue digest) is still sent until 12:00 local
+(a list that arrives after lunch is worse than none; it is on /mylist anyway); the report
+until the end of the project's day. Before its time or after its window nothing is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from handlers.common import BotContext
+from jobs.morning import morning_notices
+from jobs.notices import Notice
+from jobs.overdue import overdue_notices
+from jobs.report import report_notices
+from jobs.sender import PROCESS, Delivery, PushResult, push
+from models import clock, pushes
+from models.db import Database
+from models.pushes import Beat, ProjectBeat, beats
+from models.tables import PushKind
+
+log = logging.getLogger(__name__)
+JOB_NAME = "daily_rhythm"
+TICK_SECONDS = 60
+FIRST_TICK_SECONDS = 10  # the start-up catch-up: once the application is up
+
+Builder = Callable[..., list[Notice]]
+
+
+BUILDERS: dict[PushKind, Builder] = {
+    PushKind.morning: morning_notices,
+    PushKind.overdue: overdue_notices,
+    PushKind.report: report_notices,
+}
+
+
+def build(
+    session: Session, *, kind: PushKind, project: ProjectBeat, default_language: str
+) -> list[Notice]:
+    """Return a kind's notices for a project: its recipients, each with their screen."""
+    people = pushes.recipients(session, project_id=project.id, kind=kind)
+    return BUILDERS[kind](
+        session, project=project, people=people, default_language=default_language
+    )
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One run this tick made: which kind, for which project and day, and how it went."""
+
+    kind: PushKind
+    project_id: int
+    day: date
+    result: PushResult
+
+
+async def tick(
+    *,
+    db: Database,
+    delivery: Delivery,
+    day_beats: tuple[Beat, ...],
+    default_language: str,
+    by: str = PROCESS,
+) -> list[Ran]:
+    """Run every beat that is due in its project's zone and not run yet today; return them."""
+    ran = []
+    for project in await asyncio.to_thread(db.run, pushes.projects):
+        local_now = clock.local_now(project.timezone)
+        for beat in day_beats:
+            if not beat.due(local_now):
+                continue
+            try:
+                result = await _run(
+                    db, delivery, beat.kind, project, local_now.date(), default_language, by
+                )
+            except Exception:
+                # One project's failure must not stop the others; the unfinished run is taken
+                # over by a later tick once its claim is stale (models/pushes.take_run).
+                log.exception("%s push for project %s failed", beat.kind, project.id)
+                continue
+            if result is not None:
+                ran.append(Ran(beat.kind, project.id, local_now.date(), result))
+    return ran
+
+
+async def _run(
+    db: Database,
+    delivery: Delivery,
+    kind: PushKind,
+    project: ProjectBeat,
+    day: date,
+    default_language: str,
+    by: str,
+) -> PushResult | None:
+    key = {"kind": kind, "project_id": project.id, "day": day}
+    # A cheap read first: most ticks find the day's run finished and claim nothing.
+    if await asyncio.to_thread(db.run, pushes.run_finished, **key):
+        return None
+    if not await asyncio.to_thread(db.run, pushes.take_run, **key, by=by):
+        return None
+    notices = await asyncio.to_thread(
+        db.run, build, kind=kind, project=project, default_language=default_language
+    )
+    result = await push(db=db, delivery=delivery, notices=notices, by=by, **key)
+    await asyncio.to_thread(db.run, pushes.finish_run, **key)
+    log.info(
+        "%s push for project %s on %s: %d sent, %d failed, %d blocked, %d taken",
+        kind,
+        project.id,
+        day,
+        len(result.sent),
+        len(result.failed),
+        len(result.blocked),
+        len(result.taken),
+    )
+    return result
+
+
+async def daily_rhythm(context: BotContext) -> None:
+    """Run the due beats with the application's database, delivery and settings."""
+    settings = context.settings
+    await tick(
+        db=context.db,
+        delivery=context.application.bot_data["delivery"],
+        day_beats=beats(morning_at=settings.morning_push, report_at=settings.daily_report_at),
+        default_language=settings.default_language,
+    )
