@@ -19,8 +19,6 @@ FLOW_TEXTS: tuple[str, ...] = (
     "report",
     "printable",
     "pushes",
-    "overdue",
-    "report",
 )
 
 
