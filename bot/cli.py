@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Coroutine, Sequence
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -463,6 +464,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         rework_caption,
         rework_picture,
     )
+    from models.printable import Printout, project_printables
     from models.project import find_project
     from models.report import DailyReport, ReworkReport, daily_report, rework_report
     from models.tables import Project
@@ -471,7 +473,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     lang = args.lang or settings.default_language
     day = _day(args.date)
 
-    def figures(session: Session) -> list[tuple[DailyReport, ReworkReport]]:
+    def figures(session: Session) -> list[tuple[DailyReport, ReworkReport, list[Printout]]]:
         if args.project:
             try:
                 projects = [find_project(session, name=args.project)]
@@ -484,13 +486,15 @@ def cmd_report(args: argparse.Namespace) -> int:
             (
                 daily_report(session, project_id=p.id, day=day),
                 rework_report(session, project_id=p.id, day=day),
+                # Paper lists are of the items as they stand now, whatever --date says.
+                project_printables(session, project_id=p.id, tr=partial(t, lang)),
             )
             for p in projects
         ]
 
     out = Path(args.out)
     written = []
-    for daily, rework in open_db(settings).run(figures):
+    for daily, rework, printouts in open_db(settings).run(figures):
         stem = f"{_file_part(daily.project_name)}-{daily.day:%Y-%m-%d}"
         words = "\n\n".join(
             [report_caption(lang, daily), report_details(lang, daily), rework_caption(lang, rework)]
@@ -499,8 +503,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             (out / f"report-{stem}.png", daily_picture(lang, daily)),
             (out / f"rework-{stem}.png", rework_picture(lang, rework)),
             (out / f"figures-{stem}.txt", (plain(words) + "\n").encode()),
-            # The printable lists (issue 8, point 2) are written here too, one PDF per
-            # contractor and one for the inspection team: (out / f"list-...-{stem}.pdf", data).
+            # Prefixed with the project: two projects may have contractors of one name.
+            *((out / f"{_file_part(daily.project_name)}-{name}", pdf) for name, pdf in printouts),
         ):
             _write_file(path, data)
             written.append(path)
@@ -563,10 +567,16 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("out")
     export.add_argument("--project", help="only this project (default: every project)")
     export.set_defaults(fn=cmd_export)
-    report = sub.add_parser("report", help="write the manager's report pictures and figures")
+    report = sub.add_parser(
+        "report", help="write the manager's report pictures, figures and printable lists"
+    )
     report.add_argument("--out", required=True, help="folder to write into")
     report.add_argument("--project", help="only this project (default: every project)")
-    report.add_argument("--date", help="the day, YYYY-MM-DD (default: today on each site)")
+    report.add_argument(
+        "--date",
+        help="the report's day, YYYY-MM-DD (default: today on each site); "
+        "the printable lists are always of now",
+    )
     report.add_argument("--lang", choices=("zh", "en"), help="language of the labels")
     report.set_defaults(fn=cmd_report)
     return p

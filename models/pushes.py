@@ -351,13 +351,13 @@ def recipients(session: Session, *, project_id: int, kind: PushKind) -> list[Rec
             frozenset(contractors),
         )
         for user, roles, contractors in _members(session, project_id)
-        if user.blocked_at is None and wants(session, user_id=user.id, kind=kind, roles=roles)
+        if reachable(user) and wants(session, user_id=user.id, kind=kind, roles=roles)
     ]
 
 
 def blocked_members(session: Session, *, project_id: int) -> list[str]:
     """Return the names of the project's people who blocked the bot (pushes skip them)."""
-    return sorted(user.name for user, _, _ in _members(session, project_id) if user.blocked_at)
+    return sorted(user.name for user, _, _ in _members(session, project_id) if not reachable(user))
 
 
 def _roles(session: Session, user_id: int) -> set[Role]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pdfplumber
+import pypdf
 import pytest
 from PIL import Image
 
@@ -37,12 +39,23 @@ def test_every_project_gets_its_pictures_and_figures(cli_env, db, world, capsys)
     assert main(["report", "--out", "out", "--lang", "en"]) == 0
     printed = capsys.readouterr().out.split()
     names = sorted(p.name for p in (cli_env / "out").iterdir())
-    assert names == sorted(
+    pictures = sorted(
         f"{kind}-{project}-2026-12-16.{ext}"
         for project in ("Riverside_1", "Hill_side_2")
         for kind, ext in (("report", "png"), ("rework", "png"), ("figures", "txt"))
     )
+    # The printable lists of the contractors with items to repair (none to check: it failed).
+    lists = [
+        "Riverside_1-repair-list-华建装饰-20261216.pdf",
+        "Riverside_1-repair-list-明达水电-20261216.pdf",
+    ]
+    assert names == sorted(pictures + lists)
     assert sorted(p.rsplit("/", 1)[-1] for p in printed) == names
+    huajian = pypdf.PdfReader(cli_env / "out" / lists[0])
+    text = "".join(page.extract_text() for page in huajian.pages)
+    assert f"{world.items['leak']}" in text and "卫生间吊顶渗水" in text and "\x00" not in text
+    with pdfplumber.open(cli_env / "out" / lists[0]) as pdf:
+        assert "客厅墙面空鼓" in "".join(page.extract_text() for page in pdf.pages)
     for name in names:
         if name.endswith(".png"):
             opened(cli_env / "out" / name)
@@ -57,7 +70,7 @@ def test_every_project_gets_its_pictures_and_figures(cli_env, db, world, capsys)
 def test_one_project_on_another_day_in_chinese(cli_env, db, world, capsys):
     args = ["report", "--out", "out", "--project", "Riverside 1", "--date", "2026-12-10"]
     assert main([*args, "--lang", "zh"]) == 0
-    assert len(capsys.readouterr().out.split()) == 3
+    assert len(capsys.readouterr().out.split()) == 3 + 2  # two pictures, figures, two lists
     figures = (cli_env / "out" / "figures-Riverside_1-2026-12-10.txt").read_text()
     assert "Riverside 1 · 2026-12-10 维修日报" in figures and "今日：新增 0" in figures
     assert "截至 2026-12-10 返修原因" in figures
