@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bench import Timing, atimed, measure, table, timed
+from bench.charts import report_path_bench
 from bench.push import bench_push
 from bench.report import report_bench
 from bench.workbooks import workbooks
@@ -433,6 +434,8 @@ def main(argv: list[str] | None = None) -> None:
             end="\n\n",
             flush=True,
         )
+        print("/report end to end (figures, picture, caption) on the same site\n")
+        print(report_path_bench(args.report_items, args.report_runs), end="\n\n", flush=True)
     print(f"whole run: {time.perf_counter() - started:.0f} s; at end {load()}")
 
 
