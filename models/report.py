@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, case, func
@@ -319,13 +319,17 @@ def daily_report(session: Session, *, project_id: int, day: date | None = None) 
     project = _project(session, project_id)
     day = day or clock.today(project.timezone)
     today = _today(session, project, day)
+    series = _series(session, project, day, today.open)
+    if series:
+        # Open at the end of `day` (the live count for today; for a past day, counted back).
+        today = replace(today, open=series[-1].open)
     return DailyReport(
         project_id=project.id,
         project_name=project.name,
         day=day,
         today=today,
         contractors=_ageing(session, project.id, day),
-        series=_series(session, project, day, today.open),
+        series=series,
     )
 
 

@@ -236,7 +236,8 @@ def test_today_counts_the_local_day_around_midnight(db, world, history, today):
         1,
         1,
     )
-    assert now.open == then.open == 4  # live now: leak, socket, b (rework), c (repaired)
+    assert now.open == 4  # live now: leak, socket, b (rework), c (repaired)
+    assert then.open == 5  # at the end of yesterday wall was still open too
     assert now.overdue == 0
 
 
