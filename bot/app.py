@@ -15,14 +15,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-import handlers
 from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from bot.transport import OfflineTelegram
+from handlers import flows
 from handlers.common import AnsweringApplication, BotContext
 from jobs import rhythm
 from models.db import Database
+from models.pushes import beats
 
 OFFLINE_TOKEN = "100000:OFFLINE"
 # Telegram allows about 30 messages a second in all; keep a little under it.
@@ -91,9 +92,21 @@ def build_application(
     app.bot_data["settings"] = settings
     # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
     app.bot_data["delivery"] = TelegramDelivery(app.bot)
-    handlers.register(app)
+    flows.register(app)
     schedule_rhythm(app)
     return app
+
+
+async def daily_rhythm(context: BotContext) -> None:
+    """Run the due beats with the application's database, delivery and settings."""
+    # The PTB job is this adapter's; the beat itself (jobs.rhythm.tick) knows no platform.
+    settings = context.settings
+    await rhythm.tick(
+        db=context.db,
+        delivery=context.application.bot_data["delivery"],
+        day_beats=beats(morning_at=settings.morning_push, report_at=settings.daily_report_at),
+        default_language=settings.default_language,
+    )
 
 
 def schedule_rhythm(app: Application) -> None:
@@ -102,7 +115,7 @@ def schedule_rhythm(app: Application) -> None:
         job.schedule_removal()
     # The tick reads each project's own zone, so no Defaults zone and no daily time is needed.
     app.job_queue.run_repeating(
-        rhythm.daily_rhythm,
+        daily_rhythm,
         interval=rhythm.TICK_SECONDS,
         first=rhythm.FIRST_TICK_SECONDS,
         name=rhythm.JOB_NAME,

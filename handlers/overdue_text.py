@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.i18n import t
-from handlers.common import TEXT_LIMIT, esc
 from handlers.render import short
+from handlers.text import TEXT_LIMIT, esc
 from models.overdue import ContractorOverdue, OverdueDigest
 
 NAME = 30  # a contractor's name on one digest line

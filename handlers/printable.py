@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import t
 from handlers import keyboards
-from handlers.common import BotContext, clip, esc
-from models.printable import Tr, list_day, my_list_pdfs, to_check_pdfs
-from models.queries import PrintList
-
-NAME_IN_CAPTION = 100  # a contractor's or project's name in the document's caption
+from handlers.common import BotContext
+from handlers.printable_text import caption, translator  # noqa: F401  (jobs use them too)
+from models.printable import my_list_pdfs, to_check_pdfs
 
 
 async def send_printable(update: Update, context: BotContext) -> None:
@@ -32,21 +27,6 @@ async def send_printable(update: Update, context: BotContext) -> None:
             InputFile(data, filename=name),
             caption=caption(context.t, plist),
         )
-
-
-def translator(lang: str) -> Tr:
-    """Return the texts of one language, for a list printed outside a chat (the morning push)."""
-    return partial(t, lang)
-
-
-def caption(tr: Tr, plist: PrintList) -> str:
-    """Return the caption of a printed list: whose, which day, how many items."""
-    day, total = list_day(plist).isoformat(), plist.total
-    if plist.contractor_id is None:
-        project = esc(clip(plist.project_name, NAME_IN_CAPTION))
-        return tr("pdf.caption_check", project=project, date=day, total=total)
-    team = esc(clip(plist.contractor_name or "", NAME_IN_CAPTION))
-    return tr("pdf.caption_repair", team=team, date=day, total=total)
 
 
 def register(app: Application) -> None:

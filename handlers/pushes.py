@@ -97,16 +97,6 @@ def day_text(lang: str, view: PushDay, times: dict[PushKind, str]) -> str:
     return "\n".join(out)
 
 
-def report_heading(lang: str, *, project: str, day: str) -> str:
-    """Return the line the evening report push starts with (project already escaped)."""
-    return t(lang, "pushes.report_text", project=project, day=day)
-
-
-def report_more(lang: str) -> str:
-    """Return the pointer to /report under figures cut to one message."""
-    return t(lang, "pushes.report_more")
-
-
 def _people(lang: str, lines: list[PushLine]) -> list[str]:
     by = {s: [x for x in lines if x.status is s] for s in PushStatus}
     out = [t(lang, "pushes.sent", n=len(by[PushStatus.sent]))] if lines else []

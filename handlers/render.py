@@ -7,7 +7,7 @@ from datetime import date
 from itertools import groupby
 
 from bot.i18n import t
-from handlers.common import clip, esc
+from handlers.text import clip, esc
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
 from models.queries import EventLine, ItemCard, ItemLine, Page
 from models.service import Flat

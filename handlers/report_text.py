@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 
 from bot.i18n import t
-from handlers.common import clip, esc
+from handlers.text import clip, esc
 from models.charts import daily_chart, rework_chart
 from models.report import ContractorAgeing, DailyReport, ReworkCause, ReworkReport
 
@@ -141,3 +141,13 @@ def rework_caption(lang: str, report: ReworkReport) -> str:
 def plain(text: str) -> str:
     """Return an HTML text of these functions as plain text (for a file)."""
     return html.unescape(re.sub(r"<[^<>]*>", "", text))
+
+
+def report_heading(lang: str, *, project: str, day: str) -> str:
+    """Return the line the evening report push starts with (project already escaped)."""
+    return t(lang, "pushes.report_text", project=project, day=day)
+
+
+def report_more(lang: str) -> str:
+    """Return the pointer to /report under figures cut to one message."""
+    return t(lang, "pushes.report_more")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers import choices, overdue_text, printable, render
+from handlers import choices, overdue_text, printable_text, render
 from jobs.notices import Attachment, Notice
 from models import clock
 from models.errors import DomainError
@@ -131,7 +131,7 @@ def to_check_pdf(
 def _attachment(plist: PrintList, lang: str, made: _Made) -> Attachment:
     key = (plist.project_id, plist.contractor_id, lang)
     if key not in made:
-        tr = printable.translator(lang)
+        tr = printable_text.translator(lang)
         name, data = printout(plist, tr)
-        made[key] = Attachment(name, data, "document", printable.caption(tr, plist))
+        made[key] = Attachment(name, data, "document", printable_text.caption(tr, plist))
     return made[key]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from handlers.common import TEXT_LIMIT, clip, esc, split_html
-from handlers.pushes import report_heading, report_more
-from handlers.report_text import daily_picture, report_texts
+from handlers.report_text import daily_picture, report_heading, report_more, report_texts
+from handlers.text import TEXT_LIMIT, clip, esc, split_html
 from jobs.morning import language
 from jobs.notices import Attachment, Notice
 from models import clock

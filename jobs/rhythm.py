@@ -24,7 +24,6 @@ from datetime import date
 
 from sqlmodel import Session
 
-from handlers.common import BotContext
 from jobs.morning import morning_notices
 from jobs.notices import Notice
 from jobs.overdue import overdue_notices
@@ -32,7 +31,7 @@ from jobs.report import report_notices
 from jobs.sender import PROCESS, Delivery, PushResult, push
 from models import clock, pushes
 from models.db import Database
-from models.pushes import Beat, ProjectBeat, beats
+from models.pushes import Beat, ProjectBeat
 from models.tables import PushKind
 
 log = logging.getLogger(__name__)
@@ -130,14 +129,3 @@ async def _run(
         len(result.taken),
     )
     return result
-
-
-async def daily_rhythm(context: BotContext) -> None:
-    """Run the due beats with the application's database, delivery and settings."""
-    settings = context.settings
-    await tick(
-        db=context.db,
-        delivery=context.application.bot_data["delivery"],
-        day_beats=beats(morning_at=settings.morning_push, report_at=settings.daily_report_at),
-        default_language=settings.default_language,
-    )

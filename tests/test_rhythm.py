@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot.app import build_offline
+from bot.app import build_offline, daily_rhythm
 from bot.i18n import t
 from bot.transport import OfflineTelegram
 from handlers.common import BotContext
@@ -180,8 +180,8 @@ async def test_a_late_start_sends_once(settings, db, world):
             # Soon after start (the scheduler runs on the machine's time, not the pinned one).
             first = job.next_t - clock.system()
             assert timedelta(0) < first <= timedelta(seconds=rhythm.FIRST_TICK_SECONDS)
-            await rhythm.daily_rhythm(BotContext(app))
-            await rhythm.daily_rhythm(BotContext(app))
+            await daily_rhythm(BotContext(app))
+            await daily_rhythm(BotContext(app))
             await app.stop()
     assert sorted(m.chat_id for m in text_messages(transport.outbox)) == sorted(
         [CONTRACTOR_A.id, CONTRACTOR_B.id, INSPECTOR.id]
