@@ -181,6 +181,7 @@ async def _console(
     from bot.app import build_offline
     from bot.console import run_console
     from bot.transport import OfflineTelegram
+    from jobs import rhythm
 
     # Keep the terminal for the conversation: problems go to a log file beside the data.
     log_file = settings.media_dir.parent / "console.log"
@@ -188,6 +189,10 @@ async def _console(
     logging.basicConfig(filename=log_file, level=logging.WARNING)
     transport = OfflineTelegram(bot_username="handover_demo_bot")
     app = build_offline(settings, db, transport)
+    # The console is for trying the flows: the daily beat's pushes would land in the middle
+    # of the conversation. `python -m bot report --out DIR` shows what they carry.
+    for job in app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
+        job.schedule_removal()
     async with app:
         await app.start()
         try:
