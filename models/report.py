@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
+# Overdue means what /overdue and the digest count: late items still with their contractor.
+from models.overdue import owed_clause
 from models.repair import LIVE_STATES
 from models.tables import (
     Action,
@@ -168,7 +170,7 @@ def _ageing(session: Session, project_id: int, day: date) -> tuple[ContractorAge
     live = {
         contractor_id: figures
         for contractor_id, *figures in session.exec(
-            select(firm, *counts, func.count().filter(col(Item.due_on) < day))
+            select(firm, *counts, func.count().filter(*owed_clause(day)))
             .where(of_project, col(Item.state).in_(LIVE_STATES))
             .group_by(firm)
         )
@@ -286,7 +288,7 @@ def _today(session: Session, project: Project, day: date) -> TodayFigures:
     raised = session.exec(select(count).where(of_project, Item.raised_on == day)).one()
     closed = session.exec(select(count).where(of_project, Item.closed_on == day)).one()
     still_open, overdue = session.exec(
-        select(count, count.filter(col(Item.due_on) < day)).where(
+        select(count, count.filter(*owed_clause(day))).where(
             of_project, col(Item.state).in_(LIVE_STATES)
         )
     ).one()

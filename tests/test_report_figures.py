@@ -328,3 +328,19 @@ def test_the_days_index_is_the_models_and_the_median_reads_it(db):
         ).all()
     steps = " ".join(row[-1] for row in plan)
     assert "ix_item_report_days" in steps and "TEMP B-TREE" not in steps
+
+
+def test_overdue_is_what_the_digest_counts(db, world, today):
+    # Late items still with their contractor; one repaired and waiting for the inspectors is
+    # late on the to-check list but not the contractor's overdue (the same rule as /overdue).
+    from models.overdue import overdue_digest
+    from tests.conftest import move
+
+    with db.session() as s:
+        for key in ("leak", "socket"):
+            s.get(Item, world.items[key]).due_on = today - timedelta(days=2)
+    move(db, world.items["leak"], CONTRACTOR_A.id, Action.report_repaired, "已修")
+    report = db.run(daily_report, project_id=world.project_id)
+    digest = db.run(overdue_digest, project_id=world.project_id)
+    assert report.today.overdue == digest.total == 1
+    assert by_name(report)["明达水电"].overdue == 1 and by_name(report)["华建装饰"].overdue == 0
