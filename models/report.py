@@ -11,8 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-# Overdue means what /overdue and the digest count: late items still with their contractor.
-from models.overdue import owed_clause
+from models.overdue import owed_clause  # overdue as /overdue counts it: late, with its firm
 from models.repair import LIVE_STATES
 from models.tables import (
     Action,
