@@ -12,10 +12,9 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
-from models.fonts import cjk_font, use_in_matplotlib
+from models.fonts import MISSING, drawable, use_in_matplotlib
 from models.report import AGE_BANDS, DailyReport, ReworkCause, ReworkReport
 
 Translate = Callable[..., str]
@@ -36,7 +35,6 @@ ALARM = "#c62828"
 LEGAL_FORM = re.compile(
     r"\s*(股份有限公司|有限责任公司|集团有限公司|有限公司|Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?)$", re.I
 )
-MISSING = "□"  # stands for a run of characters the font cannot draw (emoji, Arabic, ...)
 
 # matplotlib's settings are process-wide: one picture is drawn at a time, in its own settings.
 _drawing = threading.Lock()
@@ -53,34 +51,10 @@ def _style() -> dict[str, Any]:
     }
 
 
-@cache
-def _drawable() -> frozenset[int]:
-    """Return the code points the packaged font has glyphs for."""
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(str(cjk_font())).get_charmap())
-
-
 def _width(char: str) -> int:
     if unicodedata.combining(char):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def drawable(text: str) -> str:
-    """Return the text on one line, without controls, each run of characters the font cannot
-    draw (emoji, Arabic, ...) as one MISSING mark."""
-    glyphs = _drawable()
-    out: list[str] = []
-    for char in " ".join(text.split()):
-        if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"):
-            continue  # controls, bidi overrides, joiners: nothing to see, only harm
-        if ord(char) not in glyphs or unicodedata.category(char) == "Mn" and not out:
-            char = MISSING
-        if char == MISSING and out and out[-1] == MISSING:
-            continue
-        out.append(char)
-    return "".join(out).strip()
 
 
 def fit(text: str, units: int) -> str:

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
-from functools import cache
 from itertools import groupby
 
 from fpdf import FPDF, FontFace
@@ -21,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-from models.fonts import FACE, cjk_font
+from models.fonts import FACE, cjk_font, drawable
 from models.queries import (
     ItemLine,
     PrintList,
@@ -45,7 +44,6 @@ SHORT_CHARS = 24  # flat, location, category
 TEAM_CHARS = 40  # names in the page's heading, which is cut again to fit its line
 PROJECT_CHARS = 24
 TITLE_MM = 230  # the heading's line; the date is right of it
-MISSING = "□"  # a character the font cannot draw (emoji, Arabic, Hebrew) prints as a box
 
 # (catalog key of the heading, width in mm); 277 mm between the margins of A4 landscape.
 REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -82,22 +80,9 @@ LARGE_ID = FontFace(emphasis=None, size_pt=ID_PT)
 OVERDUE = FontFace(emphasis=None, color=(180, 0, 0))
 
 
-@cache
-def _drawable() -> frozenset[int]:
-    from fontTools.ttLib import TTCollection
-
-    return frozenset(TTCollection(str(cjk_font())).fonts[FACE].getBestCmap())
-
-
 def printable(text: str, limit: int | None = None) -> str:
-    """Return text the font can draw on one line: no controls, missing glyphs as a box, cut."""
-    drawable = _drawable()
-    out = []
-    for ch in " ".join(str(text).split()):
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue  # controls, bidi overrides, zero-width joiners: nothing to print
-        out.append(ch if ord(ch) in drawable else MISSING)
-    clean = re.sub(f"{MISSING}+", MISSING, "".join(out))  # one box for a run of emoji
+    """Return text the font can draw on one line (see fonts.drawable), cut to `limit`."""
+    clean = drawable(text)
     if limit is not None and len(clean) > limit:
         clean = clean[: limit - 1].rstrip() + "…"
     return clean
