@@ -27,12 +27,12 @@ from bench.report import report_bench
 from bench.workbooks import workbooks
 from bot.app import build_offline
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
-from bot.settings import Settings
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
 from models.db import Database
 from models.people import user_for
 from models.queries import contractor_list, item_card, to_check_list
 from models.repair import apply_transition
+from models.settings import Settings
 from models.tables import Action, AppUser, Item, ItemState
 
 INSPECTOR = INSPECTOR_IDS[0]

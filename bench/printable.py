@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.demo import build_demo
-from bot.i18n import t
+from handlers.i18n import t
 from models.db import Database
 from models.printable import file_name, project_printables, render_pdf
 from models.queries import PRINT_CAP, PrintList, contractor_print, to_check_print

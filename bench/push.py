@@ -18,13 +18,13 @@ from sqlmodel import select
 
 from bot.app import build_offline, rate_limiter
 from bot.delivery import TelegramDelivery
-from bot.settings import Settings
 from bot.transport import FloodLimits, OfflineTelegram
 from jobs.notices import Attachment, Notice
 from jobs.sender import push
 from models import clock, people
 from models import project as setup
 from models.db import Database
+from models.settings import Settings
 from models.tables import PushKind, PushLog, Role
 
 FIRST_CHAT = 7_000_000

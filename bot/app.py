@@ -17,13 +17,13 @@ from telegram.request import BaseRequest
 
 from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
-from bot.settings import Settings
 from bot.transport import OfflineTelegram
 from handlers import flows
 from handlers.common import AnsweringApplication, BotContext
 from jobs import rhythm
 from models.db import Database
 from models.pushes import beats
+from models.settings import Settings
 
 OFFLINE_TOKEN = "100000:OFFLINE"
 # Telegram allows about 30 messages a second in all; keep a little under it.

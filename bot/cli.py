@@ -21,10 +21,10 @@ from urllib.parse import quote
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from bot.i18n import t
-from bot.settings import Settings
+from handlers.i18n import t
 from models.db import Database
 from models.errors import DomainError
+from models.settings import Settings
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -353,7 +353,7 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def _print_report(args: argparse.Namespace, settings: Settings, report: object) -> int:
-    from bot.sheets_text import render_report
+    from handlers.sheets_text import render_report
 
     text = render_report(args.lang or settings.default_language, report, limit=None, max_chars=None)
     print(text, file=sys.stdout if report.ok else sys.stderr)

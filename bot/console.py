@@ -17,8 +17,8 @@ from typing import Any, TextIO
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.i18n import t
 from bot.transport import CallbackAnswer, OfflineChat, OfflineTelegram, OfflineUser, OutMessage
+from handlers.i18n import t
 from models.db import Database
 from models.errors import DomainError
 from models.tables import AppUser, Contractor, Membership, Role

@@ -20,9 +20,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import pick_language, t
 from handlers import drafts, keyboards, render
 from handlers.common import TEXT_LIMIT, BotContext, clip, esc, refusal, send_long
+from handlers.i18n import pick_language, t
 from handlers.menu import set_menu
 from handlers.tell import tell_contractor
 from models.admin import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import t
+from handlers.i18n import t
 from models.queries import ItemLine, Page
 from models.tables import PushKind
 

@@ -12,8 +12,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.i18n import pick_language, t
-from bot.settings import Settings
+from handlers.i18n import pick_language, t
 from handlers.text import (  # noqa: F401  (re-exported: the flows import them from here)
     QUOTED,
     TEXT_LIMIT,
@@ -26,6 +25,7 @@ from models.db import Database
 from models.errors import DomainError
 from models.people import Person, find_person
 from models.pushes import clear_blocked
+from models.settings import Settings
 from models.tables import Role
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.sheets_text import render_report
 from handlers.common import BotContext, esc, send_long
+from handlers.sheets_text import render_report
 from models.files import (
     EXPORT_ROLES,
     IMPORT_ROLES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
-from bot.i18n import t
+from handlers.i18n import t
 from models.intake import CategoryChoice, Choice
 
 # The rooms inspection sheets name most; each has a text `intake.room.<key>` in both languages.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
-from bot.i18n import t
 from handlers import choices as neutral
+from handlers.i18n import t
 from models.queries import Page
 
 # Patterns the handlers register; payloads are digits so forged data cannot inject text.

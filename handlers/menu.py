@@ -7,7 +7,7 @@ import contextlib
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.i18n import t
+from handlers.i18n import t
 from models.overdue import OVERDUE_READERS
 from models.people import Person
 from models.pushes import MAY_RECEIVE

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import pick_language
 from handlers import keyboards
 from handlers.common import BotContext, esc, refusal
+from handlers.i18n import pick_language
 from handlers.menu import help_text, set_menu
 from models.errors import DomainError
 from models.people import (

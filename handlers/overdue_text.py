@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import t
+from handlers.i18n import t
 from handlers.render import short
 from handlers.text import TEXT_LIMIT, esc
 from models.overdue import ContractorOverdue, OverdueDigest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.i18n import t
+from handlers.i18n import t
 from handlers.text import clip, esc
 from models.printable import Tr, list_day
 from models.queries import PrintList

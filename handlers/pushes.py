@@ -7,10 +7,10 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
 from handlers import keyboards
 from handlers.choices import kind_name, subscriptions
 from handlers.common import BotContext, esc, send_long
+from handlers.i18n import t
 from models import clock
 from models.errors import DomainError
 from models.pushes import PushDay, PushLine, beats, choices_of, choose, push_day

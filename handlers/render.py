@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from itertools import groupby
 
-from bot.i18n import t
+from handlers.i18n import t
 from handlers.text import clip, esc
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
 from models.queries import EventLine, ItemCard, ItemLine, Page

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from bot.i18n import t
+from handlers.i18n import t
 from handlers.text import clip, esc
 from models.charts import daily_chart, rework_chart
 from models.report import ContractorAgeing, DailyReport, ReworkCause, ReworkReport

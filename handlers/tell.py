@@ -7,9 +7,9 @@ from typing import Any
 
 from telegram.error import TelegramError
 
-from bot.i18n import pick_language, t
 from handlers import keyboards, render
 from handlers.common import BotContext, send_long
+from handlers.i18n import pick_language, t
 from models.queries import item_line
 from models.repair import Outcome
 

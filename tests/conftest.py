@@ -16,13 +16,13 @@ from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.app import build_offline
-from bot.settings import Settings
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
 from models import clock, people
 from models import project as setup
 from models.db import Database
 from models.errors import DomainError
 from models.repair import PhotoIn, apply_transition, raise_item
+from models.settings import Settings
 from models.tables import Action, Role
 
 # Set TEST_DATABASE_URL to a PostgreSQL server (any database on it, e.g. .../postgres) to run

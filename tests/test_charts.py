@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.i18n import t
+from handlers.i18n import t
 from models import charts
 from models.charts import BAND_COLOURS, HEIGHT_PX, WIDTH_PX, daily_chart, fit, rework_chart
 from models.fonts import FAMILY, cjk_font, glyphs

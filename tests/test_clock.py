@@ -11,11 +11,11 @@ from datetime import date
 from pathlib import Path
 
 from bot.app import build_offline
-from bot.settings import Settings
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
 from models import clock, people
 from models.errors import DomainError
 from models.repair import act
+from models.settings import Settings
 from models.tables import Action, Role
 from tests.conftest import CONTRACTOR_A, PINNED_AT, assert_no_telegram_errors, texts
 

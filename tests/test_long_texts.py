@@ -12,9 +12,9 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.sheets_text import render_report
 from bot.transport import MAX_TEXT, OfflineUser, html_to_text
 from handlers.common import split_html
+from handlers.sheets_text import render_report
 from models import people
 from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX

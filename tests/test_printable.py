@@ -14,7 +14,7 @@ import pdfplumber
 import pypdf
 from sqlmodel import select
 
-from bot.i18n import t
+from handlers.i18n import t
 from models import project as setup
 from models.db import Database
 from models.printable import (

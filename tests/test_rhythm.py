@@ -15,9 +15,9 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.app import build_offline, daily_rhythm
-from bot.i18n import t
 from bot.transport import OfflineTelegram
 from handlers.common import BotContext
+from handlers.i18n import t
 from jobs import rhythm
 from models import clock, people, pushes
 from models import project as setup

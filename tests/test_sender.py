@@ -11,12 +11,12 @@ from telegram.error import RetryAfter
 
 from bot.app import build_offline, rate_limiter
 from bot.delivery import TelegramDelivery
-from bot.settings import Settings
 from bot.transport import FloodLimits, OfflineTelegram
 from jobs.notices import Attachment, Choice, Notice
 from jobs.sender import ChatPacer, push
 from models import clock, people, pushes
 from models.db import Database
+from models.settings import Settings
 from models.tables import AppUser, PushKind, PushLog, PushStatus, Role
 from tests.conftest import (
     ADMIN,

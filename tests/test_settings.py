@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from models.settings import Settings
 
 
 def test_morning_push_at_and_the_old_name(monkeypatch):

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cli import main
-from bot.sheets_text import render_report
+from handlers.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
 from models.people import user_for

@@ -8,7 +8,7 @@ import string
 import pytest
 from sqlmodel import select
 
-from bot.i18n import CATALOGS
+from handlers.i18n import CATALOGS
 from models import people
 from models.errors import DomainError
 from models.repair import MOVES, PhotoIn, apply_transition, replay_state
@@ -160,13 +160,13 @@ def test_every_state_action_and_role_has_a_text():
 def test_no_text_is_defined_twice_across_catalog_modules():
     import importlib
 
-    from bot.i18n import FLOW_TEXTS
-    from bot.texts import en
+    from handlers.i18n import FLOW_TEXTS
+    from handlers.texts import en
 
     seen: dict[str, str] = {key: "en" for key in en.TEXTS}
     clashes = []
     for name in FLOW_TEXTS:
-        for key in importlib.import_module(f"bot.texts.{name}").EN:
+        for key in importlib.import_module(f"handlers.texts.{name}").EN:
             if key in seen:
                 clashes.append((key, seen[key], name))
             seen[key] = name

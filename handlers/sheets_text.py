@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.i18n import t
+from handlers.i18n import t
 from models.sheets import CategoryChange, ImportReport, SetupReport, Skipped
 from models.workbooks import Problem
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from bot.texts import en, zh
+from handlers.texts import en, zh
 
-# Each flow keeps its texts in bot/texts/<flow>.py as two dicts, ZH and EN, side by side.
+# Each flow keeps its texts in handlers/texts/<flow>.py as two dicts, ZH and EN, side by side.
 FLOW_TEXTS: tuple[str, ...] = (
     "service",
     "intake",
@@ -25,7 +25,7 @@ FLOW_TEXTS: tuple[str, ...] = (
 def _catalogs() -> dict[str, dict[str, str]]:
     catalogs = {"zh": dict(zh.TEXTS), "en": dict(en.TEXTS)}
     for name in FLOW_TEXTS:
-        module = importlib.import_module(f"bot.texts.{name}")
+        module = importlib.import_module(f"handlers.texts.{name}")
         catalogs["zh"].update(module.ZH)
         catalogs["en"].update(module.EN)
     return catalogs
