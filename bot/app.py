@@ -17,6 +17,7 @@ from telegram.request import BaseRequest
 
 from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
+from bot.telegram_chat import add_core
 from bot.transport import OfflineTelegram
 from handlers import flows
 from handlers.common import AnsweringApplication, BotContext
@@ -93,6 +94,7 @@ def build_application(
     # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
     app.bot_data["delivery"] = TelegramDelivery(app.bot)
     flows.register(app)
+    add_core(app, db, settings, flows.router())
     schedule_rhythm(app)
     return app
 

@@ -15,16 +15,16 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
-    MessageHandler,
     filters,
 )
 
-from handlers import drafts, keyboards, render
+from handlers import choices, drafts, keyboards, render
+from handlers.core import Ask, Router
+from handlers.tell import tell_contractor as tell_contractor_now
 from handlers.common import TEXT_LIMIT, BotContext, clip, esc, refusal, send_long
 from handlers.i18n import pick_language, t
 from handlers.menu import set_menu
-from handlers.tell import tell_contractor
+from handlers.legacy_tg import tell_contractor_tg as tell_contractor
 from models.admin import (
     ContractorFigures,
     Dispute,
@@ -62,9 +62,6 @@ PEOPLE_PER_MESSAGE = 40  # Telegram takes 100 buttons a message at most
 NAME_SHOWN = 40  # a person's or contractor's name in the people list and on its buttons
 PERSON = r"^pp:(\d{1,12}):(\d{1,12})$"  # project, user
 SET_ROLE = r"^pr:(\d{1,12}):(\d{1,12}):(" + "|".join(Role) + r"):([01])$"  # 1 gives, 0 takes
-REJECT_REASON = 20  # conversation state: the reason a dispute is refused
-TEXT = filters.TEXT & ~filters.COMMAND
-TIMEOUT = 30 * 60
 
 
 def _id_and_rest(update: Update) -> tuple[int | None, str]:
@@ -191,64 +188,41 @@ async def reassign_command(update: Update, context: BotContext) -> None:
     await tell_contractor(context, moved.outcome, "notify.reassigned", id=item_id)
 
 
-async def start_reject(update: Update, context: BotContext) -> int:
+async def start_reject(ask: Ask) -> None:
     """Ask why the dispute of this item is refused."""
-    query = update.callback_query
-    await query.answer()
-    item_id, version = (int(g) for g in context.matches[0].groups())
-    line = await context.call(
+    item_id, version = (int(g) for g in ask.match.groups())
+    line = await ask.call(
         check_move_line,
-        telegram_id=update.effective_user.id,
+        user_id=ask.user_id,
         item_id=item_id,
         action=Action.reject_dispute,
         expected_version=version,  # a Reject on an old /disputes message asks nothing
     )
-    drafts.start(context, "reject", line)
-    await query.message.reply_text(
-        context.t("reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(line)),
-        reply_markup=keyboards.cancel_only(context.lang, item_id),
-    )
-    return REJECT_REASON
+    drafts.start(ask, "reject", line)
+    text = ask.t("reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(line))
+    ask.show(text, choices.cancel_only(ask.lang, item_id))
 
 
-async def reject_reason(update: Update, context: BotContext) -> int:
+async def reject_reason(ask: Ask) -> None:
     """Send the item back to its contractor with the reason; they are told at once."""
-    draft = context.user_data.pop("reject", None)
-    if draft is None:
-        return ConversationHandler.END
+    draft = ask.dialogue.end()
     try:
-        moved = await context.call(
+        moved = await ask.call(
             reject_dispute,
-            telegram_id=update.effective_user.id,
+            user_id=ask.user_id,
             item_id=draft["item"],
-            reason=update.message.text,
+            reason=ask.incoming.text,
             expected_version=draft["version"],  # a stale dispute message cannot move it again
         )
     except DomainError as error:
-        await update.message.reply_text(refusal(context, error))
-        return ConversationHandler.END
+        ask.show(ask.refusal(error))
+        return
     line, reason = moved.line, esc(moved.outcome.event.note)
-    await update.message.reply_text(
-        context.t(
-            "reject.done",
-            contractor=esc(line.contractor_name),
-            reason=reason,
-            **_names_item(line),
-        )
+    contractor = esc(line.contractor_name)
+    ask.show(ask.t("reject.done", contractor=contractor, reason=reason, **_names_item(line)))
+    await tell_contractor_now(
+        ask, moved.outcome, "notify.dispute_rejected", id=line.id, reason=reason
     )
-    await tell_contractor(
-        context, moved.outcome, "notify.dispute_rejected", id=line.id, reason=reason
-    )
-    return ConversationHandler.END
-
-
-async def reject_cancel(update: Update, context: BotContext) -> int:
-    """Drop the refusing of a dispute; the item stays disputed."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    context.user_data.pop("reject", None)
-    await context.bot.send_message(update.effective_chat.id, context.t("common.cancelled"))
-    return ConversationHandler.END
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -511,6 +485,12 @@ async def contractors(update: Update, context: BotContext) -> None:
     await send_long(context, update.effective_chat.id, text)
 
 
+def routes(router: Router) -> None:
+    """Route the refusing of a dispute (the rest of admin is still Telegram's own)."""
+    router.choice(REJECT, start_reject)
+    router.step("reject", text=reject_reason)
+
+
 def register(app: Application) -> None:
     """Add the project department's handlers (before the conversations: see /cancel)."""
     app.add_handler(CommandHandler("disputes", show_disputes))
@@ -519,21 +499,6 @@ def register(app: Application) -> None:
     # Only "/cancel <number> ..." is ours. Registered ahead of the report conversations, an
     # item number always means the item; a bare /cancel falls through to their fallbacks.
     app.add_handler(CommandHandler("cancel", cancel_command, filters=filters.Regex(CANCEL_ITEM)))
-    # After it: "/cancel 1042 reason" cancels the item even while a reason is being asked.
-    app.add_handler(
-        drafts.ReportConversation(
-            entry_points=[CallbackQueryHandler(start_reject, pattern=REJECT)],
-            states={REJECT_REASON: [MessageHandler(TEXT, reject_reason)]},
-            fallbacks=[
-                CallbackQueryHandler(reject_cancel, pattern=keyboards.CANCEL),
-                CommandHandler("cancel", reject_cancel),
-            ],
-            allow_reentry=True,
-            conversation_timeout=TIMEOUT,
-            name="admin_reject",
-            persistent=True,
-        )
-    )
     app.add_handler(CommandHandler("reopen", reopen_command))
     app.add_handler(CommandHandler("users", users))
     app.add_handler(CallbackQueryHandler(show_person, pattern=PERSON))

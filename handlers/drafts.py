@@ -1,9 +1,10 @@
 """One item per report: a half-finished report belongs to the item on the person's screen.
 
-A report (Repaired, Not ours, Fail) is a draft in `user_data` until Done. Anything that turns
-the person to something else (another item's button, a list, any command) drops the draft and
-says so, here, once, before any flow sees the update; the report's own steps and the same
-item's card keep it. A person has at most one draft at a time.
+A report (Repaired, Not ours, Fail, an admin's reject) is a draft in the person's dialogue
+(models/dialogue.py) until Done. Anything that turns the person to something else (another
+item's choice, a list, any command) drops the draft and says so, here, once, before any flow
+sees the input; the report's own steps and the same item's card keep it. A person has at most
+one draft at a time; one left too long is dropped and they are told at their next input.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
-
-from handlers import keyboards
-from handlers.common import BotContext, esc
+from handlers import choices
+from handlers.core import Ask, PassOn, Router
+from handlers.text import esc
 from models.limits import check_note
 from models.queries import ItemLine
 
-# Draft kind -> (the card's callback prefix, the prefix that starts this kind of report).
+# Draft kind (the dialogue step) -> (the card's choice prefix, the prefix that starts it).
 KINDS: dict[str, tuple[str, str]] = {
     "repair": ("it", "rp"),
     "dispute": ("it", "dp"),
@@ -28,28 +27,16 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 STEP = re.compile(r"^(?:done|skip|cancel)(?::(\d{1,12}))?$")
 PRESS = re.compile(r"^([a-z]+):(\d{1,12})$")
-BARE_CANCEL = re.compile(r"^/cancel(?:@\w+)?\s*$")
+CANCEL = r"^cancel(?::(\d{1,12}))?$"
+FINISH = r"^(?:done|skip)(?::(\d{1,12}))?$"
 KEEP, DROP, STALE = "keep", "drop", "stale"
 
 
-class ReportConversation(ConversationHandler):
-    """A conversation about one item's report, which the guard can end from outside."""
-
-    def end(self, update: Update) -> None:
-        """End this person's conversation, if any, and its timeout with it."""
-        # PTB has no public way to end a conversation from outside its own callbacks.
-        key = self._get_key(update)
-        job = self.timeout_jobs.pop(key, None)
-        if job is not None:
-            job.schedule_removal()
-        self._update_state(self.END, key)
-
-
-def start(context: BotContext, kind: str, line: ItemLine, **fields: Any) -> tuple[dict, bool]:
+def start(ask: Ask, kind: str, line: ItemLine, **fields: Any) -> tuple[dict, bool]:
     """Begin the report of one item, or carry on the one begun for it; say which."""
-    draft = context.user_data.get(kind)
-    if draft and draft.get("item") == line.id:
-        return draft, True
+    dialogue = ask.dialogue
+    if dialogue.step == kind and dialogue.draft.get("item") == line.id:
+        return dialogue.draft, True
     draft = {
         "item": line.id,
         "version": line.version,
@@ -58,26 +45,25 @@ def start(context: BotContext, kind: str, line: ItemLine, **fields: Any) -> tupl
         "notes": [],
         **fields,
     }
-    context.user_data[kind] = draft
+    dialogue.begin(kind, draft)
     return draft, False
 
 
+def current(ask: Ask, kind: str) -> dict | None:
+    """Return the person's draft of this kind, if that is the report at hand."""
+    return ask.dialogue.draft if ask.dialogue.step == kind and ask.dialogue.draft else None
+
+
 def label(draft: dict) -> str:
-    """Return the item of a draft as people see it: #12 · 3-1-1202 · 卫生间 (HTML)."""
+    """Return the item of a draft as people see it: #12 · 3-1-1202 · 卫生间 (markup)."""
     parts = [f"#{draft['item']}", draft.get("unit"), draft.get("location")]
     return " · ".join(esc(p) for p in parts if p)
-
-
-def _notes(draft: dict) -> list[str]:
-    if "notes" not in draft:  # a draft kept by an earlier version: one text, note or reason
-        draft["notes"] = [t for t in (draft.pop("note", None), draft.pop("reason", None)) if t]
-    return draft["notes"]
 
 
 def add_note(draft: dict, text: str | None) -> None:
     """Keep one more text of the report (a typed note or a caption); none is replaced."""
     text = (text or "").strip()
-    notes = _notes(draft)
+    notes = draft.setdefault("notes", [])
     if text and text not in notes:
         check_note("\n".join([*notes, text]))  # all texts together go into one note
         notes.append(text)
@@ -85,95 +71,108 @@ def add_note(draft: dict, text: str | None) -> None:
 
 def note(draft: dict) -> str | None:
     """Return every text of the report joined, or None."""
-    return "\n".join(_notes(draft)) or None
+    return "\n".join(draft.get("notes", [])) or None
 
 
-def current(context: BotContext) -> tuple[str, dict] | None:
-    """Return the kind and draft of the person's half-finished report, if any."""
-    user_data = context.user_data if context.user_data is not None else {}
-    for kind in KINDS:
-        if user_data.get(kind):
-            return kind, user_data[kind]
-    return None
+def answer_due(draft: dict, album: str | None) -> bool:
+    """Tell whether to answer this photo: every single photo, but an album only once."""
+    if album is None:
+        return True
+    # An album arrives as one input per photo; one answer is enough for a phone screen.
+    if draft.get("album") == album:
+        return False
+    draft["album"] = album
+    return True
 
 
-def _verdict(update: Update, kind: str, draft: dict) -> str:
-    query = update.callback_query
-    if query is not None:
-        data = query.data or ""
-        step = STEP.match(data)
+def _verdict(ask: Ask, kind: str, draft: dict) -> str:
+    incoming = ask.incoming
+    if incoming.choice is not None:
+        step = STEP.match(incoming.choice)
         if step:
             return KEEP if step[1] is None or int(step[1]) == draft["item"] else STALE
-        press = PRESS.match(data)
+        press = PRESS.match(incoming.choice)
         same = press is not None and int(press[2]) == draft["item"]
         return KEEP if same and press[1] in KINDS[kind] else DROP
-    message = update.message
-    if message and filters.COMMAND.check_update(update) and not BARE_CANCEL.match(message.text):
+    command = incoming.command
+    if incoming.is_command and not (command and command[0] == "cancel" and not command[1]):
         return DROP
     return KEEP
 
 
-async def guard(update: Update, context: BotContext) -> None:
+async def guard(ask: Ask) -> bool:
     """Drop a half-finished report when the person turns to something else, and say so."""
-    found = current(context)
-    if found is None:
-        return
-    kind, draft = found
-    verdict = _verdict(update, kind, draft)
+    dialogue = ask.dialogue
+    if dialogue.expired is not None:
+        _tell_dropped(ask, dialogue.expired_step, dialogue.expired, "report.dropped")
+        dialogue.expired = dialogue.expired_step = None
+    kind = dialogue.step
+    if kind not in KINDS or not dialogue.draft:
+        return False
+    verdict = _verdict(ask, kind, dialogue.draft)
     if verdict == STALE:  # Done or Cancel under an earlier report's message
-        await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
-        raise ApplicationHandlerStop
+        ask.answer(ask.t("error.stale_button"))
+        return True
     if verdict == DROP:
-        await drop(update, context, "report.dropped")
+        drop(ask, "report.dropped")
+    return False
 
 
-async def drop(update: Update, context: BotContext, key: str) -> None:
+def drop(ask: Ask, key: str) -> None:
     """End the half-finished report and tell the person with the text `key`, naming the item."""
-    found = current(context)
-    for group in context.application.handlers.values():
-        for handler in group:
-            if isinstance(handler, ReportConversation):
-                handler.end(update)
-    if found is None:
+    kind = ask.dialogue.step
+    draft = ask.dialogue.end()
+    if kind in KINDS and draft:
+        _tell_dropped(ask, kind, draft, key)
+
+
+def _tell_dropped(ask: Ask, kind: str | None, draft: dict, key: str) -> None:
+    card = KINDS.get(kind or "", ("", ""))[0]
+    again = choices.open_again(card, draft["item"], ask.lang) if card else ()
+    ask.show(ask.t(key, item=label(draft)), again)
+
+
+async def cancel(ask: Ask) -> None:
+    """Drop the report at hand on Cancel; nothing changes."""
+    if ask.dialogue.step not in KINDS or ask.dialogue.step == "reject":
+        ask.dialogue.end()  # refusing a dispute is not a report of the item: nothing to name
+        ask.show(ask.t("common.cancelled"))
         return
-    kind, draft = found
-    context.user_data.pop(kind, None)
-    await context.bot.send_message(
-        update.effective_chat.id,
-        context.t(key, item=label(draft)),
-        reply_markup=keyboards.open_again(card, draft["item"], context.lang)
-        if (card := KINDS[kind][0])
-        else None,
-    )
+    drop(ask, "report.cancelled")
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """Drop the report at hand on Cancel or /cancel; nothing changes."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    if current(context) is None:
-        await context.bot.send_message(update.effective_chat.id, context.t("common.cancelled"))
-        return ConversationHandler.END
-    await drop(update, context, "report.cancelled")
-    return ConversationHandler.END
+def has_report(ask: Ask) -> bool:
+    """Tell whether the person has a half-finished report."""
+    return ask.dialogue.step in KINDS and bool(ask.dialogue.draft)
 
 
-async def timed_out(update: Update, context: BotContext) -> None:
-    """Drop a report left half-finished too long, and say so."""
-    found = current(context)
-    if found is None:
-        return
-    kind, draft = found
-    context.user_data.pop(kind, None)
-    await context.bot.send_message(
-        update.effective_chat.id, context.t("report.dropped", item=label(draft))
-    )
-
-
-async def gone(update: Update, context: BotContext) -> int:
+async def gone(ask: Ask) -> None:
     """Answer a step whose report is no longer there (dropped, or from an older version)."""
-    if update.callback_query:
-        await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
-    elif update.effective_message:
-        await update.effective_message.reply_text(context.t("report.none_open"))
-    return ConversationHandler.END
+    if ask.incoming.choice is not None:
+        ask.answer(ask.t("error.stale_button"))
+    else:
+        ask.show(ask.t("report.none_open"))
+
+
+async def finish(ask: Ask) -> None:
+    """Finish the report at hand on Done (or Skip): its step's own `done` flow."""
+    flow = ask.core.router.steps.get((ask.dialogue.step or "", "done"))
+    if flow is None or not has_report(ask):
+        await gone(ask)
+        return
+    await flow(ask)
+
+
+def routes(router: Router) -> None:
+    """Route the guard, Done and Cancel (a bare /cancel is routed with the admin's /cancel)."""
+    router.guard(guard)
+    router.choice(FINISH, finish)
+    router.choice(CANCEL, cancel)
+    router.command("cancel", cancel_command)
+
+
+async def cancel_command(ask: Ask) -> None:
+    """Drop the report at hand on a bare /cancel ("/cancel 1042 reason" is the admin's)."""
+    if ask.args or not has_report(ask):
+        raise PassOn  # the admin's item cancel, or stray's "nothing to cancel" (their own)
+    await cancel(ask)

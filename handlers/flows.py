@@ -25,6 +25,18 @@ from handlers import (
     stray,
 )
 from handlers.common import BotContext, identify, on_error
+from handlers.core import Router
+
+# The flows on the neutral core, in the order they are asked (drafts first: its guard).
+ROUTED = (drafts, contractor, inspector, admin)
+
+
+def router() -> Router:
+    """Return every neutral flow's routes, in order."""
+    found = Router()
+    for flow in ROUTED:
+        flow.routes(found)
+    return found
 
 # admin before the conversations: its "/cancel ID reason" must win over their /cancel.
 # files after the conversations: a photo sent as a file while reporting is theirs.
@@ -32,8 +44,6 @@ from handlers.common import BotContext, identify, on_error
 FLOWS = (
     onboarding,
     admin,
-    contractor,
-    inspector,
     printable,
     service,
     report,
@@ -62,8 +72,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:
     """Add every flow's handlers, the identity check before them, and the error handler."""
     app.add_handler(TypeHandler(Update, identify), group=-2)
-    # Then, before any flow: a half-finished report ends when the person turns elsewhere.
-    app.add_handler(TypeHandler(Update, drafts.guard), group=-1)
+    # group -1: the neutral core (bot.telegram_chat), which takes what ROUTED routes.
     for flow in FLOWS:
         flow.register(app)
     app.add_handler(CallbackQueryHandler(stale_button))

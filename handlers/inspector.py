@@ -2,215 +2,121 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
-
-from handlers import drafts, keyboards, lists, render
-from handlers.common import BotContext, esc, refuse, send_long
-from handlers.photos import answer_due, save_photo, send_album
+from handlers import choices, drafts, lists, render
+from handlers.core import Ask, Router
+from handlers.photos import save_photo
 from handlers.tell import tell_contractor
-from models.errors import DomainError
+from handlers.text import esc
 from models.people import CHECKERS
-from models.queries import item_card, to_check_list
-from models.repair import MOVES, PhotoIn, act, check_move_line
+from models.queries import to_check_list
+from models.repair import PhotoIn, act, check_move_line, offered_card
 from models.tables import Action, ItemState
 
-FAIL_REASON, FAIL_PHOTOS = range(10, 12)
-PHOTO = filters.PHOTO | filters.Document.IMAGE
-TEXT = filters.TEXT & ~filters.COMMAND
-TIMEOUT = 30 * 60
 
-
-async def to_check(update: Update, context: BotContext) -> None:
+async def to_check(ask: Ask) -> None:
     """Show the items reported repaired in walking order (/tocheck 3: building 3 only)."""
-    context.require(*CHECKERS)
-    building = lists.building_arg(context)
-    page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, building=building
-    )
-    lists.remember(context, "tc", page)
-    await update.message.reply_text(
-        render.to_check(context.lang, page), reply_markup=keyboards.to_check(page, context.lang)
-    )
+    ask.require(*CHECKERS)
+    building = lists.building_arg(ask)
+    page = await ask.call(to_check_list, user_id=ask.user_id, building=building)
+    lists.remember(ask, "tc", page)
+    ask.show(render.to_check(ask.lang, page), choices.to_check(page, ask.lang))
 
 
-async def to_check_page(update: Update, context: BotContext) -> None:
-    """Show another page of the to-check list in the same message."""
-    query = update.callback_query
-    await query.answer()
-    number, building = lists.pressed_view(context, "tc")
-    page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, page=number, building=building
-    )
-    lists.remember(context, "tc", page)
-    await query.edit_message_text(
-        render.to_check(context.lang, page), reply_markup=keyboards.to_check(page, context.lang)
-    )
+async def to_check_page(ask: Ask) -> None:
+    """Show another page of the to-check list in place of the one pressed."""
+    number, building = lists.pressed_view(ask, "tc")
+    page = await ask.call(to_check_list, user_id=ask.user_id, page=number, building=building)
+    lists.remember(ask, "tc", page)
+    ask.show(render.to_check(ask.lang, page), choices.to_check(page, ask.lang), replace=True)
 
 
-async def check_item(update: Update, context: BotContext) -> None:
-    """Show the contractor's photos and note, with Pass and Fail."""
-    query = update.callback_query
-    await query.answer()
-    card = await context.call(
-        item_card, telegram_id=update.effective_user.id, item_id=int(context.matches[0][1])
-    )
+async def check_item(ask: Ask) -> None:
+    """Show the contractor's photos and note, with the moves models/ offers (Pass, Fail)."""
+    card = await ask.call(offered_card, user_id=ask.user_id, item_id=int(ask.match[1]))
     report = card.last_report
-    if report is not None and card.line.state is ItemState.repaired:
-        await send_album(context, update.effective_chat.id, list(report.photos))
-    actionable = card.line.state in MOVES[Action.pass_].sources
-    await send_long(
-        context,
-        update.effective_chat.id,
-        render.card(context.lang, card),
-        reply_markup=keyboards.inspector_card(card.line.id, context.lang, actionable=actionable),
+    photos = report.photos if report and card.line.state is ItemState.repaired else ()
+    rows = choices.inspector_card(
+        card.line.id,
+        ask.lang,
+        passes=Action.pass_ in card.moves,
+        fails=Action.fail in card.moves,
     )
+    ask.show(render.card(ask.lang, card), rows, photos=tuple(photos))
 
 
-async def pass_item(update: Update, context: BotContext) -> None:
+async def pass_item(ask: Ask) -> None:
     """Pass the item: it is closed; the to-check list comes back on the page it was on."""
-    query = update.callback_query
-    await query.answer()
-    item_id = int(context.matches[0][1])
-    await context.call(
-        act, telegram_id=update.effective_user.id, item_id=item_id, action=Action.pass_
-    )
-    number, building = context.user_data.get(lists.VIEWS, {}).get("tc", (0, None))
-    page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, page=number, building=building
-    )
-    lists.remember(context, "tc", page)
-    passed = context.t("check.passed", id=item_id)
-    await query.edit_message_text(
-        f"{passed}\n\n{render.to_check(context.lang, page)}",
-        reply_markup=keyboards.to_check(page, context.lang),
-    )
+    item_id = int(ask.match[1])
+    await ask.call(act, user_id=ask.user_id, item_id=item_id, action=Action.pass_)
+    number, building = lists.last_view(ask, "tc")
+    page = await ask.call(to_check_list, user_id=ask.user_id, page=number, building=building)
+    lists.remember(ask, "tc", page)
+    passed = ask.t("check.passed", id=item_id)
+    text = f"{passed}\n\n{render.to_check(ask.lang, page)}"
+    ask.show(text, choices.to_check(page, ask.lang), replace=True)
 
 
-async def start_fail(update: Update, context: BotContext) -> int:
+async def start_fail(ask: Ask) -> None:
     """Ask why the item fails acceptance; photos may follow, until Done."""
-    query = update.callback_query
-    await query.answer()
-    line = await context.call(
-        check_move_line,
-        telegram_id=update.effective_user.id,
-        item_id=int(context.matches[0][1]),
-        action=Action.fail,
+    line = await ask.call(
+        check_move_line, user_id=ask.user_id, item_id=int(ask.match[1]), action=Action.fail
     )
-    draft, resumed = drafts.start(context, "fail", line, photos=[])
-    await query.message.reply_text(
-        context.t("report.resumed" if resumed else "fail.ask_reason", item=drafts.label(draft)),
-        reply_markup=keyboards.finish(context.lang, draft["item"], can_finish=_complete(draft)),
-    )
-    return _fail_state(draft)
+    draft, resumed = drafts.start(ask, "fail", line, photos=[])
+    key = "report.resumed" if resumed else "fail.ask_reason"
+    rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
+    ask.show(ask.t(key, item=drafts.label(draft)), rows)
 
 
 def _complete(draft: dict) -> bool:
     return drafts.note(draft) is not None
 
 
-def _fail_state(draft: dict) -> int:
-    return FAIL_PHOTOS if _complete(draft) else FAIL_REASON
-
-
-async def fail_reason(update: Update, context: BotContext) -> int:
+async def fail_reason(ask: Ask) -> None:
     """Keep a typed reason with the others; photos of the defect may follow."""
-    draft = context.user_data.get("fail")
-    if draft is None:
-        return await drafts.gone(update, context)
-    drafts.add_note(draft, update.message.text)
-    await update.message.reply_text(
-        context.t("fail.ask_photos", item=drafts.label(draft)),
-        reply_markup=keyboards.finish(context.lang, draft["item"], can_finish=True),
-    )
-    return FAIL_PHOTOS
+    draft = ask.dialogue.draft
+    drafts.add_note(draft, ask.incoming.text)
+    rows = choices.finish(ask.lang, draft["item"], can_finish=True)
+    ask.show(ask.t("fail.ask_photos", item=drafts.label(draft)), rows)
 
 
-async def fail_photo(update: Update, context: BotContext) -> int:
+async def fail_photo(ask: Ask) -> None:
     """Keep a photo of the defect, and its caption with the reason."""
-    draft = context.user_data.get("fail")
-    if draft is None:
-        return await drafts.gone(update, context)
-    drafts.add_note(draft, update.message.caption)  # too long: refused before anything is kept
-    draft["photos"].append(await save_photo(context, update.message))
+    draft = ask.dialogue.draft
+    drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
+    draft["photos"].append(await save_photo(ask, ask.incoming.photo))
     key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
-    if answer_due(draft, update.message):  # an album is answered once
-        await update.message.reply_text(
-            context.t(key, n=len(draft["photos"]), item=drafts.label(draft)),
-            reply_markup=keyboards.finish(context.lang, draft["item"], can_finish=_complete(draft)),
-        )
-    return _fail_state(draft)
+    if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
+        rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
+        ask.show(ask.t(key, n=len(draft["photos"]), item=drafts.label(draft)), rows)
 
 
-async def fail_done(update: Update, context: BotContext) -> int:
+async def fail_done(ask: Ask) -> None:
     """Fail the item: it goes back to its contractor as rework, who is told now."""
-    query = update.callback_query
-    draft = context.user_data.get("fail")
-    if draft is None:
-        return await drafts.gone(update, context)
+    draft = ask.dialogue.draft
     if not _complete(draft):
-        await query.answer(context.t("fail.reason_required"), show_alert=True)
-        return FAIL_REASON
-    await query.answer()
-    context.user_data.pop("fail", None)
+        ask.answer(ask.t("fail.reason_required"))
+        return
+    ask.dialogue.end()
     reason = drafts.note(draft)
-    try:
-        outcome = await context.call(
-            act,
-            telegram_id=update.effective_user.id,
-            item_id=draft["item"],
-            action=Action.fail,
-            note=reason,
-            photos=[PhotoIn(**p) for p in draft["photos"]],
-            expected_version=draft["version"],
-        )
-    except DomainError as error:
-        await refuse(update, context, error)
-        return ConversationHandler.END
-    await context.bot.send_message(
-        update.effective_chat.id,
-        context.t("fail.done", item=drafts.label(draft)),
-        reply_markup=keyboards.to_check_button(context.lang),
+    outcome = await ask.call(
+        act,
+        user_id=ask.user_id,
+        item_id=draft["item"],
+        action=Action.fail,
+        note=reason,
+        photos=[PhotoIn(**p) for p in draft["photos"]],
+        expected_version=draft["version"],
     )
-    await tell_contractor(context, outcome, "notify.rework", id=outcome.item.id, reason=esc(reason))
-    return ConversationHandler.END
+    ask.show(ask.t("fail.done", item=drafts.label(draft)), choices.to_check_button(ask.lang))
+    await tell_contractor(ask, outcome, "notify.rework", id=outcome.item.id, reason=esc(reason))
 
 
-def register(app: Application) -> None:
-    """Add the inspector handlers."""
-    app.add_handler(CommandHandler("tocheck", to_check))
-    app.add_handler(CallbackQueryHandler(to_check_page, pattern=keyboards.TO_CHECK))
-    app.add_handler(CallbackQueryHandler(check_item, pattern=keyboards.CHECK_ITEM))
-    app.add_handler(CallbackQueryHandler(pass_item, pattern=keyboards.PASS))
-    steps = [
-        MessageHandler(TEXT, fail_reason),
-        MessageHandler(PHOTO, fail_photo),
-        CallbackQueryHandler(fail_done, pattern=keyboards.DONE),
-    ]
-    app.add_handler(
-        drafts.ReportConversation(
-            entry_points=[CallbackQueryHandler(start_fail, pattern=keyboards.FAIL)],
-            # Reason texts and photos in any order until Done; the state says if Done may finish.
-            states={
-                FAIL_REASON: steps,
-                FAIL_PHOTOS: steps,
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, drafts.timed_out)],
-            },
-            fallbacks=[
-                CallbackQueryHandler(drafts.cancel, pattern=keyboards.CANCEL),
-                CommandHandler("cancel", drafts.cancel),
-            ],
-            allow_reentry=True,
-            conversation_timeout=TIMEOUT,
-            name="inspector_fail",
-            persistent=True,
-        )
-    )
+def routes(router: Router) -> None:
+    """Route the inspector's command, choices and the Fail report's steps."""
+    router.command("tocheck", to_check)
+    router.choice(choices.TO_CHECK, to_check_page)
+    router.choice(choices.CHECK_ITEM, check_item)
+    router.choice(choices.PASS, pass_item)
+    router.choice(choices.FAIL, start_fail)
+    # Reason texts and photos in any order until Done; the draft says whether Done may finish.
+    router.step("fail", text=fail_reason, photo=fail_photo, done=fail_done)

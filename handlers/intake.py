@@ -18,7 +18,8 @@ from telegram.ext import (
 
 from handlers import intake_keyboards as kb
 from handlers.common import BotContext, esc
-from handlers.photos import answer_due, save_photo
+from handlers.legacy_tg import answer_due_tg as answer_due
+from handlers.legacy_tg import save_photo_tg as save_photo
 from handlers.render import short
 from models.intake import (
     Entered,

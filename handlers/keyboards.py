@@ -9,23 +9,22 @@ from handlers import choices as neutral
 from handlers.i18n import t
 from models.queries import Page
 
-# Patterns the handlers register; payloads are digits so forged data cannot inject text.
-# A list button: a page and maybe a building ("tc:2:3"); bare "tc" is the page last seen.
-MY_LIST = r"^ml(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
-OPEN_ITEM = r"^it:(\d{1,12})$"
-REPAIRED = r"^rp:(\d{1,12})$"
-DISPUTE = r"^dp:(\d{1,12})$"
-TO_CHECK = r"^tc(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
-CHECK_ITEM = r"^ck:(\d{1,12})$"
-PASS = r"^ps:(\d{1,12})$"
-FAIL = r"^fl:(\d{1,12})$"
-# The steps of a report carry its item (older buttons without one mean the report at hand).
-DONE = r"^done(?::(\d{1,12}))?$"
-SKIP = r"^skip(?::(\d{1,12}))?$"
-CANCEL = r"^cancel(?::(\d{1,12}))?$"
-LANGUAGE = r"^lang:(zh|en)$"
-# The printable PDF of my list (ml) or of the to-check list (tc), maybe of one building.
-PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6}))?$"
+# The flows' patterns, defined once with the choices (re-exported for the Telegram handlers).
+from handlers.choices import (  # noqa: E402, F401
+    CANCEL,
+    CHECK_ITEM,
+    DISPUTE,
+    DONE,
+    FAIL,
+    LANGUAGE,
+    MY_LIST,
+    OPEN_ITEM,
+    PASS,
+    PRINTABLE,
+    REPAIRED,
+    SKIP,
+    TO_CHECK,
+)
 
 
 def markup(rows: neutral.Rows) -> Markup:

@@ -9,7 +9,7 @@ from telegram.ext import Application, CommandHandler
 
 from handlers.common import BotContext, esc, refusal, send_long
 from handlers.render import short
-from handlers.tell import tell_contractor
+from handlers.legacy_tg import tell_contractor_tg as tell_contractor
 from models.admin import PAPER_ROLES, Moved, record_paper
 from models.errors import DomainError
 from models.ids import shown

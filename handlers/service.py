@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers import render
 from handlers.common import BotContext, quoted, send_long
-from handlers.photos import send_album
+from handlers.legacy_tg import send_album
 from models.service import (
     Flat,
     FlatHit,

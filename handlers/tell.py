@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from telegram.error import TelegramError
-
-from handlers import keyboards, render
-from handlers.common import BotContext, send_long
+from handlers import choices, render
+from handlers.core import Ask
 from handlers.i18n import pick_language, t
-from models.queries import item_line
+from handlers.screens import Notice
+from models.queries import ItemLine, item_line
 from models.repair import Outcome
 
-log = logging.getLogger(__name__)
+
+def contractor_notices(
+    outcome: Outcome, line: ItemLine, key: str, default_language: str, **params: Any
+) -> list[Notice]:
+    """Return the text `key` and the item for each of the item's contractor people."""
+    notices = []
+    for user_id, stored in outcome.tell:
+        lang = pick_language(stored, None, default_language)
+        text = t(lang, key, **params) + "\n" + render.item_line(lang, line)
+        notices.append(Notice(user_id, text, choices.open_item(line.id, lang), lang=lang))
+    return notices
 
 
-async def tell_contractor(context: BotContext, outcome: Outcome, key: str, **params: Any) -> None:
-    """Send each of the item's contractor people the text `key` and the item, in their language."""
+async def tell_contractor(ask: Ask, outcome: Outcome, key: str, **params: Any) -> None:
+    """Tell each of the item's contractor people the text `key` and the item, now."""
     if not outcome.tell:
         return
-    line = await context.call(item_line, item_id=outcome.item.id)
-    for chat_id, stored in outcome.tell:
-        lang = pick_language(stored, None, context.settings.default_language)
-        text = t(lang, key, **params) + "\n" + render.item_line(lang, line)
-        try:
-            await send_long(context, chat_id, text, reply_markup=keyboards.open_item(line.id, lang))
-        except TelegramError:
-            # They will still find it on their list; one blocked chat must not stop the rest.
-            log.warning("could not tell %s about item %s", chat_id, outcome.item.id, exc_info=True)
+    line = await ask.call(item_line, item_id=outcome.item.id)
+    for notice in contractor_notices(outcome, line, key, ask.settings.default_language, **params):
+        ask.notify(notice)

@@ -71,8 +71,9 @@ class ItemLine:
 
 @dataclass(frozen=True)
 class PhotoRef:
-    file_id: str | None
-    path: str | None
+    file_id: str | None  # the id the platform it came in on gives it
+    path: str | None  # the stored copy, under the media folder
+    platform: str | None = None  # which platform's file id (older photos: Telegram's)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ class EventLine:
 class ItemCard:
     line: ItemLine
     events: tuple[EventLine, ...]
+    # The moves the reader may make on it now (models.repair.offered_card fills them in).
+    moves: frozenset[Action] = frozenset()
 
     @property
     def last_report(self) -> EventLine | None:

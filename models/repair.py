@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
@@ -17,7 +18,7 @@ from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length, check_note
 from models.lookup import find_unit
 from models.people import contractor_chats, user_for
-from models.queries import ItemLine, item_line
+from models.queries import ItemCard, ItemLine, item_card, item_line
 from models.tables import (
     Action,
     AppUser,
@@ -180,6 +181,28 @@ def check_move_line(
         expected_version=expected_version,
     )
     return item_line(session, item_id=item_id)
+
+
+def offered_moves(session: Session, *, user: AppUser, item: Item) -> frozenset[Action]:
+    """Return the moves this person may make on this item now: the choices its card offers."""
+    offered = set()
+    for action, move in MOVES.items():
+        if item.state not in move.sources:
+            continue
+        try:
+            acting_role(session, user=user, item=item, move=move)
+        except DomainError:
+            continue
+        offered.add(action)
+    return frozenset(offered)
+
+
+def offered_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
+    """Return an item's card for this person, with the moves they may make on it now."""
+    card = item_card(session, user_id=user_id, item_id=item_id)
+    item = session.get(Item, card.line.id)
+    moves = offered_moves(session, user=user_for(session, user_id=user_id), item=item)
+    return dataclasses.replace(card, moves=moves)
 
 
 def _refuse_state(item: Item, move: Move) -> DomainError:

@@ -1,0 +1,312 @@
+"""The one core every chat platform feeds: who is talking, which flow takes it, what to show.
+
+`Core.handle(incoming)` is the whole front end in no platform's terms: it finds the person,
+reads their dialogue (which step they are in, their draft) from the database, asks the flows'
+routes in order, and returns a `Reply`. Adapters (Telegram, WeCom, the console) only translate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from handlers.choices import Rows
+from handlers.i18n import pick_language, t
+from handlers.screens import Attachment, FileIn, Incoming, Notice, Reply, Screen
+from handlers.text import QUOTED, clip, esc
+from models.db import Database
+from models.dialogue import Dialogue, load_dialogue, save_dialogue
+from models.errors import DomainError
+from models.people import Person, find_person
+from models.pushes import clear_blocked
+from models.queries import PhotoRef
+from models.settings import Settings
+from models.tables import Role
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Platform(Protocol):
+    """What the core asks of the chat platform a person wrote on."""
+
+    name: str
+
+    async def fetch(self, file: FileIn) -> bytes:
+        """Return the content of a file the person sent."""
+
+    def invite_link(self, code: str) -> str | None:
+        """Return a link that joins with this invite code, where the platform has one."""
+
+
+class Ask:
+    """One input being handled: the person, their language and dialogue, and the reply so far."""
+
+    def __init__(
+        self,
+        core: Core,
+        incoming: Incoming,
+        person: Person | None,
+        lang: str,
+        dialogue: Dialogue,
+    ) -> None:
+        self.core = core
+        self.incoming = incoming
+        self.person = person
+        self.lang = lang
+        self.dialogue = dialogue
+        self.reply = Reply()
+        self.match: re.Match[str] | None = None
+        self.args: list[str] = []
+
+    @property
+    def settings(self) -> Settings:
+        """Return the product's settings."""
+        return self.core.settings
+
+    @property
+    def platform(self) -> Platform:
+        """Return the platform this input came from."""
+        return self.core.platform
+
+    @property
+    def user_id(self) -> int:
+        """Return the person's id; only flows for registered people ask."""
+        if self.person is None:
+            raise DomainError("not_registered")
+        return self.person.id
+
+    def t(self, key: str, /, **params: Any) -> str:
+        """Return a text in this person's language."""
+        return t(self.lang, key, **params)
+
+    async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run a domain function in a worker thread with its own session."""
+        return await asyncio.to_thread(self.core.db.run, fn, **kwargs)
+
+    async def fetch(self, file: FileIn) -> bytes:
+        """Return the content of a file the person sent."""
+        return await self.core.platform.fetch(file)
+
+    def show(
+        self,
+        text: str = "",
+        choices: Rows = (),
+        *,
+        photos: tuple[PhotoRef, ...] = (),
+        files: tuple[Attachment, ...] = (),
+        replace: bool = False,
+    ) -> None:
+        """Add a screen to the reply."""
+        self.reply.screens.append(Screen(text, choices, photos, files, replace))
+
+    def answer(self, text: str) -> None:
+        """Answer the pressed choice (or the message) with a short plain text."""
+        if self.reply.answer is None:
+            self.reply.answer = text
+        else:
+            self.show(esc(text))
+
+    def notify(self, notice: Notice) -> None:
+        """Send a message to someone else now (the adapter finds them on its platform)."""
+        self.reply.notices.append(notice)
+
+    def refusal(self, error: DomainError, *, as_html: bool = True) -> str:
+        """Return a domain refusal as a sentence in this person's language."""
+        return refusal(self.lang, error, as_html=as_html)
+
+    def refuse(self, error: DomainError) -> None:
+        """Say why a request was refused: as the choice's answer, else as a message."""
+        if self.incoming.choice is not None:
+            self.answer(self.refusal(error, as_html=False))
+        else:
+            self.show(self.refusal(error))
+
+    def require(self, *roles: Role) -> Person:
+        """Return the person if they hold one of the roles, else refuse."""
+        if self.person is None:
+            raise DomainError("not_registered")
+        if not self.person.has(*roles):
+            raise DomainError("not_allowed")
+        return self.person
+
+
+def refusal(lang: str, error: DomainError, *, as_html: bool = True) -> str:
+    """Return a domain refusal as a sentence (HTML, or plain text for an alert)."""
+    # A value may be what the person typed (a category, a flat code): quoted short, escaped.
+    params = {
+        k: (esc(clip(v, QUOTED)) if as_html else clip(v, QUOTED)) if isinstance(v, str) else v
+        for k, v in error.params.items()
+    }
+    if error.params.get("state"):
+        params["state"] = t(lang, f"state.{error.params['state']}")
+    return t(lang, f"error.{error.key}", **params)
+
+
+Flow = Callable[[Ask], Awaitable[None]]
+Guard = Callable[[Ask], Awaitable[bool]]  # True: the input was answered, stop here
+
+
+@dataclass
+class Router:
+    """Where each input goes: choices by anchored pattern, commands by name, then steps."""
+
+    choices: list[tuple[re.Pattern[str], Flow]] = field(default_factory=list)
+    commands: dict[str, Flow] = field(default_factory=dict)
+    # A dialogue step: what a text, photo or file means while the person is in it.
+    steps: dict[tuple[str, str], Flow] = field(default_factory=dict)
+    # Inputs no step took: files, then photos and texts nobody expects (in order).
+    fallbacks: list[tuple[str, Flow]] = field(default_factory=list)
+    guards: list[Guard] = field(default_factory=list)
+    open_to_strangers: set[str] = field(default_factory=set)
+    # Every flow is routed here: an input nothing took is answered, not passed on.
+    complete: bool = False
+
+    def choice(self, pattern: str, flow: Flow) -> None:
+        """Route a pressed choice whose data matches the anchored pattern."""
+        self.choices.append((re.compile(pattern), flow))
+
+    def command(self, name: str, flow: Flow, *, strangers: bool = False) -> None:
+        """Route a command (/name words...); `strangers`: also for people not yet joined."""
+        if name in self.commands:
+            raise ValueError(f"/{name} is routed twice")
+        self.commands[name] = flow
+        if strangers:
+            self.open_to_strangers.add(name)
+
+    def step(
+        self,
+        step: str,
+        *,
+        text: Flow | None = None,
+        photo: Flow | None = None,
+        done: Flow | None = None,
+    ) -> None:
+        """Route what a person sends while in a dialogue step, and its Done."""
+        for kind, flow in (("text", text), ("photo", photo), ("done", done)):
+            if flow is not None:
+                self.steps[(step, kind)] = flow
+
+    def fallback(self, kind: str, flow: Flow) -> None:
+        """Route an input of a kind (text, photo, document, command) that nothing else took."""
+        self.fallbacks.append((kind, flow))
+
+    def guard(self, guard: Guard) -> None:
+        """Ask this before any route (e.g. a half-finished report turned away from)."""
+        self.guards.append(guard)
+
+
+def kind_of(incoming: Incoming) -> str:
+    """Return what an input is: choice, command, photo, document or text."""
+    if incoming.choice is not None:
+        return "choice"
+    if incoming.photo is not None:
+        return "photo"
+    if incoming.document is not None:
+        return "document"
+    if incoming.is_command:
+        return "command"
+    return "text"
+
+
+class Core:
+    """The product's front end for one platform: handle an input, return what to show."""
+
+    def __init__(self, db: Database, settings: Settings, platform: Platform, router: Router):
+        self.db = db
+        self.settings = settings
+        self.platform = platform
+        self.router = router
+
+    async def handle(self, incoming: Incoming) -> Reply:
+        """Handle one input; refusals and failures become a reply too, never a traceback.
+
+        `passed_on`: no route took it (only while some flows are still the adapter's own).
+        """
+        ask = await self._open(incoming)
+        before = ask.dialogue.snapshot()
+        try:
+            ask.reply.passed_on = not await self._route(ask)
+        except DomainError as error:
+            ask.refuse(error)
+        except Exception:
+            log.exception("an input failed (%s)", kind_of(incoming))
+            ask.reply = Reply(answer=ask.t("error.internal"))
+            return ask.reply  # the dialogue stays as it was before this input
+        changed = ask.dialogue.snapshot() != before or ask.dialogue.expired is not None
+        if ask.person is not None and changed:
+            await ask.call(save_dialogue, user_id=ask.person.id, dialogue=ask.dialogue)
+        return ask.reply
+
+    async def _open(self, incoming: Incoming) -> Ask:
+        person, dialogue = await asyncio.to_thread(
+            self.db.run, _who, platform=incoming.platform, account=incoming.account
+        )
+        lang = pick_language(
+            person.language if person else None, incoming.language, self.settings.default_language
+        )
+        return Ask(self, incoming, person, lang, dialogue)
+
+    async def _route(self, ask: Ask) -> bool:
+        incoming, router = ask.incoming, self.router
+        kind = kind_of(incoming)
+        command = incoming.command
+        if ask.person is None and not (command and command[0] in router.open_to_strangers):
+            ask.answer(ask.t("error.not_registered"))
+            return True
+        for guard in router.guards:
+            if await guard(ask):
+                return True
+        if kind == "choice":
+            for pattern, flow in router.choices:
+                if match := pattern.match(incoming.choice or ""):
+                    ask.match = match
+                    return await _taken(flow, ask)
+            return _unrouted(ask, router)
+        if command and command[0] in router.commands:
+            ask.args = command[1]
+            return await _taken(router.commands[command[0]], ask)
+        step = ask.dialogue.step
+        if step and kind in ("text", "photo") and (step, kind) in router.steps:
+            return await _taken(router.steps[(step, kind)], ask)
+        for wanted, flow in router.fallbacks:
+            if wanted == kind:
+                return await _taken(flow, ask)
+        return _unrouted(ask, router)
+
+
+class PassOn(Exception):  # noqa: N818  (a signal, not an error)
+    """Raised by a flow that leaves this input to the adapter's own handlers (transition)."""
+
+
+async def _taken(flow: Flow, ask: Ask) -> bool:
+    try:
+        await flow(ask)
+    except PassOn:
+        return False
+    return True
+
+
+def _unrouted(ask: Ask, router: Router) -> bool:
+    if not router.complete:
+        return False
+    if ask.incoming.choice is not None:
+        ask.answer(ask.t("error.stale_button"))
+    else:
+        ask.show(ask.t("bot.not_understood"))
+    return True
+
+
+def _who(session: Any, *, platform: str, account: str) -> tuple[Person | None, Dialogue]:
+    """Return the person behind a platform account and their dialogue, in one session."""
+    person = find_person(session, platform=platform, account=account)
+    if person is None:
+        return None, Dialogue()
+    if person.blocked_at is not None:
+        # They blocked the bot once and write again: pushes reach them from now on.
+        clear_blocked(session, user_id=person.id, platform=platform)
+    return person, load_dialogue(session, user_id=person.id)

@@ -1,0 +1,83 @@
+"""A person's dialogue with the bot as data: the step they are in, their draft, their pages.
+
+Read on every input and written after it, in the database, so a step begun on one process (or
+before a restart) carries on in another, and both chat platforms share it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from models import clock
+from models.tables import Dialogue as DialogueRow
+
+# A report left half-finished this long is dropped (the person is told at their next input).
+DRAFT_LIFETIME = timedelta(minutes=30)
+
+
+@dataclass
+class Dialogue:
+    """Where a person is: a step (None: no dialogue), its draft, and what their screens remember (list pages last seen, last entries)."""
+
+    step: str | None = None
+    draft: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+    # A draft that outlived DRAFT_LIFETIME, taken off `draft` when loaded: the flows say so.
+    expired: dict[str, Any] | None = None
+    expired_step: str | None = None
+
+    def begin(self, step: str, draft: dict[str, Any]) -> None:
+        """Enter a step with a new draft."""
+        self.step, self.draft = step, draft
+
+    def end(self) -> dict[str, Any]:
+        """Leave the step; return the draft it had."""
+        draft, self.step, self.draft = self.draft, None, {}
+        return draft
+
+    def snapshot(self) -> str:
+        """Return what is stored, to tell whether an input changed it."""
+        return json.dumps([self.step, self.draft, self.memory], sort_keys=True, default=str)
+
+    def copy(self) -> Dialogue:
+        """Return an independent copy."""
+        return copy.deepcopy(self)
+
+
+def load_dialogue(session: Session, *, user_id: int) -> Dialogue:
+    """Return the person's dialogue; a draft older than DRAFT_LIFETIME comes back as expired."""
+    row = session.get(DialogueRow, user_id)
+    if row is None:
+        return Dialogue()
+    data = json.loads(row.data or "{}")
+    dialogue = Dialogue(row.step, data.get("draft") or {}, data.get("memory") or {})
+    if dialogue.step and _stale(row.updated_at):
+        dialogue.expired, dialogue.expired_step = dialogue.draft, dialogue.step
+        dialogue.step, dialogue.draft = None, {}
+    return dialogue
+
+
+def _stale(updated_at: datetime) -> bool:
+    if updated_at.tzinfo is None:  # SQLite gives back naive UTC
+        updated_at = updated_at.replace(tzinfo=clock.now().tzinfo)
+    return clock.now() - updated_at > DRAFT_LIFETIME
+
+
+def save_dialogue(session: Session, *, user_id: int, dialogue: Dialogue) -> None:
+    """Store the person's dialogue (a person with none keeps no row)."""
+    row = session.get(DialogueRow, user_id)
+    if dialogue.step is None and not dialogue.draft and not dialogue.memory:
+        if row is not None:
+            session.delete(row)
+        return
+    data = json.dumps({"draft": dialogue.draft, "memory": dialogue.memory}, ensure_ascii=False)
+    if row is None:
+        row = DialogueRow(user_id=user_id)
+    row.step, row.data, row.updated_at = dialogue.step, data, clock.now()
+    session.add(row)
