@@ -181,7 +181,9 @@ class TelegramChat:
                 await context.bot.send_message(chat_id, chunk, reply_markup=keys if last else None)
         for file in screen.files:
             send = context.bot.send_photo if file.kind == "photo" else context.bot.send_document
-            await send(chat_id, InputFile(file.content, filename=file.filename), caption=file.caption)
+            await send(
+                chat_id, InputFile(file.content, filename=file.filename), caption=file.caption
+            )
 
     async def _album(self, context: BotContext, chat_id: int, refs: tuple[PhotoRef, ...]) -> None:
         media = [m for m in (self._media(r) for r in refs[-ALBUM_MAX:]) if m is not None]

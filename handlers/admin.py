@@ -19,12 +19,12 @@ from telegram.ext import (
 )
 
 from handlers import choices, drafts, keyboards, render
-from handlers.core import Ask, Router
-from handlers.tell import tell_contractor as tell_contractor_now
 from handlers.common import TEXT_LIMIT, BotContext, clip, esc, refusal, send_long
+from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
-from handlers.menu import set_menu
 from handlers.legacy_tg import tell_contractor_tg as tell_contractor
+from handlers.menu import set_menu
+from handlers.tell import tell_contractor as tell_contractor_now
 from models.admin import (
     ContractorFigures,
     Dispute,

@@ -38,6 +38,7 @@ def router() -> Router:
         flow.routes(found)
     return found
 
+
 # admin before the conversations: its "/cancel ID reason" must win over their /cancel.
 # files after the conversations: a photo sent as a file while reporting is theirs.
 # stray last: it answers the /cancel, text or photo that no flow was waiting for.

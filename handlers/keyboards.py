@@ -6,8 +6,6 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
 from handlers import choices as neutral
-from handlers.i18n import t
-from models.queries import Page
 
 # The flows' patterns, defined once with the choices (re-exported for the Telegram handlers).
 from handlers.choices import (  # noqa: E402, F401
@@ -25,6 +23,8 @@ from handlers.choices import (  # noqa: E402, F401
     SKIP,
     TO_CHECK,
 )
+from handlers.i18n import t
+from models.queries import Page
 
 
 def markup(rows: neutral.Rows) -> Markup:

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.common import BotContext, esc, refusal, send_long
-from handlers.render import short
 from handlers.legacy_tg import tell_contractor_tg as tell_contractor
+from handlers.render import short
 from models.admin import PAPER_ROLES, Moved, record_paper
 from models.errors import DomainError
 from models.ids import shown

@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 from models import clock, ids
 from models.errors import DomainError
 from models.lookup import contractor_named
-from models.people import CLERK_WORK, user_for
+from models.people import user_for
 from models.queries import ItemLine, item_line
 from models.repair import MOVES, Outcome, act, check_move
+from models.roles import WORK, Work
 from models.tables import (
     Action,
     AppUser,
@@ -28,7 +29,7 @@ from models.tables import (
 )
 
 S = ItemState
-PAPER_ROLES = CLERK_WORK
+PAPER_ROLES = WORK[Work.paper]
 PAPER_ACTIONS = frozenset({Action.report_repaired, Action.pass_, Action.fail})
 PAPER_SOURCE = "recorded from the paper list"
 DISPUTES_SHOWN = 10

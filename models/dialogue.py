@@ -23,7 +23,7 @@ DRAFT_LIFETIME = timedelta(minutes=30)
 
 @dataclass
 class Dialogue:
-    """Where a person is: a step (None: no dialogue), its draft, and what their screens remember (list pages last seen, last entries)."""
+    """Where a person is: a step (None: none), its draft, and what their screens remember."""
 
     step: str | None = None
     draft: dict[str, Any] = field(default_factory=dict)

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
-from models.people import CLERK_WORK, user_for
+from models.people import user_for
+from models.roles import WORK, Work
 from models.sheets import ImportReport, SetupReport, import_items, setup_project
 from models.tables import AppUser, Membership, Project, Role
 from models.workbooks import (
@@ -21,10 +22,10 @@ from models.workbooks import (
     read_sheets,
 )
 
-SETUP_ROLES = frozenset({Role.admin})
-IMPORT_ROLES = CLERK_WORK
-EXPORT_ROLES = frozenset({Role.admin, Role.manager})
-TEMPLATE_ROLES = CLERK_WORK
+SETUP_ROLES = WORK[Work.setup]
+IMPORT_ROLES = WORK[Work.intake]
+EXPORT_ROLES = WORK[Work.export]
+TEMPLATE_ROLES = WORK[Work.templates]
 
 
 def _projects(session: Session, user: AppUser, roles: frozenset[Role]) -> list[Project]:

@@ -12,12 +12,13 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.lookup import contractor_named
+from models.roles import WORK, Work
 from models.tables import AppUser, Contractor, Invite, Membership, Project, Role
 
 INVITE_HOURS = 72
 # Who does what, named once: entering sheets and paper results; checking repairs.
-CLERK_WORK = frozenset({Role.clerk, Role.admin})
-CHECKERS = frozenset({Role.inspector, Role.admin, Role.clerk})
+CLERK_WORK = WORK[Work.intake]
+CHECKERS = WORK[Work.check]
 LANGUAGES = ("zh", "en")
 
 

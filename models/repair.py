@@ -19,6 +19,7 @@ from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length, 
 from models.lookup import find_unit
 from models.people import contractor_chats, user_for
 from models.queries import ItemCard, ItemLine, item_card, item_line
+from models.roles import WORK, Work
 from models.tables import (
     Action,
     AppUser,
@@ -48,31 +49,24 @@ class Move:
     needs_note: bool = False
 
 
-_PAPER = {Role.clerk, Role.admin}  # clerks and admins record results written on paper lists
+# Who makes each move comes from the work it is (models/roles.py): the office records the
+# results written on paper lists, so paper work may report repairs and pass or fail.
+_REPAIRS = WORK[Work.repair] | WORK[Work.paper]
+_SETTLES = WORK[Work.settle]
 
 MOVES: dict[Action, Move] = {
-    Action.report_repaired: Move(
-        frozenset({Role.contractor, *_PAPER}), frozenset({S.open, S.rework}), S.repaired
-    ),
+    Action.report_repaired: Move(_REPAIRS, frozenset({S.open, S.rework}), S.repaired),
     Action.dispute: Move(
-        frozenset({Role.contractor}), frozenset({S.open, S.rework}), S.disputed, needs_note=True
+        WORK[Work.repair], frozenset({S.open, S.rework}), S.disputed, needs_note=True
     ),
-    Action.pass_: Move(frozenset({Role.inspector, *_PAPER}), frozenset({S.repaired}), S.closed),
-    Action.fail: Move(
-        frozenset({Role.inspector, *_PAPER}), frozenset({S.repaired}), S.rework, needs_note=True
-    ),
-    Action.reassign: Move(
-        frozenset({Role.admin}), frozenset({S.open, S.rework, S.disputed}), S.open
-    ),
+    Action.pass_: Move(WORK[Work.check], frozenset({S.repaired}), S.closed),
+    Action.fail: Move(WORK[Work.check], frozenset({S.repaired}), S.rework, needs_note=True),
+    Action.reassign: Move(_SETTLES, frozenset({S.open, S.rework, S.disputed}), S.open),
     # "It is yours after all": back on the same contractor's list. To open, not back to rework
     # (one target per move); the item keeps its rework count, so the card still says rework ×n.
-    Action.reject_dispute: Move(
-        frozenset({Role.admin}), frozenset({S.disputed}), S.open, needs_note=True
-    ),
-    Action.cancel: Move(frozenset({Role.admin}), LIVE_STATES, S.cancelled, needs_note=True),
-    Action.reopen: Move(
-        frozenset({Role.admin, Role.service}), frozenset({S.closed}), S.rework, needs_note=True
-    ),
+    Action.reject_dispute: Move(_SETTLES, frozenset({S.disputed}), S.open, needs_note=True),
+    Action.cancel: Move(_SETTLES, LIVE_STATES, S.cancelled, needs_note=True),
+    Action.reopen: Move(WORK[Work.reopen], frozenset({S.closed}), S.rework, needs_note=True),
 }
 
 

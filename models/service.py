@@ -13,12 +13,13 @@ from models.errors import DomainError
 from models.lookup import find_unit, find_units, suggest_units
 from models.people import Person, find_person
 from models.queries import ItemCard, ItemLine, item_card, unit_lines
-from models.tables import AccessLog, Item, ItemState, Membership, Project, Role, Unit
+from models.roles import WORK, Work
+from models.tables import AccessLog, Item, ItemState, Membership, Project, Unit
 
 S = ItemState
-LOOKUP_ROLES = frozenset({Role.service, Role.admin, Role.manager})
+LOOKUP_ROLES = WORK[Work.lookup]
 # Owners' names and phones are personal data: only the roles that call owners see them.
-CONTACT_ROLES = frozenset({Role.service, Role.admin})
+CONTACT_ROLES = WORK[Work.contacts]
 QUERY_MAX = 200  # as AccessLog.query
 FIND_PAGE = 10  # flats a page of /find offers as buttons
 

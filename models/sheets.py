@@ -27,6 +27,7 @@ from models.lookup import find_units, nearest_category, suggest_units
 from models.people import require_any
 from models.project import DEFAULT_CATEGORIES, add_contractor, add_unit, set_rule
 from models.repair import item_key, pick_contractor, raise_item
+from models.roles import WORK, Work
 from models.tables import (
     AppUser,
     AssignmentRule,
@@ -286,7 +287,7 @@ def setup_project(
     every category added (and removed: see _SetupPlan.remove_unnamed), so a typo shows.
     """
     _project(session, project_id)
-    _require_role(session, user=user, project_id=project_id, roles={Role.admin})
+    _require_role(session, user=user, project_id=project_id, roles=WORK[Work.setup])
     report = SetupReport(filename=filename)
     try:
         sheets = _read(data, filename, sheets)
@@ -839,7 +840,7 @@ def import_items(
 ) -> ImportReport:
     """Import an items file (.xlsx or .csv): every row checked first; one bad row, none in."""
     project = _project(session, project_id)
-    _require_role(session, user=user, project_id=project_id, roles={Role.clerk, Role.admin})
+    _require_role(session, user=user, project_id=project_id, roles=WORK[Work.intake])
     report = ImportReport(filename=filename)
     try:
         table = _items_table(_read(data, filename, sheets))
