@@ -20,11 +20,11 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers import menu
 from handlers.choices import Rows
 from handlers.common import ALERT_LIMIT, BotContext, OnePress
 from handlers.core import Core, Router
 from handlers.i18n import pick_language, t
+from handlers.menu import commands_for
 from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
 from jobs.sender import DeliveryFailed
@@ -207,7 +207,7 @@ class TelegramChat:
 
 async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
     """Show this chat only its own commands, described in its language."""
-    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in menu.commands_for(person)]
+    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in commands_for(person)]
     # A menu is a convenience; the commands work without it.
     with contextlib.suppress(TelegramError):
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

@@ -22,8 +22,8 @@ from handlers import choices, drafts, keyboards, render
 from handlers.common import TEXT_LIMIT, BotContext, clip, esc, refusal, send_long
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
+from handlers.legacy_tg import set_menu
 from handlers.legacy_tg import tell_contractor_tg as tell_contractor
-from handlers.menu import set_menu
 from handlers.tell import tell_contractor as tell_contractor_now
 from models.admin import (
     ContractorFigures,

@@ -28,7 +28,7 @@ from handlers.common import BotContext, identify, on_error
 from handlers.core import Router
 
 # The flows on the neutral core, in the order they are asked (drafts first: its guard).
-ROUTED = (drafts, contractor, inspector, admin)
+ROUTED = (drafts, onboarding, contractor, inspector, admin)
 
 
 def router() -> Router:
@@ -43,7 +43,6 @@ def router() -> Router:
 # files after the conversations: a photo sent as a file while reporting is theirs.
 # stray last: it answers the /cancel, text or photo that no flow was waiting for.
 FLOWS = (
-    onboarding,
     admin,
     printable,
     service,

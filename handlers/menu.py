@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from telegram import Bot, BotCommand, BotCommandScopeChat
-from telegram.error import TelegramError
-
 from handlers.i18n import t
 from models.overdue import OVERDUE_READERS
 from models.people import Person
@@ -77,11 +72,3 @@ def help_text(lang: str, person: Person) -> str:
     lines = [t(lang, "help.head", name=person.name, roles=roles)]
     lines += command_lines(lang, commands_for(person))
     return "\n".join(lines)
-
-
-async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
-    """Show this chat only its own commands, described in its language."""
-    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in commands_for(person)]
-    # A menu is a convenience; the commands work without it.
-    with contextlib.suppress(TelegramError):
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

@@ -2,81 +2,75 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
-from handlers import keyboards
-from handlers.common import BotContext, esc, refusal
+from handlers import choices
+from handlers.core import Ask, Router
 from handlers.i18n import pick_language
-from handlers.menu import help_text, set_menu
+from handlers.menu import help_text
+from handlers.text import esc
 from models.errors import DomainError
-from models.people import (
-    InviteMade,
-    accept_invite,
-    find_person,
-    invite_from_chat,
-    parse_roles,
-    set_language,
-)
+from models.people import InviteMade, accept_invite, find_person, parse_roles, set_language
+from models.people import invite_from_chat as make_invite
 from models.tables import Role
 
 INVITE_CHOICE = r"^iv:(\d{1,2}):(\d{1,12})$"  # roles as bits of Role's order, contractor
 
 
-async def start(update: Update, context: BotContext) -> None:
-    """Register with an invite code, or greet a known person."""
-    user = update.effective_user
-    if context.args:
-        await context.call(
+async def start(ask: Ask) -> None:
+    """Register with an invite code (on any platform), or greet a known person."""
+    incoming = ask.incoming
+    if ask.args:
+        await ask.call(
             accept_invite,
-            code=context.args[0],
-            telegram_id=user.id,
-            name=user.full_name,
-            language=user.language_code and user.language_code[:2],
+            code=ask.args[0],
+            platform=incoming.platform,
+            account=incoming.account,
+            name=incoming.name,
+            language=incoming.language,
         )
-        context.person = await context.call(find_person, telegram_id=user.id)
-        context.lang = pick_language(
-            context.person.language, user.language_code, context.settings.default_language
+        ask.person = await ask.call(
+            find_person, platform=incoming.platform, account=incoming.account
         )
-        await update.message.reply_text(context.t("start.welcome", name=esc(user.full_name)))
-    elif context.person is None:
-        await update.message.reply_text(context.t("error.not_registered"))
+        ask.lang = pick_language(
+            ask.person.language, incoming.language, ask.settings.default_language
+        )
+        ask.show(ask.t("start.welcome", name=esc(incoming.name)))
+    elif ask.person is None:
+        ask.show(ask.t("error.not_registered"))
         return
-    await set_menu(context.bot, update.effective_chat.id, context.lang, context.person)
-    await update.message.reply_text(help_text(context.lang, context.person))
+    ask.reply.menu = True
+    ask.show(help_text(ask.lang, ask.person))
 
 
-async def show_help(update: Update, context: BotContext) -> None:
+async def show_help(ask: Ask) -> None:
     """List the commands this person may use, one line each."""
-    await update.message.reply_text(help_text(context.lang, context.person))
+    ask.show(help_text(ask.lang, ask.person))
 
 
-async def ask_language(update: Update, context: BotContext) -> None:
+async def ask_language(ask: Ask) -> None:
     """Offer the two languages."""
-    await update.message.reply_text(context.t("lang.ask"), reply_markup=keyboards.languages())
+    ask.show(ask.t("lang.ask"), choices.languages())
 
 
-async def choose_language(update: Update, context: BotContext) -> None:
+async def choose_language(ask: Ask) -> None:
     """Store the chosen language and redo the menu in it."""
-    query = update.callback_query
-    await query.answer()
-    lang = context.matches[0].group(1)
-    await context.call(set_language, telegram_id=update.effective_user.id, language=lang)
-    context.lang = lang
-    await query.edit_message_text(context.t("lang.set"))
-    await set_menu(context.bot, update.effective_chat.id, lang, context.person)
+    lang = ask.match[1]
+    await ask.call(set_language, user_id=ask.user_id, language=lang)
+    ask.lang = lang
+    ask.show(ask.t("lang.set"), replace=True)
+    ask.reply.menu = True
 
 
-def _made_text(context: BotContext, made: InviteMade) -> str:
-    sep = "、" if context.lang == "zh" else ", "
-    return context.t(
-        "invite.made",
-        roles=sep.join(context.t(f"role.{r.value}") for r in made.roles),
+def _made_text(ask: Ask, made: InviteMade) -> str:
+    sep = "、" if ask.lang == "zh" else ", "
+    link = ask.platform.invite_link(made.code)
+    return ask.t(
+        "invite.made" if link else "invite.made_code",
+        roles=sep.join(ask.t(f"role.{r.value}") for r in made.roles),
         contractor=f" · {esc(made.contractor)}" if made.contractor else "",
         project=esc(made.project),
         code=made.code,
-        link=f"https://t.me/{context.bot.username}?start={made.code}",
-        hours=context.settings.invite_hours,
+        link=link,
+        hours=ask.settings.invite_hours,
     )
 
 
@@ -89,53 +83,48 @@ def _mask_roles(mask: int) -> str:
     return ",".join(role.value for i, role in enumerate(Role) if mask & (1 << i))
 
 
-async def invite(update: Update, context: BotContext) -> None:
+async def invite(ask: Ask) -> None:
     """Make a one-time invite: /invite ROLE[,ROLE] [CONTRACTOR NAME or a unique part of it]."""
-    context.require(Role.admin)
-    if not context.args:
-        await update.message.reply_text(context.t("invite.usage"))
+    if not ask.args:
+        ask.show(ask.t("invite.usage"))
         return
-    roles_text, contractor = context.args[0], " ".join(context.args[1:]) or None
+    roles_text, contractor = ask.args[0], " ".join(ask.args[1:]) or None
     try:
-        made = await context.call(
-            invite_from_chat,
-            telegram_id=update.effective_user.id,
+        made = await ask.call(
+            make_invite,
+            user_id=ask.user_id,
             roles_text=roles_text,
             contractor_name=contractor,
-            hours=context.settings.invite_hours,
+            hours=ask.settings.invite_hours,
         )
     except DomainError as error:
         if error.key != "several_contractors":
             raise
         mask = _roles_mask(roles_text)
-        options = [(name, f"iv:{mask}:{cid}") for cid, name in error.params["choices"]]
-        await update.message.reply_text(
-            refusal(context, error), reply_markup=keyboards.choices(options)
-        )
+        pairs = [(name, f"iv:{mask}:{cid}") for cid, name in error.params["choices"]]
+        ask.show(ask.refusal(error), choices.options(pairs))
         return
-    await update.message.reply_text(_made_text(context, made))
+    ask.show(_made_text(ask, made))
 
 
-async def invite_choice(update: Update, context: BotContext) -> None:
+async def invite_choice(ask: Ask) -> None:
     """Make the invite for the contractor chosen of several that matched."""
-    query = update.callback_query
-    await query.answer()
-    mask, contractor_id = (int(g) for g in context.matches[0].groups())
-    made = await context.call(
-        invite_from_chat,
-        telegram_id=update.effective_user.id,
+    mask, contractor_id = (int(g) for g in ask.match.groups())
+    made = await ask.call(
+        make_invite,
+        user_id=ask.user_id,
         roles_text=_mask_roles(mask),
         contractor_id=contractor_id,
-        hours=context.settings.invite_hours,
+        hours=ask.settings.invite_hours,
     )
-    await query.edit_message_text(_made_text(context, made))
+    ask.show(_made_text(ask, made), replace=True)
 
 
-def register(app: Application) -> None:
-    """Add the onboarding handlers."""
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("help", show_help))
-    app.add_handler(CommandHandler("lang", ask_language))
-    app.add_handler(CallbackQueryHandler(choose_language, pattern=keyboards.LANGUAGE))
-    app.add_handler(CommandHandler("invite", invite))
-    app.add_handler(CallbackQueryHandler(invite_choice, pattern=INVITE_CHOICE))
+def routes(router: Router) -> None:
+    """Route joining, help, language and invites."""
+    router.command("start", start, strangers=True)
+    router.command("help", show_help)
+    router.command("lang", ask_language)
+    router.choice(choices.LANGUAGE, choose_language)
+    router.command("invite", invite)
+    router.choice(INVITE_CHOICE, invite_choice)

@@ -130,6 +130,11 @@ TEXTS: dict[str, str] = {
         "manager, service (several with commas: clerk,inspector).\n"
         "Example: /invite contractor 华建装饰"
     ),
+    "invite.made_code": (
+        "Invite for: {roles}{contractor} ({project})\n"
+        "Invite code: <code>{code}</code>\nThe person sends this to the app: /start {code}\n"
+        "It works once, for {hours} hours."
+    ),
     "invite.made": (
         "Invite for: {roles}{contractor} ({project})\n"
         "Invite code: <code>{code}</code>\nSend this link to the person: {link}\n"

@@ -115,6 +115,10 @@ TEXTS: dict[str, str] = {
         "用法：/invite 角色 [施工单位名称]\n角色：admin、clerk、contractor、inspector、"
         "manager、service（多个角色用逗号：clerk,inspector）。\n例如：/invite contractor 华建装饰"
     ),
+    "invite.made_code": (
+        "邀请对象：{roles}{contractor}（{project}）\n"
+        "邀请码：<code>{code}</code>\n请对方在应用里发送：/start {code}\n仅可使用一次，{hours} 小时内有效。"
+    ),
     "invite.made": (
         "邀请对象：{roles}{contractor}（{project}）\n"
         "邀请码：<code>{code}</code>\n请把此链接发给对方：{link}\n仅可使用一次，{hours} 小时内有效。"
