@@ -29,7 +29,7 @@ from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
 from jobs.sender import DeliveryFailed
 from models.db import Database
-from models.people import Person, find_person
+from models.people import Person, person_with_account
 from models.queries import PhotoRef
 from models.settings import Settings
 
@@ -144,12 +144,12 @@ class TelegramChat:
             except DeliveryFailed:
                 # They will still find it on their list; one blocked chat must not stop the rest.
                 log.warning("could not tell person %s", notice.user_id, exc_info=True)
-        if reply.menu:
-            account = str(update.effective_user.id)
-            person = await context.call(find_person, platform=PLATFORM, account=account)
-            if person is not None:
+        for user_id in dict.fromkeys(reply.menus):
+            found = await context.call(person_with_account, user_id=user_id, platform=PLATFORM)
+            if found is not None:
+                person, account = found
                 lang = pick_language(person.language, None, self.core.settings.default_language)
-                await set_menu(context.bot, chat_id, lang, person)
+                await set_menu(context.bot, int(account), lang, person)
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:

@@ -115,6 +115,10 @@ class Ask:
         """Send a message to someone else now (the adapter finds them on its platform)."""
         self.reply.notices.append(notice)
 
+    def redo_menu(self, user_id: int | None = None) -> None:
+        """Have the platform redo a person's command menu (by default the asker's)."""
+        self.reply.menus.append(self.user_id if user_id is None else user_id)
+
     def refusal(self, error: DomainError, *, as_html: bool = True) -> str:
         """Return a domain refusal as a sentence in this person's language."""
         return refusal(self.lang, error, as_html=as_html)

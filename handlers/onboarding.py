@@ -37,7 +37,7 @@ async def start(ask: Ask) -> None:
     elif ask.person is None:
         ask.show(ask.t("error.not_registered"))
         return
-    ask.reply.menu = True
+    ask.redo_menu()
     ask.show(help_text(ask.lang, ask.person))
 
 
@@ -57,7 +57,7 @@ async def choose_language(ask: Ask) -> None:
     await ask.call(set_language, user_id=ask.user_id, language=lang)
     ask.lang = lang
     ask.show(ask.t("lang.set"), replace=True)
-    ask.reply.menu = True
+    ask.redo_menu()
 
 
 def _made_text(ask: Ask, made: InviteMade) -> str:

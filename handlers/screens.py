@@ -106,6 +106,8 @@ class Reply:
     # alert when it fits, WeCom as a message.
     answer: str | None = None
     notices: list[Notice] = field(default_factory=list)
-    menu: bool = False  # the person's roles or language changed: redo their command menu
+    # People whose roles or language changed (the asker, or whoever an admin changed): the
+    # adapter redoes their command menu where the platform has one.
+    menus: list[int] = field(default_factory=list)
     busy: str | None = None  # "upload_photo", "upload_document": shown while it is made
     passed_on: bool = False  # no flow of the core took the input (see Core.handle)
