@@ -108,7 +108,7 @@ class Outcome:
     notify_contractor_id: int | None = None
     remaining_for_contractor: int | None = None
     photos: list[Photo] = field(default_factory=list)
-    # (telegram id, language) of the contractor's people to tell now
+    # (user id, language) of the contractor's people to tell now
     tell: list[tuple[int, str | None]] = field(default_factory=list)
 
 
@@ -150,13 +150,13 @@ def _checked(
 def check_move(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     expected_version: int | None = None,
 ) -> Item:
     """Refuse now a move that would be refused at the end (before asking for photos)."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     item, _ = _checked(
         session, user=user, item_id=item_id, move=MOVES[action], expected_version=expected_version
     )
@@ -166,7 +166,7 @@ def check_move(
 def check_move_line(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     expected_version: int | None = None,
@@ -174,7 +174,7 @@ def check_move_line(
     """Refuse now a move that would be refused at the end; return the item (flat, location)."""
     check_move(
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=action,
         expected_version=expected_version,
@@ -454,7 +454,7 @@ def replay_state(events: Sequence[Event]) -> ItemState | None:
 def act(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     note: str | None = None,
@@ -465,7 +465,7 @@ def act(
     source: str | None = None,
 ) -> Outcome:
     """Apply a transition asked for from a chat, and say whom to tell."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     outcome = apply_transition(
         session,
         item_id=item_id,
@@ -480,7 +480,7 @@ def act(
     )
     if outcome.notify_contractor_id is not None:
         outcome.tell = [
-            (u.telegram_id, u.language)
+            (u.id, u.language)
             for u in contractor_chats(session, contractor_id=outcome.notify_contractor_id)
         ]
     return outcome

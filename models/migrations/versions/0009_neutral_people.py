@@ -79,9 +79,11 @@ def downgrade() -> None:
     )
     # A person known only on another platform has no Telegram id to go back to; dropping them
     # would orphan their events, so the downgrade refuses instead.
-    orphans = op.get_bind().exec_driver_sql(
-        "SELECT count(*) FROM appuser WHERE telegram_id IS NULL"
-    ).scalar()
+    orphans = (
+        op.get_bind()
+        .exec_driver_sql("SELECT count(*) FROM appuser WHERE telegram_id IS NULL")
+        .scalar()
+    )
     if orphans:
         raise RuntimeError(f"{orphans} people have no Telegram identity: cannot downgrade")
     with op.batch_alter_table("appuser", schema=None) as batch_op:
