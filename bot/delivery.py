@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -9,7 +10,10 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from jobs.notices import Notice
-from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
+from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater, parts
+from models.db import Database
+from models.people import accounts
+from models.tables import Platform
 
 
 def markup(notice: Notice) -> InlineKeyboardMarkup | None:
@@ -27,22 +31,40 @@ def markup(notice: Notice) -> InlineKeyboardMarkup | None:
 class TelegramDelivery:
     """Send notices through one PTB bot (its rate limiter keeps the overall limits)."""
 
-    def __init__(self, bot: Bot, pacer: ChatPacer | None = None) -> None:
+    platform = Platform.telegram.value
+
+    def __init__(self, bot: Bot, db: Database, pacer: ChatPacer | None = None) -> None:
         self.bot = bot
+        self.db = db
         # Telegram: one message a second to a chat, whichever push sends it.
         self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
+        # The chat of a person being sent a notice: asked at its first part, kept for the rest.
+        self._chats: dict[int, int] = {}
+
+    async def _chat(self, notice: Notice, part: int) -> int:
+        """Return the person's Telegram chat (their account), asked once a notice."""
+        if part == 0 or notice.user_id not in self._chats:
+            found = await asyncio.to_thread(
+                self.db.run, accounts, user_ids=[notice.user_id], platform=self.platform
+            )
+            if notice.user_id not in found:
+                raise Blocked(f"user {notice.user_id} has no Telegram account")
+            self._chats[notice.user_id] = int(found[notice.user_id])
+        chat = self._chats[notice.user_id]
+        if part == parts(notice) - 1:
+            del self._chats[notice.user_id]  # the notice's last part: nothing more to send
+        return chat
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text with its buttons, then each attachment in turn."""
+        chat = await self._chat(notice, part)
         try:
             if part == 0:
-                await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
+                await self.bot.send_message(chat, notice.text, reply_markup=markup(notice))
                 return
             file = notice.attachments[part - 1]
             send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
-            await send(
-                notice.chat, InputFile(file.content, filename=file.filename), caption=file.caption
-            )
+            await send(chat, InputFile(file.content, filename=file.filename), caption=file.caption)
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc)) from exc
         except Forbidden as exc:

@@ -32,9 +32,7 @@ async def my_list(update: Update, context: BotContext) -> None:
     """Show the first page of my items to repair, oldest first (/mylist 3: building 3 only)."""
     context.require(Role.contractor)
     building = lists.building_arg(context)
-    page = await context.call(
-        contractor_list, telegram_id=update.effective_user.id, building=building
-    )
+    page = await context.call(contractor_list, user_id=context.person.id, building=building)
     lists.remember(context, "ml", page)
     await update.message.reply_text(
         render.my_list(context.lang, page), reply_markup=keyboards.my_list(page, context.lang)
@@ -47,7 +45,7 @@ async def my_list_page(update: Update, context: BotContext) -> None:
     await query.answer()
     number, building = lists.pressed_view(context, "ml")
     page = await context.call(
-        contractor_list, telegram_id=update.effective_user.id, page=number, building=building
+        contractor_list, user_id=context.person.id, page=number, building=building
     )
     lists.remember(context, "ml", page)
     await query.edit_message_text(
@@ -60,7 +58,7 @@ async def open_item(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     card = await context.call(
-        item_card, telegram_id=update.effective_user.id, item_id=int(context.matches[0][1])
+        item_card, user_id=context.person.id, item_id=int(context.matches[0][1])
     )
     photos = [p for e in card.events for p in e.photos]
     await send_album(context, update.effective_chat.id, photos)
@@ -79,7 +77,7 @@ async def start_repair(update: Update, context: BotContext) -> int:
     await query.answer()
     line = await context.call(
         check_move_line,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         item_id=int(context.matches[0][1]),
         action=Action.report_repaired,
     )
@@ -153,7 +151,7 @@ async def repair_done(update: Update, context: BotContext) -> int:
     try:
         outcome = await context.call(
             act,
-            telegram_id=update.effective_user.id,
+            user_id=context.person.id,
             item_id=draft["item"],
             action=Action.report_repaired,
             note=drafts.note(draft),
@@ -178,7 +176,7 @@ async def start_dispute(update: Update, context: BotContext) -> int:
     await query.answer()
     line = await context.call(
         check_move_line,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         item_id=int(context.matches[0][1]),
         action=Action.dispute,
     )
@@ -199,7 +197,7 @@ async def dispute_reason(update: Update, context: BotContext) -> int:
     try:
         await context.call(
             act,
-            telegram_id=update.effective_user.id,
+            user_id=context.person.id,
             item_id=draft["item"],
             action=Action.dispute,
             note=update.message.text,

@@ -33,9 +33,7 @@ async def to_check(update: Update, context: BotContext) -> None:
     """Show the items reported repaired in walking order (/tocheck 3: building 3 only)."""
     context.require(*CHECKERS)
     building = lists.building_arg(context)
-    page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, building=building
-    )
+    page = await context.call(to_check_list, user_id=context.person.id, building=building)
     lists.remember(context, "tc", page)
     await update.message.reply_text(
         render.to_check(context.lang, page), reply_markup=keyboards.to_check(page, context.lang)
@@ -48,7 +46,7 @@ async def to_check_page(update: Update, context: BotContext) -> None:
     await query.answer()
     number, building = lists.pressed_view(context, "tc")
     page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, page=number, building=building
+        to_check_list, user_id=context.person.id, page=number, building=building
     )
     lists.remember(context, "tc", page)
     await query.edit_message_text(
@@ -61,7 +59,7 @@ async def check_item(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     card = await context.call(
-        item_card, telegram_id=update.effective_user.id, item_id=int(context.matches[0][1])
+        item_card, user_id=context.person.id, item_id=int(context.matches[0][1])
     )
     report = card.last_report
     if report is not None and card.line.state is ItemState.repaired:
@@ -80,12 +78,10 @@ async def pass_item(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     item_id = int(context.matches[0][1])
-    await context.call(
-        act, telegram_id=update.effective_user.id, item_id=item_id, action=Action.pass_
-    )
+    await context.call(act, user_id=context.person.id, item_id=item_id, action=Action.pass_)
     number, building = context.user_data.get(lists.VIEWS, {}).get("tc", (0, None))
     page = await context.call(
-        to_check_list, telegram_id=update.effective_user.id, page=number, building=building
+        to_check_list, user_id=context.person.id, page=number, building=building
     )
     lists.remember(context, "tc", page)
     passed = context.t("check.passed", id=item_id)
@@ -101,7 +97,7 @@ async def start_fail(update: Update, context: BotContext) -> int:
     await query.answer()
     line = await context.call(
         check_move_line,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         item_id=int(context.matches[0][1]),
         action=Action.fail,
     )
@@ -165,7 +161,7 @@ async def fail_done(update: Update, context: BotContext) -> int:
     try:
         outcome = await context.call(
             act,
-            telegram_id=update.effective_user.id,
+            user_id=context.person.id,
             item_id=draft["item"],
             action=Action.fail,
             note=reason,

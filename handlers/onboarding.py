@@ -18,7 +18,7 @@ from models.people import (
     parse_roles,
     set_language,
 )
-from models.tables import Role
+from models.tables import Platform, Role
 
 INVITE_CHOICE = r"^iv:(\d{1,2}):(\d{1,12})$"  # roles as bits of Role's order, contractor
 
@@ -30,11 +30,14 @@ async def start(update: Update, context: BotContext) -> None:
         await context.call(
             accept_invite,
             code=context.args[0],
-            telegram_id=user.id,
+            platform=Platform.telegram,
+            account=str(user.id),
             name=user.full_name,
             language=user.language_code and user.language_code[:2],
         )
-        context.person = await context.call(find_person, telegram_id=user.id)
+        context.person = await context.call(
+            find_person, platform=Platform.telegram, account=str(user.id)
+        )
         context.lang = pick_language(
             context.person.language, user.language_code, context.settings.default_language
         )
@@ -61,7 +64,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     lang = context.matches[0].group(1)
-    await context.call(set_language, telegram_id=update.effective_user.id, language=lang)
+    await context.call(set_language, user_id=context.person.id, language=lang)
     context.lang = lang
     await query.edit_message_text(context.t("lang.set"))
     await set_menu(context.bot, update.effective_chat.id, lang, context.person)
@@ -99,7 +102,7 @@ async def invite(update: Update, context: BotContext) -> None:
     try:
         made = await context.call(
             invite_from_chat,
-            telegram_id=update.effective_user.id,
+            user_id=context.person.id,
             roles_text=roles_text,
             contractor_name=contractor,
             hours=context.settings.invite_hours,
@@ -123,7 +126,7 @@ async def invite_choice(update: Update, context: BotContext) -> None:
     mask, contractor_id = (int(g) for g in context.matches[0].groups())
     made = await context.call(
         invite_from_chat,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         roles_text=_mask_roles(mask),
         contractor_id=contractor_id,
         hours=context.settings.invite_hours,

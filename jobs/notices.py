@@ -26,7 +26,6 @@ class Notice:
     """One push to one person: the text (the flows' HTML subset), choices, attachments."""
 
     user_id: int  # AppUser.id: the person
-    chat: int  # where to send it (a Telegram chat id today)
     text: str
     choices: tuple[tuple[Choice, ...], ...] = ()
     attachments: tuple[Attachment, ...] = ()

@@ -50,10 +50,16 @@ BUILDERS: dict[PushKind, Builder] = {
 
 
 def build(
-    session: Session, *, kind: PushKind, project: ProjectBeat, default_language: str
+    session: Session,
+    *,
+    kind: PushKind,
+    project: ProjectBeat,
+    default_language: str,
+    platform: str,
 ) -> list[Notice]:
-    """Return a kind's notices for a project: its recipients, each with their screen."""
-    people = pushes.recipients(session, project_id=project.id, kind=kind)
+    """Return a kind's notices for a project: its recipients on a platform, each with their
+    screen."""
+    people = pushes.recipients(session, project_id=project.id, kind=kind, platform=platform)
     return BUILDERS[kind](
         session, project=project, people=people, default_language=default_language
     )
@@ -114,7 +120,12 @@ async def _run(
     if not await asyncio.to_thread(db.run, pushes.take_run, **key, by=by):
         return None
     notices = await asyncio.to_thread(
-        db.run, build, kind=kind, project=project, default_language=default_language
+        db.run,
+        build,
+        kind=kind,
+        project=project,
+        default_language=default_language,
+        platform=delivery.platform,
     )
     result = await push(db=db, delivery=delivery, notices=notices, by=by, **key)
     await asyncio.to_thread(db.run, pushes.finish_run, **key)

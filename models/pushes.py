@@ -155,7 +155,6 @@ def claim(
             else:
                 at = clock.aware(identity.blocked_at)
                 row.reason = f"skipped: blocked the bot at {at:%Y-%m-%d %H:%M} UTC"
-
             session.add(row)
             session.flush()
         return row
