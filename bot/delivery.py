@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from jobs.notices import Notice
-from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater, parts
+from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
 from models.db import Database
 from models.people import accounts
 from models.tables import Platform
@@ -38,26 +39,29 @@ class TelegramDelivery:
         self.db = db
         # Telegram: one message a second to a chat, whichever push sends it.
         self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
-        # The chat of a person being sent a notice: asked at its first part, kept for the rest.
+        # People's chats (their Telegram accounts), found once a run or at a notice's first part.
         self._chats: dict[int, int] = {}
 
-    async def _chat(self, notice: Notice, part: int) -> int:
-        """Return the person's Telegram chat (their account), asked once a notice."""
-        if part == 0 or notice.user_id not in self._chats:
-            found = await asyncio.to_thread(
-                self.db.run, accounts, user_ids=[notice.user_id], platform=self.platform
-            )
-            if notice.user_id not in found:
-                raise Blocked(f"user {notice.user_id} has no Telegram account")
-            self._chats[notice.user_id] = int(found[notice.user_id])
-        chat = self._chats[notice.user_id]
-        if part == parts(notice) - 1:
-            del self._chats[notice.user_id]  # the notice's last part: nothing more to send
-        return chat
+    async def reach(self, user_ids: Sequence[int]) -> None:
+        """Find these people's Telegram chats in one query, before a run sends to them."""
+        found = await asyncio.to_thread(
+            self.db.run, accounts, user_ids=list(user_ids), platform=self.platform
+        )
+        for user_id in user_ids:
+            self._chats.pop(user_id, None)
+        self._chats.update((user_id, int(account)) for user_id, account in found.items())
+
+    async def _chat(self, notice: Notice) -> int:
+        """Return the person's Telegram chat; asked of the database if no run found it."""
+        if notice.user_id not in self._chats:
+            await self.reach([notice.user_id])
+        if notice.user_id not in self._chats:
+            raise Blocked(f"user {notice.user_id} has no Telegram account")
+        return self._chats[notice.user_id]
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text with its buttons, then each attachment in turn."""
-        chat = await self._chat(notice, part)
+        chat = await self._chat(notice)
         try:
             if part == 0:
                 await self.bot.send_message(chat, notice.text, reply_markup=markup(notice))

@@ -87,6 +87,9 @@ class Delivery(Protocol):
     # Where it sends: a models.tables.Platform value (people are reached by their account there).
     platform: str
 
+    async def reach(self, user_ids: Sequence[int]) -> None:
+        """Find where these people are on the platform, once, before a run sends to them."""
+
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send part `part` (see `parts`); raise Blocked, RetryLater or DeliveryFailed."""
 
@@ -166,6 +169,11 @@ async def push(
             log.exception("push %s: %d claims failed", kind.value, len(batch))
             ends.update((position, "failed") for position, _ in batch)
             continue
+        try:
+            # Their accounts before any send, so the first sends go in the notices' order.
+            await delivery.reach([n.user_id for (_, n), c in zip(batch, claims, strict=True) if c])
+        except Exception:
+            log.exception("push %s: accounts of %d people not found", kind.value, len(batch))
         for (position, notice), claimed in zip(batch, claims, strict=True):
             if claimed is None:
                 ends[position] = "taken"

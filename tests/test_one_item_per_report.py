@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.transport import OfflineUser
-from models.people import user_for
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, ChatState, Event, Item, ItemState, Photo
-from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, texts
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, texts, tg_user
 
 
 def state_of(db, item_id: int) -> ItemState:
@@ -33,7 +32,7 @@ def reported(db, *items: int, by: OfflineUser = CONTRACTOR_A) -> None:
             apply_transition(
                 s,
                 item_id=item_id,
-                user=user_for(s, telegram_id=by.id),
+                user=tg_user(s, by.id),
                 action=Action.report_repaired,
                 # A stored copy's hash only: counted on the card, never sent to Telegram.
                 photos=[PhotoIn(sha256=f"{item_id:064x}")],

@@ -53,7 +53,12 @@ async def test_an_inspector_sees_only_own_projects(bot, world, db, today):
             raised_on=today,
         ).id
         stranger_inspector = people.add_member(
-            s, project_id=other.id, telegram_id=5101, name="Hill", roles=[Role.inspector]
+            s,
+            project_id=other.id,
+            platform="telegram",
+            account=str(5101),
+            name="Hill",
+            roles=[Role.inspector],
         )
         assert stranger_inspector.id
     li = bot.chat(INSPECTOR)
