@@ -23,7 +23,7 @@ from jobs.sender import ChatPacer, push
 from models import clock, people
 from models.db import Database
 from models.tables import PushKind, PushLog, PushStatus
-from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World, tg
 
 SECRET = "s3cret-of-the-app-NEVER-LOGGED"
 WANG, ZHAO, LI = "wangwei", "zhaolei", "lina"
@@ -300,13 +300,16 @@ def test_cards_keep_the_limits() -> None:
 
 
 def user_ids(db: Database) -> dict[str, int]:
-    """Return the WeCom account of each test person, by AppUser.id."""
+    """Link each test person to their WeCom account; return their AppUser.id by account."""
     with db.session() as s:
-        return {
-            WANG: people.user_for(s, telegram_id=CONTRACTOR_A.id).id,
-            ZHAO: people.user_for(s, telegram_id=CONTRACTOR_B.id).id,
-            LI: people.user_for(s, telegram_id=INSPECTOR.id).id,
+        ids = {
+            WANG: tg(s, CONTRACTOR_A.id),
+            ZHAO: tg(s, CONTRACTOR_B.id),
+            LI: tg(s, INSPECTOR.id),
         }
+        for account, user_id in ids.items():
+            people.link_identity(s, user_id=user_id, platform="wecom", account=account)
+        return ids
 
 
 def resolver(ids: dict[str, int]):
@@ -321,7 +324,6 @@ async def test_a_notice_with_text_choices_and_two_files(
     choices = tuple((Choice(f"#{n} 3-1-1202", f"it:{n}"),) for n in range(7))
     notice = Notice(
         ids[WANG],
-        CONTRACTOR_A.id,
         "<b>今日待修</b> 7 项 &amp; 返修 1 项",
         choices=choices,
         attachments=(
@@ -363,7 +365,6 @@ async def test_slow_down_and_server_errors_are_waited_out_and_nothing_goes_twice
     ids = user_ids(db)
     notice = Notice(
         ids[ZHAO],
-        CONTRACTOR_B.id,
         "早上好",
         choices=((Choice("查看", "ml:0"),),),
         attachments=(Attachment("list.pdf", PDF),),
@@ -393,8 +394,8 @@ async def test_a_member_out_of_reach_is_blocked(
     wecom.members.discard(LI)  # left the company, or out of the app's visible range: 81013
     accounts = resolver(ids)
     notices = [
-        Notice(ids[LI], INSPECTOR.id, "待验收 2 项"),
-        Notice(ids[WANG], CONTRACTOR_A.id, "待修 1 项"),
+        Notice(ids[LI], "待验收 2 项"),
+        Notice(ids[WANG], "待修 1 项"),
     ]
     result = await push(
         db=db,

@@ -180,6 +180,8 @@ class _Progress:
 class WeComDelivery:
     """Send notices through one WeCom app; each message waits its member's turn."""
 
+    platform = "wecom"
+
     def __init__(
         self,
         api: WeComAPI,
@@ -198,6 +200,9 @@ class WeComDelivery:
         self.pacer = pacer or ChatPacer(0.0)
         self.busy_wait = busy_wait
         self._progress: dict[tuple[int, int], _Progress] = {}
+
+    async def reach(self, user_ids: Sequence[int]) -> None:
+        """Find nothing ahead: `account_of` answers for each person as their notice goes."""
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text and a card for its choices, then each attachment in turn."""
