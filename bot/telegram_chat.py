@@ -124,7 +124,8 @@ class TelegramChat:
             return
         if found.document is not None:
             # A workbook is fetched and read for seconds: others are answered meanwhile (the
-            # flow keeps one person's files in turn). Named as PTB names a non-blocking handler.
+            # flow keeps one person's files in turn). Every document is the core's (files'
+            # fallback), so none is passed on. Named as PTB names a non-blocking handler.
             name = f"Application:{context.bot.id}:process_update_non_blocking:core-file"
             context.application.create_task(self._serve(update, context, found), update, name=name)
             raise ApplicationHandlerStop
