@@ -577,7 +577,8 @@ async def test_new_drops_a_half_finished_report_first(bot, world, db):
         people.add_member(
             s,
             project_id=world.project_id,
-            telegram_id=CLERK.id,
+            platform="telegram",
+            account=str(CLERK.id),
             name="Zhou",
             roles=[Role.clerk, Role.contractor],
             contractor_id=world.huajian,
