@@ -91,9 +91,11 @@ def incoming(update: Update) -> Incoming | None:
         "language": user.language_code and user.language_code[:2],
     }
     if update.callback_query is not None:
-        if not update.callback_query.data:
+        query = update.callback_query
+        if not query.data:
             return None
-        return Incoming(**base, choice=update.callback_query.data)
+        screen = str(query.message.message_id) if query.message is not None else None
+        return Incoming(**base, choice=query.data, screen=screen)
     message = update.message
     if message is None:
         return None
@@ -120,10 +122,24 @@ class TelegramChat:
         found = incoming(update)
         if found is None:
             return
-        reply = await self.core.handle(found)
-        await self.draw(update, context, reply)
+        if found.document is not None:
+            # A workbook is fetched and read for seconds: others are answered meanwhile (the
+            # flow keeps one person's files in turn). Every document is the core's (files'
+            # fallback), so none is passed on. Named as PTB names a non-blocking handler.
+            name = f"Application:{context.bot.id}:process_update_non_blocking:core-file"
+            context.application.create_task(self._serve(update, context, found), update, name=name)
+            raise ApplicationHandlerStop
+        reply = await self._serve(update, context, found)
         if not reply.passed_on:  # else a flow that is still the application's own takes it
             raise ApplicationHandlerStop
+
+    async def _serve(self, update: Update, context: BotContext, found: Incoming) -> Reply:
+        async def draw(reply: Reply) -> None:
+            await self.draw(update, context, reply)
+
+        reply = await self.core.handle(found, draw=draw)
+        await draw(reply)
+        return reply
 
     async def draw(self, update: Update, context: BotContext, reply: Reply) -> None:
         """Show a reply: the answer to a press, each screen in turn, then tell the others."""

@@ -43,6 +43,9 @@ class Platform(Protocol):
         """Return a link that joins with this invite code, where the platform has one."""
 
 
+Draw = Callable[[Reply], Awaitable[None]]  # the adapter showing a reply now
+
+
 class Ask:
     """One input being handled: the person, their language and dialogue, and the reply so far."""
 
@@ -53,8 +56,10 @@ class Ask:
         person: Person | None,
         lang: str,
         dialogue: Dialogue,
+        draw: Draw | None = None,
     ) -> None:
         self.core = core
+        self._draw = draw
         self.incoming = incoming
         self.person = person
         self.lang = lang
@@ -103,6 +108,12 @@ class Ask:
     ) -> None:
         """Add a screen to the reply."""
         self.reply.screens.append(Screen(text, choices, photos, files, replace))
+
+    async def flush(self) -> None:
+        """Show the reply so far now, before a long job ("reading the file…"), where possible."""
+        if self._draw is not None:
+            sent, self.reply = self.reply, Reply()
+            await self._draw(sent)
 
     def answer(self, text: str) -> None:
         """Answer the pressed choice (or the message) with a short plain text."""
@@ -226,12 +237,13 @@ class Core:
         self.platform = platform
         self.router = router
 
-    async def handle(self, incoming: Incoming) -> Reply:
+    async def handle(self, incoming: Incoming, *, draw: Draw | None = None) -> Reply:
         """Handle one input; refusals and failures become a reply too, never a traceback.
 
         `passed_on`: no route took it (only while some flows are still the adapter's own).
+        `draw`: how to show a reply at once, for a flow that says something before a long job.
         """
-        ask = await self._open(incoming)
+        ask = await self._open(incoming, draw)
         before = ask.dialogue.snapshot()
         try:
             ask.reply.passed_on = not await self._route(ask)
@@ -246,14 +258,14 @@ class Core:
             await ask.call(save_dialogue, user_id=ask.person.id, dialogue=ask.dialogue)
         return ask.reply
 
-    async def _open(self, incoming: Incoming) -> Ask:
+    async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:
         person, dialogue = await asyncio.to_thread(
             self.db.run, _who, platform=incoming.platform, account=incoming.account
         )
         lang = pick_language(
             person.language if person else None, incoming.language, self.settings.default_language
         )
-        return Ask(self, incoming, person, lang, dialogue)
+        return Ask(self, incoming, person, lang, dialogue, draw)
 
     async def _route(self, ask: Ask) -> bool:
         incoming, router = ask.incoming, self.router

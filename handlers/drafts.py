@@ -107,7 +107,8 @@ async def guard(ask: Ask) -> bool:
     """Drop a half-finished report when the person turns to something else, and say so."""
     dialogue = ask.dialogue
     if dialogue.expired is not None:
-        _tell_dropped(ask, dialogue.expired_step, dialogue.expired, "report.dropped")
+        if dialogue.expired_step in KINDS:  # another dialogue (an item entered) ends quietly
+            _tell_dropped(ask, dialogue.expired_step, dialogue.expired, "report.dropped")
         dialogue.expired = dialogue.expired_step = None
     kind = dialogue.step
     if kind not in KINDS or not dialogue.draft:
@@ -185,7 +186,7 @@ def routes(router: Router) -> None:
 
 
 async def cancel_command(ask: Ask) -> None:
-    """Drop the report at hand on a bare /cancel ("/cancel 1042 reason" is the admin's)."""
-    if ask.args or not has_report(ask):
+    """End the report (or other dialogue) at hand on a bare /cancel ("/cancel 1042 why": admin)."""
+    if ask.args or ask.dialogue.step is None:
         raise PassOn  # the admin's item cancel, or stray's "nothing to cancel" (their own)
     await cancel(ask)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator
+from pathlib import PurePath
 
-from telegram import InputFile, Update
-from telegram.constants import ChatAction
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
-
-from handlers.common import BotContext, esc, send_long
+from handlers.core import Ask, Core, Router
+from handlers.screens import Attachment, FileIn
 from handlers.sheets_text import render_report
+from handlers.text import esc
 from models.files import (
     EXPORT_ROLES,
     IMPORT_ROLES,
@@ -21,7 +21,7 @@ from models.files import (
     workbook_from_chat,
 )
 
-WORKBOOK = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
+WORKBOOKS = (".xlsx", ".csv")
 MAX_MB = 20  # what the Bot API lets a bot download
 # Files read and imported at the same time (each in a worker thread; on SQLite each import is a
 # write transaction the next one would wait for); others wait their turn.
@@ -57,66 +57,75 @@ class Turns:
             yield
 
 
-async def receive_workbook(update: Update, context: BotContext) -> None:
-    """Read a set-up workbook or an items file; answer with what was done or every bad row.
+# One Turns per running core (each platform's process has its own event loop and core).
+_TURNS: weakref.WeakKeyDictionary[Core, Turns] = weakref.WeakKeyDictionary()
 
-    Runs beside other updates (block=False): a big file keeps nobody else waiting.
-    """
-    context.require(*IMPORT_ROLES)
-    document = update.message.document
-    if (document.file_size or 0) > MAX_MB * 1024 * 1024:
-        await update.message.reply_text(context.t("files.too_big", mb=MAX_MB))
+
+def turns_of(core: Core) -> Turns:
+    """Return the turns files take on this core."""
+    return _TURNS.setdefault(core, Turns())
+
+
+async def document(ask: Ask) -> None:
+    """Read a workbook (.xlsx, .csv) sent as a file; point anything else to what is read."""
+    file = ask.incoming.document
+    if file is None or PurePath(file.name or "").suffix.lower() not in WORKBOOKS:
+        await other_document(ask)
         return
-    turns: Turns = context.bot_data["file_turns"]
-    async with turns.person(update.effective_user.id):
-        await update.message.reply_text(
-            context.t("files.reading", filename=esc(document.file_name))
-        )
+    await receive_workbook(ask, file)
+
+
+async def receive_workbook(ask: Ask, file: FileIn) -> None:
+    """Read a set-up workbook or an items file; answer with what was done or every bad row."""
+    ask.require(*IMPORT_ROLES)
+    if (file.size or 0) > MAX_MB * 1024 * 1024:  # refused before anything is downloaded
+        ask.show(ask.t("files.too_big", mb=MAX_MB))
+        return
+    turns = turns_of(ask.core)
+    async with turns.person(ask.user_id):
+        ask.show(ask.t("files.reading", filename=esc(file.name)))
+        await ask.flush()
         async with turns.reading():
-            data = bytes(await (await document.get_file()).download_as_bytearray())
-            report = await context.call(
+            data = await ask.fetch(file)
+            report = await ask.call(
                 workbook_from_chat,
-                user_id=context.person.id,
+                user_id=ask.user_id,
                 data=data,
-                filename=document.file_name or "file.xlsx",
-                project=update.message.caption,
+                filename=file.name or "file.xlsx",
+                project=ask.incoming.text,
             )
-        await send_long(context, update.effective_chat.id, esc(render_report(context.lang, report)))
+        ask.show(esc(render_report(ask.lang, report)))
 
 
-async def other_document(update: Update, context: BotContext) -> None:
+async def other_document(ask: Ask) -> None:
     """Tell a clerk or admin which files the bot reads; anyone else, what they can do."""
-    entering = context.person is not None and context.person.has(*IMPORT_ROLES)
-    await update.message.reply_text(
-        context.t("files.not_a_workbook" if entering else "bot.not_understood")
-    )
+    entering = ask.person is not None and ask.person.has(*IMPORT_ROLES)
+    ask.show(ask.t("files.not_a_workbook" if entering else "bot.not_understood"))
 
 
-async def template(update: Update, context: BotContext) -> None:
+async def template(ask: Ask) -> None:
     """Send the blank set-up and items workbooks."""
-    context.require(*TEMPLATE_ROLES)
-    blank = await context.call(templates_for, user_id=context.person.id)
-    await update.message.reply_text(context.t("files.templates"))
-    for name, data in (("setup-项目设置.xlsx", blank.setup), ("items-问题录入.xlsx", blank.items)):
-        await update.message.reply_document(InputFile(data, filename=name))
-
-
-async def export(update: Update, context: BotContext) -> None:
-    """Send every item and event of the person's projects as a workbook."""
-    context.require(*EXPORT_ROLES)
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
-    made = await context.call(export_for, user_id=context.person.id)
-    now = made.made_at
-    await update.message.reply_document(
-        InputFile(made.data, filename=f"handover-{now:%Y%m%d-%H%M}.xlsx"),
-        caption=context.t("files.export", when=f"{now:%Y-%m-%d %H:%M}"),
+    ask.require(*TEMPLATE_ROLES)
+    blank = await ask.call(templates_for, user_id=ask.user_id)
+    files = (
+        Attachment("setup-项目设置.xlsx", blank.setup),
+        Attachment("items-问题录入.xlsx", blank.items),
     )
+    ask.show(ask.t("files.templates"), files=files)
 
 
-def register(app: Application) -> None:
-    """Add the workbook handlers."""
-    app.bot_data["file_turns"] = Turns()
-    app.add_handler(MessageHandler(WORKBOOK, receive_workbook, block=False))
-    app.add_handler(MessageHandler(filters.Document.ALL, other_document))
-    app.add_handler(CommandHandler("template", template))
-    app.add_handler(CommandHandler("export", export))
+async def export(ask: Ask) -> None:
+    """Send every item and event of the person's projects as a workbook."""
+    ask.require(*EXPORT_ROLES)
+    ask.reply.busy = "upload_document"
+    made = await ask.call(export_for, user_id=ask.user_id)
+    now = made.made_at
+    caption = ask.t("files.export", when=f"{now:%Y-%m-%d %H:%M}")
+    ask.show(files=(Attachment(f"handover-{now:%Y%m%d-%H%M}.xlsx", made.data, caption=caption),))
+
+
+def routes(router: Router) -> None:
+    """Route the workbook commands and the files nobody's step expects."""
+    router.command("template", template)
+    router.command("export", export)
+    router.fallback("document", document)

@@ -1,4 +1,9 @@
-"""Clerk: /new enters one inspection-sheet item in a few taps, remembering the flat and sheet."""
+"""Clerk: /new enters one inspection-sheet item in a few taps, remembering the flat and sheet.
+
+The item being entered is the dialogue's draft (models/dialogue.py), its step the question
+asked; what carries over to the next item (project, flat, date, sheet, how many entered) is
+kept in the dialogue's memory, so an entry survives a restart and works on every platform.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-
+from handlers import drafts
 from handlers import intake_keyboards as kb
-from handlers.common import BotContext, esc
-from handlers.legacy_tg import answer_due_tg as answer_due
-from handlers.legacy_tg import save_photo_tg as save_photo
+from handlers.core import Ask, Flow, Router
+from handlers.photos import save_photo
 from handlers.render import short
+from handlers.text import esc
 from models.intake import (
     Entered,
     Preview,
@@ -40,26 +36,44 @@ from models.intake import (
 from models.project import project_today
 from models.repair import PhotoIn
 
-PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION = range(20, 25)
-PHOTOS, DATE, SHEET, SUMMARY, CONTRACTOR = range(25, 30)
-FIX = 30
-PHOTO = filters.PHOTO | filters.Document.IMAGE
-TEXT = filters.TEXT & ~filters.COMMAND
-TIMEOUT = 30 * 60
-# user_data keys (plain JSON values only: they are stored in the database): the item being
-# entered, and what carries over to the next one (project, flat, date, sheet, how many entered).
-DRAFT, LAST = "intake", "intake_last"
+# The dialogue steps of /new (one per question asked).
+PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION = (
+    "new:project",
+    "new:unit",
+    "new:location",
+    "new:category",
+    "new:description",
+)
+PHOTOS, DATE, SHEET, SUMMARY, CONTRACTOR = (
+    "new:photos",
+    "new:date",
+    "new:sheet",
+    "new:summary",
+    "new:contractor",
+)
+FIX = "new:fix"
+STEPS = (PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION, PHOTOS, DATE, SHEET, SUMMARY, CONTRACTOR)
+STEPS += (FIX,)
+# The dialogue's memory key of what carries over from one item to the next.
+LAST = "intake"
 # In the draft: the field being corrected from the summary, whose step returns to it.
 CORRECTING = "fix"
+# In the draft: screens with Confirm pressed away from (left), and those no longer current.
+LEAVING, STALE = "leaving", "stale"
+STALE_KEPT = 20
 SUMMARY_DESCRIPTION = 600
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    return context.user_data[DRAFT]
+def _draft(ask: Ask) -> dict[str, Any]:
+    return ask.dialogue.draft
 
 
-def _last(context: BotContext) -> dict[str, Any]:
-    return context.user_data.setdefault(LAST, {})
+def _last(ask: Ask) -> dict[str, Any]:
+    return ask.dialogue.memory.setdefault(LAST, {})
+
+
+def _at(ask: Ask, step: str) -> None:
+    ask.dialogue.step = step
 
 
 def _correcting(draft: dict[str, Any]) -> bool:
@@ -67,273 +81,242 @@ def _correcting(draft: dict[str, Any]) -> bool:
     return draft.pop(CORRECTING, None) is not None
 
 
-async def _today(context: BotContext) -> date:
-    return await context.call(project_today, project_id=_draft(context)["project"])
+async def _today(ask: Ask) -> date:
+    return await ask.call(project_today, project_id=_draft(ask)["project"])
 
 
-async def _say(
-    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> int:
-    message = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
-    return message.message_id
-
-
-async def new(update: Update, context: BotContext) -> int:
+async def new(ask: Ask) -> None:
     """Start entering an item: pick the project if there are several, then ask the flat."""
-    projects = await context.call(intake_projects, user_id=context.person.id)
-    _last(context)["count"] = 0
+    projects = await ask.call(intake_projects, user_id=ask.user_id)
+    _last(ask)["count"] = 0
     if len(projects) == 1:
-        return await _ask_unit(update, context, projects[0].id)
-    markup = kb.projects(projects, context.lang)
-    await _say(update, context, context.t("intake.ask_project"), markup)
-    return PROJECT
+        await _ask_unit(ask, projects[0].id)
+        return
+    ask.dialogue.begin(PROJECT, {})
+    ask.show(ask.t("intake.ask_project"), kb.projects(projects, ask.lang))
 
 
-async def project_chosen(update: Update, context: BotContext) -> int:
+async def project_chosen(ask: Ask) -> None:
     """Enter items in the project pressed."""
-    await update.callback_query.answer()
-    project = await context.call(
-        choose_project, user_id=context.person.id, project_id=int(context.matches[0][1])
-    )
-    return await _ask_unit(update, context, project.id)
+    project = await ask.call(choose_project, user_id=ask.user_id, project_id=int(ask.match[1]))
+    await _ask_unit(ask, project.id)
 
 
-async def _ask_unit(
-    update: Update, context: BotContext, project_id: int, *, offer_same: bool = True
-) -> int:
-    last = _last(context)
-    context.user_data[DRAFT] = {"project": project_id, "photos": []}
+async def _ask_unit(ask: Ask, project_id: int, *, offer_same: bool = True) -> None:
+    last = _last(ask)
+    ask.dialogue.begin(UNIT, {"project": project_id, "photos": []})
     same = last.get("unit") if offer_same and last.get("project") == project_id else None
-    await _say(update, context, context.t("intake.ask_unit"), kb.ask_unit(context.lang, same))
-    return UNIT
+    ask.show(ask.t("intake.ask_unit"), kb.ask_unit(ask.lang, same))
 
 
-async def unit_typed(update: Update, context: BotContext) -> int:
+async def unit_typed(ask: Ask) -> None:
     """Take the flat typed; a near miss gets the nearest flats as buttons."""
-    return await _take_unit(update, context, update.message.text)
+    await _take_unit(ask, ask.incoming.text or "")
 
 
-async def unit_pressed(update: Update, context: BotContext) -> int:
+async def unit_pressed(ask: Ask) -> None:
     """Take the flat pressed among the suggestions."""
-    await update.callback_query.answer()
-    return await _take_unit(update, context, context.matches[0][1])
+    await _take_unit(ask, ask.match[1])
 
 
-async def same_unit(update: Update, context: BotContext) -> int:
+async def same_unit(ask: Ask) -> None:
     """Take the flat of the previous item."""
-    await update.callback_query.answer()
-    return await _take_unit(update, context, _last(context).get("unit", ""))
+    await _take_unit(ask, _last(ask).get("unit", ""))
 
 
-async def _take_unit(update: Update, context: BotContext, text: str) -> int:
-    draft = _draft(context)
-    match = await context.call(
-        check_unit, user_id=context.person.id, project_id=draft["project"], text=text
-    )
+async def _take_unit(ask: Ask, text: str) -> None:
+    draft = _draft(ask)
+    match = await ask.call(check_unit, user_id=ask.user_id, project_id=draft["project"], text=text)
     if match.choices:
         # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202): never pick one.
-        which = context.t("intake.which_unit", unit=esc(text.strip()[:30]), n=len(match.choices))
-        await _say(update, context, which, kb.suggestions(match.choices, context.lang))
-        return UNIT
+        which = ask.t("intake.which_unit", unit=esc(text.strip()[:30]), n=len(match.choices))
+        ask.show(which, kb.suggestions(match.choices, ask.lang))
+        return
     if match.code is None:
-        lines = [context.t("intake.no_unit", unit=esc(text.strip()[:30]))]
-        lines.append(
-            context.t("intake.did_you_mean" if match.suggestions else "intake.retype_unit")
-        )
-        markup = kb.suggestions(match.suggestions, context.lang)
-        await _say(update, context, "\n".join(lines), markup)
-        return UNIT
+        lines = [ask.t("intake.no_unit", unit=esc(text.strip()[:30]))]
+        lines.append(ask.t("intake.did_you_mean" if match.suggestions else "intake.retype_unit"))
+        ask.show("\n".join(lines), kb.suggestions(match.suggestions, ask.lang))
+        return
     draft["unit"] = match.code
     if _correcting(draft):
-        return await _summary(update, context)
-    return await _ask_location(update, context, match.code)
+        await _summary(ask)
+        return
+    _ask_location(ask, match.code)
 
 
-async def _ask_location(update: Update, context: BotContext, unit: str) -> int:
-    text = context.t("intake.ask_location", unit=esc(unit))
-    await _say(update, context, text, kb.rooms(context.lang))
-    return LOCATION
+def _ask_location(ask: Ask, unit: str) -> None:
+    _at(ask, LOCATION)
+    ask.show(ask.t("intake.ask_location", unit=esc(unit)), kb.rooms(ask.lang))
 
 
-async def room_pressed(update: Update, context: BotContext) -> int:
+async def room_pressed(ask: Ask) -> None:
     """Take a common room as the location, named in the clerk's language."""
-    await update.callback_query.answer()
-    return await _take_location(update, context, context.t(f"intake.room.{context.matches[0][1]}"))
+    await _take_location(ask, ask.t(f"intake.room.{ask.match[1]}"))
 
 
-async def location_typed(update: Update, context: BotContext) -> int:
+async def location_typed(ask: Ask) -> None:
     """Take a typed location (whatever the sheet says: 主卧飘窗, kitchen ceiling...)."""
-    return await _take_location(update, context, check_location(update.message.text))
+    await _take_location(ask, check_location(ask.incoming.text or ""))
 
 
-async def _take_location(update: Update, context: BotContext, location: str) -> int:
-    draft = _draft(context)
+async def _take_location(ask: Ask, location: str) -> None:
+    draft = _draft(ask)
     draft["location"] = location
     if _correcting(draft):
-        return await _summary(update, context)
-    return await _ask_category(update, context)
+        await _summary(ask)
+        return
+    await _ask_category(ask)
 
 
-async def _ask_category(update: Update, context: BotContext) -> int:
-    choices = await context.call(
-        intake_categories,
-        user_id=context.person.id,
-        project_id=_draft(context)["project"],
+async def _ask_category(ask: Ask) -> None:
+    found = await ask.call(
+        intake_categories, user_id=ask.user_id, project_id=_draft(ask)["project"]
     )
-    markup = kb.categories(choices, context.lang)
-    await _say(update, context, context.t("intake.ask_category"), markup)
-    return CATEGORY
+    _at(ask, CATEGORY)
+    ask.show(ask.t("intake.ask_category"), kb.categories(found, ask.lang))
 
 
-async def category_pressed(update: Update, context: BotContext) -> int:
+async def category_pressed(ask: Ask) -> None:
     """Take the category pressed."""
-    await update.callback_query.answer()
-    return await _take_category(update, context, category_id=int(context.matches[0][1]))
+    await _take_category(ask, category_id=int(ask.match[1]))
 
 
-async def category_typed(update: Update, context: BotContext) -> int:
+async def category_typed(ask: Ask) -> None:
     """Take a category typed by its code or its name in either language."""
-    return await _take_category(update, context, text=update.message.text)
+    await _take_category(ask, text=ask.incoming.text or "")
 
 
-async def _take_category(update: Update, context: BotContext, **which: Any) -> int:
-    draft = _draft(context)
-    category = await context.call(
-        pick_category, user_id=context.person.id, project_id=draft["project"], **which
+async def _take_category(ask: Ask, **which: Any) -> None:
+    draft = _draft(ask)
+    category = await ask.call(
+        pick_category, user_id=ask.user_id, project_id=draft["project"], **which
     )
     draft["category"] = category.code
     if _correcting(draft):
-        return await _summary(update, context)
-    markup = kb.cancel_only(context.lang)
-    await _say(update, context, context.t("intake.ask_description"), markup)
-    return DESCRIPTION
+        await _summary(ask)
+        return
+    _at(ask, DESCRIPTION)
+    ask.show(ask.t("intake.ask_description"), kb.cancel_only(ask.lang))
 
 
-async def description_typed(update: Update, context: BotContext) -> int:
+async def description_typed(ask: Ask) -> None:
     """Take the description; photos may follow."""
-    draft = _draft(context)
-    draft["description"] = check_description(update.message.text)
+    draft = _draft(ask)
+    draft["description"] = check_description(ask.incoming.text or "")
     if _correcting(draft):
-        return await _summary(update, context)
-    markup = kb.photos(context.lang, any_sent=bool(draft["photos"]))
-    await _say(update, context, context.t("intake.ask_photos"), markup)
-    return PHOTOS
+        await _summary(ask)
+        return
+    _at(ask, PHOTOS)
+    ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=bool(draft["photos"])))
 
 
-async def photo_received(update: Update, context: BotContext) -> int:
+async def photo_received(ask: Ask) -> None:
     """Keep a photo of the defect; its caption is the description when there is none yet."""
-    draft = _draft(context)
-    caption = (update.message.caption or "").strip()
+    draft = _draft(ask)
+    caption = (ask.incoming.text or "").strip()
     # The caption is the description when there is none yet; too long, refused before any keeping.
     description = check_description(caption) if caption and not draft.get("description") else None
-    draft["photos"].append(await save_photo(context, update.message))
+    draft["photos"].append(await save_photo(ask, ask.incoming.photo))
     if description:
         draft["description"] = description
     n = len(draft["photos"])
-    if not answer_due(draft, update.message):
-        return PHOTOS if draft.get("description") else DESCRIPTION
+    _at(ask, PHOTOS if draft.get("description") else DESCRIPTION)
+    if not drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
+        return
     if not draft.get("description"):
-        markup = kb.cancel_only(context.lang)
-        await _say(update, context, context.t("intake.need_description", n=n), markup)
-        return DESCRIPTION
-    markup = kb.photos(context.lang, any_sent=True)
-    await _say(update, context, context.t("intake.photo_saved", n=n), markup)
-    return PHOTOS
+        ask.show(ask.t("intake.need_description", n=n), kb.cancel_only(ask.lang))
+        return
+    ask.show(ask.t("intake.photo_saved", n=n), kb.photos(ask.lang, any_sent=True))
 
 
-async def photos_done(update: Update, context: BotContext) -> int:
+async def photos_done(ask: Ask) -> None:
     """Go on to the date, or to the summary when the flat's date and sheet carry over."""
-    await update.callback_query.answer()
-    if "raised" in _draft(context):
-        return await _summary(update, context)
-    return await _ask_date(update, context)
+    if "raised" in _draft(ask):
+        await _summary(ask)
+        return
+    await _ask_date(ask)
 
 
-async def photos_clear(update: Update, context: BotContext) -> int:
+async def photos_clear(ask: Ask) -> None:
     """Drop the photos taken so far; new ones may follow."""
-    await update.callback_query.answer()
-    _draft(context)["photos"] = []
-    markup = kb.photos(context.lang, any_sent=False)
-    await _say(update, context, context.t("intake.photos_cleared"), markup)
-    return PHOTOS
+    _draft(ask)["photos"] = []
+    ask.show(ask.t("intake.photos_cleared"), kb.photos(ask.lang, any_sent=False))
 
 
-async def change_date(update: Update, context: BotContext) -> int:
+async def change_date(ask: Ask) -> None:
     """Ask the date and the sheet again, from a summary sent before the Change… menu."""
-    await update.callback_query.answer()
-    return await _ask_date(update, context)
+    _leave(ask)
+    await _ask_date(ask)
 
 
-async def _ask_date(update: Update, context: BotContext) -> int:
-    markup = kb.ask_date(
-        context.lang, (await _today(context)).isoformat(), _last(context).get("raised")
-    )
-    await _say(update, context, context.t("intake.ask_date"), markup)
-    return DATE
+async def _ask_date(ask: Ask) -> None:
+    today = (await _today(ask)).isoformat()
+    _at(ask, DATE)
+    ask.show(ask.t("intake.ask_date"), kb.ask_date(ask.lang, today, _last(ask).get("raised")))
 
 
-async def date_today(update: Update, context: BotContext) -> int:
+async def date_today(ask: Ask) -> None:
     """Take today (in the project's time zone) as the raised date."""
-    await update.callback_query.answer()
-    return await _take_date(update, context, await _today(context))
+    await _take_date(ask, await _today(ask))
 
 
-async def date_same(update: Update, context: BotContext) -> int:
+async def date_same(ask: Ask) -> None:
     """Take the raised date of the previous item."""
-    await update.callback_query.answer()
-    last = _last(context).get("raised")
-    return await _take_date(
-        update, context, date.fromisoformat(last) if last else await _today(context)
-    )
+    last = _last(ask).get("raised")
+    await _take_date(ask, date.fromisoformat(last) if last else await _today(ask))
 
 
-async def date_typed(update: Update, context: BotContext) -> int:
+async def date_typed(ask: Ask) -> None:
     """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日."""
-    raised = parse_date(update.message.text, today=await _today(context))
-    return await _take_date(update, context, raised)
+    await _take_date(ask, parse_date(ask.incoming.text or "", today=await _today(ask)))
 
 
-async def _take_date(update: Update, context: BotContext, raised: date) -> int:
-    draft = _draft(context)
+async def _take_date(ask: Ask, raised: date) -> None:
+    draft = _draft(ask)
     draft["raised"] = raised.isoformat()
     if _correcting(draft):
-        return await _summary(update, context)
-    return await _ask_sheet(update, context)
+        await _summary(ask)
+        return
+    await _ask_sheet(ask)
 
 
-async def _ask_sheet(update: Update, context: BotContext) -> int:
-    draft, last = _draft(context), _last(context)
+async def _ask_sheet(ask: Ask) -> None:
+    draft, last = _draft(ask), _last(ask)
     same = last.get("sheet") if last.get("project") == draft["project"] else None
-    await _say(update, context, context.t("intake.ask_sheet"), kb.ask_sheet(context.lang, same))
-    return SHEET
+    _at(ask, SHEET)
+    ask.show(ask.t("intake.ask_sheet"), kb.ask_sheet(ask.lang, same))
 
 
-async def sheet_typed(update: Update, context: BotContext) -> int:
+async def sheet_typed(ask: Ask) -> None:
     """Take the sheet number typed."""
-    _draft(context)["sheet"] = check_sheet_no(update.message.text)
-    return await _summary(update, context)
+    _draft(ask)["sheet"] = check_sheet_no(ask.incoming.text or "")
+    await _summary(ask)
 
 
-async def sheet_same(update: Update, context: BotContext) -> int:
+async def sheet_same(ask: Ask) -> None:
     """Take the sheet number of the previous item (a sheet has many items)."""
-    await update.callback_query.answer()
-    _draft(context)["sheet"] = _last(context).get("sheet")
-    return await _summary(update, context)
+    _draft(ask)["sheet"] = _last(ask).get("sheet")
+    await _summary(ask)
 
 
-async def sheet_none(update: Update, context: BotContext) -> int:
+async def sheet_none(ask: Ask) -> None:
     """Enter the item without a sheet number."""
-    await update.callback_query.answer()
-    _draft(context)["sheet"] = None
-    return await _summary(update, context)
+    _draft(ask)["sheet"] = None
+    await _summary(ask)
 
 
-async def _summary(update: Update, context: BotContext, chosen: int | None = None) -> int:
-    draft = _draft(context)
+def _leave(ask: Ask) -> None:
+    """Note the screen pressed (a summary, the Change… menu): its Confirm ends with it."""
+    if ask.incoming.screen is not None:
+        _draft(ask).setdefault(LEAVING, []).append(ask.incoming.screen)
+
+
+async def _summary(ask: Ask, chosen: int | None = None) -> None:
+    draft = _draft(ask)
     draft.pop(CORRECTING, None)
-    preview = await context.call(
+    preview = await ask.call(
         preview_item,
-        user_id=context.person.id,
+        user_id=ask.user_id,
         project_id=draft["project"],
         unit_code=draft["unit"],
         category_code=draft["category"],
@@ -342,105 +325,101 @@ async def _summary(update: Update, context: BotContext, chosen: int | None = Non
     # Kept only once the preview accepted it: a forged contractor changes nothing.
     draft["chosen"] = chosen or draft.get("chosen")
     draft["contractor"] = preview.contractor.id if preview.contractor else None
-    markup = kb.summary(context.lang, has_contractor=preview.contractor is not None)
-    draft["summary_message"] = await _say(update, context, _summary_text(context, preview), markup)
-    return SUMMARY
+    # A new summary: the Confirm of those left before it may show another contractor.
+    left = draft.get(STALE, []) + draft.pop(LEAVING, [])
+    draft[STALE] = left[-STALE_KEPT:]
+    _at(ask, SUMMARY)
+    markup = kb.summary(ask.lang, has_contractor=preview.contractor is not None)
+    ask.show(_summary_text(ask, preview), markup)
 
 
-def _summary_text(context: BotContext, preview: Preview) -> str:
-    draft = _draft(context)
-    category = preview.category.name_zh if context.lang == "zh" else preview.category.name_en
+def _summary_text(ask: Ask, preview: Preview) -> str:
+    draft = _draft(ask)
+    category = preview.category.name_zh if ask.lang == "zh" else preview.category.name_en
     if preview.contractor is None:
-        contractor = context.t("intake.no_rule", category=esc(category), building=preview.building)
+        contractor = ask.t("intake.no_rule", category=esc(category), building=preview.building)
     else:
         key = "intake.by_rule" if preview.by_rule else "intake.by_you"
-        contractor = context.t(key, name=esc(preview.contractor.name))
-    return context.t(
+        contractor = ask.t(key, name=esc(preview.contractor.name))
+    return ask.t(
         "intake.summary",
         unit=esc(preview.unit_code),
         location=esc(draft["location"]),
         category=esc(category),
         description=esc(short(draft["description"], SUMMARY_DESCRIPTION)),
-        photos=context.t("intake.photos_n", n=len(draft["photos"]))
+        photos=ask.t("intake.photos_n", n=len(draft["photos"]))
         if draft["photos"]
-        else context.t("intake.no_photos"),
+        else ask.t("intake.no_photos"),
         raised=draft["raised"],
-        sheet=esc(draft.get("sheet") or context.t("intake.no_sheet")),
+        sheet=esc(draft.get("sheet") or ask.t("intake.no_sheet")),
         contractor=contractor,
     )
 
 
-async def other_contractor(update: Update, context: BotContext) -> int:
+async def other_contractor(ask: Ask) -> None:
     """List the project's contractors to choose from."""
-    await update.callback_query.answer()
-    return await _ask_contractor(update, context)
+    _leave(ask)
+    await _ask_contractor(ask)
 
 
-async def _ask_contractor(update: Update, context: BotContext) -> int:
-    choices = await context.call(
-        project_contractors,
-        user_id=context.person.id,
-        project_id=_draft(context)["project"],
+async def _ask_contractor(ask: Ask) -> None:
+    found = await ask.call(
+        project_contractors, user_id=ask.user_id, project_id=_draft(ask)["project"]
     )
-    markup = kb.contractors(choices, context.lang)
-    await _say(update, context, context.t("intake.choose_contractor"), markup)
-    return CONTRACTOR
+    _at(ask, CONTRACTOR)
+    ask.show(ask.t("intake.choose_contractor"), kb.contractors(found, ask.lang))
 
 
-async def contractor_chosen(update: Update, context: BotContext) -> int:
+async def contractor_chosen(ask: Ask) -> None:
     """Override the assignment rule with the contractor pressed; show the summary again."""
-    await update.callback_query.answer()
-    return await _summary(update, context, chosen=int(context.matches[0][1]))
+    await _summary(ask, chosen=int(ask.match[1]))
 
 
-async def correct(update: Update, context: BotContext) -> int:
+async def correct(ask: Ask) -> None:
     """Offer every field of the summary to correct."""
-    await update.callback_query.answer()
-    await _say(update, context, context.t("intake.fix_what"), kb.fields(context.lang))
-    return FIX
+    _leave(ask)
+    _at(ask, FIX)
+    ask.show(ask.t("intake.fix_what"), kb.fields(ask.lang))
 
 
-async def correct_field(update: Update, context: BotContext) -> int:
+async def correct_field(ask: Ask) -> None:
     """Ask the field pressed again; the summary comes back once it is answered."""
-    await update.callback_query.answer()
-    field = context.matches[0][1]
-    _draft(context)[CORRECTING] = field
-    return await _ASK_AGAIN[field](update, context)
+    _leave(ask)
+    field = ask.match[1]
+    _draft(ask)[CORRECTING] = field
+    await _ASK_AGAIN[field](ask)
 
 
-async def back_to_summary(update: Update, context: BotContext) -> int:
+async def back_to_summary(ask: Ask) -> None:
     """Show the summary again, nothing changed."""
-    await update.callback_query.answer()
-    return await _summary(update, context)
+    _leave(ask)
+    await _summary(ask)
 
 
-async def _ask_unit_again(update: Update, context: BotContext) -> int:
-    await _say(update, context, context.t("intake.ask_unit"), kb.cancel_only(context.lang))
-    return UNIT
+async def _ask_unit_again(ask: Ask) -> None:
+    _at(ask, UNIT)
+    ask.show(ask.t("intake.ask_unit"), kb.cancel_only(ask.lang))
 
 
-async def _ask_location_again(update: Update, context: BotContext) -> int:
-    return await _ask_location(update, context, _draft(context)["unit"])
+async def _ask_location_again(ask: Ask) -> None:
+    _ask_location(ask, _draft(ask)["unit"])
 
 
-async def _ask_description_again(update: Update, context: BotContext) -> int:
-    markup = kb.cancel_only(context.lang)
-    await _say(update, context, context.t("intake.fix_description"), markup)
-    return DESCRIPTION
+async def _ask_description_again(ask: Ask) -> None:
+    _at(ask, DESCRIPTION)
+    ask.show(ask.t("intake.fix_description"), kb.cancel_only(ask.lang))
 
 
-async def _ask_photos_again(update: Update, context: BotContext) -> int:
-    n = len(_draft(context)["photos"])
+async def _ask_photos_again(ask: Ask) -> None:
+    n = len(_draft(ask)["photos"])
+    _at(ask, PHOTOS)
     if not n:
-        markup = kb.photos(context.lang, any_sent=False)
-        await _say(update, context, context.t("intake.ask_photos"), markup)
+        ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=False))
     else:
-        markup = kb.photos_kept(context.lang)
-        await _say(update, context, context.t("intake.fix_photos", n=n), markup)
-    return PHOTOS
+        ask.show(ask.t("intake.fix_photos", n=n), kb.photos_kept(ask.lang))
 
 
-_ASK_AGAIN: dict[str, Callable[[Update, BotContext], Awaitable[int]]] = {
+_ASK_AGAIN: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "unit": _ask_unit_again,
     "location": _ask_location_again,
     "category": _ask_category,
@@ -452,18 +431,15 @@ _ASK_AGAIN: dict[str, Callable[[Update, BotContext], Awaitable[int]]] = {
 }
 
 
-async def confirm(update: Update, context: BotContext) -> int | None:
+async def confirm(ask: Ask) -> None:
     """Enter the item (once), remember its flat, date and sheet, and offer the next one."""
-    query = update.callback_query
-    draft = _draft(context)
-    if query.message.message_id != draft.get("summary_message"):
+    draft = _draft(ask)
+    if ask.incoming.screen in draft.get(STALE, []):
         # An older summary: it may show another contractor than the item would get.
-        await query.answer(context.t("error.stale_button"), show_alert=True)
-        return None
-    await query.answer()
-    entered = await context.call(enter_item, user_id=context.person.id, **_item_fields(draft))
-    await _entered(update, context, entered)
-    return ConversationHandler.END
+        ask.answer(ask.t("error.stale_button"))
+        return
+    entered = await ask.call(enter_item, user_id=ask.user_id, **_item_fields(draft))
+    _entered(ask, entered)
 
 
 def _item_fields(draft: dict[str, Any]) -> dict[str, Any]:
@@ -480,9 +456,9 @@ def _item_fields(draft: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _entered(update: Update, context: BotContext, entered: Entered) -> None:
-    draft = context.user_data.pop(DRAFT)
-    last = _last(context)
+def _entered(ask: Ask, entered: Entered) -> None:
+    draft = ask.dialogue.end()
+    last = _last(ask)
     last.update(
         project=draft["project"],
         unit=entered.unit_code,
@@ -490,7 +466,7 @@ async def _entered(update: Update, context: BotContext, entered: Entered) -> Non
         sheet=draft.get("sheet"),
         count=last.get("count", 0) + 1,
     )
-    text = context.t(
+    text = ask.t(
         "intake.entered",
         id=entered.item_id,
         unit=esc(entered.unit_code),
@@ -498,119 +474,97 @@ async def _entered(update: Update, context: BotContext, entered: Entered) -> Non
         contractor=esc(entered.contractor_name),
         count=last["count"],
     )
-    await _say(update, context, text, kb.after_entry(context.lang))
+    ask.show(text, kb.after_entry(ask.lang))
 
 
-async def next_same_unit(update: Update, context: BotContext) -> int:
+async def next_same_unit(ask: Ask) -> None:
     """Enter another item of the same flat; its date and sheet carry over."""
-    await update.callback_query.answer()
-    last = _last(context)
+    last = _last(ask)
     if not last.get("unit"):
-        return await new(update, context)
-    context.user_data[DRAFT] = {
+        await new(ask)
+        return
+    draft = {
         "project": last["project"],
         "unit": last["unit"],
         "raised": last["raised"],
         "sheet": last.get("sheet"),
         "photos": [],
     }
-    return await _ask_location(update, context, last["unit"])
+    ask.dialogue.begin(LOCATION, draft)
+    _ask_location(ask, last["unit"])
 
 
-async def next_unit(update: Update, context: BotContext) -> int:
+async def next_unit(ask: Ask) -> None:
     """Enter an item of another flat in the same project."""
-    await update.callback_query.answer()
-    project = _last(context).get("project")
+    project = _last(ask).get("project")
     if project is None:
-        return await new(update, context)
-    return await _ask_unit(update, context, project, offer_same=False)
+        await new(ask)
+        return
+    await _ask_unit(ask, project, offer_same=False)
 
 
-async def finish(update: Update, context: BotContext) -> None:
+async def finish(ask: Ask) -> None:
     """End the run and say how many items were entered in it."""
-    await update.callback_query.answer()
-    count = _last(context).pop("count", 0)
-    await _say(update, context, context.t("intake.finished", count=count))
+    count = _last(ask).pop("count", 0)
+    ask.show(ask.t("intake.finished", count=count))
 
 
-async def use_buttons(update: Update, context: BotContext) -> None:
+async def use_buttons(ask: Ask) -> None:
     """Point to the buttons when text comes where a press is expected; nothing changes."""
-    await update.message.reply_text(context.t("intake.use_buttons"))
+    ask.show(ask.t("intake.use_buttons"))
 
 
-async def cancel(update: Update, context: BotContext) -> int:
+async def cancel(ask: Ask) -> None:
     """Drop the item being entered; nothing is recorded (the flat and sheet stay remembered)."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    context.user_data.pop(DRAFT, None)
-    await _say(update, context, context.t("common.cancelled"))
-    return ConversationHandler.END
+    ask.dialogue.end()
+    ask.show(ask.t("common.cancelled"))
 
 
-def _button(callback: Any, pattern: str) -> CallbackQueryHandler:
-    return CallbackQueryHandler(callback, pattern=pattern)
+def _in(flow: Flow, *steps: str) -> Flow:
+    """Return the flow for a choice that means something only in these steps of /new."""
+
+    async def pressed(ask: Ask) -> None:
+        """Take the choice in its steps; elsewhere it is an old screen's."""
+        if ask.dialogue.step not in steps:
+            ask.answer(ask.t("error.stale_button"))
+            return
+        await flow(ask)
+
+    return pressed
 
 
-def register(app: Application) -> None:
-    """Add the /new conversation and its Finish button."""
-    hint = MessageHandler(TEXT, use_buttons)
-    states = {
-        PROJECT: [_button(project_chosen, kb.PROJECT), hint],
-        UNIT: [
-            MessageHandler(TEXT, unit_typed),
-            _button(unit_pressed, kb.UNIT),
-            _button(same_unit, kb.SAME_UNIT),
-        ],
-        LOCATION: [_button(room_pressed, kb.ROOM), MessageHandler(TEXT, location_typed)],
-        CATEGORY: [_button(category_pressed, kb.CATEGORY), MessageHandler(TEXT, category_typed)],
-        DESCRIPTION: [
-            MessageHandler(TEXT, description_typed),
-            MessageHandler(PHOTO, photo_received),
-        ],
-        PHOTOS: [
-            MessageHandler(PHOTO, photo_received),
-            _button(photos_done, kb.PHOTOS_DONE),
-            _button(photos_clear, kb.CLEAR_PHOTOS),
-            hint,
-        ],
-        DATE: [
-            _button(date_today, kb.TODAY),
-            _button(date_same, kb.SAME_DATE),
-            MessageHandler(TEXT, date_typed),
-        ],
-        SHEET: [
-            _button(sheet_same, kb.SAME_SHEET),
-            _button(sheet_none, kb.NO_SHEET),
-            MessageHandler(TEXT, sheet_typed),
-        ],
-        SUMMARY: [
-            _button(confirm, kb.CONFIRM),
-            _button(other_contractor, kb.OTHER_CONTRACTOR),
-            _button(correct, kb.CORRECT),
-            _button(change_date, kb.CHANGE_DATE),
-            hint,
-        ],
-        FIX: [
-            _button(correct_field, kb.FIELD),
-            _button(confirm, kb.CONFIRM),  # the summary above is still what would be entered
-            _button(back_to_summary, kb.BACK_TO_SUMMARY),
-            hint,
-        ],
-        CONTRACTOR: [_button(contractor_chosen, kb.CONTRACTOR), hint],
-    }
-    app.add_handler(
-        ConversationHandler(
-            entry_points=[
-                CommandHandler("new", new),
-                _button(next_same_unit, kb.NEXT_SAME_UNIT),
-                _button(next_unit, kb.NEXT_UNIT),
-            ],
-            states=states,
-            fallbacks=[_button(cancel, kb.CANCEL), CommandHandler("cancel", cancel)],
-            allow_reentry=True,
-            conversation_timeout=TIMEOUT,
-            name="intake_new",
-            persistent=True,
-        )
-    )
-    app.add_handler(CallbackQueryHandler(finish, pattern=kb.FINISH))
+def routes(router: Router) -> None:
+    """Route /new, its choices step by step, and what is typed or sent at each step."""
+    router.command("new", new)
+    router.choice(kb.NEXT_SAME_UNIT, next_same_unit)
+    router.choice(kb.NEXT_UNIT, next_unit)
+    router.choice(kb.FINISH, finish)
+    router.choice(kb.CANCEL, _in(cancel, *STEPS))
+    router.choice(kb.PROJECT, _in(project_chosen, PROJECT))
+    router.choice(kb.UNIT, _in(unit_pressed, UNIT))
+    router.choice(kb.SAME_UNIT, _in(same_unit, UNIT))
+    router.choice(kb.ROOM, _in(room_pressed, LOCATION))
+    router.choice(kb.CATEGORY, _in(category_pressed, CATEGORY))
+    router.choice(kb.PHOTOS_DONE, _in(photos_done, PHOTOS))
+    router.choice(kb.CLEAR_PHOTOS, _in(photos_clear, PHOTOS))
+    router.choice(kb.TODAY, _in(date_today, DATE))
+    router.choice(kb.SAME_DATE, _in(date_same, DATE))
+    router.choice(kb.SAME_SHEET, _in(sheet_same, SHEET))
+    router.choice(kb.NO_SHEET, _in(sheet_none, SHEET))
+    # The Change… menu keeps Confirm: the summary above is still what would be entered.
+    router.choice(kb.CONFIRM, _in(confirm, SUMMARY, FIX))
+    router.choice(kb.OTHER_CONTRACTOR, _in(other_contractor, SUMMARY))
+    router.choice(kb.CORRECT, _in(correct, SUMMARY))
+    router.choice(kb.CHANGE_DATE, _in(change_date, SUMMARY))
+    router.choice(kb.FIELD, _in(correct_field, FIX))
+    router.choice(kb.BACK_TO_SUMMARY, _in(back_to_summary, FIX))
+    router.choice(kb.CONTRACTOR, _in(contractor_chosen, CONTRACTOR))
+    router.step(UNIT, text=unit_typed)
+    router.step(LOCATION, text=location_typed)
+    router.step(CATEGORY, text=category_typed)
+    router.step(DESCRIPTION, text=description_typed, photo=photo_received)
+    router.step(PHOTOS, text=use_buttons, photo=photo_received)
+    router.step(DATE, text=date_typed)
+    router.step(SHEET, text=sheet_typed)
+    for step in (PROJECT, SUMMARY, FIX, CONTRACTOR):
+        router.step(step, text=use_buttons)

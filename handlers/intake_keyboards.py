@@ -1,10 +1,9 @@
-"""Buttons of /new. Callback data is `nw:...`, matched by anchored patterns."""
+"""Choices of /new, in no platform's terms. Their data is `nw:...`, matched by anchored patterns."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton as Button
-from telegram import InlineKeyboardMarkup as Markup
-
+from handlers.choices import Choice as Button
+from handlers.choices import Rows
 from handlers.i18n import t
 from models.intake import CategoryChoice, Choice
 
@@ -63,114 +62,114 @@ CANCEL = r"^nw:x$"
 
 
 def _cancel(lang: str) -> list[Button]:
-    return [Button(t(lang, "btn.cancel"), callback_data="nw:x")]
+    return [Button(t(lang, "btn.cancel"), "nw:x")]
 
 
 def _rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def cancel_only(lang: str) -> Markup:
+def _keys(rows: list[list[Button]]) -> Rows:
+    """Return rows of choices as a screen takes them."""
+    return tuple(tuple(row) for row in rows)
+
+
+def cancel_only(lang: str) -> Rows:
     """Return a lone Cancel button."""
-    return Markup([_cancel(lang)])
+    return _keys([_cancel(lang)])
 
 
-def projects(choices: list[Choice], lang: str) -> Markup:
+def projects(choices: list[Choice], lang: str) -> Rows:
     """Return one button per project, then Cancel."""
-    rows = [[Button(p.name, callback_data=f"nw:p:{p.id}")] for p in choices]
-    return Markup([*rows, _cancel(lang)])
+    rows = [[Button(p.name, f"nw:p:{p.id}")] for p in choices]
+    return _keys([*rows, _cancel(lang)])
 
 
-def ask_unit(lang: str, same: str | None) -> Markup:
+def ask_unit(lang: str, same: str | None) -> Rows:
     """Return "Same flat" (when one is remembered) and Cancel."""
-    rows = [[Button(t(lang, "btn.same_unit", unit=same), callback_data="nw:same")]] if same else []
-    return Markup([*rows, _cancel(lang)])
+    rows = [[Button(t(lang, "btn.same_unit", unit=same), "nw:same")]] if same else []
+    return _keys([*rows, _cancel(lang)])
 
 
-def suggestions(codes: tuple[str, ...], lang: str) -> Markup:
+def suggestions(codes: tuple[str, ...], lang: str) -> Rows:
     """Return one button per suggested flat, then Cancel."""
-    buttons = [Button(code, callback_data=f"nw:u:{code}") for code in codes]
-    return Markup([*_rows(buttons, 3), _cancel(lang)])
+    buttons = [Button(code, f"nw:u:{code}") for code in codes]
+    return _keys([*_rows(buttons, 3), _cancel(lang)])
 
 
-def rooms(lang: str) -> Markup:
+def rooms(lang: str) -> Rows:
     """Return the common rooms, three a row, then Cancel."""
-    buttons = [Button(t(lang, f"intake.room.{r}"), callback_data=f"nw:l:{r}") for r in ROOMS]
-    return Markup([*_rows(buttons, 3), _cancel(lang)])
+    buttons = [Button(t(lang, f"intake.room.{r}"), f"nw:l:{r}") for r in ROOMS]
+    return _keys([*_rows(buttons, 3), _cancel(lang)])
 
 
-def categories(choices: list[CategoryChoice], lang: str) -> Markup:
+def categories(choices: list[CategoryChoice], lang: str) -> Rows:
     """Return the project's categories in the reader's language, then Cancel."""
-    buttons = [
-        Button(c.name_zh if lang == "zh" else c.name_en, callback_data=f"nw:c:{c.id}")
-        for c in choices
-    ]
-    return Markup([*_rows(buttons, 3), _cancel(lang)])
+    buttons = [Button(c.name_zh if lang == "zh" else c.name_en, f"nw:c:{c.id}") for c in choices]
+    return _keys([*_rows(buttons, 3), _cancel(lang)])
 
 
-def photos(lang: str, *, any_sent: bool) -> Markup:
+def photos(lang: str, *, any_sent: bool) -> Rows:
     """Return Skip (before any photo) or Done (after), and Cancel."""
     key = "btn.done" if any_sent else "btn.skip_photos"
-    return Markup([[Button(t(lang, key), callback_data="nw:done"), *_cancel(lang)]])
+    return _keys([[Button(t(lang, key), "nw:done"), *_cancel(lang)]])
 
 
-def photos_kept(lang: str) -> Markup:
+def photos_kept(lang: str) -> Rows:
     """Return Done, Remove all photos, and Cancel."""
-    done = Button(t(lang, "btn.done"), callback_data="nw:done")
-    clear = Button(t(lang, "btn.clear_photos"), callback_data="nw:nophotos")
-    return Markup([[done, clear], _cancel(lang)])
+    done = Button(t(lang, "btn.done"), "nw:done")
+    clear = Button(t(lang, "btn.clear_photos"), "nw:nophotos")
+    return _keys([[done, clear], _cancel(lang)])
 
 
-def ask_date(lang: str, today: str, last: str | None) -> Markup:
+def ask_date(lang: str, today: str, last: str | None) -> Rows:
     """Return Today, "Same as before" when another date is remembered, and Cancel."""
-    row = [Button(t(lang, "btn.today", date=today), callback_data="nw:today")]
+    row = [Button(t(lang, "btn.today", date=today), "nw:today")]
     if last and last != today:
-        row.append(Button(t(lang, "btn.same_date", date=last), callback_data="nw:lastdate"))
-    return Markup([row, _cancel(lang)])
+        row.append(Button(t(lang, "btn.same_date", date=last), "nw:lastdate"))
+    return _keys([row, _cancel(lang)])
 
 
-def ask_sheet(lang: str, last: str | None) -> Markup:
+def ask_sheet(lang: str, last: str | None) -> Rows:
     """Return "Same sheet" (when one is remembered), No sheet number, and Cancel."""
-    rows = (
-        [[Button(t(lang, "btn.same_sheet", sheet=last), callback_data="nw:sheet")]] if last else []
-    )
-    rows.append([Button(t(lang, "btn.no_sheet"), callback_data="nw:nosheet")])
-    return Markup([*rows, _cancel(lang)])
+    rows = [[Button(t(lang, "btn.same_sheet", sheet=last), "nw:sheet")]] if last else []
+    rows.append([Button(t(lang, "btn.no_sheet"), "nw:nosheet")])
+    return _keys([*rows, _cancel(lang)])
 
 
-def summary(lang: str, *, has_contractor: bool) -> Markup:
+def summary(lang: str, *, has_contractor: bool) -> Rows:
     """Return Confirm (once a contractor is known), choose a contractor, Change…, Cancel."""
-    rows = [[Button(t(lang, "btn.confirm"), callback_data="nw:ok")]] if has_contractor else []
+    rows = [[Button(t(lang, "btn.confirm"), "nw:ok")]] if has_contractor else []
     key = "btn.other_contractor" if has_contractor else "btn.pick_contractor"
-    rows.append([Button(t(lang, key), callback_data="nw:who")])
-    rows.append([Button(t(lang, "btn.change"), callback_data="nw:fix")])
-    return Markup([*rows, _cancel(lang)])
+    rows.append([Button(t(lang, key), "nw:who")])
+    rows.append([Button(t(lang, "btn.change"), "nw:fix")])
+    return _keys([*rows, _cancel(lang)])
 
 
-def fields(lang: str) -> Markup:
+def fields(lang: str) -> Rows:
     """Return a button per field of the item, two a row, then Back to the summary.
 
     No Cancel here: a clerk who changes their mind about correcting must not lose the item.
     """
-    buttons = [Button(t(lang, f"btn.fix.{f}"), callback_data=f"nw:fix:{f}") for f in FIELDS]
-    back = Button(t(lang, "btn.back_to_summary"), callback_data="nw:sum")
-    return Markup([*_rows(buttons, 2), [back]])
+    buttons = [Button(t(lang, f"btn.fix.{f}"), f"nw:fix:{f}") for f in FIELDS]
+    back = Button(t(lang, "btn.back_to_summary"), "nw:sum")
+    return _keys([*_rows(buttons, 2), [back]])
 
 
-def contractors(choices: list[Choice], lang: str) -> Markup:
+def contractors(choices: list[Choice], lang: str) -> Rows:
     """Return one button per contractor, then Cancel."""
-    rows = [[Button(c.name, callback_data=f"nw:k:{c.id}")] for c in choices]
-    return Markup([*rows, _cancel(lang)])
+    rows = [[Button(c.name, f"nw:k:{c.id}")] for c in choices]
+    return _keys([*rows, _cancel(lang)])
 
 
-def after_entry(lang: str) -> Markup:
+def after_entry(lang: str) -> Rows:
     """Return Next item (same flat), Next flat, and Finish."""
-    return Markup(
+    return _keys(
         [
-            [Button(t(lang, "btn.next_same_unit"), callback_data="nw:again")],
+            [Button(t(lang, "btn.next_same_unit"), "nw:again")],
             [
-                Button(t(lang, "btn.next_unit"), callback_data="nw:flat"),
-                Button(t(lang, "btn.finish"), callback_data="nw:end"),
+                Button(t(lang, "btn.next_unit"), "nw:flat"),
+                Button(t(lang, "btn.finish"), "nw:end"),
             ],
         ]
     )

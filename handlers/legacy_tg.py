@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from pathlib import Path
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto, Message
+from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto
 from telegram.error import TelegramError
 
 from handlers.common import BotContext
@@ -16,39 +14,12 @@ from handlers.i18n import t
 from handlers.menu import commands_for
 from handlers.tell import contractor_notices
 from jobs.sender import DeliveryFailed
-from models.media import store_file
 from models.people import Person
 from models.queries import PhotoRef, item_line
 from models.repair import Outcome
 
 ALBUM_MAX = 10
 log = logging.getLogger(__name__)
-
-
-async def save_photo_tg(context: BotContext, message: Message) -> dict[str, str]:
-    """Download the photo (or image file) of a message and store a copy by its hash."""
-    if message.photo:
-        file_id = message.photo[-1].file_id
-        suffix = ".jpg"
-    else:
-        file_id = message.document.file_id
-        suffix = Path(message.document.file_name or "x.jpg").suffix.lower() or ".jpg"
-    tg_file = await context.bot.get_file(file_id)
-    data = bytes(await tg_file.download_as_bytearray())
-    sha, path = await asyncio.to_thread(store_file, context.settings.media_dir, data, suffix)
-    return {"file_id": file_id, "sha256": sha, "path": path}
-
-
-def answer_due_tg(draft: dict, message: Message) -> bool:
-    """Tell whether to answer this photo: every single photo, but an album only once."""
-    group = message.media_group_id
-    if group is None:
-        return True
-    # An album arrives as one update per photo; one answer is enough for a phone screen.
-    if draft.get("album") == group:
-        return False
-    draft["album"] = group
-    return True
 
 
 def _media(context: BotContext, ref: PhotoRef) -> str | bytes | None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
-
-from handlers.common import BotContext, esc, refusal, send_long
-from handlers.legacy_tg import tell_contractor_tg as tell_contractor
+from handlers.core import Ask, Router
 from handlers.render import short
-from models.admin import PAPER_ROLES, Moved, record_paper
+from handlers.tell import tell_contractor
+from handlers.text import esc
+from models.admin import Moved, record_paper
 from models.errors import DomainError
 from models.ids import shown
 from models.tables import Action
@@ -45,84 +43,80 @@ def split_fail(text: str) -> tuple[list[int | str], str]:
     return parse_ids(match[1]), match[2].strip()
 
 
-def _rest(update: Update) -> str:
-    # The text after the command, newlines kept (context.args would split the reason).
-    parts = (update.message.text or "").split(None, 1)
+def _rest(ask: Ask) -> str:
+    # The text after the command, newlines kept (ask.args would split the reason).
+    parts = (ask.incoming.text or "").split(None, 1)
     return parts[1] if len(parts) > 1 else ""
 
 
-async def done(update: Update, context: BotContext) -> None:
+async def done(ask: Ask) -> None:
     """Record items reported repaired on paper: /done 1042 1043 1050."""
-    await _record(update, context, Action.report_repaired, parse_ids(_rest(update)))
+    await _record(ask, Action.report_repaired, parse_ids(_rest(ask)))
 
 
-async def pass_items(update: Update, context: BotContext) -> None:
+async def pass_items(ask: Ask) -> None:
     """Record items passed on paper: /pass 1042 1043."""
-    await _record(update, context, Action.pass_, parse_ids(_rest(update)))
+    await _record(ask, Action.pass_, parse_ids(_rest(ask)))
 
 
-async def fail(update: Update, context: BotContext) -> None:
+async def fail(ask: Ask) -> None:
     """Record items failed on paper with the reason: /fail 1042 still leaks."""
-    ids, reason = split_fail(_rest(update))
-    await _record(update, context, Action.fail, ids if reason else [], reason)
+    ids, reason = split_fail(_rest(ask))
+    await _record(ask, Action.fail, ids if reason else [], reason)
 
 
 async def _record(
-    update: Update,
-    context: BotContext,
-    action: Action,
-    tokens: list[int | str],
-    reason: str | None = None,
+    ask: Ask, action: Action, tokens: list[int | str], reason: str | None = None
 ) -> None:
-    context.require(*PAPER_ROLES)
+    # Who may record paper is record_paper's to say, for each item (models/roles.py Work.paper).
     if not tokens:
-        await update.message.reply_text(context.t(USAGE[action]))
+        ask.show(ask.t(USAGE[action]))
         return
-    lines = [context.t("paper.head", action=context.t(f"action.{action.value}"))]
+    lines = [ask.t("paper.head", action=ask.t(f"action.{action.value}"))]
     moved: list[Moved] = []
     for token in tokens:  # each id its own transaction: one refusal does not stop the rest
-        line, result = await _record_one(update, context, action, token, reason)
+        line, result = await _record_one(ask, action, token, reason)
         lines.append(line)
         moved += [result] if result else []
-    lines.append(context.t("paper.count", ok=len(moved), total=len(tokens)))
-    await send_long(context, update.effective_chat.id, "\n".join(lines))
+    lines.append(ask.t("paper.count", ok=len(moved), total=len(tokens)))
+    ask.show("\n".join(lines))
     # A failed item is back on its contractor's list: tell them now, as the inspector's Fail does.
     for result in moved if action is Action.fail else []:
         await tell_contractor(
-            context, result.outcome, "notify.rework", id=result.line.id, reason=esc(reason)
+            ask, result.outcome, "notify.rework", id=result.line.id, reason=esc(reason)
         )
 
 
 async def _record_one(
-    update: Update, context: BotContext, action: Action, token: int | str, reason: str | None
+    ask: Ask, action: Action, token: int | str, reason: str | None
 ) -> tuple[str, Moved | None]:
     if isinstance(token, str):
-        return context.t("paper.bad", token=esc(short(token, 20))), None
+        return ask.t("paper.bad", token=esc(short(token, 20))), None
     try:
-        result = await context.call(
+        result = await ask.call(
             record_paper,
-            user_id=context.person.id,
+            user_id=ask.user_id,
             item_id=token,
             action=action,
             reason=reason,
-            source=context.t("paper.source"),
+            source=ask.t("paper.source"),
         )
     except DomainError as error:
-        return context.t("paper.refused", id=shown(token), why=refusal(context, error)), None
+        return ask.t("paper.refused", id=shown(token), why=ask.refusal(error)), None
     line = result.line
-    text = context.t(
+    text = ask.t(
         "paper.ok",
         id=line.id,
         unit=esc(line.unit_code),
         location=esc(line.location),
         description=esc(short(line.description)),
-        state=context.t(f"state.{line.state.value}"),
+        state=ask.t(f"state.{line.state.value}"),
     )
     return text, result
 
 
-def register(app: Application) -> None:
-    """Add the paper-results commands."""
-    app.add_handler(CommandHandler("done", done))
-    app.add_handler(CommandHandler("pass", pass_items))
-    app.add_handler(CommandHandler("fail", fail))
+def routes(router: Router) -> None:
+    """Route the paper-results commands."""
+    router.command("done", done)
+    router.command("pass", pass_items)
+    router.command("fail", fail)

@@ -41,6 +41,9 @@ class Incoming:
     language: str | None = None  # what the platform says the person's app speaks
     text: str | None = None  # a message's text, or a photo's or file's caption
     choice: str | None = None  # the pressed choice's data: prefix:payload
+    # The screen whose choice was pressed, as the platform names it (Telegram's message id,
+    # WeCom's task id): tells an old screen's choice from the same choice on a newer one.
+    screen: str | None = None
     photo: FileIn | None = None  # a photo, or an image sent as a file
     document: FileIn | None = None  # any other file
     album: str | None = None  # photos sent together carry the same album id

@@ -12,14 +12,15 @@ from models import ids
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
 from models.lookup import categories, find_category, find_unit, find_units, suggest_units
-from models.people import CLERK_WORK, require_any, user_for
+from models.people import require_any, user_for
 from models.project import category_by_code
 from models.repair import PhotoIn, pick_contractor, raise_item
+from models.roles import WORK, Work
 from models.tables import AppUser, Category, Contractor, Membership, Project, Unit
 from models.workbooks import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
-INTAKE_ROLES = CLERK_WORK
+INTAKE_ROLES = WORK[Work.intake]
 
 
 @dataclass(frozen=True)

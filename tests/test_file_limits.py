@@ -247,3 +247,24 @@ async def test_the_chat_driver_waits_for_a_handler_that_runs_beside_others():
                 await OfflineChat(app, transport, someone).send("/boom")
         finally:
             await app.stop()
+
+
+async def test_a_file_too_big_for_the_bot_is_refused_before_it_is_fetched(
+    settings, db, world, monkeypatch
+):
+    import handlers.files
+
+    monkeypatch.setattr(handlers.files, "MAX_MB", 0)  # any file is "too big" now
+    transport = HeldDownloads()  # a download would wait forever: the answer must not need one
+    app = build_offline(settings, db, transport)
+    good = xlsx({"问题": [ITEM_HEADERS_ZH, GOOD_ROW]})
+    async with app:
+        await app.start()
+        try:
+            await app.update_queue.put(transport.document_update(ADMIN, good, "big.xlsx", XLSX))
+            await until(lambda: bool(said(transport, ADMIN)))
+        finally:
+            transport.let_go.set()
+            await app.stop()
+    assert said(transport, ADMIN) == ["The file is too big (0 MB at most); please split it."]
+    assert count(db, Item) == 3

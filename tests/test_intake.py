@@ -12,9 +12,10 @@ from bot.app import build_offline
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser
 from models import clock, people
 from models import project as setup
+from models.dialogue import DRAFT_LIFETIME
 from models.errors import DomainError
 from models.intake import enter_item, parse_date
-from models.tables import Category, Event, Item, Photo, Role, Unit
+from models.tables import Category, Dialogue, Event, Item, Photo, Role, Unit
 from tests.conftest import (
     CONTRACTOR_A,
     CONTRACTOR_B,
@@ -531,3 +532,68 @@ async def test_a_correction_in_progress_survives_a_restart(settings, db, world, 
         await app.stop()
     with db.session() as s:
         assert s.get(Item, item_id).location == "kitchen ceiling"
+
+
+async def test_an_image_sent_as_a_file_during_an_entry_is_a_photo(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("5-2-801")
+    await zhou.press_label("Kitchen")
+    await zhou.press_label("Plumbing/electric")
+    await zhou.send("socket dead")
+    saved = texts(await zhou.send_document(PNG(31), "socket.png", "image/png"))
+    assert "Photo saved (1)" in saved and "send an .xlsx" not in saved
+    await zhou.press_label("Done")
+    await zhou.press_label("Today")
+    assert "Photos: 1" in texts(await zhou.press_label("No sheet number"))
+
+
+async def test_the_entry_is_the_dialogue_in_the_database_and_ends_with_it(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("3-1-1202")
+    with db.session() as s:
+        [row] = s.exec(select(Dialogue)).all()
+        assert row.step == "new:location" and '"unit": "3-1-1202"' in row.data
+    await zhou.press_label("Bathroom")
+    await zhou.press_label("Leak")
+    await zhou.send("drips")
+    await zhou.press_label("Skip photos")
+    await zhou.press_label("Today")
+    await zhou.press_label("No sheet number")
+    entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        [row] = s.exec(select(Dialogue)).all()  # what carries over to the next item stays
+        assert row.step is None and '"unit": "3-1-1202"' in row.data
+    # A press of an earlier step's choice is an old screen's now: it changes nothing.
+    assert "no longer active" in await zhou.press_alert("nw:today")
+
+
+async def test_an_entry_left_too_long_ends_quietly(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("3-1-1202")
+    later = clock.now() + DRAFT_LIFETIME + timedelta(minutes=1)
+    with clock.pinned(later):
+        answer = texts(await zhou.send("the kitchen ceiling"))
+    assert "/help" in answer and "dropped" not in answer  # no step any more: not understood
+
+
+async def test_new_drops_a_half_finished_report_first(bot, world, db):
+    with db.session() as s:
+        people.add_member(
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(CLERK.id),
+            name="Zhou",
+            roles=[Role.clerk, Role.contractor],
+            contractor_id=world.huajian,
+        )
+    zhou = bot.chat(CLERK)
+    leak = world.items["leak"]
+    await zhou.send("/mylist")
+    await zhou.press(f"rp:{leak}")
+    answer = texts(await zhou.send("/new"))
+    assert "Which flat?" in answer and f"#{leak}" in answer  # the report dropped, and said
+    assert "3-1-1202: where" in texts(await zhou.send("3-1-1202"))
