@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the tables)
+from models import people, pushes
 from models.db import Database, alembic_config
+from models.tables import Platform, Role
+from tests.conftest import POSTGRES
 
 
 def test_migrations_match_the_models(db):
@@ -28,4 +39,210 @@ def test_migrating_twice_changes_nothing(tmp_path):
         )
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    database.dispose()
+
+
+@pytest.fixture
+def blank_url(tmp_path: Path) -> Iterator[str]:
+    """Return the URL of an empty database: a SQLite file, or a new PostgreSQL database."""
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path}/old.db"
+        return
+    name = f"handover_m_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield make_url(POSTGRES).set(database=name).render_as_string(False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
+AT = "2026-11-30 08:00:00"
+# At 0008 people were their Telegram ids; two of them had blocked the bot.
+OLD_USERS = [
+    # id, telegram_id, name, language, blocked_at
+    (1, 2001, "Wang", "zh", None),
+    (2, 1101, "Li", None, "2026-12-01 07:30:00"),
+    (3, 8_000_000_001, "Big id", "en", None),
+    (4, 1201, "Zhou", "zh", "2026-12-02 09:15:00"),
+]
+
+
+def _fill_0008(conn: Connection) -> None:
+    """Write a small project as it stood at migration 0008: users, items, events, photos."""
+    run = conn.execute
+    for uid, telegram_id, name, language, blocked in OLD_USERS:
+        run(
+            text(
+                "INSERT INTO appuser (id, telegram_id, name, language, active, blocked_at,"
+                " created_at) VALUES (:id, :tg, :name, :lang, :active, :blocked, :at)"
+            ),
+            {
+                "id": uid,
+                "tg": telegram_id,
+                "name": name,
+                "lang": language,
+                "active": uid != 3,
+                "blocked": blocked,
+                "at": AT,
+            },
+        )
+    run(
+        text(
+            "INSERT INTO project (id, name, timezone, repair_days, rework_days, created_at)"
+            " VALUES (1, 'Hillside', 'Asia/Shanghai', 7, 3, :at)"
+        ),
+        {"at": AT},
+    )
+    run(text("INSERT INTO contractor (id, project_id, name, trades) VALUES (1, 1, '华建', 'leak')"))
+    run(
+        text(
+            "INSERT INTO category (id, project_id, code, name_zh, name_en)"
+            " VALUES (1, 1, 'leak', '渗漏', 'Leak')"
+        )
+    )
+    run(
+        text(
+            "INSERT INTO unit (id, project_id, code, building, entrance, floor)"
+            " VALUES (1, 1, '3-1-1202', '3', '1', 12)"
+        )
+    )
+    run(
+        text(
+            "INSERT INTO membership (id, user_id, project_id, role, contractor_id) VALUES"
+            " (1, 1, 1, 'contractor', 1), (2, 2, 1, 'inspector', NULL),"
+            " (3, 4, 1, 'manager', NULL)"
+        )
+    )
+    for item_id in (1, 2):
+        run(
+            text(
+                "INSERT INTO item (id, project_id, unit_id, location, category_id, description,"
+                " raised_on, contractor_id, state, rework_count, entered_at, version)"
+                " VALUES (:id, 1, 1, '卫生间', 1, '吊顶渗水', '2026-11-30', 1, 'repaired', 0,"
+                " :at, 2)"
+            ),
+            {"id": item_id, "at": AT},
+        )
+    events = [
+        (1, 1, 2, "raise", None, "open", "raised"),
+        (2, 1, 1, "report_repaired", "open", "repaired", "sealed"),
+        (3, 2, None, "raise", None, "open", None),
+        (4, 2, 1, "report_repaired", "open", "repaired", None),
+    ]
+    for event_id, item_id, actor, action, before, after, note in events:
+        run(
+            text(
+                "INSERT INTO event (id, item_id, at, actor_id, action, from_state, to_state,"
+                " contractor_id, note) VALUES (:id, :item, :at, :actor, :action, :before,"
+                " :after, 1, :note)"
+            ),
+            {
+                "id": event_id,
+                "item": item_id,
+                "at": AT,
+                "actor": actor,
+                "action": action,
+                "before": before,
+                "after": after,
+                "note": note,
+            },
+        )
+    for photo_id, event_id, item_id in ((1, 2, 1), (2, 2, 1), (3, 4, 2)):
+        run(
+            text(
+                "INSERT INTO photo (id, event_id, item_id, file_id, sha256, path, created_at)"
+                " VALUES (:id, :event, :item, :file, :sha, :path, :at)"
+            ),
+            {
+                "id": photo_id,
+                "event": event_id,
+                "item": item_id,
+                "file": f"AgAC{photo_id}",
+                "sha": f"{photo_id:064x}",
+                "path": f"1/{photo_id}.jpg",
+                "at": AT,
+            },
+        )
+
+
+def _rows(conn: Connection, sql: str) -> list[tuple]:
+    return [tuple(row) for row in conn.execute(text(sql)).all()]
+
+
+def test_upgrading_from_0008_keeps_every_person_event_and_photo(blank_url):
+    database = Database(blank_url)
+    cfg = alembic_config(database.url)
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+        _fill_0008(conn)
+    with database.engine.connect() as conn:
+        users = _rows(
+            conn, "SELECT id, name, language, active, created_at FROM appuser ORDER BY id"
+        )
+        old = _rows(conn, "SELECT id, telegram_id, blocked_at, created_at FROM appuser ORDER BY id")
+        events = _rows(conn, "SELECT * FROM event ORDER BY id")
+        photos = _rows(conn, "SELECT * FROM photo ORDER BY id")
+        items = _rows(conn, "SELECT * FROM item ORDER BY id")
+        members = _rows(conn, "SELECT * FROM membership ORDER BY id")
+
+    database.migrate()
+
+    with database.engine.connect() as conn:
+        assert _rows(conn, "SELECT * FROM appuser ORDER BY id") == users
+        identities = _rows(
+            conn,
+            "SELECT user_id, platform, account, blocked_at, created_at FROM identity ORDER BY id",
+        )
+        assert identities == [
+            (uid, "telegram", str(telegram_id), blocked, created)
+            for uid, telegram_id, blocked, created in old
+        ]
+        assert sum(blocked is not None for *_, blocked, _ in identities) == 2
+        assert _rows(conn, "SELECT * FROM event ORDER BY id") == events
+        assert _rows(conn, "SELECT * FROM photo ORDER BY id") == photos
+        assert _rows(conn, "SELECT * FROM item ORDER BY id") == items
+        assert _rows(conn, "SELECT * FROM membership ORDER BY id") == members
+        assert _rows(conn, "SELECT * FROM dialogue") == []
+        assert _rows(conn, "SELECT * FROM inboundseen") == []
+    # The people are found by their Telegram accounts now, blocked or not, as before.
+    with database.session() as s:
+        wang = people.find_person(s, platform=Platform.telegram, account="2001")
+        li = people.find_person(s, platform=Platform.telegram, account="1101")
+        assert (wang.id, wang.name, wang.roles, wang.blocked_at) == (
+            1,
+            "Wang",
+            {Role.contractor},
+            None,
+        )
+        assert li.id == 2 and li.blocked_at is not None
+        assert people.find_person(s, platform=Platform.telegram, account="8000000001") is None
+        assert people.accounts(s, user_ids=[1, 2, 3, 4], platform=Platform.telegram) == {
+            1: "2001",
+            2: "1101",
+            3: "8000000001",
+            4: "1201",
+        }
+        assert not pushes.reachable(s, user_id=4, platform=Platform.telegram)
+    database.dispose()
+
+
+def test_downgrading_0009_gives_the_telegram_ids_back(blank_url):
+    database = Database(blank_url)
+    cfg = alembic_config(database.url)
+    cols = "SELECT id, telegram_id, name, language, active, blocked_at, created_at FROM appuser"
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+        _fill_0008(conn)
+    with database.engine.connect() as conn:
+        before = _rows(conn, f"{cols} ORDER BY id")
+    database.migrate()
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    with database.engine.connect() as conn:
+        assert _rows(conn, f"{cols} ORDER BY id") == before
     database.dispose()

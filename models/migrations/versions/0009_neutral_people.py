@@ -17,6 +17,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
     """Apply this migration."""
     op.create_table(
@@ -59,8 +63,15 @@ def upgrade() -> None:
 
     with op.batch_alter_table("appuser", schema=None) as batch_op:
         batch_op.drop_index("ix_appuser_telegram_id")
-        batch_op.drop_column("blocked_at")
-        batch_op.drop_column("telegram_id")
+    if _sqlite():
+        # SQLite's own DROP COLUMN (3.35+): a batch would rebuild appuser, and dropping the old
+        # table fails the foreign keys of every event, membership and push that names a person.
+        op.execute("ALTER TABLE appuser DROP COLUMN blocked_at")
+        op.execute("ALTER TABLE appuser DROP COLUMN telegram_id")
+    else:
+        with op.batch_alter_table("appuser", schema=None) as batch_op:
+            batch_op.drop_column("blocked_at")
+            batch_op.drop_column("telegram_id")
 
 
 def downgrade() -> None:
@@ -86,8 +97,11 @@ def downgrade() -> None:
     )
     if orphans:
         raise RuntimeError(f"{orphans} people have no Telegram identity: cannot downgrade")
+    if not _sqlite():
+        # SQLite would rebuild appuser for NOT NULL (failing the foreign keys on it, as above):
+        # there the column stays nullable, every row filled all the same.
+        op.alter_column("appuser", "telegram_id", existing_type=sa.BigInteger(), nullable=False)
     with op.batch_alter_table("appuser", schema=None) as batch_op:
-        batch_op.alter_column("telegram_id", existing_type=sa.BigInteger(), nullable=False)
         batch_op.create_index("ix_appuser_telegram_id", ["telegram_id"], unique=True)
 
     op.drop_table("inboundseen")
