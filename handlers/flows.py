@@ -28,7 +28,7 @@ from handlers.common import BotContext, identify, on_error
 from handlers.core import Router
 
 # The flows on the neutral core, in the order they are asked (drafts first: its guard).
-ROUTED = (drafts, onboarding, contractor, inspector, admin)
+ROUTED = (drafts, onboarding, contractor, inspector, admin, printable, service, report, overdue)
 
 
 def router() -> Router:
@@ -44,10 +44,6 @@ def router() -> Router:
 # stray last: it answers the /cancel, text or photo that no flow was waiting for.
 FLOWS = (
     admin,
-    printable,
-    service,
-    report,
-    overdue,
     intake,
     paper,
     pushes,
