@@ -53,7 +53,6 @@ def morning_notices(
             notices.append(
                 Notice(
                     user_id=person.user_id,
-                    chat=person.telegram_id,
                     text="\n\n".join(text for text, _, _ in parts),
                     choices=tuple(row for _, rows, _ in parts for row in rows),
                     attachments=tuple(a for _, _, files in parts for a in files),

@@ -176,12 +176,12 @@ async def _deliver(delivery: Delivery, pacer: ChatPacer, notice: Notice) -> _Out
     while part < total:
         attempts += 1
         try:
-            async with pacer.turn(notice.chat):
+            async with pacer.turn(notice.user_id):
                 await delivery.deliver(notice, part)
         except RetryLater as wait:
             # Never dropped: this part waits as long as the platform asks, then goes again.
             log.info("push to user %s: waiting %.1f s (rate limit)", notice.user_id, wait.seconds)
-            pacer.hold(notice.chat, wait.seconds)
+            pacer.hold(notice.user_id, wait.seconds)
             continue
         except Blocked as exc:
             return _Outcome(PushStatus.blocked, _why(exc, part, total), attempts)

@@ -40,14 +40,13 @@ def user_id(db: Database, telegram_id: int) -> int:
 
 
 def notice(db: Database, telegram_id: int, text: str, *files: Attachment) -> Notice:
-    return Notice(user_id(db, telegram_id), telegram_id, text, attachments=files)
+    return Notice(user_id(db, telegram_id), text, attachments=files)
 
 
 def morning_notice(db: Database, telegram_id: int) -> Notice:
     """A morning list as the job sends it: text with a button, the PDF, a chart."""
     return Notice(
         user_id(db, telegram_id),
-        telegram_id,
         f"<b>今日待修</b> {telegram_id}",
         choices=((Choice("打印", f"pdf:{telegram_id}"),),),
         attachments=(
@@ -204,7 +203,7 @@ async def test_one_failing_recipient_never_stops_the_others(bot, world: World, d
     broken_html = notice(db, CONTRACTOR_A.id, "<b>未闭合")
     # A job's bug for one person: a row of buttons given as a bare Choice (not a tuple of them).
     bad_row = Choice("看", "x:1")
-    buggy = Notice(user_id(db, CONTRACTOR_B.id), CONTRACTOR_B.id, "清单", choices=(bad_row,))
+    buggy = Notice(user_id(db, CONTRACTOR_B.id), "清单", choices=(bad_row,))
     long_caption = notice(
         db,
         ADMIN.id,
