@@ -92,7 +92,7 @@ def _checks(
 
 def _page(list_of, session: Session, person: Recipient, project: ProjectBeat) -> Page | None:  # noqa: ANN001
     try:
-        return list_of(session, telegram_id=person.telegram_id, project_id=project.id)
+        return list_of(session, user_id=person.user_id, project_id=project.id)
     except DomainError:
         return None  # their roles changed since the recipients were read: nothing to send
 

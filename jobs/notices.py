@@ -1,7 +1,7 @@
-"""What a push says, in no platform's terms: text, choices and attachments for one person.
+"""What a push says, in no platform's terms: the flows' own Notice and Attachment, one definition.
 
-One definition, with the flows' screens (handlers/screens.py): a push and a flow's notice to
-someone else are the same thing, and a Delivery finds the person's account on its platform.
+A push is a notice to one person (text in the flows' markup, choices, attachments); each
+platform's Delivery finds the person's account on it and sends the parts.
 """
 
 from __future__ import annotations

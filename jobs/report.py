@@ -32,7 +32,7 @@ def report_notices(
             photo = Attachment(f"report-{report.day:%Y%m%d}.png", png, "photo", caption)
             made[lang] = (_text(lang, report.project_name, report.day.isoformat(), after), photo)
         text, photo = made[lang]
-        notices.append(Notice(user_id=person.user_id, text=text, attachments=(photo,), lang=lang))
+        notices.append(Notice(person.user_id, text, (), (photo,), lang))
     return notices
 
 
