@@ -28,7 +28,20 @@ from handlers.common import BotContext, identify, on_error
 from handlers.core import Router
 
 # The flows on the neutral core, in the order they are asked (drafts first: its guard).
-ROUTED = (drafts, onboarding, contractor, inspector, admin, intake, paper, files)
+ROUTED = (
+    drafts,
+    onboarding,
+    contractor,
+    inspector,
+    admin,
+    printable,
+    service,
+    report,
+    overdue,
+    intake,
+    paper,
+    files,
+)
 
 
 def router() -> Router:
@@ -43,10 +56,6 @@ def router() -> Router:
 # stray last: it answers the /cancel, text or photo that no flow was waiting for.
 FLOWS = (
     admin,
-    printable,
-    service,
-    report,
-    overdue,
     pushes,
     stray,
 )

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
-
-from handlers.common import BotContext
+from handlers.core import Ask, Router
 from handlers.overdue_text import overdue_digest
 from models.overdue import overdue_for
 
 
-async def overdue(update: Update, context: BotContext) -> None:
+async def overdue(ask: Ask) -> None:
     """Show each of my projects' overdue items by contractor, most first."""
-    digests = await context.call(overdue_for, user_id=context.person.id)
+    digests = await ask.call(overdue_for, user_id=ask.user_id)
     for digest in digests:
-        await update.message.reply_text(overdue_digest(context.lang, digest))
+        ask.show(overdue_digest(ask.lang, digest))
 
 
-def register(app: Application) -> None:
-    """Add the /overdue command."""
-    app.add_handler(CommandHandler("overdue", overdue))
+def routes(router: Router) -> None:
+    """Route the /overdue command."""
+    router.command("overdue", overdue)

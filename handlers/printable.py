@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
-from telegram.constants import ChatAction
-from telegram.ext import Application, CallbackQueryHandler
-
-from handlers import keyboards
-from handlers.common import BotContext
-from handlers.printable_text import caption, translator  # noqa: F401  (jobs use them too)
+from handlers import choices
+from handlers.core import Ask, Router
+from handlers.printable_text import caption
+from handlers.screens import Attachment
 from models.printable import my_list_pdfs, to_check_pdfs
 
 
-async def send_printable(update: Update, context: BotContext) -> None:
+async def send_printable(ask: Ask) -> None:
     """Send the person's own list (pdf:ml) or to-check list (pdf:tc) as a printable PDF."""
-    kind, building = context.matches[0][1], context.matches[0][2]
+    kind, building = ask.match[1], ask.match[2]  # the building the list pressed showed
     make = my_list_pdfs if kind == "ml" else to_check_pdfs
-    # A long list takes seconds to draw: show "sending a file" meanwhile.
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
-    made = await context.call(make, user_id=context.person.id, tr=context.t, building=building)
-    for plist, (name, data) in made:
-        await context.bot.send_document(
-            update.effective_chat.id,
-            InputFile(data, filename=name),
-            caption=caption(context.t, plist),
-        )
+    made = await ask.call(make, user_id=ask.user_id, tr=ask.t, building=building)
+    ask.reply.busy = "upload_document"  # "sending a file", not after a refusal
+    files = tuple(
+        Attachment(name, data, kind="document", caption=caption(ask.t, plist))
+        for plist, (name, data) in made
+    )
+    ask.show(files=files)
 
 
-def register(app: Application) -> None:
-    """Add the printable list handler."""
-    app.add_handler(CallbackQueryHandler(send_printable, pattern=keyboards.PRINTABLE))
+def routes(router: Router) -> None:
+    """Route the printable list choices."""
+    router.choice(choices.PRINTABLE, send_printable)

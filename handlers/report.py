@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import InputFile, Update
-from telegram.constants import ChatAction
-from telegram.ext import Application, CommandHandler
-
-from handlers.common import BotContext, send_long
+from handlers.core import Ask, Router
 from handlers.report_text import daily_picture, report_texts, rework_caption, rework_picture
+from handlers.screens import Attachment
 from models.readers import daily_for, rework_for
 
 REWORK_WORDS = frozenset({"rework", "返修"})
@@ -22,26 +19,25 @@ def _asked(args: list[str]) -> tuple[bool, str | None]:
     return rework, name or None
 
 
-async def report(update: Update, context: BotContext) -> None:
-    """Send today's picture of the project with its figures, or the rework causes."""
-    rework, name = _asked(context.args or [])
-    chat_id, who = update.effective_chat.id, context.person.id
+async def report(ask: Ask) -> None:
+    """Show today's picture of the project with its figures, or the rework causes."""
+    rework, name = _asked(ask.args)
     # The figures first: models/ refuses whoever may not read them, before "uploading…".
-    figures = await context.call(rework_for if rework else daily_for, user_id=who, name=name)
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    figures = await ask.call(rework_for if rework else daily_for, user_id=ask.user_id, name=name)
+    ask.reply.busy = "upload_photo"
     if rework:
-        png = await asyncio.to_thread(rework_picture, context.lang, figures)
-        caption, after = rework_caption(context.lang, figures), None
+        png = await asyncio.to_thread(rework_picture, ask.lang, figures)
+        caption, after = rework_caption(ask.lang, figures), None
     else:
-        png = await asyncio.to_thread(daily_picture, context.lang, figures)
-        caption, after = report_texts(context.lang, figures)
+        png = await asyncio.to_thread(daily_picture, ask.lang, figures)
+        caption, after = report_texts(ask.lang, figures)  # the caption keeps to 1,024
     kind = "rework" if rework else "report"
     filename = f"{kind}-{figures.day:%Y%m%d}.png"
-    await update.message.reply_photo(InputFile(png, filename=filename), caption=caption)
+    ask.show(files=(Attachment(filename, png, kind="photo", caption=caption),))
     if after:
-        await send_long(context, chat_id, after)
+        ask.show(after)
 
 
-def register(app: Application) -> None:
-    """Add /report."""
-    app.add_handler(CommandHandler("report", report))
+def routes(router: Router) -> None:
+    """Route /report."""
+    router.command("report", report)

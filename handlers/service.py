@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton as Button
-from telegram import InlineKeyboardMarkup as Markup
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
 from handlers import render
-from handlers.common import BotContext, quoted, send_long
-from handlers.legacy_tg import send_album
+from handlers.choices import Choice, Rows
+from handlers.core import Ask, Router
+from handlers.text import quoted
 from models.service import (
     Flat,
     FlatHit,
@@ -26,166 +22,137 @@ FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
 HISTORY = r"^hi:(\d{1,12})$"
 OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
+HISTORY_PER_ROW = 4
 
 
-def _flat_keyboard(context: BotContext, record: Flat) -> Markup:
+def _flat_choices(ask: Ask, record: Flat) -> Rows:
     live = [x for x in record.open + record.awaiting][:HISTORY_BUTTONS]
-    rows = [
-        [
-            Button(context.t("btn.owner_summary_zh"), callback_data=f"os:{record.unit_id}:zh"),
-            Button(context.t("btn.owner_summary_en"), callback_data=f"os:{record.unit_id}:en"),
-        ]
-    ]
-    buttons = [Button(context.t("btn.history", id=x.id), callback_data=f"hi:{x.id}") for x in live]
-    rows += [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    return Markup(rows)
-
-
-def _flat_label(context: BotContext, hit: FlatHit) -> str:
-    if hit.project:
-        return context.t("btn.flat_in", code=hit.code, project=hit.project)
-    return context.t("btn.flat", code=hit.code, owner=hit.owner_name or "").strip()
-
-
-def _flat_choices(context: BotContext, hits: tuple[FlatHit, ...] | list[FlatHit]) -> Markup:
-    return Markup(
-        [[Button(_flat_label(context, h), callback_data=f"un:{h.unit_id}")] for h in hits]
+    summary = (
+        Choice(ask.t("btn.owner_summary_zh"), f"os:{record.unit_id}:zh"),
+        Choice(ask.t("btn.owner_summary_en"), f"os:{record.unit_id}:en"),
     )
+    buttons = [Choice(ask.t("btn.history", id=x.id), f"hi:{x.id}") for x in live]
+    step = HISTORY_PER_ROW
+    return (summary, *(tuple(buttons[i : i + step]) for i in range(0, len(buttons), step)))
 
 
-def _found_text(context: BotContext, found: FoundFlats) -> str:
+def _flat_label(ask: Ask, hit: FlatHit) -> str:
+    if hit.project:
+        return ask.t("btn.flat_in", code=hit.code, project=hit.project)
+    return ask.t("btn.flat", code=hit.code, owner=hit.owner_name or "").strip()
+
+
+def _hit_choices(ask: Ask, hits: tuple[FlatHit, ...] | list[FlatHit]) -> Rows:
+    return tuple((Choice(_flat_label(ask, h), f"un:{h.unit_id}"),) for h in hits)
+
+
+def _found_text(ask: Ask, found: FoundFlats) -> str:
     if found.pages == 1:
-        return context.t("service.found_many", n=found.total)
-    return context.t("service.found_page", n=found.total, page=found.page + 1, pages=found.pages)
+        return ask.t("service.found_many", n=found.total)
+    return ask.t("service.found_page", n=found.total, page=found.page + 1, pages=found.pages)
 
 
-def _found_keyboard(context: BotContext, found: FoundFlats) -> Markup:
-    rows = list(_flat_choices(context, found.hits).inline_keyboard)
+def _found_choices(ask: Ask, found: FoundFlats) -> Rows:
     turn = []
     if found.page > 0:
-        data = f"fd:{found.search_id}:{found.page - 1}"
-        turn.append(Button(context.t("btn.prev"), callback_data=data))
+        turn.append(Choice(ask.t("btn.prev"), f"fd:{found.search_id}:{found.page - 1}"))
     if found.page + 1 < found.pages:
-        data = f"fd:{found.search_id}:{found.page + 1}"
-        turn.append(Button(context.t("btn.next"), callback_data=data))
-    return Markup([*rows, turn] if turn else rows)
+        turn.append(Choice(ask.t("btn.next"), f"fd:{found.search_id}:{found.page + 1}"))
+    rows = _hit_choices(ask, found.hits)
+    return (*rows, tuple(turn)) if turn else rows
 
 
-async def _show_flat(update: Update, context: BotContext, record: Flat) -> None:
-    await send_long(
-        context,
-        update.effective_chat.id,
-        render.flat(context.lang, record),
-        reply_markup=_flat_keyboard(context, record),
-    )
+def _show_flat(ask: Ask, record: Flat) -> None:
+    ask.show(render.flat(ask.lang, record), _flat_choices(ask, record))
 
 
-async def unit(update: Update, context: BotContext) -> None:
+async def unit(ask: Ask) -> None:
     """Show every item of a flat: /unit 3-1-1202 (any common form of the code)."""
-    text = " ".join(context.args)
+    text = " ".join(ask.args)
     if not text:
-        await update.message.reply_text(context.t("service.unit_usage"))
+        ask.show(ask.t("service.unit_usage"))
         return
-    found = await context.call(look_up_flat, user_id=context.person.id, text=text)
+    found = await ask.call(look_up_flat, user_id=ask.user_id, text=text)
     if found.flat is not None:
-        await _show_flat(update, context, found.flat)
+        _show_flat(ask, found.flat)
     elif found.choices:
-        await update.message.reply_text(
-            context.t("service.which_flat", text=quoted(text), n=len(found.choices)),
-            reply_markup=_flat_choices(context, found.choices),
+        ask.show(
+            ask.t("service.which_flat", text=quoted(text), n=len(found.choices)),
+            _hit_choices(ask, found.choices),
         )
     elif found.suggestions:
-        await update.message.reply_text(
-            context.t("service.no_flat_near", text=quoted(text)),
-            reply_markup=_flat_choices(context, found.suggestions),
+        ask.show(
+            ask.t("service.no_flat_near", text=quoted(text)),
+            _hit_choices(ask, found.suggestions),
         )
     else:
-        await update.message.reply_text(context.t("service.no_flat", text=quoted(text)))
+        ask.show(ask.t("service.no_flat", text=quoted(text)))
 
 
-async def flat_button(update: Update, context: BotContext) -> None:
+async def flat_button(ask: Ask) -> None:
     """Show the flat a choice, suggestion or search button names."""
-    record = await context.call(
-        flat_by_id, user_id=context.person.id, unit_id=int(context.matches[0][1])
-    )
-    await update.callback_query.answer()
-    await _show_flat(update, context, record)
+    record = await ask.call(flat_by_id, user_id=ask.user_id, unit_id=int(ask.match[1]))
+    _show_flat(ask, record)
 
 
-async def find(update: Update, context: BotContext) -> None:
+async def find(ask: Ask) -> None:
     """Find a flat by owner name, phone (or its last 4 digits) or sheet number."""
-    text = " ".join(context.args)
+    text = " ".join(ask.args)
     if not text:
-        await update.message.reply_text(context.t("service.find_usage"))
+        ask.show(ask.t("service.find_usage"))
         return
-    found = await context.call(find_flats, user_id=context.person.id, text=text)
+    found = await ask.call(find_flats, user_id=ask.user_id, text=text)
     if not found.total:
-        await update.message.reply_text(context.t("service.found_none", text=quoted(text)))
+        ask.show(ask.t("service.found_none", text=quoted(text)))
     elif found.total == 1:
-        record = await context.call(
-            flat_by_id,
-            user_id=context.person.id,
-            unit_id=found.hits[0].unit_id,
-            kind="find",
+        record = await ask.call(
+            flat_by_id, user_id=ask.user_id, unit_id=found.hits[0].unit_id, kind="find"
         )
-        await _show_flat(update, context, record)
+        _show_flat(ask, record)
     else:
-        await update.message.reply_text(
-            _found_text(context, found), reply_markup=_found_keyboard(context, found)
-        )
+        ask.show(_found_text(ask, found), _found_choices(ask, found))
 
 
-async def find_turn(update: Update, context: BotContext) -> None:
-    """Turn the page of a search's flats."""
-    search_id, page = (int(x) for x in context.matches[0].groups())
-    found = await context.call(find_page, user_id=context.person.id, search_id=search_id, page=page)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        _found_text(context, found), reply_markup=_found_keyboard(context, found)
-    )
+async def find_turn(ask: Ask) -> None:
+    """Turn the page of a search's flats, in place of the page pressed."""
+    search_id, page = int(ask.match[1]), int(ask.match[2])
+    found = await ask.call(find_page, user_id=ask.user_id, search_id=search_id, page=page)
+    ask.show(_found_text(ask, found), _found_choices(ask, found), replace=True)
 
 
-async def item(update: Update, context: BotContext) -> None:
+async def item(ask: Ask) -> None:
     """Show an item's whole history with its photos: /item 1042."""
-    number = "".join(context.args).lstrip("#＃")
+    number = "".join(ask.args).lstrip("#＃")
     if not number.isdecimal():  # isdigit() takes "²", which int() refuses
-        await update.message.reply_text(context.t("service.item_usage"))
+        ask.show(ask.t("service.item_usage"))
         return
-    await _show_history(update, context, int(number))
+    await _show_history(ask, int(number))
 
 
-async def history_button(update: Update, context: BotContext) -> None:
+async def history_button(ask: Ask) -> None:
     """Show the history of the item a button names."""
-    await update.callback_query.answer()
-    await _show_history(update, context, int(context.matches[0][1]))
+    await _show_history(ask, int(ask.match[1]))
 
 
-async def _show_history(update: Update, context: BotContext, item_id: int) -> None:
-    card = await context.call(item_history, user_id=context.person.id, item_id=item_id)
-    await send_album(context, update.effective_chat.id, [p for e in card.events for p in e.photos])
-    await send_long(
-        context,
-        update.effective_chat.id,
-        render.card(context.lang, card, full=True),
-    )
+async def _show_history(ask: Ask, item_id: int) -> None:
+    card = await ask.call(item_history, user_id=ask.user_id, item_id=item_id)
+    photos = tuple(p for e in card.events for p in e.photos)
+    ask.show(render.card(ask.lang, card, full=True), photos=photos)
 
 
-async def owner_summary(update: Update, context: BotContext) -> None:
+async def owner_summary(ask: Ask) -> None:
     """Write the summary staff can forward or read to the owner, in the chosen language."""
-    await update.callback_query.answer()
-    unit_id, lang = int(context.matches[0][1]), context.matches[0][2]
-    record = await context.call(
-        flat_by_id, user_id=context.person.id, unit_id=unit_id, kind="summary"
-    )
-    await send_long(context, update.effective_chat.id, render.owner_summary(lang, record))
+    unit_id, lang = int(ask.match[1]), ask.match[2]
+    record = await ask.call(flat_by_id, user_id=ask.user_id, unit_id=unit_id, kind="summary")
+    ask.show(render.owner_summary(lang, record))
 
 
-def register(app: Application) -> None:
-    """Add the customer-service handlers."""
-    app.add_handler(CommandHandler("unit", unit))
-    app.add_handler(CommandHandler("find", find))
-    app.add_handler(CommandHandler("item", item))
-    app.add_handler(CallbackQueryHandler(flat_button, pattern=FLAT))
-    app.add_handler(CallbackQueryHandler(find_turn, pattern=FIND_TURN))
-    app.add_handler(CallbackQueryHandler(history_button, pattern=HISTORY))
-    app.add_handler(CallbackQueryHandler(owner_summary, pattern=OWNER_SUMMARY))
+def routes(router: Router) -> None:
+    """Route the customer-service commands and choices."""
+    router.command("unit", unit)
+    router.command("find", find)
+    router.command("item", item)
+    router.choice(FLAT, flat_button)
+    router.choice(FIND_TURN, find_turn)
+    router.choice(HISTORY, history_button)
+    router.choice(OWNER_SUMMARY, owner_summary)
