@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 
 
 def esc(text: object) -> str:
@@ -91,32 +90,3 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
             pieces.append(piece)
         opened, start = stack, end
     return pieces or [text]
-
-
-_MARKUP_TAG = re.compile(r"</?(?:b|i|u|s|code|pre|a)(?:\s[^<>]*)?>", re.IGNORECASE)
-
-
-def plain(text: str) -> str:
-    """Return a text in the flows' markup as plain text: tags taken out, entities read."""
-    return html.unescape(_MARKUP_TAG.sub("", text))
-
-
-def split_plain(text: str, limit: int, *, size: Callable[[str], int] = len) -> list[str]:
-    """Cut a plain text into pieces of at most `limit` (as `size` counts), between lines if it can."""
-    pieces: list[str] = []
-    rest = text
-    while rest:
-        if size(rest) <= limit:
-            pieces.append(rest)
-            break
-        low, high = 1, len(rest)  # the longest head that fits (at least one character)
-        while low < high:
-            mid = (low + high + 1) // 2
-            low, high = (mid, high) if size(rest[:mid]) <= limit else (low, mid - 1)
-        end = low
-        cut = max(rest.rfind("\n", 0, end), rest.rfind(" ", 0, end))
-        if cut > end // 2:
-            end = cut + 1
-        pieces.append(rest[:end].rstrip())
-        rest = rest[end:].lstrip("\n")
-    return [p for p in pieces if p.strip()] or [text]
