@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     wecom_api_base_url: str = WECOM_API
     # Where the callback (/wecom/callback) and the upload pages listen: host:port.
     wecom_listen: str = "127.0.0.1:8080"
+    # The address members reach this server at (for one-time upload links): http://WECOM_LISTEN
+    # unless set, e.g. https://bot.example.cn behind a proxy.
+    wecom_public_url: str | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -14,8 +14,9 @@ Everything sent to a member waits its turn in the same MemberPacer as the delive
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -123,9 +124,33 @@ class WeComChat:
         self.members = delivery.members  # one pacer for replies and notices alike
         self.media = MediaCache(api)
         self._locks: dict[str, asyncio.Lock] = {}
+        self._busy = 0
+        self.handled = 0  # callbacks and uploads done with, for a test to wait on
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def idle(self) -> None:
+        """Wait until no input is being handled (tests, and a stop)."""
+        await self._idle.wait()
+
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            self.handled += 1
+            if not self._busy:
+                self._idle.set()
 
     async def on_message(self, fields: dict[str, str]) -> None:
         """Handle one callback (the receiver answered WeCom already)."""
+        with self._working():
+            await self._on_message(fields)
+
+    async def _on_message(self, fields: dict[str, str]) -> None:
         found = incoming(fields)
         if found is None:
             if fields.get("MsgType") in ("voice", "video", "location", "link"):
@@ -140,8 +165,9 @@ class WeComChat:
 
     async def on_upload(self, account: str, file: FileIn) -> None:
         """Handle a file that came through an upload page as the member's own file message."""
-        async with self._locks.setdefault(account, asyncio.Lock()):
-            await self.handle(Incoming(platform=PLATFORM, account=account, document=file))
+        with self._working():
+            async with self._locks.setdefault(account, asyncio.Lock()):
+                await self.handle(Incoming(platform=PLATFORM, account=account, document=file))
 
     async def handle(self, found: Incoming) -> None:
         """Run one input through the core and show its reply."""
