@@ -55,7 +55,7 @@ def open_db(settings: Settings) -> Database:
 
 
 class RedactSecret(logging.Filter):
-    """Write secrets (the bot token, also inside `bot<token>` URLs; WeCom's) as *** in every record."""
+    """Write secrets (the bot token, in `bot<token>` URLs too; WeCom's) as *** in records."""
 
     def __init__(self, *secrets: str) -> None:
         super().__init__()
