@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.wecom.api import WeComAPI
 from bot.wecom.chat import PLATFORM, WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
-from bot.wecom.delivery import WeComDelivery
+from bot.wecom.delivery import MemberPacer, WeComDelivery
 from bot.wecom.receiver import make_app
 from bot.wecom.upload import Uploads
 from handlers import flows
@@ -51,8 +51,12 @@ def build_wecom(
     *,
     client: httpx.AsyncClient | None = None,
     rhythm_timer: bool = True,
+    members: MemberPacer | None = None,
 ) -> WeComServer:
-    """Assemble the WeCom front end (over `client` when given: the offline WeCom)."""
+    """Assemble the WeCom front end (over `client` when given: the offline WeCom).
+
+    `members`: the per-member pacer of every send (a test gives one on its own clock).
+    """
     api = WeComAPI(
         settings.wecom_api_base_url,
         settings.wecom_corp_id or "",
@@ -68,7 +72,7 @@ def build_wecom(
     async def seen(key: str) -> bool:
         return not await asyncio.to_thread(db.run, first_sight, key=key)
 
-    delivery = WeComDelivery(api, account_of)
+    delivery = WeComDelivery(api, account_of, members=members)
     uploads = Uploads(settings.wecom_public_url or f"http://{settings.wecom_listen}")
     core = Core(db, settings, WeComPlatform(api, uploads), flows.router())
     chat = WeComChat(core, api, delivery, seen, uploads)
