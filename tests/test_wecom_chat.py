@@ -13,8 +13,8 @@ from typing import Protocol
 
 import pytest
 from aiohttp import FormData
-from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.wecom.delivery import MemberPacer
