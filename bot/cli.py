@@ -213,7 +213,41 @@ async def _unless_stopped(work: Coroutine[Any, Any, None]) -> bool:
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal over the offline transport."""
     settings = load_settings()
+    if getattr(args, "platform", "telegram") == "wecom":
+        return asyncio.run(_wecom_console(settings, open_db(settings), args.persona, args.files))
     return asyncio.run(_console(settings, open_db(settings), args.persona, args.files))
+
+
+async def _wecom_console(
+    settings: Settings, db: Database, persona: int | None, files: str | None = None
+) -> int:
+    from pydantic import SecretStr
+
+    from bot.wecom.console import run_wecom_console
+    from bot.wecom.offline import OfflineWeCom
+    from bot.wecom.serve import build_wecom
+
+    log_file = settings.media_dir.parent / "console.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_file, level=logging.WARNING)
+    wecom = OfflineWeCom()
+    # The offline app's own corp, agent and secret; the callback keys only need to agree.
+    offline = settings.model_copy(
+        update={
+            "wecom_corp_id": wecom.corp_id,
+            "wecom_agent_id": str(wecom.agent_id),
+            "wecom_secret": SecretStr(wecom.secret),
+            "wecom_token": SecretStr("offline"),
+            "wecom_encoding_aes_key": SecretStr("A" * 43),
+        }
+    )
+    # No daily beat in the console (as on Telegram): `report --out DIR` shows what it carries.
+    server = build_wecom(offline, db, client=wecom.client(), rhythm_timer=False)
+    files_dir = Path(files) if files else settings.media_dir.parent / "console-files"
+    try:
+        return await run_wecom_console(server, wecom, db, persona=persona, files_dir=files_dir)
+    finally:
+        await server.api.aclose()
 
 
 async def _console(
@@ -574,6 +608,9 @@ def parser() -> argparse.ArgumentParser:
     )
     files_help = "folder for the documents the bot sends (default: data/console-files)"
     console.add_argument("--files", help=files_help)
+    console.add_argument(
+        "--platform", choices=PLATFORMS, default="telegram", help="offline Telegram or WeCom"
+    )
     console.set_defaults(fn=cmd_console)
     demo = sub.add_parser("demo", help="build a demo project, then open the console")
     demo.add_argument("--no-console", action="store_true", help="only build the database")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -424,3 +426,24 @@ async def test_stranger_gets_no_upload_link(wecom: WeComDriver) -> None:
     corp = wecom.wecom.corp_id
     await wecom.post(text_message(corp_id=corp, user="Nobody", content="/upload"))
     assert "/wecom/upload/" not in "\n".join(wecom.wecom.texts_to("Nobody"))
+
+
+async def test_console_over_the_offline_wecom(
+    wecom_settings: Settings, db: Database, world: World, tmp_path: Path
+) -> None:
+    from bot.wecom.console import run_wecom_console
+
+    offline = OfflineWeCom()
+    server = build_wecom(wecom_settings, db, client=offline.client(), rhythm_timer=False)
+    leak = world.items["leak"]
+    out = io.StringIO()
+    lines = io.StringIO("/mylist\n:press 1\n:press 1\n:quit\n")
+    code = await run_wecom_console(
+        server, offline, db, stdin=lines, stdout=out, persona=CONTRACTOR_A.id, files_dir=tmp_path
+    )
+    shown = out.getvalue()
+    assert code == 0
+    assert f"#{leak} 3-1-1202" in shown  # the list, then its card's buttons numbered
+    assert "卫生间吊顶渗水" in shown  # button 1 opened the item
+    assert "Repa" in shown or "维修" in shown  # its card offers the repair
+    await server.api.aclose()
