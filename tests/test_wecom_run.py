@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +31,7 @@ from models.db import Database
 from models.people import add_member
 from models.repair import raise_item
 from models.tables import Role
-from tests.test_real_run import stop, wait_for
+from tests.test_real_run import stop
 
 # The bot under test runs in another process, on the machine's time: so do these tests.
 pytestmark = pytest.mark.usefixtures("real_clock")
@@ -36,6 +40,21 @@ ROOT = Path(__file__).resolve().parent.parent
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 TOKEN = "QDG6eK"
 MEMBER = "WangWei"
+# Seconds for the process to start and answer: it imports every flow (slow on a busy machine).
+DEADLINE = 60.0
+
+
+async def wait_for(probe: Callable[[], Awaitable[Any]], what: str, proc: subprocess.Popen) -> Any:
+    """Poll `probe` until it returns something truthy; fail at DEADLINE or if the bot exits."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if result := await probe():
+            return result
+        if proc.poll() is not None:
+            _out, err = proc.communicate()
+            raise AssertionError(f"the bot exited ({proc.returncode}) waiting for {what}: {err}")
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {DEADLINE}s waiting for {what}")
 
 
 def free_port() -> int:
