@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -406,3 +408,36 @@ async def test_a_member_out_of_reach_is_blocked(
     )
     assert result.blocked == [ids[LI], ids[WANG]]  # WANG: no WeCom account linked
     assert [e[1] for e in wecom.errors] == [81013]
+
+
+async def test_the_stand_in_drops_the_31st_message_in_a_minute_and_says_so(
+    wecom: OfflineWeCom,
+) -> None:
+    async with wecom.client() as client:
+        api = WeComAPI("http://x", wecom.corp_id, SECRET, wecom.agent_id, client=client)
+        for n in range(31):
+            await api.send_text(ZHAO, str(n))  # no pacer: WeCom answers ok to all 31
+    assert len(wecom.texts_to(ZHAO)) == 30
+    assert [m.text for m in wecom.drops] == ["30"]
+    with pytest.raises(AssertionError, match="dropped 1"):
+        wecom.assert_clean()
+
+
+async def test_a_member_listed_as_invalid_is_an_error(api: WeComAPI, wecom: OfflineWeCom) -> None:
+    wecom.members.discard(ZHAO)
+    answer = await api.send_text(f"{WANG}|{ZHAO}", "两人")  # one of two: WeCom sends to the other
+    assert answer["invaliduser"] == ZHAO
+    with pytest.raises(WeComError) as caught:
+        await api.send_text(ZHAO, "x")
+    assert caught.value.unreachable
+
+
+def test_the_wecom_adapter_loads_no_telegram() -> None:
+    modules = "bot.wecom.api, bot.wecom.cards, bot.wecom.delivery, bot.wecom.offline"
+    code = (
+        f"import sys, {modules}; print(sorted(m for m in sys.modules if m.startswith('telegram')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -268,7 +268,7 @@ class OfflineWeCom:
         site = web.TCPSite(runner, host, port)
         await site.start()
         try:
-            bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            bound = runner.addresses[0][1]  # the port the system gave, when asked for 0
             yield f"http://{host}:{bound}"
         finally:
             await runner.cleanup()
