@@ -384,7 +384,12 @@ def cmd_item(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     db = open_db(settings)
-    who = {"telegram_id": args.as_id, "item_id": args.item}
+    from models.people import find_person
+    from models.tables import Platform
+
+    person = db.run(find_person, platform=Platform.telegram, account=str(args.as_id))
+    # Nobody there: user id 0 is no one's, and models refuse it as a stranger.
+    who = {"user_id": person.id if person else 0, "item_id": args.item}
     if args.command == "reassign":
         moved = db.run(admin.reassign, **who, contractor_name=" ".join(args.contractor))
     elif args.command == "cancel":

@@ -44,10 +44,10 @@ from models.admin import (
 )
 from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
-from models.people import find_person
+from models.people import accounts, person_with_account
 from models.queries import ItemLine
 from models.repair import check_move_line
-from models.tables import Action, Role
+from models.tables import Action, Platform, Role
 
 # Callback data: digits only, anchored, so forged data cannot carry anything else.
 REASSIGN = r"^ra:(\d{1,12}):(\d{1,12}):(\d{1,12})$"  # item, contractor, item version
@@ -122,7 +122,7 @@ def _names_item(line: ItemLine) -> dict[str, object]:
 async def show_disputes(update: Update, context: BotContext) -> None:
     """List the disputed items, each with a button per other contractor and Reject."""
     context.require(Role.admin)
-    found = await context.call(disputes, telegram_id=update.effective_user.id)
+    found = await context.call(disputes, user_id=context.person.id)
     if not found.items:
         await update.message.reply_text(context.t("disputes.none"))
         return
@@ -144,7 +144,7 @@ async def reassign_button(update: Update, context: BotContext) -> None:
     item_id, contractor_id, version = (int(g) for g in context.matches[0].groups())
     moved = await context.call(
         reassign,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         item_id=item_id,
         contractor_id=contractor_id,
         expected_version=version,  # a stale dispute message cannot move the item again
@@ -173,7 +173,7 @@ async def reassign_command(update: Update, context: BotContext) -> None:
         return
     try:
         moved = await context.call(
-            reassign, telegram_id=update.effective_user.id, item_id=item_id, contractor_name=name
+            reassign, user_id=context.person.id, item_id=item_id, contractor_name=name
         )
     except DomainError as error:
         if error.key != "several_contractors":
@@ -233,7 +233,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
         await update.message.reply_text(context.t("cancel.usage"))
         return
     moved = await context.call(
-        cancel_item, telegram_id=update.effective_user.id, item_id=item_id, reason=reason
+        cancel_item, user_id=context.person.id, item_id=item_id, reason=reason
     )
     await update.message.reply_text(context.t("cancel.done", id=item_id, reason=esc(reason)))
     await tell_contractor(
@@ -249,7 +249,7 @@ async def reopen_command(update: Update, context: BotContext) -> None:
         await update.message.reply_text(context.t("reopen.usage"))
         return
     moved = await context.call(
-        reopen_item, telegram_id=update.effective_user.id, item_id=item_id, reason=reason
+        reopen_item, user_id=context.person.id, item_id=item_id, reason=reason
     )
     contractor = esc(moved.line.contractor_name)
     await update.message.reply_text(context.t("reopen.done", id=item_id, contractor=contractor))
@@ -309,7 +309,7 @@ def _person_buttons(context: BotContext, rows: list[PersonRow]) -> Markup:
 async def users(update: Update, context: BotContext) -> None:
     """List the people of my projects grouped by role, each with a button to their roles."""
     context.require(Role.admin)
-    rows = await context.call(project_people, telegram_id=update.effective_user.id)
+    rows = await context.call(project_people, user_id=context.person.id)
     for _, in_project in groupby(rows, key=lambda r: r.project_id):
         people = list(in_project)
         for part in _people_parts(context, people):
@@ -366,7 +366,7 @@ async def show_person(update: Update, context: BotContext) -> None:
     await query.answer()
     project_id, user_id = (int(g) for g in context.matches[0].groups())
     screen = await context.call(
-        person_roles, telegram_id=update.effective_user.id, project_id=project_id, user_id=user_id
+        person_roles, user_id=context.person.id, project_id=project_id, member_id=user_id
     )
     await query.message.reply_text(
         _person_text(context, screen), reply_markup=_person_markup(context, screen)
@@ -380,9 +380,9 @@ async def change_role(update: Update, context: BotContext) -> None:
     project, user, role, give = context.matches[0].groups()
     screen = await context.call(
         set_role,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         project_id=int(project),
-        user_id=int(user),
+        member_id=int(user),
         role=Role(role),
         held=give == "1",
     )
@@ -395,17 +395,18 @@ async def change_role(update: Update, context: BotContext) -> None:
 
 
 async def _tell_roles(context: BotContext, row: PersonRow) -> None:
-    person = await context.call(find_person, telegram_id=row.telegram_id)
-    if person is None:
+    found = await context.call(person_with_account, user_id=row.user_id, platform=Platform.telegram)
+    if found is None:
         return
+    person, chat = found[0], int(found[1])
     lang = pick_language(person.language, None, context.settings.default_language)
     sep = "、" if lang == "zh" else ", "
     roles = sep.join(t(lang, f"role.{r.value}") for r in row.roles)
-    await set_menu(context.bot, row.telegram_id, lang, person)
+    await set_menu(context.bot, chat, lang, person)
     text = t(lang, "roles.changed", project=esc(row.project_name), roles=roles)
     # They will see their new menu anyway; one blocked chat must not fail the admin's press.
     with contextlib.suppress(TelegramError):
-        await context.bot.send_message(row.telegram_id, text)
+        await context.bot.send_message(chat, text)
 
 
 async def revoke_ask(update: Update, context: BotContext) -> None:
@@ -414,7 +415,7 @@ async def revoke_ask(update: Update, context: BotContext) -> None:
     await query.answer()
     project_id, user_id = (int(g) for g in context.matches[0].groups())
     row = await context.call(
-        member, telegram_id=update.effective_user.id, project_id=project_id, user_id=user_id
+        member, user_id=context.person.id, project_id=project_id, member_id=user_id
     )
     ask = context.t(
         "revoke.ask", name=esc(row.name), roles=_roles(context, row), project=esc(row.project_name)
@@ -431,16 +432,17 @@ async def revoke_yes(update: Update, context: BotContext) -> None:
     await query.answer()
     project_id, user_id = (int(g) for g in context.matches[0].groups())
     revoked = await context.call(
-        revoke, telegram_id=update.effective_user.id, project_id=project_id, user_id=user_id
+        revoke, user_id=context.person.id, project_id=project_id, member_id=user_id
     )
     text = context.t("revoke.done", name=esc(revoked.name), project=esc(revoked.project_name))
     if revoked.invites_withdrawn:
         text += "\n" + context.t("revoke.invites", n=revoked.invites_withdrawn)
     await query.edit_message_text(text)
-    if not revoked.still_elsewhere:
+    chats = await context.call(accounts, user_ids=[revoked.user_id], platform=Platform.telegram)
+    if not revoked.still_elsewhere and revoked.user_id in chats:
         # Their command menu would only lead to refusals now; a menu is a convenience.
         with contextlib.suppress(TelegramError):
-            await context.bot.delete_my_commands(BotCommandScopeChat(revoked.telegram_id))
+            await context.bot.delete_my_commands(BotCommandScopeChat(int(chats[revoked.user_id])))
 
 
 async def revoke_no(update: Update, context: BotContext) -> None:
@@ -480,7 +482,7 @@ def _figures_text(context: BotContext, figures: list[ContractorFigures]) -> str:
 async def contractors(update: Update, context: BotContext) -> None:
     """Show each contractor's open, rework, awaiting and disputed counts and oldest age."""
     context.require(Role.admin)
-    figures = await context.call(contractor_figures, telegram_id=update.effective_user.id)
+    figures = await context.call(contractor_figures, user_id=context.person.id)
     text = _figures_text(context, figures) if figures else context.t("contractors.none")
     await send_long(context, update.effective_chat.id, text)
 

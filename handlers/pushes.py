@@ -70,7 +70,7 @@ async def toggle(update: Update, context: BotContext) -> None:
 
 async def show_pushes(update: Update, context: BotContext) -> None:
     """Show today's pushes of my project: delivered, failed and why, blocked, unconfirmed."""
-    view = await context.call(push_day, telegram_id=update.effective_user.id)
+    view = await context.call(push_day, user_id=context.person.id)
     settings = context.settings
     times = {
         b.kind: b.at.strftime("%H:%M")

@@ -67,7 +67,6 @@ class PersonRow:
     """One person of a project with the roles they hold there."""
 
     user_id: int
-    telegram_id: int
     project_id: int
     project_name: str
     name: str
@@ -79,7 +78,7 @@ class PersonRow:
 @dataclass(frozen=True)
 class Revoked:
     name: str
-    telegram_id: int
+    user_id: int
     project_name: str
     invites_withdrawn: int
     still_elsewhere: bool
@@ -121,8 +120,8 @@ def _admin_projects(session: Session, *, user: AppUser) -> list[Project]:
     return projects
 
 
-def _admin(session: Session, *, telegram_id: int) -> tuple[AppUser, list[Project]]:
-    user = user_for(session, telegram_id=telegram_id)
+def _admin(session: Session, *, user_id: int) -> tuple[AppUser, list[Project]]:
+    user = user_for(session, user_id=user_id)
     return user, _admin_projects(session, user=user)
 
 
@@ -140,9 +139,9 @@ def _today(tz: str) -> date:
     return clock.today(tz)
 
 
-def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
+def disputes(session: Session, *, user_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
     """Return the oldest disputed items of the admin's projects, with the reason given."""
-    user, projects = _admin(session, telegram_id=telegram_id)
+    user, projects = _admin(session, user_id=user_id)
     where = (col(Item.project_id).in_([p.id for p in projects]), Item.state == S.disputed)
     total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
     ids = session.exec(
@@ -185,7 +184,7 @@ def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
 def reassign(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     contractor_id: int | None = None,
     contractor_name: str | None = None,
@@ -195,7 +194,7 @@ def reassign(
     # Who and from which state first, so a forged or stale request learns nothing more.
     item = check_move(
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=Action.reassign,
         expected_version=expected_version,
@@ -211,7 +210,7 @@ def reassign(
         raise DomainError("same_contractor")
     outcome = act(
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=Action.reassign,
         contractor_id=contractor_id,
@@ -223,7 +222,7 @@ def reassign(
 def reject_dispute(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     reason: str,
     expected_version: int | None = None,
@@ -231,7 +230,7 @@ def reject_dispute(
     """Refuse a dispute: the item goes back to the same contractor, who is to be told why."""
     outcome = act(
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=Action.reject_dispute,
         note=reason,
@@ -240,25 +239,21 @@ def reject_dispute(
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def cancel_item(session: Session, *, telegram_id: int, item_id: int, reason: str) -> Moved:
+def cancel_item(session: Session, *, user_id: int, item_id: int, reason: str) -> Moved:
     """Cancel an item that is a duplicate or not a defect (admins; a reason is required)."""
-    outcome = act(
-        session, telegram_id=telegram_id, item_id=item_id, action=Action.cancel, note=reason
-    )
+    outcome = act(session, user_id=user_id, item_id=item_id, action=Action.cancel, note=reason)
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def reopen_item(session: Session, *, telegram_id: int, item_id: int, reason: str) -> Moved:
+def reopen_item(session: Session, *, user_id: int, item_id: int, reason: str) -> Moved:
     """Reopen a closed item (admin or service): back to its contractor as rework."""
-    outcome = act(
-        session, telegram_id=telegram_id, item_id=item_id, action=Action.reopen, note=reason
-    )
+    outcome = act(session, user_id=user_id, item_id=item_id, action=Action.reopen, note=reason)
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
+def project_people(session: Session, *, user_id: int) -> list[PersonRow]:
     """Return the people of the admin's projects with their roles there, by project and name."""
-    user, projects = _admin(session, telegram_id=telegram_id)
+    user, projects = _admin(session, user_id=user_id)
     rows = session.exec(
         select(Membership, AppUser, Project, Contractor)
         .join(AppUser, Membership.user_id == AppUser.id)
@@ -274,7 +269,6 @@ def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
         roles = (*(known.roles if known else ()), membership.role)
         people[key] = PersonRow(
             user_id=person.id,
-            telegram_id=person.telegram_id,
             project_id=project.id,
             project_name=project.name,
             name=person.name,
@@ -286,23 +280,23 @@ def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
 
 
 def _person_in(
-    session: Session, *, telegram_id: int, project_id: int, user_id: int
+    session: Session, *, user_id: int, project_id: int, member_id: int
 ) -> tuple[AppUser, PersonRow]:
-    admin, projects = _admin(session, telegram_id=telegram_id)
+    admin, projects = _admin(session, user_id=user_id)
     if project_id not in {p.id for p in projects}:
         raise DomainError("not_allowed")
-    for row in project_people(session, telegram_id=telegram_id):
-        if row.project_id == project_id and row.user_id == user_id:
+    for row in project_people(session, user_id=user_id):
+        if row.project_id == project_id and row.user_id == member_id:
             return admin, row
     raise DomainError("no_such_member")
 
 
-def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
+def member(session: Session, *, user_id: int, project_id: int, member_id: int) -> PersonRow:
     """Return one person of a project the asker administers (before revoking them)."""
-    admin, _ = _admin(session, telegram_id=telegram_id)
-    if user_id == admin.id:
+    admin, _ = _admin(session, user_id=user_id)
+    if member_id == admin.id:
         raise DomainError("cannot_revoke_self")
-    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
     return row
 
 
@@ -363,16 +357,14 @@ def _person_roles(session: Session, row: PersonRow) -> PersonRoles:
     return PersonRoles(row, tuple(choices))
 
 
-def person_roles(
-    session: Session, *, telegram_id: int, project_id: int, user_id: int
-) -> PersonRoles:
+def person_roles(session: Session, *, user_id: int, project_id: int, member_id: int) -> PersonRoles:
     """Return a person of the admin's project with the roles that may be given or taken."""
-    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
     return _person_roles(session, row)
 
 
 def set_role(
-    session: Session, *, telegram_id: int, project_id: int, user_id: int, role: Role, held: bool
+    session: Session, *, user_id: int, project_id: int, member_id: int, role: Role, held: bool
 ) -> PersonRoles:
     """Give a person a role in the admin's project, or take one away, without revoking them.
 
@@ -380,13 +372,13 @@ def set_role(
     invite names the contractor), taking a person's last role (that is Revoke), and taking
     the admin role from the project's last admin.
     """
-    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
     why = _role_refusal(session, row=row, role=role, held=held)
     if why is not None:
         raise DomainError(why, name=row.name, role=role.value, project=row.project_name)
     membership = session.exec(
         select(Membership).where(
-            Membership.user_id == user_id,
+            Membership.user_id == member_id,
             Membership.project_id == project_id,
             Membership.role == role,
         )
@@ -394,7 +386,7 @@ def set_role(
     if held == (membership is not None):
         return _person_roles(session, row)
     if held:
-        session.add(Membership(user_id=user_id, project_id=project_id, role=role))
+        session.add(Membership(user_id=member_id, project_id=project_id, role=role))
     else:
         session.delete(membership)
     session.flush()
@@ -404,23 +396,25 @@ def set_role(
     return replace(_person_roles(session, now), changed=True)
 
 
-def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> Revoked:
+def revoke(session: Session, *, user_id: int, project_id: int, member_id: int) -> Revoked:
     """Take a person's access to one project away: their roles there and their unused invites.
 
     Memberships are removed rather than the user made inactive: an admin's authority is one
     project, and the same person may work on another. With no project left they are a
     stranger to the bot. Their past events keep naming them (events point at the user).
     """
-    row = member(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    row = member(session, user_id=user_id, project_id=project_id, member_id=member_id)
     for membership in session.exec(
-        select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
+        select(Membership).where(
+            Membership.user_id == member_id, Membership.project_id == project_id
+        )
     ).all():
         session.delete(membership)
     now = clock.now()
     # A revoked person's unused invites would let others in on their authority: withdraw them.
     invites = session.exec(
         select(Invite).where(
-            Invite.created_by == user_id,
+            Invite.created_by == member_id,
             Invite.project_id == project_id,
             col(Invite.used_at).is_(None),
             Invite.expires_at > now,
@@ -430,13 +424,13 @@ def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int)
         invite.expires_at = now
         session.add(invite)
     session.flush()
-    elsewhere = session.exec(select(Membership.id).where(Membership.user_id == user_id)).first()
-    return Revoked(row.name, row.telegram_id, row.project_name, len(invites), elsewhere is not None)
+    elsewhere = session.exec(select(Membership.id).where(Membership.user_id == member_id)).first()
+    return Revoked(row.name, row.user_id, row.project_name, len(invites), elsewhere is not None)
 
 
-def contractor_figures(session: Session, *, telegram_id: int) -> list[ContractorFigures]:
+def contractor_figures(session: Session, *, user_id: int) -> list[ContractorFigures]:
     """Return each contractor of the admin's projects with its live counts and oldest age."""
-    _, projects = _admin(session, telegram_id=telegram_id)
+    _, projects = _admin(session, user_id=user_id)
     by_id = {p.id: p for p in projects}
     to_repair = col(Item.state).in_([S.open, S.rework])
     rows = session.exec(
@@ -470,7 +464,7 @@ def contractor_figures(session: Session, *, telegram_id: int) -> list[Contractor
 def record_paper(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     reason: str | None = None,
@@ -483,7 +477,7 @@ def record_paper(
     """
     if action not in PAPER_ACTIONS:
         raise DomainError("not_allowed")
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     item = ids.get(session, Item, item_id)
     roles = _roles_in(session, user=user, project_id=item.project_id) if item else set()
     if not roles:  # unknown, or another project's: the same answer, nothing revealed
@@ -494,6 +488,6 @@ def record_paper(
     if action is Action.fail and not reason:
         raise DomainError("reason_required")
     outcome = act(
-        session, telegram_id=telegram_id, item_id=item_id, action=action, note=reason, source=source
+        session, user_id=user_id, item_id=item_id, action=action, note=reason, source=source
     )
     return Moved(item_line(session, item_id=item_id), outcome)
