@@ -1,1 +1,1 @@
-"""The WeCom (企业微信) adapter: callback crypto and receiver, API client, delivery, offline WeCom."""
+"""The WeCom (企业微信) adapter: crypto, receiver, API client, cards, delivery, chat, offline."""
