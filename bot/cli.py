@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
 log = logging.getLogger("bot")
+PLATFORMS = ("telegram", "wecom")
 
 
 class CliError(Exception):
@@ -54,12 +55,13 @@ def open_db(settings: Settings) -> Database:
 
 
 class RedactSecret(logging.Filter):
-    """Write a secret (the bot token, also inside `bot<token>` URLs) as *** in every record."""
+    """Write secrets (the bot token, in `bot<token>` URLs too; WeCom's) as *** in records."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, *secrets: str) -> None:
         super().__init__()
-        # The token as it is, and as a URL path may quote it (":" as %3A).
-        self.forms = sorted({secret, quote(secret, safe="")}, key=len, reverse=True)
+        # Each secret as it is, and as a URL may quote it (":" as %3A).
+        forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+        self.forms = sorted(forms, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         """The text with every form of the secret masked."""
@@ -83,19 +85,23 @@ class RedactSecret(logging.Filter):
         return True
 
 
-def log_to_stderr(secret: str | None = None) -> None:
-    """Log INFO and up to stderr, with the secret masked in every line (warnings too)."""
+def log_to_stderr(*secrets: str | None) -> None:
+    """Log INFO and up to stderr, with the secrets masked in every line (warnings too)."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # query strings: signatures
     logging.captureWarnings(True)
-    if secret:
-        redact = RedactSecret(secret)
+    known = [secret for secret in secrets if secret]
+    if known:
+        redact = RedactSecret(*known)
         for handler in logging.getLogger().handlers:
             handler.addFilter(redact)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Poll Telegram (or TELEGRAM_API_BASE_URL) and serve until stopped."""
+    if getattr(args, "platform", "telegram") == "wecom":
+        return cmd_run_wecom(args)
     settings = load_settings()
     if settings.telegram_bot_token is None:
         raise CliError(
@@ -118,6 +124,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise
     except Exception:
         # Through the log, not Python's own traceback print: the log masks the token.
+        log.exception("the bot stopped on an unexpected error")
+        return 1
+    return 0
+
+
+def cmd_run_wecom(args: argparse.Namespace) -> int:
+    """Serve WeCom's callback (and the upload pages) at WECOM_LISTEN until stopped."""
+    settings = load_settings()
+    if settings.wecom_missing:
+        raise CliError(
+            f"WeCom settings not set: {', '.join(settings.wecom_missing)} (put them in the "
+            "environment or .env; see README, deploying on WeCom)"
+        )
+    secrets = (settings.wecom_secret, settings.wecom_token, settings.wecom_encoding_aes_key)
+    log_to_stderr(*(s.get_secret_value() for s in secrets if s is not None))
+    from aiohttp import web
+
+    from bot.wecom.serve import build_wecom
+
+    try:
+        server = build_wecom(settings, open_db(settings))
+    except ValueError as exc:  # the crypto refuses a malformed key (its message names no secret)
+        raise CliError(f"WeCom settings: {exc}") from None
+    host, port = settings.wecom_host_port
+    log.info(
+        "serving the WeCom callback on http://%s:%s/wecom/callback (API %s)",
+        host,
+        port,
+        settings.wecom_api_base_url,
+    )
+    try:
+        web.run_app(server.app, host=host, port=port, print=None, access_log=None)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {settings.wecom_listen} (WECOM_LISTEN): {exc}") from None
+    except Exception:
         log.exception("the bot stopped on an unexpected error")
         return 1
     return 0
@@ -172,7 +213,41 @@ async def _unless_stopped(work: Coroutine[Any, Any, None]) -> bool:
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal over the offline transport."""
     settings = load_settings()
+    if getattr(args, "platform", "telegram") == "wecom":
+        return asyncio.run(_wecom_console(settings, open_db(settings), args.persona, args.files))
     return asyncio.run(_console(settings, open_db(settings), args.persona, args.files))
+
+
+async def _wecom_console(
+    settings: Settings, db: Database, persona: int | None, files: str | None = None
+) -> int:
+    from pydantic import SecretStr
+
+    from bot.wecom.console import run_wecom_console
+    from bot.wecom.offline import OfflineWeCom
+    from bot.wecom.serve import build_wecom
+
+    log_file = settings.media_dir.parent / "console.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=log_file, level=logging.WARNING)
+    wecom = OfflineWeCom()
+    # The offline app's own corp, agent and secret; the callback keys only need to agree.
+    offline = settings.model_copy(
+        update={
+            "wecom_corp_id": wecom.corp_id,
+            "wecom_agent_id": str(wecom.agent_id),
+            "wecom_secret": SecretStr(wecom.secret),
+            "wecom_token": SecretStr("offline"),
+            "wecom_encoding_aes_key": SecretStr("A" * 43),
+        }
+    )
+    # No daily beat in the console (as on Telegram): `report --out DIR` shows what it carries.
+    server = build_wecom(offline, db, client=wecom.client(), rhythm_timer=False)
+    files_dir = Path(files) if files else settings.media_dir.parent / "console-files"
+    try:
+        return await run_wecom_console(server, wecom, db, persona=persona, files_dir=files_dir)
+    finally:
+        await server.api.aclose()
 
 
 async def _console(
@@ -529,13 +604,18 @@ def parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     p = argparse.ArgumentParser(prog="python -m bot", description="Handover repair bot")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="serve on Telegram").set_defaults(fn=cmd_run)
+    run = sub.add_parser("run", help="serve on Telegram (or WeCom)")
+    run.add_argument("--platform", choices=PLATFORMS, default="telegram")
+    run.set_defaults(fn=cmd_run)
     console = sub.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument(
         "--as", dest="persona", type=int, help="Telegram id to chat as (0: a newcomer)"
     )
     files_help = "folder for the documents the bot sends (default: data/console-files)"
     console.add_argument("--files", help=files_help)
+    console.add_argument(
+        "--platform", choices=PLATFORMS, default="telegram", help="offline Telegram or WeCom"
+    )
     console.set_defaults(fn=cmd_console)
     demo = sub.add_parser("demo", help="build a demo project, then open the console")
     demo.add_argument("--no-console", action="store_true", help="only build the database")

@@ -19,6 +19,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "report",
     "printable",
     "pushes",
+    "wecom",
 )
 
 

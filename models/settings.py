@@ -10,6 +10,15 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+WECOM_API = "https://qyapi.weixin.qq.com"
+# What `run --platform wecom` cannot start without, by setting name.
+WECOM_REQUIRED = (
+    "wecom_corp_id",
+    "wecom_agent_id",
+    "wecom_secret",
+    "wecom_token",
+    "wecom_encoding_aes_key",
+)
 
 
 class Settings(BaseSettings):
@@ -36,6 +45,18 @@ class Settings(BaseSettings):
     # Waiting for the Bot API at start: 1, 2, 4, ... seconds between tries, at most this.
     telegram_retry_first: float = Field(default=1.0, gt=0)
     telegram_retry_max: float = Field(default=60.0, gt=0)
+    # WeCom (企业微信) self-built app: the corp, the app, its secret and its callback's keys.
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_encoding_aes_key: SecretStr | None = None
+    wecom_api_base_url: str = WECOM_API
+    # Where the callback (/wecom/callback) and the upload pages listen: host:port.
+    wecom_listen: str = "127.0.0.1:8080"
+    # The address members reach this server at (for one-time upload links): http://WECOM_LISTEN
+    # unless set, e.g. https://bot.example.cn behind a proxy.
+    wecom_public_url: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -55,6 +76,22 @@ class Settings(BaseSettings):
         # PTB appends the token directly: the base must end with ".../bot".
         return value if value.endswith("/bot") else value + "/bot"
 
+    @field_validator("wecom_api_base_url")
+    @classmethod
+    def _wecom_url(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("WECOM_API_BASE_URL must start with http:// or https://")
+        return value
+
+    @field_validator("wecom_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("WECOM_LISTEN must be host:port, e.g. 127.0.0.1:8080")
+        return value
+
     @field_validator("morning_push", "daily_report_at")
     @classmethod
     def _clock(cls, value: str) -> str:
@@ -67,3 +104,14 @@ class Settings(BaseSettings):
     def file_base_url(self) -> str:
         """Return the file download base that matches the API base."""
         return self.telegram_api_base_url[: -len("/bot")] + "/file/bot"
+
+    @property
+    def wecom_missing(self) -> list[str]:
+        """Return the WeCom settings not set, by their variable names."""
+        return [name.upper() for name in WECOM_REQUIRED if not getattr(self, name)]
+
+    @property
+    def wecom_host_port(self) -> tuple[str, int]:
+        """Return WECOM_LISTEN as (host, port)."""
+        host, _, port = self.wecom_listen.rpartition(":")
+        return host.strip("[]"), int(port)

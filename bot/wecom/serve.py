@@ -1,0 +1,120 @@
+"""Assembling the WeCom front end: the API client, the core, the callback app, the daily beat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+from aiohttp import web
+
+from bot.wecom.api import WeComAPI
+from bot.wecom.chat import PLATFORM, WeComChat, WeComPlatform
+from bot.wecom.crypto import CallbackCrypto
+from bot.wecom.delivery import MemberPacer, WeComDelivery
+from bot.wecom.receiver import make_app
+from bot.wecom.upload import Uploads
+from handlers import flows
+from handlers.core import Core
+from jobs import rhythm
+from models.db import Database
+from models.inbound import first_sight
+from models.people import accounts
+from models.pushes import beats
+from models.settings import Settings
+
+log = logging.getLogger(__name__)
+_RHYTHM = web.AppKey("wecom_rhythm", asyncio.Task)
+
+
+def _secret(value: object) -> str:
+    return value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
+
+
+@dataclass
+class WeComServer:
+    """Everything a WeCom run serves: the callback and upload pages on `app`, over `api`."""
+
+    app: web.Application
+    api: WeComAPI
+    chat: WeComChat
+    delivery: WeComDelivery
+    crypto: CallbackCrypto
+
+
+def build_wecom(
+    settings: Settings,
+    db: Database,
+    *,
+    client: httpx.AsyncClient | None = None,
+    rhythm_timer: bool = True,
+    members: MemberPacer | None = None,
+) -> WeComServer:
+    """Assemble the WeCom front end (over `client` when given: the offline WeCom).
+
+    `members`: the per-member pacer of every send (a test gives one on its own clock).
+    """
+    api = WeComAPI(
+        settings.wecom_api_base_url,
+        settings.wecom_corp_id or "",
+        _secret(settings.wecom_secret),
+        int(settings.wecom_agent_id or 0),
+        client=client,
+    )
+
+    def account_of(user_id: int) -> str | None:
+        found = db.run(accounts, user_ids=[user_id], platform=PLATFORM)
+        return found.get(user_id)
+
+    async def seen(key: str) -> bool:
+        return not await asyncio.to_thread(db.run, first_sight, key=key)
+
+    delivery = WeComDelivery(api, account_of, members=members)
+    uploads = Uploads(settings.wecom_public_url or f"http://{settings.wecom_listen}")
+    core = Core(db, settings, WeComPlatform(api, uploads), flows.router())
+    chat = WeComChat(core, api, delivery, seen, uploads)
+    crypto = CallbackCrypto(
+        _secret(settings.wecom_token),
+        _secret(settings.wecom_encoding_aes_key),
+        settings.wecom_corp_id or "",
+    )
+    app = make_app(crypto, chat.on_message, seen)
+    uploads.add_routes(app, chat.on_upload)
+    if rhythm_timer:
+        app.cleanup_ctx.append(_rhythm_ctx(db, delivery, settings))
+    app.on_cleanup.append(lambda _app: api.aclose())
+    return WeComServer(app, api, chat, delivery, crypto)
+
+
+def _rhythm_ctx(db: Database, delivery: WeComDelivery, settings: Settings):  # noqa: ANN202
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(daily_rhythm(db, delivery, settings))
+        app[_RHYTHM] = task
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return ctx
+
+
+async def daily_rhythm(db: Database, delivery: WeComDelivery, settings: Settings) -> None:
+    """Run the due beats once a minute (the first soon after start, to catch up), until stopped."""
+    await asyncio.sleep(rhythm.FIRST_TICK_SECONDS)
+    while True:
+        try:
+            await rhythm.tick(
+                db=db,
+                delivery=delivery,
+                day_beats=beats(
+                    morning_at=settings.morning_push, report_at=settings.daily_report_at
+                ),
+                default_language=settings.default_language,
+            )
+        except Exception:
+            # One failed beat must not stop the next ones: the sender records what it sent.
+            log.exception("the daily beat failed")
+        await asyncio.sleep(rhythm.TICK_SECONDS)
