@@ -13,7 +13,7 @@ from models.errors import DomainError
 from models.lookup import contractor_named
 from models.people import user_for
 from models.queries import ItemLine, item_line
-from models.repair import MOVES, Outcome, act, check_move
+from models.repair import Outcome, act, check_move, offered_moves
 from models.roles import WORK, Work
 from models.tables import (
     Action,
@@ -67,7 +67,6 @@ class PersonRow:
     """One person of a project with the roles they hold there."""
 
     user_id: int
-    telegram_id: int
     project_id: int
     project_name: str
     name: str
@@ -79,7 +78,7 @@ class PersonRow:
 @dataclass(frozen=True)
 class Revoked:
     name: str
-    telegram_id: int
+    user_id: int
     project_name: str
     invites_withdrawn: int
     still_elsewhere: bool
@@ -107,12 +106,14 @@ class Moved:
     outcome: Outcome
 
 
-def _admin_projects(session: Session, *, user: AppUser) -> list[Project]:
+def _projects_for(session: Session, *, user: AppUser, work: Work) -> list[Project]:
+    """Return the projects where the user may do this work, or refuse."""
     projects = list(
         session.exec(
             select(Project)
             .join(Membership, Membership.project_id == Project.id)
-            .where(Membership.user_id == user.id, Membership.role == Role.admin)
+            .where(Membership.user_id == user.id, col(Membership.role).in_(WORK[work]))
+            .distinct()
             .order_by(Project.id)
         ).all()
     )
@@ -121,9 +122,9 @@ def _admin_projects(session: Session, *, user: AppUser) -> list[Project]:
     return projects
 
 
-def _admin(session: Session, *, telegram_id: int) -> tuple[AppUser, list[Project]]:
-    user = user_for(session, telegram_id=telegram_id)
-    return user, _admin_projects(session, user=user)
+def _admin(session: Session, *, user_id: int, work: Work) -> tuple[AppUser, list[Project]]:
+    user = user_for(session, user_id=user_id)
+    return user, _projects_for(session, user=user, work=work)
 
 
 def _roles_in(session: Session, *, user: AppUser, project_id: int) -> set[Role]:
@@ -140,9 +141,9 @@ def _today(tz: str) -> date:
     return clock.today(tz)
 
 
-def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
+def disputes(session: Session, *, user_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
     """Return the oldest disputed items of the admin's projects, with the reason given."""
-    user, projects = _admin(session, telegram_id=telegram_id)
+    user, projects = _admin(session, user_id=user_id, work=Work.settle)
     where = (col(Item.project_id).in_([p.id for p in projects]), Item.state == S.disputed)
     total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
     ids = session.exec(
@@ -151,15 +152,9 @@ def disputes(session: Session, *, telegram_id: int, limit: int = DISPUTES_SHOWN)
     return Disputes(tuple(_dispute(session, item_id, user) for item_id in ids), total)
 
 
-def _may_make(
-    roles: set[Role], state: ItemState, actions: tuple[Action, ...]
-) -> tuple[Action, ...]:
-    return tuple(a for a in actions if roles & MOVES[a].roles and state in MOVES[a].sources)
-
-
 def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
     line = item_line(session, item_id=item_id)
-    roles = _roles_in(session, user=user, project_id=line.project_id)
+    offered = offered_moves(session, user=user, item=session.get(Item, item_id))
     last = session.exec(
         select(Event, AppUser)
         .join(AppUser, Event.actor_id == AppUser.id, isouter=True)
@@ -178,40 +173,38 @@ def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
         by=actor.name if actor else None,
         at=clock.local(event.at, line.timezone) if event else None,
         others=tuple(ContractorRef(c.id, c.name) for c in others),
-        moves=_may_make(roles, line.state, SETTLE),
+        moves=tuple(a for a in SETTLE if a in offered),
     )
 
 
 def reassign(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     contractor_id: int | None = None,
     contractor_name: str | None = None,
     expected_version: int | None = None,
 ) -> Moved:
     """Give an item to another contractor (by id, or by name); that contractor is to be told."""
-    # Who and from which state first, so a forged or stale request learns nothing more.
-    item = check_move(
-        session,
-        telegram_id=telegram_id,
-        item_id=item_id,
-        action=Action.reassign,
-        expected_version=expected_version,
-    )
     if contractor_name is not None:  # a unique part of the name; several or none are refused
+        # Who and from which state first, so a forged or stale request learns no names.
+        item = check_move(
+            session,
+            user_id=user_id,
+            item_id=item_id,
+            action=Action.reassign,
+            expected_version=expected_version,
+        )
         try:
             found = contractor_named(session, project_id=item.project_id, text=contractor_name)
         except DomainError as error:
             error.params["version"] = item.version  # choices offered for this item as it is now
             raise
         contractor_id = found.id
-    if contractor_id == item.contractor_id:
-        raise DomainError("same_contractor")
-    outcome = act(
+    outcome = act(  # refuses the same contractor, or one of another project
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=Action.reassign,
         contractor_id=contractor_id,
@@ -223,7 +216,7 @@ def reassign(
 def reject_dispute(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     reason: str,
     expected_version: int | None = None,
@@ -231,7 +224,7 @@ def reject_dispute(
     """Refuse a dispute: the item goes back to the same contractor, who is to be told why."""
     outcome = act(
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=Action.reject_dispute,
         note=reason,
@@ -240,25 +233,21 @@ def reject_dispute(
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def cancel_item(session: Session, *, telegram_id: int, item_id: int, reason: str) -> Moved:
+def cancel_item(session: Session, *, user_id: int, item_id: int, reason: str) -> Moved:
     """Cancel an item that is a duplicate or not a defect (admins; a reason is required)."""
-    outcome = act(
-        session, telegram_id=telegram_id, item_id=item_id, action=Action.cancel, note=reason
-    )
+    outcome = act(session, user_id=user_id, item_id=item_id, action=Action.cancel, note=reason)
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def reopen_item(session: Session, *, telegram_id: int, item_id: int, reason: str) -> Moved:
+def reopen_item(session: Session, *, user_id: int, item_id: int, reason: str) -> Moved:
     """Reopen a closed item (admin or service): back to its contractor as rework."""
-    outcome = act(
-        session, telegram_id=telegram_id, item_id=item_id, action=Action.reopen, note=reason
-    )
+    outcome = act(session, user_id=user_id, item_id=item_id, action=Action.reopen, note=reason)
     return Moved(item_line(session, item_id=item_id), outcome)
 
 
-def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
+def project_people(session: Session, *, user_id: int) -> list[PersonRow]:
     """Return the people of the admin's projects with their roles there, by project and name."""
-    user, projects = _admin(session, telegram_id=telegram_id)
+    user, projects = _admin(session, user_id=user_id, work=Work.people)
     rows = session.exec(
         select(Membership, AppUser, Project, Contractor)
         .join(AppUser, Membership.user_id == AppUser.id)
@@ -274,7 +263,6 @@ def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
         roles = (*(known.roles if known else ()), membership.role)
         people[key] = PersonRow(
             user_id=person.id,
-            telegram_id=person.telegram_id,
             project_id=project.id,
             project_name=project.name,
             name=person.name,
@@ -286,23 +274,22 @@ def project_people(session: Session, *, telegram_id: int) -> list[PersonRow]:
 
 
 def _person_in(
-    session: Session, *, telegram_id: int, project_id: int, user_id: int
+    session: Session, *, user_id: int, project_id: int, member_id: int
 ) -> tuple[AppUser, PersonRow]:
-    admin, projects = _admin(session, telegram_id=telegram_id)
+    admin, projects = _admin(session, user_id=user_id, work=Work.people)
     if project_id not in {p.id for p in projects}:
         raise DomainError("not_allowed")
-    for row in project_people(session, telegram_id=telegram_id):
-        if row.project_id == project_id and row.user_id == user_id:
+    for row in project_people(session, user_id=user_id):
+        if row.project_id == project_id and row.user_id == member_id:
             return admin, row
     raise DomainError("no_such_member")
 
 
-def member(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> PersonRow:
+def member(session: Session, *, user_id: int, project_id: int, member_id: int) -> PersonRow:
     """Return one person of a project the asker administers (before revoking them)."""
-    admin, _ = _admin(session, telegram_id=telegram_id)
-    if user_id == admin.id:
+    _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
+    if row.is_self:
         raise DomainError("cannot_revoke_self")
-    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
     return row
 
 
@@ -363,16 +350,14 @@ def _person_roles(session: Session, row: PersonRow) -> PersonRoles:
     return PersonRoles(row, tuple(choices))
 
 
-def person_roles(
-    session: Session, *, telegram_id: int, project_id: int, user_id: int
-) -> PersonRoles:
+def person_roles(session: Session, *, user_id: int, project_id: int, member_id: int) -> PersonRoles:
     """Return a person of the admin's project with the roles that may be given or taken."""
-    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
     return _person_roles(session, row)
 
 
 def set_role(
-    session: Session, *, telegram_id: int, project_id: int, user_id: int, role: Role, held: bool
+    session: Session, *, user_id: int, project_id: int, member_id: int, role: Role, held: bool
 ) -> PersonRoles:
     """Give a person a role in the admin's project, or take one away, without revoking them.
 
@@ -380,13 +365,13 @@ def set_role(
     invite names the contractor), taking a person's last role (that is Revoke), and taking
     the admin role from the project's last admin.
     """
-    _, row = _person_in(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
     why = _role_refusal(session, row=row, role=role, held=held)
     if why is not None:
         raise DomainError(why, name=row.name, role=role.value, project=row.project_name)
     membership = session.exec(
         select(Membership).where(
-            Membership.user_id == user_id,
+            Membership.user_id == member_id,
             Membership.project_id == project_id,
             Membership.role == role,
         )
@@ -394,7 +379,7 @@ def set_role(
     if held == (membership is not None):
         return _person_roles(session, row)
     if held:
-        session.add(Membership(user_id=user_id, project_id=project_id, role=role))
+        session.add(Membership(user_id=member_id, project_id=project_id, role=role))
     else:
         session.delete(membership)
     session.flush()
@@ -404,23 +389,25 @@ def set_role(
     return replace(_person_roles(session, now), changed=True)
 
 
-def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int) -> Revoked:
+def revoke(session: Session, *, user_id: int, project_id: int, member_id: int) -> Revoked:
     """Take a person's access to one project away: their roles there and their unused invites.
 
     Memberships are removed rather than the user made inactive: an admin's authority is one
     project, and the same person may work on another. With no project left they are a
     stranger to the bot. Their past events keep naming them (events point at the user).
     """
-    row = member(session, telegram_id=telegram_id, project_id=project_id, user_id=user_id)
+    row = member(session, user_id=user_id, project_id=project_id, member_id=member_id)
     for membership in session.exec(
-        select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
+        select(Membership).where(
+            Membership.user_id == member_id, Membership.project_id == project_id
+        )
     ).all():
         session.delete(membership)
     now = clock.now()
     # A revoked person's unused invites would let others in on their authority: withdraw them.
     invites = session.exec(
         select(Invite).where(
-            Invite.created_by == user_id,
+            Invite.created_by == member_id,
             Invite.project_id == project_id,
             col(Invite.used_at).is_(None),
             Invite.expires_at > now,
@@ -430,13 +417,13 @@ def revoke(session: Session, *, telegram_id: int, project_id: int, user_id: int)
         invite.expires_at = now
         session.add(invite)
     session.flush()
-    elsewhere = session.exec(select(Membership.id).where(Membership.user_id == user_id)).first()
-    return Revoked(row.name, row.telegram_id, row.project_name, len(invites), elsewhere is not None)
+    elsewhere = session.exec(select(Membership.id).where(Membership.user_id == member_id)).first()
+    return Revoked(row.name, row.user_id, row.project_name, len(invites), elsewhere is not None)
 
 
-def contractor_figures(session: Session, *, telegram_id: int) -> list[ContractorFigures]:
+def contractor_figures(session: Session, *, user_id: int) -> list[ContractorFigures]:
     """Return each contractor of the admin's projects with its live counts and oldest age."""
-    _, projects = _admin(session, telegram_id=telegram_id)
+    _, projects = _admin(session, user_id=user_id, work=Work.figures)
     by_id = {p.id: p for p in projects}
     to_repair = col(Item.state).in_([S.open, S.rework])
     rows = session.exec(
