@@ -28,7 +28,7 @@ from handlers.common import BotContext, identify, on_error
 from handlers.core import Router
 
 # The flows on the neutral core, in the order they are asked (drafts first: its guard).
-ROUTED = (drafts, onboarding, contractor, inspector, admin)
+ROUTED = (drafts, onboarding, contractor, inspector, admin, pushes)
 
 
 def router() -> Router:
@@ -39,18 +39,15 @@ def router() -> Router:
     return found
 
 
-# admin before the conversations: its "/cancel ID reason" must win over their /cancel.
 # files after the conversations: a photo sent as a file while reporting is theirs.
 # stray last: it answers the /cancel, text or photo that no flow was waiting for.
 FLOWS = (
-    admin,
     printable,
     service,
     report,
     overdue,
     intake,
     paper,
-    pushes,
     files,
     stray,
 )

@@ -7,6 +7,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from handlers.common import BotContext
 from handlers.menu import OPENS_ITEMS, TAKES_TEXT, command_lines, commands_among
+from handlers.menu import nothing_to_cancel as nothing_to_cancel_text
 
 
 def _commands(context: BotContext, names: tuple[str, ...]) -> list[str]:
@@ -19,10 +20,7 @@ def _slashed(names: list[str]) -> str:
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     """Say there is nothing to cancel; to whom may cancel an item, how."""
-    lines = [context.t("stray.cancel")]
-    if _commands(context, ("cancel",)):
-        lines.append(context.t("stray.cancel_item"))
-    await update.message.reply_text("\n".join(lines))
+    await update.message.reply_text(nothing_to_cancel_text(context.lang, context.person))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -73,6 +73,7 @@ class PersonRow:
     roles: tuple[Role, ...]
     contractor: str | None
     is_self: bool
+    language: str | None = None  # the person's own, to tell them of a change
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ def project_people(session: Session, *, user_id: int) -> list[PersonRow]:
             roles=tuple(r for r in Role if r in roles),
             contractor=contractor.name if contractor else (known.contractor if known else None),
             is_self=person.id == user.id,
+            language=person.language,
         )
     return list(people.values())
 

@@ -403,9 +403,9 @@ class PushDay:
     blocked: list[str]
 
 
-def push_day(session: Session, *, telegram_id: int) -> PushDay:
+def push_day(session: Session, *, user_id: int) -> PushDay:
     """Return today's pushes of the project this admin runs (its local day)."""
-    project = admin_project(session, user=user_for(session, telegram_id=telegram_id))
+    project = admin_project(session, user=user_for(session, user_id=user_id))
     day = clock.today(project.timezone)
     return PushDay(
         project.name,
