@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto, Message
+from telegram import InputMediaPhoto, Message
 from telegram.error import TelegramError
 
 from handlers import keyboards, render
 from handlers.common import BotContext, send_long
 from handlers.i18n import pick_language, t
-from handlers.menu import commands_for
 from models.media import store_file
-from models.people import Person
 from models.queries import PhotoRef, item_line
 from models.repair import Outcome
 
@@ -87,11 +84,3 @@ async def tell_contractor_tg(
         except TelegramError:
             # They will still find it on their list; one blocked chat must not stop the rest.
             log.warning("could not tell %s about item %s", chat_id, outcome.item.id, exc_info=True)
-
-
-async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
-    """Show this chat only its own commands, described in its language."""
-    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in commands_for(person)]
-    # A menu is a convenience; the commands work without it.
-    with contextlib.suppress(TelegramError):
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
