@@ -29,7 +29,7 @@ from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
 from jobs.sender import DeliveryFailed
 from models.db import Database
-from models.people import Person, person_with_account
+from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
 from models.settings import Settings
 
@@ -150,6 +150,12 @@ class TelegramChat:
                 person, account = found
                 lang = pick_language(person.language, None, self.core.settings.default_language)
                 await set_menu(context.bot, int(account), lang, person)
+                continue
+            # No role left (revoked): their menu would only lead to refusals now.
+            gone = await context.call(accounts, user_ids=[user_id], platform=PLATFORM)
+            if user_id in gone:
+                with contextlib.suppress(TelegramError):
+                    await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:
