@@ -26,3 +26,14 @@ def test_the_telegram_flows_do_load_it():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "True"
+
+
+def test_the_admin_and_push_flows_import_no_telegram():
+    modules = "handlers.admin, handlers.pushes, handlers.drafts, handlers.menu"
+    code = (
+        f"import sys, {modules}; print(sorted(m for m in sys.modules if m.startswith('telegram')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
