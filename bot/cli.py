@@ -306,10 +306,14 @@ def cmd_fake_telegram(args: argparse.Namespace) -> int:
 def cmd_item(args: argparse.Namespace) -> int:
     """Reassign, cancel or reopen one item in an admin's name (as /reassign, /cancel, /reopen)."""
     from models import admin
+    from models.people import find_person
 
     settings = load_settings()
     db = open_db(settings)
-    who = {"telegram_id": args.as_id, "item_id": args.item}
+    person = db.run(find_person, platform="telegram", account=str(args.as_id))
+    if person is None:
+        raise DomainError("not_registered")
+    who = {"user_id": person.id, "item_id": args.item}
     if args.command == "reassign":
         moved = db.run(admin.reassign, **who, contractor_name=" ".join(args.contractor))
     elif args.command == "cancel":
