@@ -53,8 +53,9 @@ SET_ROLE = r"^pr:(\d{1,12}):(\d{1,12}):(" + "|".join(Role) + r"):([01])$"  # 1 g
 
 
 def _id_and_rest(ask: Ask) -> tuple[int | None, str]:
-    words = " ".join(ask.args)
-    match = ID_AND_REST.match(words.strip()) if words else None
+    # From the text as typed, not the words: a reason keeps its line breaks.
+    parts = (ask.incoming.text or "").strip().split(None, 1)
+    match = ID_AND_REST.match(parts[1].strip()) if len(parts) > 1 else None
     return (int(match[1]), match[2].strip()) if match else (None, "")
 
 
