@@ -29,11 +29,11 @@ from bot.app import build_offline
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
 from bot.transport import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
 from models.db import Database
-from models.people import user_for
+from models.people import find_person
 from models.queries import contractor_list, item_card, to_check_list
 from models.repair import apply_transition
 from models.settings import Settings
-from models.tables import Action, AppUser, Item, ItemState
+from models.tables import Action, AppUser, Item, ItemState, Platform
 
 INSPECTOR = INSPECTOR_IDS[0]
 BUILD_BUDGET = 180.0  # seconds the big build may take; a bigger site is scaled down to fit
@@ -61,6 +61,14 @@ class Dataset:
         return sum(f.stat().st_size for f in files) / 1e6
 
 
+def uid(db: Database, telegram_id: int) -> int:
+    """Return the user id of a demo person known by their Telegram id."""
+    person = db.run(find_person, platform=Platform.telegram, account=str(telegram_id))
+    if person is None:
+        raise RuntimeError(f"no demo person has Telegram id {telegram_id}")
+    return person.id
+
+
 def build(root: Path, items: int) -> Dataset:
     """Build the demo with `items` items in a fresh SQLite file and pick the busiest contractor."""
     folder = root / f"items-{items}"
@@ -72,10 +80,10 @@ def build(root: Path, items: int) -> Dataset:
     with db.engine.connect() as conn:  # fold the WAL into the file, so its size is the data's
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     contractors = [p for p in summary.personas if p.role.endswith("(contractor)")]
-    totals = {p: db.run(contractor_list, telegram_id=p.telegram_id).total for p in contractors}
+    totals = {p: db.run(contractor_list, user_id=uid(db, p.telegram_id)).total for p in contractors}
     busiest = max(contractors, key=lambda p: totals[p])
     firm = busiest.role.split("·", 1)[1].rsplit("(", 1)[0].strip()
-    to_check = db.run(to_check_list, telegram_id=INSPECTOR).total
+    to_check = db.run(to_check_list, user_id=uid(db, INSPECTOR)).total
     label = f"{summary.items:,} items"
     return Dataset(
         label, db, folder, summary, build_s, busiest.telegram_id, firm, totals[busiest], to_check
@@ -166,7 +174,9 @@ async def chat_rounds(bot: Bot, rounds: int) -> list[Timing]:
     todo = [
         line.id
         for page in range(-(-rounds // 8))
-        for line in data.db.run(contractor_list, telegram_id=data.contractor, page=page).items
+        for line in data.db.run(
+            contractor_list, user_id=uid(data.db, data.contractor), page=page
+        ).items
     ][:rounds]
     press, photo, done, passed, whole = [], [], [], [], []
     for n, item_id in enumerate(todo):
@@ -213,28 +223,29 @@ async def drive(data: Dataset, reps: int, rounds: int, *, full: bool) -> list[Ti
 
 def domain_lists(data: Dataset, reps: int, *, full: bool) -> list[Timing]:
     """Time the read models behind the lists and cards, called straight through db.run."""
-    db, label, mine = data.db, data.label, data.contractor
+    db, label = data.db, data.label
+    mine, inspector = uid(db, data.contractor), uid(db, INSPECTOR)
     out = [
         measure(
             "contractor_list (page 0)",
             label,
-            lambda: db.run(contractor_list, telegram_id=mine),
+            lambda: db.run(contractor_list, user_id=mine),
             reps,
         ),
         measure(
             "to_check_list (page 0)",
             label,
-            lambda: db.run(to_check_list, telegram_id=INSPECTOR),
+            lambda: db.run(to_check_list, user_id=inspector),
             reps,
         ),
     ]
     if full:
-        ids = itertools.cycle([x.id for x in db.run(contractor_list, telegram_id=mine).items])
+        ids = itertools.cycle([x.id for x in db.run(contractor_list, user_id=mine).items])
         out.append(
             measure(
                 "item_card",
                 label,
-                lambda: db.run(item_card, telegram_id=mine, item_id=next(ids)),
+                lambda: db.run(item_card, user_id=mine, item_id=next(ids)),
                 reps,
             )
         )
@@ -255,15 +266,15 @@ def sql_inside(data: Dataset, reps: int) -> list[str]:
 
     rows = []
     for name, fn, who in (
-        ("contractor_list", contractor_list, data.contractor),
-        ("to_check_list", to_check_list, INSPECTOR),
+        ("contractor_list", contractor_list, uid(db, data.contractor)),
+        ("to_check_list", to_check_list, uid(db, INSPECTOR)),
     ):
         timings.clear()
         event.listen(db.engine, "before_cursor_execute", before)
         event.listen(db.engine, "after_cursor_execute", after)
         try:
             for _ in range(reps):
-                db.run(fn, telegram_id=who)
+                db.run(fn, user_id=who)
         finally:
             event.remove(db.engine, "before_cursor_execute", before)
             event.remove(db.engine, "after_cursor_execute", after)
@@ -281,7 +292,8 @@ def sql_inside(data: Dataset, reps: int) -> list[str]:
 
 def _moves(db: Database, contractor: int) -> Iterator[tuple[int, Action, str | None]]:
     """Yield legal moves forever: each item of the contractor goes repaired, failed, repaired..."""
-    items = [x.id for x in db.run(contractor_list, telegram_id=contractor, page_size=50).items]
+    mine = uid(db, contractor)
+    items = [x.id for x in db.run(contractor_list, user_id=mine, page_size=50).items]
     if not items:
         raise RuntimeError("no items left to move")
     failed = dict.fromkeys(items, True)  # open or rework: next comes a repair
@@ -297,11 +309,7 @@ def transitions(data: Dataset, count: int, batch: int) -> list[Timing]:
     """Time apply_transition: many in one session (one commit) vs one session each."""
     db, label = data.db, data.label
     moves = _moves(db, data.contractor)
-    with db.session() as session:
-        ids = {
-            Action.report_repaired: user_for(session, telegram_id=data.contractor).id,
-            Action.fail: user_for(session, telegram_id=INSPECTOR).id,
-        }
+    ids = {Action.report_repaired: uid(db, data.contractor), Action.fail: uid(db, INSPECTOR)}
 
     def one(session: Session, item_id: int, action: Action, note: str | None) -> None:
         """Apply one move as the right person."""

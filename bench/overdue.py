@@ -24,7 +24,7 @@ from models import project as setup
 from models.db import Database
 from models.overdue import my_overdue, overdue_digest
 from models.queries import contractor_list
-from models.tables import Category, Item, ItemState, Role, Unit
+from models.tables import Category, Item, ItemState, Platform, Role, Unit
 
 FIRMS = 40
 CONTRACTOR_ID = 900001  # telegram id of the persona of the busiest firm
@@ -60,7 +60,8 @@ def fill(db: Database, items: int, seed: int = 11) -> int:
         people.add_member(
             s,
             project_id=project.id,
-            telegram_id=CONTRACTOR_ID,
+            platform=Platform.telegram,
+            account=str(CONTRACTOR_ID),
             name="bench",
             roles=[Role.contractor],
             contractor_id=firms[0],
@@ -102,6 +103,8 @@ def run(db: Database, items: int, reps: int) -> list[Timing]:
     print(f"filled {items:,} items in {time.perf_counter() - start:.1f} s")
     label = f"{items:,} items"
     digest = db.run(overdue_digest, project_id=project_id)
+    found = db.run(people.find_person, platform=Platform.telegram, account=str(CONTRACTOR_ID))
+    mine = found.id
     print(f"overdue: {digest.total:,} items of {len(digest.contractors)} contractors")
     return [
         measure(
@@ -114,13 +117,13 @@ def run(db: Database, items: int, reps: int) -> list[Timing]:
         measure(
             "my_overdue (busiest firm)",
             label,
-            lambda: db.run(my_overdue, telegram_id=CONTRACTOR_ID),
+            lambda: db.run(my_overdue, user_id=mine),
             reps,
         ),
         measure(
             "contractor_list (header counts overdue)",
             label,
-            lambda: db.run(contractor_list, telegram_id=CONTRACTOR_ID),
+            lambda: db.run(contractor_list, user_id=mine),
             reps,
         ),
     ]

@@ -25,7 +25,7 @@ from models import clock, people
 from models import project as setup
 from models.db import Database
 from models.settings import Settings
-from models.tables import PushKind, PushLog, Role
+from models.tables import Platform, PushKind, PushLog, Role
 
 FIRST_CHAT = 7_000_000
 PDF = b"%PDF-1.4\n" + b"0" * 20_000  # the size of a one-page printable list
@@ -77,7 +77,8 @@ def people_db(folder: Path, recipients: int) -> tuple[Database, int, list[int]]:
             people.add_member(
                 s,
                 project_id=project.id,
-                telegram_id=FIRST_CHAT + n,
+                platform=Platform.telegram,
+                account=str(FIRST_CHAT + n),
                 name=f"施工员{n}",
                 roles=[Role.contractor],
                 contractor_id=firm.id,
@@ -96,14 +97,14 @@ async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
     app = build_offline(settings, db, transport, limiter=rate_limiter())
     files = tuple(Attachment(f"list-{i}.pdf", PDF, caption="待修清单") for i in range(parts - 1))
     notices = [
-        Notice(user_id, FIRST_CHAT + n, f"<b>今日待修</b> 3 项 · {n}", attachments=files)
+        Notice(user_id, f"<b>今日待修</b> 3 项 · {n}", attachments=files)
         for n, user_id in enumerate(ids)
     ]
     async with app:
         start = time.perf_counter()
         await push(
             db=db,
-            delivery=TelegramDelivery(app.bot),
+            delivery=TelegramDelivery(app.bot, db),
             kind=PushKind.morning,
             project_id=project_id,
             day=clock.today("Asia/Shanghai"),

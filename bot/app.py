@@ -92,7 +92,7 @@ def build_application(
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
     # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
-    app.bot_data["delivery"] = TelegramDelivery(app.bot)
+    app.bot_data["delivery"] = TelegramDelivery(app.bot, db)
     flows.register(app)
     add_core(app, db, settings, flows.router())
     schedule_rhythm(app)

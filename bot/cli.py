@@ -306,14 +306,15 @@ def cmd_fake_telegram(args: argparse.Namespace) -> int:
 def cmd_item(args: argparse.Namespace) -> int:
     """Reassign, cancel or reopen one item in an admin's name (as /reassign, /cancel, /reopen)."""
     from models import admin
-    from models.people import find_person
 
     settings = load_settings()
     db = open_db(settings)
-    person = db.run(find_person, platform="telegram", account=str(args.as_id))
-    if person is None:
-        raise DomainError("not_registered")
-    who = {"user_id": person.id, "item_id": args.item}
+    from models.people import find_person
+    from models.tables import Platform
+
+    person = db.run(find_person, platform=Platform.telegram, account=str(args.as_id))
+    # Nobody there: user id 0 is no one's, and models refuse it as a stranger.
+    who = {"user_id": person.id if person else 0, "item_id": args.item}
     if args.command == "reassign":
         moved = db.run(admin.reassign, **who, contractor_name=" ".join(args.contractor))
     elif args.command == "cancel":

@@ -21,7 +21,7 @@ from bot.transport import CallbackAnswer, OfflineChat, OfflineTelegram, OfflineU
 from handlers.i18n import t
 from models.db import Database
 from models.errors import DomainError
-from models.tables import AppUser, Contractor, Membership, Role
+from models.tables import AppUser, Contractor, Identity, Membership, Platform, Role
 
 EXIT_OK, EXIT_NO_PERSONA, EXIT_INTERRUPTED = 0, 2, 130
 BANNER = (
@@ -138,22 +138,25 @@ class Persona:
 def list_personas(*, session: Session) -> list[Persona]:
     """Return active users holding any role, by role then contractor, with contractor names."""
     rows = session.exec(
-        select(AppUser, Membership, Contractor)
+        select(AppUser, Identity.account, Membership, Contractor)
         .join(Membership, Membership.user_id == AppUser.id)
+        .join(Identity, Identity.user_id == AppUser.id)
         .join(Contractor, Membership.contractor_id == Contractor.id, isouter=True)
-        .where(AppUser.active == True)  # noqa: E712
+        .where(AppUser.active == True, Identity.platform == Platform.telegram)  # noqa: E712
     ).all()
     users: dict[int, AppUser] = {}
+    chats: dict[int, int] = {}
     roles: dict[int, set[Role]] = {}
     firms: dict[int, set[str]] = {}
-    for user, membership, contractor in rows:
+    for user, account, membership, contractor in rows:
         users[user.id] = user
+        chats[user.id] = int(account)
         roles.setdefault(user.id, set()).add(membership.role)
         if contractor is not None:
             firms.setdefault(user.id, set()).add(contractor.name)
     people = [
         Persona(
-            telegram_id=user.telegram_id,
+            telegram_id=chats[key],
             name=user.name,
             language=user.language,
             roles=tuple(sorted(roles[key], key=_ROLE_ORDER.__getitem__)),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
+from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -10,6 +12,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from jobs.notices import Notice
 from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
+from models.db import Database
+from models.people import accounts
+from models.tables import Platform
 
 
 def markup(notice: Notice) -> InlineKeyboardMarkup | None:
@@ -27,22 +32,43 @@ def markup(notice: Notice) -> InlineKeyboardMarkup | None:
 class TelegramDelivery:
     """Send notices through one PTB bot (its rate limiter keeps the overall limits)."""
 
-    def __init__(self, bot: Bot, pacer: ChatPacer | None = None) -> None:
+    platform = Platform.telegram.value
+
+    def __init__(self, bot: Bot, db: Database, pacer: ChatPacer | None = None) -> None:
         self.bot = bot
+        self.db = db
         # Telegram: one message a second to a chat, whichever push sends it.
         self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
+        # People's chats (their Telegram accounts), found once a run or at a notice's first part.
+        self._chats: dict[int, int] = {}
+
+    async def reach(self, user_ids: Sequence[int]) -> None:
+        """Find these people's Telegram chats in one query, before a run sends to them."""
+        found = await asyncio.to_thread(
+            self.db.run, accounts, user_ids=list(user_ids), platform=self.platform
+        )
+        for user_id in user_ids:
+            self._chats.pop(user_id, None)
+        self._chats.update((user_id, int(account)) for user_id, account in found.items())
+
+    async def _chat(self, notice: Notice) -> int:
+        """Return the person's Telegram chat; asked of the database if no run found it."""
+        if notice.user_id not in self._chats:
+            await self.reach([notice.user_id])
+        if notice.user_id not in self._chats:
+            raise Blocked(f"user {notice.user_id} has no Telegram account")
+        return self._chats[notice.user_id]
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text with its buttons, then each attachment in turn."""
+        chat = await self._chat(notice)
         try:
             if part == 0:
-                await self.bot.send_message(notice.chat, notice.text, reply_markup=markup(notice))
+                await self.bot.send_message(chat, notice.text, reply_markup=markup(notice))
                 return
             file = notice.attachments[part - 1]
             send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
-            await send(
-                notice.chat, InputFile(file.content, filename=file.filename), caption=file.caption
-            )
+            await send(chat, InputFile(file.content, filename=file.filename), caption=file.caption)
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc)) from exc
         except Forbidden as exc:

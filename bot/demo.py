@@ -29,7 +29,7 @@ from models.project import (
     set_rule,
 )
 from models.repair import MOVES, apply_transition, pick_contractor, raise_item
-from models.tables import Action, AppUser, Category, Item, ItemState, Project, Role
+from models.tables import Action, AppUser, Category, Item, ItemState, Platform, Project, Role
 
 PROJECT_NAME = "江畔花园一期"
 TIMEZONE = "Asia/Shanghai"
@@ -372,6 +372,7 @@ class _Cast:
     firms: dict[int, _Firm]
     by_key: dict[str, int]
     rules: dict[tuple[str, str], int]
+    chats: dict[int, int]  # AppUser.id -> their Telegram id
 
 
 def build_demo(
@@ -521,13 +522,15 @@ def _add_firms_and_people(session: Session, project_id: int, rng: random.Random)
         user = add_member(
             session,
             project_id=project_id,
-            telegram_id=telegram_id,
+            platform=Platform.telegram,
+            account=str(telegram_id),
             name=name,
             roles=[role],
             language=language,
         )
         staff.setdefault(role, []).append(user)
     crews: dict[int, list[AppUser]] = {}
+    chats: dict[int, int] = {}
     telegram_id = FIRST_CONTRACTOR_ID
     for firm in _FIRMS:
         contractor_id = by_key[firm.key]
@@ -535,13 +538,15 @@ def _add_firms_and_people(session: Session, project_id: int, rng: random.Random)
             user = add_member(
                 session,
                 project_id=project_id,
-                telegram_id=telegram_id,
+                platform=Platform.telegram,
+                account=str(telegram_id),
                 name=name,
                 roles=[Role.contractor],
                 contractor_id=contractor_id,
                 language=language,
             )
             crews.setdefault(contractor_id, []).append(user)
+            chats[user.id] = telegram_id
             telegram_id += 1
     # Ask the real rules once per (category, building), as raise_item will.
     rules = {
@@ -560,6 +565,7 @@ def _add_firms_and_people(session: Session, project_id: int, rng: random.Random)
         firms=firms,
         by_key=by_key,
         rules=rules,
+        chats=chats,
     )
 
 
@@ -576,7 +582,7 @@ def _personas(cast: _Cast) -> tuple[Persona, ...]:
         firm = cast.firms[contractor_id]
         for user in crew:
             people.append(
-                Persona(user.telegram_id, user.name, f"施工单位 · {firm.name} (contractor)")
+                Persona(cast.chats[user.id], user.name, f"施工单位 · {firm.name} (contractor)")
             )
     return tuple(people)
 

@@ -26,7 +26,7 @@ from models.errors import DomainError
 from models.people import Person, find_person
 from models.pushes import clear_blocked
 from models.settings import Settings
-from models.tables import Role
+from models.tables import Platform, Role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,10 +87,12 @@ async def identify(update: Update, context: BotContext) -> None:
 
 async def _load_person(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    context.person = await context.call(find_person, telegram_id=user.id)
+    context.person = await context.call(
+        find_person, platform=Platform.telegram, account=str(user.id)
+    )
     if context.person is not None and context.person.blocked_at is not None:
         # They blocked the bot once and write again: pushes reach them from now on.
-        await context.call(clear_blocked, telegram_id=user.id)
+        await context.call(clear_blocked, user_id=context.person.id, platform=Platform.telegram)
         context.person = dataclasses.replace(context.person, blocked_at=None)
     context.lang = pick_language(
         context.person.language if context.person else None,

@@ -14,7 +14,10 @@ from typing import Any
 
 from handlers import admin, choices, menu
 from handlers.core import Ask, PassOn, Router
+from handlers.i18n import pick_language, t
+from handlers.screens import Notice
 from handlers.text import esc
+from models.dialogue import Expired
 from models.limits import check_note
 from models.queries import ItemLine
 
@@ -124,6 +127,16 @@ def drop(ask: Ask, key: str) -> None:
     draft = ask.dialogue.end()
     if kind in KINDS and draft:
         _tell_dropped(ask, kind, draft, key)
+
+
+def dropped_notice(expired: Expired, default_language: str) -> Notice:
+    """Return what tells a person their report was dropped for being left too long."""
+    lang = pick_language(expired.language, None, default_language)
+    card = KINDS.get(expired.step, ("", ""))[0]
+    again = choices.open_again(card, expired.draft["item"], lang) if card else ()
+    return Notice(
+        expired.user_id, t(lang, "report.dropped", item=label(expired.draft)), again, lang=lang
+    )
 
 
 def _tell_dropped(ask: Ask, kind: str | None, draft: dict, key: str) -> None:

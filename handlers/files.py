@@ -76,7 +76,7 @@ async def receive_workbook(update: Update, context: BotContext) -> None:
             data = bytes(await (await document.get_file()).download_as_bytearray())
             report = await context.call(
                 workbook_from_chat,
-                telegram_id=update.effective_user.id,
+                user_id=context.person.id,
                 data=data,
                 filename=document.file_name or "file.xlsx",
                 project=update.message.caption,
@@ -95,7 +95,7 @@ async def other_document(update: Update, context: BotContext) -> None:
 async def template(update: Update, context: BotContext) -> None:
     """Send the blank set-up and items workbooks."""
     context.require(*TEMPLATE_ROLES)
-    blank = await context.call(templates_for, telegram_id=update.effective_user.id)
+    blank = await context.call(templates_for, user_id=context.person.id)
     await update.message.reply_text(context.t("files.templates"))
     for name, data in (("setup-项目设置.xlsx", blank.setup), ("items-问题录入.xlsx", blank.items)):
         await update.message.reply_document(InputFile(data, filename=name))
@@ -105,7 +105,7 @@ async def export(update: Update, context: BotContext) -> None:
     """Send every item and event of the person's projects as a workbook."""
     context.require(*EXPORT_ROLES)
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
-    made = await context.call(export_for, telegram_id=update.effective_user.id)
+    made = await context.call(export_for, user_id=context.person.id)
     now = made.made_at
     await update.message.reply_document(
         InputFile(made.data, filename=f"handover-{now:%Y%m%d-%H%M}.xlsx"),

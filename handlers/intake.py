@@ -80,7 +80,7 @@ async def _say(
 
 async def new(update: Update, context: BotContext) -> int:
     """Start entering an item: pick the project if there are several, then ask the flat."""
-    projects = await context.call(intake_projects, telegram_id=update.effective_user.id)
+    projects = await context.call(intake_projects, user_id=context.person.id)
     _last(context)["count"] = 0
     if len(projects) == 1:
         return await _ask_unit(update, context, projects[0].id)
@@ -93,7 +93,7 @@ async def project_chosen(update: Update, context: BotContext) -> int:
     """Enter items in the project pressed."""
     await update.callback_query.answer()
     project = await context.call(
-        choose_project, telegram_id=update.effective_user.id, project_id=int(context.matches[0][1])
+        choose_project, user_id=context.person.id, project_id=int(context.matches[0][1])
     )
     return await _ask_unit(update, context, project.id)
 
@@ -128,7 +128,7 @@ async def same_unit(update: Update, context: BotContext) -> int:
 async def _take_unit(update: Update, context: BotContext, text: str) -> int:
     draft = _draft(context)
     match = await context.call(
-        check_unit, telegram_id=update.effective_user.id, project_id=draft["project"], text=text
+        check_unit, user_id=context.person.id, project_id=draft["project"], text=text
     )
     if match.choices:
         # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202): never pick one.
@@ -177,7 +177,7 @@ async def _take_location(update: Update, context: BotContext, location: str) -> 
 async def _ask_category(update: Update, context: BotContext) -> int:
     choices = await context.call(
         intake_categories,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         project_id=_draft(context)["project"],
     )
     markup = kb.categories(choices, context.lang)
@@ -199,7 +199,7 @@ async def category_typed(update: Update, context: BotContext) -> int:
 async def _take_category(update: Update, context: BotContext, **which: Any) -> int:
     draft = _draft(context)
     category = await context.call(
-        pick_category, telegram_id=update.effective_user.id, project_id=draft["project"], **which
+        pick_category, user_id=context.person.id, project_id=draft["project"], **which
     )
     draft["category"] = category.code
     if _correcting(draft):
@@ -333,7 +333,7 @@ async def _summary(update: Update, context: BotContext, chosen: int | None = Non
     draft.pop(CORRECTING, None)
     preview = await context.call(
         preview_item,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         project_id=draft["project"],
         unit_code=draft["unit"],
         category_code=draft["category"],
@@ -379,7 +379,7 @@ async def other_contractor(update: Update, context: BotContext) -> int:
 async def _ask_contractor(update: Update, context: BotContext) -> int:
     choices = await context.call(
         project_contractors,
-        telegram_id=update.effective_user.id,
+        user_id=context.person.id,
         project_id=_draft(context)["project"],
     )
     markup = kb.contractors(choices, context.lang)
@@ -461,9 +461,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         await query.answer(context.t("error.stale_button"), show_alert=True)
         return None
     await query.answer()
-    entered = await context.call(
-        enter_item, telegram_id=update.effective_user.id, **_item_fields(draft)
-    )
+    entered = await context.call(enter_item, user_id=context.person.id, **_item_fields(draft))
     await _entered(update, context, entered)
     return ConversationHandler.END
 

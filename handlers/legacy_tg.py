@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
 
-from telegram import InputMediaPhoto, Message
+from telegram import Bot, BotCommand, BotCommandScopeChat, InputMediaPhoto, Message
 from telegram.error import TelegramError
 
-from handlers import keyboards, render
-from handlers.common import BotContext, send_long
-from handlers.i18n import pick_language, t
+from handlers.common import BotContext
+from handlers.i18n import t
+from handlers.menu import commands_for
+from handlers.tell import contractor_notices
+from jobs.sender import DeliveryFailed
 from models.media import store_file
+from models.people import Person
 from models.queries import PhotoRef, item_line
 from models.repair import Outcome
 
@@ -76,11 +80,20 @@ async def tell_contractor_tg(
     if not outcome.tell:
         return
     line = await context.call(item_line, item_id=outcome.item.id)
-    for chat_id, stored in outcome.tell:
-        lang = pick_language(stored, None, context.settings.default_language)
-        text = t(lang, key, **params) + "\n" + render.item_line(lang, line)
+    delivery = context.application.bot_data["delivery"]
+    for notice in contractor_notices(
+        outcome, line, key, context.settings.default_language, **params
+    ):
         try:
-            await send_long(context, chat_id, text, reply_markup=keyboards.open_item(line.id, lang))
-        except TelegramError:
+            await delivery.deliver(notice, 0)
+        except DeliveryFailed:
             # They will still find it on their list; one blocked chat must not stop the rest.
-            log.warning("could not tell %s about item %s", chat_id, outcome.item.id, exc_info=True)
+            log.warning("could not tell %s about item %s", notice.user_id, outcome.item.id)
+
+
+async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
+    """Show this chat only its own commands, described in its language."""
+    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in commands_for(person)]
+    # A menu is a convenience; the commands work without it.
+    with contextlib.suppress(TelegramError):
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

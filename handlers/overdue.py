@@ -12,7 +12,7 @@ from models.overdue import overdue_for
 
 async def overdue(update: Update, context: BotContext) -> None:
     """Show each of my projects' overdue items by contractor, most first."""
-    digests = await context.call(overdue_for, telegram_id=update.effective_user.id)
+    digests = await context.call(overdue_for, user_id=context.person.id)
     for digest in digests:
         await update.message.reply_text(overdue_digest(context.lang, digest))
 

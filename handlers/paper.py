@@ -101,7 +101,7 @@ async def _record_one(
     try:
         result = await context.call(
             record_paper,
-            telegram_id=update.effective_user.id,
+            user_id=context.person.id,
             item_id=token,
             action=action,
             reason=reason,

@@ -18,9 +18,7 @@ async def send_printable(update: Update, context: BotContext) -> None:
     make = my_list_pdfs if kind == "ml" else to_check_pdfs
     # A long list takes seconds to draw: show "sending a file" meanwhile.
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_DOCUMENT)
-    made = await context.call(
-        make, telegram_id=update.effective_user.id, tr=context.t, building=building
-    )
+    made = await context.call(make, user_id=context.person.id, tr=context.t, building=building)
     for plist, (name, data) in made:
         await context.bot.send_document(
             update.effective_chat.id,

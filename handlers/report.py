@@ -25,9 +25,9 @@ def _asked(args: list[str]) -> tuple[bool, str | None]:
 async def report(update: Update, context: BotContext) -> None:
     """Send today's picture of the project with its figures, or the rework causes."""
     rework, name = _asked(context.args or [])
-    chat_id, who = update.effective_chat.id, update.effective_user.id
+    chat_id, who = update.effective_chat.id, context.person.id
     # The figures first: models/ refuses whoever may not read them, before "uploading…".
-    figures = await context.call(rework_for if rework else daily_for, telegram_id=who, name=name)
+    figures = await context.call(rework_for if rework else daily_for, user_id=who, name=name)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     if rework:
         png = await asyncio.to_thread(rework_picture, context.lang, figures)

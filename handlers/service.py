@@ -86,7 +86,7 @@ async def unit(update: Update, context: BotContext) -> None:
     if not text:
         await update.message.reply_text(context.t("service.unit_usage"))
         return
-    found = await context.call(look_up_flat, telegram_id=update.effective_user.id, text=text)
+    found = await context.call(look_up_flat, user_id=context.person.id, text=text)
     if found.flat is not None:
         await _show_flat(update, context, found.flat)
     elif found.choices:
@@ -106,7 +106,7 @@ async def unit(update: Update, context: BotContext) -> None:
 async def flat_button(update: Update, context: BotContext) -> None:
     """Show the flat a choice, suggestion or search button names."""
     record = await context.call(
-        flat_by_id, telegram_id=update.effective_user.id, unit_id=int(context.matches[0][1])
+        flat_by_id, user_id=context.person.id, unit_id=int(context.matches[0][1])
     )
     await update.callback_query.answer()
     await _show_flat(update, context, record)
@@ -118,13 +118,13 @@ async def find(update: Update, context: BotContext) -> None:
     if not text:
         await update.message.reply_text(context.t("service.find_usage"))
         return
-    found = await context.call(find_flats, telegram_id=update.effective_user.id, text=text)
+    found = await context.call(find_flats, user_id=context.person.id, text=text)
     if not found.total:
         await update.message.reply_text(context.t("service.found_none", text=quoted(text)))
     elif found.total == 1:
         record = await context.call(
             flat_by_id,
-            telegram_id=update.effective_user.id,
+            user_id=context.person.id,
             unit_id=found.hits[0].unit_id,
             kind="find",
         )
@@ -138,9 +138,7 @@ async def find(update: Update, context: BotContext) -> None:
 async def find_turn(update: Update, context: BotContext) -> None:
     """Turn the page of a search's flats."""
     search_id, page = (int(x) for x in context.matches[0].groups())
-    found = await context.call(
-        find_page, telegram_id=update.effective_user.id, search_id=search_id, page=page
-    )
+    found = await context.call(find_page, user_id=context.person.id, search_id=search_id, page=page)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         _found_text(context, found), reply_markup=_found_keyboard(context, found)
@@ -163,7 +161,7 @@ async def history_button(update: Update, context: BotContext) -> None:
 
 
 async def _show_history(update: Update, context: BotContext, item_id: int) -> None:
-    card = await context.call(item_history, telegram_id=update.effective_user.id, item_id=item_id)
+    card = await context.call(item_history, user_id=context.person.id, item_id=item_id)
     await send_album(context, update.effective_chat.id, [p for e in card.events for p in e.photos])
     await send_long(
         context,
@@ -177,7 +175,7 @@ async def owner_summary(update: Update, context: BotContext) -> None:
     await update.callback_query.answer()
     unit_id, lang = int(context.matches[0][1]), context.matches[0][2]
     record = await context.call(
-        flat_by_id, telegram_id=update.effective_user.id, unit_id=unit_id, kind="summary"
+        flat_by_id, user_id=context.person.id, unit_id=unit_id, kind="summary"
     )
     await send_long(context, update.effective_chat.id, render.owner_summary(lang, record))
 

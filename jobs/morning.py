@@ -53,7 +53,6 @@ def morning_notices(
             notices.append(
                 Notice(
                     user_id=person.user_id,
-                    chat=person.telegram_id,
                     text="\n\n".join(text for text, _, _ in parts),
                     choices=tuple(row for _, rows, _ in parts for row in rows),
                     attachments=tuple(a for _, _, files in parts for a in files),
@@ -93,7 +92,7 @@ def _checks(
 
 def _page(list_of, session: Session, person: Recipient, project: ProjectBeat) -> Page | None:  # noqa: ANN001
     try:
-        return list_of(session, telegram_id=person.telegram_id, project_id=project.id)
+        return list_of(session, user_id=person.user_id, project_id=project.id)
     except DomainError:
         return None  # their roles changed since the recipients were read: nothing to send
 

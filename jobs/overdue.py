@@ -27,5 +27,5 @@ def overdue_notices(
         lang = language(person, default_language)
         if lang not in texts:
             texts[lang] = digest_text(lang, digest)
-        notices.append(Notice(person.user_id, person.telegram_id, texts[lang], lang=lang))
+        notices.append(Notice(person.user_id, texts[lang], lang=lang))
     return notices

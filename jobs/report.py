@@ -32,7 +32,7 @@ def report_notices(
             photo = Attachment(f"report-{report.day:%Y%m%d}.png", png, "photo", caption)
             made[lang] = (_text(lang, report.project_name, report.day.isoformat(), after), photo)
         text, photo = made[lang]
-        notices.append(Notice(person.user_id, person.telegram_id, text, (), (photo,), lang))
+        notices.append(Notice(person.user_id, text, (), (photo,), lang))
     return notices
 
 

@@ -24,6 +24,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from handlers import drafts
 from jobs.morning import morning_notices
 from jobs.notices import Notice
 from jobs.overdue import overdue_notices
@@ -31,6 +32,7 @@ from jobs.report import report_notices
 from jobs.sender import PROCESS, Delivery, PushResult, push
 from models import clock, pushes
 from models.db import Database
+from models.dialogue import take_expired
 from models.pushes import Beat, ProjectBeat
 from models.tables import PushKind
 
@@ -50,10 +52,16 @@ BUILDERS: dict[PushKind, Builder] = {
 
 
 def build(
-    session: Session, *, kind: PushKind, project: ProjectBeat, default_language: str
+    session: Session,
+    *,
+    kind: PushKind,
+    project: ProjectBeat,
+    default_language: str,
+    platform: str,
 ) -> list[Notice]:
-    """Return a kind's notices for a project: its recipients, each with their screen."""
-    people = pushes.recipients(session, project_id=project.id, kind=kind)
+    """Return a kind's notices for a project: its recipients on a platform, each with their
+    screen."""
+    people = pushes.recipients(session, project_id=project.id, kind=kind, platform=platform)
     return BUILDERS[kind](
         session, project=project, people=people, default_language=default_language
     )
@@ -78,6 +86,7 @@ async def tick(
     by: str = PROCESS,
 ) -> list[Ran]:
     """Run every beat that is due in its project's zone and not run yet today; return them."""
+    await drop_expired_drafts(db=db, delivery=delivery, default_language=default_language)
     ran = []
     for project in await asyncio.to_thread(db.run, pushes.projects):
         local_now = clock.local_now(project.timezone)
@@ -98,6 +107,19 @@ async def tick(
     return ran
 
 
+async def drop_expired_drafts(*, db: Database, delivery: Delivery, default_language: str) -> int:
+    """Tell each person whose report was left half-finished too long that it is dropped."""
+    # Taken off the dialogue first (once, whichever process ticks); a failed send is only logged:
+    # the person is not told twice, and their next input finds no draft either way.
+    expired = await asyncio.to_thread(db.run, take_expired, steps=frozenset(drafts.KINDS))
+    for gone in expired:
+        try:
+            await delivery.deliver(drafts.dropped_notice(gone, default_language), 0)
+        except Exception:
+            log.warning("could not tell person %s their report was dropped", gone.user_id)
+    return len(expired)
+
+
 async def _run(
     db: Database,
     delivery: Delivery,
@@ -114,7 +136,12 @@ async def _run(
     if not await asyncio.to_thread(db.run, pushes.take_run, **key, by=by):
         return None
     notices = await asyncio.to_thread(
-        db.run, build, kind=kind, project=project, default_language=default_language
+        db.run,
+        build,
+        kind=kind,
+        project=project,
+        default_language=default_language,
+        platform=delivery.platform,
     )
     result = await push(db=db, delivery=delivery, notices=notices, by=by, **key)
     await asyncio.to_thread(db.run, pushes.finish_run, **key)

@@ -50,7 +50,10 @@ def parts(notice: Notice) -> int:
 
 
 class ChatPacer:
-    """Keep the sends to one chat `interval` apart, across notices and pushes of a process."""
+    """Keep the sends to one chat `interval` apart, across notices and pushes of a process.
+
+    A chat is named by the person (AppUser.id): one delivery reaches a person at one account.
+    """
 
     def __init__(self, interval: float = CHAT_INTERVAL) -> None:
         self.interval = interval
@@ -81,6 +84,11 @@ class Delivery(Protocol):
 
     # The platform's pause between two messages to one chat: one per bot, shared by its pushes.
     pacer: ChatPacer
+    # Where it sends: a models.tables.Platform value (people are reached by their account there).
+    platform: str
+
+    async def reach(self, user_ids: Sequence[int]) -> None:
+        """Find where these people are on the platform, once, before a run sends to them."""
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send part `part` (see `parts`); raise Blocked, RetryLater or DeliveryFailed."""
@@ -133,6 +141,7 @@ async def push(
                 push_id=push_id,
                 status=outcome.status,
                 attempts=outcome.attempts,
+                platform=delivery.platform,
                 reason=outcome.reason,
             )
             ends[position] = outcome.status.value
@@ -149,12 +158,22 @@ async def push(
         batch = numbered[first : first + concurrency]
         try:
             claims = await asyncio.to_thread(
-                db.run, pushes.claim_all, user_ids=[n.user_id for _, n in batch], by=by, **key
+                db.run,
+                pushes.claim_all,
+                user_ids=[n.user_id for _, n in batch],
+                by=by,
+                platform=delivery.platform,
+                **key,
             )
         except Exception:
             log.exception("push %s: %d claims failed", kind.value, len(batch))
             ends.update((position, "failed") for position, _ in batch)
             continue
+        try:
+            # Their accounts before any send, so the first sends go in the notices' order.
+            await delivery.reach([n.user_id for (_, n), c in zip(batch, claims, strict=True) if c])
+        except Exception:
+            log.exception("push %s: accounts of %d people not found", kind.value, len(batch))
         for (position, notice), claimed in zip(batch, claims, strict=True):
             if claimed is None:
                 ends[position] = "taken"
@@ -176,12 +195,12 @@ async def _deliver(delivery: Delivery, pacer: ChatPacer, notice: Notice) -> _Out
     while part < total:
         attempts += 1
         try:
-            async with pacer.turn(notice.chat):
+            async with pacer.turn(notice.user_id):
                 await delivery.deliver(notice, part)
         except RetryLater as wait:
             # Never dropped: this part waits as long as the platform asks, then goes again.
             log.info("push to user %s: waiting %.1f s (rate limit)", notice.user_id, wait.seconds)
-            pacer.hold(notice.chat, wait.seconds)
+            pacer.hold(notice.user_id, wait.seconds)
             continue
         except Blocked as exc:
             return _Outcome(PushStatus.blocked, _why(exc, part, total), attempts)

@@ -459,7 +459,7 @@ def contractor_figures(session: Session, *, user_id: int) -> list[ContractorFigu
 def record_paper(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     reason: str | None = None,
@@ -472,7 +472,7 @@ def record_paper(
     """
     if action not in PAPER_ACTIONS:
         raise DomainError("not_allowed")
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     item = ids.get(session, Item, item_id)
     roles = _roles_in(session, user=user, project_id=item.project_id) if item else set()
     if not roles:  # unknown, or another project's: the same answer, nothing revealed
@@ -483,6 +483,6 @@ def record_paper(
     if action is Action.fail and not reason:
         raise DomainError("reason_required")
     outcome = act(
-        session, telegram_id=telegram_id, item_id=item_id, action=action, note=reason, source=source
+        session, user_id=user_id, item_id=item_id, action=action, note=reason, source=source
     )
     return Moved(item_line(session, item_id=item_id), outcome)

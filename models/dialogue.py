@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from models import clock
+from models.tables import AppUser
 from models.tables import Dialogue as DialogueRow
 
 # A report left half-finished this long is dropped (the person is told at their next input).
@@ -81,3 +82,34 @@ def save_dialogue(session: Session, *, user_id: int, dialogue: Dialogue) -> None
         row = DialogueRow(user_id=user_id)
     row.step, row.data, row.updated_at = dialogue.step, data, clock.now()
     session.add(row)
+
+
+@dataclass(frozen=True)
+class Expired:
+    """A report left half-finished too long, taken off its person's dialogue."""
+
+    user_id: int
+    step: str
+    draft: dict[str, Any]
+    language: str | None
+
+
+def take_expired(session: Session, *, steps: frozenset[str]) -> list[Expired]:
+    """Take every draft of these steps older than DRAFT_LIFETIME off its dialogue; return them.
+
+    Taken in the same transaction that clears them, so two processes never tell a person twice.
+    """
+    cutoff = clock.now() - DRAFT_LIFETIME
+    rows = session.exec(
+        select(DialogueRow, AppUser)
+        .join(AppUser, AppUser.id == DialogueRow.user_id)
+        .where(col(DialogueRow.step).in_(steps), DialogueRow.updated_at < cutoff)
+        .with_for_update(skip_locked=True)
+    ).all()
+    taken = []
+    for row, user in rows:
+        data = json.loads(row.data or "{}")
+        taken.append(Expired(row.user_id, row.step, data.get("draft") or {}, user.language))
+        row.step, row.data = None, json.dumps({"memory": data.get("memory") or {}})
+        session.add(row)
+    return taken

@@ -63,10 +63,10 @@ def is_setup_workbook(sheets: list[RawSheet]) -> bool:
 
 
 def workbook_from_chat(
-    session: Session, *, telegram_id: int, data: bytes, filename: str, project: str | None = None
+    session: Session, *, user_id: int, data: bytes, filename: str, project: str | None = None
 ) -> SetupReport | ImportReport:
     """Read a file a person sent, once: a set-up workbook (admins) or items (clerks and admins)."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     try:
         sheets = read_sheets(data, filename)
     except WorkbookProblem as exc:
@@ -81,9 +81,9 @@ def workbook_from_chat(
     return import_items(session, project_id=target.id, sheets=sheets, filename=filename, user=user)
 
 
-def templates_for(session: Session, *, telegram_id: int) -> Templates:
+def templates_for(session: Session, *, user_id: int) -> Templates:
     """Return the blank workbooks, listing the person's project categories and contractors."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     projects = _projects(session, user, TEMPLATE_ROLES)
     if not projects:
         raise DomainError("not_allowed")
@@ -98,9 +98,9 @@ class Export:
     made_at: datetime
 
 
-def export_for(session: Session, *, telegram_id: int) -> Export:
+def export_for(session: Session, *, user_id: int) -> Export:
     """Return every item and event of the projects the person may export."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     projects = _projects(session, user, EXPORT_ROLES)
     if not projects:
         raise DomainError("not_allowed")

@@ -69,16 +69,16 @@ class Entered:
     contractor_name: str
 
 
-def _intake_user(session: Session, *, telegram_id: int, project_id: int) -> AppUser:
+def _intake_user(session: Session, *, user_id: int, project_id: int) -> AppUser:
     """Return the user if they may enter items in this project, else refuse."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     require_any(session, user=user, project_id=project_id, roles=INTAKE_ROLES)
     return user
 
 
-def intake_projects(session: Session, *, telegram_id: int) -> list[Choice]:
+def intake_projects(session: Session, *, user_id: int) -> list[Choice]:
     """Return the projects this person may enter items in; refuse if there are none."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     rows = session.exec(
         select(Project)
         .join(Membership, Membership.project_id == Project.id)
@@ -90,20 +90,20 @@ def intake_projects(session: Session, *, telegram_id: int) -> list[Choice]:
     return list(dict.fromkeys(Choice(p.id, p.name) for p in rows))
 
 
-def choose_project(session: Session, *, telegram_id: int, project_id: int) -> Choice:
+def choose_project(session: Session, *, user_id: int, project_id: int) -> Choice:
     """Return the project picked for intake, if this person may enter items there."""
     if not ids.possible(project_id):
         raise DomainError("no_such_project")
-    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    _intake_user(session, user_id=user_id, project_id=project_id)
     project = session.get(Project, project_id)
     if project is None:
         raise DomainError("no_such_project")
     return Choice(project.id, project.name)
 
 
-def check_unit(session: Session, *, telegram_id: int, project_id: int, text: str) -> UnitMatch:
+def check_unit(session: Session, *, user_id: int, project_id: int, text: str) -> UnitMatch:
     """Return the flat a typed code means, the flats it fits when several, or the nearest."""
-    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    _intake_user(session, user_id=user_id, project_id=project_id)
     units = find_units(session, project_id=project_id, text=text)
     if len(units) == 1:
         return UnitMatch(units[0].code)
@@ -116,24 +116,22 @@ def _category_choice(category: Category) -> CategoryChoice:
     return CategoryChoice(category.id, category.code, category.name_zh, category.name_en)
 
 
-def intake_categories(
-    session: Session, *, telegram_id: int, project_id: int
-) -> list[CategoryChoice]:
+def intake_categories(session: Session, *, user_id: int, project_id: int) -> list[CategoryChoice]:
     """Return the project's categories, to pick one by a button."""
-    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    _intake_user(session, user_id=user_id, project_id=project_id)
     return [_category_choice(c) for c in categories(session, project_id=project_id)]
 
 
 def pick_category(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     project_id: int,
     category_id: int | None = None,
     text: str = "",
 ) -> CategoryChoice:
     """Return the category pressed (by id) or typed (code or either name), or refuse."""
-    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    _intake_user(session, user_id=user_id, project_id=project_id)
     if category_id is not None:
         category = ids.get(session, Category, category_id)
         if category is None or category.project_id != project_id:
@@ -145,9 +143,9 @@ def pick_category(
     return _category_choice(category)
 
 
-def project_contractors(session: Session, *, telegram_id: int, project_id: int) -> list[Choice]:
+def project_contractors(session: Session, *, user_id: int, project_id: int) -> list[Choice]:
     """Return the project's contractors by name, to choose one by a button."""
-    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    _intake_user(session, user_id=user_id, project_id=project_id)
     rows = session.exec(
         select(Contractor).where(Contractor.project_id == project_id).order_by(Contractor.name)
     ).all()
@@ -171,14 +169,14 @@ def _unit(session: Session, *, project_id: int, unit_code: str) -> Unit:
 def preview_item(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     project_id: int,
     unit_code: str,
     category_code: str,
     contractor_id: int | None = None,
 ) -> Preview:
     """Return the contractor the item would go to: the one chosen, else the rule's (or none)."""
-    _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    _intake_user(session, user_id=user_id, project_id=project_id)
     unit = _unit(session, project_id=project_id, unit_code=unit_code)
     category = category_by_code(session, project_id=project_id, code=category_code)
     if contractor_id is None:
@@ -200,7 +198,7 @@ def preview_item(
 def enter_item(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     project_id: int,
     unit_code: str,
     location: str,
@@ -212,7 +210,7 @@ def enter_item(
     photos: Sequence[PhotoIn] = (),
 ) -> Entered:
     """Enter one sheet item for a clerk or admin of the project; the rule picks if none given."""
-    user = _intake_user(session, telegram_id=telegram_id, project_id=project_id)
+    user = _intake_user(session, user_id=user_id, project_id=project_id)
     unit = _unit(session, project_id=project_id, unit_code=unit_code)
     if contractor_id is not None:
         _contractor(session, project_id=project_id, contractor_id=contractor_id)

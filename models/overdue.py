@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-from models.people import find_person
+from models.people import person_of
 from models.pushes import MAY_RECEIVE
 from models.tables import (
     Contractor,
@@ -190,18 +190,18 @@ def contractor_overdue(
 
 
 def my_overdue(
-    session: Session, *, telegram_id: int, day: date | None = None
+    session: Session, *, user_id: int, day: date | None = None
 ) -> ContractorOverdue | None:
     """Return what a contractor person's firms owe overdue (for its morning list); None: nothing."""
-    person = find_person(session, telegram_id=telegram_id)
+    person = person_of(session, user_id=user_id)
     if person is None or not person.contractor_ids:
         return None
     return contractor_overdue(session, contractor_ids=person.contractor_ids, day=day)
 
 
-def overdue_for(session: Session, *, telegram_id: int) -> list[OverdueDigest]:
+def overdue_for(session: Session, *, user_id: int) -> list[OverdueDigest]:
     """Return the overdue digest of each project this person may see it for, or refuse."""
-    person = find_person(session, telegram_id=telegram_id)
+    person = person_of(session, user_id=user_id)
     if person is None:
         raise DomainError("not_registered")
     projects = session.exec(

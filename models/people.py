@@ -13,7 +13,7 @@ from models import clock
 from models.errors import DomainError
 from models.lookup import contractor_named
 from models.roles import WORK, Work
-from models.tables import AppUser, Contractor, Invite, Membership, Project, Role
+from models.tables import AppUser, Contractor, Identity, Invite, Membership, Platform, Project, Role
 
 INVITE_HOURS = 72
 # Who does what, named once: entering sheets and paper results; checking repairs.
@@ -27,23 +27,27 @@ class Person:
     """A registered user with every role they hold, as handlers need it."""
 
     id: int
-    telegram_id: int
     name: str
     language: str | None
     roles: frozenset[Role]
     project_ids: frozenset[int]
     contractor_ids: frozenset[int]
     contractor_names: tuple[str, ...]
-    blocked_at: datetime | None = None  # they blocked the bot; pushes skip them till they write
+    # Their chat on the platform they were found by blocked the bot; pushes skip it till they write.
+    blocked_at: datetime | None = None
 
     def has(self, *roles: Role) -> bool:
         """Tell whether this person holds any of the roles."""
         return bool(self.roles.intersection(roles))
 
 
-def find_person(session: Session, *, telegram_id: int) -> Person | None:
-    """Return the active registered user with this Telegram id, or None."""
-    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+def _identity(session: Session, *, platform: str, account: str) -> Identity | None:
+    return session.exec(
+        select(Identity).where(Identity.platform == Platform(platform), Identity.account == account)
+    ).first()
+
+
+def _person(session: Session, user: AppUser | None, blocked_at: datetime | None) -> Person | None:
     if user is None or not user.active:
         return None
     rows = session.exec(
@@ -55,30 +59,100 @@ def find_person(session: Session, *, telegram_id: int) -> Person | None:
         return None
     return Person(
         id=user.id,
-        telegram_id=user.telegram_id,
         name=user.name,
         language=user.language,
         roles=frozenset(m.role for m, _ in rows),
         project_ids=frozenset(m.project_id for m, _ in rows),
         contractor_ids=frozenset(c.id for _, c in rows if c is not None),
         contractor_names=tuple(sorted({c.name for _, c in rows if c is not None})),
-        blocked_at=user.blocked_at,
+        blocked_at=blocked_at,
     )
 
 
-def user_for(session: Session, *, telegram_id: int) -> AppUser:
-    """Return the active user row behind a Telegram id, or refuse."""
-    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+def find_person(session: Session, *, platform: str, account: str) -> Person | None:
+    """Return the active registered person behind a platform account, or None."""
+    identity = _identity(session, platform=platform, account=account)
+    if identity is None:
+        return None
+    return _person(session, session.get(AppUser, identity.user_id), identity.blocked_at)
+
+
+def person_of(session: Session, *, user_id: int) -> Person | None:
+    """Return the active registered person with this id, or None."""
+    return _person(session, session.get(AppUser, user_id), None)
+
+
+def person_with_account(
+    session: Session, *, user_id: int, platform: str
+) -> tuple[Person, str] | None:
+    """Return an active registered person and their account on a platform, or None."""
+    identity = session.exec(
+        select(Identity)
+        .where(Identity.user_id == user_id, Identity.platform == Platform(platform))
+        .order_by(Identity.id)
+    ).first()
+    if identity is None:
+        return None
+    person = _person(session, session.get(AppUser, user_id), identity.blocked_at)
+    return None if person is None else (person, identity.account)
+
+
+def accounts(session: Session, *, user_ids: Iterable[int], platform: str) -> dict[int, str]:
+    """Return where each of these people is reached on a platform (people without one left out)."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Identity.user_id, Identity.account)
+        .where(col(Identity.user_id).in_(wanted), Identity.platform == Platform(platform))
+        .order_by(col(Identity.id).desc())
+    ).all()
+    return {user_id: account for user_id, account in rows}  # the oldest identity wins
+
+
+def link_identity(session: Session, *, user_id: int, platform: str, account: str) -> Identity:
+    """Let a person be reached on a platform account too; refuse an account someone else has."""
+    identity = _identity(session, platform=platform, account=account)
+    if identity is not None:
+        if identity.user_id != user_id:
+            raise DomainError("account_taken")
+        return identity
+    if session.get(AppUser, user_id) is None:
+        raise DomainError("not_registered")
+    identity = Identity(user_id=user_id, platform=Platform(platform), account=account)
+    session.add(identity)
+    session.flush()
+    return identity
+
+
+def _user_of(session: Session, *, platform: str, account: str) -> AppUser | None:
+    identity = _identity(session, platform=platform, account=account)
+    return None if identity is None else session.get(AppUser, identity.user_id)
+
+
+def _new_user(
+    session: Session, *, platform: str, account: str, name: str, language: str | None
+) -> AppUser:
+    user = AppUser(name=name, language=language)
+    session.add(user)
+    session.flush()
+    link_identity(session, user_id=user.id, platform=platform, account=account)
+    return user
+
+
+def user_for(session: Session, *, user_id: int) -> AppUser:
+    """Return the active user row with this id, or refuse."""
+    user = session.get(AppUser, user_id)
     if user is None or not user.active:
         raise DomainError("not_registered")
     return user
 
 
-def set_language(session: Session, *, telegram_id: int, language: str) -> AppUser:
+def set_language(session: Session, *, user_id: int, language: str) -> AppUser:
     """Store a user's chosen language."""
     if language not in LANGUAGES:
         raise DomainError("bad_language")
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     user.language = language
     session.add(user)
     return user
@@ -142,12 +216,14 @@ def accept_invite(
     session: Session,
     *,
     code: str,
-    telegram_id: int,
+    platform: str,
+    account: str,
     name: str,
     language: str | None = None,
     now: datetime | None = None,
 ) -> AppUser:
-    """Register a Telegram user with the invite's roles; the code then cannot be used again."""
+    """Register the platform account that uses an invite with its roles (a new account: a new
+    person); the code then cannot be used again."""
     invite = session.exec(select(Invite).where(Invite.code == code.strip())).first()
     if invite is None:
         raise DomainError("invite_unknown")
@@ -156,15 +232,15 @@ def accept_invite(
     now = now or clock.now()
     if invite.expires_at <= now:
         raise DomainError("invite_expired")
-    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    user = _user_of(session, platform=platform, account=account)
     if user is not None and invite.created_by == user.id:
         # An invite is for someone else: its maker testing the link must not use it up.
         raise DomainError("invite_own")
     if user is None:
         lang = language if language in LANGUAGES else None
-        user = AppUser(telegram_id=telegram_id, name=name[:100] or str(telegram_id), language=lang)
-        session.add(user)
-        session.flush()
+        user = _new_user(
+            session, platform=platform, account=account, name=name[:100] or account, language=lang
+        )
     user.active = True
     for role in parse_roles(invite.roles):
         if not _holds(session, user=user, project_id=invite.project_id, role=role):
@@ -187,18 +263,17 @@ def add_member(
     session: Session,
     *,
     project_id: int,
-    telegram_id: int,
+    platform: str,
+    account: str,
     name: str,
     roles: list[Role],
     contractor_id: int | None = None,
     language: str | None = None,
 ) -> AppUser:
-    """Register a user directly (set-up scripts and the demo), without an invite."""
-    user = session.exec(select(AppUser).where(AppUser.telegram_id == telegram_id)).first()
+    """Register a platform account directly (set-up scripts and the demo), without an invite."""
+    user = _user_of(session, platform=platform, account=account)
     if user is None:
-        user = AppUser(telegram_id=telegram_id, name=name, language=language)
-        session.add(user)
-        session.flush()
+        user = _new_user(session, platform=platform, account=account, name=name, language=language)
     for role in roles:
         if not _holds(session, user=user, project_id=project_id, role=role):
             session.add(
@@ -280,14 +355,14 @@ class InviteMade:
 def invite_from_chat(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     roles_text: str,
     contractor_name: str | None = None,
     contractor_id: int | None = None,
     hours: int = INVITE_HOURS,
 ) -> InviteMade:
     """Make an invite for the project the asking admin runs."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     project = admin_project(session, user=user)
     roles = parse_roles(roles_text)
     invite = create_invite(

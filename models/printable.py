@@ -299,20 +299,18 @@ def project_printables(session: Session, *, project_id: int, tr: Tr) -> list[Pri
 
 
 def my_list_pdfs(
-    session: Session, *, telegram_id: int, tr: Tr, building: str | None = None
+    session: Session, *, user_id: int, tr: Tr, building: str | None = None
 ) -> list[tuple[PrintList, Printout]]:
     """Return this contractor's own printed lists; refuse when there is nothing to print."""
-    lists = [
-        p for p in my_print_lists(session, telegram_id=telegram_id, building=building) if p.total
-    ]
+    lists = [p for p in my_print_lists(session, user_id=user_id, building=building) if p.total]
     return _or_refuse([(p, printout(p, tr)) for p in lists])
 
 
 def to_check_pdfs(
-    session: Session, *, telegram_id: int, tr: Tr, building: str | None = None
+    session: Session, *, user_id: int, tr: Tr, building: str | None = None
 ) -> list[tuple[PrintList, Printout]]:
     """Return the printed to-check lists this person may walk; refuse when nothing waits."""
-    lists = to_check_print_lists(session, telegram_id=telegram_id, building=building)
+    lists = to_check_print_lists(session, user_id=user_id, building=building)
     return _or_refuse([(p, printout(p, tr)) for p in lists if p.total])
 
 

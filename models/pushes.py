@@ -14,7 +14,9 @@ from models.errors import DomainError
 from models.people import admin_project, user_for
 from models.tables import (
     AppUser,
+    Identity,
     Membership,
+    Platform,
     Project,
     PushKind,
     PushLog,
@@ -120,11 +122,19 @@ def finish_run(session: Session, *, kind: PushKind, project_id: int, day: date) 
 
 
 def claim(
-    session: Session, *, kind: PushKind, project_id: int, day: date, user_id: int, by: str
+    session: Session,
+    *,
+    kind: PushKind,
+    project_id: int,
+    day: date,
+    user_id: int,
+    by: str,
+    platform: str,
 ) -> PushLog | None:
     """Claim the push to one person for the day before sending it; None if it is taken.
 
-    The claim of a person who blocked the bot comes back already `blocked`: do not send it.
+    The claim of a person whose chat on the platform blocked the bot (or who has none there)
+    comes back already `blocked`: do not send it.
     """
     row = PushLog(
         kind=kind,
@@ -136,13 +146,15 @@ def claim(
     )
     if _insert(session, row):
         # Asked after the claim, which holds the write: SQLite cannot widen a read to a write.
-        user = session.get(AppUser, user_id)
-        if user is not None and not reachable(user):
+        identity = _identity(session, user_id=user_id, platform=platform)
+        if identity is None or identity.blocked_at is not None:
             # Skipped, and the day's log says so.
             row.status = PushStatus.blocked
-            row.reason = (
-                f"skipped: blocked the bot at {clock.aware(user.blocked_at):%Y-%m-%d %H:%M} UTC"
-            )
+            if identity is None:
+                row.reason = f"skipped: no {platform} account"
+            else:
+                at = clock.aware(identity.blocked_at)
+                row.reason = f"skipped: blocked the bot at {at:%Y-%m-%d %H:%M} UTC"
             session.add(row)
             session.flush()
         return row
@@ -178,10 +190,19 @@ def claim_all(
     day: date,
     user_ids: Sequence[int],
     by: str,
+    platform: str,
 ) -> list[PushLog | None]:
     """Claim the day's push to each of these people, in order, in one transaction."""
     return [
-        claim(session, kind=kind, project_id=project_id, day=day, user_id=user_id, by=by)
+        claim(
+            session,
+            kind=kind,
+            project_id=project_id,
+            day=day,
+            user_id=user_id,
+            by=by,
+            platform=platform,
+        )
         for user_id in user_ids
     ]
 
@@ -192,6 +213,7 @@ def record(
     push_id: int,
     status: PushStatus,
     attempts: int,
+    platform: str,
     reason: str | None = None,
 ) -> PushLog:
     """Write how a claimed push ended: sent, failed (and why) or blocked (remembered)."""
@@ -203,32 +225,47 @@ def record(
     session.add(row)
     session.flush()
     if status is PushStatus.blocked:
-        mark_blocked(session, user_id=row.user_id)
+        mark_blocked(session, user_id=row.user_id, platform=platform)
     return row
 
 
-def reachable(user: AppUser) -> bool:
-    """Tell whether pushes go to this person: not while they have the bot blocked."""
-    return user.blocked_at is None
+def _identity(session: Session, *, user_id: int, platform: str) -> Identity | None:
+    return session.exec(
+        select(Identity)
+        .where(Identity.user_id == user_id, Identity.platform == Platform(platform))
+        .order_by(Identity.id)
+    ).first()
 
 
-def mark_blocked(session: Session, *, user_id: int) -> None:
-    """Remember that this person blocked the bot: pushes skip them until they write again."""
-    user = session.get(AppUser, user_id)
-    if user is not None and user.blocked_at is None:
-        user.blocked_at = clock.now()
-        session.add(user)
+def reachable(session: Session, *, user_id: int, platform: str) -> bool:
+    """Tell whether pushes reach this person on a platform: an account there, not blocked."""
+    identity = _identity(session, user_id=user_id, platform=platform)
+    return identity is not None and identity.blocked_at is None
 
 
-def clear_blocked(session: Session, *, telegram_id: int) -> bool:
-    """Take back a person who blocked the bot and now writes again; True if they were."""
+def mark_blocked(session: Session, *, user_id: int, platform: str) -> None:
+    """Remember that this person's chat on a platform blocked the bot: pushes there skip it
+    until they write again."""
+    identity = _identity(session, user_id=user_id, platform=platform)
+    if identity is not None and identity.blocked_at is None:
+        identity.blocked_at = clock.now()
+        session.add(identity)
+
+
+def clear_blocked(session: Session, *, user_id: int, platform: str) -> bool:
+    """Take back a person whose chat on a platform blocked the bot and who writes again there;
+    True if it was blocked."""
     result = session.execute(
-        update(AppUser)
-        .where(col(AppUser.telegram_id) == telegram_id, col(AppUser.blocked_at).is_not(None))
+        update(Identity)
+        .where(
+            col(Identity.user_id) == user_id,
+            col(Identity.platform) == Platform(platform),
+            col(Identity.blocked_at).is_not(None),
+        )
         .values(blocked_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.rowcount > 0
 
 
 @dataclass(frozen=True)
@@ -316,7 +353,6 @@ class Recipient:
     """One person who gets a kind of push in one project, with their roles there."""
 
     user_id: int
-    telegram_id: int
     name: str
     language: str | None
     roles: frozenset[Role]
@@ -339,25 +375,51 @@ def _members(session: Session, project_id: int) -> list[tuple[AppUser, set[Role]
     return list(people.values())
 
 
-def recipients(session: Session, *, project_id: int, kind: PushKind) -> list[Recipient]:
-    """Return who gets this kind of push in the project: active, not blocked, wanting it."""
+def _blocked(session: Session, *, user_ids: Sequence[int]) -> set[int]:
+    """Return which of these people have a chat that blocked the bot, on any platform."""
+    if not user_ids:
+        return set()
+    rows = session.exec(
+        select(Identity.user_id).where(
+            col(Identity.user_id).in_(list(user_ids)), col(Identity.blocked_at).is_not(None)
+        )
+    ).all()
+    return set(rows)
+
+
+def recipients(
+    session: Session, *, project_id: int, kind: PushKind, platform: str
+) -> list[Recipient]:
+    """Return who gets this kind of push in the project on a platform: active, reachable
+    there (an account, not blocked), wanting it."""
+    members = _members(session, project_id)
+    reach = set(
+        session.exec(
+            select(Identity.user_id).where(
+                col(Identity.user_id).in_([user.id for user, _, _ in members] or [0]),
+                Identity.platform == Platform(platform),
+                col(Identity.blocked_at).is_(None),
+            )
+        ).all()
+    )
     return [
         Recipient(
             user.id,
-            user.telegram_id,
             user.name,
             user.language,
             frozenset(roles),
             frozenset(contractors),
         )
-        for user, roles, contractors in _members(session, project_id)
-        if reachable(user) and wants(session, user_id=user.id, kind=kind, roles=roles)
+        for user, roles, contractors in members
+        if user.id in reach and wants(session, user_id=user.id, kind=kind, roles=roles)
     ]
 
 
 def blocked_members(session: Session, *, project_id: int) -> list[str]:
     """Return the names of the project's people who blocked the bot (pushes skip them)."""
-    return sorted(user.name for user, _, _ in _members(session, project_id) if not reachable(user))
+    members = _members(session, project_id)
+    blocked = _blocked(session, user_ids=[user.id for user, _, _ in members])
+    return sorted(user.name for user, _, _ in members if user.id in blocked)
 
 
 def _roles(session: Session, user_id: int) -> set[Role]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from models import clock, ids
 from models.errors import DomainError
 from models.overdue import days_overdue, is_overdue, owed_clause
-from models.people import CHECKERS, Person, find_person
+from models.people import CHECKERS, Person, person_of
 from models.tables import (
     Action,
     AppUser,
@@ -161,8 +161,8 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
     )
 
 
-def _person(session: Session, telegram_id: int) -> Person:
-    person = find_person(session, telegram_id=telegram_id)
+def _person(session: Session, user_id: int) -> Person:
+    person = person_of(session, user_id=user_id)
     if person is None:
         raise DomainError("not_registered")
     return person
@@ -189,7 +189,7 @@ def _in_building(building: str | None) -> tuple:
 def contractor_list(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     page: int = 0,
     page_size: int = PAGE_SIZE,
     building: str | None = None,
@@ -199,7 +199,7 @@ def contractor_list(
 
     `project_id` keeps to one project's items (its morning push); else all of the person's.
     """
-    person = _person(session, telegram_id)
+    person = _person(session, user_id)
     if not person.contractor_ids:
         raise DomainError("not_allowed")
     mine = (
@@ -248,7 +248,7 @@ def _project_tz(session: Session, person: Person) -> str:
 def to_check_list(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     page: int = 0,
     page_size: int = PAGE_SIZE,
     building: str | None = None,
@@ -259,7 +259,7 @@ def to_check_list(
     The walk goes building by building, then entrance (stairwell), then floor. `project_id`
     keeps to one of the person's projects (its morning push).
     """
-    person = _person(session, telegram_id)
+    person = _person(session, user_id)
     projects = _projects_with(session, person, CHECKERS)
     if project_id is not None:
         projects = [p for p in projects if p == project_id]
@@ -386,10 +386,10 @@ def to_check_print(
 
 
 def my_print_lists(
-    session: Session, *, telegram_id: int, building: str | None = None
+    session: Session, *, user_id: int, building: str | None = None
 ) -> list[PrintList]:
     """Return this contractor's lists for paper (one per contractor they work for)."""
-    person = _person(session, telegram_id)
+    person = _person(session, user_id)
     if not person.contractor_ids:
         raise DomainError("not_allowed")
     return [
@@ -399,10 +399,10 @@ def my_print_lists(
 
 
 def to_check_print_lists(
-    session: Session, *, telegram_id: int, building: str | None = None
+    session: Session, *, user_id: int, building: str | None = None
 ) -> list[PrintList]:
     """Return the to-check lists for paper of every project this person checks in."""
-    person = _person(session, telegram_id)
+    person = _person(session, user_id)
     projects = _projects_with(session, person, CHECKERS)
     if not projects:
         raise DomainError("not_allowed")
@@ -436,9 +436,9 @@ def item_line(session: Session, *, item_id: int) -> ItemLine:
     return _to_line(row)
 
 
-def item_card(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:
+def item_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
     """Return one item with its whole history, if this person may see it."""
-    person = _person(session, telegram_id)
+    person = _person(session, user_id)
     ids.check_item(item_id)
     row = session.exec(_line_query().where(Item.id == item_id)).first()
     if row is None:
@@ -454,7 +454,9 @@ def item_card(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:
     ).all()
     photos: dict[int, list[PhotoRef]] = {}
     for photo in session.exec(select(Photo).where(Photo.item_id == item_id).order_by(Photo.id)):
-        photos.setdefault(photo.event_id, []).append(PhotoRef(photo.file_id, photo.path))
+        photos.setdefault(photo.event_id, []).append(
+            PhotoRef(photo.file_id, photo.path, photo.platform)
+        )
     return ItemCard(
         line,
         tuple(

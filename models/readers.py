@@ -14,9 +14,9 @@ from models.tables import Membership, Project, PushKind, Role
 REPORT_READERS: frozenset[Role] = MAY_RECEIVE[PushKind.report]
 
 
-def report_projects(session: Session, *, telegram_id: int) -> list[Project]:
+def report_projects(session: Session, *, user_id: int) -> list[Project]:
     """Return the projects whose report this person reads: those they manage first."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     rows = session.exec(
         select(Project, Membership.role)
         .join(Membership, Membership.project_id == Project.id)
@@ -27,9 +27,9 @@ def report_projects(session: Session, *, telegram_id: int) -> list[Project]:
     return list({p.id: p for p in [*managed, *(p for p, _ in rows)]}.values())
 
 
-def report_project(session: Session, *, telegram_id: int, name: str | None = None) -> Project:
+def report_project(session: Session, *, user_id: int, name: str | None = None) -> Project:
     """Return the project of this person's report: the one named, else the (first) they manage."""
-    projects = report_projects(session, telegram_id=telegram_id)
+    projects = report_projects(session, user_id=user_id)
     if not projects:
         raise DomainError("not_allowed")
     if not name or not name.strip():
@@ -40,13 +40,13 @@ def report_project(session: Session, *, telegram_id: int, name: str | None = Non
     return named[0]
 
 
-def daily_for(session: Session, *, telegram_id: int, name: str | None = None) -> DailyReport:
+def daily_for(session: Session, *, user_id: int, name: str | None = None) -> DailyReport:
     """Return today's figures of the project this person asks about."""
-    project = report_project(session, telegram_id=telegram_id, name=name)
+    project = report_project(session, user_id=user_id, name=name)
     return daily_report(session, project_id=project.id)
 
 
-def rework_for(session: Session, *, telegram_id: int, name: str | None = None) -> ReworkReport:
+def rework_for(session: Session, *, user_id: int, name: str | None = None) -> ReworkReport:
     """Return the rework causes of the project this person asks about."""
-    project = report_project(session, telegram_id=telegram_id, name=name)
+    project = report_project(session, user_id=user_id, name=name)
     return rework_report(session, project_id=project.id)

@@ -87,11 +87,12 @@ _DUE_AGAIN = frozenset({Action.fail, Action.reopen, Action.reassign})
 
 @dataclass(frozen=True)
 class PhotoIn:
-    """A photo already saved: Telegram's file id and the stored copy."""
+    """A photo already saved: the platform's file id and the stored copy."""
 
     file_id: str | None = None
     sha256: str | None = None
     path: str | None = None
+    platform: str | None = None  # whose file id it is
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Outcome:
     notify_contractor_id: int | None = None
     remaining_for_contractor: int | None = None
     photos: list[Photo] = field(default_factory=list)
-    # (telegram id, language) of the contractor's people to tell now
+    # (user id, language) of the contractor's people to tell now
     tell: list[tuple[int, str | None]] = field(default_factory=list)
 
 
@@ -145,13 +146,13 @@ def _checked(
 def check_move(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     expected_version: int | None = None,
 ) -> Item:
     """Refuse now a move that would be refused at the end (before asking for photos)."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     item, _ = _checked(
         session, user=user, item_id=item_id, move=MOVES[action], expected_version=expected_version
     )
@@ -161,7 +162,7 @@ def check_move(
 def check_move_line(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     expected_version: int | None = None,
@@ -169,7 +170,7 @@ def check_move_line(
     """Refuse now a move that would be refused at the end; return the item (flat, location)."""
     check_move(
         session,
-        telegram_id=telegram_id,
+        user_id=user_id,
         item_id=item_id,
         action=action,
         expected_version=expected_version,
@@ -310,6 +311,7 @@ def _add_photos(
             event_id=event.id,
             item_id=item.id,
             file_id=p.file_id,
+            platform=p.platform,
             sha256=p.sha256,
             path=p.path,
             created_at=at,
@@ -471,7 +473,7 @@ def replay_state(events: Sequence[Event]) -> ItemState | None:
 def act(
     session: Session,
     *,
-    telegram_id: int,
+    user_id: int,
     item_id: int,
     action: Action,
     note: str | None = None,
@@ -482,7 +484,7 @@ def act(
     source: str | None = None,
 ) -> Outcome:
     """Apply a transition asked for from a chat, and say whom to tell."""
-    user = user_for(session, telegram_id=telegram_id)
+    user = user_for(session, user_id=user_id)
     outcome = apply_transition(
         session,
         item_id=item_id,
@@ -497,7 +499,7 @@ def act(
     )
     if outcome.notify_contractor_id is not None:
         outcome.tell = [
-            (u.telegram_id, u.language)
+            (u.id, u.language)
             for u in contractor_chats(session, contractor_id=outcome.notify_contractor_id)
         ]
     return outcome

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from models import ids
 from models.errors import DomainError
 from models.lookup import find_unit, find_units, suggest_units
-from models.people import Person, find_person
+from models.people import Person, person_of
 from models.queries import ItemCard, ItemLine, item_card, unit_lines
 from models.roles import WORK, Work
 from models.tables import AccessLog, Item, ItemState, Membership, Project, Unit
@@ -76,8 +76,8 @@ class FoundFlats:
         return max(1, -(-self.total // FIND_PAGE))
 
 
-def _reader(session: Session, telegram_id: int) -> tuple[Person, list[int], bool]:
-    person = find_person(session, telegram_id=telegram_id)
+def _reader(session: Session, user_id: int) -> tuple[Person, list[int], bool]:
+    person = person_of(session, user_id=user_id)
     if person is None:
         raise DomainError("not_registered")
     projects = list(
@@ -99,9 +99,9 @@ def _log(session: Session, person: Person, kind: str, query: str, **ids: int | N
     return entry.id
 
 
-def look_up_flat(session: Session, *, telegram_id: int, text: str) -> FlatLookup:
+def look_up_flat(session: Session, *, user_id: int, text: str) -> FlatLookup:
     """Return every item of a flat, grouped; else the flats a short code fits, or near codes."""
-    person, projects, sees_contacts = _reader(session, telegram_id)
+    person, projects, sees_contacts = _reader(session, user_id)
     units = [u for p in projects for u in find_units(session, project_id=p, text=text)]
     if len(units) == 1:
         unit = units[0]
@@ -127,9 +127,9 @@ def _choice(session: Session, unit: Unit, named: bool) -> FlatHit:
     return FlatHit(unit.id, unit.code, None, project)
 
 
-def flat_by_id(session: Session, *, telegram_id: int, unit_id: int, kind: str = "unit") -> Flat:
+def flat_by_id(session: Session, *, user_id: int, unit_id: int, kind: str = "unit") -> Flat:
     """Return a flat picked from a button (its id), if the reader's projects hold it."""
-    person, projects, sees_contacts = _reader(session, telegram_id)
+    person, projects, sees_contacts = _reader(session, user_id)
     unit = ids.get(session, Unit, unit_id)
     if unit is None or unit.project_id not in projects:
         raise DomainError("no_such_unit", unit=unit_id)
@@ -150,17 +150,17 @@ def _flat(session: Session, unit: Unit, sees_contacts: bool) -> Flat:
     )
 
 
-def find_flats(session: Session, *, telegram_id: int, text: str) -> FoundFlats:
+def find_flats(session: Session, *, user_id: int, text: str) -> FoundFlats:
     """Find flats by owner name, phone (or its last 4 digits) or sheet number: the first page."""
-    person, projects, sees_contacts = _reader(session, telegram_id)
+    person, projects, sees_contacts = _reader(session, user_id)
     wanted = text.strip()[:QUERY_MAX]
     search_id = _log(session, person, "find", wanted)
     return _found(session, projects, sees_contacts, wanted, search_id, 0)
 
 
-def find_page(session: Session, *, telegram_id: int, search_id: int, page: int) -> FoundFlats:
+def find_page(session: Session, *, user_id: int, search_id: int, page: int) -> FoundFlats:
     """Return another page of one of the reader's own earlier searches (its log row)."""
-    person, projects, sees_contacts = _reader(session, telegram_id)
+    person, projects, sees_contacts = _reader(session, user_id)
     search = session.get(AccessLog, search_id)
     if search is None or search.user_id != person.id or search.kind != "find":
         raise DomainError("stale_button")
@@ -198,10 +198,10 @@ def _found(
     return FoundFlats(search_id, hits, total, page)
 
 
-def item_history(session: Session, *, telegram_id: int, item_id: int) -> ItemCard:
+def item_history(session: Session, *, user_id: int, item_id: int) -> ItemCard:
     """Return one item's whole history, logging the look-up."""
-    card = item_card(session, telegram_id=telegram_id, item_id=item_id)
-    person = find_person(session, telegram_id=telegram_id)
+    card = item_card(session, user_id=user_id, item_id=item_id)
+    person = person_of(session, user_id=user_id)
     unit_id = session.get(Item, item_id).unit_id
     _log(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -234,20 +234,40 @@ class Photo(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     file_id: str | None = Field(default=None, max_length=200)
+    # Whose file id it is: the platform the photo came in on (older photos: Telegram's).
+    platform: str | None = Field(default=None, max_length=16)
     sha256: str | None = Field(default=None, max_length=64)
     path: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=clock.now)
 
 
+class Platform(enum.StrEnum):
+    """The chat platforms a person can be reached on, spelled once."""
+
+    telegram = "telegram"
+    wecom = "wecom"
+
+
 class AppUser(SQLModel, table=True):
-    """A person using the bot, known by their Telegram id."""
+    """A person using the bot; where they are reached is their Identity rows."""
 
     id: int | None = Field(default=None, primary_key=True)
-    telegram_id: int = Field(sa_type=BigInteger, unique=True, index=True)
     name: str = Field(max_length=100)
     language: str | None = Field(default=None, max_length=5)
     active: bool = Field(default=True)
-    # When a push found the chat blocked; cleared when they write again. Pushes skip them.
+    created_at: datetime = Field(default_factory=clock.now)
+
+
+class Identity(SQLModel, table=True):
+    """A person's account on one chat platform (a Telegram id, a WeCom userid)."""
+
+    __table_args__ = (UniqueConstraint("platform", "account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="appuser.id", index=True)
+    platform: str = Field(max_length=16, description="a Platform value")
+    account: str = Field(max_length=64)
+    # When a push found this chat blocked; cleared when they write again. Pushes skip it.
     blocked_at: datetime | None = None
     created_at: datetime = Field(default_factory=clock.now)
 
@@ -299,6 +319,22 @@ class ChatState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=80)
     value: str = Field(sa_type=Text, description="JSON")
     updated_at: datetime = Field(default_factory=clock.now)
+
+
+class Dialogue(SQLModel, table=True):
+    """A person's dialogue with the bot: the step they are in and its data, on any platform."""
+
+    user_id: int = Field(foreign_key="appuser.id", primary_key=True)
+    step: str | None = Field(default=None, max_length=40)
+    data: str = Field(default="{}", sa_type=Text, description="JSON")
+    updated_at: datetime = Field(default_factory=clock.now)
+
+
+class InboundSeen(SQLModel, table=True):
+    """An inbound message already handled (a WeCom callback is retried): seen once, by anyone."""
+
+    key: str = Field(primary_key=True, max_length=160)
+    seen_at: datetime = Field(default_factory=clock.now)
 
 
 class PushKind(enum.StrEnum):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 from telegram.ext import Application
 
 from bot.app import build_offline
@@ -23,7 +24,7 @@ from models.db import Database
 from models.errors import DomainError
 from models.repair import PhotoIn, apply_transition, raise_item
 from models.settings import Settings
-from models.tables import Action, Role
+from models.tables import Action, AppUser, Identity, Platform, Role
 
 # Set TEST_DATABASE_URL to a PostgreSQL server (any database on it, e.g. .../postgres) to run
 # the suite there: each test gets its own database, copied from one migrated template.
@@ -161,7 +162,8 @@ def world(db: Database, today: date) -> World:
             people.add_member(
                 s,
                 project_id=project.id,
-                telegram_id=user.id,
+                platform=Platform.telegram,
+                account=str(user.id),
                 name=user.first_name,
                 roles=roles,
                 contractor_id=contractor,
@@ -225,6 +227,41 @@ class Bot:
         return OfflineChat(self.app, self.transport, user, expected_errors=(DomainError,))
 
 
+def tg(session: Session, telegram_id: int) -> int:
+    """Return the user id behind a Telegram id (0, nobody's, for a stranger)."""
+    found = session.exec(
+        select(Identity.user_id).where(
+            Identity.platform == Platform.telegram, Identity.account == str(telegram_id)
+        )
+    ).first()
+    return found or 0
+
+
+def tg_blocked(session: Session, telegram_id: int) -> datetime | None:
+    """Return when the Telegram chat of this id was found blocked (None: it is not)."""
+    return session.exec(
+        select(Identity.blocked_at).where(
+            Identity.platform == Platform.telegram, Identity.account == str(telegram_id)
+        )
+    ).first()
+
+
+def tg_user(session: Session, telegram_id: int) -> AppUser:
+    """Return the active user behind a Telegram id (the world's people chat as Telegram users)."""
+    return people.user_for(session, user_id=tg(session, telegram_id))
+
+
+def user_id(db: Database, telegram_id: int) -> int:
+    """Return the user id behind a Telegram id, in a session of its own."""
+    with db.session() as s:
+        return tg(s, telegram_id)
+
+
+def tg_person(session: Session, telegram_id: int) -> people.Person | None:
+    """Return the registered person behind a Telegram id, or None."""
+    return people.find_person(session, platform=Platform.telegram, account=str(telegram_id))
+
+
 def move(
     db: Database,
     item_id: int,
@@ -238,7 +275,7 @@ def move(
         apply_transition(
             s,
             item_id=item_id,
-            user=people.user_for(s, telegram_id=telegram_id),
+            user=tg_user(s, telegram_id),
             action=action,
             note=note,
             photos=photos,

@@ -10,12 +10,23 @@ from bot.transport import OfflineUser
 from models import people
 from models.admin import contractor_figures, revoke
 from models.errors import DomainError
-from models.people import accept_invite, create_invite, user_for
+from models.people import accept_invite, create_invite
 from models.queries import item_card
 from models.repair import PhotoIn, replay_state
 from models.tables import Action, Contractor, Event, Invite, Item, ItemState, Membership, Role
 from tests import conftest
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, texts
+from tests.conftest import (
+    ADMIN,
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    INSPECTOR,
+    PNG,
+    SERVICE,
+    texts,
+    tg,
+    tg_person,
+    tg_user,
+)
 
 S = ItemState
 ADMIN_2 = OfflineUser(id=1002, first_name="Gao", language_code="en")
@@ -78,7 +89,7 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
 
     # The history keeps both steps: who disputed and why, who reassigned to whom.
     with db.session() as s:
-        card = item_card(s, telegram_id=ADMIN.id, item_id=leak)
+        card = item_card(s, user_id=tg(s, ADMIN.id), item_id=leak)
     steps = [(e.action, e.actor_name, e.note, e.contractor_name) for e in card.events]
     assert steps[1:] == [
         (Action.dispute, "Wang", "pipe in the wall: plumbing, not ours", None),
@@ -247,19 +258,24 @@ async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     assert "Wang" not in texts(await chen.send("/users"))
     # The history still names them.
     with db.session() as s:
-        assert user_for(s, telegram_id=CONTRACTOR_A.id).name == "Wang"
+        assert tg_user(s, CONTRACTOR_A.id).name == "Wang"
 
 
 async def test_revoke_refusals_and_invites_withdrawn(bot, world, db):
     chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
     with db.session() as s:
         gao = people.add_member(
-            s, project_id=world.project_id, telegram_id=ADMIN_2.id, name="Gao", roles=[Role.admin]
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(ADMIN_2.id),
+            name="Gao",
+            roles=[Role.admin],
         )
         code = create_invite(
             s, project_id=world.project_id, roles=[Role.clerk], by=gao, hours=24
         ).code
-        me = user_for(s, telegram_id=ADMIN.id).id
+        me = tg_user(s, ADMIN.id).id
     help_id = (await chen.send("/help"))[0].message_id
     p = world.project_id
     assert "cannot revoke your own" in await chen.press_alert(f"ry:{p}:{me}", message_id=help_id)
@@ -273,7 +289,7 @@ async def test_revoke_refusals_and_invites_withdrawn(bot, world, db):
     assert "Gao no longer has access" in done and "1 unused invite(s)" in done
     with db.session() as s:
         with pytest.raises(DomainError) as used:
-            accept_invite(s, code=code, telegram_id=4242, name="Someone")
+            accept_invite(s, code=code, platform="telegram", account=str(4242), name="Someone")
         assert used.value.key == "invite_expired"
         assert s.exec(select(Membership).where(Membership.user_id == gao.id)).all() == []
         assert s.exec(select(Invite).where(Invite.code == code)).one().used_at is None
@@ -286,18 +302,28 @@ def test_revoke_is_scoped_to_the_admins_own_project(db, world):
     with db.session() as s:
         other = setup.create_project(s, name="Hillside 2")
         hill = people.add_member(
-            s, project_id=other.id, telegram_id=5101, name="Hill", roles=[Role.admin]
+            s,
+            project_id=other.id,
+            platform="telegram",
+            account=str(5101),
+            name="Hill",
+            roles=[Role.admin],
         )
         people.add_member(
-            s, project_id=world.project_id, telegram_id=5101, name="Hill", roles=[Role.inspector]
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(5101),
+            name="Hill",
+            roles=[Role.inspector],
         )
     with db.session() as s, pytest.raises(DomainError) as refused:
-        revoke(s, telegram_id=ADMIN.id, project_id=other.id, user_id=hill.id)
+        revoke(s, user_id=tg(s, ADMIN.id), project_id=other.id, member_id=hill.id)
     assert refused.value.key == "not_allowed"
     with db.session() as s:
-        done = revoke(s, telegram_id=ADMIN.id, project_id=world.project_id, user_id=hill.id)
+        done = revoke(s, user_id=tg(s, ADMIN.id), project_id=world.project_id, member_id=hill.id)
         assert done.still_elsewhere  # still the admin of Hillside 2
-        assert people.find_person(s, telegram_id=5101).roles == {Role.admin}
+        assert tg_person(s, 5101).roles == {Role.admin}
 
 
 async def test_contractors_counts_match_the_database(bot, world, db, today):
@@ -325,7 +351,7 @@ async def test_contractors_counts_match_the_database(bot, world, db, today):
     assert "open 0 · rework 1 · awaiting acceptance 0 · disputed 1 · oldest to repair 5 d" in shown
     assert "your role cannot" in texts(await bot.chat(INSPECTOR).send("/contractors"))
     with db.session() as s, pytest.raises(DomainError):
-        contractor_figures(s, telegram_id=SERVICE.id)
+        contractor_figures(s, user_id=tg(s, SERVICE.id))
 
 
 async def test_admin_menu_and_help_list_the_new_commands(bot, world):
@@ -395,7 +421,7 @@ async def test_dispute_rejected_goes_back_to_the_same_contractor_who_is_told(bot
             S.open,
         )
         assert last.note == "the leak is your waterproofing, see the sheet"
-        assert last.actor_id == user_for(s, telegram_id=ADMIN.id).id
+        assert last.actor_id == tg_user(s, ADMIN.id).id
         assert replay_state(events) is S.open
     assert f"#{leak}" in texts(await wang.send("/mylist"))
     assert "No disputed items" in texts(await chen.send("/disputes"))
@@ -475,8 +501,8 @@ async def test_reassign_with_a_part_that_fits_several_asks_with_a_button_each(bo
 async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, world, db):
     chen, li = bot.chat(ADMIN), bot.chat(INSPECTOR)
     with db.session() as s:
-        li_id = user_for(s, telegram_id=INSPECTOR.id).id
-        chen_id = user_for(s, telegram_id=ADMIN.id).id
+        li_id = tg_user(s, INSPECTOR.id).id
+        chen_id = tg_user(s, ADMIN.id).id
     p = world.project_id
     await chen.send("/users")
     screen = texts(await chen.press_label("👤 Li"))
@@ -526,15 +552,20 @@ async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, wo
     assert "your role cannot" in (await li.press_alert(f"pr:{p}:{li_id}:admin:1", help_id))
     assert "your role cannot" in (await li.press_alert(f"pp:{p}:{li_id}", help_id))
     with db.session() as s:
-        assert people.find_person(s, telegram_id=INSPECTOR.id).roles == {Role.inspector}
-        assert people.find_person(s, telegram_id=ADMIN.id).roles == {Role.admin, Role.clerk}
+        assert tg_person(s, INSPECTOR.id).roles == {Role.inspector}
+        assert tg_person(s, ADMIN.id).roles == {Role.admin, Role.clerk}
 
     # With a second admin, one of them may step down from admin.
     with db.session() as s:
         people.add_member(
-            s, project_id=p, telegram_id=ADMIN_2.id, name="Gao", roles=[Role.admin, Role.manager]
+            s,
+            project_id=p,
+            platform="telegram",
+            account=str(ADMIN_2.id),
+            name="Gao",
+            roles=[Role.admin, Role.manager],
         )
-        gao_id = user_for(s, telegram_id=ADMIN_2.id).id
+        gao_id = tg_user(s, ADMIN_2.id).id
     assert "Roles: manager" in texts(await chen.press(f"pr:{p}:{gao_id}:admin:0"))
     assert "your role cannot" in texts(await bot.chat(ADMIN_2).send("/users"))
 
@@ -555,7 +586,8 @@ async def test_users_of_a_big_project_fit_telegrams_limits(bot, world, db):
             people.add_member(
                 s,
                 project_id=world.project_id,
-                telegram_id=7000 + n,
+                platform="telegram",
+                account=str(7000 + n),
                 name=f"{n:02d}" + "长" * 98,
                 roles=[Role.clerk, Role.inspector, Role.manager],
             )

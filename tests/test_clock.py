@@ -17,7 +17,7 @@ from models.errors import DomainError
 from models.repair import act
 from models.settings import Settings
 from models.tables import Action, Role
-from tests.conftest import CONTRACTOR_A, PINNED_AT, assert_no_telegram_errors, texts
+from tests.conftest import CONTRACTOR_A, PINNED_AT, assert_no_telegram_errors, texts, tg
 
 ROOT = Path(__file__).resolve().parent.parent
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
@@ -53,12 +53,17 @@ async def test_new_and_cards_use_the_projects_day_not_the_servers(tmp_path, db, 
     )
     with db.session() as s:
         people.add_member(
-            s, project_id=world.project_id, telegram_id=CLERK.id, name="Zhou", roles=[Role.clerk]
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(CLERK.id),
+            name="Zhou",
+            roles=[Role.clerk],
         )
     with db.session() as s:
         act(
             s,
-            telegram_id=CONTRACTOR_A.id,
+            user_id=tg(s, CONTRACTOR_A.id),
             item_id=world.items["leak"],
             action=Action.report_repaired,
             note="sealed",

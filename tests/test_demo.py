@@ -21,7 +21,6 @@ from bot.demo import (
 from models import clock
 from models.db import Database
 from models.errors import DomainError
-from models.people import find_person
 from models.project import category_by_code, create_project, is_demo
 from models.queries import contractor_list
 from models.repair import pick_contractor, replay_state
@@ -39,6 +38,7 @@ from models.tables import (
     Unit,
 )
 from models.units import parse_unit_code
+from tests.conftest import tg, tg_person
 
 TODAY = date(2025, 5, 20)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -182,9 +182,9 @@ def test_contractor_sees_only_its_items_overdue_then_rework_then_oldest(built):
         ).one()
         checked = 0
         for persona in contractor_personas:
-            person = find_person(s, telegram_id=persona.telegram_id)
+            person = tg_person(s, persona.telegram_id)
             assert person is not None and len(person.contractor_ids) == 1
-            page = contractor_list(s, telegram_id=persona.telegram_id, page_size=10_000)
+            page = contractor_list(s, user_id=tg(s, persona.telegram_id), page_size=10_000)
             mine = s.exec(
                 select(func.count()).where(
                     Item.contractor_id.in_(person.contractor_ids),
@@ -219,7 +219,7 @@ def test_people_rules_and_flats(built):
         held = {m.role for m in s.exec(select(Membership)).all()}
         assert held == set(Role)
         for persona in summary.personas:
-            assert find_person(s, telegram_id=persona.telegram_id) is not None
+            assert tg_person(s, persona.telegram_id) is not None
         firms = s.exec(select(Contractor)).all()
         assert all(f.contact and f.trades for f in firms)
         crewed = s.exec(select(Membership.contractor_id).where(Membership.role == Role.contractor))

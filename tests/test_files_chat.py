@@ -19,7 +19,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def add_clerk(db, world) -> None:
     with db.session() as s:
         people.add_member(
-            s, project_id=world.project_id, telegram_id=CLERK.id, name="Xu", roles=[Role.clerk]
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(CLERK.id),
+            name="Xu",
+            roles=[Role.clerk],
         )
 
 

@@ -7,10 +7,9 @@ import pytest
 from models import people
 from models import project as setup
 from models.ids import MAX_ID
-from models.people import user_for
 from models.repair import apply_transition
 from models.tables import Action, Event, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, texts
+from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, texts, tg_user
 
 # The largest id there can be is fine; one more, and the longest number a button takes, are not.
 TOO_BIG = (MAX_ID + 1, 999_999_999_999)
@@ -42,7 +41,7 @@ async def test_an_impossible_id_of_anything_else_in_a_button_is_refused(bot, wor
     chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
     leak, p = world.items["leak"], world.project_id
     with db.session() as s:
-        user = user_for(s, telegram_id=CONTRACTOR_A.id)
+        user = tg_user(s, CONTRACTOR_A.id)
         version = apply_transition(
             s, item_id=leak, user=user, action=Action.dispute, note="not ours"
         ).item.version
@@ -101,7 +100,8 @@ async def test_an_impossible_project_category_or_contractor_in_new_is_refused(
         people.add_member(
             s,
             project_id=hill.id,
-            telegram_id=ADMIN.id,
+            platform="telegram",
+            account=str(ADMIN.id),
             name="Chen",
             roles=[Role.admin],
         )

@@ -23,6 +23,7 @@ from tests.conftest import (
     PROJECT_TZ,
     STRANGER,
     texts,
+    tg,
 )
 
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
@@ -37,7 +38,8 @@ def clerks(db, world) -> None:
             people.add_member(
                 s,
                 project_id=world.project_id,
-                telegram_id=user.id,
+                platform="telegram",
+                account=str(user.id),
                 name=user.first_name,
                 roles=[Role.clerk],
             )
@@ -412,7 +414,12 @@ async def test_clerk_of_several_projects_picks_one(bot, world, db, clerks):
         setup.add_unit(s, project_id=hill.id, code="1-1-101")
         setup.set_rule(s, project_id=hill.id, category_code="leak", contractor_id=crew.id)
         people.add_member(
-            s, project_id=hill.id, telegram_id=CLERK.id, name="Zhou", roles=[Role.clerk]
+            s,
+            project_id=hill.id,
+            platform="telegram",
+            account=str(CLERK.id),
+            name="Zhou",
+            roles=[Role.clerk],
         )
         other = setup.create_project(s, name="Not theirs")
     zhou = bot.chat(CLERK)
@@ -490,15 +497,15 @@ def test_only_clerks_and_admins_may_enter_and_only_own_contractors(db, world):
         raised_on=date(2026, 1, 5),
     )
     with db.session() as s, pytest.raises(DomainError, match="not_allowed"):
-        enter_item(s, telegram_id=CONTRACTOR_A.id, **kw)
+        enter_item(s, user_id=tg(s, CONTRACTOR_A.id), **kw)
     with db.session() as s:
         other = setup.create_project(s, name="Elsewhere")
         stranger_crew = setup.add_contractor(s, project_id=other.id, name="Far Crew").id
     with db.session() as s, pytest.raises(DomainError, match="no_such_contractor"):
         # An admin of the project, but the contractor works elsewhere.
-        enter_item(s, telegram_id=1001, contractor_id=stranger_crew, **kw)
+        enter_item(s, user_id=tg(s, 1001), contractor_id=stranger_crew, **kw)
     with db.session() as s:
-        entered = enter_item(s, telegram_id=1001, **kw)
+        entered = enter_item(s, user_id=tg(s, 1001), **kw)
         assert entered.contractor_name == "华建装饰"
 
 

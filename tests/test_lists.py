@@ -8,10 +8,18 @@ from __future__ import annotations
 from datetime import date
 
 from models import project as setup
-from models.people import user_for
 from models.repair import apply_transition, raise_item
 from models.tables import Action
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, SERVICE, move, texts
+from tests.conftest import (
+    ADMIN,
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    INSPECTOR,
+    SERVICE,
+    move,
+    texts,
+    tg_user,
+)
 
 
 def raise_in(db, world, unit: str, description: str, raised_on: date) -> int:
@@ -113,7 +121,7 @@ async def test_a_report_without_photos_does_not_say_0_photos(bot, world, db):
         apply_transition(
             s,
             item_id=leak,
-            user=user_for(s, telegram_id=CONTRACTOR_A.id),
+            user=tg_user(s, CONTRACTOR_A.id),
             action=Action.report_repaired,
             note="resealed",
         )

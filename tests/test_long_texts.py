@@ -18,11 +18,20 @@ from handlers.sheets_text import render_report
 from models import people
 from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
-from models.people import user_for
 from models.repair import apply_transition
 from models.sheets import import_items
 from models.tables import Action, Event, Item, ItemState, Photo, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, move, texts
+from tests.conftest import (
+    ADMIN,
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    INSPECTOR,
+    PNG,
+    SERVICE,
+    move,
+    texts,
+    tg_user,
+)
 
 S = ItemState
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
@@ -62,7 +71,12 @@ def joined(messages: list) -> str:
 def clerk(db, world) -> OfflineUser:
     with db.session() as s:
         people.add_member(
-            s, project_id=world.project_id, telegram_id=CLERK.id, name="Zhou", roles=[Role.clerk]
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(CLERK.id),
+            name="Zhou",
+            roles=[Role.clerk],
         )
     return CLERK
 
@@ -212,7 +226,7 @@ def test_the_domain_refuses_long_notes_against_any_caller(db, world):
         apply_transition(
             s,
             item_id=world.items["leak"],
-            user=user_for(s, telegram_id=ADMIN.id),
+            user=tg_user(s, ADMIN.id),
             action=Action.cancel,
             note="n" * (NOTE_MAX + 1),
         )

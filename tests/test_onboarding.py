@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from bot.transport import OfflineUser
 from models import clock
-from models.people import create_invite, find_person
+from models.people import create_invite
 from models.tables import Invite, Membership, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, texts
+from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, texts, tg_person
 
 NEWCOMER = OfflineUser(id=3001, first_name="Zhou", language_code="en")
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ async def test_invite_registers_with_roles_and_contractor(bot, world, db):
     replies = texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
     assert "Welcome, Zhou" in replies and "/mylist" in replies and "/tocheck" not in replies
     with db.session() as s:
-        person = find_person(s, telegram_id=NEWCOMER.id)
+        person = tg_person(s, NEWCOMER.id)
         assert person.roles == {Role.contractor} and person.contractor_ids == {world.huajian}
     # Their own menu: contractor commands only, in their language.
     menu = [c["command"] for c in bot.transport.commands_for(_chat_scope(NEWCOMER.id))]
@@ -50,7 +50,7 @@ async def test_used_invite_is_refused(bot, world, db):
     other = OfflineUser(id=3002, first_name="Qian", language_code="en")
     assert "already used" in texts(await bot.chat(other).send(f"/start {code}"))
     with db.session() as s:
-        assert find_person(s, telegram_id=other.id) is None
+        assert tg_person(s, other.id) is None
 
 
 async def test_expired_and_unknown_invites_are_refused(bot, world, db):
@@ -69,7 +69,7 @@ async def test_admin_invites_in_chat_and_others_cannot(bot, world, db):
     code = made.split("?start=")[1].split()[0]
     assert "Welcome" in texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
     with db.session() as s:
-        assert find_person(s, telegram_id=NEWCOMER.id).contractor_ids == {world.mingda}
+        assert tg_person(s, NEWCOMER.id).contractor_ids == {world.mingda}
     assert "Unknown role" in texts(await admin.send("/invite plumber"))
     refused = texts(await admin.send("/invite contractor Nobody Ltd"))
     assert "no contractor named “Nobody Ltd”" in refused and "华建装饰 / 明达水电" in refused
@@ -149,8 +149,8 @@ async def test_an_admin_opening_their_own_invite_is_refused_and_it_stays_unused(
     with db.session() as s:
         invite = s.exec(select(Invite).where(Invite.code == code)).one()
         assert invite.used_at is None and invite.used_by is None
-        assert find_person(s, telegram_id=ADMIN.id).roles == {Role.admin}
+        assert tg_person(s, ADMIN.id).roles == {Role.admin}
     # The person it is for can still use it.
     assert "Welcome, Zhou" in texts(await bot.chat(NEWCOMER).send(f"/start {code}"))
     with db.session() as s:
-        assert find_person(s, telegram_id=NEWCOMER.id).roles == {Role.inspector}
+        assert tg_person(s, NEWCOMER.id).roles == {Role.inspector}

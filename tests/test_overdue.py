@@ -26,6 +26,8 @@ from tests.conftest import (
     World,
     move,
     texts,
+    tg,
+    tg_user,
 )
 
 
@@ -74,16 +76,16 @@ def test_the_digest_counts_each_contractors_overdue_items_oldest_first(world, db
 
 def test_a_contractor_is_told_how_many_are_overdue_and_the_oldest(world, db, today):
     with db.session() as s:
-        assert my_overdue(s, telegram_id=CONTRACTOR_A.id) is None
+        assert my_overdue(s, user_id=tg(s, CONTRACTOR_A.id)) is None
     assert contractor_line("zh", None) == ""
     old = _raise(db, world, raised_on=today - timedelta(days=12))
     with db.session() as s:
-        one = my_overdue(s, telegram_id=CONTRACTOR_A.id)
+        one = my_overdue(s, user_id=tg(s, CONTRACTOR_A.id))
     assert contractor_line("zh", one) == f"⚠ 您有 1 项已逾期：#{old} 已逾期 5 天，请尽快处理。"
     _raise(db, world, raised_on=today - timedelta(days=9), unit="3-1-1202")
     with db.session() as s:
-        mine = my_overdue(s, telegram_id=CONTRACTOR_A.id)
-        theirs = my_overdue(s, telegram_id=CONTRACTOR_B.id)
+        mine = my_overdue(s, user_id=tg(s, CONTRACTOR_A.id))
+        theirs = my_overdue(s, user_id=tg(s, CONTRACTOR_B.id))
     assert theirs is None
     said = contractor_line("zh", mine)
     assert said == f"⚠ 您有 2 项已逾期，最早的 #{old} 已逾期 5 天，请尽快处理。"
@@ -160,7 +162,7 @@ def test_a_reopened_item_is_due_again_and_the_projects_rework_days_count(world, 
     move(db, old, SERVICE.id, Action.reopen, note="下雨后又漏了")
     assert _due(db, old) == today + timedelta(days=5)
     with db.session() as s:
-        assert my_overdue(s, telegram_id=CONTRACTOR_A.id) is None  # back in time
+        assert my_overdue(s, user_id=tg(s, CONTRACTOR_A.id)) is None  # back in time
 
 
 def test_reassign_gives_the_new_contractor_time_a_rejected_dispute_does_not(world, db, today):
@@ -174,7 +176,7 @@ def test_reassign_gives_the_new_contractor_time_a_rejected_dispute_does_not(worl
         apply_transition(
             s,
             item_id=other,
-            user=people.user_for(s, telegram_id=ADMIN.id),
+            user=tg_user(s, ADMIN.id),
             action=Action.reassign,
             contractor_id=world.mingda,
         )
@@ -200,7 +202,7 @@ async def test_my_list_puts_overdue_first_and_says_how_many(bot, world, db, toda
     assert "⚠ Overdue: 1 of them (listed first)" in shown
     zh = OfflineUser(id=CONTRACTOR_A.id, first_name="Wang", language_code="zh")
     with db.session() as s:
-        people.set_language(s, telegram_id=CONTRACTOR_A.id, language="zh")
+        people.set_language(s, user_id=tg(s, CONTRACTOR_A.id), language="zh")
         s.commit()
     shown = texts(await bot.chat(zh).send("/mylist"))
     assert "其中 1 项已逾期" in shown and "⚠逾期2天" in shown

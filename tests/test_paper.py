@@ -11,10 +11,9 @@ from models import people
 from models import project as setup
 from models.admin import record_paper
 from models.errors import DomainError
-from models.people import user_for
 from models.repair import PhotoIn, apply_transition, raise_item
 from models.tables import Action, AppUser, Event, Item, ItemState, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, texts
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, texts, tg, tg_user
 
 S = ItemState
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
@@ -24,7 +23,12 @@ CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
 def clerk(db, world) -> OfflineUser:
     with db.session() as s:
         people.add_member(
-            s, project_id=world.project_id, telegram_id=CLERK.id, name="Zhou", roles=[Role.clerk]
+            s,
+            project_id=world.project_id,
+            platform="telegram",
+            account=str(CLERK.id),
+            name="Zhou",
+            roles=[Role.clerk],
         )
     return CLERK
 
@@ -39,7 +43,7 @@ def repaired(db, item_id: int, telegram_id: int = CONTRACTOR_A.id) -> None:
         apply_transition(
             s,
             item_id=item_id,
-            user=user_for(s, telegram_id=telegram_id),
+            user=tg_user(s, telegram_id),
             action=Action.report_repaired,
             photos=[PhotoIn(file_id="x")],
         )
@@ -138,13 +142,13 @@ async def test_only_clerks_and_admins_record_paper(bot, world, db, clerk):
     assert "Give item numbers" in texts(await bot.chat(clerk).send("/done"))
     # In the domain too: a contractor may not skip the photo by calling it "paper".
     with db.session() as s, pytest.raises(DomainError) as refused:
-        record_paper(s, telegram_id=CONTRACTOR_A.id, item_id=leak, action=Action.report_repaired)
+        record_paper(s, user_id=tg(s, CONTRACTOR_A.id), item_id=leak, action=Action.report_repaired)
     assert refused.value.key == "not_allowed"
     with db.session() as s, pytest.raises(DomainError) as refused:
-        record_paper(s, telegram_id=CLERK.id, item_id=leak, action=Action.cancel)
+        record_paper(s, user_id=tg(s, CLERK.id), item_id=leak, action=Action.cancel)
     assert refused.value.key == "not_allowed"
     with db.session() as s, pytest.raises(DomainError) as refused:
-        record_paper(s, telegram_id=CLERK.id, item_id=leak, action=Action.fail, reason="  ")
+        record_paper(s, user_id=tg(s, CLERK.id), item_id=leak, action=Action.fail, reason="  ")
     assert refused.value.key == "reason_required"
 
 
@@ -164,6 +168,6 @@ def test_another_projects_item_is_no_item_to_a_clerk(db, world, clerk, today):
             raised_on=today,
         ).id
     with db.session() as s, pytest.raises(DomainError) as refused:
-        record_paper(s, telegram_id=CLERK.id, item_id=outsider, action=Action.report_repaired)
+        record_paper(s, user_id=tg(s, CLERK.id), item_id=outsider, action=Action.report_repaired)
     assert refused.value.key == "no_such_item"
     assert state_of(db, outsider) is S.open

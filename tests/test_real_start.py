@@ -51,7 +51,8 @@ def database_with_an_item(tmp_path: Path) -> tuple[str, int]:
         people.add_member(
             s,
             project_id=project.id,
-            telegram_id=WANG,
+            platform="telegram",
+            account=str(WANG),
             name="Wang",
             roles=[Role.contractor],
             contractor_id=firm.id,

@@ -10,10 +10,18 @@ from telegram.ext import CallbackQueryHandler
 from bot.transport import OfflineUser
 from handlers import common
 from models.errors import DomainError
-from models.people import user_for
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, Event, Item, ItemState
-from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, SERVICE, STRANGER, texts
+from tests.conftest import (
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    INSPECTOR,
+    PNG,
+    SERVICE,
+    STRANGER,
+    texts,
+    tg_user,
+)
 
 
 def state_of(db, item_id: int) -> ItemState:
@@ -71,7 +79,7 @@ async def test_service_cannot_pass_or_fail(bot, world, db):
         apply_transition(
             s,
             item_id=leak,
-            user=user_for(s, telegram_id=CONTRACTOR_A.id),
+            user=tg_user(s, CONTRACTOR_A.id),
             action=Action.report_repaired,
             photos=[PhotoIn(file_id="x")],
         )
@@ -137,13 +145,13 @@ def test_two_inspectors_at_the_same_moment_one_wins(db, world):
         apply_transition(
             s,
             item_id=leak,
-            user=user_for(s, telegram_id=CONTRACTOR_A.id),
+            user=tg_user(s, CONTRACTOR_A.id),
             action=Action.report_repaired,
             photos=[PhotoIn(file_id="x")],
         )
     with db.session() as first, db.session() as second:
-        inspector_1 = user_for(first, telegram_id=INSPECTOR.id)
-        inspector_2 = user_for(second, telegram_id=INSPECTOR.id)
+        inspector_1 = tg_user(first, INSPECTOR.id)
+        inspector_2 = tg_user(second, INSPECTOR.id)
         first.get(Item, leak)
         second.get(Item, leak)  # both have read the item as 'repaired'
         apply_transition(first, item_id=leak, user=inspector_1, action=Action.pass_)
@@ -163,7 +171,7 @@ def test_contractor_b_cannot_report_a_item_of_a(db, world):
         apply_transition(
             s,
             item_id=world.items["leak"],
-            user=user_for(s, telegram_id=CONTRACTOR_B.id),
+            user=tg_user(s, CONTRACTOR_B.id),
             action=Action.report_repaired,
         )
     assert refused.value.key == "not_your_item"
@@ -171,7 +179,7 @@ def test_contractor_b_cannot_report_a_item_of_a(db, world):
 
 def test_dispute_needs_a_reason_and_photo_rule_holds_in_the_domain(db, world):
     with db.session() as s:
-        wang = user_for(s, telegram_id=CONTRACTOR_A.id)
+        wang = tg_user(s, CONTRACTOR_A.id)
         with pytest.raises(DomainError) as no_reason:
             apply_transition(s, item_id=world.items["leak"], user=wang, action=Action.dispute)
         assert no_reason.value.key == "reason_required"
@@ -200,7 +208,7 @@ def test_reassign_to_the_same_contractor_is_refused_in_any_state(db, world):
         apply_transition(
             s,
             item_id=world.items["leak"],
-            user=user_for(s, telegram_id=ADMIN.id),
+            user=tg_user(s, ADMIN.id),
             action=Action.reassign,
             contractor_id=world.huajian,
         )

@@ -24,6 +24,7 @@ from tests.conftest import (
     SERVICE,
     move,
     texts,
+    tg_person,
 )
 
 
@@ -116,7 +117,12 @@ async def test_with_two_projects_the_managed_one_is_shown_unless_another_is_name
     with db.session() as s:
         other = setup.create_project(s, name="Hillside 2")
         people.add_member(
-            s, project_id=other.id, telegram_id=MANAGER.id, name="Zhou", roles=[Role.admin]
+            s,
+            project_id=other.id,
+            platform="telegram",
+            account=str(MANAGER.id),
+            name="Zhou",
+            roles=[Role.admin],
         )
     zhou = bot.chat(MANAGER)
     assert "Riverside 1" in (await zhou.send("/report"))[0].text
@@ -132,7 +138,7 @@ async def test_with_two_projects_the_managed_one_is_shown_unless_another_is_name
 def test_report_is_on_the_menu_of_managers_and_admins_only(world, db):
     with db.session() as s:
         menus = {
-            user.id: commands_for(people.find_person(s, telegram_id=user.id))
+            user.id: commands_for(tg_person(s, user.id))
             for user in (MANAGER, ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE)
         }
     assert "report" in menus[MANAGER.id] and "report" in menus[ADMIN.id]

@@ -12,7 +12,6 @@ from models import clock
 from models import project as setup
 from models.db import Database
 from models.errors import DomainError
-from models.people import user_for
 from models.repair import apply_transition, raise_item
 from models.report import (
     AGE_BANDS,
@@ -23,7 +22,7 @@ from models.report import (
     rework_report,
 )
 from models.tables import Action, Item
-from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PROJECT_TZ, World
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PROJECT_TZ, World, tg_user
 
 WHO = {
     Action.report_repaired: None,  # the item's contractor, see History.step
@@ -76,7 +75,7 @@ class History:
             apply_transition(
                 s,
                 item_id=item_id,
-                user=user_for(s, telegram_id=who),
+                user=tg_user(s, who),
                 action=action,
                 note=NOTES.get(action, "已处理"),
                 at=at,

@@ -34,6 +34,9 @@ from tests.conftest import (
     assert_no_telegram_errors,
     move,
     texts,
+    tg,
+    tg_blocked,
+    tg_user,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -140,7 +143,7 @@ def text_messages(messages: list) -> list:
 
 async def test_the_english_reader_gets_english(bot, world, db):
     with db.session() as s:
-        people.set_language(s, telegram_id=CONTRACTOR_B.id, language="en")
+        people.set_language(s, user_id=tg(s, CONTRACTOR_B.id), language="en")
     mark = bot.transport.mark()
     await tick_at(bot.app, local(7, 30))
     message, pdf = bot.transport.events_since(mark, CONTRACTOR_B.id)
@@ -221,7 +224,8 @@ async def test_a_project_in_another_zone_gets_its_list_at_its_own_morning(bot, w
         people.add_member(
             s,
             project_id=far.id,
-            telegram_id=3001,
+            platform="telegram",
+            account=str(3001),
             name="Hank",
             roles=[Role.contractor],
             contractor_id=crew.id,
@@ -281,9 +285,11 @@ async def test_a_manager_chooses_the_reports(bot, world, db):
     await chat.press("sub:report:0")
     assert bot.transport.last_message(MANAGER.id).buttons()[0] == [("⬜ 日报", "sub:report:1")]
     with db.session() as s:
-        wanted = pushes.recipients(s, project_id=world.project_id, kind=PushKind.report)
-        assert MANAGER.id not in {r.telegram_id for r in wanted}
-        admin = people.user_for(s, telegram_id=ADMIN.id)
+        wanted = pushes.recipients(
+            s, project_id=world.project_id, kind=PushKind.report, platform="telegram"
+        )
+        assert tg(s, MANAGER.id) not in {r.user_id for r in wanted}
+        admin = tg_user(s, ADMIN.id)
         assert pushes.choices_of(s, user_id=admin.id) == {
             PushKind.report: False,  # admins ask for the report themselves
             PushKind.overdue: True,
@@ -297,8 +303,10 @@ async def test_a_forged_report_button_changes_nothing(bot, world, db):
     assert texts(await bot.chat(CONTRACTOR_A).send("/reports")) == refused
     with db.session() as s:
         assert s.exec(select(pushes.Subscription)).all() == []
-        wanted = pushes.recipients(s, project_id=world.project_id, kind=PushKind.report)
-    assert [r.telegram_id for r in wanted] == [MANAGER.id]
+        wanted = pushes.recipients(
+            s, project_id=world.project_id, kind=PushKind.report, platform="telegram"
+        )
+        assert [r.user_id for r in wanted] == [tg(s, MANAGER.id)]
 
 
 async def test_the_report_goes_at_its_hour_to_those_who_want_it(bot, world, db):
@@ -330,7 +338,7 @@ async def test_a_blocked_person_is_recorded_skipped_and_shown_to_the_admin(bot, 
     await tick_at(bot.app, local(7, 30))
     assert push_rows(db)["Li"] is PushStatus.blocked
     with db.session() as s:
-        assert people.user_for(s, telegram_id=INSPECTOR.id).blocked_at is not None
+        assert tg_blocked(s, INSPECTOR.id) is not None
     # The next morning the blocked person is not even tried.
     calls = len(bot.transport.calls_of("sendMessage"))
     await tick_at(bot.app, local(7, 30, day=DAY + timedelta(days=1)))
@@ -348,10 +356,13 @@ async def test_the_admin_sees_failures_and_unconfirmed_pushes_by_name(bot, world
             user = s.exec(select(AppUser).where(AppUser.name == name)).one()
             row = pushes.claim(
                 s, kind=PushKind.morning, project_id=world.project_id, day=DAY, user_id=user.id,
-                by="test",
+                by="test", platform="telegram",
             )  # fmt: skip
             if status:
-                pushes.record(s, push_id=row.id, status=status, attempts=1, reason="chat <gone>")
+                pushes.record(
+                    s, push_id=row.id, status=status, attempts=1, platform="telegram",
+                    reason="chat <gone>",
+                )  # fmt: skip
     with clock.pinned(local(8, 0)):
         shown = texts(await bot.chat(ADMIN).send("/pushes"))
     assert "Failed: 1" in shown and "Wang: chat <gone>" in shown
@@ -365,11 +376,12 @@ async def test_the_push_log_of_a_crowd_fits_in_messages(bot, world, db):
             user = people.add_member(
                 s,
                 project_id=world.project_id,
-                telegram_id=50_000 + n,
+                platform="telegram",
+                account=str(50_000 + n),
                 name=f"{'很长的名字' * 19}{n}",
                 roles=[Role.inspector],
             )
-            user.blocked_at = clock.now()
+            pushes.mark_blocked(s, user_id=user.id, platform="telegram")
     mark = bot.transport.mark()
     with clock.pinned(local(8, 0)):
         await bot.chat(ADMIN).send("/pushes")
@@ -409,10 +421,13 @@ def test_a_run_left_by_a_dead_process_is_taken_over(db, world):
 
 def test_recipients_leave_out_the_inactive_and_blocked(db, world):
     with db.session() as s:
-        people.user_for(s, telegram_id=CONTRACTOR_B.id).blocked_at = clock.now()
+        pushes.mark_blocked(s, user_id=tg(s, CONTRACTOR_B.id), platform="telegram")
     with db.session() as s:
-        wanted = pushes.recipients(s, project_id=world.project_id, kind=PushKind.morning)
-    assert [r.telegram_id for r in wanted] == [CONTRACTOR_A.id, INSPECTOR.id]
+        wanted = pushes.recipients(
+            s, project_id=world.project_id, kind=PushKind.morning, platform="telegram"
+        )
+        expected = [tg(s, CONTRACTOR_A.id), tg(s, INSPECTOR.id)]
+    assert [r.user_id for r in wanted] == expected
 
 
 async def test_the_overdue_digest_goes_to_admins_and_managers_each_morning(bot, world, db):

@@ -17,7 +17,7 @@ from jobs.sender import ChatPacer, push
 from models import clock, people, pushes
 from models.db import Database
 from models.settings import Settings
-from models.tables import AppUser, PushKind, PushLog, PushStatus, Role
+from models.tables import Identity, PushKind, PushLog, PushStatus, Role
 from tests.conftest import (
     ADMIN,
     CONTRACTOR_A,
@@ -27,6 +27,8 @@ from tests.conftest import (
     PNG,
     SERVICE,
     World,
+    tg_blocked,
+    user_id,
 )
 
 # Tests shrink Telegram's second to a tenth: the same rules, ten times faster.
@@ -35,19 +37,14 @@ PDF = b"%PDF-1.4\n%fake list\n"
 EVERYONE = (CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, ADMIN, SERVICE, MANAGER)
 
 
-def user_id(db: Database, telegram_id: int) -> int:
-    return db.run(people.user_for, telegram_id=telegram_id).id
-
-
 def notice(db: Database, telegram_id: int, text: str, *files: Attachment) -> Notice:
-    return Notice(user_id(db, telegram_id), telegram_id, text, attachments=files)
+    return Notice(user_id(db, telegram_id), text, attachments=files)
 
 
 def morning_notice(db: Database, telegram_id: int) -> Notice:
     """A morning list as the job sends it: text with a button, the PDF, a chart."""
     return Notice(
         user_id(db, telegram_id),
-        telegram_id,
         f"<b>今日待修</b> {telegram_id}",
         choices=((Choice("打印", f"pdf:{telegram_id}"),),),
         attachments=(
@@ -60,7 +57,7 @@ def morning_notice(db: Database, telegram_id: int) -> Notice:
 def log_rows(db: Database, day: date) -> dict[int, PushLog]:
     """Return the day's push log by Telegram id."""
     with db.session() as s:
-        ids = {u.id: u.telegram_id for u in s.exec(select(AppUser))}
+        ids = {i.user_id: int(i.account) for i in s.exec(select(Identity))}
         rows = s.exec(select(PushLog).where(PushLog.day == day)).all()
         return {ids[r.user_id]: r for r in rows}
 
@@ -83,7 +80,7 @@ async def test_429s_are_waited_out_and_each_part_goes_once(bot, world: World, db
 
     result = await push(
         db=db,
-        delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
+        delivery=TelegramDelivery(bot.app.bot, db, ChatPacer(TICK)),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,
@@ -109,7 +106,7 @@ async def test_a_whole_second_429_as_the_bot_api_sends_it(bot, world: World, db,
     bot.transport.throttle(MANAGER.id, times=1, retry_after=1)
     result = await push(
         db=db,
-        delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
+        delivery=TelegramDelivery(bot.app.bot, db, ChatPacer(TICK)),
         kind=PushKind.report,
         project_id=world.project_id,
         day=today,
@@ -125,7 +122,7 @@ async def test_one_chat_gets_a_message_a_pause_apart_across_pushes(
     bot, world: World, db, today
 ) -> None:
     bot.transport.limits = FloodLimits(window=TICK, whole_seconds=False)
-    delivery = TelegramDelivery(bot.app.bot, ChatPacer(TICK))  # one bot: one pacer
+    delivery = TelegramDelivery(bot.app.bot, db, ChatPacer(TICK))  # one bot: one pacer
     people_ = (CONTRACTOR_A, CONTRACTOR_B, INSPECTOR)
 
     async def run(kind: PushKind) -> None:
@@ -156,7 +153,7 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
 ) -> None:
     bot.transport.block(INSPECTOR.id)
     bot.transport.gone.add(SERVICE.id)  # deleted their account: "chat not found"
-    delivery = TelegramDelivery(bot.app.bot, ChatPacer(TICK))
+    delivery = TelegramDelivery(bot.app.bot, db, ChatPacer(TICK))
     everyone = [notice(db, t.id, "早上好") for t in (CONTRACTOR_A, INSPECTOR, SERVICE)]
 
     async def run(day: date) -> list[int]:
@@ -177,7 +174,7 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
         PushStatus.blocked,
         "Forbidden: bot was blocked by the user",
     )
-    assert db.run(people.user_for, telegram_id=INSPECTOR.id).blocked_at is not None
+    assert db.run(lambda session: tg_blocked(session, INSPECTOR.id)) is not None
 
     # The next day they are skipped without a try, and the log says why.
     tried = len(bot.transport.calls_of("sendMessage"))
@@ -190,7 +187,7 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
     # They unblock the bot and write: the next push reaches them.
     bot.transport.blocked.discard(INSPECTOR.id)
     await bot.chat(INSPECTOR).send("/help")
-    assert db.run(people.user_for, telegram_id=INSPECTOR.id).blocked_at is None
+    assert db.run(lambda session: tg_blocked(session, INSPECTOR.id)) is None
     assert await run(today + timedelta(days=2)) == [everyone[2].user_id]  # the other, not back
     assert log_rows(db, today + timedelta(days=2))[INSPECTOR.id].status is PushStatus.sent
     assert sorted(c.error for c in bot.transport.errors) == [
@@ -204,7 +201,7 @@ async def test_one_failing_recipient_never_stops_the_others(bot, world: World, d
     broken_html = notice(db, CONTRACTOR_A.id, "<b>未闭合")
     # A job's bug for one person: a row of buttons given as a bare Choice (not a tuple of them).
     bad_row = Choice("看", "x:1")
-    buggy = Notice(user_id(db, CONTRACTOR_B.id), CONTRACTOR_B.id, "清单", choices=(bad_row,))
+    buggy = Notice(user_id(db, CONTRACTOR_B.id), "清单", choices=(bad_row,))
     long_caption = notice(
         db,
         ADMIN.id,
@@ -216,7 +213,7 @@ async def test_one_failing_recipient_never_stops_the_others(bot, world: World, d
 
     result = await push(
         db=db,
-        delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
+        delivery=TelegramDelivery(bot.app.bot, db, ChatPacer(TICK)),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,
@@ -243,7 +240,8 @@ async def test_two_processes_on_one_database_send_each_push_once(
             people.add_member(
                 s,
                 project_id=world.project_id,
-                telegram_id=50_000 + n,
+                platform="telegram",
+                account=str(50_000 + n),
                 name=f"Worker {n}",
                 roles=[Role.contractor],
                 contractor_id=world.huajian,
@@ -259,7 +257,7 @@ async def test_two_processes_on_one_database_send_each_push_once(
                 *(
                     push(
                         db=d,
-                        delivery=TelegramDelivery(app.bot, ChatPacer(TICK)),
+                        delivery=TelegramDelivery(app.bot, db, ChatPacer(TICK)),
                         kind=PushKind.morning,
                         project_id=world.project_id,
                         day=today,
@@ -295,13 +293,14 @@ async def test_a_claim_left_sending_by_a_dead_process_is_taken_over(
         day=today,
         user_id=lost.user_id,
         by="dead-host:1",
+        platform="telegram",
     )
     assert claim.status is PushStatus.sending  # and then its process died
 
     async def run() -> list[int]:
         result = await push(
             db=db,
-            delivery=TelegramDelivery(bot.app.bot, ChatPacer(TICK)),
+            delivery=TelegramDelivery(bot.app.bot, db, ChatPacer(TICK)),
             kind=PushKind.morning,
             project_id=world.project_id,
             day=today,
@@ -347,7 +346,8 @@ async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
             people.add_member(
                 s,
                 project_id=world.project_id,
-                telegram_id=60_000 + n,
+                platform="telegram",
+                account=str(60_000 + n),
                 name=f"Worker {n}",
                 roles=[Role.contractor],
                 contractor_id=world.huajian,
@@ -358,7 +358,7 @@ async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
     async with app:
         result = await push(
             db=db,
-            delivery=TelegramDelivery(app.bot),
+            delivery=TelegramDelivery(app.bot, db),
             kind=PushKind.morning,
             project_id=world.project_id,
             day=today,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import project as setup
-from models.people import user_for
 from models.repair import PhotoIn, apply_transition
 from models.tables import AccessLog, Action, AppUser, Item, ItemState
 from tests.conftest import (
@@ -16,6 +15,7 @@ from tests.conftest import (
     SERVICE,
     OfflineUser,
     texts,
+    tg_user,
 )
 
 MANAGER = OfflineUser(id=1201, first_name="Zhao", language_code="en")
@@ -27,7 +27,7 @@ def move(db, item_id: int, steps: list[tuple[int, Action]], **kw) -> None:
             apply_transition(
                 s,
                 item_id=item_id,
-                user=user_for(s, telegram_id=telegram_id),
+                user=tg_user(s, telegram_id),
                 action=action,
                 note=kw.get("note", "n"),
                 photos=kw.get("photos", ()),
@@ -151,7 +151,8 @@ async def test_manager_sees_the_flat_but_not_the_owner_contact(bot, world, db):
         add_member(
             s,
             project_id=world.project_id,
-            telegram_id=MANAGER.id,
+            platform="telegram",
+            account=str(MANAGER.id),
             name="Zhao",
             roles=[Role.manager],
         )
@@ -182,8 +183,8 @@ async def test_every_lookup_is_in_the_access_log(bot, world, db):
     await chen.send("/unit 9-9-999")
     with db.session() as s:
         log = s.exec(select(AccessLog).order_by(AccessLog.id)).all()
-        service_id = user_for(s, telegram_id=SERVICE.id).id
-        admin_id = user_for(s, telegram_id=ADMIN.id).id
+        service_id = tg_user(s, SERVICE.id).id
+        admin_id = tg_user(s, ADMIN.id).id
     rows = [(e.user_id, e.kind, e.query) for e in log]
     assert rows == [
         (service_id, "unit", "3#1202"),
@@ -304,7 +305,14 @@ async def test_a_code_in_two_of_ones_projects_asks_which_project(bot, world, db)
         from models.people import add_member
         from models.tables import Role
 
-        add_member(s, project_id=hill.id, telegram_id=SERVICE.id, name="Sun", roles=[Role.service])
+        add_member(
+            s,
+            project_id=hill.id,
+            platform="telegram",
+            account=str(SERVICE.id),
+            name="Sun",
+            roles=[Role.service],
+        )
     sun = bot.chat(SERVICE)
     shown = texts(await sun.send("/unit 3-1-1202"))
     assert "fits 2 flats" in shown and "王芳" not in shown and "李娜" not in shown

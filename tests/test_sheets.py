@@ -17,7 +17,6 @@ from bot.cli import main
 from handlers.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
-from models.people import user_for
 from models.repair import apply_transition, raise_item
 from models.sheets import (
     export_items,
@@ -36,7 +35,7 @@ from models.tables import (
     Unit,
 )
 from models.workbooks import ITEMS, match_header, parse_date
-from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR
+from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, tg_user
 
 TODAY = date(2026, 11, 27)
 ITEM_HEADERS_ZH = ["房号", "部位", "类别", "问题描述", "登记日期", "看房单号", "施工单位", "照片"]
@@ -560,13 +559,13 @@ def test_photo_column_is_kept_on_the_raise_event(db, world):
 def test_only_clerks_and_admins_may_import(db, world):
     rows = [["3-1-1202", "卫生间", "渗漏", "吊顶渗水", "", "KF1", "", ""]]
     with db.session() as s:
-        contractor = user_for(s, telegram_id=CONTRACTOR_A.id)
+        contractor = tg_user(s, CONTRACTOR_A.id)
         with pytest.raises(DomainError) as refused:
             import_items(
                 s, project_id=world.project_id, data=items_book(rows), filename="x", user=contractor
             )
         assert refused.value.key == "not_allowed"
-        admin = user_for(s, telegram_id=ADMIN.id)
+        admin = tg_user(s, ADMIN.id)
         report = import_items(
             s, project_id=world.project_id, data=items_book(rows), filename="x", user=admin
         )
@@ -693,8 +692,8 @@ def test_export_has_both_sheets_and_no_formula_runs(db, world):
             s, project_id=world.project_id, data=data, filename="e.csv", today=TODAY
         )
         assert imported.ok, imported.problems
-        contractor = user_for(s, telegram_id=CONTRACTOR_A.id)
-        inspector = user_for(s, telegram_id=INSPECTOR.id)
+        contractor = tg_user(s, CONTRACTOR_A.id)
+        inspector = tg_user(s, INSPECTOR.id)
         leak = world.items["leak"]
         apply_transition(s, item_id=leak, user=contractor, action=Action.report_repaired)
         apply_transition(s, item_id=leak, user=inspector, action=Action.pass_)

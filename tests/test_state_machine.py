@@ -13,6 +13,7 @@ from models import people
 from models.errors import DomainError
 from models.repair import MOVES, PhotoIn, apply_transition, replay_state
 from models.tables import Action, Event, Item, ItemState, Role
+from tests.conftest import tg_user
 
 
 @pytest.mark.parametrize("state", list(ItemState))
@@ -23,7 +24,8 @@ def test_every_action_from_every_state(db, world, action, state):
         boss = people.add_member(
             s,
             project_id=world.project_id,
-            telegram_id=4242,
+            platform="telegram",
+            account=str(4242),
             name="All roles",
             roles=list(Role),
             contractor_id=world.huajian,
@@ -32,7 +34,7 @@ def test_every_action_from_every_state(db, world, action, state):
         item.state = state  # set up the starting state directly, for this table test only
         s.add(item)
     with db.session() as s:
-        boss = people.user_for(s, telegram_id=4242)
+        boss = tg_user(s, 4242)
         kwargs = dict(note="because", photos=[PhotoIn(file_id="f")], contractor_id=world.mingda)
         if state in MOVES[action].sources:
             outcome = apply_transition(s, item_id=item_id, user=boss, action=action, **kwargs)
@@ -59,7 +61,8 @@ def test_each_move_is_made_by_its_roles_only(db, world, action, role):
         people.add_member(
             s,
             project_id=world.project_id,
-            telegram_id=4343,
+            platform="telegram",
+            account=str(4343),
             name="One role",
             roles=[role],
             contractor_id=world.huajian if role is Role.contractor else None,
@@ -68,7 +71,7 @@ def test_each_move_is_made_by_its_roles_only(db, world, action, role):
         item.state = start  # set up the starting state directly, for this table test only
         s.add(item)
     with db.session() as s:
-        actor = people.user_for(s, telegram_id=4343)
+        actor = tg_user(s, 4343)
         kwargs = dict(note="because", photos=[PhotoIn(file_id="f")], contractor_id=world.mingda)
         if role in move.roles:
             outcome = apply_transition(s, item_id=item_id, user=actor, action=action, **kwargs)
@@ -83,8 +86,8 @@ def test_each_move_is_made_by_its_roles_only(db, world, action, role):
 def test_a_rejected_dispute_replays_back_to_open_with_the_same_contractor(db, world):
     item_id = world.items["leak"]
     with db.session() as s:
-        wang = people.user_for(s, telegram_id=2001)
-        chen = people.user_for(s, telegram_id=1001)
+        wang = tg_user(s, 2001)
+        chen = tg_user(s, 1001)
         apply_transition(s, item_id=item_id, user=wang, action=Action.dispute, note="not ours")
         out = apply_transition(
             s, item_id=item_id, user=chen, action=Action.reject_dispute, note="it is yours"
@@ -109,9 +112,9 @@ def test_a_rejected_dispute_replays_back_to_open_with_the_same_contractor(db, wo
 def test_rework_counts_fail_and_reopen(db, world):
     item_id = world.items["leak"]
     with db.session() as s:
-        wang = people.user_for(s, telegram_id=2001)
-        li = people.user_for(s, telegram_id=1101)
-        chen = people.user_for(s, telegram_id=1001)
+        wang = tg_user(s, 2001)
+        li = tg_user(s, 1101)
+        chen = tg_user(s, 1001)
         for user, action in (
             (wang, Action.report_repaired),
             (li, Action.fail),

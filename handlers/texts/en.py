@@ -7,6 +7,7 @@ TEXTS: dict[str, str] = {
         "invite link."
     ),
     "error.not_allowed": "Sorry, your role cannot do that.",
+    "error.account_taken": "That account already belongs to someone else on the team.",
     "error.not_your_item": "Item #{item} is not on your list.",
     "error.already_handled": "Item #{item} was already handled ({state}). Nothing was changed.",
     "error.wrong_state": "Item #{item} is {state} now, so that cannot be done.",

@@ -4,6 +4,7 @@ TEXTS: dict[str, str] = {
     # 拒绝原因（models.errors.DomainError 的 key）
     "error.not_registered": "抱歉，本机器人仅供项目团队使用。请向项目部索取邀请链接。",
     "error.not_allowed": "抱歉，您的角色不能进行此操作。",
+    "error.account_taken": "该账号已属于团队中的另一位成员。",
     "error.not_your_item": "问题 #{item} 不在您的清单上。",
     "error.already_handled": "问题 #{item} 已经处理过了（{state}），未做任何更改。",
     "error.wrong_state": "问题 #{item} 当前为「{state}」，不能进行此操作。",
