@@ -18,9 +18,9 @@ from telegram.request import BaseRequest
 from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
 from bot.telegram_chat import add_core
+from bot.telegram_common import AnsweringApplication, BotContext, on_error
 from bot.transport import OfflineTelegram
 from handlers import flows
-from handlers.common import AnsweringApplication, BotContext
 from jobs import rhythm
 from models.db import Database
 from models.pushes import beats
@@ -93,8 +93,8 @@ def build_application(
     app.bot_data["settings"] = settings
     # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
     app.bot_data["delivery"] = TelegramDelivery(app.bot, db)
-    flows.register(app)
     add_core(app, db, settings, flows.router())
+    app.add_error_handler(on_error)
     schedule_rhythm(app)
     return app
 

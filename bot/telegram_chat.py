@@ -20,8 +20,8 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot.telegram_common import ALERT_LIMIT, BotContext, OnePress
 from handlers.choices import Rows
-from handlers.common import ALERT_LIMIT, BotContext, OnePress
 from handlers.core import Core, Router
 from handlers.i18n import pick_language, t
 from handlers.menu import commands_for
@@ -29,7 +29,7 @@ from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
 from jobs.sender import DeliveryFailed
 from models.db import Database
-from models.people import Person, person_with_account
+from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
 from models.settings import Settings
 
@@ -166,6 +166,12 @@ class TelegramChat:
                 person, account = found
                 lang = pick_language(person.language, None, self.core.settings.default_language)
                 await set_menu(context.bot, int(account), lang, person)
+                continue
+            # No role left (revoked): their menu would only lead to refusals now.
+            gone = await context.call(accounts, user_ids=[user_id], platform=PLATFORM)
+            if user_id in gone:
+                with contextlib.suppress(TelegramError):
+                    await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:
@@ -232,5 +238,6 @@ async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
 def add_core(app: Application, db: Database, settings: Settings, router: Router) -> Core:
     """Put the core in front of the application's own handlers."""
     core = Core(db, settings, TelegramPlatform(app.bot), router)
+    app.bot_data["core"] = core
     app.add_handler(TypeHandler(Update, TelegramChat(core).on_update), group=-1)
     return core

@@ -271,6 +271,9 @@ class Core:
         incoming, router = ask.incoming, self.router
         kind = kind_of(incoming)
         command = incoming.command
+        if incoming.choice == "":  # a press that carries nothing leads nowhere, for anyone
+            ask.answer(ask.t("error.stale_button"))
+            return True
         if ask.person is None and not (command and command[0] in router.open_to_strangers):
             ask.answer(ask.t("error.not_registered"))
             return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers import choices
+from handlers import admin, choices, menu
 from handlers.core import Ask, PassOn, Router
 from handlers.i18n import pick_language, t
 from handlers.screens import Notice
@@ -186,7 +186,12 @@ def routes(router: Router) -> None:
 
 
 async def cancel_command(ask: Ask) -> None:
-    """End the report (or other dialogue) at hand on a bare /cancel ("/cancel 1042 why": admin)."""
-    if ask.args or ask.dialogue.step is None:
-        raise PassOn  # the admin's item cancel, or stray's "nothing to cancel" (their own)
-    await cancel(ask)
+    """Cancel an item on "/cancel 1042 reason", else drop the report at hand, else say so."""
+    if admin.names_an_item(ask):
+        await admin.cancel_command(ask)
+    elif ask.dialogue.step is not None:  # a report, or another dialogue (an entry in /new)
+        await cancel(ask)
+    elif not ask.core.router.complete:
+        raise PassOn  # a conversation still the adapter's own may be waiting for it
+    else:
+        ask.show(menu.nothing_to_cancel(ask.lang, ask.person))

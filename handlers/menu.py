@@ -72,3 +72,11 @@ def help_text(lang: str, person: Person) -> str:
     lines = [t(lang, "help.head", name=person.name, roles=roles)]
     lines += command_lines(lang, commands_for(person))
     return "\n".join(lines)
+
+
+def nothing_to_cancel(lang: str, person: Person | None) -> str:
+    """Return "nothing to cancel", and to whom may cancel an item, how."""
+    lines = [t(lang, "stray.cancel")]
+    if person is not None and commands_among(person, ("cancel",)):
+        lines.append(t(lang, "stray.cancel_item"))
+    return "\n".join(lines)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
-from handlers import keyboards
 from handlers.choices import kind_name, subscriptions
-from handlers.common import BotContext, esc, send_long
+from handlers.core import Ask, Router
 from handlers.i18n import t
+from handlers.text import esc
 from models import clock
 from models.errors import DomainError
 from models.pushes import PushDay, PushLine, beats, choices_of, choose, push_day
@@ -21,62 +18,49 @@ REPORTS = (PushKind.report, PushKind.overdue)
 SUBSCRIBE = r"^sub:(report|overdue):([01])$"
 
 
-def _me(context: BotContext) -> int:
-    if context.person is None:
-        raise DomainError("not_registered")
-    return context.person.id
-
-
-async def mute(update: Update, context: BotContext) -> None:
+async def mute(ask: Ask) -> None:
     """Stop pushing me the morning list."""
-    await context.call(choose, user_id=_me(context), kind=PushKind.morning, wanted=False)
-    await update.message.reply_text(context.t("pushes.muted"))
+    await ask.call(choose, user_id=ask.user_id, kind=PushKind.morning, wanted=False)
+    ask.show(ask.t("pushes.muted"))
 
 
-async def unmute(update: Update, context: BotContext) -> None:
+async def unmute(ask: Ask) -> None:
     """Push me the morning list again."""
-    await context.call(choose, user_id=_me(context), kind=PushKind.morning, wanted=True)
-    at = context.settings.morning_push
-    await update.message.reply_text(context.t("pushes.unmuted", at=at))
+    await ask.call(choose, user_id=ask.user_id, kind=PushKind.morning, wanted=True)
+    ask.show(ask.t("pushes.unmuted", at=ask.settings.morning_push))
 
 
-async def _report_choices(context: BotContext) -> dict[PushKind, bool]:
-    wanted = await context.call(choices_of, user_id=_me(context))
+async def _report_choices(ask: Ask) -> dict[PushKind, bool]:
+    wanted = await ask.call(choices_of, user_id=ask.user_id)
     mine = {kind: on for kind, on in wanted.items() if kind in REPORTS}
     if not mine:
         raise DomainError("not_allowed")
     return mine
 
 
-async def reports(update: Update, context: BotContext) -> None:
+async def reports(ask: Ask) -> None:
     """Show a toggle for each report I may receive."""
-    mine = await _report_choices(context)
-    await update.message.reply_text(
-        context.t("pushes.reports_head"),
-        reply_markup=keyboards.markup(subscriptions(context.lang, mine)),
-    )
+    mine = await _report_choices(ask)
+    ask.show(ask.t("pushes.reports_head"), subscriptions(ask.lang, mine))
 
 
-async def toggle(update: Update, context: BotContext) -> None:
+async def toggle(ask: Ask) -> None:
     """Turn one report on or off (models/ checks that I may receive it), then redraw."""
-    kind, wanted = PushKind(context.matches[0][1]), context.matches[0][2] == "1"
-    await context.call(choose, user_id=_me(context), kind=kind, wanted=wanted)
-    mine = await _report_choices(context)
-    await update.callback_query.edit_message_text(
-        context.t("pushes.reports_head"),
-        reply_markup=keyboards.markup(subscriptions(context.lang, mine)),
-    )
+    kind, wanted = PushKind(ask.match[1]), ask.match[2] == "1"
+    await ask.call(choose, user_id=ask.user_id, kind=kind, wanted=wanted)
+    mine = await _report_choices(ask)
+    ask.show(ask.t("pushes.reports_head"), subscriptions(ask.lang, mine), replace=True)
 
 
-async def show_pushes(update: Update, context: BotContext) -> None:
+async def show_pushes(ask: Ask) -> None:
     """Show today's pushes of my project: delivered, failed and why, blocked, unconfirmed."""
-    view = await context.call(push_day, user_id=context.person.id)
-    settings = context.settings
+    view = await ask.call(push_day, user_id=ask.user_id)
+    settings = ask.settings
     times = {
         b.kind: b.at.strftime("%H:%M")
         for b in beats(morning_at=settings.morning_push, report_at=settings.daily_report_at)
     }
-    await send_long(context, update.effective_chat.id, day_text(context.lang, view, times))
+    ask.show(day_text(ask.lang, view, times))
 
 
 def day_text(lang: str, view: PushDay, times: dict[PushKind, str]) -> str:
@@ -121,10 +105,10 @@ def _hm(at: datetime, view: PushDay) -> str:
     return clock.local(at, view.timezone).strftime("%H:%M")
 
 
-def register(app: Application) -> None:
-    """Add the push choices and the admin's push log."""
-    app.add_handler(CommandHandler("mute", mute))
-    app.add_handler(CommandHandler("unmute", unmute))
-    app.add_handler(CommandHandler("reports", reports))
-    app.add_handler(CallbackQueryHandler(toggle, pattern=SUBSCRIBE))
-    app.add_handler(CommandHandler("pushes", show_pushes))
+def routes(router: Router) -> None:
+    """Route the push choices and the admin's push log."""
+    router.command("mute", mute)
+    router.command("unmute", unmute)
+    router.command("reports", reports)
+    router.choice(SUBSCRIBE, toggle)
+    router.command("pushes", show_pushes)

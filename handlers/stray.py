@@ -2,58 +2,47 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
-
-from handlers.common import BotContext
+from handlers.core import Ask, Router
 from handlers.menu import OPENS_ITEMS, TAKES_TEXT, command_lines, commands_among
 
 
-def _commands(context: BotContext, names: tuple[str, ...]) -> list[str]:
-    return commands_among(context.person, names) if context.person else []
+def _commands(ask: Ask, names: tuple[str, ...]) -> list[str]:
+    return commands_among(ask.person, names) if ask.person else []
 
 
 def _slashed(names: list[str]) -> str:
     return ", ".join(f"/{name}" for name in names)
 
 
-async def nothing_to_cancel(update: Update, context: BotContext) -> None:
-    """Say there is nothing to cancel; to whom may cancel an item, how."""
-    lines = [context.t("stray.cancel")]
-    if _commands(context, ("cancel",)):
-        lines.append(context.t("stray.cancel_item"))
-    await update.message.reply_text("\n".join(lines))
-
-
-async def unknown_command(update: Update, context: BotContext) -> None:
+async def unknown_command(ask: Ask) -> None:
     """Say the command does not exist, pointing to /help."""
-    command = (update.message.text or "").split(maxsplit=1)[0].split("@")[0]
-    await update.message.reply_text(context.t("stray.command", command=command[:40]))
+    command = (ask.incoming.text or "").split(maxsplit=1)[0].split("@")[0]
+    ask.show(ask.t("stray.command", command=command[:40]))
 
 
-async def stray_photo(update: Update, context: BotContext) -> None:
+async def stray_photo(ask: Ask) -> None:
     """Say a photo belongs to an item: which command opens one, or enters one."""
-    opens = _commands(context, OPENS_ITEMS)
-    lines = [context.t("stray.photo", commands=_slashed(opens))] if opens else []
-    if _commands(context, ("new",)):
-        lines.append(context.t("stray.photo_new"))
-    await update.message.reply_text("\n".join(lines or [context.t("stray.photo_none")]))
+    opens = _commands(ask, OPENS_ITEMS)
+    lines = [ask.t("stray.photo", commands=_slashed(opens))] if opens else []
+    if _commands(ask, ("new",)):
+        lines.append(ask.t("stray.photo_new"))
+    ask.show("\n".join(lines or [ask.t("stray.photo_none")]))
 
 
-async def stray_text(update: Update, context: BotContext) -> None:
+async def stray_text(ask: Ask) -> None:
     """Say which of the person's commands take text, and how to write about an item."""
-    lines = [context.t("stray.text")]
-    if takes := _commands(context, TAKES_TEXT):
-        lines += [context.t("stray.text_commands"), *command_lines(context.lang, takes)]
-    if opens := _commands(context, OPENS_ITEMS):
-        lines.append(context.t("stray.text_item", commands=_slashed(opens)))
-    lines.append(context.t("stray.help"))
-    await update.message.reply_text("\n".join(lines))
+    lines = [ask.t("stray.text")]
+    if takes := _commands(ask, TAKES_TEXT):
+        lines += [ask.t("stray.text_commands"), *command_lines(ask.lang, takes)]
+    if opens := _commands(ask, OPENS_ITEMS):
+        lines.append(ask.t("stray.text_item", commands=_slashed(opens)))
+    lines.append(ask.t("stray.help"))
+    ask.show("\n".join(lines))
 
 
-def register(app: Application) -> None:
-    """Add the answers to what no flow took (after every flow)."""
-    app.add_handler(CommandHandler("cancel", nothing_to_cancel))
-    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(filters.PHOTO, stray_photo))
-    app.add_handler(MessageHandler(filters.TEXT, stray_text))
+def routes(router: Router) -> None:
+    """Route the answers to what no flow took (after every flow); nothing is passed on."""
+    router.fallback("command", unknown_command)
+    router.fallback("photo", stray_photo)
+    router.fallback("text", stray_text)
+    router.complete = True

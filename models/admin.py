@@ -13,7 +13,7 @@ from models.errors import DomainError
 from models.lookup import contractor_named
 from models.people import user_for
 from models.queries import ItemLine, item_line
-from models.repair import MOVES, Outcome, act, check_move
+from models.repair import Outcome, act, check_move, offered_moves
 from models.roles import WORK, Work
 from models.tables import (
     Action,
@@ -73,6 +73,7 @@ class PersonRow:
     roles: tuple[Role, ...]
     contractor: str | None
     is_self: bool
+    language: str | None = None  # the person's own, to tell them of a change
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,14 @@ class Moved:
     outcome: Outcome
 
 
-def _admin_projects(session: Session, *, user: AppUser) -> list[Project]:
+def _projects_for(session: Session, *, user: AppUser, work: Work) -> list[Project]:
+    """Return the projects where the user may do this work, or refuse."""
     projects = list(
         session.exec(
             select(Project)
             .join(Membership, Membership.project_id == Project.id)
-            .where(Membership.user_id == user.id, Membership.role == Role.admin)
+            .where(Membership.user_id == user.id, col(Membership.role).in_(WORK[work]))
+            .distinct()
             .order_by(Project.id)
         ).all()
     )
@@ -120,9 +123,9 @@ def _admin_projects(session: Session, *, user: AppUser) -> list[Project]:
     return projects
 
 
-def _admin(session: Session, *, user_id: int) -> tuple[AppUser, list[Project]]:
+def _admin(session: Session, *, user_id: int, work: Work) -> tuple[AppUser, list[Project]]:
     user = user_for(session, user_id=user_id)
-    return user, _admin_projects(session, user=user)
+    return user, _projects_for(session, user=user, work=work)
 
 
 def _roles_in(session: Session, *, user: AppUser, project_id: int) -> set[Role]:
@@ -141,7 +144,7 @@ def _today(tz: str) -> date:
 
 def disputes(session: Session, *, user_id: int, limit: int = DISPUTES_SHOWN) -> Disputes:
     """Return the oldest disputed items of the admin's projects, with the reason given."""
-    user, projects = _admin(session, user_id=user_id)
+    user, projects = _admin(session, user_id=user_id, work=Work.settle)
     where = (col(Item.project_id).in_([p.id for p in projects]), Item.state == S.disputed)
     total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
     ids = session.exec(
@@ -150,15 +153,9 @@ def disputes(session: Session, *, user_id: int, limit: int = DISPUTES_SHOWN) -> 
     return Disputes(tuple(_dispute(session, item_id, user) for item_id in ids), total)
 
 
-def _may_make(
-    roles: set[Role], state: ItemState, actions: tuple[Action, ...]
-) -> tuple[Action, ...]:
-    return tuple(a for a in actions if roles & MOVES[a].roles and state in MOVES[a].sources)
-
-
 def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
     line = item_line(session, item_id=item_id)
-    roles = _roles_in(session, user=user, project_id=line.project_id)
+    offered = offered_moves(session, user=user, item=session.get(Item, item_id))
     last = session.exec(
         select(Event, AppUser)
         .join(AppUser, Event.actor_id == AppUser.id, isouter=True)
@@ -177,7 +174,7 @@ def _dispute(session: Session, item_id: int, user: AppUser) -> Dispute:
         by=actor.name if actor else None,
         at=clock.local(event.at, line.timezone) if event else None,
         others=tuple(ContractorRef(c.id, c.name) for c in others),
-        moves=_may_make(roles, line.state, SETTLE),
+        moves=tuple(a for a in SETTLE if a in offered),
     )
 
 
@@ -191,24 +188,22 @@ def reassign(
     expected_version: int | None = None,
 ) -> Moved:
     """Give an item to another contractor (by id, or by name); that contractor is to be told."""
-    # Who and from which state first, so a forged or stale request learns nothing more.
-    item = check_move(
-        session,
-        user_id=user_id,
-        item_id=item_id,
-        action=Action.reassign,
-        expected_version=expected_version,
-    )
     if contractor_name is not None:  # a unique part of the name; several or none are refused
+        # Who and from which state first, so a forged or stale request learns no names.
+        item = check_move(
+            session,
+            user_id=user_id,
+            item_id=item_id,
+            action=Action.reassign,
+            expected_version=expected_version,
+        )
         try:
             found = contractor_named(session, project_id=item.project_id, text=contractor_name)
         except DomainError as error:
             error.params["version"] = item.version  # choices offered for this item as it is now
             raise
         contractor_id = found.id
-    if contractor_id == item.contractor_id:
-        raise DomainError("same_contractor")
-    outcome = act(
+    outcome = act(  # refuses the same contractor, or one of another project
         session,
         user_id=user_id,
         item_id=item_id,
@@ -253,7 +248,7 @@ def reopen_item(session: Session, *, user_id: int, item_id: int, reason: str) ->
 
 def project_people(session: Session, *, user_id: int) -> list[PersonRow]:
     """Return the people of the admin's projects with their roles there, by project and name."""
-    user, projects = _admin(session, user_id=user_id)
+    user, projects = _admin(session, user_id=user_id, work=Work.people)
     rows = session.exec(
         select(Membership, AppUser, Project, Contractor)
         .join(AppUser, Membership.user_id == AppUser.id)
@@ -275,6 +270,7 @@ def project_people(session: Session, *, user_id: int) -> list[PersonRow]:
             roles=tuple(r for r in Role if r in roles),
             contractor=contractor.name if contractor else (known.contractor if known else None),
             is_self=person.id == user.id,
+            language=person.language,
         )
     return list(people.values())
 
@@ -282,7 +278,7 @@ def project_people(session: Session, *, user_id: int) -> list[PersonRow]:
 def _person_in(
     session: Session, *, user_id: int, project_id: int, member_id: int
 ) -> tuple[AppUser, PersonRow]:
-    admin, projects = _admin(session, user_id=user_id)
+    admin, projects = _admin(session, user_id=user_id, work=Work.people)
     if project_id not in {p.id for p in projects}:
         raise DomainError("not_allowed")
     for row in project_people(session, user_id=user_id):
@@ -293,10 +289,9 @@ def _person_in(
 
 def member(session: Session, *, user_id: int, project_id: int, member_id: int) -> PersonRow:
     """Return one person of a project the asker administers (before revoking them)."""
-    admin, _ = _admin(session, user_id=user_id)
-    if member_id == admin.id:
-        raise DomainError("cannot_revoke_self")
     _, row = _person_in(session, user_id=user_id, project_id=project_id, member_id=member_id)
+    if row.is_self:
+        raise DomainError("cannot_revoke_self")
     return row
 
 
@@ -430,7 +425,7 @@ def revoke(session: Session, *, user_id: int, project_id: int, member_id: int) -
 
 def contractor_figures(session: Session, *, user_id: int) -> list[ContractorFigures]:
     """Return each contractor of the admin's projects with its live counts and oldest age."""
-    _, projects = _admin(session, user_id=user_id)
+    _, projects = _admin(session, user_id=user_id, work=Work.figures)
     by_id = {p.id: p for p in projects}
     to_repair = col(Item.state).in_([S.open, S.rework])
     rows = session.exec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
+from telegram import BotCommand, BotCommandScopeChat
 
 from bot.transport import OfflineUser
 from models import people
@@ -244,7 +245,12 @@ async def test_users_revoke_then_refused_like_a_stranger(bot, world, db):
     await chen.send("/users")
     await chen.press_label("Wang")
     await chen.press_label("Revoke")
+    scope = {"type": "chat", "chat_id": CONTRACTOR_A.id}
+    await bot.app.bot.set_my_commands(
+        [BotCommand("mylist", "x")], scope=BotCommandScopeChat(CONTRACTOR_A.id)
+    )
     assert "Wang no longer has access to Riverside 1" in texts(await chen.press_label("Yes"))
+    assert bot.transport.commands_for(scope) is None  # no role left: no menu
     for text in ("/mylist", "/help"):
         replies = await wang.send(text)
         assert len(replies) == 1 and "only for the project team" in replies[0].text

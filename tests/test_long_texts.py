@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from sqlmodel import select
 
 from bot.transport import MAX_TEXT, OfflineUser, html_to_text
-from handlers.common import split_html
 from handlers.sheets_text import render_report
+from handlers.text import split_html
 from models import people
 from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
-from telegram.ext import CallbackQueryHandler
 
+from bot import telegram_common as common
 from bot.transport import OfflineUser
-from handlers import common
 from models.errors import DomainError
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, Event, Item, ItemState
@@ -261,12 +261,12 @@ async def test_a_slow_press_stops_spinning_and_a_late_refusal_comes_as_a_message
 ):
     monkeypatch.setattr(common, "ACK_WITHIN", 0.05)
 
-    async def slow_refusal(update, context) -> None:
-        await update.callback_query.answer()
+    async def slow_refusal(ask) -> None:
         await asyncio.sleep(0.2)  # longer than ACK_WITHIN: the press is answered meanwhile
         raise DomainError("not_allowed")
 
-    bot.app.add_handler(CallbackQueryHandler(slow_refusal, pattern="^slow$"), group=-3)
+    router = bot.app.bot_data["core"].router
+    router.choices.insert(0, (re.compile("^slow$"), slow_refusal))
     wang = bot.chat(CONTRACTOR_A)
     listed = await wang.send("/mylist")
     replies = await wang.press("slow", message_id=listed[0].message_id)

@@ -15,8 +15,8 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.app import build_offline, daily_rhythm
+from bot.telegram_common import BotContext
 from bot.transport import OfflineTelegram
-from handlers.common import BotContext
 from handlers.i18n import t
 from jobs import rhythm
 from models import clock, people, pushes

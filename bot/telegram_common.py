@@ -1,16 +1,15 @@
-"""What every handler shares: the database call, the person behind an update, replies."""
+"""Telegram's own pieces of the adapter: the callback context, one answer per button press."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.i18n import pick_language, t
 from handlers.text import (  # noqa: F401  (re-exported: the flows import them from here)
@@ -23,10 +22,9 @@ from handlers.text import (  # noqa: F401  (re-exported: the flows import them f
 )
 from models.db import Database
 from models.errors import DomainError
-from models.people import Person, find_person
-from models.pushes import clear_blocked
+from models.people import Person
 from models.settings import Settings
-from models.tables import Platform, Role
+from models.tables import Role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,55 +65,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         if not self.person.has(*roles):
             raise DomainError("not_allowed")
         return self.person
-
-
-async def identify(update: Update, context: BotContext) -> None:
-    """Load who is talking and their language; stop updates from strangers."""
-    user = update.effective_user
-    if user is None:
-        raise ApplicationHandlerStop
-    await _load_person(update, context)
-    if update.callback_query and not update.callback_query.data:
-        # PTB would hand a press without data to the first button handler of any pattern.
-        await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
-        raise ApplicationHandlerStop
-    if context.person is not None or _is_start(update):
-        return
-    await tell(update, context, context.t("error.not_registered"))
-    raise ApplicationHandlerStop
-
-
-async def _load_person(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    context.person = await context.call(
-        find_person, platform=Platform.telegram, account=str(user.id)
-    )
-    if context.person is not None and context.person.blocked_at is not None:
-        # They blocked the bot once and write again: pushes reach them from now on.
-        await context.call(clear_blocked, user_id=context.person.id, platform=Platform.telegram)
-        context.person = dataclasses.replace(context.person, blocked_at=None)
-    context.lang = pick_language(
-        context.person.language if context.person else None,
-        user.language_code,
-        context.settings.default_language,
-    )
-
-
-def _is_start(update: Update) -> bool:
-    message = update.effective_message
-    return bool(update.message and message and message.text and message.text.startswith("/start"))
-
-
-def refusal(context: BotContext, error: DomainError, *, as_html: bool = True) -> str:
-    """Return a domain refusal as a sentence in the user's language (HTML, or plain text)."""
-    # A value may be what the person typed (a category, a flat code): quoted short, escaped.
-    params = {
-        k: (esc(clip(v, QUOTED)) if as_html else clip(v, QUOTED)) if isinstance(v, str) else v
-        for k, v in error.params.items()
-    }
-    if error.params.get("state"):
-        params["state"] = context.t(f"state.{error.params['state']}")
-    return context.t(f"error.{error.key}", **params)
 
 
 ALERT_LIMIT = 200  # Telegram shows at most 200 characters in a button's alert
@@ -199,53 +148,15 @@ def _one_press(update: object) -> OnePress | None:
     return OnePress.de_json(query.to_dict(), query.get_bot())
 
 
-async def tell(update: Update, context: BotContext, text: str, *, plain: str | None = None) -> None:
-    """Tell the person: as the pressed button's alert if it is unanswered, else in the chat.
-
-    `text` is HTML for a message; `plain` is the same sentence as plain text for an alert.
-    """
-    query = update.callback_query
-    alert = plain if plain is not None else text
-    if isinstance(query, OnePress) and not query.answered and len(alert) <= ALERT_LIMIT:
-        try:
-            await query.answer(alert, show_alert=True)
-            return
-        except TelegramError:
-            log.warning("could not answer a button press with an alert", exc_info=True)
-    try:
-        if update.effective_chat:
-            await context.bot.send_message(update.effective_chat.id, text)
-    except TelegramError:
-        log.warning("could not tell the user about an error", exc_info=True)
-
-
-async def refuse(update: Update, context: BotContext, error: DomainError) -> None:
-    """Say why a request was refused: the pressed button's alert, else a message."""
-    plain = refusal(context, error, as_html=False)
-    await tell(update, context, refusal(context, error), plain=plain)
-
-
 async def on_error(update: object, context: BotContext) -> None:
-    """Tell the user in their language; never show a traceback."""
+    """Log what failed while drawing a reply; tell the person once, never with a traceback."""
     error = context.error
-    if isinstance(update, Update) and update.effective_user:
-        # The error context is a new one: find the person's language again.
-        await _load_person(update, context)
-    if isinstance(update, Update) and isinstance(error, DomainError):
-        await refuse(update, context, error)
-        return
     if isinstance(error, BadRequest) and "not modified" in str(error).lower():
         return  # the same page pressed twice: what the person sees is already right
     log.error("update failed", exc_info=error)
-    if isinstance(update, Update):
-        await tell(update, context, context.t("error.internal"))
-
-
-async def send_long(
-    context: BotContext, chat_id: int, text: str, reply_markup: object | None = None
-) -> None:
-    """Send a long text as several messages, split safely (split_html), buttons on the last."""
-    chunks = split_html(text)
-    for i, chunk in enumerate(chunks):
-        last = i == len(chunks) - 1
-        await context.bot.send_message(chat_id, chunk, reply_markup=reply_markup if last else None)
+    if isinstance(update, Update) and update.effective_chat:
+        lang = pick_language(None, getattr(update.effective_user, "language_code", None), "zh")
+        try:
+            await context.bot.send_message(update.effective_chat.id, t(lang, "error.internal"))
+        except TelegramError:
+            log.warning("could not tell the user about an error", exc_info=True)
