@@ -92,10 +92,9 @@ def incoming(update: Update) -> Incoming | None:
     }
     if update.callback_query is not None:
         query = update.callback_query
-        if not query.data:
-            return None
         screen = str(query.message.message_id) if query.message is not None else None
-        return Incoming(**base, choice=query.data, screen=screen)
+        # A press without data (an old client, a game button) matches no route: a stale choice.
+        return Incoming(**base, choice=query.data or "", screen=screen)
     message = update.message
     if message is None:
         return None
