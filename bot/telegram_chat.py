@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from pathlib import Path
@@ -115,6 +116,9 @@ class TelegramChat:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        # One person's files in the order they sent them: a free lock is taken without a
+        # pause, so the task started first holds it; the others queue in order (FIFO).
+        self._files: dict[str, asyncio.Lock] = {}
 
     async def on_update(self, update: Update, context: BotContext) -> None:
         """Handle an update through the core; stop it here when a flow took it."""
@@ -126,11 +130,16 @@ class TelegramChat:
             # flow keeps one person's files in turn). Every document is the core's (files'
             # fallback), so none is passed on. Named as PTB names a non-blocking handler.
             name = f"Application:{context.bot.id}:process_update_non_blocking:core-file"
-            context.application.create_task(self._serve(update, context, found), update, name=name)
+            work = self._serve_file(update, context, found)
+            context.application.create_task(work, update, name=name)
             raise ApplicationHandlerStop
         reply = await self._serve(update, context, found)
         if not reply.passed_on:  # else a flow that is still the application's own takes it
             raise ApplicationHandlerStop
+
+    async def _serve_file(self, update: Update, context: BotContext, found: Incoming) -> None:
+        async with self._files.setdefault(found.account, asyncio.Lock()):
+            await self._serve(update, context, found)
 
     async def _serve(self, update: Update, context: BotContext, found: Incoming) -> Reply:
         async def draw(reply: Reply) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 from telegram.error import InvalidToken
 
 from bot.apiserver import FakeTelegramServer, serve
@@ -24,10 +25,9 @@ from bot.cli import RedactSecret
 from bot.transport import OfflineTelegram
 from models import clock, people
 from models import project as setup
-from models.chatstate import load_states
 from models.db import Database
 from models.repair import raise_item
-from models.tables import Item, ItemState, Role
+from models.tables import Dialogue, Item, ItemState, Role
 from tests.conftest import PNG
 from tests.test_real_run import ROOT, TOKEN, bot_env, stop, wait_for
 
@@ -72,13 +72,17 @@ def database_with_an_item(tmp_path: Path) -> tuple[str, int]:
     return url, item_id
 
 
-async def saved_soon(url: str, *kinds: str, within: float = 0.5) -> bool:
-    """Whether chat state of each kind is in the database within `within` seconds."""
+async def saved_soon(url: str, step: str, within: float = 0.5) -> bool:
+    """Whether someone's dialogue is in this step in the database within `within` seconds."""
     db = Database(url)
+
+    def steps(session: Session) -> list[str | None]:
+        return list(session.exec(select(Dialogue.step)).all())
+
     try:
         end = time.monotonic() + within
         while time.monotonic() < end:
-            if all(db.run(load_states, kind=kind) for kind in kinds):
+            if step in db.run(steps):
                 return True
             await asyncio.sleep(0.02)
         return False
@@ -120,9 +124,8 @@ async def test_a_step_the_person_saw_survives_kill_9(tmp_path: Path) -> None:
             mark = len(transport.outbox)
             await control.post("/press", json=wang | {"data": f"rp:{leak}"})
             await wait_for(lambda: reply(mark, "send a photo"), "the photo question", proc)
-            # The step is written as the update finishes, milliseconds after the reply; PTB's
-            # own persistence timer would be seconds away.
-            saved = await saved_soon(url, "user", "conversation:contractor_report")
+            # The core writes the step before the reply is drawn: it is there once it is seen.
+            saved = await saved_soon(url, "repair")
             assert saved, "the step was not in the database at once"
         finally:
             # The person was asked for a photo: the process dies now, saving nothing more.
