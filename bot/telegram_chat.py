@@ -158,16 +158,7 @@ class TelegramChat:
         if reply.busy:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, reply.busy)
-        for screen in reply.screens:
-            await self._screen(context, query, chat_id, screen)
-        delivery = context.application.bot_data["delivery"]
-        for notice in reply.notices:
-            try:
-                for part in range(1 + len(notice.attachments)):
-                    await delivery.deliver(notice, part)
-            except DeliveryFailed:
-                # They will still find it on their list; one blocked chat must not stop the rest.
-                log.warning("could not tell person %s", notice.user_id, exc_info=True)
+        # The menu first: it is there by the time the person reads the help it goes with.
         for user_id in dict.fromkeys(reply.menus):
             found = await context.call(person_with_account, user_id=user_id, platform=PLATFORM)
             if found is not None:
@@ -180,6 +171,16 @@ class TelegramChat:
             if user_id in gone:
                 with contextlib.suppress(TelegramError):
                     await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
+        for screen in reply.screens:
+            await self._screen(context, query, chat_id, screen)
+        delivery = context.application.bot_data["delivery"]
+        for notice in reply.notices:
+            try:
+                for part in range(1 + len(notice.attachments)):
+                    await delivery.deliver(notice, part)
+            except DeliveryFailed:
+                # They will still find it on their list; one blocked chat must not stop the rest.
+                log.warning("could not tell person %s", notice.user_id, exc_info=True)
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:
