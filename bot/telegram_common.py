@@ -12,33 +12,15 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.i18n import pick_language, t
-from handlers.text import (  # noqa: F401  (re-exported: the flows import them from here)
-    QUOTED,
-    TEXT_LIMIT,
-    clip,
-    esc,
-    quoted,
-    split_html,
-)
 from models.db import Database
-from models.errors import DomainError
-from models.people import Person
 from models.settings import Settings
-from models.tables import Role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """The callback context, with the database, the settings and who is talking."""
-
-    def __init__(
-        self, application: Application, chat_id: int | None = None, user_id: int | None = None
-    ) -> None:
-        super().__init__(application, chat_id, user_id)
-        self.person: Person | None = None
-        self.lang: str = "zh"
+    """The callback context, with the database and the settings (the core knows the person)."""
 
     @property
     def db(self) -> Database:
@@ -53,18 +35,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run a domain function in a worker thread with its own session."""
         return await asyncio.to_thread(self.db.run, fn, **kwargs)
-
-    def t(self, key: str, /, **params: Any) -> str:
-        """Return a text in this user's language."""
-        return t(self.lang, key, **params)
-
-    def require(self, *roles: Role) -> Person:
-        """Return the person if they hold one of the roles, else refuse."""
-        if self.person is None:
-            raise DomainError("not_registered")
-        if not self.person.has(*roles):
-            raise DomainError("not_allowed")
-        return self.person
 
 
 ALERT_LIMIT = 200  # Telegram shows at most 200 characters in a button's alert

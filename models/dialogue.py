@@ -6,7 +6,6 @@ before a restart) carries on in another, and both chat platforms share it.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,10 +44,6 @@ class Dialogue:
     def snapshot(self) -> str:
         """Return what is stored, to tell whether an input changed it."""
         return json.dumps([self.step, self.draft, self.memory], sort_keys=True, default=str)
-
-    def copy(self) -> Dialogue:
-        """Return an independent copy."""
-        return copy.deepcopy(self)
 
 
 def load_dialogue(session: Session, *, user_id: int) -> Dialogue:
