@@ -338,6 +338,33 @@ async def test_offline_telegram_enforces_the_flood_limits(bot, world: World) -> 
     assert len(transport.sends()) == 30 and transport.errors == []
 
 
+async def test_offline_telegram_counts_a_sliding_second_not_a_bucket(bot, world: World) -> None:
+    transport, sent = bot.transport, bot.app.bot
+    transport.limits = FloodLimits()
+    now = [1000.0]
+    transport.monotonic = lambda: now[0]
+    for chat in range(70_000, 70_030):  # Telegram's whole second, at once
+        await sent.send_message(chat, "好")
+    now[0] = 1000.5  # a bucket refilled by the second would take 15 more now; Telegram none
+    with pytest.raises(RetryAfter):
+        await sent.send_message(70_100, "太早")
+    now[0] = 1001.0  # the first 30 are a second old: the next 30 fit, and no more
+    for chat in range(70_100, 70_130):
+        await sent.send_message(chat, "好")
+    with pytest.raises(RetryAfter):
+        await sent.send_message(70_200, "又满了")
+    # To one chat: one in any second, however long before it the chat was quiet.
+    now[0] = 1005.0
+    await sent.send_message(CONTRACTOR_A.id, "一")
+    now[0] = 1005.9
+    with pytest.raises(RetryAfter):
+        await sent.send_message(CONTRACTOR_A.id, "二")
+    now[0] = 1006.0
+    await sent.send_message(CONTRACTOR_A.id, "二")
+    assert len(transport.throttled) == 3 and len(transport.sends()) == 62
+    assert transport.errors == []
+
+
 async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
     settings: Settings, db: Database, world: World, today: date
 ) -> None:
