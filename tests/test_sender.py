@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 from telegram.error import RetryAfter
 
-from bot.app import build_offline, rate_limiter
+from bot.app import SENDS_PER_SECOND, build_offline, rate_limiter
 from bot.delivery import TelegramDelivery
 from bot.transport import FloodLimits, OfflineTelegram
 from jobs.notices import Attachment, Choice, Notice
@@ -365,7 +365,13 @@ async def test_offline_telegram_counts_a_sliding_second_not_a_bucket(bot, world:
     assert transport.errors == []
 
 
-async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
+def most_in_a_second(times: list[float], window: float = 1.0) -> int:
+    """Return the most sends that arrived within any sliding `window` (one ending at each)."""
+    ordered = sorted(times)
+    return max((sum(1 for t in ordered if end - window < t <= end) for end in ordered), default=0)
+
+
+async def test_a_real_run_holds_the_limit_in_every_sliding_second(
     settings: Settings, db: Database, world: World, today: date
 ) -> None:
     with db.session() as s:
@@ -380,7 +386,7 @@ async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
                 contractor_id=world.huajian,
             )
     chats = [60_000 + n for n in range(45)]
-    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30/s, a burst of 30
+    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30 in any second
     app = build_offline(settings, db, transport, limiter=rate_limiter())
     async with app:
         result = await push(
@@ -392,5 +398,19 @@ async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
             notices=[notice(db, chat, "早上好") for chat in chats],
         )
     assert len(result.sent) == len(chats)
-    assert sorted(m.chat_id for m in transport.outbox) == chats  # each once, a 429 or not
-    assert transport.errors == []
+    assert sorted(m.chat_id for m in transport.outbox) == chats  # each once
+    assert transport.throttled == [] and transport.errors == []  # never a 429
+    assert most_in_a_second([c.at for c in transport.sends()]) <= SENDS_PER_SECOND
+
+
+async def test_the_rate_limiter_waits_out_a_429_as_ptb_does(
+    settings: Settings, db: Database, world: World
+) -> None:
+    transport = OfflineTelegram(limits=FloodLimits())
+    app = build_offline(settings, db, transport, limiter=rate_limiter())
+    transport.throttle(CONTRACTOR_A.id, retry_after=1)
+    async with app:
+        await app.bot.send_message(CONTRACTOR_A.id, "早上好")  # no RetryAfter reaches the caller
+    first, second = transport.calls_of("sendMessage")
+    assert first.error == "Too Many Requests: retry after 1" and second.error is None
+    assert second.at - first.at >= 1.1  # every request held retry_after + 0.1 s

@@ -12,7 +12,6 @@ import html
 import logging
 import re
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from bot.wecom import cards
 from bot.wecom.api import SlowDown, WeComAPI, WeComError
 from jobs.notices import Attachment, Notice
+from jobs.pacing import SlidingWindows
 from jobs.sender import Blocked, ChatPacer, DeliveryFailed, RetryLater
 
 log = logging.getLogger(__name__)
@@ -50,28 +50,17 @@ class MemberPacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self.windows = tuple(sorted(windows))
+        self._sent = SlidingWindows(windows, clock=clock)
+        self.windows = self._sent.windows
         self._clock = clock
         self._sleep = sleep
-        self._span = max(span for span, _ in self.windows)
-        self._depth = max(limit for _, limit in self.windows)
-        self._sent: dict[Hashable, deque[float]] = {}
         self._free_at: dict[Hashable, float] = {}
         self._locks: dict[Hashable, asyncio.Lock] = {}
 
     def wait(self, member: Hashable) -> float:
         """Return how many seconds the next message to `member` must wait (0: it may go now)."""
-        now = self._clock()
-        sent = self._sent.get(member)
-        wait = self._free_at.get(member, 0.0) - now
-        if sent:
-            while sent and sent[0] <= now - self._span:
-                sent.popleft()
-            for span, limit in self.windows:
-                if len(sent) >= limit:
-                    # The limit-th latest send must leave the window before another may go.
-                    wait = max(wait, sent[-limit] + span - now)
-        return max(wait, 0.0)
+        held = self._free_at.get(member, 0.0) - self._clock()
+        return max(self._sent.wait(member) or 0.0, held, 0.0)
 
     @asynccontextmanager
     async def turn(self, member: Hashable) -> AsyncIterator[None]:
@@ -83,7 +72,7 @@ class MemberPacer:
                 yield
             finally:
                 # Counted even if the send failed: WeCom may have taken it all the same.
-                self._sent.setdefault(member, deque(maxlen=self._depth)).append(self._clock())
+                self._sent.ended(member)
 
     def hold(self, member: Hashable, seconds: float) -> None:
         """Send `member` nothing more for `seconds` (WeCom asked us to slow down)."""
@@ -92,8 +81,7 @@ class MemberPacer:
 
     def sent_within(self, member: Hashable, seconds: float) -> int:
         """Return how many messages went to `member` in the last `seconds`."""
-        now = self._clock()
-        return sum(1 for at in self._sent.get(member, ()) if at > now - seconds)
+        return self._sent.within(member, seconds)
 
 
 # -- text ------------------------------------------------------------------------------------
