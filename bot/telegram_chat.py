@@ -28,7 +28,7 @@ from handlers.i18n import pick_language, t
 from handlers.menu import commands_for
 from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
-from jobs.sender import DeliveryFailed
+from jobs.sender import tell
 from models.db import Database
 from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
@@ -173,14 +173,14 @@ class TelegramChat:
                     await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
         for screen in reply.screens:
             await self._screen(context, query, chat_id, screen)
-        delivery = context.application.bot_data["delivery"]
-        for notice in reply.notices:
-            try:
-                for part in range(1 + len(notice.attachments)):
-                    await delivery.deliver(notice, part)
-            except DeliveryFailed:
-                # They will still find it on their list; one blocked chat must not stop the rest.
-                log.warning("could not tell person %s", notice.user_id, exc_info=True)
+        if reply.notices:
+            # The others are told the sender's careful way, in the background: the actor's reply
+            # never waits behind a rate limit, and each notice goes, or is logged as missed, on
+            # its own. Named as PTB names a non-blocking handler's task: the work of this update.
+            delivery = context.application.bot_data["delivery"]
+            work = tell(db=self.core.db, delivery=delivery, notices=reply.notices)
+            name = f"Application:{context.bot.id}:process_update_non_blocking:notices"
+            context.application.create_task(work, name=name)
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:
