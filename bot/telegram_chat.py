@@ -150,9 +150,18 @@ class TelegramChat:
         return reply
 
     async def draw(self, update: Update, context: BotContext, reply: Reply) -> None:
-        """Show a reply: the answer to a press, each screen in turn, then tell the others."""
+        """Show a reply: tell the others (in the background), answer the press, each screen."""
         chat_id = update.effective_chat.id
         query = update.callback_query
+        if reply.notices:
+            # The others are told the sender's careful way, in the background: the actor's reply
+            # never waits behind a rate limit, nothing it meets (a failed edit) keeps the others
+            # from being told, and each notice goes, or is logged as missed, on its own. Named
+            # as PTB names a non-blocking handler's task: it is the work of this update.
+            delivery = context.application.bot_data["delivery"]
+            work = tell(db=self.core.db, delivery=delivery, notices=reply.notices)
+            name = f"Application:{context.bot.id}:process_update_non_blocking:notices"
+            context.application.create_task(work, name=name)
         if reply.answer is not None:
             await self._answer(context, query, chat_id, reply.answer)
         if reply.busy:
@@ -173,14 +182,6 @@ class TelegramChat:
                     await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
         for screen in reply.screens:
             await self._screen(context, query, chat_id, screen)
-        if reply.notices:
-            # The others are told the sender's careful way, in the background: the actor's reply
-            # never waits behind a rate limit, and each notice goes, or is logged as missed, on
-            # its own. Named as PTB names a non-blocking handler's task: the work of this update.
-            delivery = context.application.bot_data["delivery"]
-            work = tell(db=self.core.db, delivery=delivery, notices=reply.notices)
-            name = f"Application:{context.bot.id}:process_update_non_blocking:notices"
-            context.application.create_task(work, name=name)
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:

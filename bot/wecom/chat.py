@@ -229,19 +229,19 @@ class WeComChat:
         return pick_language(stored, None, self.core.settings.default_language)
 
     async def draw(self, account: str, reply: Reply, lang: str) -> None:
-        """Show a reply: the answer, each screen in turn, then tell the others."""
+        """Show a reply: tell the others (in the background), then the answer, each screen."""
+        if reply.notices:
+            # The sender's careful way: the actor's next input never waits behind a member's
+            # limit, nothing the actor's own reply meets keeps the others from being told, and
+            # each notice goes, or is logged as missed, on its own.
+            notices = list(reply.notices)
+            self._in_background(tell(db=self.core.db, delivery=self.delivery, notices=notices))
         if reply.passed_on:  # a flow not on the core yet: WeCom has no other handler for it
             await self._say(account, t(lang, "bot.not_understood"))
         if reply.answer is not None:
             await self._say(account, reply.answer)
         for screen in reply.screens:
             await self._screen(account, screen, lang)
-        if reply.notices:
-            # The others are told the sender's careful way, in the background: the actor's next
-            # input never waits behind a member's limit, and each notice goes, or is logged as
-            # missed, on its own.
-            notices = list(reply.notices)
-            self._in_background(tell(db=self.core.db, delivery=self.delivery, notices=notices))
         # Reply.menus: WeCom has no per-person command menu.
 
     async def _screen(self, account: str, screen: Screen, lang: str) -> None:
