@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import choices
+from handlers import choices, service
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language
 from handlers.menu import help_text
 from handlers.text import esc
 from models.errors import DomainError
+from models.links import is_item_start, parse_item_start
 from models.people import InviteMade, accept_invite, find_person, parse_roles, set_language
 from models.people import invite_from_chat as make_invite
 from models.tables import Role
@@ -16,8 +17,11 @@ INVITE_CHOICE = r"^iv:(\d{1,2}):(\d{1,12})$"  # roles as bits of Role's order, c
 
 
 async def start(ask: Ask) -> None:
-    """Register with an invite code (on any platform), or greet a known person."""
+    """Register with an invite code (on any platform), open a printed item's link, or greet."""
     incoming = ask.incoming
+    if ask.args and is_item_start(ask.args[0]):  # never an invite code
+        await _open_printed(ask, ask.args[0])
+        return
     if ask.args:
         await ask.call(
             accept_invite,
@@ -39,6 +43,16 @@ async def start(ask: Ask) -> None:
         return
     ask.redo_menu()
     ask.show(help_text(ask.lang, ask.person))
+
+
+async def _open_printed(ask: Ask, payload: str) -> None:
+    """Open the item a printed list's QR code links to (t.me/BOT?start=item_2423)."""
+    if ask.person is None:
+        ask.show(ask.t("error.not_registered"))
+        return
+    item_id = parse_item_start(payload)
+    if item_id is not None:
+        await service.show_item(ask, item_id)
 
 
 async def show_help(ask: Ask) -> None:

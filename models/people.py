@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
+from models.links import is_item_start
 from models.lookup import contractor_named
 from models.roles import WORK, Work
 from models.tables import AppUser, Contractor, Identity, Invite, Membership, Platform, Project, Role
@@ -174,6 +175,14 @@ def parse_roles(text: str) -> list[Role]:
     return roles
 
 
+def _new_code() -> str:
+    """Return a fresh invite code: never one a printed item link could be taken for."""
+    code = secrets.token_urlsafe(9)
+    while is_item_start(code):
+        code = secrets.token_urlsafe(9)
+    return code
+
+
 def create_invite(
     session: Session,
     *,
@@ -200,7 +209,7 @@ def create_invite(
     else:
         raise DomainError("contractor_required")
     invite = Invite(
-        code=secrets.token_urlsafe(9),
+        code=_new_code(),
         project_id=project_id,
         roles=",".join(dict.fromkeys(r.value for r in roles)),
         contractor_id=contractor_id,

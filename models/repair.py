@@ -178,12 +178,33 @@ def check_move_line(
     return item_line(session, item_id=item_id)
 
 
-def offered_moves(session: Session, *, user: AppUser, item: Item) -> frozenset[Action]:
-    """Return the moves this person may make on this item now: the choices its card offers."""
+# The moves an item's card offers as buttons, and to whom: its contractor's own (Repaired, Not
+# ours) and the check (Pass, Fail). The office enters results written on paper with /done.
+CARD_MOVES: dict[Action, frozenset[Role]] = {
+    Action.report_repaired: WORK[Work.repair],
+    Action.dispute: WORK[Work.repair],
+    Action.pass_: WORK[Work.check],
+    Action.fail: WORK[Work.check],
+}
+
+
+def offered_moves(
+    session: Session,
+    *,
+    user: AppUser,
+    item: Item,
+    among: dict[Action, frozenset[Role]] | None = None,
+) -> frozenset[Action]:
+    """Return the moves this person may make on this item now (`among`: only these moves, made
+    in these roles)."""
     offered = set()
     for action, move in MOVES.items():
         if item.state not in move.sources:
             continue
+        if among is not None:
+            if action not in among:
+                continue
+            move = dataclasses.replace(move, roles=move.roles & among[action])
         try:
             acting_role(session, user=user, item=item, move=move)
         except DomainError:
@@ -193,10 +214,11 @@ def offered_moves(session: Session, *, user: AppUser, item: Item) -> frozenset[A
 
 
 def offered_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
-    """Return an item's card for this person, with the moves they may make on it now."""
+    """Return an item's card for this person, with the moves its buttons offer them now."""
     card = item_card(session, user_id=user_id, item_id=item_id)
     item = session.get(Item, card.line.id)
-    moves = offered_moves(session, user=user_for(session, user_id=user_id), item=item)
+    user = user_for(session, user_id=user_id)
+    moves = offered_moves(session, user=user, item=item, among=CARD_MOVES)
     return dataclasses.replace(card, moves=moves)
 
 
