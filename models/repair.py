@@ -106,6 +106,9 @@ class Outcome:
     photos: list[Photo] = field(default_factory=list)
     # (user id, language) of the contractor's people to tell now
     tell: list[tuple[int, str | None]] = field(default_factory=list)
+    # Reassigned: the contractor it was taken from (who may have disputed it), and their people
+    was_contractor_id: int | None = None
+    tell_was: list[tuple[int, str | None]] = field(default_factory=list)
 
 
 def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> Role:
@@ -260,7 +263,7 @@ def apply_transition(
     needs_photo = action is Action.report_repaired and role is Role.contractor and require_photo
     if needs_photo and not photos:
         raise DomainError("photo_required")
-    new_contractor = item.contractor_id
+    new_contractor = was_contractor = item.contractor_id
     if action is Action.reassign:
         new_contractor = _check_reassign(session, item=item, contractor_id=contractor_id)
 
@@ -307,7 +310,10 @@ def apply_transition(
     remaining = None
     if action is Action.report_repaired:
         remaining = count_to_repair(session, contractor_id=item.contractor_id)
-    return Outcome(item, event, notify, remaining, stored)
+    outcome = Outcome(item, event, notify, remaining, stored)
+    if action is Action.reassign:
+        outcome.was_contractor_id = was_contractor
+    return outcome
 
 
 def due_again(due_on: date | None, day: date, rework_days: int) -> date:
@@ -520,8 +526,11 @@ def act(
         source=source,
     )
     if outcome.notify_contractor_id is not None:
-        outcome.tell = [
-            (u.id, u.language)
-            for u in contractor_chats(session, contractor_id=outcome.notify_contractor_id)
-        ]
+        outcome.tell = _chats(session, outcome.notify_contractor_id)
+    if outcome.was_contractor_id is not None:
+        outcome.tell_was = _chats(session, outcome.was_contractor_id)
     return outcome
+
+
+def _chats(session: Session, contractor_id: int) -> list[tuple[int, str | None]]:
+    return [(u.id, u.language) for u in contractor_chats(session, contractor_id=contractor_id)]

@@ -244,6 +244,39 @@ async def test_the_printed_link_opens_the_card_for_who_has_joined(bot, world, db
     assert keys(li) == {f"ps:{leak}", f"fl:{leak}", "tc"}
 
 
+# -- the outcome of a dispute, on Telegram ------------------------------------------------------
+
+
+@pytest.mark.telegram_errors  # the blocked chat's send is refused, as Telegram would
+async def test_a_reassign_tells_the_contractor_who_disputed_even_if_one_chat_is_blocked(
+    bot, world, db
+):
+    leak, wall = world.items["leak"], world.items["wall"]
+    join(db, world, WU, [Role.contractor], world.huajian)
+    join(db, world, ZHENG, [Role.contractor], world.mingda)
+    bot.transport.block(ZHENG.id)  # 明达's second phone blocked the bot
+    wang, chen = bot.chat(CONTRACTOR_A), bot.chat(ADMIN)
+    await wang.send(f"{leak}")
+    await wang.press(f"dp:{leak}")
+    await wang.send("the pipe is plumbing")
+    await chen.send("/disputes")
+    done = texts(await chen.press_label("明达水电"))
+    assert f"Item #{leak} reassigned to 明达水电" in done
+    told = {m.chat_id: m.text for m in chen.last_step_events if m.chat_id != ADMIN.id}
+    assert set(told) == {CONTRACTOR_A.id, WU.id, CONTRACTOR_B.id}
+    for raiser in (CONTRACTOR_A.id, WU.id):
+        assert "异议成立" in told[raiser] and "明达水电" in told[raiser]
+        assert f"#{leak}" in told[raiser] and "卫生间吊顶渗水" in told[raiser]
+    assert "派给了你们" in told[CONTRACTOR_B.id]
+    # Their "my list" button works; the item is no longer on it.
+    assert f"#{leak}" not in texts(await wang.press("ml"))
+    # /reassign of an item nobody disputed: its contractor is told it is off their list.
+    await chen.send(f"/reassign {wall} 明达")
+    told = {m.chat_id: m.text for m in chen.last_step_events if m.chat_id != ADMIN.id}
+    assert set(told) == {CONTRACTOR_A.id, WU.id, CONTRACTOR_B.id}
+    assert "已从你们的清单移除" in told[WU.id] and "异议" not in told[WU.id]
+
+
 # -- the same on the offline WeCom -------------------------------------------------------------
 
 # The world's people as WeCom members; Wu (华建) and Zheng (明达) have no WeCom account.
@@ -341,3 +374,21 @@ async def test_on_wecom_the_printed_number_typed_opens_the_card(site: Site, worl
     assert "卫生间吊顶渗水" in shown and site.keys("LiNa") == {f"ps:{leak}", f"fl:{leak}", "tc"}
     await site.press("LiNa", f"ps:{leak}")
     assert state_of(db, leak) is S.closed
+
+
+async def test_on_wecom_a_reassign_tells_the_contractor_who_disputed(site: Site, world, db):
+    leak = world.items["leak"]
+    await site.say("WangWei", f"{leak}")
+    await site.press("WangWei", f"dp:{leak}")
+    await site.say("WangWei", "the pipe is plumbing")
+    await site.say("ChenJie", "/disputes")
+    marks = {who: len(site.wecom.messages_to(who)) for who in ("WangWei", "ZhaoMing")}
+    ra = next(k for k in site.keys("ChenJie") if k.startswith("ra:"))
+    # Wu and Zheng have no WeCom account: the others are told all the same.
+    done = await site.press("ChenJie", ra)
+    assert f"Item #{leak} reassigned to 明达水电" in done
+    upheld = site.seen("WangWei", marks["WangWei"])
+    assert "Dispute upheld" in upheld and "明达水电" in upheld and "卫生间吊顶渗水" in upheld
+    assert "New on your list" in site.seen("ZhaoMing", marks["ZhaoMing"])
+    with db.session() as s:
+        assert s.get(Item, leak).contractor_id == world.mingda
