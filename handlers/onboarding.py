@@ -9,7 +9,7 @@ from handlers.menu import help_text
 from handlers.text import esc
 from models.errors import DomainError
 from models.links import is_item_start, parse_item_start
-from models.people import InviteMade, accept_invite, find_person, parse_roles, set_language
+from models.people import InviteMade, accept_invite, find_person, parse_invite, set_language
 from models.people import invite_from_chat as make_invite
 from models.tables import Role
 
@@ -88,8 +88,7 @@ def _made_text(ask: Ask, made: InviteMade) -> str:
     )
 
 
-def _roles_mask(roles_text: str) -> int:
-    roles = parse_roles(roles_text)
+def _roles_mask(roles: list[Role]) -> int:
     return sum(1 << i for i, role in enumerate(Role) if role in roles)
 
 
@@ -98,23 +97,19 @@ def _mask_roles(mask: int) -> str:
 
 
 async def invite(ask: Ask) -> None:
-    """Make a one-time invite: /invite ROLE[,ROLE] [CONTRACTOR NAME or a unique part of it]."""
+    """Make a one-time invite: /invite 施工单位 华建, /invite 客服,领导 (any language)."""
     if not ask.args:
         ask.show(ask.t("invite.usage"))
         return
-    roles_text, contractor = ask.args[0], " ".join(ask.args[1:]) or None
+    text = " ".join(ask.args)
     try:
         made = await ask.call(
-            make_invite,
-            user_id=ask.user_id,
-            roles_text=roles_text,
-            contractor_name=contractor,
-            hours=ask.settings.invite_hours,
+            make_invite, user_id=ask.user_id, text=text, hours=ask.settings.invite_hours
         )
     except DomainError as error:
         if error.key != "several_contractors":
             raise
-        mask = _roles_mask(roles_text)
+        mask = _roles_mask(parse_invite(text)[0])
         pairs = [(name, f"iv:{mask}:{cid}") for cid, name in error.params["choices"]]
         ask.show(ask.refusal(error), choices.options(pairs))
         return
@@ -127,7 +122,7 @@ async def invite_choice(ask: Ask) -> None:
     made = await ask.call(
         make_invite,
         user_id=ask.user_id,
-        roles_text=_mask_roles(mask),
+        text=_mask_roles(mask),
         contractor_id=contractor_id,
         hours=ask.settings.invite_hours,
     )

@@ -16,12 +16,13 @@ from bot.transport import OfflineUser
 from bot.wecom.offline import OfflineWeCom
 from bot.wecom.sender_side import callback, template_card_event, text_message
 from bot.wecom.serve import WeComServer, build_wecom
+from handlers.i18n import t
 from models import people
 from models.db import Database
 from models.errors import DomainError
 from models.ids import MAX_ID
 from models.links import item_start, parse_item_start
-from models.people import create_invite
+from models.people import create_invite, parse_invite, parse_roles
 from models.repair import PhotoIn
 from models.settings import Settings
 from models.tables import AccessLog, Action, Invite, Item, ItemState, Role
@@ -275,6 +276,61 @@ async def test_a_reassign_tells_the_contractor_who_disputed_even_if_one_chat_is_
     told = {m.chat_id: m.text for m in chen.last_step_events if m.chat_id != ADMIN.id}
     assert set(told) == {CONTRACTOR_A.id, WU.id, CONTRACTOR_B.id}
     assert "已从你们的清单移除" in told[WU.id] and "异议" not in told[WU.id]
+
+
+# -- roles in Chinese ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "roles", "firm"),
+    (
+        ("施工单位 华建", [Role.contractor], "华建"),
+        ("contractor Nobody Ltd", [Role.contractor], "Nobody Ltd"),
+        ("客服,领导", [Role.service, Role.manager], None),
+        ("客服，领导", [Role.service, Role.manager], None),
+        ("客服、领导", [Role.service, Role.manager], None),
+        ("客服 领导", [Role.service, Role.manager], None),
+        ("Service, MANAGER", [Role.service, Role.manager], None),
+        ("customer service,project admin", [Role.service, Role.admin], None),
+        ("验收组、录入", [Role.inspector, Role.clerk], None),
+        ("施工单位,验收组 明达 水电", [Role.contractor, Role.inspector], "明达 水电"),
+    ),
+)
+def test_invite_words_read_as_people_type_them(typed, roles, firm):
+    assert parse_invite(typed) == (roles, firm)
+
+
+@pytest.mark.parametrize("typed", ("保安", "客服 保安", "客服 华建", "施工单位华建", ""))
+def test_a_wrong_role_is_refused(typed):
+    with pytest.raises(DomainError) as refused:
+        parse_invite(typed)
+    assert refused.value.key == "bad_role"
+
+
+def test_every_role_name_the_catalogs_list_reads_back():
+    for lang in ("zh", "en"):
+        for role in Role:
+            assert parse_roles(t(lang, f"role.{role.value}")) == [role], (lang, role)
+
+
+async def test_invite_in_chinese_role_names(bot, world, db):
+    chen = bot.chat(ADMIN)
+    made = texts(await chen.send("/invite 施工单位 华建"))
+    assert "Invite for: contractor · 华建装饰 (Riverside 1)" in made
+    made = texts(await chen.send("/invite 客服,领导"))
+    assert "Invite for: manager, customer service (Riverside 1)" in made
+    with db.session() as s:
+        before = len(s.exec(select(Invite)).all())
+    refused = texts(await chen.send("/invite 保安 华建"))
+    assert "Unknown role 保安" in refused and "admin, clerk, contractor" in refused
+    await chen.send("/lang")
+    await chen.press("lang:zh")
+    refused = texts(await chen.send("/invite 客服 华建"))
+    assert "未知角色：华建" in refused
+    assert "项目部、录入人员、施工单位、验收组、领导、客服" in refused
+    assert "邀请对象：施工单位 · 华建装饰" in texts(await chen.send("/invite 施工单位 华建装饰"))
+    with db.session() as s:
+        assert len(s.exec(select(Invite)).all()) == before + 1
 
 
 # -- the same on the offline WeCom -------------------------------------------------------------
