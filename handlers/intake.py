@@ -20,6 +20,7 @@ from handlers.text import esc
 from models.intake import (
     Entered,
     Preview,
+    UnitMatch,
     check_description,
     check_location,
     check_sheet_no,
@@ -58,6 +59,8 @@ STEPS += (FIX,)
 LAST = "intake"
 # In the draft: the field being corrected from the summary, whose step returns to it.
 CORRECTING = "fix"
+# In the draft: the code typed that fits several flats, whose pages of them are turned.
+UNIT_TYPED, UNIT_TYPED_MAX = "unit_typed", 60
 # In the draft: screens with Confirm pressed away from (left), and those no longer current.
 LEAVING, STALE = "leaving", "stale"
 STALE_KEPT = 20
@@ -124,13 +127,31 @@ async def same_unit(ask: Ask) -> None:
     await _take_unit(ask, _last(ask).get("unit", ""))
 
 
+async def unit_page(ask: Ask) -> None:
+    """Show another page of the flats the code typed fits, in place of the page pressed."""
+    draft = _draft(ask)
+    text = draft.get(UNIT_TYPED, "")
+    match = await ask.call(
+        check_unit,
+        user_id=ask.user_id,
+        project_id=draft["project"],
+        text=text,
+        page=int(ask.match[1]),
+    )
+    if not match.choices:  # the flats changed since: the code is taken again as typed
+        await _take_unit(ask, text)
+        return
+    _show_unit_choices(ask, text, match, replace=True)
+
+
 async def _take_unit(ask: Ask, text: str) -> None:
     draft = _draft(ask)
     match = await ask.call(check_unit, user_id=ask.user_id, project_id=draft["project"], text=text)
     if match.choices:
-        # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202): never pick one.
-        which = ask.t("intake.which_unit", unit=esc(text.strip()[:30]), n=len(match.choices))
-        ask.show(which, kb.suggestions(match.choices, ask.lang))
+        # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202; 1202 alone: every
+        # building's): never pick one.
+        draft[UNIT_TYPED] = text.strip()[:UNIT_TYPED_MAX]
+        _show_unit_choices(ask, text, match)
         return
     if match.code is None:
         lines = [ask.t("intake.no_unit", unit=esc(text.strip()[:30]))]
@@ -142,6 +163,17 @@ async def _take_unit(ask: Ask, text: str) -> None:
         await _summary(ask)
         return
     _ask_location(ask, match.code)
+
+
+def _show_unit_choices(ask: Ask, text: str, match: UnitMatch, *, replace: bool = False) -> None:
+    unit, n = esc(text.strip()[:30]), match.total
+    if match.pages == 1:
+        which = ask.t("intake.which_unit", unit=unit, n=n)
+    else:
+        page, pages = match.page + 1, match.pages
+        which = ask.t("intake.which_unit_page", unit=unit, n=n, page=page, pages=pages)
+    markup = kb.unit_choices(match.choices, match.page, match.pages, ask.lang)
+    ask.show(which, markup, replace=replace)
 
 
 def _ask_location(ask: Ask, unit: str) -> None:
@@ -542,6 +574,7 @@ def routes(router: Router) -> None:
     router.choice(kb.CANCEL, _in(cancel, *STEPS))
     router.choice(kb.PROJECT, _in(project_chosen, PROJECT))
     router.choice(kb.UNIT, _in(unit_pressed, UNIT))
+    router.choice(kb.UNIT_PAGE, _in(unit_page, UNIT))
     router.choice(kb.SAME_UNIT, _in(same_unit, UNIT))
     router.choice(kb.ROOM, _in(room_pressed, LOCATION))
     router.choice(kb.CATEGORY, _in(category_pressed, CATEGORY))

@@ -39,6 +39,7 @@ FIELDS = (
 # Payloads are ids, room keys or flat codes, so forged data cannot inject text.
 PROJECT = r"^nw:p:(\d{1,12})$"
 UNIT = r"^nw:u:([0-9A-Z]{1,6}-[0-9A-Z]{1,6}-[0-9A-Z]{1,6})$"
+UNIT_PAGE = r"^nw:up:(\d{1,4})$"
 SAME_UNIT = r"^nw:same$"
 ROOM = r"^nw:l:(" + "|".join(ROOMS) + r")$"
 CATEGORY = r"^nw:c:(\d{1,12})$"
@@ -95,6 +96,17 @@ def suggestions(codes: tuple[str, ...], lang: str) -> Rows:
     """Return one button per suggested flat, then Cancel."""
     buttons = [Button(code, f"nw:u:{code}") for code in codes]
     return _keys([*_rows(buttons, 3), _cancel(lang)])
+
+
+def unit_choices(codes: tuple[str, ...], page: int, pages: int, lang: str) -> Rows:
+    """Return one page of the flats a typed code fits, a turn of the page, then Cancel."""
+    buttons = [Button(code, f"nw:u:{code}") for code in codes]
+    turn = []
+    if page > 0:
+        turn.append(Button(t(lang, "btn.prev"), f"nw:up:{page - 1}"))
+    if page + 1 < pages:
+        turn.append(Button(t(lang, "btn.next"), f"nw:up:{page + 1}"))
+    return _keys([*_rows(buttons, 3), *([turn] if turn else []), _cancel(lang)])
 
 
 def rooms(lang: str) -> Rows:

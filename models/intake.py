@@ -11,7 +11,13 @@ from sqlmodel import Session, col, select
 from models import ids
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
-from models.lookup import categories, find_category, find_unit, find_units, suggest_units
+from models.lookup import (
+    categories,
+    find_category,
+    find_unit,
+    find_units,
+    suggest_units,
+)
 from models.people import require_any, user_for
 from models.project import category_by_code
 from models.repair import PhotoIn, pick_contractor, raise_item
@@ -21,6 +27,7 @@ from models.workbooks import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = WORK[Work.intake]
+UNIT_CHOICES = 9  # flats a page offers when a typed code fits several (1202 alone: every 1202)
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,19 @@ class CategoryChoice:
 
 @dataclass(frozen=True)
 class UnitMatch:
-    """The flat a typed code means (canonical code); else the flats it fits, or the nearest."""
+    """The flat a typed code means (canonical code); else the flats it fits (one page of
+    them: `total` in all), or the nearest."""
 
     code: str | None
     suggestions: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+    total: int = 0
+    page: int = 0
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the flats it fits fill."""
+        return max(1, -(-self.total // UNIT_CHOICES))
 
 
 @dataclass(frozen=True)
@@ -102,14 +117,19 @@ def choose_project(session: Session, *, user_id: int, project_id: int) -> Choice
     return Choice(project.id, project.name)
 
 
-def check_unit(session: Session, *, user_id: int, project_id: int, text: str) -> UnitMatch:
-    """Return the flat a typed code means, the flats it fits when several, or the nearest."""
+def check_unit(
+    session: Session, *, user_id: int, project_id: int, text: str, page: int = 0
+) -> UnitMatch:
+    """Return the flat a typed code means, a page of the flats it fits when several, or the
+    nearest."""
     _intake_user(session, user_id=user_id, project_id=project_id)
     units = find_units(session, project_id=project_id, text=text)
     if len(units) == 1:
         return UnitMatch(units[0].code)
     if units:  # 3#1202 where building 3 has 3-1-1202 and 3-2-1202: the clerk says which
-        return UnitMatch(None, choices=tuple(u.code for u in units))
+        page = min(max(page, 0), (len(units) - 1) // UNIT_CHOICES)
+        shown = units[page * UNIT_CHOICES : (page + 1) * UNIT_CHOICES]
+        return UnitMatch(None, choices=tuple(u.code for u in shown), total=len(units), page=page)
     return UnitMatch(None, tuple(suggest_units(session, project_id=project_id, text=text)))
 
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 from sqlmodel import Session, select
 
 from models.errors import DomainError
 from models.tables import Category, Contractor, Unit
-from models.units import parse_unit_code
+from models.units import parse_flat_number, parse_unit_code
 
 
 def find_units(session: Session, *, project_id: int, text: str) -> list[Unit]:
-    """Return every flat a typed code fits: one for a full code, each entrance's for a short one.
+    """Return every flat a typed code fits: one for a full code, each entrance's for a short one,
+    every building's and entrance's for a flat number alone.
 
     A short code (3#1202, 3-1202, 3栋1202) names no entrance: where building 3 has 3-1-1202 and
-    3-2-1202 it fits both, and the caller must ask which, never pick one.
+    3-2-1202 it fits both, and the caller must ask which, never pick one. So does 1202 alone,
+    which fits every flat numbered 1202, in building and entrance order.
     """
     full = parse_unit_code(text, default_entrance=None)
     if full is not None:
@@ -25,17 +28,24 @@ def find_units(session: Session, *, project_id: int, text: str) -> list[Unit]:
         ).first()
         return [unit] if unit is not None else []
     short = parse_unit_code(text)
-    if short is None:
+    number = parse_flat_number(text) if short is None else None
+    if short is None and number is None:
         return []
-    same = session.exec(
-        select(Unit).where(
-            Unit.project_id == project_id,
-            Unit.building == short.building,
-            Unit.code.like(f"%-{short.number}"),  # type: ignore[attr-defined]
-        )
-    ).all()
-    fits = [u for u in same if u.code == f"{short.building}-{u.entrance}-{short.number}"]
-    return sorted(fits, key=lambda u: (len(u.entrance), u.entrance))
+    wanted = short.number if short else number
+    query = select(Unit).where(
+        Unit.project_id == project_id,
+        Unit.code.like(f"%-{wanted}"),  # type: ignore[attr-defined]
+    )
+    if short is not None:
+        query = query.where(Unit.building == short.building)
+    fits = [u for u in session.exec(query).all() if u.code.rsplit("-", 1)[-1] == wanted]
+    return sorted(fits, key=lambda u: (_natural(u.building), _natural(u.entrance)))
+
+
+def _natural(part: str) -> tuple[int, int, str]:
+    """Return a sort key for a building or entrance that puts 2 before 10 and 3 before 3A."""
+    digits = re.match(r"\d+", part)
+    return (0, int(digits[0]), part) if digits else (1, 0, part)
 
 
 def find_unit(session: Session, *, project_id: int, text: str) -> Unit | None:
@@ -45,17 +55,34 @@ def find_unit(session: Session, *, project_id: int, text: str) -> Unit | None:
 
 
 def suggest_units(session: Session, *, project_id: int, text: str, limit: int = 5) -> list[str]:
-    """Return the codes of the flats nearest to a typed code, best first."""
+    """Return the codes of the flats nearest to a typed code, best first: its neighbours on the
+    same floor of the same stairwell, then the likest codes (the same building first)."""
     parsed = parse_unit_code(text)
     wanted = parsed.code if parsed else text.strip()
-    codes = session.exec(select(Unit.code).where(Unit.project_id == project_id)).all()
+    units = session.exec(select(Unit).where(Unit.project_id == project_id)).all()
+    found: list[str] = []
     if parsed:
-        # Same building first: a mistyped flat number is likelier than a wrong building.
-        near = [c for c in codes if c.split("-")[0] == parsed.building]
-        found = difflib.get_close_matches(wanted, near, n=limit, cutoff=0.6)
-        if found:
-            return found
-    return difflib.get_close_matches(wanted, list(codes), n=limit, cutoff=0.5)
+        # 3-1-1299 is likelier 3-1-1209 or 3-1-1203 than 3-2-1299: a flat number mistyped.
+        floor = [
+            u
+            for u in units
+            if (u.building, u.entrance, u.floor) == (parsed.building, parsed.entrance, parsed.floor)
+        ]
+        floor.sort(key=lambda u: (_apart(u.code, parsed.number), u.code))
+        found += [u.code for u in floor]
+        near = [u.code for u in units if u.building == parsed.building]
+        found += difflib.get_close_matches(wanted, near, n=limit, cutoff=0.6)
+    if not found:
+        found = difflib.get_close_matches(wanted, [u.code for u in units], n=limit, cutoff=0.5)
+    return list(dict.fromkeys(found))[:limit]
+
+
+def _apart(code: str, number: str) -> int:
+    """Return how far a flat's number is from a typed one, as numbers (10**6: not numbers)."""
+    mine, typed = code.rsplit("-", 1)[-1], number
+    if mine.isdecimal() and typed.isdecimal():
+        return abs(int(mine) - int(typed))
+    return 10**6
 
 
 def categories(session: Session, *, project_id: int) -> list[Category]:

@@ -597,3 +597,48 @@ async def test_new_drops_a_half_finished_report_first(bot, world, db):
     answer = texts(await zhou.send("/new"))
     assert "Which flat?" in answer and f"#{leak}" in answer  # the report dropped, and said
     assert "3-1-1202: where" in texts(await zhou.send("3-1-1202"))
+
+
+# ---------------------------------------------------------------- typed in a hurry (issue 14.6)
+
+# Flat 1202 in buildings 1 to 7, entrances 1 and 2 (3-1-1202 is the world's), and a 202.
+NUMBERED_1202 = [f"{b}-{e}-1202" for b in range(1, 8) for e in (1, 2)]
+
+
+def add_flats(db, world, codes: list[str]) -> None:
+    with db.session() as s:
+        for code in codes:
+            setup.add_unit(s, project_id=world.project_id, code=code)
+
+
+def labels(chat: OfflineChat) -> list[str]:
+    return [label for row in chat.buttons() for label, _ in row]
+
+
+async def test_a_flat_number_alone_lists_the_flats_that_have_it(bot, world, db, clerks):
+    add_flats(db, world, [*NUMBERED_1202, "6-1-202"])
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    first = texts(await zhou.send("1202"))
+    assert "1202 fits 14 flats" in first and "page 1 of 2" in first
+    shown = labels(zhou)
+    assert shown == [*NUMBERED_1202[:9], "Next ▶", "✖ Cancel"]
+    second = texts(await zhou.press_label("Next"))
+    assert "page 2 of 2" in second
+    assert labels(zhou) == [*NUMBERED_1202[9:], "◀ Previous", "✖ Cancel"]
+    assert "7-2-1202: where in the flat?" in texts(await zhou.press_label("7-2-1202"))
+    # One flat with the number: it is that flat.
+    await zhou.send("/new")
+    assert "5-2-801: where" in texts(await zhou.send("801"))
+
+
+async def test_an_unknown_flat_offers_its_floor_neighbours_first(bot, world, db, clerks):
+    neighbours = ["3-1-1201", "3-1-1203", "3-1-1204"]
+    add_flats(db, world, [*neighbours, "3-1-1209", "3-2-1299", "3-1-1199"])
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    missed = texts(await zhou.send("3-1-1299"))
+    assert "no flat 3-1-1299" in missed and "Did you mean" in missed
+    offered = [label for label in labels(zhou) if label != "✖ Cancel"]
+    assert set(offered[:5]) == {"3-1-1201", "3-1-1202", "3-1-1203", "3-1-1204", "3-1-1209"}
+    assert "3-1-1209: where" in texts(await zhou.press_label("3-1-1209"))
