@@ -17,6 +17,7 @@ from handlers.core import Ask, Flow, Router
 from handlers.photos import save_photo
 from handlers.render import short
 from handlers.text import esc
+from models.errors import DomainError
 from models.intake import (
     Entered,
     Preview,
@@ -214,8 +215,23 @@ async def category_pressed(ask: Ask) -> None:
 
 
 async def category_typed(ask: Ask) -> None:
-    """Take a category typed by its code or its name in either language."""
-    await _take_category(ask, text=ask.incoming.text or "")
+    """Take a category typed by its code or its name in either language; offer the plausible
+    ones for another word (漏水: 渗漏), else every one again."""
+    try:
+        await _take_category(ask, text=ask.incoming.text or "")
+    except DomainError as error:
+        if error.key != "no_such_category":
+            raise
+        near = error.params.get("choices", ())
+        if near:
+            text = f"{ask.refusal(error)}\n{ask.t('intake.did_you_mean')}"
+            ask.show(text, kb.categories(list(near), ask.lang))
+            return
+        found = await ask.call(
+            intake_categories, user_id=ask.user_id, project_id=_draft(ask)["project"]
+        )
+        text = f"{ask.refusal(error)}\n{ask.t('intake.pick_category')}"
+        ask.show(text, kb.categories(found, ask.lang))
 
 
 async def _take_category(ask: Ask, **which: Any) -> None:

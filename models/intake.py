@@ -16,6 +16,7 @@ from models.lookup import (
     find_category,
     find_unit,
     find_units,
+    plausible_categories,
     suggest_units,
 )
 from models.people import require_any, user_for
@@ -160,7 +161,10 @@ def pick_category(
     else:
         category = find_category(session, project_id=project_id, text=text)
         if category is None:
-            raise DomainError("no_such_category", category=text.strip())
+            # 漏水 for 渗漏: the plausible ones are offered (`choices`), never taken for it.
+            near = plausible_categories(session, project_id=project_id, text=text)
+            choices = tuple(_category_choice(c) for c in near)
+            raise DomainError("no_such_category", category=text.strip()[:30], choices=choices)
     return _category_choice(category)
 
 

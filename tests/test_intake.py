@@ -642,3 +642,22 @@ async def test_an_unknown_flat_offers_its_floor_neighbours_first(bot, world, db,
     offered = [label for label in labels(zhou) if label != "✖ Cancel"]
     assert set(offered[:5]) == {"3-1-1201", "3-1-1202", "3-1-1203", "3-1-1204", "3-1-1209"}
     assert "3-1-1209: where" in texts(await zhou.press_label("3-1-1209"))
+
+
+async def test_a_typed_unknown_category_offers_the_plausible_ones(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("3-1-1202")
+    await zhou.press_label("Bathroom")
+    answer = texts(await zhou.send("漏水"))
+    assert "no category 漏水" in answer and "Did you mean" in answer
+    assert labels(zhou)[0] == "Leak"
+    # A shared character is no hint: every category is offered again to press.
+    answer = texts(await zhou.send("防水"))
+    assert "no category 防水" in answer and "Did you mean" not in answer
+    assert {"Leak", "Plumbing/electric", "Other"} <= set(labels(zhou))
+    assert "Describe the defect" in texts(await zhou.press_label("Leak"))
+    await zhou.send("ceiling drips")
+    await zhou.press_label("Skip photos")
+    await zhou.press_label("Today")
+    assert "Category: Leak" in texts(await zhou.press_label("No sheet number"))
