@@ -8,7 +8,7 @@ kept in the dialogue's memory, so an entry survives a restart and works on every
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from handlers import drafts
@@ -28,6 +28,7 @@ from models.intake import (
     check_unit,
     choose_project,
     enter_item,
+    far_back,
     intake_categories,
     intake_projects,
     parse_date,
@@ -298,14 +299,21 @@ async def change_date(ask: Ask) -> None:
 
 
 async def _ask_date(ask: Ask) -> None:
-    today = (await _today(ask)).isoformat()
+    today = await _today(ask)
+    yesterday = (today - timedelta(days=1)).isoformat()
     _at(ask, DATE)
-    ask.show(ask.t("intake.ask_date"), kb.ask_date(ask.lang, today, _last(ask).get("raised")))
+    markup = kb.ask_date(ask.lang, today.isoformat(), yesterday, _last(ask).get("raised"))
+    ask.show(ask.t("intake.ask_date"), markup)
 
 
 async def date_today(ask: Ask) -> None:
     """Take today (in the project's time zone) as the raised date."""
     await _take_date(ask, await _today(ask))
+
+
+async def date_yesterday(ask: Ask) -> None:
+    """Take yesterday (in the project's time zone) as the raised date."""
+    await _take_date(ask, await _today(ask) - timedelta(days=1))
 
 
 async def date_same(ask: Ask) -> None:
@@ -315,8 +323,26 @@ async def date_same(ask: Ask) -> None:
 
 
 async def date_typed(ask: Ask) -> None:
-    """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日."""
-    await _take_date(ask, parse_date(ask.incoming.text or "", today=await _today(ask)))
+    """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日, 昨天; one more than 60 days
+    back is asked about first (11-20 typed in January is last November's)."""
+    today = await _today(ask)
+    raised = parse_date(ask.incoming.text or "", today=today)
+    if not far_back(raised, today=today):
+        await _take_date(ask, raised)
+        return
+    days = (today - raised).days
+    asked = ask.t("intake.date_far_back", date=raised.isoformat(), days=days)
+    ask.show(asked, kb.confirm_date(ask.lang, raised.isoformat()))
+
+
+async def date_confirmed(ask: Ask) -> None:
+    """Take the far date the clerk confirmed (checked again: a forged one still to come is not)."""
+    await _take_date(ask, parse_date(ask.match[1], today=await _today(ask)))
+
+
+async def date_again(ask: Ask) -> None:
+    """Ask the date again, the far one not taken."""
+    await _ask_date(ask)
 
 
 async def _take_date(ask: Ask, raised: date) -> None:
@@ -597,6 +623,9 @@ def routes(router: Router) -> None:
     router.choice(kb.PHOTOS_DONE, _in(photos_done, PHOTOS))
     router.choice(kb.CLEAR_PHOTOS, _in(photos_clear, PHOTOS))
     router.choice(kb.TODAY, _in(date_today, DATE))
+    router.choice(kb.YESTERDAY, _in(date_yesterday, DATE))
+    router.choice(kb.DATE_YES, _in(date_confirmed, DATE))
+    router.choice(kb.DATE_AGAIN, _in(date_again, DATE))
     router.choice(kb.SAME_DATE, _in(date_same, DATE))
     router.choice(kb.SAME_SHEET, _in(sheet_same, SHEET))
     router.choice(kb.NO_SHEET, _in(sheet_none, SHEET))

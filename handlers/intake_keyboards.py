@@ -45,6 +45,9 @@ ROOM = r"^nw:l:(" + "|".join(ROOMS) + r")$"
 CATEGORY = r"^nw:c:(\d{1,12})$"
 PHOTOS_DONE = r"^nw:done$"
 TODAY = r"^nw:today$"
+YESTERDAY = r"^nw:yday$"
+DATE_YES = r"^nw:dok:(\d{4}-\d{2}-\d{2})$"
+DATE_AGAIN = r"^nw:dre$"
 SAME_DATE = r"^nw:lastdate$"
 SAME_SHEET = r"^nw:sheet$"
 NO_SHEET = r"^nw:nosheet$"
@@ -134,12 +137,25 @@ def photos_kept(lang: str) -> Rows:
     return _keys([[done, clear], _cancel(lang)])
 
 
-def ask_date(lang: str, today: str, last: str | None) -> Rows:
-    """Return Today, "Same as before" when another date is remembered, and Cancel."""
-    row = [Button(t(lang, "btn.today", date=today), "nw:today")]
-    if last and last != today:
-        row.append(Button(t(lang, "btn.same_date", date=last), "nw:lastdate"))
-    return _keys([row, _cancel(lang)])
+def ask_date(lang: str, today: str, yesterday: str, last: str | None) -> Rows:
+    """Return Today, Yesterday, "Same as before" when another date is remembered, and Cancel."""
+    rows = [
+        [
+            Button(t(lang, "btn.today", date=today), "nw:today"),
+            Button(t(lang, "btn.yesterday", date=yesterday), "nw:yday"),
+        ]
+    ]
+    if last and last not in (today, yesterday):
+        rows.append([Button(t(lang, "btn.same_date", date=last), "nw:lastdate")])
+    return _keys([*rows, _cancel(lang)])
+
+
+def confirm_date(lang: str, raised: str) -> Rows:
+    """Return "Yes, that date" (the date in its data: an older question keeps its own date),
+    Type it again, and Cancel."""
+    yes = Button(t(lang, "btn.date_yes", date=raised), f"nw:dok:{raised}")
+    again = Button(t(lang, "btn.date_again"), "nw:dre")
+    return _keys([[yes, again], _cancel(lang)])
 
 
 def ask_sheet(lang: str, last: str | None) -> Rows:

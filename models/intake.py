@@ -20,7 +20,7 @@ from models.lookup import (
     suggest_units,
 )
 from models.people import require_any, user_for
-from models.project import category_by_code
+from models.project import category_by_code, project_today
 from models.repair import PhotoIn, pick_contractor, raise_item
 from models.roles import WORK, Work
 from models.tables import AppUser, Category, Contractor, Membership, Project, Unit
@@ -29,6 +29,7 @@ from models.workbooks import parse_date as read_date
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = WORK[Work.intake]
 UNIT_CHOICES = 9  # flats a page offers when a typed code fits several (1202 alone: every 1202)
+FAR_BACK_DAYS = 60  # a raised date further back than this is asked about, not taken silently
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ def enter_item(
     """Enter one sheet item for a clerk or admin of the project; the rule picks if none given."""
     user = _intake_user(session, user_id=user_id, project_id=project_id)
     unit = _unit(session, project_id=project_id, unit_code=unit_code)
+    if raised_on > project_today(session, project_id=project_id):
+        raise DomainError("date_in_future", date=raised_on.isoformat())
     if contractor_id is not None:
         _contractor(session, project_id=project_id, contractor_id=contractor_id)
     item = raise_item(
@@ -283,10 +286,16 @@ def check_sheet_no(text: str) -> str | None:
 
 
 def parse_date(text: str, *, today: date) -> date:
-    """Read a raised date: 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, 11-20, 11月20日."""
+    """Read a raised date: 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, 11-20, 11月20日,
+    昨天 / yesterday; without a year, the nearest past one. Refuse one still to come."""
     found = read_date(text, today=today)
-    if found is None:  # also 02-30, 13-01, or 29 Feb in a year without it
+    if found is None:  # also 02-30, 13-01
         raise DomainError("bad_date", text=text.strip()[:20])
     if found > today:
         raise DomainError("date_in_future", date=found.isoformat())
     return found
+
+
+def far_back(raised: date, *, today: date) -> bool:
+    """Say whether a raised date is so far back that the clerk is asked to confirm it."""
+    return (today - raised).days > FAR_BACK_DAYS

@@ -14,7 +14,7 @@ from models import clock, people
 from models import project as setup
 from models.dialogue import DRAFT_LIFETIME
 from models.errors import DomainError
-from models.intake import enter_item, parse_date
+from models.intake import enter_item, far_back, parse_date
 from models.tables import Category, Dialogue, Event, Item, Photo, Role, Unit
 from tests.conftest import (
     CONTRACTOR_A,
@@ -266,7 +266,8 @@ async def test_bad_input_is_answered_and_changes_nothing(bot, world, db, clerks)
     await zhou.press_label("Skip photos")
     assert "not a date I can read" in texts(await zhou.send("2026-13-45"))
     assert "has not come yet" in texts(await zhou.send((today() + timedelta(days=3)).isoformat()))
-    await zhou.send("20240305")
+    assert "days ago" in texts(await zhou.send("20240305"))
+    await zhou.press_label("Yes, 2024-03-05")
     assert "too long" in texts(await zhou.send("S" * 41))
     summary = texts(await zhou.send("S-1"))
     assert "Raised on: 2024-03-05" in summary and "Where: the kitchen ceiling" in summary
@@ -283,7 +284,8 @@ async def test_change_date_and_sheet_from_the_summary(bot, world, db, clerks):
     await to_summary(zhou)
     await zhou.press_label("Change…")
     await zhou.press_label("Date")
-    assert "Raised on: " in texts(await zhou.send("3-02"))  # straight back to the summary
+    assert "289 days ago" in texts(await zhou.send("3-02"))  # far back: asked first
+    assert "Raised on: 2026-03-02" in texts(await zhou.press_label("Yes"))  # back to the summary
     await zhou.press_label("Change…")
     await zhou.press_label("Sheet")
     summary = texts(await zhou.send("C-9"))
@@ -341,7 +343,8 @@ async def test_every_field_can_be_corrected_from_the_summary(bot, world, db, cle
     await zhou.send_photo(PNG(23))
     assert "Photos: 1" in texts(await zhou.press_label("Done"))
     await correct("Date")
-    assert f"Raised on: {today().year}-03-02" in texts(await zhou.send("3-02"))
+    await zhou.send("3-02")
+    assert "Raised on: 2026-03-02" in texts(await zhou.press_label("Yes, 2026-03-02"))
     await correct("Sheet")
     assert "Sheet: none" in texts(await zhou.press_label("No sheet number"))
     await correct("Contractor")
@@ -661,3 +664,87 @@ async def test_a_typed_unknown_category_offers_the_plausible_ones(bot, world, db
     await zhou.press_label("Skip photos")
     await zhou.press_label("Today")
     assert "Category: Leak" in texts(await zhou.press_label("No sheet number"))
+
+
+# The clock is pinned to 00:30 on 16 December in Shanghai (still the 15th in UTC).
+TODAY_PINNED = date(2026, 12, 16)
+
+
+async def to_date(chat: OfflineChat) -> str:
+    """Walk /new to the date question; return its text."""
+    await chat.send("/new")
+    await chat.send("3-1-1202")
+    await chat.press_label("Bathroom")
+    await chat.press_label("Leak")
+    await chat.send("ceiling drips")
+    return texts(await chat.press_label("Skip photos"))
+
+
+def test_a_date_without_a_year_is_the_nearest_past_one():
+    day = TODAY_PINNED
+    assert parse_date("12-16", today=day) == day  # today counts
+    assert parse_date("12-17", today=day) == date(2025, 12, 17)
+    assert parse_date("12-25", today=day) == date(2025, 12, 25)
+    assert parse_date("12月1日", today=day) == date(2026, 12, 1)
+    assert parse_date("02-29", today=day) == date(2024, 2, 29)  # the last 29 February
+    assert parse_date("02-29", today=date(2028, 2, 29)) == date(2028, 2, 29)
+    for text, days in (("今天", 0), ("today", 0), ("昨天", 1), ("Yesterday", 1), ("前天", 2)):
+        assert parse_date(text, today=day) == day - timedelta(days=days), text
+    for bad in ("02-30", "13-01", "明天"):
+        with pytest.raises(DomainError, match="bad_date"):
+            parse_date(bad, today=day)
+    with pytest.raises(DomainError, match="date_in_future"):
+        parse_date("2026-12-17", today=day)
+    # More than 60 days back is asked about; 60 is not.
+    assert not far_back(day - timedelta(days=60), today=day)
+    assert far_back(day - timedelta(days=61), today=day)
+
+
+async def test_a_far_date_is_asked_about_and_yesterday_is_a_button(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    assert "Raised on?" in await to_date(zhou)
+    assert {"Today (2026-12-16)", "Yesterday (2026-12-15)"} <= set(labels(zhou))
+    # Christmas is still to come: last year's, 356 days back, which is not taken silently.
+    asked = texts(await zhou.send("12-25"))
+    assert "2025-12-25" in asked and "356 days ago" in asked
+    assert labels(zhou)[:2] == ["✅ Yes, 2025-12-25", "✏ Type it again"]
+    assert "Raised on?" in texts(await zhou.press_label("Type it again"))
+    # Today in Shanghai, though still the 15th in UTC: taken at once.
+    assert "Inspection sheet number?" in texts(await zhou.send("12-16"))
+    assert "Raised on: 2026-12-16" in texts(await zhou.press_label("No sheet number"))
+
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "2025-12-17" in texts(await zhou.send("12-17"))  # tomorrow's month-day: last year's
+    summary = texts(await zhou.press_label("Yes, 2025-12-17"))
+    assert "Raised on: 2025-12-17" in summary  # a correction goes back to the summary
+
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "2024-02-29" in texts(await zhou.send("02-29"))  # the last 29 February
+    assert "has not come yet" in texts(await zhou.send("2026-12-17"))
+    assert "Raised on: 2026-12-15" in texts(await zhou.send("昨天"))
+
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "Raised on: 2026-12-15" in texts(await zhou.press_label("Yesterday"))
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        assert s.get(Item, item_id).raised_on == date(2026, 12, 15)
+
+
+async def test_a_confirmed_far_date_is_the_one_on_its_button(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await to_date(zhou)
+    await zhou.send("10-01")
+    first = zhou.buttons()
+    await zhou.send("09-01")  # another far date typed before answering
+    # The first question's Yes still means its own date, not the last one typed.
+    yes = next(data for row in first for label, data in row if "2026-10-01" in label)
+    assert "Inspection sheet number?" in texts(await zhou.press(yes))
+    assert "Raised on: 2026-10-01" in texts(await zhou.press_label("No sheet number"))
+    # Forged: a date still to come is refused, whatever a button says.
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "has not come yet" in await zhou.press_alert("nw:dok:2027-01-01")
+    assert "not a date" in await zhou.press_alert("nw:dok:2026-02-30")
