@@ -255,6 +255,9 @@ async def description_typed(ask: Ask) -> None:
     if _correcting(draft):
         await _summary(ask)
         return
+    if draft["photos"]:  # a photo came first: whether there is one is answered
+        await photos_done(ask)
+        return
     _at(ask, PHOTOS)
     ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=bool(draft["photos"])))
 

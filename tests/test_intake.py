@@ -26,6 +26,7 @@ from tests.conftest import (
     texts,
     tg,
 )
+from tests.wecom_member import wecom_desk
 
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
 CLERK_ZH = OfflineUser(id=1202, first_name="Wu", language_code="zh")
@@ -235,8 +236,12 @@ async def test_photo_before_the_description_waits_for_it(bot, world, db, clerks)
     await zhou.press_label("Kitchen")
     await zhou.press_label("Plumbing/electric")
     assert "Now type the description" in texts(await zhou.send_photo(PNG(13)))
+    # The photo came first: whether there is one is not asked again.
     asked = texts(await zhou.send("tap drips"))
-    assert "Photos?" in asked and zhou.buttons()[0][0][0] == "✔ Done"
+    assert "Photos?" not in asked and "Raised on?" in asked
+    await zhou.press_label("Today")
+    summary = texts(await zhou.press_label("No sheet number"))
+    assert "Defect: tap drips" in summary and "Photos: 1" in summary
 
 
 @pytest.mark.parametrize("who", [CONTRACTOR_A, INSPECTOR])
@@ -748,3 +753,46 @@ async def test_a_confirmed_far_date_is_the_one_on_its_button(bot, world, db, cle
     await zhou.press_label("Date")
     assert "has not come yet" in await zhou.press_alert("nw:dok:2027-01-01")
     assert "not a date" in await zhou.press_alert("nw:dok:2026-02-30")
+
+
+async def test_typed_in_a_hurry_on_wecom(settings, db, world, clerks):
+    add_flats(db, world, NUMBERED_1202)
+    with db.session() as s:
+        leak = s.exec(
+            select(Category).where(Category.project_id == world.project_id, Category.code == "leak")
+        ).one()
+        people.set_language(s, user_id=tg(s, CLERK_ZH.id), language="zh")
+    async with wecom_desk(settings, db, {CLERK_ZH.id: "WuMin"}) as desk:
+        wu = desk.member("WuMin")
+        await wu.send("/new")
+        listed = await wu.send("1202")
+        assert "1202 对应 14 户" in listed and "第 1/2 页" in listed
+        assert "nw:u:1-1-1202" in wu.buttons() and "nw:u:7-2-1202" not in wu.buttons()
+        await wu.press("nw:up:1")
+        assert "nw:u:7-2-1202" in wu.buttons()
+        assert "7-2-1202：问题在哪个部位" in await wu.press("nw:u:7-2-1202")
+        await wu.press("nw:l:bathroom")
+        answer = await wu.send("漏水")
+        assert "没有类别 漏水" in answer and "您是不是要找" in answer
+        assert wu.buttons()[0] == f"nw:c:{leak.id}"
+        assert "请描述问题" in await wu.press(f"nw:c:{leak.id}")
+        assert "请输入问题描述" in await wu.photo(PNG(9))  # WeCom: the photo, then the text
+        answer = await wu.send("地漏渗水")
+        assert "需要照片吗" not in answer and "登记日期" in answer
+        assert {"nw:today", "nw:yday"} <= set(wu.buttons())
+        asked = await wu.send("12-25")
+        assert "2025-12-25" in asked and "356 天前" in asked
+        assert "看房单号" in await wu.press("nw:dok:2025-12-25")
+        summary = await wu.press("nw:nosheet")
+        assert "登记日期：2025-12-25" in summary and "照片：1 张" in summary
+        await wu.press("nw:ok")
+    with db.session() as s:
+        item = s.exec(select(Item).order_by(Item.id.desc())).first()
+        unit = s.get(Unit, item.unit_id)
+        photos = s.exec(select(Photo)).all()
+        assert (unit.code, item.category_id, item.raised_on) == (
+            "7-2-1202",
+            leak.id,
+            date(2025, 12, 25),
+        )
+        assert len(photos) >= 1
