@@ -165,7 +165,7 @@ def pick_category(
             # 漏水 for 渗漏: the plausible ones are offered (`choices`), never taken for it.
             near = plausible_categories(session, project_id=project_id, text=text)
             choices = tuple(_category_choice(c) for c in near)
-            raise DomainError("no_such_category", category=text.strip()[:30], choices=choices)
+            raise DomainError("no_such_category", category=text.strip(), choices=choices)
     return _category_choice(category)
 
 
