@@ -358,6 +358,8 @@ async def test_a_flat_number_alone_lists_every_flat_with_it_page_by_page(bot, wo
     chen = bot.chat(ADMIN)
     await chen.send("/unit 801")  # a screen of his own to press it on
     assert "no longer active" in await chen.press_alert(turn)
+    for forged in ("uc:999999999999:1", "uc:0:0"):  # no search can have these ids
+        assert "no longer active" in await chen.press_alert(forged)
     shown = texts(await sun.press_label("3-1-1202"))
     assert "卫生间吊顶渗水" in shown
     # A number one flat has is that flat.
