@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from handlers import render
+from handlers import choices, render
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
+from handlers.menu import commands_among
 from handlers.text import quoted
+from models.errors import DomainError
 from models.service import (
     Flat,
     FlatHit,
@@ -13,13 +15,17 @@ from models.service import (
     find_flats,
     find_page,
     flat_by_id,
+    flat_choices,
     item_history,
     look_up_flat,
 )
 
 FLAT = r"^un:(\d{1,12})$"
 FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
+CHOICES_TURN = r"^uc:(\d{1,12}):(\d{1,6})$"
 HISTORY = r"^hi:(\d{1,12})$"
+# An item's number typed alone, as printed on a list: digits, maybe after a #.
+ITEM_NUMBER = r"^[#＃]?\s*(\d{1,12})$"
 OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
 HISTORY_PER_ROW = 4
@@ -52,12 +58,12 @@ def _found_text(ask: Ask, found: FoundFlats) -> str:
     return ask.t("service.found_page", n=found.total, page=found.page + 1, pages=found.pages)
 
 
-def _found_choices(ask: Ask, found: FoundFlats) -> Rows:
+def _found_choices(ask: Ask, found: FoundFlats, turns: str = "fd") -> Rows:
     turn = []
     if found.page > 0:
-        turn.append(Choice(ask.t("btn.prev"), f"fd:{found.search_id}:{found.page - 1}"))
+        turn.append(Choice(ask.t("btn.prev"), f"{turns}:{found.search_id}:{found.page - 1}"))
     if found.page + 1 < found.pages:
-        turn.append(Choice(ask.t("btn.next"), f"fd:{found.search_id}:{found.page + 1}"))
+        turn.append(Choice(ask.t("btn.next"), f"{turns}:{found.search_id}:{found.page + 1}"))
     rows = _hit_choices(ask, found.hits)
     return (*rows, tuple(turn)) if turn else rows
 
@@ -75,11 +81,8 @@ async def unit(ask: Ask) -> None:
     found = await ask.call(look_up_flat, user_id=ask.user_id, text=text)
     if found.flat is not None:
         _show_flat(ask, found.flat)
-    elif found.choices:
-        ask.show(
-            ask.t("service.which_flat", text=quoted(text), n=len(found.choices)),
-            _hit_choices(ask, found.choices),
-        )
+    elif found.choices is not None:
+        _show_choices(ask, text, found.choices)
     elif found.suggestions:
         ask.show(
             ask.t("service.no_flat_near", text=quoted(text)),
@@ -87,6 +90,24 @@ async def unit(ask: Ask) -> None:
         )
     else:
         ask.show(ask.t("service.no_flat", text=quoted(text)))
+
+
+def _show_choices(ask: Ask, text: str, found: FoundFlats, *, replace: bool = False) -> None:
+    """Show a page of the flats a code fits (1202 alone: every building's 1202)."""
+    n, quote = found.total, quoted(text)
+    if found.pages == 1:
+        which = ask.t("service.which_flat", text=quote, n=n)
+    else:
+        page, pages = found.page + 1, found.pages
+        which = ask.t("service.which_flat_page", text=quote, n=n, page=page, pages=pages)
+    ask.show(which, _found_choices(ask, found, "uc"), replace=replace)
+
+
+async def choices_turn(ask: Ask) -> None:
+    """Turn the page of the flats a /unit code fits, in place of the page pressed."""
+    search_id, page = int(ask.match[1]), int(ask.match[2])
+    found = await ask.call(flat_choices, user_id=ask.user_id, search_id=search_id, page=page)
+    _show_choices(ask, found.query, found, replace=True)
 
 
 async def flat_button(ask: Ask) -> None:
@@ -121,23 +142,39 @@ async def find_turn(ask: Ask) -> None:
 
 
 async def item(ask: Ask) -> None:
-    """Show an item's whole history with its photos: /item 1042."""
+    """Show an item's card and whole history, with what this person may do: /item 1042."""
     number = "".join(ask.args).lstrip("#＃")
     if not number.isdecimal():  # isdigit() takes "²", which int() refuses
         ask.show(ask.t("service.item_usage"))
         return
-    await _show_history(ask, int(number))
+    await show_item(ask, int(number))
+
+
+async def item_number(ask: Ask) -> None:
+    """Open the item whose number was typed alone (read off a paper list), as /item does."""
+    number = ask.match[1]
+    try:
+        await show_item(ask, int(number))
+    except DomainError as error:
+        looks_up = ask.person is not None and commands_among(ask.person, ("unit",))
+        if error.key != "no_such_item" or not looks_up:
+            raise
+        # Those who look flats up may have meant a flat's number.
+        ask.show(f"{ask.refusal(error)}\n{ask.t('service.item_or_flat', number=number)}")
 
 
 async def history_button(ask: Ask) -> None:
     """Show the history of the item a button names."""
-    await _show_history(ask, int(ask.match[1]))
+    await show_item(ask, int(ask.match[1]))
 
 
-async def _show_history(ask: Ask, item_id: int) -> None:
+async def show_item(ask: Ask, item_id: int) -> None:
+    """Show an item with its whole history and photos, and the buttons models/ offers this
+    person on it (Repaired / Not ours to its contractor, Pass / Fail to checkers)."""
     card = await ask.call(item_history, user_id=ask.user_id, item_id=item_id)
     photos = tuple(p for e in card.events for p in e.photos)
-    ask.show(render.card(ask.lang, card, full=True), photos=photos)
+    rows = choices.card_moves(card.line.id, ask.lang, card.moves)
+    ask.show(render.card(ask.lang, card, full=True), rows, photos=photos)
 
 
 async def owner_summary(ask: Ask) -> None:
@@ -152,7 +189,9 @@ def routes(router: Router) -> None:
     router.command("unit", unit)
     router.command("find", find)
     router.command("item", item)
+    router.text(ITEM_NUMBER, item_number)
     router.choice(FLAT, flat_button)
     router.choice(FIND_TURN, find_turn)
+    router.choice(CHOICES_TURN, choices_turn)
     router.choice(HISTORY, history_button)
     router.choice(OWNER_SUMMARY, owner_summary)
