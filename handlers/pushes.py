@@ -93,6 +93,8 @@ def _notices(lang: str, day: NoticeDay, view: PushDay) -> list[str]:
     if not day.sent and not day.missed:
         return []
     out = ["", t(lang, "pushes.notices", n=day.sent)]
+    if day.missed:
+        out.append(t(lang, "pushes.notices_missed", n=len(day.missed)))
     for line in day.missed:
         said = (
             t(lang, "pushes.notice_sending")

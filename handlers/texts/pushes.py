@@ -33,6 +33,7 @@ ZH: dict[str, str] = {
     "pushes.why.unknown": "原因未记录",
     "pushes.why_partly": "{why}（前 {n} 条已送达）",
     "pushes.notices": "即时通知：已送达 {n} 条",
+    "pushes.notices_missed": "未送达或未确认 {n} 条：",
     "pushes.notice_line": "  · {at} {name}：{why}（{what}）",
     "pushes.notice_sending": "正在发送，尚未确认",
 }
@@ -70,6 +71,7 @@ EN: dict[str, str] = {
     "pushes.why.unknown": "no reason recorded",
     "pushes.why_partly": "{why} ({n} of its messages arrived)",
     "pushes.notices": "Notices at once: {n} delivered",
+    "pushes.notices_missed": "Not delivered or not confirmed: {n}",
     "pushes.notice_line": "  · {at} {name}: {why} ({what})",
     "pushes.notice_sending": "being sent, not confirmed yet",
 }
