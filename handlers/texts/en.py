@@ -35,6 +35,7 @@ TEXTS: dict[str, str] = {
     "error.not_demo_database": "This database holds real data; the demo will not overwrite it.",
     "error.no_project_yet": "There is no project yet: create one first (python -m bot project NAME).",
     "error.which_project": "There are several projects; name one of: {names}.",
+    "error.unknown_project": "There is no project named {name}. Yours: {names}.",
     "error.sheet_no_too_long": "Sheet number {sheet}… is too long (40 characters at most).",
     "error.location_too_long": "That location is too long ({max} characters at most).",
     "error.description_too_long": (

@@ -33,6 +33,7 @@ TEXTS: dict[str, str] = {
     "error.not_demo_database": "该数据库保存的是真实数据，演示不会覆盖它。",
     "error.no_project_yet": "还没有项目，请先创建（python -m bot project 项目名）。",
     "error.which_project": "有多个项目，请指定其中一个：{names}。",
+    "error.unknown_project": "没有名为 {name} 的项目。您的项目：{names}。",
     "error.sheet_no_too_long": "看房单号 {sheet}… 太长（最多 40 个字符）。",
     "error.location_too_long": "部位太长了（最多 {max} 个字）。",
     "error.description_too_long": "问题描述太长了：{length} 个字，最多 {max} 个字。请精简后重新发送。",
