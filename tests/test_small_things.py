@@ -10,8 +10,13 @@ from bot.wecom.sender_side import text_message
 from models import people
 from models.db import Database
 from models.tables import Platform, Role
+from tests import test_wecom_chat
 from tests.conftest import MANAGER, OfflineUser, World, texts
-from tests.test_wecom_chat import WeComDriver, _visible, wecom, wecom_settings  # noqa: F401
+from tests.test_wecom_chat import WeComDriver, _visible
+
+# The WeCom front end over the offline WeCom, as the WeCom chat tests serve it.
+wecom_settings = test_wecom_chat.wecom_settings
+wecom = test_wecom_chat.wecom
 
 # One person who answers owners' calls and reads the figures: /invite 客服,领导 makes one.
 QIAN = OfflineUser(id=1401, first_name="Qian", language_code="zh")
