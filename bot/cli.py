@@ -90,6 +90,10 @@ def log_to_stderr(*secrets: str | None) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # query strings: signatures
+    # Their INFO lines say nothing an operator needs: alembic's set-up and each step of a
+    # migration (models.db says "upgraded" once), apscheduler's every job run.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.captureWarnings(True)
     known = [secret for secret in secrets if secret]
     if known:
