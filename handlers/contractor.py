@@ -71,11 +71,18 @@ async def repair_photo(ask: Ask) -> None:
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
     draft["photos"].append(await save_photo(ask, ask.incoming.photo))
-    album = ask.incoming.album
-    if drafts.answer_due(draft, album):  # an album is answered once
-        key = "repair.album_saved" if album else "repair.photo_saved"
-        text = ask.t(key, n=len(draft["photos"]), item=drafts.label(draft))
-        ask.show(text, _repair_choices(ask, draft))
+    if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
+        ask.show(_photo_saved(ask, draft), _repair_choices(ask, draft))
+
+
+def _photo_saved(ask: Ask, draft: dict) -> str:
+    """Say the photos are kept; ask for the note only while there is none (a caption is one)."""
+    noted = drafts.note(draft) is not None
+    if ask.incoming.album:
+        key = "repair.album_noted" if noted else "repair.album_saved"
+    else:
+        key = "repair.photo_noted" if noted else "repair.photo_saved"
+    return ask.t(key, n=len(draft["photos"]), item=drafts.label(draft))
 
 
 async def repair_note(ask: Ask) -> None:

@@ -155,6 +155,8 @@ TEXTS: dict[str, str] = {
         "to report the repair."
     ),
     "repair.note_saved": "Note saved for item {item}. Send photos, type more, or press Done.",
+    "repair.photo_noted": "Photo and note saved ({n}) for item {item}. Send more, or press Done.",
+    "repair.album_noted": "Photos and note received for item {item}. Send more, or press Done.",
     "repair.still_need_photo": "Note saved for item {item}. Now send a photo of the repair.",
     "repair.done": "Item {item} reported repaired. {left} left on your list.",
     "dispute.ask_reason": "Item {item}: why is it not yours? Type the reason.",

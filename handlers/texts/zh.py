@@ -134,6 +134,8 @@ TEXTS: dict[str, str] = {
     ),
     "repair.album_saved": "问题 {item}：照片已收到。可输入维修情况、继续发照片，或按「完成」报修完成。",
     "repair.note_saved": "问题 {item}：说明已记下。可继续发照片或文字，或按「完成」。",
+    "repair.photo_noted": "问题 {item}：照片和说明已保存（{n} 张）。可继续发照片或文字，或按「完成」。",
+    "repair.album_noted": "问题 {item}：照片和说明已收到。可继续发照片或文字，或按「完成」。",
     "repair.still_need_photo": "问题 {item}：说明已记下，请再发送一张维修后的照片。",
     "repair.done": "问题 {item} 已报修完成。您的清单还剩 {left} 项。",
     "dispute.ask_reason": "问题 {item}：为什么不属于你们？请输入原因。",
