@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, drafts, lists, render
+from handlers import choices, drafts, kept, lists, render
 from handlers.core import Ask, Router
 from handlers.photos import save_photo
 from models.errors import DomainError
@@ -39,6 +39,7 @@ async def open_item(ask: Ask) -> None:
         repaired=Action.report_repaired in card.moves,
         dispute=Action.dispute in card.moves,
     )
+    kept.opened(ask, "it", card.line.id)
     ask.show(render.card(ask.lang, card), rows, photos=photos)
 
 
@@ -51,8 +52,12 @@ async def start_repair(ask: Ask) -> None:
         action=Action.report_repaired,
     )
     draft, resumed = drafts.start(ask, "repair", line, photos=[])
-    key = "report.resumed" if resumed else "repair.ask_photo"
-    ask.show(ask.t(key, item=drafts.label(draft)), _repair_choices(ask, draft))
+    kept.take(ask, draft, "rp")  # photos sent after opening its card, before Repaired
+    if draft["photos"] and not resumed:
+        text = _photo_saved(ask, draft)
+    else:
+        text = ask.t("report.resumed" if resumed else "repair.ask_photo", item=drafts.label(draft))
+    ask.show(text, _repair_choices(ask, draft))
 
 
 def _complete(ask: Ask, draft: dict) -> bool:
