@@ -80,3 +80,36 @@ async def test_two_lookup_roles_find_a_flat_once_on_wecom(wecom, world, db):
     sent = await wecom_says(wecom, "QianQ", "/unit 3-1-1202")
     assert "卫生间吊顶渗水" in read(sent), read(sent)
     assert not any(key.startswith("un:") for m in sent for key in m.keys)
+
+
+# -- a WeCom joiner's name comes from the WeCom directory ----------------------------------
+
+
+def invite_code(db: Database, world: World, role: Role = Role.inspector) -> str:
+    """Return a fresh one-time invite code into the small project."""
+    with db.session() as s:
+        return people.create_invite(s, project_id=world.project_id, roles=[role]).code
+
+
+def stored_name(db: Database, account: str) -> str:
+    """Return the name stored for a WeCom account."""
+    with db.session() as s:
+        return people.find_person(s, platform=Platform.wecom, account=account).name
+
+
+async def test_a_wecom_joiner_is_greeted_and_stored_by_their_directory_name(wecom, world, db):
+    wecom.wecom.add_member("ZhangSan")
+    wecom.wecom.set_name("ZhangSan", "张三")
+    said = read(await wecom_says(wecom, "ZhangSan", f"/start {invite_code(db, world)}"))
+    assert "欢迎，张三！" in said, said
+    assert stored_name(db, "ZhangSan") == "张三"
+    # Asked once: a second joiner's name is looked up, the first one's is remembered.
+    read(await wecom_says(wecom, "ZhangSan", f"/start {invite_code(db, world, Role.clerk)}"))
+    assert wecom.wecom.calls["user/get"] == 1
+
+
+async def test_a_wecom_joiner_whose_name_cannot_be_read_is_still_welcomed(wecom, world, db):
+    wecom.wecom.add_member("LiSi")
+    wecom.wecom.fail("user/get", 60011)  # not in the app's visible range for the directory
+    said = read(await wecom_says(wecom, "LiSi", f"/start {invite_code(db, world)}"))
+    assert "欢迎！" in said and "欢迎，！" not in said, said

@@ -54,6 +54,7 @@ class WeComConsole(_Console):
         else:
             account = self.db.run(_wecom_account, telegram_id=persona.telegram_id)
         self.wecom.add_member(account)
+        self.wecom.set_name(account, persona.name)  # the directory's name, read when they join
         self._accounts[persona.telegram_id] = account
         return account
 

@@ -125,6 +125,7 @@ TEXTS: dict[str, str] = {
     # onboarding
     "help.head": "{name}, you are registered as: {roles}\nCommands:",
     "start.welcome": "Welcome, {name}! You are registered.",
+    "start.welcome_unnamed": "Welcome! You are registered.",
     "lang.ask": "Choose your language:",
     "lang.set": "Language set: English.",
     "invite.usage": (

@@ -111,6 +111,7 @@ TEXTS: dict[str, str] = {
     # 注册
     "help.head": "{name}，您的角色：{roles}\n可用命令：",
     "start.welcome": "欢迎，{name}！注册成功。",
+    "start.welcome_unnamed": "欢迎！注册成功。",
     "lang.ask": "请选择语言：",
     "lang.set": "语言已设为中文。",
     "invite.usage": (
