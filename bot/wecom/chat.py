@@ -27,7 +27,7 @@ import httpx
 
 from bot.wecom import cards
 from bot.wecom.api import WeComAPI, WeComError
-from bot.wecom.delivery import WeComDelivery, plain, split_text, title_of
+from bot.wecom.delivery import WeComDelivery, plain, split_text
 from bot.wecom.upload import REF_PREFIX, Uploads
 from handlers.core import Core
 from handlers.i18n import pick_language, t
@@ -258,10 +258,10 @@ class WeComChat:
             if len(screen.photos) > shown:
                 note = t(lang, "wecom.photos_some", total=len(screen.photos), shown=shown)
                 text = f"{text}\n{note}" if text else note
-        for chunk in split_text(text):
+        drawn = cards.draw(text, screen.choices, lang=lang)
+        for chunk in split_text(drawn.text):
             await self._send(account, self.api.send_text, chunk)
-        title = title_of(text) if text else t(lang, "wecom.choose")
-        for card in cards.build(title, screen.choices):
+        for card in drawn.cards:
             await self._send(account, self.api.send_card, card)
         for file in screen.files:
             await self._file(account, file)
