@@ -136,7 +136,7 @@ async def test_a_step_the_person_saw_survives_kill_9(tmp_path: Path) -> None:
             mark = len(transport.outbox)
             photo = {"base64": base64.b64encode(PNG(7)).decode(), "caption": "resealed"}
             await control.post("/photo", json=wang | photo)
-            await wait_for(lambda: reply(mark, "Photo saved"), "the photo kept", proc)
+            await wait_for(lambda: reply(mark, "saved (1)"), "the photo kept", proc)
             await control.post("/press", json=wang | {"data": f"done:{leak}"})
             await wait_for(lambda: reply(mark, "reported repaired"), "the report", proc)
         finally:
