@@ -148,3 +148,23 @@ async def test_a_photo_after_opening_a_card_starts_its_report_on_wecom(wecom, wo
     assert "Photo and note saved (1)" in started, started
     await act(wecom, WANG, "press", f"done:{leak}")
     assert report_of(db, leak) == (ItemState.repaired, "resealed the pipe", 1)
+
+
+async def test_a_photo_after_a_card_opened_by_its_number_starts_its_report(bot, world, db):
+    leak = world.items["leak"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send(str(leak))  # the id read off the paper list
+    offered = await wang.send_photo(PNG(3), caption="resealed the pipe")
+    assert "open the item first" not in texts(offered) and f"rp:{leak}" in buttons(offered)
+    await wang.press(f"rp:{leak}")
+    await wang.press(f"done:{leak}")
+    assert report_of(db, leak) == (ItemState.repaired, "resealed the pipe", 1)
+
+
+async def test_an_inspector_photo_after_item_command_starts_the_fail_report(bot, world, db):
+    leak = world.items["leak"]
+    move(db, leak, CONTRACTOR_A.id, Action.report_repaired, "done")
+    li = bot.chat(INSPECTOR)
+    await li.send(f"/item {leak}")
+    offered = await li.send_photo(PNG(4), caption="still drips")
+    assert f"fl:{leak}" in buttons(offered), texts(offered)
