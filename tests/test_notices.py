@@ -5,16 +5,11 @@ language), with people who cannot be reached, or must be waited for, among those
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bot.transport import OfflineUser
-from bot.wecom.offline import OfflineWeCom
-from bot.wecom.sender_side import template_card_event, text_message
-from bot.wecom.serve import build_wecom
 from handlers.i18n import t
 from jobs.sender import Backoff, ChatPacer
 from models import people
@@ -23,9 +18,7 @@ from models.settings import Settings
 from models.tables import AppUser, NoticeLog, Platform, PushStatus, Role, Undelivered
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, World, texts, tg
 from tests.test_rhythm import report_leak
-from tests.test_wecom_chat import WeComDriver, waiting_skips_ahead, wecom_settings
-
-__all__ = ["wecom_settings"]  # a fixture of test_wecom_chat, used here
+from tests.wecom_member import visible, wecom_desk
 
 QIAN = OfflineUser(id=2003, first_name="Qian", language_code="zh")
 WU = OfflineUser(id=2004, first_name="Wu", language_code="zh")
@@ -116,17 +109,11 @@ async def test_on_telegram_one_unreachable_person_never_silences_the_others(
 WANG, LI, CHEN, SUN, WU_WECOM = "WangWei", "LiNa", "ChenJie", "SunLi", "WuFan"
 
 
-@pytest.fixture
-async def site(
-    wecom_settings: Settings,
-    db: Database,
-    world: World,
-) -> AsyncIterator[WeComDriver]:
-    """The WeCom front end; Huajian's people: Wang, Sun (not in the app's visible range: WeCom
-    answers 81013), Wu, and Qian (on Telegram only)."""
-    with db.session() as s:
-        for telegram_id, account in ((CONTRACTOR_A.id, WANG), (INSPECTOR.id, LI), (ADMIN.id, CHEN)):
-            people.link_identity(s, user_id=tg(s, telegram_id), platform="wecom", account=account)
+async def test_on_wecom_one_unreachable_person_never_silences_the_others(
+    settings: Settings, world: World, db: Database
+) -> None:
+    # Huajian's people besides Wang: Sun (not in the app's visible range: WeCom answers 81013),
+    # Wu, and Qian (on Telegram only).
     add_people(
         world,
         db,
@@ -135,65 +122,35 @@ async def site(
         ("Wu", Platform.wecom, WU_WECOM),
         ("Qian", Platform.telegram, str(QIAN.id)),
     )
-    offline = OfflineWeCom()
-    offline.add_member(WANG, LI, CHEN, WU_WECOM)
-    with waiting_skips_ahead() as members:
-        server = build_wecom(
-            wecom_settings, db, client=offline.client(), rhythm_timer=False, members=members
-        )
-        server.delivery.backoff = FAST
-        async with TestClient(TestServer(server.app)) as client:
-            yield WeComDriver(offline, server, client)
-    offline.assert_clean()
-
-
-async def say(site: WeComDriver, user: str, text: str) -> None:
-    await site.post(text_message(corp_id=site.wecom.corp_id, user=user, content=text))
-
-
-async def press(site: WeComDriver, user: str, key: str) -> None:
-    click = site.wecom.press(user, key)
-    await site.post(
-        template_card_event(
-            corp_id=site.wecom.corp_id,
-            user=user,
-            event_key=click.key,
-            task_id=click.task_id,
-            response_code=click.response_code,
-        )
-    )
-
-
-async def test_on_wecom_one_unreachable_person_never_silences_the_others(
-    site: WeComDriver, world: World, db: Database
-) -> None:
     report_leak(db, world)
     leak = world.items["leak"]
-    # Wu's member limit is reached: WeCom answers their first message 45009.
-    site.wecom.fail("message/send", 45009, user=WU_WECOM)
-    site.wecom.fail_http("message/send", 502, user=WANG)  # and Wang's is answered 502 once
-    await say(site, LI, "/tocheck")
-    await press(site, LI, f"ck:{leak}")
-    await press(site, LI, f"fl:{leak}")
-    await say(site, LI, "还在滴水")
-    mark = len(site.wecom.texts_to(LI))
+    accounts = {CONTRACTOR_A.id: WANG, INSPECTOR.id: LI, ADMIN.id: CHEN}
+    async with wecom_desk(settings, db, accounts) as desk:
+        offline = desk.driver.wecom
+        offline.add_member(WU_WECOM)
+        desk.driver.server.delivery.backoff = FAST
+        # Wu's member limit is reached: WeCom answers their first message 45009.
+        offline.fail("message/send", 45009, user=WU_WECOM)
+        offline.fail_http("message/send", 502, user=WANG)  # and Wang's is answered 502 once
+        inspector = desk.member(LI)
+        await inspector.send("/tocheck")
+        await inspector.press(f"ck:{leak}")
+        await inspector.press(f"fl:{leak}")
+        await inspector.send("还在滴水")
 
-    await press(site, LI, f"done:{leak}")
+        shown = await inspector.press(f"done:{leak}")
 
-    inspector = "\n".join(site.wecom.texts_to(LI)[mark:])
-    assert "验收不合格" in inspector and t("zh", "error.internal") not in inspector
-    told = t("zh", "notify.rework", id=leak, reason="还在滴水")
-    for member in (WANG, WU_WECOM):
-        got = [text for text in site.wecom.texts_to(member) if told in text]
-        assert len(got) == 1, member
-    assert site.wecom.messages_to(SUN) == []
-    assert notice_log(db) == {
-        "Wang": (PushStatus.sent, None),
-        "Wu": (PushStatus.sent, None),
-        "Sun": (PushStatus.blocked, Undelivered.blocked),
-        "Qian": (PushStatus.blocked, Undelivered.no_account),
-    }
-    mark = len(site.wecom.texts_to(CHEN))
-    await say(site, CHEN, "/pushes")
-    missed = {"Sun": Undelivered.blocked, "Qian": Undelivered.no_account}
-    assert_shown_in_chinese("\n".join(site.wecom.texts_to(CHEN)[mark:]), missed, sent=2)
+        assert "验收不合格" in shown and t("zh", "error.internal") not in shown
+        told = t("zh", "notify.rework", id=leak, reason="还在滴水")
+        for member in (WANG, WU_WECOM):
+            got = [m for m in offline.messages_to(member) if told in visible(m)]
+            assert len(got) == 1, member
+        assert offline.messages_to(SUN) == []
+        assert notice_log(db) == {
+            "Wang": (PushStatus.sent, None),
+            "Wu": (PushStatus.sent, None),
+            "Sun": (PushStatus.blocked, Undelivered.blocked),
+            "Qian": (PushStatus.blocked, Undelivered.no_account),
+        }
+        missed = {"Sun": Undelivered.blocked, "Qian": Undelivered.no_account}
+        assert_shown_in_chinese(await desk.member(CHEN).send("/pushes"), missed, sent=2)
