@@ -15,7 +15,7 @@ from itertools import groupby
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
-from fpdf.table import Table
+from fpdf.table import Row, Table
 from sqlmodel import Session, col, select
 
 from models import clock
@@ -23,6 +23,7 @@ from models.errors import DomainError
 from models.fonts import FACE, cjk_font, drawable
 from models.queries import (
     ItemLine,
+    Only,
     PrintList,
     contractor_print,
     my_print_lists,
@@ -39,19 +40,24 @@ FONT = "wqy"
 BODY_PT = 9
 ID_PT = 15  # large: a clerk types it into /done from the paper
 MARGIN = 10  # mm
+WIDTH_MM = 277  # between the margins of A4 landscape
 DESCRIPTION_CHARS = 120  # at most four or five lines of its column: one row never spans a page
-SHORT_CHARS = 24  # flat, location, category
+SHORT_CHARS = 24  # flat, location, category, contractor
 TEAM_CHARS = 40  # names in the page's heading, which is cut again to fit its line
 PROJECT_CHARS = 24
 TITLE_MM = 230  # the heading's line; the date is right of it
+WRITE_MM = 12  # the walk's rows are at least this tall: room to write a fail reason by hand
+DESCRIPTION = "pdf.col_description"  # the column that takes the width the others leave
 
-# (catalog key of the heading, width in mm); 277 mm between the margins of A4 landscape.
+# (catalog key of the heading, width in mm). Both lists go stairwell by stairwell (a heading
+# line per building and entrance), the floor on every row, so each stairwell is walked once.
 REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_id", 20),
+    ("pdf.col_floor", 10),
     ("pdf.col_flat", 20),
     ("pdf.col_location", 18),
     ("pdf.col_category", 16),
-    ("pdf.col_description", 94),
+    (DESCRIPTION, 0),
     ("pdf.col_raised", 19),
     ("pdf.col_age", 9),
     ("pdf.col_rework", 15),
@@ -59,25 +65,24 @@ REPAIR_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_result_repair", 19),
     ("pdf.col_sign", 19),
 )
-# The walk: a heading line per building and entrance (stairwell), the floor on every row.
 CHECK_COLUMNS: tuple[tuple[str, int], ...] = (
     ("pdf.col_id", 20),
     ("pdf.col_floor", 10),
     ("pdf.col_flat", 20),
-    ("pdf.col_location", 18),
-    ("pdf.col_category", 16),
-    ("pdf.col_description", 75),
-    ("pdf.col_raised", 19),
-    ("pdf.col_age", 9),
-    ("pdf.col_rework", 15),
-    ("pdf.col_due", 28),
-    ("pdf.col_result_check", 28),  # room for a reason
-    ("pdf.col_sign", 19),
+    ("pdf.col_location", 16),
+    ("pdf.col_category", 14),
+    (DESCRIPTION, 0),
+    ("pdf.col_contractor", 28),  # who repaired it: who gets it back if it fails
+    ("pdf.col_rework", 13),
+    ("pdf.col_waiting", 14),
+    ("pdf.col_result_check", 52),  # room for a fail reason
+    ("pdf.col_sign", 16),
 )
 HEADING = FontFace(emphasis=None, fill_color=(225, 225, 225))
 GROUP = FontFace(emphasis=None, fill_color=(245, 240, 220), size_pt=BODY_PT + 1)
 LARGE_ID = FontFace(emphasis=None, size_pt=ID_PT)
 OVERDUE = FontFace(emphasis=None, color=(180, 0, 0))
+Cell = tuple[str, FontFace | None, str]  # text, style, alignment
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -144,14 +149,15 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
     )
     pdf.add_page()
     pdf.set_font(FONT, size=BODY_PT - 1)
-    pdf.cell(0, 5, pdf.fit(tr("pdf.tip_check" if checking else "pdf.tip_repair"), pdf.epw))
+    tip = tr("pdf.tip_check" if checking else "pdf.tip_repair")
+    pdf.cell(0, 5, pdf.fit(tip, pdf.epw))
     pdf.ln(6)
     pdf.set_font(FONT, size=BODY_PT)
     if not plist.lines:
         pdf.set_font(FONT, size=14)
         pdf.cell(0, 12, tr("pdf.empty"))
         return bytes(pdf.output())
-    _table(pdf, plist, tr, checking)
+    _tables(pdf, plist, tr)
     return bytes(pdf.output())
 
 
@@ -161,6 +167,8 @@ def _summary(plist: PrintList, tr: Tr) -> str:
     else:
         figures = {"total": plist.total, "rework": plist.rework, "overdue": plist.overdue}
         parts = [tr("pdf.total_repair", **figures)]
+    if plist.only is not None:
+        parts.insert(0, tr(f"pdf.only_{plist.only.name}"))
     if plist.building:
         parts.insert(0, tr("pdf.building", building=printable(plist.building, 10)))
     if plist.cut:
@@ -168,39 +176,49 @@ def _summary(plist: PrintList, tr: Tr) -> str:
     return tr("pdf.sep").join(parts)
 
 
-def _table(pdf: FPDF, plist: PrintList, tr: Tr, checking: bool) -> None:
-    if not checking:
-        with _open_table(pdf, REPAIR_COLUMNS, heading_rows=1) as table:
-            _headings(table, REPAIR_COLUMNS, tr)
-            for line in plist.lines:
-                _item_row(table, line, tr)
-        return
+def columns(checking: bool) -> tuple[tuple[str, int], ...]:
+    """Return a list's columns, the description as wide as the others leave."""
+    chosen = list(CHECK_COLUMNS if checking else REPAIR_COLUMNS)
+    rest = WIDTH_MM - sum(width for _, width in chosen)
+    return tuple((key, rest if key == DESCRIPTION else width) for key, width in chosen)
+
+
+def _tables(pdf: FPDF, plist: PrintList, tr: Tr) -> None:
     # One table per stairwell whose two heading rows (the stairwell, the columns) repeat on
     # every page it runs over: a page that starts mid-stairwell still says where it is, and a
     # stairwell's heading is never left alone at the foot of a page.
+    checking = plist.contractor_id is None
+    chosen = columns(checking)
     for n, ((building, entrance), group) in enumerate(
         groupby(plist.lines, key=lambda x: (x.building, x.entrance))
     ):
         lines = list(group)
-        heading = tr(
-            "pdf.group",
-            building=printable(building, 10),
-            entrance=printable(entrance, 10),
-            n=len(lines),
-        )
         if n:
             pdf.ln(3)
-        with _open_table(pdf, CHECK_COLUMNS, heading_rows=2) as table:
-            table.row().cell(heading, colspan=len(CHECK_COLUMNS), style=GROUP)
-            _headings(table, CHECK_COLUMNS, tr)
+        with _open_table(pdf, chosen, heading_rows=2) as table:
+            heading = _group_heading(lines, tr, checking, building, entrance)
+            table.row().cell(heading, colspan=len(chosen), style=GROUP)
+            _headings(table, chosen, tr)
             for line in lines:
-                _item_row(table, line, tr, floor=tr("pdf.floor", floor=line.floor))
+                row = table.row(min_height=WRITE_MM if checking else None)
+                _item_row(row, chosen, line, tr)
 
 
-def _open_table(pdf: FPDF, columns: tuple[tuple[str, int], ...], *, heading_rows: int) -> Table:
+def _group_heading(
+    lines: list[ItemLine], tr: Tr, checking: bool, building: str, entrance: str
+) -> str:
+    where = {"building": printable(building, 10), "entrance": printable(entrance, 10)}
+    if checking:
+        return tr("pdf.group", **where, n=len(lines))
+    rework = sum(1 for x in lines if x.is_rework)
+    overdue = sum(1 for x in lines if x.overdue)
+    return tr("pdf.group_repair", **where, n=len(lines), rework=rework, overdue=overdue)
+
+
+def _open_table(pdf: FPDF, chosen: tuple[tuple[str, int], ...], *, heading_rows: int) -> Table:
     return pdf.table(
-        col_widths=tuple(width for _, width in columns),
-        width=sum(width for _, width in columns),
+        col_widths=tuple(width for _, width in chosen),
+        width=sum(width for _, width in chosen),
         headings_style=FontFace(emphasis=None),  # the font has no bold face; cells bring fills
         num_heading_rows=heading_rows,
         repeat_headings=1,
@@ -211,42 +229,64 @@ def _open_table(pdf: FPDF, columns: tuple[tuple[str, int], ...], *, heading_rows
     )
 
 
-def _headings(table: Table, columns: tuple[tuple[str, int], ...], tr: Tr) -> None:
+def _headings(table: Table, chosen: tuple[tuple[str, int], ...], tr: Tr) -> None:
     row = table.row()
-    for key, _ in columns:
+    for key, _ in chosen:
         row.cell(tr(key), style=HEADING)
 
 
-def _item_row(table: Table, line: ItemLine, tr: Tr, floor: str | None = None) -> None:
+def _item_row(row: Row, chosen: tuple[tuple[str, int], ...], line: ItemLine, tr: Tr) -> None:
+    for key, _ in chosen:
+        text, style, align = _cell(key, line, tr)
+        row.cell(text, style=style, align=align)
+
+
+def _cell(key: str, line: ItemLine, tr: Tr) -> Cell:
+    """Return what one column of a row shows."""
     category = line.category_zh if tr("pdf.lang") == "zh" else line.category_en
-    row = table.row()
-    row.cell(str(line.id), style=LARGE_ID, align="C")
-    if floor is not None:
-        row.cell(floor, align="C")
-    row.cell(printable(line.unit_code, SHORT_CHARS))
-    row.cell(printable(line.location, SHORT_CHARS))
-    row.cell(printable(category, SHORT_CHARS))
-    row.cell(printable(line.description, DESCRIPTION_CHARS))
-    row.cell(line.raised_on.isoformat(), align="C")
-    row.cell(str(line.age_days), align="C")
-    row.cell(tr("pdf.rework_mark", n=line.rework_count) if line.rework_count else "", align="C")
     due = line.due_on.isoformat() if line.due_on else ""
-    if line.overdue:
-        row.cell(f"{due} {tr('pdf.overdue_mark')}", style=OVERDUE, align="C")
-    else:
-        row.cell(due, align="C")
-    row.cell("")
-    row.cell("")
+    cells: dict[str, Callable[[], Cell]] = {
+        "pdf.col_id": lambda: (str(line.id), LARGE_ID, "C"),
+        "pdf.col_floor": lambda: (tr("pdf.floor", floor=line.floor), None, "C"),
+        "pdf.col_flat": lambda: (printable(line.unit_code, SHORT_CHARS), None, "L"),
+        "pdf.col_location": lambda: (printable(line.location, SHORT_CHARS), None, "L"),
+        "pdf.col_category": lambda: (printable(category, SHORT_CHARS), None, "L"),
+        DESCRIPTION: lambda: (printable(line.description, DESCRIPTION_CHARS), None, "L"),
+        "pdf.col_contractor": lambda: (printable(line.contractor_name, SHORT_CHARS), None, "L"),
+        "pdf.col_raised": lambda: (line.raised_on.isoformat(), None, "C"),
+        "pdf.col_age": lambda: (str(line.age_days), None, "C"),
+        "pdf.col_rework": lambda: (
+            tr("pdf.rework_mark", n=line.rework_count) if line.rework_count else "",
+            None,
+            "C",
+        ),
+        "pdf.col_due": lambda: (
+            (f"{due} {tr('pdf.overdue_mark')}", OVERDUE, "C") if line.overdue else (due, None, "C")
+        ),
+        "pdf.col_waiting": lambda: (
+            tr("pdf.waiting_mark", days=line.waiting_days) if line.waiting_days else "",
+            None,
+            "C",
+        ),
+    }
+    make = cells.get(key)
+    return make() if make is not None else ("", None, "C")  # a column to write in
 
 
 def file_name(plist: PrintList, tr: Tr) -> str:
-    """Return a file name safe on any system: the list, the team (letters and digits), the day."""
+    """Return a file name safe on any system: the list, the team, the narrowing, the day.
+
+    The to-check list is the whole project's: its name says no project (the heading, the
+    caption and `report --out`'s folder or prefix already do).
+    """
     checking = plist.contractor_id is None
-    kind = tr("pdf.file_check" if checking else "pdf.file_repair")
-    team = plist.project_name if checking else plist.contractor_name or ""
-    parts = [kind, _slug(team) or f"c{plist.contractor_id or plist.project_id}"]
+    parts = [tr("pdf.file_check" if checking else "pdf.file_repair")]
+    if not checking:
+        parts.append(_slug(plist.contractor_name or "") or f"c{plist.contractor_id}")
     if plist.building:
         parts.append(_slug(plist.building))
+    if plist.only is not None:
+        parts.append(_slug(tr(f"pdf.file_{plist.only.name}")))
     parts.append(f"{clock.today(plist.timezone):%Y%m%d}")
     return "-".join(p for p in parts if p) + ".pdf"
 
@@ -263,7 +303,11 @@ def printout(plist: PrintList, tr: Tr) -> Printout:
 
 
 def contractor_pdf(
-    session: Session, *, contractor_id: int, tr: Tr, building: str | None = None
+    session: Session,
+    *,
+    contractor_id: int,
+    tr: Tr,
+    building: str | None = None,
 ) -> Printout | None:
     """Return one contractor's printed list (file name, PDF), or None when it has nothing to do."""
     plist = contractor_print(session, contractor_id=contractor_id, building=building)
@@ -271,7 +315,11 @@ def contractor_pdf(
 
 
 def to_check_pdf(
-    session: Session, *, project_id: int, tr: Tr, building: str | None = None
+    session: Session,
+    *,
+    project_id: int,
+    tr: Tr,
+    building: str | None = None,
 ) -> Printout | None:
     """Return the inspection team's printed to-check list, or None when nothing waits."""
     plist = to_check_print(session, project_id=project_id, building=building)
@@ -299,15 +347,24 @@ def project_printables(session: Session, *, project_id: int, tr: Tr) -> list[Pri
 
 
 def my_list_pdfs(
-    session: Session, *, user_id: int, tr: Tr, building: str | None = None
+    session: Session,
+    *,
+    user_id: int,
+    tr: Tr,
+    building: str | None = None,
+    only: Only | None = None,
 ) -> list[tuple[PrintList, Printout]]:
     """Return this contractor's own printed lists; refuse when there is nothing to print."""
-    lists = [p for p in my_print_lists(session, user_id=user_id, building=building) if p.total]
-    return _or_refuse([(p, printout(p, tr)) for p in lists])
+    found = my_print_lists(session, user_id=user_id, building=building, only=only)
+    return _or_refuse([(p, printout(p, tr)) for p in found if p.total])
 
 
 def to_check_pdfs(
-    session: Session, *, user_id: int, tr: Tr, building: str | None = None
+    session: Session,
+    *,
+    user_id: int,
+    tr: Tr,
+    building: str | None = None,
 ) -> list[tuple[PrintList, Printout]]:
     """Return the printed to-check lists this person may walk; refuse when nothing waits."""
     lists = to_check_print_lists(session, user_id=user_id, building=building)
