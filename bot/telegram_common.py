@@ -130,3 +130,8 @@ async def on_error(update: object, context: BotContext) -> None:
             await context.bot.send_message(update.effective_chat.id, t(lang, "error.internal"))
         except TelegramError:
             log.warning("could not tell the user about an error", exc_info=True)
+
+
+def item_start_link(username: str | None, item_id: int) -> str | None:
+    """Return the deep link that opens an item's card in a chat with the bot (`item_<ID>`)."""
+    return f"https://t.me/{username}?start=item_{item_id}" if username else None

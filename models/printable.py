@@ -7,12 +7,15 @@ its text can be searched and copied.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from itertools import groupby
 
+import segno
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.table import Row, Table
@@ -35,10 +38,13 @@ from models.tables import Contractor, Item, ItemState
 # tr(key, **params) -> text in the reader's language (the caller's catalog; models/ has none).
 Tr = Callable[..., str]
 Printout = tuple[str, bytes]  # (file name, PDF bytes)
+# The link that opens an item's card in the chat the list is printed for (the platform's
+# deep link); None where the platform has none (WeCom: the printed id is typed instead).
+ItemLink = Callable[[int], str | None]
 
 FONT = "wqy"
 BODY_PT = 9
-ID_PT = 15  # large: a clerk types it into /done from the paper
+ID_PT = 15  # large: a clerk types it into /done from the paper, a WeCom user into the chat
 MARGIN = 10  # mm
 WIDTH_MM = 277  # between the margins of A4 landscape
 DESCRIPTION_CHARS = 120  # at most four or five lines of its column: one row never spans a page
@@ -46,8 +52,10 @@ SHORT_CHARS = 24  # flat, location, category, contractor
 TEAM_CHARS = 40  # names in the page's heading, which is cut again to fit its line
 PROJECT_CHARS = 24
 TITLE_MM = 230  # the heading's line; the date is right of it
+QR_MM = 12  # the QR column: a 10 mm code, about 0.3 mm a module, which a phone reads off paper
 WRITE_MM = 12  # the walk's rows are at least this tall: room to write a fail reason by hand
 DESCRIPTION = "pdf.col_description"  # the column that takes the width the others leave
+SCAN = "pdf.col_scan"
 
 # (catalog key of the heading, width in mm). Both lists go stairwell by stairwell (a heading
 # line per building and entrance), the floor on every row, so each stairwell is walked once.
@@ -93,6 +101,16 @@ def printable(text: str, limit: int | None = None) -> str:
     return clean
 
 
+@lru_cache(maxsize=20_000)  # ~300 bytes each: a list printed again costs no new codes
+def qr_png(link: str) -> bytes:
+    """Return a QR code of `link` as a PNG (4 pixels a module, a 1-module margin)."""
+    # Level L keeps the code small (version 3 for a t.me link); paper in a site office is clean.
+    code = segno.make(link, error="l", boost_error=False, micro=False)
+    out = io.BytesIO()
+    code.save(out, kind="png", scale=4, border=1)
+    return out.getvalue()
+
+
 class _Pages(FPDF):
     """A4 landscape with the list's heading and page number on every page."""
 
@@ -132,8 +150,11 @@ class _Pages(FPDF):
         self.cell(0, 5, self.page_label(self.page_no()), align="C")
 
 
-def render_pdf(plist: PrintList, tr: Tr) -> bytes:
-    """Draw one printed list; an empty one is a page that says so."""
+def render_pdf(plist: PrintList, tr: Tr, link: ItemLink | None = None) -> bytes:
+    """Draw one printed list; an empty one is a page that says so.
+
+    With `link`, each row has a QR code of it that opens the item's card in the chat.
+    """
     day = clock.today(plist.timezone)
     checking = plist.contractor_id is None
     team = tr("pdf.inspection_team") if checking else plist.contractor_name or ""
@@ -147,9 +168,12 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
         (title, tr("pdf.date", date=day.isoformat()), _summary(plist, tr)),
         lambda n: tr("pdf.page", page=n, pages="{nb}"),
     )
+    links = _links(plist, link)
     pdf.add_page()
     pdf.set_font(FONT, size=BODY_PT - 1)
     tip = tr("pdf.tip_check" if checking else "pdf.tip_repair")
+    if links:
+        tip = tr("pdf.sep").join([tip, tr("pdf.tip_scan")])
     pdf.cell(0, 5, pdf.fit(tip, pdf.epw))
     pdf.ln(6)
     pdf.set_font(FONT, size=BODY_PT)
@@ -157,8 +181,16 @@ def render_pdf(plist: PrintList, tr: Tr) -> bytes:
         pdf.set_font(FONT, size=14)
         pdf.cell(0, 12, tr("pdf.empty"))
         return bytes(pdf.output())
-    _tables(pdf, plist, tr)
+    _tables(pdf, plist, tr, links)
     return bytes(pdf.output())
+
+
+def _links(plist: PrintList, link: ItemLink | None) -> dict[int, str] | None:
+    """Return each printed item's link, or None when the list is printed without them."""
+    if link is None:
+        return None
+    found = {line.id: url for line in plist.lines if (url := link(line.id))}
+    return found or None
 
 
 def _summary(plist: PrintList, tr: Tr) -> str:
@@ -176,19 +208,22 @@ def _summary(plist: PrintList, tr: Tr) -> str:
     return tr("pdf.sep").join(parts)
 
 
-def columns(checking: bool) -> tuple[tuple[str, int], ...]:
-    """Return a list's columns, the description as wide as the others leave."""
+def columns(checking: bool, qr: bool) -> tuple[tuple[str, int], ...]:
+    """Return a list's columns: the QR code beside the id when it has one, the description
+    as wide as the others leave."""
     chosen = list(CHECK_COLUMNS if checking else REPAIR_COLUMNS)
+    if qr:
+        chosen.insert(1, (SCAN, QR_MM))
     rest = WIDTH_MM - sum(width for _, width in chosen)
     return tuple((key, rest if key == DESCRIPTION else width) for key, width in chosen)
 
 
-def _tables(pdf: FPDF, plist: PrintList, tr: Tr) -> None:
+def _tables(pdf: FPDF, plist: PrintList, tr: Tr, links: dict[int, str] | None) -> None:
     # One table per stairwell whose two heading rows (the stairwell, the columns) repeat on
     # every page it runs over: a page that starts mid-stairwell still says where it is, and a
     # stairwell's heading is never left alone at the foot of a page.
     checking = plist.contractor_id is None
-    chosen = columns(checking)
+    chosen = columns(checking, links is not None)
     for n, ((building, entrance), group) in enumerate(
         groupby(plist.lines, key=lambda x: (x.building, x.entrance))
     ):
@@ -201,7 +236,7 @@ def _tables(pdf: FPDF, plist: PrintList, tr: Tr) -> None:
             _headings(table, chosen, tr)
             for line in lines:
                 row = table.row(min_height=WRITE_MM if checking else None)
-                _item_row(row, chosen, line, tr)
+                _item_row(row, chosen, line, tr, (links or {}).get(line.id))
 
 
 def _group_heading(
@@ -235,8 +270,16 @@ def _headings(table: Table, chosen: tuple[tuple[str, int], ...], tr: Tr) -> None
         row.cell(tr(key), style=HEADING)
 
 
-def _item_row(row: Row, chosen: tuple[tuple[str, int], ...], line: ItemLine, tr: Tr) -> None:
+def _item_row(
+    row: Row, chosen: tuple[tuple[str, int], ...], line: ItemLine, tr: Tr, link: str | None
+) -> None:
     for key, _ in chosen:
+        if key == SCAN:
+            if link:
+                row.cell(img=io.BytesIO(qr_png(link)), link=link)
+            else:
+                row.cell("")
+            continue
         text, style, align = _cell(key, line, tr)
         row.cell(text, style=style, align=align)
 
@@ -297,9 +340,9 @@ def _slug(text: str, limit: int = 30) -> str:
     return "_".join(words)[:limit].strip("_")
 
 
-def printout(plist: PrintList, tr: Tr) -> Printout:
+def printout(plist: PrintList, tr: Tr, link: ItemLink | None = None) -> Printout:
     """Return the file name and the PDF of one printed list."""
-    return file_name(plist, tr), render_pdf(plist, tr)
+    return file_name(plist, tr), render_pdf(plist, tr, link)
 
 
 def contractor_pdf(
@@ -308,10 +351,11 @@ def contractor_pdf(
     contractor_id: int,
     tr: Tr,
     building: str | None = None,
+    link: ItemLink | None = None,
 ) -> Printout | None:
     """Return one contractor's printed list (file name, PDF), or None when it has nothing to do."""
     plist = contractor_print(session, contractor_id=contractor_id, building=building)
-    return printout(plist, tr) if plist.total else None
+    return printout(plist, tr, link) if plist.total else None
 
 
 def to_check_pdf(
@@ -320,13 +364,16 @@ def to_check_pdf(
     project_id: int,
     tr: Tr,
     building: str | None = None,
+    link: ItemLink | None = None,
 ) -> Printout | None:
     """Return the inspection team's printed to-check list, or None when nothing waits."""
     plist = to_check_print(session, project_id=project_id, building=building)
-    return printout(plist, tr) if plist.total else None
+    return printout(plist, tr, link) if plist.total else None
 
 
-def project_printables(session: Session, *, project_id: int, tr: Tr) -> list[Printout]:
+def project_printables(
+    session: Session, *, project_id: int, tr: Tr, link: ItemLink | None = None
+) -> list[Printout]:
     """Return every printed list of a project: one per contractor with items, then to-check."""
     contractors = session.exec(
         select(Contractor.id)
@@ -341,8 +388,8 @@ def project_printables(session: Session, *, project_id: int, tr: Tr) -> list[Pri
         )
         .order_by(Contractor.id)
     ).all()
-    out = [contractor_pdf(session, contractor_id=c, tr=tr) for c in contractors]
-    out.append(to_check_pdf(session, project_id=project_id, tr=tr))
+    out = [contractor_pdf(session, contractor_id=c, tr=tr, link=link) for c in contractors]
+    out.append(to_check_pdf(session, project_id=project_id, tr=tr, link=link))
     return [p for p in out if p is not None]
 
 
@@ -353,10 +400,11 @@ def my_list_pdfs(
     tr: Tr,
     building: str | None = None,
     only: Only | None = None,
+    link: ItemLink | None = None,
 ) -> list[tuple[PrintList, Printout]]:
     """Return this contractor's own printed lists; refuse when there is nothing to print."""
     found = my_print_lists(session, user_id=user_id, building=building, only=only)
-    return _or_refuse([(p, printout(p, tr)) for p in found if p.total])
+    return _or_refuse([(p, printout(p, tr, link)) for p in found if p.total])
 
 
 def to_check_pdfs(
@@ -365,10 +413,11 @@ def to_check_pdfs(
     user_id: int,
     tr: Tr,
     building: str | None = None,
+    link: ItemLink | None = None,
 ) -> list[tuple[PrintList, Printout]]:
     """Return the printed to-check lists this person may walk; refuse when nothing waits."""
     lists = to_check_print_lists(session, user_id=user_id, building=building)
-    return _or_refuse([(p, printout(p, tr)) for p in lists if p.total])
+    return _or_refuse([(p, printout(p, tr, link)) for p in lists if p.total])
 
 
 def _or_refuse(made: list[tuple[PrintList, Printout]]) -> list[tuple[PrintList, Printout]]:

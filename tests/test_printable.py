@@ -12,9 +12,12 @@ from datetime import date, timedelta
 
 import pdfplumber
 import pypdf
+import zxingcpp
 from sqlmodel import select
 
 from handlers.i18n import t
+from jobs import rhythm
+from models import clock, pushes
 from models import project as setup
 from models.db import Database
 from models.printable import (
@@ -28,6 +31,7 @@ from models.queries import contractor_print, to_check_print
 from models.repair import raise_item
 from models.tables import Action, Contractor, Item
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, World, move
+from tests.test_wecom_chat import WECOM_IDS, wecom, wecom_settings  # noqa: F401  (fixtures)
 
 
 def zh(key: str, **params: object) -> str:
@@ -404,3 +408,96 @@ def id_words(data: bytes) -> list[tuple[float, int]]:
                 if w["text"].isdigit() and w["size"] > 14
             ]
     return found
+
+
+# ---------------------------------------------------------------- QR codes (Telegram only)
+
+
+def scanned(data: bytes) -> dict[int, str]:
+    """Return, per row id, what the QR code drawn on its row reads as, the page rendered."""
+    found: dict[int, str] = {}
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            ids = [
+                (w["top"], w["bottom"], int(w["text"]))
+                for w in page.extract_words(extra_attrs=["size"])
+                if w["text"].isdigit() and w["size"] > 14
+            ]
+            for image in page.images:
+                box = (image["x0"] - 2, image["top"] - 2, image["x1"] + 2, image["bottom"] + 2)
+                picture = page.crop(box).to_image(resolution=300).original
+                [code] = zxingcpp.read_barcodes(picture)
+                middle = (image["top"] + image["bottom"]) / 2
+                # The id is centred on its row as the code is: the nearest one names the row.
+                off, row = min((abs((top + bottom) / 2 - middle), n) for top, bottom, n in ids)
+                assert off < 5, (off, row)
+                assert row not in found
+                found[row] = code.text
+    return found
+
+
+def has_images(data: bytes) -> bool:
+    return any(page.images for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def start_link(item: int) -> str:
+    return f"https://t.me/handover_test_bot?start=item_{item}"
+
+
+async def test_printed_lists_on_telegram_carry_a_qr_code_per_row(bot, world, today):
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    [document] = [m for m in await wang.press("pdf:ml") if m.kind == "document"]
+    mine = (world.items["leak"], world.items["wall"])
+    assert scanned(document.file_bytes) == {i: start_link(i) for i in mine}
+    [page] = pages_of(document.file_bytes)
+    assert both_hold(page, "scan a QR code in Telegram")
+
+    db = bot.app.bot_data["db"]
+    move(db, world.items["leak"], CONTRACTOR_A.id, Action.report_repaired)
+    move(db, world.items["socket"], CONTRACTOR_B.id, Action.report_repaired)
+    li = bot.chat(INSPECTOR)
+    await li.send("/tocheck")
+    [walk] = [m for m in await li.press("pdf:tc") if m.kind == "document"]
+    checks = (world.items["leak"], world.items["socket"])
+    assert scanned(walk.file_bytes) == {i: start_link(i) for i in checks}
+
+
+async def test_the_morning_lists_on_telegram_carry_the_qr_codes(bot, world, db, today):
+    from tests.test_rhythm import local, tick_at
+
+    mark = bot.transport.mark()
+    await tick_at(bot.app, local(7, 30))
+    [pdf] = [m for m in bot.transport.events_since(mark, CONTRACTOR_A.id) if m.kind == "document"]
+    mine = (world.items["leak"], world.items["wall"])
+    assert scanned(pdf.file_bytes) == {i: start_link(i) for i in mine}
+
+
+async def test_printed_lists_on_wecom_print_the_id_to_type_and_no_qr(wecom, world, db, today):  # noqa: F811
+    from tests.test_rhythm import local
+
+    wang = WECOM_IDS[CONTRACTOR_A.id]
+    await wecom.act("contractor", "send", "/mylist")
+    await wecom.act("contractor", "press", "pdf:ml")
+    [sent] = [f for f in wecom.wecom.files_to(wang) if f.filename.endswith(".pdf")]
+    assert not has_images(sent.content)
+    assert sorted(i for _, i in id_words(sent.content)) == [
+        world.items["leak"],
+        world.items["wall"],
+    ]
+    assert "scan" not in "".join(pages_of(sent.content)) and "扫" not in "".join(
+        pages_of(sent.content)
+    )
+
+    settings = wecom.server.chat.core.settings
+    with clock.pinned(local(7, 30)):
+        await rhythm.tick(
+            db=db,
+            delivery=wecom.server.delivery,
+            day_beats=pushes.beats(
+                morning_at=settings.morning_push, report_at=settings.daily_report_at
+            ),
+            default_language=settings.default_language,
+        )
+    morning = [f for f in wecom.wecom.files_to(wang) if f.filename.endswith(".pdf")][1:]
+    assert morning and not any(has_images(f.content) for f in morning)
