@@ -234,9 +234,10 @@ def _tables(pdf: FPDF, plist: PrintList, tr: Tr, links: dict[int, str] | None) -
             heading = _group_heading(lines, tr, checking, building, entrance)
             table.row().cell(heading, colspan=len(chosen), style=GROUP)
             _headings(table, chosen, tr)
+            # A row holds its code whole (fpdf2 shrinks an image to a row's text height).
+            tall = WRITE_MM if checking else QR_MM if links else None
             for line in lines:
-                row = table.row(min_height=WRITE_MM if checking else None)
-                _item_row(row, chosen, line, tr, (links or {}).get(line.id))
+                _item_row(table.row(min_height=tall), chosen, line, tr, (links or {}).get(line.id))
 
 
 def _group_heading(

@@ -424,6 +424,7 @@ def scanned(data: bytes) -> dict[int, str]:
                 if w["text"].isdigit() and w["size"] > 14
             ]
             for image in page.images:
+                assert image["bottom"] - image["top"] > 25  # about 10 mm: read off paper
                 box = (image["x0"] - 2, image["top"] - 2, image["x1"] + 2, image["bottom"] + 2)
                 picture = page.crop(box).to_image(resolution=300).original
                 [code] = zxingcpp.read_barcodes(picture)
