@@ -194,7 +194,8 @@ def _visible(sent: Sent) -> str:
         return sent.text or ""
     if sent.msgtype == "template_card":
         card = sent.content
-        parts = [card.get("main_title", {}).get("title", ""), card.get("sub_title_text", "")]
+        title = card.get("main_title", {})
+        parts = [title.get("title", ""), title.get("desc", ""), card.get("sub_title_text", "")]
         parts += [b.get("text", "") for b in card.get("button_list", [])]
         return "\n".join(p for p in parts if p)
     return ""

@@ -67,6 +67,10 @@ class WeComPlatform:
         """Return None: no WeCom link opens the app with a code (`/start CODE` is typed)."""
         return None
 
+    def item_link(self, item_id: int) -> str | None:
+        """Return None: no WeCom link opens an app's chat (the printed id is typed instead)."""
+        return None
+
 
 def incoming(fields: dict[str, str]) -> Incoming | None:
     """Return a callback's fields as the core's input; None for what no flow takes."""
