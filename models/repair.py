@@ -406,7 +406,7 @@ def raise_item(
             session, project_id=project_id, category_id=category.id, building=unit.building
         )
     else:
-        contractor = session.get(Contractor, contractor_id)
+        contractor = ids.get(session, Contractor, contractor_id)
         if contractor is None or contractor.project_id != project_id:
             raise DomainError("no_such_contractor")
     key = item_key(
