@@ -431,7 +431,10 @@ async def test_workbook_through_a_one_time_upload_link(wecom: WeComDriver) -> No
     said = wecom.wecom.texts_to("WangWei")[-1]
     link = said.rsplit("\n", 1)[-1]
     path = link.split("://", 1)[1].split("/", 1)[1]
-    page = await wecom.client.get("/" + path)
+    # WeCom's browser signs the member in (tests/test_wecom_upload.py: everything else).
+    away = await wecom.client.get("/" + path, allow_redirects=False)
+    back = wecom.wecom.authorize(away.headers["Location"], "WangWei")
+    page = await wecom.client.get("/" + back.split("://", 1)[1].split("/", 1)[1])
     assert page.status == 200 and 'type="file"' in await page.text()
     before = wecom.server.chat.handled
     form = FormData()
