@@ -11,9 +11,15 @@ from datetime import timedelta
 from sqlmodel import delete, func, select
 
 from bot.transport import OfflineChat
+from handlers.i18n import t
 from models.repair import raise_item
 from models.tables import Action, Dialogue, Event
+from tests import test_wecom_chat
 from tests.conftest import CONTRACTOR_A, INSPECTOR, move, tg
+
+# The WeCom front end over the offline WeCom, with the world's cast (tests/test_wecom_chat.py).
+wecom_settings = test_wecom_chat.wecom_settings
+wecom = test_wecom_chat.wecom
 
 ITEMS = 12
 PRESSES_EACH = 3  # the same Pass pressed three times: one passes it, the others are told
@@ -105,3 +111,44 @@ async def test_pages_turned_at_once_before_any_dialogue_was_saved(bot, world, db
     with db.session() as s:
         stored = s.get(Dialogue, tg(s, INSPECTOR.id))
         assert '"tc": [1' in stored.data
+
+
+async def test_two_wecom_processes_take_one_members_inputs_at_once(
+    wecom, wecom_settings, db, world, today
+):
+    # Two processes behind one callback address (each keeps one member's inputs in turn, but
+    # not the other's): a member's two messages land on both at once.
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.wecom.sender_side import callback, text_message
+    from bot.wecom.serve import build_wecom
+    from tests.test_wecom_chat import waiting_skips_ahead
+
+    items = _awaiting_acceptance(db, world, today)
+    with waiting_skips_ahead() as members:
+        second = build_wecom(
+            wecom_settings, db, client=wecom.wecom.client(), rhythm_timer=False, members=members
+        )
+        async with TestClient(TestServer(second.app)) as other:
+            servers = ((wecom.server, wecom.client), (second, other))
+            corp, before = wecom.wecom.corp_id, len(wecom.wecom.texts_to("LiNa"))
+            posts = []
+            for n, (server, client) in enumerate(servers):
+                message = text_message(
+                    corp_id=corp, user="LiNa", content="/tocheck", msg_id=f"9{n}"
+                )
+                sealed = callback(server.crypto, message)
+                posts.append(
+                    client.post("/wecom/callback", params=sealed.query(), data=sealed.body)
+                )
+            # Answered at once; the work follows, and reaches its save only after several awaits.
+            assert [r.status for r in await asyncio.gather(*posts)] == [200, 200]
+            with writes_held(db):
+                await asyncio.sleep(1)  # both read "no dialogue yet", both wait to store it
+            for server, _client in servers:
+                while server.chat.handled < 1:
+                    await asyncio.sleep(0.01)
+                await server.chat.idle()
+    said = wecom.wecom.texts_to("LiNa")[before:]
+    assert sum(f"#{items[0]} 3-1-1202" in text for text in said) == 2, said  # both lists
+    assert not [text for text in said if t("zh", "error.internal") in text]
