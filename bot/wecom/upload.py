@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import PureWindowsPath
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import BodyPartReader, MultipartReader, web
 
@@ -195,12 +195,16 @@ class _Pages:
         if member is None or member.casefold() != ticket.account.casefold():
             raise _Refused(403, "wecom.upload_not_yours", "signed in as another member")
         # The code is used up: send the browser to the plain link, now with its cookie.
-        back = _redirect(303, UPLOAD_PATH.format(token=token))
+        back = _redirect(303, self._public_path(token))
         self._cookie(back, token, VISIT_COOKIE, ticket.visitor, ticket)
         return back
 
     def _address(self, token: str) -> str:
         return self.uploads.base_url + UPLOAD_PATH.format(token=token)
+
+    def _public_path(self, token: str) -> str:
+        """Return the link's path as the browser sees it (behind a proxy, with its prefix)."""
+        return urlsplit(self._address(token)).path
 
     def _cookie(
         self, response: web.StreamResponse, token: str, name: str, value: str, ticket: _Ticket
@@ -209,7 +213,7 @@ class _Pages:
         response.set_cookie(
             name,
             value,
-            path=UPLOAD_PATH.format(token=token),
+            path=self._public_path(token),
             max_age=left,
             httponly=True,
             samesite="Lax",
