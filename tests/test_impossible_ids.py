@@ -146,11 +146,15 @@ FORGED = {
     "un": "un:999999999999",
     "fd": "fd:999999999999:1",
     "fd page": "fd:1:999999",
+    "uc": "uc:999999999999:1",
+    "uc page": "uc:1:999999",
     "hi": "hi:999999999999",
     "os": "os:999999999999:zh",
     "nw:p": "nw:p:999999999999",
     "nw:c": "nw:c:999999999999",
     "nw:k": "nw:k:999999999999",
+    "nw:dok": "nw:dok:9999-99-99",
+    "nw:up": "nw:up:9999",
 }
 CAST = (ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, MANAGER)
 
