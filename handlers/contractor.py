@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import choices, drafts, kept, lists, render
 from handlers.core import Ask, Router
-from handlers.photos import save_photo
+from handlers.photos import keep_photo
 from models.errors import DomainError
 from models.limits import check_note
 from models.queries import Only, contractor_list, my_buildings
@@ -86,7 +86,7 @@ async def repair_photo(ask: Ask) -> None:
     """Keep a photo of the repair, and its caption with the other notes; wait for Done."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
-    draft["photos"].append(await save_photo(ask, ask.incoming.photo))
+    await keep_photo(ask, draft)
     if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
         ask.show(_photo_saved(ask, draft), _repair_choices(ask, draft))
 

@@ -175,8 +175,11 @@ class WeComChat:
     async def on_upload(self, account: str, file: FileIn) -> None:
         """Handle a file that came through an upload page as the member's own file message."""
         with self._working():
-            async with self._locks.setdefault(account, asyncio.Lock()):
-                await self.handle(Incoming(platform=PLATFORM, account=account, document=file))
+            try:
+                async with self._locks.setdefault(account, asyncio.Lock()):
+                    await self.handle(Incoming(platform=PLATFORM, account=account, document=file))
+            finally:
+                self.uploads.forget(file.ref)  # not fetched (refused, not a workbook): let go
 
     async def handle(self, found: Incoming) -> None:
         """Run one input through the core and show its reply."""
