@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackC
 from handlers.i18n import pick_language, t
 from jobs.pacing import SlidingWindows
 from models.db import Database
+from models.links import item_start
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -206,3 +207,8 @@ class SlidingRateLimiter(BaseRateLimiter[int]):
             self._flying -= 1
             self._window.ended(self.ALL)
             self._ended.set()
+
+
+def item_start_link(username: str | None, item_id: int) -> str | None:
+    """Return the deep link that opens an item's card in a chat with the bot."""
+    return f"https://t.me/{username}?start={item_start(item_id)}" if username else None

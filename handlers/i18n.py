@@ -21,6 +21,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "printable",
     "pushes",
     "wecom",
+    "lists",
 )
 
 

@@ -128,6 +128,9 @@ class Delivery(Protocol):
     # The pauses between tries of a part the platform failed (5xx, time-outs).
     backoff: Backoff
 
+    def item_link(self, item_id: int) -> str | None:
+        """Return a link that opens this item's card in the chat, where the platform has one."""
+
     async def reach(self, user_ids: Sequence[int]) -> None:
         """Find where these people are on the platform, once, before a run sends to them."""
 
