@@ -211,7 +211,9 @@ async def cancel_command(ask: Ask) -> None:
         _usage(ask, Work.settle, "cancel.usage")
         return
     moved = await ask.call(cancel_item, user_id=ask.user_id, item_id=item_id, reason=reason)
-    ask.show(ask.t("cancel.done", id=item_id, reason=esc(reason)))
+    # A mistaken cancel is taken back at once from here (models/ refuses a stale Restore).
+    restore = Choice(ask.t("btn.restore"), f"rs:{item_id}:{moved.line.version}")
+    ask.show(ask.t("cancel.done", id=item_id, reason=esc(reason)), ((restore,),))
     await tell_contractor(ask, moved.outcome, "notify.cancelled", id=item_id, reason=esc(reason))
 
 

@@ -27,6 +27,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "dispute": ("it", "dp"),
     "fail": ("ck", "fl"),
     "reject": ("", "rj"),  # an admin refusing a dispute: no card of its own to reopen
+    "restore": ("", "rs"),  # an admin's reason to restore a cancelled item
+    "correct": ("", "cf"),  # an admin's corrected description or location
 }
 STEP = re.compile(r"^(?:done|skip|cancel)(?::(\d{1,12}))?$")
 PRESS = re.compile(r"^([a-z]+):(\d{1,12})$")

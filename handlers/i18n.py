@@ -20,6 +20,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "printable",
     "pushes",
     "wecom",
+    "corrections",
 )
 
 

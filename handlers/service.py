@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import render
+from handlers import corrections, render
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.text import quoted
@@ -137,7 +137,8 @@ async def history_button(ask: Ask) -> None:
 async def _show_history(ask: Ask, item_id: int) -> None:
     card = await ask.call(item_history, user_id=ask.user_id, item_id=item_id)
     photos = tuple(p for e in card.events for p in e.photos)
-    ask.show(render.card(ask.lang, card, full=True), photos=photos)
+    rows = corrections.card_choices(ask.lang, card)  # what this person may do to it
+    ask.show(render.card(ask.lang, card, full=True), rows, photos=photos)
 
 
 async def owner_summary(ask: Ask) -> None:
