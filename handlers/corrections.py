@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import choices, drafts, render
+from handlers.admin import ID_AND_REST
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.i18n import t
@@ -88,10 +89,8 @@ async def undo(ask: Ask) -> None:
 def _item_and_rest(ask: Ask) -> tuple[int | None, str]:
     """Return the item number and the words after it, as typed (a reason keeps its lines)."""
     parts = (ask.incoming.text or "").strip().split(None, 1)
-    rest = parts[1].strip() if len(parts) > 1 else ""
-    number, _, words = rest.partition(" ")
-    number = number.lstrip("#＃")
-    return (int(number), words.strip()) if number.isdecimal() else (None, "")
+    match = ID_AND_REST.match(parts[1].strip()) if len(parts) > 1 else None
+    return (int(match[1]), match[2].strip()) if match else (None, "")
 
 
 def _usage(ask: Ask, work: Work, key: str) -> None:
