@@ -10,14 +10,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.transport import OfflineChat, OfflineUser
-from bot.wecom.offline import OfflineWeCom, Sent
+from bot.wecom.offline import Sent
 from bot.wecom.sender_side import template_card_event, text_message
-from bot.wecom.serve import build_wecom
 from jobs.sender import Blocked
 from models import clock, people
 from models.corrections import correct_item, restore_item, undo_check
@@ -40,7 +38,8 @@ from tests.conftest import (
     tg,
     user_id,
 )
-from tests.test_wecom_chat import WeComDriver, waiting_skips_ahead, wecom_settings  # noqa: F401
+from tests.test_wecom_chat import WeComDriver
+from tests.wecom_member import wecom_desk
 
 S = ItemState
 CLERK = OfflineUser(id=1203, first_name="Qian", language_code="en")
@@ -218,22 +217,14 @@ def seen(messages: list[Sent]) -> str:
 
 
 @pytest.fixture
-async def wecom(wecom_settings: Settings, db: Database, world: World) -> AsyncIterator[WeCom]:  # noqa: F811
+async def wecom(settings: Settings, db: Database, world: World) -> AsyncIterator[WeCom]:
     """Serve the WeCom front end; the admin, the inspector and Wang joined by their WeCom ids."""
     with db.session() as s:
-        for telegram_id, account in ON_WECOM.items():
+        for telegram_id in ON_WECOM:
             person = people.find_person(s, platform="telegram", account=str(telegram_id))
-            people.link_identity(s, user_id=person.id, platform="wecom", account=account)
             people.set_language(s, user_id=person.id, language="en")
-    offline = OfflineWeCom()
-    offline.add_member(*ON_WECOM.values())
-    with waiting_skips_ahead() as members:
-        server = build_wecom(
-            wecom_settings, db, client=offline.client(), rhythm_timer=False, members=members
-        )
-        async with TestClient(TestServer(server.app)) as client:
-            yield WeCom(WeComDriver(offline, server, client))
-    offline.assert_clean()
+    async with wecom_desk(settings, db, ON_WECOM) as desk:
+        yield WeCom(desk.driver)
 
 
 # ---------------------------------------------------------------- /users
