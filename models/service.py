@@ -83,11 +83,13 @@ def _reader(session: Session, user_id: int) -> tuple[Person, list[int], bool]:
     person = person_of(session, user_id=user_id)
     if person is None:
         raise DomainError("not_registered")
+    # Each project once, however many look-up roles the person holds in it.
     projects = list(
         session.exec(
-            select(Membership.project_id).where(
-                Membership.user_id == person.id, col(Membership.role).in_(LOOKUP_ROLES)
-            )
+            select(Membership.project_id)
+            .where(Membership.user_id == person.id, col(Membership.role).in_(LOOKUP_ROLES))
+            .distinct()
+            .order_by(Membership.project_id)
         ).all()
     )
     if not projects:
@@ -222,7 +224,7 @@ def _found(
 
 
 def item_history(session: Session, *, user_id: int, item_id: int) -> ItemCard:
-    """Return one item's whole history and what this person may do to it, logging the look-up."""
+    """Return one item's whole history and the moves its card offers, logging the look-up."""
     card = offered_card(session, user_id=user_id, item_id=item_id)
     person = person_of(session, user_id=user_id)
     unit_id = session.get(Item, item_id).unit_id
