@@ -22,6 +22,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "pushes",
     "wecom",
     "lists",
+    "corrections",
 )
 
 

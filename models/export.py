@@ -21,6 +21,7 @@ from models import clock
 from models.lookup import categories as project_categories
 from models.overdue import days_waiting, is_overdue, reported_at_sql
 from models.project import DEFAULT_CATEGORIES
+from models.queries import Change, change_of
 from models.tables import (
     Action,
     AppUser,
@@ -246,6 +247,16 @@ ACTION_NAMES: dict[Action, tuple[str, str]] = {
     Action.cancel: ("取消", "cancelled"),
     Action.reopen: ("重新打开", "reopened"),
     Action.reject_dispute: ("驳回争议", "dispute rejected"),
+    Action.restore: ("恢复", "restored"),
+    Action.undo_pass: ("撤回验收合格", "pass undone"),
+    Action.undo_fail: ("撤回验收不合格", "fail undone"),
+    Action.correct: ("更正", "corrected"),
+}
+# What a correction may change, as the events sheet names it.
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "description": ("问题描述", "description"),
+    "location": ("部位", "location"),
+    "category": ("类别", "category"),
 }
 _ITEM_HEADERS = (
     ("编号", "id"),
@@ -276,6 +287,9 @@ _EVENT_HEADERS = (
     ("新状态", "to"),
     ("备注", "note"),
     ("施工单位", "contractor"),
+    ("更正项", "corrected"),
+    ("原内容", "was"),
+    ("新内容", "now"),
 )
 
 
@@ -391,6 +405,9 @@ def _export_events(
         c.id: c.name
         for c in session.exec(select(Contractor).where(col(Contractor.project_id).in_(list(zones))))
     }
+    categories: dict[int, dict[str, tuple[str, str]]] = {pid: {} for pid in zones}
+    for c in session.exec(select(Category).where(col(Category.project_id).in_(list(zones)))):
+        categories[c.project_id][c.code] = (c.name_zh, c.name_en)
     events = session.exec(
         select(Event)
         .join(Item, Event.item_id == Item.id)
@@ -399,7 +416,9 @@ def _export_events(
     )
     event_rows: list[tuple[object, ...]] = []
     for event in events:
-        at: datetime = clock.local(event.at, zones[item_project[event.item_id]])
+        pid = item_project[event.item_id]
+        at: datetime = clock.local(event.at, zones[pid])
+        change = change_of(event, categories[pid]) if event.field else None
         event_rows.append(
             (
                 event.item_id,
@@ -410,6 +429,20 @@ def _export_events(
                 _both(STATE_NAMES.get(event.to_state)),
                 event.note,
                 contractors.get(event.contractor_id, "") if event.contractor_id else "",
+                *_change_cells(change),
             )
         )
     _write_table(ws, _EVENT_HEADERS, event_rows)
+
+
+def _change_cells(change: Change | None) -> tuple[str, str, str]:
+    """Return what a correction changed as three cells: the field, was, now (both languages)."""
+    if change is None:
+        return ("", "", "")
+    if change.old_en is None:
+        return (_both(FIELD_NAMES.get(change.field)), change.old, change.new)
+    return (
+        _both(FIELD_NAMES.get(change.field)),
+        _both((change.old, change.old_en)),
+        _both((change.new, change.new_en or change.new)),
+    )
