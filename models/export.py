@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +22,6 @@ from models.lookup import categories as project_categories
 from models.overdue import is_overdue
 from models.project import DEFAULT_CATEGORIES
 from models.tables import (
-    Action,
     AppUser,
     Category,
     Contractor,
@@ -228,25 +227,9 @@ def _dropdown(ws: Worksheet, letter: str, choices: list[str]) -> None:
 
 # ---------------------------------------------------------------- export
 
-STATE_NAMES: dict[ItemState, tuple[str, str]] = {
-    ItemState.open: ("待维修", "to repair"),
-    ItemState.repaired: ("待验收", "awaiting acceptance"),
-    ItemState.rework: ("返修", "rework"),
-    ItemState.disputed: ("有争议", "disputed"),
-    ItemState.closed: ("已关闭", "closed"),
-    ItemState.cancelled: ("已取消", "cancelled"),
-}
-ACTION_NAMES: dict[Action, tuple[str, str]] = {
-    Action.raise_: ("登记", "raised"),
-    Action.report_repaired: ("报修完成", "reported repaired"),
-    Action.dispute: ("非本单位", "disputed"),
-    Action.pass_: ("验收通过", "passed"),
-    Action.fail: ("验收不通过", "failed"),
-    Action.reassign: ("改派", "reassigned"),
-    Action.cancel: ("取消", "cancelled"),
-    Action.reopen: ("重新打开", "reopened"),
-    Action.reject_dispute: ("驳回争议", "dispute rejected"),
-}
+# say(language, catalog key) -> its text: the states and steps are named as in chat, from the
+# caller's catalogs (models/ has none), "state.open", "action.fail".
+Say = Callable[[str, str], str]
 _ITEM_HEADERS = (
     ("编号", "id"),
     ("项目", "project"),
@@ -260,9 +243,9 @@ _ITEM_HEADERS = (
     ("状态（中文）", "state (zh)"),
     ("状态（英文）", "state (en)"),
     ("返修次数", "rework count"),
-    ("整改期限", "due on"),
-    ("超期", "overdue"),
-    ("账龄（天）", "age (days)"),
+    ("限期", "due"),
+    ("逾期", "overdue"),
+    ("未关闭天数", "days open"),
     ("关闭用时（天）", "days to close"),
     ("关闭时间", "closed at"),
 )
@@ -282,8 +265,12 @@ YES_NO = ("是 yes", "否 no")  # words a filter and a reader understand, not TR
 MAX_WIDTH = 50  # a long description wraps past this instead of widening the column
 
 
-def _both(names: tuple[str, str] | None) -> str:
-    return f"{names[0]} {names[1]}" if names else ""
+def _names(say: Say, key: str) -> tuple[str, str]:
+    return say("zh", key), say("en", key)
+
+
+def _both(say: Say, key: str) -> str:
+    return " ".join(_names(say, key))
 
 
 def _yes_no(flag: bool) -> str:
@@ -323,7 +310,7 @@ def _write_table(
         ws.append(safe_row(ws, row))
 
 
-def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
+def export_items(session: Session, *, project_ids: Sequence[int], say: Say) -> bytes:
     """Write every item of the projects with its state, and every event, as an .xlsx."""
     projects = {
         p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(project_ids)))
@@ -348,7 +335,7 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
         item_project[item.id] = pid
         live = item.state not in (ItemState.closed, ItemState.cancelled)
         closed_local = clock.local(item.closed_at, zones[pid]) if item.closed_at else None
-        state = STATE_NAMES[item.state]
+        state = _names(say, f"state.{item.state.value}")
         item_rows.append(
             (
                 item.id,
@@ -371,7 +358,7 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
             )
         )
     _write_table(items_ws, _ITEM_HEADERS, item_rows)
-    _export_events(session, events_ws, item_project, zones)
+    _export_events(session, events_ws, item_project, zones, say)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -382,6 +369,7 @@ def _export_events(
     ws: WriteOnlyWorksheet,
     item_project: dict[int, int],
     zones: dict[int, ZoneInfo],
+    say: Say,
 ) -> None:
     actors = {u.id: u.name for u in session.exec(select(AppUser))}
     contractors = {
@@ -401,10 +389,10 @@ def _export_events(
             (
                 event.item_id,
                 at.replace(tzinfo=None),
-                _both(ACTION_NAMES.get(event.action)),
+                _both(say, f"action.{event.action.value}"),
                 actors.get(event.actor_id, "") if event.actor_id else "",
-                _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
-                _both(STATE_NAMES.get(event.to_state)),
+                _both(say, f"state.{event.from_state.value}") if event.from_state else "",
+                _both(say, f"state.{event.to_state.value}"),
                 event.note,
                 contractors.get(event.contractor_id, "") if event.contractor_id else "",
             )
