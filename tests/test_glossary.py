@@ -85,6 +85,7 @@ def test_a_new_text_with_a_wrong_word_fails_the_check():
     assert misused("zh", "已取消，未做任何更改。", "common.cancelled") == []
     assert misused("zh", "邀请码已过期", "error.invite_expired") == []
     assert misused("en", "the latest 5 are shown") == []
+    assert misused("en", "Too late to undo it now.") == []
 
 
 # ---------------------------------------------------------------- catalogs

@@ -1,6 +1,6 @@
 """The words of the domain: one Chinese and one English term per concept, and what not to say.
 
-Chosen as a Chinese site office speaks (the source article and docs/DESIGN.md "Words"): an owner
+Chosen as a Chinese site office speaks (the source article; the design's "Words"): an owner
 报修 (reports a defect); a contractor that finished a repair 完工 and asks for acceptance, 报验,
 and the item is then 待验收; the acceptance team (验收组) finds it 验收合格 or 验收不合格; a failed
 item goes back as 返修; an item cancelled by the project department is 作废. Every catalog, the
@@ -91,7 +91,7 @@ PASS = Term(
     en="pass",
     zh_forms=("合格",),
     en_forms=("passed",),
-    zh_not=("验收通过", "通过验收", "已通过"),
+    zh_not=("验收通过", "通过验收"),
     en_not=(r"\bapproved", r"\baccepted", r"\bpassed inspection"),
 )
 FAIL = Term(
@@ -100,7 +100,7 @@ FAIL = Term(
     en="fail",
     zh_forms=("不合格",),
     en_forms=("failed", "failed acceptance"),
-    zh_not=("不通过", "未通过", "验收失败"),
+    zh_not=(r"验收[不未]通过", r"[不未]通过验收", "验收失败"),
     en_not=(r"\bfailed (our )?(inspection|check)", r"\bfailed inspections"),
 )
 REWORK = Term(
@@ -159,7 +159,7 @@ OVERDUE = Term(
     zh="逾期",
     en="overdue",
     zh_not=("超期", "过期", "延期", "拖期"),
-    en_not=(r"\blate\b", r"\bpast due"),
+    en_not=(r"\bdays? late\b", r"\bpast due"),
     elsewhere={
         # An invite code or an upload link expires: that is 过期, not an item's lateness.
         "过期": ("error.invite_expired", "wecom.upload_gone"),
