@@ -8,7 +8,7 @@ kept in the dialogue's memory, so an entry survives a restart and works on every
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from handlers import drafts
@@ -17,15 +17,18 @@ from handlers.core import Ask, Flow, Router
 from handlers.photos import save_photo
 from handlers.render import short
 from handlers.text import esc
+from models.errors import DomainError
 from models.intake import (
     Entered,
     Preview,
+    UnitMatch,
     check_description,
     check_location,
     check_sheet_no,
     check_unit,
     choose_project,
     enter_item,
+    far_back,
     intake_categories,
     intake_projects,
     parse_date,
@@ -58,6 +61,8 @@ STEPS += (FIX,)
 LAST = "intake"
 # In the draft: the field being corrected from the summary, whose step returns to it.
 CORRECTING = "fix"
+# In the draft: the code typed that fits several flats, whose pages of them are turned.
+UNIT_TYPED, UNIT_TYPED_MAX = "unit_typed", 60
 # In the draft: screens with Confirm pressed away from (left), and those no longer current.
 LEAVING, STALE = "leaving", "stale"
 STALE_KEPT = 20
@@ -124,13 +129,31 @@ async def same_unit(ask: Ask) -> None:
     await _take_unit(ask, _last(ask).get("unit", ""))
 
 
+async def unit_page(ask: Ask) -> None:
+    """Show another page of the flats the code typed fits, in place of the page pressed."""
+    draft = _draft(ask)
+    text = draft.get(UNIT_TYPED, "")
+    match = await ask.call(
+        check_unit,
+        user_id=ask.user_id,
+        project_id=draft["project"],
+        text=text,
+        page=int(ask.match[1]),
+    )
+    if not match.choices:  # the flats changed since: the code is taken again as typed
+        await _take_unit(ask, text)
+        return
+    _show_unit_choices(ask, text, match, replace=True)
+
+
 async def _take_unit(ask: Ask, text: str) -> None:
     draft = _draft(ask)
     match = await ask.call(check_unit, user_id=ask.user_id, project_id=draft["project"], text=text)
     if match.choices:
-        # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202): never pick one.
-        which = ask.t("intake.which_unit", unit=esc(text.strip()[:30]), n=len(match.choices))
-        ask.show(which, kb.suggestions(match.choices, ask.lang))
+        # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202; 1202 alone: every
+        # building's): never pick one.
+        draft[UNIT_TYPED] = text.strip()[:UNIT_TYPED_MAX]
+        _show_unit_choices(ask, text, match)
         return
     if match.code is None:
         lines = [ask.t("intake.no_unit", unit=esc(text.strip()[:30]))]
@@ -142,6 +165,17 @@ async def _take_unit(ask: Ask, text: str) -> None:
         await _summary(ask)
         return
     _ask_location(ask, match.code)
+
+
+def _show_unit_choices(ask: Ask, text: str, match: UnitMatch, *, replace: bool = False) -> None:
+    unit, n = esc(text.strip()[:30]), match.total
+    if match.pages == 1:
+        which = ask.t("intake.which_unit", unit=unit, n=n)
+    else:
+        page, pages = match.page + 1, match.pages
+        which = ask.t("intake.which_unit_page", unit=unit, n=n, page=page, pages=pages)
+    markup = kb.unit_choices(match.choices, match.page, match.pages, ask.lang)
+    ask.show(which, markup, replace=replace)
 
 
 def _ask_location(ask: Ask, unit: str) -> None:
@@ -182,8 +216,23 @@ async def category_pressed(ask: Ask) -> None:
 
 
 async def category_typed(ask: Ask) -> None:
-    """Take a category typed by its code or its name in either language."""
-    await _take_category(ask, text=ask.incoming.text or "")
+    """Take a category typed by its code or its name in either language; offer the plausible
+    ones for another word (漏水: 渗漏), else every one again."""
+    try:
+        await _take_category(ask, text=ask.incoming.text or "")
+    except DomainError as error:
+        if error.key != "no_such_category":
+            raise
+        near = error.params.get("choices", ())
+        if near:
+            text = f"{ask.refusal(error)}\n{ask.t('intake.did_you_mean')}"
+            ask.show(text, kb.categories(list(near), ask.lang))
+            return
+        found = await ask.call(
+            intake_categories, user_id=ask.user_id, project_id=_draft(ask)["project"]
+        )
+        text = f"{ask.refusal(error)}\n{ask.t('intake.pick_category')}"
+        ask.show(text, kb.categories(found, ask.lang))
 
 
 async def _take_category(ask: Ask, **which: Any) -> None:
@@ -205,6 +254,9 @@ async def description_typed(ask: Ask) -> None:
     draft["description"] = check_description(ask.incoming.text or "")
     if _correcting(draft):
         await _summary(ask)
+        return
+    if draft["photos"]:  # a photo came first: whether there is one is answered
+        await photos_done(ask)
         return
     _at(ask, PHOTOS)
     ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=bool(draft["photos"])))
@@ -250,14 +302,21 @@ async def change_date(ask: Ask) -> None:
 
 
 async def _ask_date(ask: Ask) -> None:
-    today = (await _today(ask)).isoformat()
+    today = await _today(ask)
+    yesterday = (today - timedelta(days=1)).isoformat()
     _at(ask, DATE)
-    ask.show(ask.t("intake.ask_date"), kb.ask_date(ask.lang, today, _last(ask).get("raised")))
+    markup = kb.ask_date(ask.lang, today.isoformat(), yesterday, _last(ask).get("raised"))
+    ask.show(ask.t("intake.ask_date"), markup)
 
 
 async def date_today(ask: Ask) -> None:
     """Take today (in the project's time zone) as the raised date."""
     await _take_date(ask, await _today(ask))
+
+
+async def date_yesterday(ask: Ask) -> None:
+    """Take yesterday (in the project's time zone) as the raised date."""
+    await _take_date(ask, await _today(ask) - timedelta(days=1))
 
 
 async def date_same(ask: Ask) -> None:
@@ -267,8 +326,26 @@ async def date_same(ask: Ask) -> None:
 
 
 async def date_typed(ask: Ask) -> None:
-    """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日."""
-    await _take_date(ask, parse_date(ask.incoming.text or "", today=await _today(ask)))
+    """Take a typed date: 2026-11-20, 11-20, 20261120, 11月20日, 昨天; one more than 60 days
+    back is asked about first (11-20 typed in January is last November's)."""
+    today = await _today(ask)
+    raised = parse_date(ask.incoming.text or "", today=today)
+    if not far_back(raised, today=today):
+        await _take_date(ask, raised)
+        return
+    days = (today - raised).days
+    asked = ask.t("intake.date_far_back", date=raised.isoformat(), days=days)
+    ask.show(asked, kb.confirm_date(ask.lang, raised.isoformat()))
+
+
+async def date_confirmed(ask: Ask) -> None:
+    """Take the far date the clerk confirmed (checked again: a forged one still to come is not)."""
+    await _take_date(ask, parse_date(ask.match[1], today=await _today(ask)))
+
+
+async def date_again(ask: Ask) -> None:
+    """Ask the date again, the far one not taken."""
+    await _ask_date(ask)
 
 
 async def _take_date(ask: Ask, raised: date) -> None:
@@ -542,12 +619,16 @@ def routes(router: Router) -> None:
     router.choice(kb.CANCEL, _in(cancel, *STEPS))
     router.choice(kb.PROJECT, _in(project_chosen, PROJECT))
     router.choice(kb.UNIT, _in(unit_pressed, UNIT))
+    router.choice(kb.UNIT_PAGE, _in(unit_page, UNIT))
     router.choice(kb.SAME_UNIT, _in(same_unit, UNIT))
     router.choice(kb.ROOM, _in(room_pressed, LOCATION))
     router.choice(kb.CATEGORY, _in(category_pressed, CATEGORY))
     router.choice(kb.PHOTOS_DONE, _in(photos_done, PHOTOS))
     router.choice(kb.CLEAR_PHOTOS, _in(photos_clear, PHOTOS))
     router.choice(kb.TODAY, _in(date_today, DATE))
+    router.choice(kb.YESTERDAY, _in(date_yesterday, DATE))
+    router.choice(kb.DATE_YES, _in(date_confirmed, DATE))
+    router.choice(kb.DATE_AGAIN, _in(date_again, DATE))
     router.choice(kb.SAME_DATE, _in(date_same, DATE))
     router.choice(kb.SAME_SHEET, _in(sheet_same, SHEET))
     router.choice(kb.NO_SHEET, _in(sheet_none, SHEET))

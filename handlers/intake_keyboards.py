@@ -39,11 +39,15 @@ FIELDS = (
 # Payloads are ids, room keys or flat codes, so forged data cannot inject text.
 PROJECT = r"^nw:p:(\d{1,12})$"
 UNIT = r"^nw:u:([0-9A-Z]{1,6}-[0-9A-Z]{1,6}-[0-9A-Z]{1,6})$"
+UNIT_PAGE = r"^nw:up:(\d{1,4})$"
 SAME_UNIT = r"^nw:same$"
 ROOM = r"^nw:l:(" + "|".join(ROOMS) + r")$"
 CATEGORY = r"^nw:c:(\d{1,12})$"
 PHOTOS_DONE = r"^nw:done$"
 TODAY = r"^nw:today$"
+YESTERDAY = r"^nw:yday$"
+DATE_YES = r"^nw:dok:(\d{4}-\d{2}-\d{2})$"
+DATE_AGAIN = r"^nw:dre$"
 SAME_DATE = r"^nw:lastdate$"
 SAME_SHEET = r"^nw:sheet$"
 NO_SHEET = r"^nw:nosheet$"
@@ -97,6 +101,17 @@ def suggestions(codes: tuple[str, ...], lang: str) -> Rows:
     return _keys([*_rows(buttons, 3), _cancel(lang)])
 
 
+def unit_choices(codes: tuple[str, ...], page: int, pages: int, lang: str) -> Rows:
+    """Return one page of the flats a typed code fits, a turn of the page, then Cancel."""
+    buttons = [Button(code, f"nw:u:{code}") for code in codes]
+    turn = []
+    if page > 0:
+        turn.append(Button(t(lang, "btn.prev"), f"nw:up:{page - 1}"))
+    if page + 1 < pages:
+        turn.append(Button(t(lang, "btn.next"), f"nw:up:{page + 1}"))
+    return _keys([*_rows(buttons, 3), *([turn] if turn else []), _cancel(lang)])
+
+
 def rooms(lang: str) -> Rows:
     """Return the common rooms, three a row, then Cancel."""
     buttons = [Button(t(lang, f"intake.room.{r}"), f"nw:l:{r}") for r in ROOMS]
@@ -122,12 +137,25 @@ def photos_kept(lang: str) -> Rows:
     return _keys([[done, clear], _cancel(lang)])
 
 
-def ask_date(lang: str, today: str, last: str | None) -> Rows:
-    """Return Today, "Same as before" when another date is remembered, and Cancel."""
-    row = [Button(t(lang, "btn.today", date=today), "nw:today")]
-    if last and last != today:
-        row.append(Button(t(lang, "btn.same_date", date=last), "nw:lastdate"))
-    return _keys([row, _cancel(lang)])
+def ask_date(lang: str, today: str, yesterday: str, last: str | None) -> Rows:
+    """Return Today, Yesterday, "Same as before" when another date is remembered, and Cancel."""
+    rows = [
+        [
+            Button(t(lang, "btn.today", date=today), "nw:today"),
+            Button(t(lang, "btn.yesterday", date=yesterday), "nw:yday"),
+        ]
+    ]
+    if last and last not in (today, yesterday):
+        rows.append([Button(t(lang, "btn.same_date", date=last), "nw:lastdate")])
+    return _keys([*rows, _cancel(lang)])
+
+
+def confirm_date(lang: str, raised: str) -> Rows:
+    """Return "Yes, that date" (the date in its data: an older question keeps its own date),
+    Type it again, and Cancel."""
+    yes = Button(t(lang, "btn.date_yes", date=raised), f"nw:dok:{raised}")
+    again = Button(t(lang, "btn.date_again"), "nw:dre")
+    return _keys([[yes, again], _cancel(lang)])
 
 
 def ask_sheet(lang: str, last: str | None) -> Rows:

@@ -13,12 +13,14 @@ from models.service import (
     find_flats,
     find_page,
     flat_by_id,
+    flat_choices,
     item_history,
     look_up_flat,
 )
 
 FLAT = r"^un:(\d{1,12})$"
 FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
+CHOICES_TURN = r"^uc:(\d{1,12}):(\d{1,6})$"
 HISTORY = r"^hi:(\d{1,12})$"
 OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
@@ -52,12 +54,12 @@ def _found_text(ask: Ask, found: FoundFlats) -> str:
     return ask.t("service.found_page", n=found.total, page=found.page + 1, pages=found.pages)
 
 
-def _found_choices(ask: Ask, found: FoundFlats) -> Rows:
+def _found_choices(ask: Ask, found: FoundFlats, turns: str = "fd") -> Rows:
     turn = []
     if found.page > 0:
-        turn.append(Choice(ask.t("btn.prev"), f"fd:{found.search_id}:{found.page - 1}"))
+        turn.append(Choice(ask.t("btn.prev"), f"{turns}:{found.search_id}:{found.page - 1}"))
     if found.page + 1 < found.pages:
-        turn.append(Choice(ask.t("btn.next"), f"fd:{found.search_id}:{found.page + 1}"))
+        turn.append(Choice(ask.t("btn.next"), f"{turns}:{found.search_id}:{found.page + 1}"))
     rows = _hit_choices(ask, found.hits)
     return (*rows, tuple(turn)) if turn else rows
 
@@ -75,11 +77,8 @@ async def unit(ask: Ask) -> None:
     found = await ask.call(look_up_flat, user_id=ask.user_id, text=text)
     if found.flat is not None:
         _show_flat(ask, found.flat)
-    elif found.choices:
-        ask.show(
-            ask.t("service.which_flat", text=quoted(text), n=len(found.choices)),
-            _hit_choices(ask, found.choices),
-        )
+    elif found.choices is not None:
+        _show_choices(ask, text, found.choices)
     elif found.suggestions:
         ask.show(
             ask.t("service.no_flat_near", text=quoted(text)),
@@ -87,6 +86,24 @@ async def unit(ask: Ask) -> None:
         )
     else:
         ask.show(ask.t("service.no_flat", text=quoted(text)))
+
+
+def _show_choices(ask: Ask, text: str, found: FoundFlats, *, replace: bool = False) -> None:
+    """Show a page of the flats a code fits (1202 alone: every building's 1202)."""
+    n, quote = found.total, quoted(text)
+    if found.pages == 1:
+        which = ask.t("service.which_flat", text=quote, n=n)
+    else:
+        page, pages = found.page + 1, found.pages
+        which = ask.t("service.which_flat_page", text=quote, n=n, page=page, pages=pages)
+    ask.show(which, _found_choices(ask, found, "uc"), replace=replace)
+
+
+async def choices_turn(ask: Ask) -> None:
+    """Turn the page of the flats a /unit code fits, in place of the page pressed."""
+    search_id, page = int(ask.match[1]), int(ask.match[2])
+    found = await ask.call(flat_choices, user_id=ask.user_id, search_id=search_id, page=page)
+    _show_choices(ask, found.query, found, replace=True)
 
 
 async def flat_button(ask: Ask) -> None:
@@ -154,5 +171,6 @@ def routes(router: Router) -> None:
     router.command("item", item)
     router.choice(FLAT, flat_button)
     router.choice(FIND_TURN, find_turn)
+    router.choice(CHOICES_TURN, choices_turn)
     router.choice(HISTORY, history_button)
     router.choice(OWNER_SUMMARY, owner_summary)

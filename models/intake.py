@@ -11,9 +11,16 @@ from sqlmodel import Session, col, select
 from models import ids
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
-from models.lookup import categories, find_category, find_unit, find_units, suggest_units
+from models.lookup import (
+    categories,
+    find_category,
+    find_unit,
+    find_units,
+    plausible_categories,
+    suggest_units,
+)
 from models.people import require_any, user_for
-from models.project import category_by_code
+from models.project import category_by_code, project_today
 from models.repair import PhotoIn, pick_contractor, raise_item
 from models.roles import WORK, Work
 from models.tables import AppUser, Category, Contractor, Membership, Project, Unit
@@ -21,6 +28,8 @@ from models.workbooks import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = WORK[Work.intake]
+UNIT_CHOICES = 9  # flats a page offers when a typed code fits several (1202 alone: every 1202)
+FAR_BACK_DAYS = 60  # a raised date further back than this is asked about, not taken silently
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,19 @@ class CategoryChoice:
 
 @dataclass(frozen=True)
 class UnitMatch:
-    """The flat a typed code means (canonical code); else the flats it fits, or the nearest."""
+    """The flat a typed code means (canonical code); else the flats it fits (one page of
+    them: `total` in all), or the nearest."""
 
     code: str | None
     suggestions: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+    total: int = 0
+    page: int = 0
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the flats it fits fill."""
+        return max(1, -(-self.total // UNIT_CHOICES))
 
 
 @dataclass(frozen=True)
@@ -102,14 +119,19 @@ def choose_project(session: Session, *, user_id: int, project_id: int) -> Choice
     return Choice(project.id, project.name)
 
 
-def check_unit(session: Session, *, user_id: int, project_id: int, text: str) -> UnitMatch:
-    """Return the flat a typed code means, the flats it fits when several, or the nearest."""
+def check_unit(
+    session: Session, *, user_id: int, project_id: int, text: str, page: int = 0
+) -> UnitMatch:
+    """Return the flat a typed code means, a page of the flats it fits when several, or the
+    nearest."""
     _intake_user(session, user_id=user_id, project_id=project_id)
     units = find_units(session, project_id=project_id, text=text)
     if len(units) == 1:
         return UnitMatch(units[0].code)
     if units:  # 3#1202 where building 3 has 3-1-1202 and 3-2-1202: the clerk says which
-        return UnitMatch(None, choices=tuple(u.code for u in units))
+        page = min(max(page, 0), (len(units) - 1) // UNIT_CHOICES)
+        shown = units[page * UNIT_CHOICES : (page + 1) * UNIT_CHOICES]
+        return UnitMatch(None, choices=tuple(u.code for u in shown), total=len(units), page=page)
     return UnitMatch(None, tuple(suggest_units(session, project_id=project_id, text=text)))
 
 
@@ -140,7 +162,10 @@ def pick_category(
     else:
         category = find_category(session, project_id=project_id, text=text)
         if category is None:
-            raise DomainError("no_such_category", category=text.strip())
+            # 漏水 for 渗漏: the plausible ones are offered (`choices`), never taken for it.
+            near = plausible_categories(session, project_id=project_id, text=text)
+            choices = tuple(_category_choice(c) for c in near)
+            raise DomainError("no_such_category", category=text.strip(), choices=choices)
     return _category_choice(category)
 
 
@@ -213,6 +238,8 @@ def enter_item(
     """Enter one sheet item for a clerk or admin of the project; the rule picks if none given."""
     user = _intake_user(session, user_id=user_id, project_id=project_id)
     unit = _unit(session, project_id=project_id, unit_code=unit_code)
+    if raised_on > project_today(session, project_id=project_id):
+        raise DomainError("date_in_future", date=raised_on.isoformat())
     if contractor_id is not None:
         _contractor(session, project_id=project_id, contractor_id=contractor_id)
     item = raise_item(
@@ -259,10 +286,16 @@ def check_sheet_no(text: str) -> str | None:
 
 
 def parse_date(text: str, *, today: date) -> date:
-    """Read a raised date: 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, 11-20, 11月20日."""
+    """Read a raised date: 2026-11-20, 2026/11/20, 20261120, 2026年11月20日, 11-20, 11月20日,
+    昨天 / yesterday; without a year, the nearest past one. Refuse one still to come."""
     found = read_date(text, today=today)
-    if found is None:  # also 02-30, 13-01, or 29 Feb in a year without it
+    if found is None:  # also 02-30, 13-01
         raise DomainError("bad_date", text=text.strip()[:20])
     if found > today:
         raise DomainError("date_in_future", date=found.isoformat())
     return found
+
+
+def far_back(raised: date, *, today: date) -> bool:
+    """Say whether a raised date is so far back that the clerk is asked to confirm it."""
+    return (today - raised).days > FAR_BACK_DAYS

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 from sqlmodel import Session, select
 
 from models.errors import DomainError
 from models.tables import Category, Contractor, Unit
-from models.units import parse_unit_code
+from models.units import parse_flat_number, parse_unit_code
 
 
 def find_units(session: Session, *, project_id: int, text: str) -> list[Unit]:
-    """Return every flat a typed code fits: one for a full code, each entrance's for a short one.
+    """Return every flat a typed code fits: one for a full code, each entrance's for a short one,
+    every building's and entrance's for a flat number alone.
 
     A short code (3#1202, 3-1202, 3栋1202) names no entrance: where building 3 has 3-1-1202 and
-    3-2-1202 it fits both, and the caller must ask which, never pick one.
+    3-2-1202 it fits both, and the caller must ask which, never pick one. So does 1202 alone,
+    which fits every flat numbered 1202, in building and entrance order.
     """
     full = parse_unit_code(text, default_entrance=None)
     if full is not None:
@@ -25,17 +28,24 @@ def find_units(session: Session, *, project_id: int, text: str) -> list[Unit]:
         ).first()
         return [unit] if unit is not None else []
     short = parse_unit_code(text)
-    if short is None:
+    number = parse_flat_number(text) if short is None else None
+    if short is None and number is None:
         return []
-    same = session.exec(
-        select(Unit).where(
-            Unit.project_id == project_id,
-            Unit.building == short.building,
-            Unit.code.like(f"%-{short.number}"),  # type: ignore[attr-defined]
-        )
-    ).all()
-    fits = [u for u in same if u.code == f"{short.building}-{u.entrance}-{short.number}"]
-    return sorted(fits, key=lambda u: (len(u.entrance), u.entrance))
+    wanted = short.number if short else number
+    query = select(Unit).where(
+        Unit.project_id == project_id,
+        Unit.code.like(f"%-{wanted}"),  # type: ignore[attr-defined]
+    )
+    if short is not None:
+        query = query.where(Unit.building == short.building)
+    fits = [u for u in session.exec(query).all() if u.code.rsplit("-", 1)[-1] == wanted]
+    return sorted(fits, key=lambda u: (_natural(u.building), _natural(u.entrance)))
+
+
+def _natural(part: str) -> tuple[int, int, str]:
+    """Return a sort key for a building or entrance that puts 2 before 10 and 3 before 3A."""
+    digits = re.match(r"\d+", part)
+    return (0, int(digits[0]), part) if digits else (1, 0, part)
 
 
 def find_unit(session: Session, *, project_id: int, text: str) -> Unit | None:
@@ -45,17 +55,34 @@ def find_unit(session: Session, *, project_id: int, text: str) -> Unit | None:
 
 
 def suggest_units(session: Session, *, project_id: int, text: str, limit: int = 5) -> list[str]:
-    """Return the codes of the flats nearest to a typed code, best first."""
+    """Return the codes of the flats nearest to a typed code, best first: its neighbours on the
+    same floor of the same stairwell, then the likest codes (the same building first)."""
     parsed = parse_unit_code(text)
     wanted = parsed.code if parsed else text.strip()
-    codes = session.exec(select(Unit.code).where(Unit.project_id == project_id)).all()
+    units = session.exec(select(Unit).where(Unit.project_id == project_id)).all()
+    found: list[str] = []
     if parsed:
-        # Same building first: a mistyped flat number is likelier than a wrong building.
-        near = [c for c in codes if c.split("-")[0] == parsed.building]
-        found = difflib.get_close_matches(wanted, near, n=limit, cutoff=0.6)
-        if found:
-            return found
-    return difflib.get_close_matches(wanted, list(codes), n=limit, cutoff=0.5)
+        # 3-1-1299 is likelier 3-1-1209 or 3-1-1203 than 3-2-1299: a flat number mistyped.
+        floor = [
+            u
+            for u in units
+            if (u.building, u.entrance, u.floor) == (parsed.building, parsed.entrance, parsed.floor)
+        ]
+        floor.sort(key=lambda u: (_apart(u.code, parsed.number), u.code))
+        found += [u.code for u in floor]
+        near = [u.code for u in units if u.building == parsed.building]
+        found += difflib.get_close_matches(wanted, near, n=limit, cutoff=0.6)
+    if not found:
+        found = difflib.get_close_matches(wanted, [u.code for u in units], n=limit, cutoff=0.5)
+    return list(dict.fromkeys(found))[:limit]
+
+
+def _apart(code: str, number: str) -> int:
+    """Return how far a flat's number is from a typed one, as numbers (10**6: not numbers)."""
+    mine, typed = code.rsplit("-", 1)[-1], number
+    if mine.isdecimal() and typed.isdecimal():
+        return abs(int(mine) - int(typed))
+    return 10**6
 
 
 def categories(session: Session, *, project_id: int) -> list[Category]:
@@ -77,16 +104,89 @@ def find_category(session: Session, *, project_id: int, text: str) -> Category |
     return None
 
 
+# Words sites write for a built-in category (its code), offered as that category and never
+# taken for it. A word of several categories offers each, in this order (a crack may be in a
+# wall, a floor or the tiles); 防水 (waterproofing) is no word of 水电 (plumbing).
+SITE_WORDS: dict[str, tuple[str, ...]] = {
+    code: tuple(words.split())
+    for code, words in (
+        ("leak", "漏水 渗水 滲漏 滲水 漏雨 滴水 返潮 水渍 leaking leakage seepage seeping leaks"),
+        (
+            "wall",
+            "墙体 墙皮 牆面 墙裂 开裂 裂缝 裂纹 空鼓 起皮 脱皮 掉漆 crack cracks cracked plaster",
+        ),
+        (
+            "door_window",
+            "门 窗 窗户 门锁 入户门 推拉门 门框 窗框 纱窗 玻璃 合页 門窗 door doors window windows",
+        ),
+        (
+            "plumbing_electric",
+            "水電 插座 开关 跳闸 电路 线路 强电 弱电 灯 照明 配电箱 水管 给水 排水 下水 堵塞"
+            " 水龙头 地漏 水压 plumbing electric electrical socket switch pipe drain tap",
+        ),
+        ("floor", "地板 地坪 楼地面 找平 起砂 开裂 裂缝 空鼓 flooring crack cracks cracked"),
+        ("tile", "地砖 墙砖 瓷磚 瓷片 砖 开裂 裂缝 空鼓 tiles crack cracks cracked"),
+        ("other", "其它 其他问题 others misc"),
+    )
+}
+PLAUSIBLE = 3  # categories a typed name that is none is offered
+
+
+def plausible_categories(
+    session: Session, *, project_id: int, text: str, limit: int = PLAUSIBLE
+) -> list[Category]:
+    """Return the categories a typed name plausibly means, likest first (none if none is).
+
+    The category it names; else those a site's word in it means (漏水, 卫生间漏水: 渗漏); else
+    those whose name it nearly is (渗水, Leek: 渗漏) or holds (墙面开裂: 墙面); never for a mere
+    shared character.
+    """
+    wanted = _spoken(text)
+    if not wanted:
+        return []
+    scored: list[tuple[float, int, Category]] = []
+    for order, category in enumerate(categories(session, project_id=project_id)):
+        score = _plausibility(wanted, category)
+        if score > 0:
+            scored.append((score, order, category))
+    scored.sort(key=lambda found: (-found[0], found[1]))
+    return [category for _, _, category in scored[:limit]]
+
+
+def _plausibility(wanted: str, category: Category) -> float:
+    """Return how plausibly a folded typed name means a category; 0 when not at all."""
+    names = [_spoken(n) for n in (category.code, category.name_zh, category.name_en) if n]
+    words = SITE_WORDS.get(category.code, ())
+    if wanted in names:
+        return 4.0
+    if wanted in words:
+        return 3.0
+    if any(_holds(wanted, name) for name in names):  # 墙面开裂: 墙面
+        return 2.0
+    if any(_holds(wanted, word) for word in words):  # 卫生间漏水: 渗漏
+        return 1.5
+    return max(_likeness(wanted, name) for name in names)
+
+
+def _spoken(text: str) -> str:
+    """Return a name as it is compared: full-width, case and extra spaces do not matter."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _holds(text: str, word: str) -> bool:
+    """Say whether a typed text holds a word of two characters or more: in Chinese anywhere, in
+    English as a word of its own."""
+    if len(word) < 2 or word == text:
+        return False
+    if any(ord(ch) > 0x2E80 for ch in word):
+        return word in text
+    return word in re.split(r"[^a-z0-9]+", text)
+
+
 def nearest_category(session: Session, *, project_id: int, text: str) -> Category | None:
     """Return the category a mistyped name plausibly means, or None when none is close."""
-    wanted = text.strip().lower()
-    best: tuple[float, Category | None] = (0.0, None)
-    for category in categories(session, project_id=project_id):
-        for name in (category.name_zh, category.name_en, category.code):
-            score = _likeness(wanted, name.strip().lower())
-            if score > best[0]:
-                best = (score, category)
-    return best[1]
+    found = plausible_categories(session, project_id=project_id, text=text, limit=1)
+    return found[0] if found else None
 
 
 def _likeness(typed: str, name: str) -> float:

@@ -54,11 +54,12 @@ class FlatHit:
 
 @dataclass(frozen=True)
 class FlatLookup:
-    """The flat; or, showing nothing of any, the flats a short code fits or the nearest ones."""
+    """The flat; or, showing nothing of any, a page of the flats a short code (or a flat number
+    alone) fits, or the nearest ones."""
 
     flat: Flat | None
     suggestions: tuple[FlatHit, ...] = ()
-    choices: tuple[FlatHit, ...] = ()
+    choices: FoundFlats | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class FoundFlats:
     hits: tuple[FlatHit, ...]
     total: int
     page: int
+    query: str = ""  # what was typed, to say it again on every page
 
     @property
     def pages(self) -> int:
@@ -107,12 +109,11 @@ def look_up_flat(session: Session, *, user_id: int, text: str) -> FlatLookup:
         unit = units[0]
         _log(session, person, "unit", text, project_id=unit.project_id, unit_id=unit.id)
         return FlatLookup(_flat(session, unit, sees_contacts))
-    _log(session, person, "unit", text)
+    search_id = _log(session, person, "unit", text)
     if units:
         # A short code that fits several flats shows none of them (owner, phone, items) and
         # logs none: the one chosen is shown and logged by flat_by_id.
-        named = len({u.project_id for u in units}) > 1
-        return FlatLookup(None, choices=tuple(_choice(session, u, named) for u in units))
+        return FlatLookup(None, choices=_choices(session, units, text, search_id, 0))
     near = [
         FlatHit(u.id, u.code, None)
         for p in projects
@@ -120,6 +121,27 @@ def look_up_flat(session: Session, *, user_id: int, text: str) -> FlatLookup:
         if (u := find_unit(session, project_id=p, text=code))
     ]
     return FlatLookup(None, tuple(near[:5]))
+
+
+def flat_choices(session: Session, *, user_id: int, search_id: int, page: int) -> FoundFlats:
+    """Return another page of the flats one of the reader's own /unit codes fits (its log row)."""
+    person, projects, _ = _reader(session, user_id)
+    search = ids.get(session, AccessLog, search_id)
+    if search is None or search.user_id != person.id or search.kind != "unit":
+        raise DomainError("stale_button")
+    units = [u for p in projects for u in find_units(session, project_id=p, text=search.query)]
+    return _choices(session, units, search.query, search_id, page)
+
+
+def _choices(
+    session: Session, units: list[Unit], query: str, search_id: int, page: int
+) -> FoundFlats:
+    """Return one page of the flats a code fits, named by project when they are in several."""
+    page = min(max(page, 0), max(0, (len(units) - 1) // FIND_PAGE))
+    named = len({u.project_id for u in units}) > 1
+    shown = units[page * FIND_PAGE : (page + 1) * FIND_PAGE]
+    hits = tuple(_choice(session, u, named) for u in shown)
+    return FoundFlats(search_id, hits, len(units), page, query)
 
 
 def _choice(session: Session, unit: Unit, named: bool) -> FlatHit:

@@ -23,7 +23,7 @@ from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
 from models.limits import DESCRIPTION_MAX, PHOTO_REF_MAX
 from models.lookup import categories as project_categories
-from models.lookup import find_units, nearest_category, suggest_units
+from models.lookup import find_units, plausible_categories, suggest_units
 from models.people import require_any
 from models.project import DEFAULT_CATEGORIES, add_contractor, add_unit, set_rule
 from models.repair import item_key, pick_contractor, raise_item
@@ -254,8 +254,8 @@ def _find_category(index: dict[str, Category], text: str) -> Category | None:
 
 
 def _category_near(session: Session, project_id: int, text: str) -> str:
-    near = nearest_category(session, project_id=project_id, text=text)
-    return f"{near.name_zh} / {near.name_en}" if near else ""
+    near = plausible_categories(session, project_id=project_id, text=text)
+    return ", ".join(f"{c.name_zh} / {c.name_en}" for c in near)
 
 
 # ---------------------------------------------------------------- set-up workbook

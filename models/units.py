@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # 3-1-1202, 3栋1单元1202, 3#1-1202, 3号楼1单元1202室, 3-1202 (one entrance), 3 1 1202
@@ -34,6 +35,15 @@ def parse_building(text: str) -> str | None:
     if len(parts) != 1 or not re.fullmatch(r"[0-9A-Z]{1,6}", parts[0]):
         return None
     return parts[0].lstrip("0") or "0"
+
+
+def parse_flat_number(text: str) -> str | None:
+    """Read a flat's number typed alone (1202, 1202室, １２０２) as codes end in it; else None."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().upper()
+    cleaned = re.sub(r"\s*(室|号|房)$", "", cleaned)
+    if not re.fullmatch(r"[0-9A-Z]{1,6}", cleaned) or not re.search(r"\d", cleaned):
+        return None
+    return cleaned.lstrip("0") or "0"
 
 
 def parse_unit_code(text: str, *, default_entrance: str | None = "1") -> UnitCode | None:

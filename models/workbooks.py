@@ -14,7 +14,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
@@ -493,10 +493,23 @@ def cell_text(value: object) -> str:
 
 _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T].*)?")
 _MD = re.compile(r"(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*[日号]?")
+# Days back that the words people write for a recent day mean.
+_DAYS_BACK = {
+    "今天": 0,
+    "今日": 0,
+    "today": 0,
+    "昨天": 1,
+    "昨日": 1,
+    "yesterday": 1,
+    "前天": 2,
+    "daybeforeyesterday": 2,
+}
+_YEARS_BACK = 8  # a 29 February comes back within eight years (2100 skips one)
 
 
 def parse_date(value: object, *, today: date) -> date | None:
-    """Read a date as sites write it: Excel dates, 2026-11-20, 2026/11/20, 20261120, 11月20日.
+    """Read a date as sites write it: Excel dates, 2026-11-20, 2026/11/20, 20261120, 11月20日,
+    昨天 / yesterday. A date without a year is the nearest past one (today counts).
 
     The one date reader: spreadsheet cells and dates typed in chat (models.intake) alike.
     """
@@ -512,17 +525,28 @@ def parse_date(value: object, *, today: date) -> date | None:
             return from_excel(number).date()
         return None
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    words = "".join(text.lower().split())
+    if words in _DAYS_BACK:
+        return today - timedelta(days=_DAYS_BACK[words])
     found = _YMD.fullmatch(text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-    try:
-        if found:
+    if found:
+        try:
             return date(int(found[1]), int(found[2]), int(found[3]))
-        found = _MD.fullmatch(text)
-        if found:
-            # No year: this year, unless that is still to come (a December sheet in January).
-            guess = date(today.year, int(found[1]), int(found[2]))
-            return guess if guess <= today else guess.replace(year=today.year - 1)
-    except ValueError:
-        return None
+        except ValueError:
+            return None
+    found = _MD.fullmatch(text)
+    return _nearest_past(int(found[1]), int(found[2]), today) if found else None
+
+
+def _nearest_past(month: int, day: int, today: date) -> date | None:
+    """Return the latest date on or before today with this month and day; None if none is."""
+    for year in range(today.year, today.year - _YEARS_BACK - 1, -1):
+        try:
+            found = date(year, month, day)
+        except ValueError:  # 30 February never is; 29 February only in a leap year
+            continue
+        if found <= today:
+            return found
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from openpyxl import load_workbook
 from sqlmodel import select
@@ -10,10 +11,11 @@ from sqlmodel import select
 from models import people
 from models.tables import Category, Contractor, Item, Role, Unit
 from tests.conftest import ADMIN, CONTRACTOR_A, SERVICE, OfflineUser, texts
-from tests.test_sheets import ITEM_HEADERS_ZH, setup_book, site_book, xlsx
+from tests.test_sheets import ITEM_HEADERS_ZH, csv_bytes, setup_book, site_book, xlsx
 
 CLERK = OfflineUser(id=1002, first_name="Xu", language_code="en")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
 
 
 def add_clerk(db, world) -> None:
@@ -121,3 +123,30 @@ async def test_other_files_and_unknown_messages_get_an_answer(bot, world, db):
     assert "send an .xlsx or .csv" in texts(pdf)
     assert "/help" in texts(await bot.chat(CONTRACTOR_A).send("hello there"))
     assert "/help" in texts(await bot.chat(CONTRACTOR_A).send("/nosuchcommand"))
+
+
+async def test_items_csv_dates_and_categories_typed_in_a_hurry(bot, world, db):
+    # The clock: 00:30 on 16 December in Shanghai, still the 15th in UTC.
+    add_clerk(db, world)
+    xu = bot.chat(CLERK)
+    rows = [
+        ["3-1-1202", "卫生间", "漏水", "吊顶渗水", "12-16", "KF1"],
+        ["3-1-502", "客厅", "开裂", "墙角裂缝", "12-17", "KF1"],
+        ["5-2-801", "厨房", "水电", "插座跳闸", "2026-12-17", "KF2"],
+    ]
+    answer = texts(await xu.send_document(csv_bytes([ITEM_HEADERS_ZH[:6], *rows]), "d.csv", CSV))
+    assert "Nothing was imported from d.csv" in answer
+    assert "row 2" in answer and "漏水" in answer and "渗漏 / Leak" in answer
+    assert "row 3" in answer and "墙面 / Wall" in answer
+    assert "row 4" in answer and "2026-12-17" in answer  # still to come: named, refused
+    rows[0][2], rows[1][2] = "渗漏", "墙面"
+    rows[2][4] = "昨天"
+    rows.append(["5-2-801", "厨房", "水电", "开关松动", "02-29", "KF2"])
+    answer = texts(await xu.send_document(csv_bytes([ITEM_HEADERS_ZH[:6], *rows]), "d.csv", CSV))
+    assert "Imported 4 items from d.csv" in answer
+    with db.session() as s:
+        raised = dict(s.exec(select(Item.description, Item.raised_on)).all())
+    assert raised["吊顶渗水"] == date(2026, 12, 16)  # today on the site
+    assert raised["墙角裂缝"] == date(2025, 12, 17)  # the nearest past 17 December
+    assert raised["插座跳闸"] == date(2026, 12, 15)
+    assert raised["开关松动"] == date(2024, 2, 29)  # the nearest past 29 February

@@ -14,7 +14,7 @@ from models import clock, people
 from models import project as setup
 from models.dialogue import DRAFT_LIFETIME
 from models.errors import DomainError
-from models.intake import enter_item, parse_date
+from models.intake import enter_item, far_back, parse_date
 from models.tables import Category, Dialogue, Event, Item, Photo, Role, Unit
 from tests.conftest import (
     CONTRACTOR_A,
@@ -26,6 +26,7 @@ from tests.conftest import (
     texts,
     tg,
 )
+from tests.wecom_member import wecom_desk
 
 CLERK = OfflineUser(id=1201, first_name="Zhou", language_code="en")
 CLERK_ZH = OfflineUser(id=1202, first_name="Wu", language_code="zh")
@@ -235,8 +236,12 @@ async def test_photo_before_the_description_waits_for_it(bot, world, db, clerks)
     await zhou.press_label("Kitchen")
     await zhou.press_label("Plumbing/electric")
     assert "Now type the description" in texts(await zhou.send_photo(PNG(13)))
+    # The photo came first: whether there is one is not asked again.
     asked = texts(await zhou.send("tap drips"))
-    assert "Photos?" in asked and zhou.buttons()[0][0][0] == "✔ Done"
+    assert "Photos?" not in asked and "Raised on?" in asked
+    await zhou.press_label("Today")
+    summary = texts(await zhou.press_label("No sheet number"))
+    assert "Defect: tap drips" in summary and "Photos: 1" in summary
 
 
 @pytest.mark.parametrize("who", [CONTRACTOR_A, INSPECTOR])
@@ -266,7 +271,8 @@ async def test_bad_input_is_answered_and_changes_nothing(bot, world, db, clerks)
     await zhou.press_label("Skip photos")
     assert "not a date I can read" in texts(await zhou.send("2026-13-45"))
     assert "has not come yet" in texts(await zhou.send((today() + timedelta(days=3)).isoformat()))
-    await zhou.send("20240305")
+    assert "days ago" in texts(await zhou.send("20240305"))
+    await zhou.press_label("Yes, 2024-03-05")
     assert "too long" in texts(await zhou.send("S" * 41))
     summary = texts(await zhou.send("S-1"))
     assert "Raised on: 2024-03-05" in summary and "Where: the kitchen ceiling" in summary
@@ -283,7 +289,8 @@ async def test_change_date_and_sheet_from_the_summary(bot, world, db, clerks):
     await to_summary(zhou)
     await zhou.press_label("Change…")
     await zhou.press_label("Date")
-    assert "Raised on: " in texts(await zhou.send("3-02"))  # straight back to the summary
+    assert "289 days ago" in texts(await zhou.send("3-02"))  # far back: asked first
+    assert "Raised on: 2026-03-02" in texts(await zhou.press_label("Yes"))  # back to the summary
     await zhou.press_label("Change…")
     await zhou.press_label("Sheet")
     summary = texts(await zhou.send("C-9"))
@@ -341,7 +348,8 @@ async def test_every_field_can_be_corrected_from_the_summary(bot, world, db, cle
     await zhou.send_photo(PNG(23))
     assert "Photos: 1" in texts(await zhou.press_label("Done"))
     await correct("Date")
-    assert f"Raised on: {today().year}-03-02" in texts(await zhou.send("3-02"))
+    await zhou.send("3-02")
+    assert "Raised on: 2026-03-02" in texts(await zhou.press_label("Yes, 2026-03-02"))
     await correct("Sheet")
     assert "Sheet: none" in texts(await zhou.press_label("No sheet number"))
     await correct("Contractor")
@@ -597,3 +605,194 @@ async def test_new_drops_a_half_finished_report_first(bot, world, db):
     answer = texts(await zhou.send("/new"))
     assert "Which flat?" in answer and f"#{leak}" in answer  # the report dropped, and said
     assert "3-1-1202: where" in texts(await zhou.send("3-1-1202"))
+
+
+# ---------------------------------------------------------------- typed in a hurry (issue 14.6)
+
+# Flat 1202 in buildings 1 to 7, entrances 1 and 2 (3-1-1202 is the world's), and a 202.
+NUMBERED_1202 = [f"{b}-{e}-1202" for b in range(1, 8) for e in (1, 2)]
+
+
+def add_flats(db, world, codes: list[str]) -> None:
+    with db.session() as s:
+        for code in codes:
+            setup.add_unit(s, project_id=world.project_id, code=code)
+
+
+def labels(chat: OfflineChat) -> list[str]:
+    return [label for row in chat.buttons() for label, _ in row]
+
+
+async def test_a_flat_number_alone_lists_the_flats_that_have_it(bot, world, db, clerks):
+    add_flats(db, world, [*NUMBERED_1202, "6-1-202"])
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    first = texts(await zhou.send("1202"))
+    assert "1202 fits 14 flats" in first and "page 1 of 2" in first
+    shown = labels(zhou)
+    assert shown == [*NUMBERED_1202[:9], "Next ▶", "✖ Cancel"]
+    second = texts(await zhou.press_label("Next"))
+    assert "page 2 of 2" in second
+    assert labels(zhou) == [*NUMBERED_1202[9:], "◀ Previous", "✖ Cancel"]
+    assert "7-2-1202: where in the flat?" in texts(await zhou.press_label("7-2-1202"))
+    # One flat with the number: it is that flat.
+    await zhou.send("/new")
+    assert "5-2-801: where" in texts(await zhou.send("801"))
+
+
+async def test_an_unknown_flat_offers_its_floor_neighbours_first(bot, world, db, clerks):
+    neighbours = ["3-1-1201", "3-1-1203", "3-1-1204"]
+    add_flats(db, world, [*neighbours, "3-1-1209", "3-2-1299", "3-1-1199"])
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    missed = texts(await zhou.send("3-1-1299"))
+    assert "no flat 3-1-1299" in missed and "Did you mean" in missed
+    offered = [label for label in labels(zhou) if label != "✖ Cancel"]
+    assert set(offered[:5]) == {"3-1-1201", "3-1-1202", "3-1-1203", "3-1-1204", "3-1-1209"}
+    assert "3-1-1209: where" in texts(await zhou.press_label("3-1-1209"))
+
+
+async def test_a_typed_unknown_category_offers_the_plausible_ones(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await zhou.send("/new")
+    await zhou.send("3-1-1202")
+    await zhou.press_label("Bathroom")
+    answer = texts(await zhou.send("漏水"))
+    assert "no category 漏水" in answer and "Did you mean" in answer
+    assert labels(zhou)[0] == "Leak"
+    # A shared character is no hint: every category is offered again to press.
+    answer = texts(await zhou.send("防水"))
+    assert "no category 防水" in answer and "Did you mean" not in answer
+    assert {"Leak", "Plumbing/electric", "Other"} <= set(labels(zhou))
+    assert "Describe the defect" in texts(await zhou.press_label("Leak"))
+    await zhou.send("ceiling drips")
+    await zhou.press_label("Skip photos")
+    await zhou.press_label("Today")
+    assert "Category: Leak" in texts(await zhou.press_label("No sheet number"))
+
+
+# The clock is pinned to 00:30 on 16 December in Shanghai (still the 15th in UTC).
+TODAY_PINNED = date(2026, 12, 16)
+
+
+async def to_date(chat: OfflineChat) -> str:
+    """Walk /new to the date question; return its text."""
+    await chat.send("/new")
+    await chat.send("3-1-1202")
+    await chat.press_label("Bathroom")
+    await chat.press_label("Leak")
+    await chat.send("ceiling drips")
+    return texts(await chat.press_label("Skip photos"))
+
+
+def test_a_date_without_a_year_is_the_nearest_past_one():
+    day = TODAY_PINNED
+    assert parse_date("12-16", today=day) == day  # today counts
+    assert parse_date("12-17", today=day) == date(2025, 12, 17)
+    assert parse_date("12-25", today=day) == date(2025, 12, 25)
+    assert parse_date("12月1日", today=day) == date(2026, 12, 1)
+    assert parse_date("02-29", today=day) == date(2024, 2, 29)  # the last 29 February
+    assert parse_date("02-29", today=date(2028, 2, 29)) == date(2028, 2, 29)
+    for text, days in (("今天", 0), ("today", 0), ("昨天", 1), ("Yesterday", 1), ("前天", 2)):
+        assert parse_date(text, today=day) == day - timedelta(days=days), text
+    for bad in ("02-30", "13-01", "明天"):
+        with pytest.raises(DomainError, match="bad_date"):
+            parse_date(bad, today=day)
+    with pytest.raises(DomainError, match="date_in_future"):
+        parse_date("2026-12-17", today=day)
+    # More than 60 days back is asked about; 60 is not.
+    assert not far_back(day - timedelta(days=60), today=day)
+    assert far_back(day - timedelta(days=61), today=day)
+
+
+async def test_a_far_date_is_asked_about_and_yesterday_is_a_button(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    assert "Raised on?" in await to_date(zhou)
+    assert {"Today (2026-12-16)", "Yesterday (2026-12-15)"} <= set(labels(zhou))
+    # Christmas is still to come: last year's, 356 days back, which is not taken silently.
+    asked = texts(await zhou.send("12-25"))
+    assert "2025-12-25" in asked and "356 days ago" in asked
+    assert labels(zhou)[:2] == ["✅ Yes, 2025-12-25", "✏ Type it again"]
+    assert "Raised on?" in texts(await zhou.press_label("Type it again"))
+    # Today in Shanghai, though still the 15th in UTC: taken at once.
+    assert "Inspection sheet number?" in texts(await zhou.send("12-16"))
+    assert "Raised on: 2026-12-16" in texts(await zhou.press_label("No sheet number"))
+
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "2025-12-17" in texts(await zhou.send("12-17"))  # tomorrow's month-day: last year's
+    summary = texts(await zhou.press_label("Yes, 2025-12-17"))
+    assert "Raised on: 2025-12-17" in summary  # a correction goes back to the summary
+
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "2024-02-29" in texts(await zhou.send("02-29"))  # the last 29 February
+    assert "has not come yet" in texts(await zhou.send("2026-12-17"))
+    assert "Raised on: 2026-12-15" in texts(await zhou.send("昨天"))
+
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "Raised on: 2026-12-15" in texts(await zhou.press_label("Yesterday"))
+    item_id = entered_id(await zhou.press_label("Confirm"))
+    with db.session() as s:
+        assert s.get(Item, item_id).raised_on == date(2026, 12, 15)
+
+
+async def test_a_confirmed_far_date_is_the_one_on_its_button(bot, world, db, clerks):
+    zhou = bot.chat(CLERK)
+    await to_date(zhou)
+    await zhou.send("10-01")
+    first = zhou.buttons()
+    await zhou.send("09-01")  # another far date typed before answering
+    # The first question's Yes still means its own date, not the last one typed.
+    yes = next(data for row in first for label, data in row if "2026-10-01" in label)
+    assert "Inspection sheet number?" in texts(await zhou.press(yes))
+    assert "Raised on: 2026-10-01" in texts(await zhou.press_label("No sheet number"))
+    # Forged: a date still to come is refused, whatever a button says.
+    await zhou.press_label("Change…")
+    await zhou.press_label("Date")
+    assert "has not come yet" in await zhou.press_alert("nw:dok:2027-01-01")
+    assert "not a date" in await zhou.press_alert("nw:dok:2026-02-30")
+
+
+async def test_typed_in_a_hurry_on_wecom(settings, db, world, clerks):
+    add_flats(db, world, NUMBERED_1202)
+    with db.session() as s:
+        leak = s.exec(
+            select(Category).where(Category.project_id == world.project_id, Category.code == "leak")
+        ).one()
+        people.set_language(s, user_id=tg(s, CLERK_ZH.id), language="zh")
+    async with wecom_desk(settings, db, {CLERK_ZH.id: "WuMin"}) as desk:
+        wu = desk.member("WuMin")
+        await wu.send("/new")
+        listed = await wu.send("1202")
+        assert "1202 对应 14 户" in listed and "第 1/2 页" in listed
+        assert "nw:u:1-1-1202" in wu.buttons() and "nw:u:7-2-1202" not in wu.buttons()
+        await wu.press("nw:up:1")
+        assert "nw:u:7-2-1202" in wu.buttons()
+        assert "7-2-1202：问题在哪个部位" in await wu.press("nw:u:7-2-1202")
+        await wu.press("nw:l:bathroom")
+        answer = await wu.send("漏水")
+        assert "没有类别 漏水" in answer and "您是不是要找" in answer
+        assert wu.buttons()[0] == f"nw:c:{leak.id}"
+        assert "请描述问题" in await wu.press(f"nw:c:{leak.id}")
+        assert "请输入问题描述" in await wu.photo(PNG(9))  # WeCom: the photo, then the text
+        answer = await wu.send("地漏渗水")
+        assert "需要照片吗" not in answer and "登记日期" in answer
+        assert {"nw:today", "nw:yday"} <= set(wu.buttons())
+        asked = await wu.send("12-25")
+        assert "2025-12-25" in asked and "356 天前" in asked
+        assert "看房单号" in await wu.press("nw:dok:2025-12-25")
+        summary = await wu.press("nw:nosheet")
+        assert "登记日期：2025-12-25" in summary and "照片：1 张" in summary
+        await wu.press("nw:ok")
+    with db.session() as s:
+        item = s.exec(select(Item).order_by(Item.id.desc())).first()
+        unit = s.get(Unit, item.unit_id)
+        photos = s.exec(select(Photo)).all()
+        assert (unit.code, item.category_id, item.raised_on) == (
+            "7-2-1202",
+            leak.id,
+            date(2025, 12, 25),
+        )
+        assert len(photos) >= 1

@@ -12,9 +12,11 @@ from models.lookup import (
     find_unit,
     find_units,
     nearest_category,
+    plausible_categories,
     suggest_units,
 )
 from models.repair import raise_item
+from models.tables import Category
 
 
 def test_unit_code_forms_are_one_flat(db, world):
@@ -61,7 +63,7 @@ def test_categories_by_any_name_and_nearest(db, world):
         assert nearest_category(s, project_id=pid, text="渗水").code == "leak"
         # One shared character at another place is no hint: waterproofing is not plumbing.
         assert nearest_category(s, project_id=pid, text="防水") is None
-        assert nearest_category(s, project_id=pid, text="漏水") is None
+        assert nearest_category(s, project_id=pid, text="漏水").code == "leak"  # a site's word
         assert nearest_category(s, project_id=pid, text="Leek").code == "leak"
         assert nearest_category(s, project_id=pid, text="plumbing").code == "plumbing_electric"
 
@@ -86,3 +88,27 @@ def test_an_item_is_never_raised_on_a_flat_a_short_code_only_may_mean(db, world,
         assert raise_item(s, project_id=pid, unit_code="5#801", **fields).unit_id == (
             find_unit(s, project_id=pid, text="5-2-801").id
         )
+
+
+def test_plausible_categories_are_a_sites_words_and_near_names_never_one_character(db, world):
+    with db.session() as s:
+        pid = world.project_id
+
+        def plausible(text: str) -> list[str]:
+            return [c.code for c in plausible_categories(s, project_id=pid, text=text)]
+
+        for word in ("漏水", "渗水", "滲漏", "漏雨", "卫生间漏水", "吊顶渗水", "leaking"):
+            assert plausible(word)[0] == "leak", word
+        assert plausible("开裂") == ["wall", "floor", "tile"]  # a crack: where is for the sheet
+        assert plausible("墙面开裂")[0] == "wall"
+        assert plausible("插座跳闸")[0] == "plumbing_electric"  # the article's socket
+        assert plausible("窗户")[0] == "door_window"
+        assert plausible("其它") == ["other"]
+        assert plausible("墙") == ["wall"]  # its one character is the name's first
+        for nothing in ("防水", "吊顶", "zzz", ""):
+            assert plausible(nothing) == [], nothing
+        # The project's own categories are matched by name too.
+        s.add(Category(project_id=pid, code="ceiling", name_zh="吊顶", name_en="Ceiling"))
+        s.flush()
+        assert set(plausible("吊顶渗水")) == {"ceiling", "leak"}
+        assert plausible("吊顶") == ["ceiling"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from models import people
 from models import project as setup
 from models.repair import PhotoIn, apply_transition
-from models.tables import AccessLog, Action, AppUser, Item, ItemState
+from models.tables import AccessLog, Action, AppUser, Item, ItemState, Unit
 from tests.conftest import (
     ADMIN,
     CONTRACTOR_A,
@@ -17,6 +18,7 @@ from tests.conftest import (
     texts,
     tg_user,
 )
+from tests.wecom_member import wecom_desk
 
 MANAGER = OfflineUser(id=1201, first_name="Zhao", language_code="en")
 
@@ -324,3 +326,69 @@ async def test_a_code_in_two_of_ones_projects_asks_which_project(bot, world, db)
         assert s.exec(select(AccessLog.unit_id).where(AccessLog.unit_id.is_not(None))).all() == [
             other.id
         ]
+
+
+# Flat 1202 in buildings 1 to 7, entrances 1 and 2 (3-1-1202 is the world's).
+NUMBERED_1202 = [f"{b}-{e}-1202" for b in range(1, 8) for e in (1, 2)]
+
+
+def add_flats(db, world, codes: list[str]) -> None:
+    with db.session() as s:
+        for code in codes:
+            setup.add_unit(s, project_id=world.project_id, code=code)
+
+
+def labels(messages: list) -> list[str]:
+    return [label for m in messages for row in m.buttons() for label, _ in row]
+
+
+async def test_a_flat_number_alone_lists_every_flat_with_it_page_by_page(bot, world, db):
+    add_flats(db, world, [*NUMBERED_1202, "6-1-202"])
+    sun = bot.chat(SERVICE)
+    replies = await sun.send("/unit 1202")
+    shown = texts(replies)
+    assert "1202" in shown and "fits 14 flats" in shown and "page 1 of 2" in shown
+    assert labels(replies) == [*NUMBERED_1202[:10], "Next ▶"]
+    replies = await sun.press_label("Next")
+    assert "page 2 of 2" in texts(replies)
+    assert labels(replies) == [*NUMBERED_1202[10:], "◀ Previous"]
+    assert labels(await sun.press_label("Previous"))[:10] == NUMBERED_1202[:10]
+    # Only the one who searched may turn its pages.
+    turn = next(data for row in sun.buttons() for _, data in row if data.startswith("uc:"))
+    chen = bot.chat(ADMIN)
+    await chen.send("/unit 801")  # a screen of his own to press it on
+    assert "no longer active" in await chen.press_alert(turn)
+    for forged in ("uc:999999999999:1", "uc:0:0"):  # no search can have these ids
+        assert "no longer active" in await chen.press_alert(forged)
+    shown = texts(await sun.press_label("3-1-1202"))
+    assert "卫生间吊顶渗水" in shown
+    # A number one flat has is that flat.
+    assert "厨房插座无电" in texts(await sun.send("/unit 801"))
+
+
+async def test_an_unknown_flat_suggests_its_floor_neighbours_first(bot, world, db):
+    add_flats(db, world, ["3-1-1201", "3-1-1203", "3-1-1204", "3-2-1299", "3-1-1199"])
+    replies = await bot.chat(SERVICE).send("/unit 3-1-1299")
+    assert "no flat" in texts(replies).lower()
+    offered = labels(replies)
+    assert set(offered[:4]) == {"3-1-1201", "3-1-1202", "3-1-1203", "3-1-1204"}
+    assert offered[4] in ("3-2-1299", "3-1-1199")  # then the likest codes
+
+
+async def test_a_flat_number_alone_on_wecom(settings, db, world):
+    add_flats(db, world, NUMBERED_1202)
+    with db.session() as s:
+        people.set_language(s, user_id=tg_user(s, SERVICE.id).id, language="zh")
+    async with wecom_desk(settings, db, {SERVICE.id: "SunLi"}) as desk:
+        sun = desk.member("SunLi")
+        listed = await sun.send("/unit 1202")
+        assert "对应 14 户" in listed and "第 1/2 页" in listed
+        turn = [k for k in sun.buttons() if k.startswith("uc:")]
+        assert len([k for k in sun.buttons() if k.startswith("un:")]) == 10 and len(turn) == 1
+        assert "第 2/2 页" in await sun.press(turn[0])
+        flats = [k for k in sun.buttons() if k.startswith("un:")]
+        assert len(flats) == 4
+        with db.session() as s:
+            last = s.exec(select(Unit).where(Unit.code == "7-2-1202")).one()
+        assert f"un:{last.id}" in flats
+        assert "7-2-1202" in await sun.press(f"un:{last.id}")
