@@ -28,7 +28,7 @@ from handlers.i18n import pick_language, t
 from handlers.menu import commands_for
 from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
-from jobs.sender import DeliveryFailed
+from jobs.sender import Blocked, DeliveryFailed
 from models.db import Database
 from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
@@ -178,7 +178,7 @@ class TelegramChat:
             try:
                 for part in range(1 + len(notice.attachments)):
                     await delivery.deliver(notice, part)
-            except DeliveryFailed:
+            except (Blocked, DeliveryFailed):
                 # They will still find it on their list; one blocked chat must not stop the rest.
                 log.warning("could not tell person %s", notice.user_id, exc_info=True)
 

@@ -11,7 +11,7 @@ from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
 from handlers.screens import Notice
-from handlers.tell import tell_contractor
+from handlers.tell import tell_contractor, tell_reassigned
 from handlers.text import TEXT_LIMIT, clip, esc
 from models.admin import (
     ContractorFigures,
@@ -139,7 +139,7 @@ async def reassign_choice(ask: Ask) -> None:
     )
     done = ask.t("reassign.done", id=item_id, contractor=esc(moved.line.contractor_name))
     ask.show(done, replace=True)
-    await tell_contractor(ask, moved.outcome, "notify.reassigned", id=item_id)
+    await tell_reassigned(ask, moved.outcome)
 
 
 def _reassign_choices(lang: str, item_id: int, error: DomainError) -> Rows:
@@ -166,7 +166,7 @@ async def reassign_command(ask: Ask) -> None:
         ask.show(ask.refusal(error), _reassign_choices(ask.lang, item_id, error))
         return
     ask.show(ask.t("reassign.done", id=item_id, contractor=esc(moved.line.contractor_name)))
-    await tell_contractor(ask, moved.outcome, "notify.reassigned", id=item_id)
+    await tell_reassigned(ask, moved.outcome)
 
 
 async def start_reject(ask: Ask) -> None:

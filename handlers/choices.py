@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from handlers.i18n import t
 from models.queries import ItemLine, Page
-from models.tables import PushKind
+from models.tables import Action, PushKind
 
 PER_ROW = 2
 
@@ -123,6 +123,17 @@ def inspector_card(item_id: int, lang: str, *, passes: bool, fails: bool) -> Row
         row.append(Choice(t(lang, "btn.fail"), f"fl:{item_id}"))
     back = (Choice(t(lang, "btn.back"), "tc"),)
     return (tuple(row), back) if row else (back,)
+
+
+def card_moves(item_id: int, lang: str, moves: frozenset[Action]) -> Rows:
+    """Return the buttons of an item reached by its number: those models/ offers, else none."""
+    if Action.report_repaired in moves or Action.dispute in moves:
+        repaired, dispute = Action.report_repaired in moves, Action.dispute in moves
+        return contractor_card(item_id, lang, repaired=repaired, dispute=dispute)
+    if Action.pass_ in moves or Action.fail in moves:
+        passes, fails = Action.pass_ in moves, Action.fail in moves
+        return inspector_card(item_id, lang, passes=passes, fails=fails)
+    return ()
 
 
 def finish(lang: str, item_id: int, *, can_finish: bool) -> Rows:

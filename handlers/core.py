@@ -174,6 +174,8 @@ class Router:
     commands: dict[str, Flow] = field(default_factory=dict)
     # A dialogue step: what a text, photo or file means while the person is in it.
     steps: dict[tuple[str, str], Flow] = field(default_factory=dict)
+    # Texts of a form (an item's number typed alone) that no step took, by anchored pattern.
+    texts: list[tuple[re.Pattern[str], Flow]] = field(default_factory=list)
     # Inputs no step took: files, then photos and texts nobody expects (in order).
     fallbacks: list[tuple[str, Flow]] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
@@ -205,6 +207,10 @@ class Router:
         for kind, flow in (("text", text), ("photo", photo), ("done", done)):
             if flow is not None:
                 self.steps[(step, kind)] = flow
+
+    def text(self, pattern: str, flow: Flow) -> None:
+        """Route a text that matches the anchored pattern when no dialogue step takes it."""
+        self.texts.append((re.compile(pattern), flow))
 
     def fallback(self, kind: str, flow: Flow) -> None:
         """Route an input of a kind (text, photo, document, command) that nothing else took."""
@@ -292,6 +298,11 @@ class Core:
         step = ask.dialogue.step
         if step and kind in ("text", "photo") and (step, kind) in router.steps:
             return await _taken(router.steps[(step, kind)], ask)
+        if kind == "text":
+            for pattern, flow in router.texts:
+                if match := pattern.match((incoming.text or "").strip()):
+                    ask.match = match
+                    return await _taken(flow, ask)
         for wanted, flow in router.fallbacks:
             if wanted == kind:
                 return await _taken(flow, ask)

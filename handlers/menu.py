@@ -23,8 +23,9 @@ def _push_choices(role: Role) -> tuple[str, ...]:
 # An admin also sees who did not get their push today.
 ADMIN_PUSHES = (*_push_choices(Role.admin), "pushes")
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.contractor: ("mylist", *_push_choices(Role.contractor)),
-    Role.inspector: ("tocheck", *_push_choices(Role.inspector)),
+    # /item 2423 (or the number alone) opens an item read off a printed list.
+    Role.contractor: ("mylist", "item", *_push_choices(Role.contractor)),
+    Role.inspector: ("tocheck", "item", *_push_choices(Role.inspector)),
     Role.admin: (
         "invite",
         "new",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from handlers import choices
+from handlers import choices, service
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language
 from handlers.menu import help_text
 from handlers.text import esc
 from models.errors import DomainError
-from models.people import InviteMade, accept_invite, find_person, parse_roles, set_language
+from models.links import is_item_start, parse_item_start
+from models.people import InviteMade, accept_invite, find_person, parse_invite, set_language
 from models.people import invite_from_chat as make_invite
 from models.tables import Role
 
@@ -16,8 +17,11 @@ INVITE_CHOICE = r"^iv:(\d{1,2}):(\d{1,12})$"  # roles as bits of Role's order, c
 
 
 async def start(ask: Ask) -> None:
-    """Register with an invite code (on any platform), or greet a known person."""
+    """Register with an invite code (on any platform), open a printed item's link, or greet."""
     incoming = ask.incoming
+    if ask.args and is_item_start(ask.args[0]):  # never an invite code
+        await _open_printed(ask, ask.args[0])
+        return
     if ask.args:
         await ask.call(
             accept_invite,
@@ -39,6 +43,16 @@ async def start(ask: Ask) -> None:
         return
     ask.redo_menu()
     ask.show(help_text(ask.lang, ask.person))
+
+
+async def _open_printed(ask: Ask, payload: str) -> None:
+    """Open the item a printed list's QR code links to (t.me/BOT?start=item_2423)."""
+    if ask.person is None:
+        ask.show(ask.t("error.not_registered"))
+        return
+    item_id = parse_item_start(payload)
+    if item_id is not None:
+        await service.show_item(ask, item_id)
 
 
 async def show_help(ask: Ask) -> None:
@@ -74,8 +88,7 @@ def _made_text(ask: Ask, made: InviteMade) -> str:
     )
 
 
-def _roles_mask(roles_text: str) -> int:
-    roles = parse_roles(roles_text)
+def _roles_mask(roles: list[Role]) -> int:
     return sum(1 << i for i, role in enumerate(Role) if role in roles)
 
 
@@ -84,23 +97,19 @@ def _mask_roles(mask: int) -> str:
 
 
 async def invite(ask: Ask) -> None:
-    """Make a one-time invite: /invite ROLE[,ROLE] [CONTRACTOR NAME or a unique part of it]."""
+    """Make a one-time invite: /invite 施工单位 华建, /invite 客服,领导 (any language)."""
     if not ask.args:
         ask.show(ask.t("invite.usage"))
         return
-    roles_text, contractor = ask.args[0], " ".join(ask.args[1:]) or None
+    text = " ".join(ask.args)
     try:
         made = await ask.call(
-            make_invite,
-            user_id=ask.user_id,
-            roles_text=roles_text,
-            contractor_name=contractor,
-            hours=ask.settings.invite_hours,
+            make_invite, user_id=ask.user_id, text=text, hours=ask.settings.invite_hours
         )
     except DomainError as error:
         if error.key != "several_contractors":
             raise
-        mask = _roles_mask(roles_text)
+        mask = _roles_mask(parse_invite(text)[0])
         pairs = [(name, f"iv:{mask}:{cid}") for cid, name in error.params["choices"]]
         ask.show(ask.refusal(error), choices.options(pairs))
         return
@@ -113,7 +122,7 @@ async def invite_choice(ask: Ask) -> None:
     made = await ask.call(
         make_invite,
         user_id=ask.user_id,
-        roles_text=_mask_roles(mask),
+        text=_mask_roles(mask),
         contractor_id=contractor_id,
         hours=ask.settings.invite_hours,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from handlers import render
+from handlers import choices, render
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
+from handlers.menu import commands_among
 from handlers.text import quoted
+from models.errors import DomainError
 from models.service import (
     Flat,
     FlatHit,
@@ -22,6 +24,8 @@ FLAT = r"^un:(\d{1,12})$"
 FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
 CHOICES_TURN = r"^uc:(\d{1,12}):(\d{1,6})$"
 HISTORY = r"^hi:(\d{1,12})$"
+# An item's number typed alone, as printed on a list: digits, maybe after a #.
+ITEM_NUMBER = r"^[#＃]?\s*(\d{1,12})$"
 OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
 HISTORY_PER_ROW = 4
@@ -138,23 +142,39 @@ async def find_turn(ask: Ask) -> None:
 
 
 async def item(ask: Ask) -> None:
-    """Show an item's whole history with its photos: /item 1042."""
+    """Show an item's card and whole history, with what this person may do: /item 1042."""
     number = "".join(ask.args).lstrip("#＃")
     if not number.isdecimal():  # isdigit() takes "²", which int() refuses
         ask.show(ask.t("service.item_usage"))
         return
-    await _show_history(ask, int(number))
+    await show_item(ask, int(number))
+
+
+async def item_number(ask: Ask) -> None:
+    """Open the item whose number was typed alone (read off a paper list), as /item does."""
+    number = ask.match[1]
+    try:
+        await show_item(ask, int(number))
+    except DomainError as error:
+        looks_up = ask.person is not None and commands_among(ask.person, ("unit",))
+        if error.key != "no_such_item" or not looks_up:
+            raise
+        # Those who look flats up may have meant a flat's number.
+        ask.show(f"{ask.refusal(error)}\n{ask.t('service.item_or_flat', number=number)}")
 
 
 async def history_button(ask: Ask) -> None:
     """Show the history of the item a button names."""
-    await _show_history(ask, int(ask.match[1]))
+    await show_item(ask, int(ask.match[1]))
 
 
-async def _show_history(ask: Ask, item_id: int) -> None:
+async def show_item(ask: Ask, item_id: int) -> None:
+    """Show an item with its whole history and photos, and the buttons models/ offers this
+    person on it (Repaired / Not ours to its contractor, Pass / Fail to checkers)."""
     card = await ask.call(item_history, user_id=ask.user_id, item_id=item_id)
     photos = tuple(p for e in card.events for p in e.photos)
-    ask.show(render.card(ask.lang, card, full=True), photos=photos)
+    rows = choices.card_moves(card.line.id, ask.lang, card.moves)
+    ask.show(render.card(ask.lang, card, full=True), rows, photos=photos)
 
 
 async def owner_summary(ask: Ask) -> None:
@@ -169,6 +189,7 @@ def routes(router: Router) -> None:
     router.command("unit", unit)
     router.command("find", find)
     router.command("item", item)
+    router.text(ITEM_NUMBER, item_number)
     router.choice(FLAT, flat_button)
     router.choice(FIND_TURN, find_turn)
     router.choice(CHOICES_TURN, choices_turn)

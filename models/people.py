@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
+from models.links import is_item_start
 from models.lookup import contractor_named
 from models.roles import WORK, Work
 from models.tables import AppUser, Contractor, Identity, Invite, Membership, Platform, Project, Role
@@ -158,20 +159,81 @@ def set_language(session: Session, *, user_id: int, language: str) -> AppUser:
     return user
 
 
-def parse_roles(text: str) -> list[Role]:
-    """Read a comma-separated list of role names; refuse unknown ones."""
-    roles = []
-    for part in text.replace("，", ",").split(","):
-        name = part.strip().lower()
-        if not name:
-            continue
-        try:
-            roles.append(Role(name))
-        except ValueError:
-            raise DomainError("bad_role", role=name) from None
+# Role names as people type them: the product's own, and the names the catalogs list the roles
+# by (handlers/texts, role.*), in Chinese and English; a test reads every catalog name back.
+ROLE_NAMES: dict[str, Role] = {
+    **{role.value: role for role in Role},
+    "项目部": Role.admin,
+    "管理员": Role.admin,
+    "系统管理员": Role.admin,
+    "project admin": Role.admin,
+    "录入": Role.clerk,
+    "录入员": Role.clerk,
+    "录入人员": Role.clerk,
+    "施工单位": Role.contractor,
+    "验收": Role.inspector,
+    "验收组": Role.inspector,
+    "领导": Role.manager,
+    "管理层": Role.manager,
+    "客服": Role.service,
+    "customer service": Role.service,
+}
+_LONGEST_FIRST = sorted(ROLE_NAMES, key=len, reverse=True)
+# Between role names, as people type them: commas (either width), 、, spaces, colons.
+ROLE_SEPARATORS = " \t\n,，、;；:："
+
+
+def _leading_role(text: str) -> tuple[Role, str] | None:
+    """Return the role a text starts with (a whole name, any case) and the text after it."""
+    folded = text.casefold()
+    for name in _LONGEST_FIRST:
+        after = text[len(name) :]
+        if folded.startswith(name) and (not after or after[0] in ROLE_SEPARATORS):
+            return ROLE_NAMES[name], after.lstrip(ROLE_SEPARATORS)
+    return None
+
+
+def _first_word(text: str) -> str:
+    for mark in ROLE_SEPARATORS:
+        text = text.replace(mark, " ")
+    return (text.split() or [""])[0]
+
+
+def read_roles(text: str) -> tuple[list[Role], str]:
+    """Return the role names a text starts with, and what follows them (a contractor's name)."""
+    roles: list[Role] = []
+    rest = text.strip(ROLE_SEPARATORS)
+    while rest and (found := _leading_role(rest)) is not None:
+        role, rest = found
+        if role not in roles:
+            roles.append(role)
     if not roles:
-        raise DomainError("bad_role", role=text)
+        raise DomainError("bad_role", role=_first_word(rest) or text)
+    return roles, rest.strip()
+
+
+def parse_roles(text: str) -> list[Role]:
+    """Read a list of role names (Chinese or English, any case; comma, 、 or space between)."""
+    roles, rest = read_roles(text)
+    if rest:
+        raise DomainError("bad_role", role=_first_word(rest))
     return roles
+
+
+def parse_invite(text: str) -> tuple[list[Role], str | None]:
+    """Read what follows /invite: role names, then the contractor's name for a contractor."""
+    roles, rest = read_roles(text)
+    if rest and Role.contractor not in roles:  # no contractor invite: no name to follow
+        raise DomainError("bad_role", role=_first_word(rest))
+    return roles, rest or None
+
+
+def _new_code() -> str:
+    """Return a fresh invite code: never one a printed item link could be taken for."""
+    code = secrets.token_urlsafe(9)
+    while is_item_start(code):
+        code = secrets.token_urlsafe(9)
+    return code
 
 
 def create_invite(
@@ -200,7 +262,7 @@ def create_invite(
     else:
         raise DomainError("contractor_required")
     invite = Invite(
-        code=secrets.token_urlsafe(9),
+        code=_new_code(),
         project_id=project_id,
         roles=",".join(dict.fromkeys(r.value for r in roles)),
         contractor_id=contractor_id,
@@ -356,15 +418,15 @@ def invite_from_chat(
     session: Session,
     *,
     user_id: int,
-    roles_text: str,
-    contractor_name: str | None = None,
+    text: str,
     contractor_id: int | None = None,
     hours: int = INVITE_HOURS,
 ) -> InviteMade:
-    """Make an invite for the project the asking admin runs."""
+    """Make an invite for the project the asking admin runs, as typed after /invite: role
+    names, then the contractor's name (or its id, chosen on a button)."""
     user = user_for(session, user_id=user_id)
     project = admin_project(session, user=user)
-    roles = parse_roles(roles_text)
+    roles, contractor_name = parse_invite(text)
     invite = create_invite(
         session,
         project_id=project.id,

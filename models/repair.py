@@ -106,6 +106,9 @@ class Outcome:
     photos: list[Photo] = field(default_factory=list)
     # (user id, language) of the contractor's people to tell now
     tell: list[tuple[int, str | None]] = field(default_factory=list)
+    # Reassigned: the contractor it was taken from (who may have disputed it), and their people
+    was_contractor_id: int | None = None
+    tell_was: list[tuple[int, str | None]] = field(default_factory=list)
 
 
 def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> Role:
@@ -178,12 +181,33 @@ def check_move_line(
     return item_line(session, item_id=item_id)
 
 
-def offered_moves(session: Session, *, user: AppUser, item: Item) -> frozenset[Action]:
-    """Return the moves this person may make on this item now: the choices its card offers."""
+# The moves an item's card offers as buttons, and to whom: its contractor's own (Repaired, Not
+# ours) and the check (Pass, Fail). The office enters results written on paper with /done.
+CARD_MOVES: dict[Action, frozenset[Role]] = {
+    Action.report_repaired: WORK[Work.repair],
+    Action.dispute: WORK[Work.repair],
+    Action.pass_: WORK[Work.check],
+    Action.fail: WORK[Work.check],
+}
+
+
+def offered_moves(
+    session: Session,
+    *,
+    user: AppUser,
+    item: Item,
+    among: dict[Action, frozenset[Role]] | None = None,
+) -> frozenset[Action]:
+    """Return the moves this person may make on this item now (`among`: only these moves, made
+    in these roles)."""
     offered = set()
     for action, move in MOVES.items():
         if item.state not in move.sources:
             continue
+        if among is not None:
+            if action not in among:
+                continue
+            move = dataclasses.replace(move, roles=move.roles & among[action])
         try:
             acting_role(session, user=user, item=item, move=move)
         except DomainError:
@@ -193,10 +217,11 @@ def offered_moves(session: Session, *, user: AppUser, item: Item) -> frozenset[A
 
 
 def offered_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
-    """Return an item's card for this person, with the moves they may make on it now."""
+    """Return an item's card for this person, with the moves its buttons offer them now."""
     card = item_card(session, user_id=user_id, item_id=item_id)
     item = session.get(Item, card.line.id)
-    moves = offered_moves(session, user=user_for(session, user_id=user_id), item=item)
+    user = user_for(session, user_id=user_id)
+    moves = offered_moves(session, user=user, item=item, among=CARD_MOVES)
     return dataclasses.replace(card, moves=moves)
 
 
@@ -238,7 +263,7 @@ def apply_transition(
     needs_photo = action is Action.report_repaired and role is Role.contractor and require_photo
     if needs_photo and not photos:
         raise DomainError("photo_required")
-    new_contractor = item.contractor_id
+    new_contractor = was_contractor = item.contractor_id
     if action is Action.reassign:
         new_contractor = _check_reassign(session, item=item, contractor_id=contractor_id)
 
@@ -285,7 +310,10 @@ def apply_transition(
     remaining = None
     if action is Action.report_repaired:
         remaining = count_to_repair(session, contractor_id=item.contractor_id)
-    return Outcome(item, event, notify, remaining, stored)
+    outcome = Outcome(item, event, notify, remaining, stored)
+    if action is Action.reassign:
+        outcome.was_contractor_id = was_contractor
+    return outcome
 
 
 def due_again(due_on: date | None, day: date, rework_days: int) -> date:
@@ -498,8 +526,11 @@ def act(
         source=source,
     )
     if outcome.notify_contractor_id is not None:
-        outcome.tell = [
-            (u.id, u.language)
-            for u in contractor_chats(session, contractor_id=outcome.notify_contractor_id)
-        ]
+        outcome.tell = _chats(session, outcome.notify_contractor_id)
+    if outcome.was_contractor_id is not None:
+        outcome.tell_was = _chats(session, outcome.was_contractor_id)
     return outcome
+
+
+def _chats(session: Session, contractor_id: int) -> list[tuple[int, str | None]]:
+    return [(u.id, u.language) for u in contractor_chats(session, contractor_id=contractor_id)]

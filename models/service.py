@@ -12,7 +12,8 @@ from models import ids
 from models.errors import DomainError
 from models.lookup import find_unit, find_units, suggest_units
 from models.people import Person, person_of
-from models.queries import ItemCard, ItemLine, item_card, unit_lines
+from models.queries import ItemCard, ItemLine, unit_lines
+from models.repair import offered_card
 from models.roles import WORK, Work
 from models.tables import AccessLog, Item, ItemState, Membership, Project, Unit
 
@@ -221,8 +222,8 @@ def _found(
 
 
 def item_history(session: Session, *, user_id: int, item_id: int) -> ItemCard:
-    """Return one item's whole history, logging the look-up."""
-    card = item_card(session, user_id=user_id, item_id=item_id)
+    """Return one item's whole history and the moves its card offers, logging the look-up."""
+    card = offered_card(session, user_id=user_id, item_id=item_id)
     person = person_of(session, user_id=user_id)
     unit_id = session.get(Item, item_id).unit_id
     _log(

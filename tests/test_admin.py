@@ -74,12 +74,14 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
         ("✖ Reject dispute (stays with them)", f"rj:{leak}:{version}"),
     ]
 
-    # Reassign: the new contractor is told at once, with a button to open it.
+    # Reassign: the new contractor is told at once, with a button to open it; the contractor
+    # who disputed it, that their dispute was upheld.
     done = texts(await chen.press_label("明达水电"))
     assert f"Item #{leak} reassigned to 明达水电" in done
     told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_B.id]
     assert len(told) == 1 and f"#{leak}" in told[0].text and "卫生间吊顶渗水" in told[0].text
-    assert [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id] == []
+    told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
+    assert len(told) == 1 and "异议成立" in told[0].text and f"#{leak}" in told[0].text
 
     # The new contractor has it; the old one no longer sees it, nor can open it.
     assert f"#{leak}" in texts(await zhao.send("/mylist"))

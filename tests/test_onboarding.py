@@ -35,7 +35,7 @@ async def test_invite_registers_with_roles_and_contractor(bot, world, db):
         assert person.roles == {Role.contractor} and person.contractor_ids == {world.huajian}
     # Their own menu: contractor commands only, in their language.
     menu = [c["command"] for c in bot.transport.commands_for(_chat_scope(NEWCOMER.id))]
-    assert menu == ["mylist", "mute", "unmute", "help", "lang"]
+    assert menu == ["mylist", "item", "mute", "unmute", "help", "lang"]
     shown = texts(await bot.chat(NEWCOMER).send("/mylist"))
     assert "华建装饰" in shown
 

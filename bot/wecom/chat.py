@@ -28,7 +28,7 @@ from bot.wecom.upload import REF_PREFIX, Uploads
 from handlers.core import Core
 from handlers.i18n import pick_language, t
 from handlers.screens import Attachment, FileIn, Incoming, Reply, Screen
-from jobs.sender import DeliveryFailed
+from jobs.sender import Blocked, DeliveryFailed
 from models import clock
 from models.people import Person, find_person
 from models.queries import PhotoRef
@@ -225,7 +225,7 @@ class WeComChat:
             try:
                 for part in range(1 + len(notice.attachments)):
                     await self.delivery.deliver(notice, part)
-            except DeliveryFailed:
+            except (Blocked, DeliveryFailed):
                 # They will find it on their list; one unreachable member must not stop the rest.
                 log.warning("could not tell person %s", notice.user_id, exc_info=True)
         # Reply.menus: WeCom has no per-person command menu.

@@ -40,8 +40,10 @@ ZH: dict[str, str] = {
     "reject.done": "↩ 问题 #{id}（{unit} · {location}）的争议已驳回，已退回 {contractor} 并通知对方。原因：{reason}",
     "notify.dispute_rejected": "↩ 争议被驳回：问题 #{id} 仍由你们维修。项目部说明：{reason}",
     "reassign.usage": "用法：/reassign 编号 施工单位名称，例如：/reassign 1042 明达水电",
-    "reassign.done": "↪ 问题 #{id} 已改派给 {contractor}，已通知对方。",
+    "reassign.done": "↪ 问题 #{id} 已改派给 {contractor}，已通知新旧两家施工单位。",
     "notify.reassigned": "📥 新增：项目部把问题 #{id} 派给了你们。",
+    "notify.dispute_upheld": "✅ 异议成立：项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
+    "notify.taken_off": "📤 项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
     # cancel and reopen
     "cancel.usage": "用法：/cancel 编号 原因（如：重复、不属于缺陷），例如：/cancel 1042 重复登记",
     "cancel.done": "🗑 问题 #{id} 已作废：{reason}",
@@ -119,8 +121,10 @@ EN: dict[str, str] = {
     "reject.done": "↩ Dispute of item #{id} ({unit} · {location}) rejected: back to {contractor}, who has been told. Reason: {reason}",
     "notify.dispute_rejected": "↩ Dispute rejected: item #{id} stays yours to repair. The project department says: {reason}",
     "reassign.usage": "Usage: /reassign ID CONTRACTOR NAME, for example: /reassign 1042 明达水电",
-    "reassign.done": "↪ Item #{id} reassigned to {contractor}. They have been told.",
+    "reassign.done": "↪ Item #{id} reassigned to {contractor}. Both contractors have been told.",
     "notify.reassigned": "📥 New on your list: the project department gave you item #{id}.",
+    "notify.dispute_upheld": "✅ Dispute upheld: the project department gave item #{id} to {contractor}; it is off your list.",
+    "notify.taken_off": "📤 The project department gave item #{id} to {contractor}; it is off your list.",
     # cancel and reopen
     "cancel.usage": "Usage: /cancel ID reason (duplicate, not a defect), for example: /cancel 1042 duplicate",
     "cancel.done": "🗑 Item #{id} cancelled: {reason}",

@@ -23,7 +23,9 @@ TEXTS: dict[str, str] = {
     "error.description_required": "Please describe the defect.",
     "error.bad_language": "Choose zh or en.",
     "error.bad_role": (
-        "Unknown role {role}. Roles: admin, clerk, contractor, inspector, manager, service."
+        "Unknown role {role}. Roles: admin, clerk, contractor, inspector, manager, service "
+        "(or their Chinese names: 项目部, 录入人员, 施工单位, 验收组, 领导, 客服), several with "
+        "commas or spaces, the contractor's name last."
     ),
     "error.contractor_required": "A contractor invite needs the contractor's name.",
     "error.no_such_contractor_named": "There is no contractor named {name}.",

@@ -20,8 +20,9 @@ TEXTS: dict[str, str] = {
     "error.description_required": "请填写问题描述。",
     "error.bad_language": "请选择 zh 或 en。",
     "error.bad_role": (
-        "未知角色 {role}。可选角色：admin（项目部）、clerk（录入）、contractor（施工单位）、"
-        "inspector（验收）、manager（领导）、service（客服）。"
+        "未知角色：{role}。可选角色：项目部、录入人员、施工单位、验收组、领导、客服"
+        "（英文也可：admin、clerk、contractor、inspector、manager、service），"
+        "多个角色用逗号、顿号或空格隔开，施工单位名称写在最后。"
     ),
     "error.contractor_required": "邀请施工单位人员时需要写明施工单位名称。",
     "error.no_such_contractor_named": "没有名为 {name} 的施工单位。",
@@ -113,8 +114,9 @@ TEXTS: dict[str, str] = {
     "lang.ask": "请选择语言：",
     "lang.set": "语言已设为中文。",
     "invite.usage": (
-        "用法：/invite 角色 [施工单位名称]\n角色：admin、clerk、contractor、inspector、"
-        "manager、service（多个角色用逗号：clerk,inspector）。\n例如：/invite contractor 华建装饰"
+        "用法：/invite 角色 [施工单位名称]\n角色：项目部、录入人员、施工单位、验收组、领导、客服"
+        "（英文也可：admin、clerk、contractor、inspector、manager、service），"
+        "多个角色用逗号、顿号或空格隔开：/invite 客服,领导\n例如：/invite 施工单位 华建装饰"
     ),
     "invite.made_code": (
         "邀请对象：{roles}{contractor}（{project}）\n"
