@@ -81,7 +81,7 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
     told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_B.id]
     assert len(told) == 1 and f"#{leak}" in told[0].text and "卫生间吊顶渗水" in told[0].text
     told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
-    assert len(told) == 1 and "异议成立" in told[0].text and f"#{leak}" in told[0].text
+    assert len(told) == 1 and "争议成立" in told[0].text and f"#{leak}" in told[0].text
 
     # The new contractor has it; the old one no longer sees it, nor can open it.
     assert f"#{leak}" in texts(await zhao.send("/mylist"))

@@ -42,7 +42,7 @@ ZH: dict[str, str] = {
     "reassign.usage": "用法：/reassign 编号 施工单位名称，例如：/reassign 1042 明达水电",
     "reassign.done": "↪ 问题 #{id} 已改派给 {contractor}，已通知新旧两家施工单位。",
     "notify.reassigned": "📥 新增：项目部把问题 #{id} 派给了你们。",
-    "notify.dispute_upheld": "✅ 异议成立：项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
+    "notify.dispute_upheld": "✅ 争议成立：项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
     "notify.taken_off": "📤 项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
     # cancel and reopen
     "cancel.usage": "用法：/cancel 编号 原因（如：重复、不属于缺陷），例如：/cancel 1042 重复登记",
