@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from handlers.i18n import t
@@ -31,20 +32,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 PLATFORMS = ("telegram", "wecom")
+# Where `make demo` builds the demo (the Makefile's DEMO_ENV): what --demo points a command at.
+DEMO_DATABASE_URL = "sqlite:///data/demo.db"
+DEMO_MEDIA_DIR = "data/demo-media"
 
 
 class CliError(Exception):
     """A problem to report as one line, exit code 2."""
 
 
-def load_settings() -> Settings:
-    """Read the settings, turning a bad value into one readable line."""
+def load_settings(args: argparse.Namespace | None = None) -> Settings:
+    """Read the settings, turning a bad value into one readable line; --demo: the demo's data."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]).upper()
         raise CliError(f"setting {name}: {first['msg']}") from None
+    if getattr(args, "demo", False):
+        demo = {"database_url": DEMO_DATABASE_URL, "media_dir": Path(DEMO_MEDIA_DIR)}
+        settings = settings.model_copy(update=demo)
+    return settings
 
 
 def open_db(settings: Settings) -> Database:
@@ -52,6 +60,18 @@ def open_db(settings: Settings) -> Database:
     db = Database(settings.database_url)
     db.migrate()
     return db
+
+
+def open_existing_db(settings: Settings) -> Database:
+    """Open a database that must hold data already: a missing SQLite file is not created."""
+    url = make_url(settings.database_url)
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not Path(path).exists():
+        raise CliError(
+            f"there is no database at {path} yet: create a project first "
+            "(`python -m bot project NAME`), or add --demo to use the demo's (`make demo-db`)"
+        )
+    return open_db(settings)
 
 
 class RedactSecret(logging.Filter):
@@ -90,6 +110,10 @@ def log_to_stderr(*secrets: str | None) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # query strings: signatures
+    # Their INFO lines say nothing an operator needs: alembic's set-up and each step of a
+    # migration (models.db says "upgraded" once), apscheduler's every job run.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.captureWarnings(True)
     known = [secret for secret in secrets if secret]
     if known:
@@ -102,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Poll Telegram (or TELEGRAM_API_BASE_URL) and serve until stopped."""
     if getattr(args, "platform", "telegram") == "wecom":
         return cmd_run_wecom(args)
-    settings = load_settings()
+    settings = load_settings(args)
     if settings.telegram_bot_token is None:
         raise CliError(
             "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in the "
@@ -131,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_run_wecom(args: argparse.Namespace) -> int:
     """Serve WeCom's callback (and the upload pages) at WECOM_LISTEN until stopped."""
-    settings = load_settings()
+    settings = load_settings(args)
     if settings.wecom_missing:
         raise CliError(
             f"WeCom settings not set: {', '.join(settings.wecom_missing)} (put them in the "
@@ -212,7 +236,7 @@ async def _unless_stopped(work: Coroutine[Any, Any, None]) -> bool:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal over the offline transport."""
-    settings = load_settings()
+    settings = load_settings(args)
     if getattr(args, "platform", "telegram") == "wecom":
         return asyncio.run(_wecom_console(settings, open_db(settings), args.persona, args.files))
     return asyncio.run(_console(settings, open_db(settings), args.persona, args.files))
@@ -282,7 +306,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo project (refusing a real database), then open the console."""
     from bot.demo import build_demo
 
-    settings = load_settings()
+    settings = load_settings(args)
     db = open_db(settings)
 
     shown = {"tenth": -1}
@@ -323,7 +347,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     """Create a project (its default defect categories come with it)."""
     from models.project import create_project
 
-    settings = load_settings()
+    settings = load_settings(args)
     db = open_db(settings)
     project = db.run(
         create_project,
@@ -341,8 +365,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from models.people import create_invite, parse_roles
     from models.project import find_project
 
-    settings = load_settings()
-    db = open_db(settings)
+    settings = load_settings(args)
+    db = open_existing_db(settings)
 
     def make(session: Session) -> tuple[str, str]:
         project = find_project(session, name=args.project)
@@ -365,7 +389,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Create or upgrade the database schema."""
-    settings = load_settings()
+    settings = load_settings(args)
     open_db(settings)
     print(f"database up to date: {settings.database_url}")
     return 0
@@ -382,8 +406,8 @@ def cmd_item(args: argparse.Namespace) -> int:
     """Reassign, cancel or reopen one item in an admin's name (as /reassign, /cancel, /reopen)."""
     from models import admin
 
-    settings = load_settings()
-    db = open_db(settings)
+    settings = load_settings(args)
+    db = open_existing_db(settings)
     from models.people import find_person
     from models.tables import Platform
 
@@ -445,7 +469,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from models.project import find_project
     from models.sheets import SetupReport, setup_project
 
-    settings = load_settings()
+    settings = load_settings(args)
     data = _read_file(args.file)
 
     def run(session: Session) -> SetupReport:
@@ -454,7 +478,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             session, project_id=project.id, data=data, filename=Path(args.file).name
         )
 
-    return _print_report(args, settings, open_db(settings).run(run))
+    return _print_report(args, settings, open_existing_db(settings).run(run))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -462,7 +486,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from models.project import find_project
     from models.sheets import ImportReport, import_items
 
-    settings = load_settings()
+    settings = load_settings(args)
     data = _read_file(args.file)
 
     def run(session: Session) -> ImportReport:
@@ -471,7 +495,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             session, project_id=project.id, data=data, filename=Path(args.file).name
         )
 
-    return _print_report(args, settings, open_db(settings).run(run))
+    return _print_report(args, settings, open_existing_db(settings).run(run))
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -480,13 +504,13 @@ def cmd_template(args: argparse.Namespace) -> int:
     from models.sheets import Templates, write_templates
 
     if args.project:
-        settings = load_settings()
+        settings = load_settings(args)
 
         def run(session: Session) -> Templates:
             project = find_project(session, name=args.project)
             return write_templates(session, project_id=project.id)
 
-        templates = open_db(settings).run(run)
+        templates = open_existing_db(settings).run(run)
     else:
         templates = write_templates()
     out = Path(args.out)
@@ -507,7 +531,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from models.sheets import export_items
     from models.tables import Project
 
-    settings = load_settings()
+    settings = load_settings(args)
 
     def run(session: Session) -> tuple[bytes, list[str]]:
         if args.project:
@@ -517,7 +541,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         data = export_items(session, project_ids=[p.id for p in projects], say=t)
         return data, [p.name for p in projects]
 
-    data, names = open_db(settings).run(run)
+    data, names = open_existing_db(settings).run(run)
     _write_file(Path(args.out), data)
     print(f"wrote {args.out}: {', '.join(names) or 'no projects'}")
     return 0
@@ -555,7 +579,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from models.report import DailyReport, ReworkReport, daily_report, rework_report
     from models.tables import Project
 
-    settings = load_settings()
+    settings = load_settings(args)
     lang = args.lang or settings.default_language
     day = _day(args.date)
 
@@ -580,7 +604,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     written = []
-    for daily, rework, printouts in open_db(settings).run(figures):
+    for daily, rework, printouts in open_existing_db(settings).run(figures):
         stem = f"{_file_part(daily.project_name)}-{daily.day:%Y-%m-%d}"
         words = "\n\n".join(
             [report_caption(lang, daily), report_details(lang, daily), rework_caption(lang, rework)]
@@ -670,6 +694,10 @@ def parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--lang", choices=("zh", "en"), help="language of the labels")
     report.set_defaults(fn=cmd_report)
+    demo_help = f"use the demo's database and photos ({DEMO_DATABASE_URL}, {DEMO_MEDIA_DIR})"
+    for name, command in sub.choices.items():
+        if name != "fake-telegram":  # the one command with no database
+            command.add_argument("--demo", action="store_true", help=demo_help)
     return p
 
 

@@ -46,6 +46,9 @@ UI: dict[str, dict[str, str]] = {
         "bad_number": "没有编号 {arg}，请输入 0–{n}。",
         "not_number": "{arg} 不是编号。",
         "no_keyboard": "本对话里没有带按钮的消息。",
+        "no_such_keyboard": "没有键盘 ⌨{k}。",
+        "keyboard_gone": "键盘 ⌨{k} 已不在屏幕上（已被替换或已按过）。",
+        "keyboard_elsewhere": "键盘 ⌨{k} 是发给 {name} 的：请先用 :as 切换到该用户。",
         "no_button": "没有按钮 {arg}，请输入 1–{n}。",
         "link_button": "按钮 {arg} 是链接，终端里无法打开。",
         "pressed": "» 按下 {label}",
@@ -64,7 +67,8 @@ UI: dict[str, dict[str, str]] = {
             "  :who                  列出可扮演的用户\n"
             "  :photo 路径 [说明]    把图片文件作为照片发送\n"
             "  :file 路径 [说明]     把文件作为文档发送\n"
-            "  :press N 或直接输入 N 按下最近一条消息的第 N 个按钮\n"
+            "  :press N 或直接输入 N 按下最近一组按钮的第 N 个\n"
+            "  :press K.N 或 K.N     按下标着 ⌨K 的那组按钮的第 N 个（仍在屏幕上的都可以）\n"
             "  :say 文字             原样发送文字（例如一个数字）\n"
             "  :help                 显示本帮助\n"
             "  :quit                 退出（也可按 Ctrl-D）"
@@ -86,6 +90,9 @@ UI: dict[str, dict[str, str]] = {
         "bad_number": "There is no number {arg}: choose 0–{n}.",
         "not_number": "{arg} is not a number.",
         "no_keyboard": "No message with buttons in this chat.",
+        "no_such_keyboard": "There is no keyboard ⌨{k}.",
+        "keyboard_gone": "Keyboard ⌨{k} is no longer on screen (replaced, or pressed already).",
+        "keyboard_elsewhere": "Keyboard ⌨{k} was sent to {name}: switch to them with :as first.",
         "no_button": "There is no button {arg}: choose 1–{n}.",
         "link_button": "Button {arg} is a link; it cannot be opened here.",
         "pressed": "» pressed {label}",
@@ -104,7 +111,8 @@ UI: dict[str, dict[str, str]] = {
             "  :who                  list the people\n"
             "  :photo PATH [caption] send an image file as a photo\n"
             "  :file PATH [caption]  send a file as a document\n"
-            "  :press N, or just N   press button N of the latest message with buttons\n"
+            "  :press N, or just N   press button N of the latest buttons\n"
+            "  :press K.N, or K.N    press button N of the buttons marked ⌨K, if still on screen\n"
             "  :say TEXT             send TEXT as it is (e.g. a number)\n"
             "  :help                 show this help\n"
             "  :quit                 leave (or Ctrl-D)"
@@ -113,15 +121,26 @@ UI: dict[str, dict[str, str]] = {
 }
 USAGE = {
     "as": ":as N",
-    "press": ":press N",
+    "press": ":press N | :press K.N",
     "photo": ":photo PATH [caption]",
     "file": ":file PATH [caption]",
     "say": ":say TEXT",
 }
 _NUMBER = re.compile(r"[0-9]+")
+_PRESS = re.compile(r"(?:([0-9]+)\.)?([0-9]+)")  # N, or K.N: button N of keyboard K
 _ROLE_ORDER = {role: index for index, role in enumerate(Role)}
 STRANGER = 0  # the persona number (and `--as` id) of a newcomer nobody has registered
 STRANGER_IDS = 900_000_001  # Telegram ids newcomers get here, the first one no person has
+
+
+@dataclass(frozen=True)
+class Keyboard:
+    """Buttons the console showed (marked ⌨number), pressable while still on screen."""
+
+    number: int
+    chat: int | str  # whose they are: a Telegram chat id, a WeCom userid
+    buttons: list[tuple[str, str | None]]  # (label, data), numbered from 1 in this order
+    where: Any  # the platform's own handle: a Telegram message id, WeCom's cards
 
 
 @dataclass(frozen=True)
@@ -209,6 +228,9 @@ class _Console:
         # input() gives line editing and history, but only on the real terminal streams.
         self.interactive = stdin is sys.stdin and stdout is sys.stdout and _isatty(stdin)
         self.people: list[Persona] = []
+        # A person's number in the list, kept for the session: someone joining takes the next.
+        self.numbers: dict[int, int] = {}
+        self.keyboards: list[Keyboard] = []  # every set of buttons shown, marked ⌨1, ⌨2, ...
         self.persona: Persona | None = None
         self.chats: dict[int, OfflineChat] = {}
         self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
@@ -256,7 +278,7 @@ class _Console:
 
     def choose(self) -> bool:
         """Ask for a persona number until one is given; False on end of input or :quit."""
-        while (line := self.read(self.ui("choose", n=len(self.people)))) is not None:
+        while (line := self.read(self.ui("choose", n=self.last_number()))) is not None:
             name, arg = _split_command(line) if line[0] in ":：" else ("as", line)
             if name in ("quit", "q", "exit"):
                 return False
@@ -287,7 +309,7 @@ class _Console:
                 self.say("unknown", command=line.split()[0])
                 return True
             return await command(arg)
-        if _NUMBER.fullmatch(line):
+        if _PRESS.fullmatch(line):
             return await self.cmd_press(line)
         await self.step(lambda chat: chat.send(line))
         return True
@@ -351,28 +373,84 @@ class _Console:
         return True
 
     async def cmd_press(self, arg: str) -> bool:
-        """Press the N-th button (numbered across rows) of the latest keyboard in this chat."""
+        """Press button N of the latest buttons, or K.N: button N of the buttons marked ⌨K."""
         if not arg:
             self.say("usage", usage=USAGE["press"])
             return True
-        if not _NUMBER.fullmatch(arg):
+        found = _PRESS.fullmatch(arg)
+        if found is None:
             self.say("not_number", arg=arg)
             return True
-        message = self.transport.last_message(self.chat.chat_id, with_keyboard=True)
-        buttons = [button for row in message.buttons() for button in row] if message else []
-        if message is None or not buttons:
-            self.say("no_keyboard")
+        keyboard = self.marked(int(found[1])) if found[1] else self.newest_keyboard()
+        if keyboard is None:
+            if not found[1]:
+                self.say("no_keyboard")
             return True
-        if not 1 <= int(arg) <= len(buttons):
-            self.say("no_button", arg=arg, n=len(buttons))
+        number = int(found[2])
+        if not 1 <= number <= len(keyboard.buttons):
+            self.say("no_button", arg=found[2], n=len(keyboard.buttons))
             return True
-        label, data = buttons[int(arg) - 1]
+        label, data = keyboard.buttons[number - 1]
         if data is None:
-            self.say("link_button", arg=arg)
+            self.say("link_button", arg=found[2])
+            return True
+        if not self.on_screen(keyboard, number - 1):
+            self.say("keyboard_gone", k=keyboard.number)
             return True
         self.say("pressed", label=label)
-        await self.step(lambda chat: chat.press(data, message.message_id))
+        await self.press_button(keyboard, number - 1)
         return True
+
+    def marked(self, number: int) -> Keyboard | None:
+        """Return the keyboard marked ⌨number if it is the current person's; else say why not."""
+        if not 1 <= number <= len(self.keyboards):
+            self.say("no_such_keyboard", k=number)
+            return None
+        keyboard = self.keyboards[number - 1]
+        if keyboard.chat != self.own_chat():
+            self.say("keyboard_elsewhere", k=number, name=self.chat_name(keyboard.chat))
+            return None
+        return keyboard
+
+    def keep_keyboard(
+        self, chat: int | str, buttons: list[tuple[str, str | None]], where: Any
+    ) -> Keyboard:
+        """Number a set of buttons just shown (⌨K), to be pressed later by `:press K.N`."""
+        keyboard = Keyboard(len(self.keyboards) + 1, chat, buttons, where)
+        self.keyboards.append(keyboard)
+        return keyboard
+
+    # What a platform's console answers about its keyboards (here: Telegram's).
+
+    def own_chat(self) -> int | str:
+        """Return the current person's chat, as keyboards name it."""
+        return self.chat.chat_id
+
+    def chat_name(self, chat: int | str) -> str:
+        """Return who a chat belongs to."""
+        return self.name_of(int(chat))
+
+    def newest_keyboard(self) -> Keyboard | None:
+        """Return the latest message with buttons in the current person's chat."""
+        message = self.transport.last_message(self.chat.chat_id, with_keyboard=True)
+        if message is None:
+            return None
+        buttons = _flat(message)
+        for keyboard in reversed(self.keyboards):
+            shown = (keyboard.chat, keyboard.where, keyboard.buttons)
+            if shown == (message.chat_id, message.message_id, buttons):
+                return keyboard
+        return self.keep_keyboard(message.chat_id, buttons, message.message_id)
+
+    def on_screen(self, keyboard: Keyboard, index: int) -> bool:
+        """Tell whether the keyboard's message still shows these buttons (not edited away)."""
+        current = self.transport.messages.get((int(keyboard.chat), keyboard.where))
+        return current is not None and _flat(current) == keyboard.buttons
+
+    async def press_button(self, keyboard: Keyboard, index: int) -> None:
+        """Press the keyboard's button (its message's, in this chat) and show what follows."""
+        data = keyboard.buttons[index][1]
+        await self.step(lambda chat: chat.press(data, keyboard.where))
 
     async def cmd_say(self, arg: str) -> bool:
         """Send the rest of the line as a message, even a number or a leading colon."""
@@ -394,8 +472,14 @@ class _Console:
     # -- people -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the people (an invite may have registered someone meanwhile)."""
-        self.people = self.db.run(list_personas)
+        """Reload the people (an invite may have registered someone meanwhile).
+
+        Each keeps the number they were first listed with; a newcomer takes the next one.
+        """
+        people = self.db.run(list_personas)
+        for person in people:
+            self.numbers.setdefault(person.telegram_id, len(self.numbers) + 1)
+        self.people = sorted(people, key=lambda p: self.numbers[p.telegram_id])
         if self.persona is not None:
             self.persona = self.find(self.persona.telegram_id) or self.persona
 
@@ -411,12 +495,15 @@ class _Console:
         number = int(arg)
         if number == STRANGER:
             return self.stranger()
-        if 1 <= number <= len(self.people):
-            return self.people[number - 1]
-        chosen = self.find(number)
+        numbered = next((p for p in self.people if self.numbers[p.telegram_id] == number), None)
+        chosen = numbered or self.find(number)
         if chosen is None:
-            self.say("bad_number", arg=arg, n=len(self.people))
+            self.say("bad_number", arg=arg, n=self.last_number())
         return chosen
+
+    def last_number(self) -> int:
+        """Return the highest persona number listed."""
+        return max((self.numbers[p.telegram_id] for p in self.people), default=0)
 
     def stranger(self) -> Persona:
         """A newcomer: a Telegram id no registered person has (a new one once they register)."""
@@ -459,7 +546,8 @@ class _Console:
         newcomer = self.persona is not None and not self.persona.roles
         mark = "*" if newcomer else " "
         self.write(f"{mark}{STRANGER:>3}. {self.ui('stranger')} · {self.ui('unregistered')}")
-        for number, person in enumerate(self.people, 1):
+        for person in self.people:
+            number = self.numbers[person.telegram_id]
             mark = "*" if self.persona and person.telegram_id == self.persona.telegram_id else " "
             parts = [person.name, self.roles(person), *person.contractors]
             self.write(f"{mark}{number:>3}. {' · '.join(parts)}  [id {person.telegram_id}]")
@@ -525,7 +613,9 @@ class _Console:
         for answer in answers:
             self.write(f"[{'!' if answer.show_alert else 'i'}] {answer.text}")
         for message in events:
-            lines = self.render(message)
+            buttons = _flat(message)
+            keyboard = self.keep_keyboard(message.chat_id, buttons, message.message_id)
+            lines = self.render(message, keyboard if buttons else None)
             if (saved := self.save(message)) is not None:
                 lines.append(self.ui("saved", path=saved))
             if message.chat_id == chat_id:
@@ -535,17 +625,25 @@ class _Console:
                 self.write("\n".join([head + lines[0], *("    " + x for x in lines[1:])]))
 
     def save(self, message: OutMessage) -> Path | None:
-        """Save a document the bot sent into the files folder; return its path."""
+        """Save a document or photo the bot sent into the files folder; return its path."""
         stored = self.transport.files.get(message.file_id or "")
-        is_document = message.kind == "document" or (
-            stored is not None and stored.kind == "document"
-        )
-        if self.files_dir is None or message.edited or not is_document:
+        kind = message.kind
+        if kind == "media_group_item" or (stored is not None and stored.kind == "document"):
+            kind = stored.kind if stored is not None else "photo"
+        if self.files_dir is None or message.edited or kind not in ("document", "photo"):
             return None
         data = message.file_bytes if message.file_bytes is not None else stored and stored.data
         if data is None:
             return None
-        name = Path(message.filename or "").name or "document"
+        name = Path(message.filename or "").name
+        if not name:
+            is_photo = kind == "photo"
+            name = f"photo-{message.message_id}{_suffix(data)}" if is_photo else "document"
+        return self.keep_file(name, data)
+
+    def keep_file(self, name: str, data: bytes) -> Path | None:
+        """Write a file the bot sent into the files folder, never over an earlier one."""
+        assert self.files_dir is not None
         path = self.files_dir / name
         stem, suffix = path.stem, path.suffix
         for copy in itertools.count(2):  # never overwrite an earlier one (two exports a day)
@@ -560,8 +658,8 @@ class _Console:
             return None
         return path
 
-    def render(self, message: OutMessage) -> list[str]:
-        """Lines of one message: markers, visible text, then numbered buttons per row."""
+    def render(self, message: OutMessage, keyboard: Keyboard | None = None) -> list[str]:
+        """Lines of one message: markers, visible text, then numbered buttons per row (⌨K)."""
         markers = ["(edited)"] if message.edited else []
         kind = message.kind
         if kind == "media_group_item":
@@ -581,6 +679,8 @@ class _Console:
                 number += 1
                 cells.append(f"[{number}] {label}")
             lines.append("  " + "   ".join(cells))
+        if keyboard is not None:
+            lines[-1] += f"   ⌨{keyboard.number}"
         return lines
 
     # -- output -----------------------------------------------------------------------------
@@ -598,6 +698,16 @@ class _Console:
         """Print a line (flushed, so a pipe shows it at once)."""
         self.stdout.write(text + "\n")
         self.stdout.flush()
+
+
+def _flat(message: OutMessage) -> list[tuple[str, str | None]]:
+    """Return a message's buttons in reading order (the console numbers them so)."""
+    return [button for row in message.buttons() for button in row]
+
+
+def _suffix(data: bytes) -> str:
+    """Return the file suffix of an image by its first bytes."""
+    return ".png" if data.startswith(b"\x89PNG") else ".jpg"
 
 
 def _isatty(stream: TextIO) -> bool:

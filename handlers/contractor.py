@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, drafts, lists, render
+from handlers import choices, drafts, kept, lists, render
 from handlers.core import Ask, Router
 from handlers.photos import save_photo
 from models.errors import DomainError
@@ -39,6 +39,7 @@ async def open_item(ask: Ask) -> None:
         repaired=Action.report_repaired in card.moves,
         dispute=Action.dispute in card.moves,
     )
+    kept.opened(ask, "it", card.line.id)
     ask.show(render.card(ask.lang, card), rows, photos=photos)
 
 
@@ -51,8 +52,12 @@ async def start_repair(ask: Ask) -> None:
         action=Action.report_repaired,
     )
     draft, resumed = drafts.start(ask, "repair", line, photos=[])
-    key = "report.resumed" if resumed else "repair.ask_photo"
-    ask.show(ask.t(key, item=drafts.label(draft)), _repair_choices(ask, draft))
+    kept.take(ask, draft, "rp")  # photos sent after opening its card, before Repaired
+    if draft["photos"] and not resumed:
+        text = _photo_saved(ask, draft)
+    else:
+        text = ask.t("report.resumed" if resumed else "repair.ask_photo", item=drafts.label(draft))
+    ask.show(text, _repair_choices(ask, draft))
 
 
 def _complete(ask: Ask, draft: dict) -> bool:
@@ -71,11 +76,18 @@ async def repair_photo(ask: Ask) -> None:
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
     draft["photos"].append(await save_photo(ask, ask.incoming.photo))
-    album = ask.incoming.album
-    if drafts.answer_due(draft, album):  # an album is answered once
-        key = "repair.album_saved" if album else "repair.photo_saved"
-        text = ask.t(key, n=len(draft["photos"]), item=drafts.label(draft))
-        ask.show(text, _repair_choices(ask, draft))
+    if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
+        ask.show(_photo_saved(ask, draft), _repair_choices(ask, draft))
+
+
+def _photo_saved(ask: Ask, draft: dict) -> str:
+    """Say the photos are kept; ask for the note only while there is none (a caption is one)."""
+    noted = drafts.note(draft) is not None
+    if ask.incoming.album:
+        key = "repair.album_noted" if noted else "repair.album_saved"
+    else:
+        key = "repair.photo_noted" if noted else "repair.photo_saved"
+    return ask.t(key, n=len(draft["photos"]), item=drafts.label(draft))
 
 
 async def repair_note(ask: Ask) -> None:

@@ -9,6 +9,7 @@ from handlers import (
     files,
     inspector,
     intake,
+    kept,
     onboarding,
     overdue,
     paper,
@@ -20,10 +21,12 @@ from handlers import (
 )
 from handlers.core import Router
 
-# drafts first (its guard drops a half-finished report the person turned away from); stray
+# drafts first (its guard drops a half-finished report the person turned away from), then kept
+# (its guard forgets a photo kept for a card the person turned away from); stray
 # last: it answers the command, text or photo no flow was waiting for, so nothing passes on.
 ROUTED = (
     drafts,
+    kept,
     onboarding,
     contractor,
     inspector,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import string
 from typing import Any
 
@@ -75,3 +76,41 @@ def t(lang: str, key: str, /, **params: Any) -> str:
     if not params:
         return template
     return _COUNTING.format(template, **params) if "|" in template else template.format(**params)
+
+
+# A button label's short form ("btn.back.short"), for platforms whose buttons show few
+# characters (WeCom's ten): found from the label as shown, in the reader's language first.
+SHORT = ".short"
+
+
+def _template(text: str) -> re.Pattern[str]:
+    """Return a pattern matching what a catalog template gives, its fields as groups."""
+    parts, seen = [], set()
+    for number, part in enumerate(re.split(r"\{(\w+)\}", text)):
+        if number % 2 == 0:
+            parts.append(re.escape(part))
+        else:
+            parts.append(f"(?P={part})" if part in seen else f"(?P<{part}>.+?)")
+            seen.add(part)
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def _short_forms(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    catalog, forms = CATALOGS[lang], []
+    for key, short in catalog.items():
+        full = catalog.get(key.removesuffix(SHORT)) if key.endswith(SHORT) else None
+        if full:
+            forms.append((_template(full), short))
+    return forms
+
+
+SHORT_FORMS = {lang: _short_forms(lang) for lang in CATALOGS}
+
+
+def short_label(lang: str, label: str) -> str | None:
+    """Return the short form of a button's label (its reader's language first), if any."""
+    for forms in sorted(SHORT_FORMS.items(), key=lambda pair: pair[0] != lang):
+        for pattern, short in forms[1]:
+            if found := pattern.match(label):
+                return short.format(**found.groupdict())
+    return None

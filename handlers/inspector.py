@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, drafts, lists, render
+from handlers import choices, drafts, kept, lists, render
 from handlers.core import Ask, Router
 from handlers.photos import save_photo
 from handlers.tell import tell_contractor
@@ -41,6 +41,7 @@ async def check_item(ask: Ask) -> None:
         passes=Action.pass_ in card.moves,
         fails=Action.fail in card.moves,
     )
+    kept.opened(ask, "ck", card.line.id)
     ask.show(render.card(ask.lang, card), rows, photos=tuple(photos))
 
 
@@ -62,9 +63,13 @@ async def start_fail(ask: Ask) -> None:
         check_move_line, user_id=ask.user_id, item_id=int(ask.match[1]), action=Action.fail
     )
     draft, resumed = drafts.start(ask, "fail", line, photos=[])
-    key = "report.resumed" if resumed else "fail.ask_reason"
+    kept.take(ask, draft, "fl")  # photos sent after opening its card, before Fail
+    if draft["photos"] and not resumed:
+        key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
+    else:
+        key = "report.resumed" if resumed else "fail.ask_reason"
     rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
-    ask.show(ask.t(key, item=drafts.label(draft)), rows)
+    ask.show(ask.t(key, n=len(draft["photos"]), item=drafts.label(draft)), rows)
 
 
 def _complete(draft: dict) -> bool:

@@ -37,7 +37,9 @@ async def start(ask: Ask) -> None:
         ask.lang = pick_language(
             ask.person.language, incoming.language, ask.settings.default_language
         )
-        ask.show(ask.t("start.welcome", name=esc(incoming.name)))
+        name = incoming.name.strip()
+        welcome = ask.t("start.welcome", name=esc(name)) if name else ask.t("start.welcome_unnamed")
+        ask.show(welcome)
     elif ask.person is None:
         ask.show(ask.t("error.not_registered"))
         return

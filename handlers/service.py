@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, render
+from handlers import choices, kept, render
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.menu import commands_among
@@ -19,6 +19,7 @@ from models.service import (
     item_history,
     look_up_flat,
 )
+from models.tables import Action
 
 FLAT = r"^un:(\d{1,12})$"
 FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
@@ -175,6 +176,11 @@ async def show_item(ask: Ask, item_id: int) -> None:
     photos = tuple(p for e in card.events for p in e.photos)
     rows = choices.card_moves(card.line.id, ask.lang, card.moves)
     ask.show(render.card(ask.lang, card, full=True), rows, photos=photos)
+    # A photo sent next belongs to this card, as after opening it from a list.
+    if Action.report_repaired in card.moves:
+        kept.opened(ask, "it", card.line.id)
+    elif Action.fail in card.moves:
+        kept.opened(ask, "ck", card.line.id)
 
 
 async def owner_summary(ask: Ask) -> None:

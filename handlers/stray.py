@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import kept
 from handlers.core import Ask, Router
 from handlers.menu import OPENS_ITEMS, TAKES_TEXT, command_lines, commands_among
 
@@ -21,7 +22,9 @@ async def unknown_command(ask: Ask) -> None:
 
 
 async def stray_photo(ask: Ask) -> None:
-    """Say a photo belongs to an item: which command opens one, or enters one."""
+    """Keep a photo for the card just opened; else say how to open an item, or enter one."""
+    if await kept.keep_photo(ask):
+        return
     opens = _commands(ask, OPENS_ITEMS)
     lines = [ask.t("stray.photo", commands=_slashed(opens))] if opens else []
     if _commands(ask, ("new",)):
@@ -30,7 +33,9 @@ async def stray_photo(ask: Ask) -> None:
 
 
 async def stray_text(ask: Ask) -> None:
-    """Say which of the person's commands take text, and how to write about an item."""
+    """Keep a text after a kept photo as its note; else say which commands take text."""
+    if kept.keep_text(ask):
+        return
     lines = [ask.t("stray.text")]
     if takes := _commands(ask, TAKES_TEXT):
         lines += [ask.t("stray.text_commands"), *command_lines(ask.lang, takes)]

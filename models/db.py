@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -62,11 +64,17 @@ class Database:
     def migrate(self) -> None:
         """Create or upgrade the schema to the newest migration."""
         from alembic import command
+        from alembic.runtime.migration import MigrationContext
 
         cfg = alembic_config(self.url)
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
+            before = MigrationContext.configure(connection).get_current_revision()
             command.upgrade(cfg, "head")
+            after = MigrationContext.configure(connection).get_current_revision()
+        # One line for an upgrade (the command line keeps alembic's own chatter out of its log).
+        if after != before:
+            log.info("database schema upgraded from %s to %s", before or "nothing", after)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -49,7 +49,8 @@ def _one_project(
     if name:
         named = [p for p in projects if p.name == name.strip()]
         if not named:
-            raise DomainError("which_project", names=", ".join(p.name for p in projects))
+            names = ", ".join(p.name for p in projects)
+            raise DomainError("unknown_project", name=name.strip(), names=names)
         return named[0]
     if len(projects) > 1:
         # A file in the wrong project is worse than one more question.

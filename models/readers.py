@@ -36,7 +36,8 @@ def report_project(session: Session, *, user_id: int, name: str | None = None) -
         return projects[0]
     named = [p for p in projects if p.name == name.strip()]
     if not named:
-        raise DomainError("which_project", names=", ".join(p.name for p in projects))
+        names = ", ".join(p.name for p in projects)
+        raise DomainError("unknown_project", name=name.strip(), names=names)
     return named[0]
 
 

@@ -83,11 +83,13 @@ def _reader(session: Session, user_id: int) -> tuple[Person, list[int], bool]:
     person = person_of(session, user_id=user_id)
     if person is None:
         raise DomainError("not_registered")
+    # Each project once, however many look-up roles the person holds in it.
     projects = list(
         session.exec(
-            select(Membership.project_id).where(
-                Membership.user_id == person.id, col(Membership.role).in_(LOOKUP_ROLES)
-            )
+            select(Membership.project_id)
+            .where(Membership.user_id == person.id, col(Membership.role).in_(LOOKUP_ROLES))
+            .distinct()
+            .order_by(Membership.project_id)
         ).all()
     )
     if not projects:

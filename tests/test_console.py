@@ -263,7 +263,9 @@ async def test_a_newcomer_joins_with_an_invite(bot, world, db):
     assert steps[1][0] == "/mylist" and steps[1][1], "the bot answers a stranger"
     assert "欢迎，新用户！注册成功。" in "\n".join(steps[2][1])
     assert "新用户 (验收组)> /tocheck" in out, "the prompt follows the new role at once"
-    assert "*  5. 新用户 · 验收组  [id 900000001]" in "\n".join(steps[4][1]), "now a person"
+    listed = "\n".join(steps[4][1])
+    assert "*  7. 新用户 · 验收组  [id 900000001]" in listed, "now a person, numbered last"
+    assert "   5. Zhou · 领导  [id 1201]" in listed, "everyone else keeps their number"
     assert "*  0. 新用户 · 未登记" in "\n".join(steps[-1][1]), "a fresh newcomer"
     with db.session() as s:
         joined = tg_user(s, 900_000_001)
@@ -286,3 +288,35 @@ async def test_documents_the_bot_sends_are_saved_and_their_paths_printed(bot, wo
     first, second = Path(saved[0]).name, Path(saved[1]).name
     assert first == sent[0].filename and second == first.replace(".xlsx", "-2.xlsx")
     assert [Path(p).name for p in saved[2:]] == ["setup-项目设置.xlsx", "items-问题录入.xlsx"]
+
+
+async def test_any_buttons_still_on_screen_can_be_pressed(bot, world, db):
+    leak, wall = world.items["leak"], world.items["wall"]
+    # ⌨1: the list; ⌨2: the first item's card; then 1.2 presses the list's second item.
+    script = "/mylist\n1\n:press 1.2\n/lang\n1\n:press 4.2\n:press 9.1\n:as 4\n:press 1.1\n"
+    code, out = await session(bot, db, script, persona=CONTRACTOR_A.id)
+    assert code == 0
+    steps = dict(replies(out))
+    assert f"  [1] #{leak} 3-1-1202   [2] #{wall} 3-1-502" in steps["/mylist"]
+    assert "  [3] 🖨 打印版 PDF   ⌨1" in steps["/mylist"], "the keyboard's mark, on its last row"
+    assert any("客厅墙面空鼓" in line for line in steps[":press 1.2"]), "the older list's button"
+    assert steps[":press 4.2"] == ["键盘 ⌨4 已不在屏幕上（已被替换或已按过）。"]
+    assert steps[":press 9.1"] == ["没有键盘 ⌨9。"]
+    assert steps[":press 1.1"] == ["键盘 ⌨1 是发给 Wang 的：请先用 :as 切换到该用户。"]
+
+
+async def test_photos_the_bot_sends_are_saved_too(bot, world, db, tmp_path):
+    out = io.StringIO()
+    code = await run_console(
+        bot.app,
+        bot.transport,
+        db,
+        stdin=io.StringIO("/report\n"),
+        stdout=out,
+        persona=MANAGER.id,
+        files_dir=tmp_path,
+    )
+    assert code == 0
+    (photo,) = [m for m in bot.transport.outbox if m.kind == "photo"]
+    (saved,) = re.findall(r"^  已保存：(.+)$", out.getvalue(), flags=re.MULTILINE)
+    assert Path(saved).read_bytes() == photo.file_bytes and saved.endswith(".png")

@@ -190,10 +190,11 @@ async def test_several_photos_in_any_order_until_done(bot, world, db):
     wang = bot.chat(CONTRACTOR_A)
     await wang.send("/mylist")
     await wang.press(f"rp:{wall}")
-    assert "Photo saved (1)" in texts(await wang.send_photo(PNG(1), caption="before paint"))
+    first = await wang.send_photo(PNG(1), caption="before paint")
+    assert "Photo and note saved (1)" in texts(first)
     await wang.send_photo(PNG(2))
     await wang.send("second coat")
-    assert "Photo saved (3)" in texts(await wang.send_photo(PNG(3)))
+    assert "Photo and note saved (3)" in texts(await wang.send_photo(PNG(3)))
     assert state_of(db, wall) is ItemState.open, "nothing is filed before Done"
     assert "reported done" in texts(await wang.press_label("Done"))
     assert photos_of(db, wall) == 3

@@ -162,7 +162,7 @@ async def test_an_album_with_a_caption_is_one_report_with_every_photo(bot, world
     await wang.send("/mylist")
     await wang.press(f"rp:{wall}")
     first = await wang.send_photo(PNG(11), caption="patched", media_group_id="A1")
-    assert "Photos received" in texts(first)
+    assert "Photos and note received" in texts(first)
     assert await wang.send_photo(PNG(12), media_group_id="A1") == []  # one answer per album
     assert await wang.send_photo(PNG(13), media_group_id="A1") == []
     done = texts(await wang.press_label("Done"))

@@ -172,9 +172,9 @@ async def test_secret_and_token_never_logged(
 async def test_a_card_is_updated_once_and_then_cannot_be_pressed(
     api: WeComAPI, wecom: OfflineWeCom
 ) -> None:
-    (card,) = cards.build(
-        "卫生间吊顶渗水", (((Choice("已修复", "rp:7"), Choice("非我方", "np:7")),))
-    )
+    (card,) = cards.draw(
+        "卫生间吊顶渗水", (((Choice("已修复", "rp:7"), Choice("非我方", "np:7")),)), lang="zh"
+    ).cards
     answer = await api.send_card(WANG, card)
     assert answer["response_code"]
     click = wecom.press(WANG, "np:7")
@@ -189,7 +189,7 @@ async def test_a_card_is_updated_once_and_then_cannot_be_pressed(
 
 
 async def test_a_response_code_lasts_72_hours(api: WeComAPI, wecom: OfflineWeCom) -> None:
-    (card,) = cards.build("t", (((Choice("好", "ok:1"),),)))
+    (card,) = cards.draw("t", (((Choice("好", "ok:1"),),)), lang="zh").cards
     await api.send_card(WANG, card)
     click = wecom.press(WANG, "ok:1")
     with later(timedelta(hours=72, minutes=1)), pytest.raises(WeComError) as caught:
@@ -276,7 +276,8 @@ def test_cards_keep_the_limits() -> None:
         (Choice(f"#{n} 3-1-{1200 + n}", f"it:{n}"), Choice(f"#{n + 1}", f"it:{n + 1}"))
         for n in range(0, 8, 2)
     ) + ((Choice("下一页", "ml:1"), Choice("打印", "pdf:ml"), Choice("又一次", "it:0")),)
-    built = cards.build("今日待修清单：华建装饰，共 10 项，最早的已 12 天" * 2, rows)
+    drawn = cards.draw("今日待修清单：华建装饰，共 10 项，最早的已 12 天" * 2, rows, lang="zh")
+    built = drawn.cards
     assert len(built) == 2  # 10 distinct choices: two cards of up to 6 buttons
     keys = [b["key"] for c in built for b in c["button_list"]]
     assert keys == [f"it:{n}" for n in range(8)] + ["ml:1", "pdf:ml"]
@@ -288,9 +289,13 @@ def test_cards_keep_the_limits() -> None:
         assert all(len(b["text"]) <= cards.BUTTON_TEXT_MAX for b in card["button_list"])
         assert cards.TASK_ID_RE.match(card["task_id"])
     first = built[0]
-    assert first["main_title"]["title"].endswith("(1/2)")
-    assert first["sub_title_text"].startswith("1. #0 3-1-1200\n2. #1")  # labels too long: listed
-    assert first["button_list"][0]["text"].startswith("1. ")
+    # A title line too long for the title: the prompt goes below "请选择", with the full labels.
+    assert first["main_title"]["title"] == "请选择 (1/2)"
+    assert first["sub_title_text"].startswith("今日待修清单")
+    # Labels too long for a button are numbered by their place and listed whole; short ones not.
+    assert "\n1. #0 3-1-1200\n3. #2 3-1-1202" in first["sub_title_text"]
+    assert [b["text"][:3] for b in first["button_list"][:3]] == ["1. ", "#1", "3. "]
+    assert built[1]["button_list"][0]["text"].startswith("7. ")
     assert cards.pressed("已处理完毕，谢谢你的反馈") == {
         "button": {"replace_name": "已处理完毕，谢谢你…"}
     }
@@ -342,17 +347,11 @@ async def test_a_notice_with_text_choices_and_two_files(
     )
     assert result.sent == [ids[WANG]]
     got = wecom.messages_to(WANG)
-    assert [m.msgtype for m in got] == [
-        "text",
-        "template_card",
-        "template_card",
-        "file",
-        "text",
-        "image",
-    ]
-    assert got[0].text == "今日待修 7 项 & 返修 1 项"
+    # The short text is on the first card (one message per prompt), not sent before it.
+    assert [m.msgtype for m in got] == ["template_card", "template_card", "file", "text", "image"]
+    assert got[0].content["main_title"]["title"] == "今日待修 7 项 & 返修 1 项 (1/2)"
     assert [len(c.keys) for c in wecom.cards_to(WANG)] == [6, 1]
-    assert got[4].text == "待修清单"
+    assert got[3].text == "待修清单"
     assert [(f.filename, f.content) for f in wecom.files_to(WANG)] == [
         ("待修清单.pdf", PDF),
         ("chart.png", PNG(5)),
@@ -381,7 +380,7 @@ async def test_slow_down_and_server_errors_are_waited_out_and_nothing_goes_twice
         notices=[notice],
     )
     assert result.sent == [ids[ZHAO]]
-    assert [m.msgtype for m in wecom.messages_to(ZHAO)] == ["text", "template_card", "file"]
+    assert [m.msgtype for m in wecom.messages_to(ZHAO)] == ["template_card", "file"]
     with db.session() as s:
         (row,) = s.exec(select(PushLog).where(PushLog.day == today)).all()
     assert (row.status, row.attempts) == (PushStatus.sent, 4)

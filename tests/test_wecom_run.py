@@ -163,7 +163,9 @@ async def test_run_serves_the_callback_over_http(tmp_path: Path) -> None:
                     return any(c for c in wecom.cards_to(MEMBER) if f"it:{item_id}" in c.keys)
 
                 await wait_for(listed, "the list and its card", proc)
-                assert any(f"#{item_id}" in text for text in wecom.texts_to(MEMBER))
+                # A short list is on its card itself (one message per prompt).
+                shown = [str(m.content) for m in wecom.messages_to(MEMBER)]
+                assert any(f"#{item_id}" in content for content in shown)
 
                 # A button click on the card: the item opens; the pressed card is greyed out.
                 card = wecom.last_card(MEMBER)
@@ -183,7 +185,8 @@ async def test_run_serves_the_callback_over_http(tmp_path: Path) -> None:
                     return any(f"rp:{item_id}" in c.keys for c in wecom.cards_to(MEMBER))
 
                 await wait_for(opened, "the item's card with its moves", proc)
-                assert any("卫生间吊顶渗水" in text for text in wecom.texts_to(MEMBER))
+                shown = [str(m.content) for m in wecom.messages_to(MEMBER)]
+                assert any("卫生间吊顶渗水" in content for content in shown)
                 assert card.pressed is not None  # greyed out before the press was handled
         finally:
             code = await stop(proc, signal.SIGTERM)

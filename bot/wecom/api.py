@@ -103,7 +103,7 @@ class SlowDown(WeComError):
 
 
 class WeComAPI:
-    """One self-built app's server API: token, message/send, update_template_card, media."""
+    """One self-built app's server API: token, messages, card updates, media, user/get."""
 
     def __init__(
         self,
@@ -213,6 +213,13 @@ class WeComAPI:
         answer = await self._call("POST", "/cgi-bin/message/send", json=body)
         _refused_member(answer, user, "message/send")
         return answer
+
+    # -- the directory -----------------------------------------------------------------------
+
+    async def member_name(self, user: str) -> str:
+        """Return a member's name in the corp's directory (user/get; the app's visible range)."""
+        answer = await self._call("GET", "/cgi-bin/user/get", params={"userid": user})
+        return str(answer.get("name") or "")
 
     # -- media -------------------------------------------------------------------------------
 

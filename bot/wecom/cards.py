@@ -1,16 +1,20 @@
-"""Choices as WeCom template cards of type button_interaction, within WeCom's field limits.
+"""A prompt and its choices as WeCom template cards (button_interaction), within WeCom's limits.
 
 The limits (WeCom's message/send docs for template_card): main_title.title "建议不超过36个字",
 main_title.desc 44, sub_title_text 160, horizontal_content_list ≤ 6 rows (keyname 5, value 30),
 button_list ≤ 6 buttons, button text "建议不超过10个字", button key ≤ 1024 bytes and unique in a
-card, task_id unique per app, only ASCII letters, digits and "_-@", ≤ 128 bytes.
+card, task_id unique per app, only ASCII letters, digits and "_-@", ≤ 128 bytes. Over a
+suggested length WeCom shows the text cut.
 
-When the choices do not fit one card, decided here:
-- more than 6 buttons: several cards of up to 6 buttons each, in order, titled "title (1/3)",
+How a screen is drawn (`draw`), the same for a chat reply and a push, decided here:
+- one message per prompt: the prompt goes on the card itself (its first line as the title,
+  the rest as the description or the sub-title) when it fits; a longer text goes first as a
+  text message, and the card is titled "Choose" ("请选择"), so nothing is shown twice;
+- more than 6 buttons: several cards of up to 6 buttons each, in order, titled "… (1/3)",
   so every choice keeps a button of its own (a morning list of 10 items + pager = 2 cards);
-- a label longer than a button shows: the card's sub_title_text lists the full labels
-  numbered "1. ...", and each button starts with its number ("1. #12 3-1…"), so nothing the
-  person needs to choose by is lost to the clip;
+- a label longer than a button shows: its short form from the catalogs ("◀ Back to list" is
+  "◀ Back"), else its number in the screen, running on across the cards ("7. #107 5…"), with
+  the full label listed in that card's sub-title, so nothing the person chooses by is lost;
 - two choices with the same data: the first is kept (WeCom refuses repeated keys).
 A pressed card is updated with `pressed(text)`: its buttons become grey and unpressable,
 showing `text` (the caller takes it from the catalog, in the person's language).
@@ -21,16 +25,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from handlers.choices import Choice
+from handlers.i18n import short_label, t
 
 TITLE_MAX = 36
 DESC_MAX = 44
 SUB_TITLE_MAX = 160
-HORIZONTAL_MAX = 6
-KEYNAME_MAX = 5
-VALUE_MAX = 30
 BUTTONS_MAX = 6
 BUTTON_TEXT_MAX = 10
 KEY_MAX = 1024  # bytes
@@ -67,52 +70,88 @@ def choices_of(rows: Iterable[Iterable[Choice]]) -> list[Choice]:
     return flat
 
 
-def build(
-    title: str,
+@dataclass(frozen=True)
+class Drawn:
+    """A screen as WeCom shows it: a text to send first ("" when none), then its cards."""
+
+    text: str
+    cards: list[dict[str, Any]]
+
+
+def draw(
+    text: str,
     rows: Iterable[Iterable[Choice]],
     *,
-    desc: str | None = None,
-    facts: Sequence[tuple[str, str]] = (),
+    lang: str,
     task_id: Callable[[], str] = new_task_id,
-) -> list[dict[str, Any]]:
-    """Return the template cards (button_interaction) that offer these choices, 6 buttons each.
+) -> Drawn:
+    """Return a plain-text prompt and its choices as one card where it fits, else text + cards.
 
-    `title` is plain text (the first line of a screen, say); `facts` become the card's
-    key/value rows (at most 6 are shown). No choices: no card.
+    No choices: only the text. Labels are in `lang` (their short forms are looked up in it).
     """
     choices = choices_of(rows)
     if not choices:
-        return []
-    pages = [choices[i : i + BUTTONS_MAX] for i in range(0, len(choices), BUTTONS_MAX)]
-    cards = []
+        return Drawn(text, [])
+    buttons = [_button(lang, choice, number) for number, choice in enumerate(choices, start=1)]
+    pages = [buttons[i : i + BUTTONS_MAX] for i in range(0, len(buttons), BUTTONS_MAX)]
+    choose = t(lang, "wecom.choose")
+    cards, before = [], text
     for number, page in enumerate(pages, start=1):
         mark = f" ({number}/{len(pages)})" if len(pages) > 1 else ""
-        card: dict[str, Any] = {
-            "card_type": CARD_TYPE,
-            "task_id": _task_id(task_id),
-            "main_title": {"title": clip(title, TITLE_MAX - len(mark)) + mark},
-        }
-        if desc:
-            card["main_title"]["desc"] = clip(desc, DESC_MAX)
-        if facts:
-            card["horizontal_content_list"] = [
-                {"keyname": clip(k, KEYNAME_MAX), "value": clip(v, VALUE_MAX)}
-                for k, v in facts[:HORIZONTAL_MAX]
-            ]
-        numbered = any(len(c.label) > BUTTON_TEXT_MAX for c in page)
-        if numbered:
-            card["sub_title_text"] = _listing(page)
-        card["button_list"] = [
-            {
-                "type": 0,
-                "text": _button_text(c.label, n if numbered else None),
-                "style": BUTTON_STYLE,
-                "key": c.data,
-            }
-            for n, c in enumerate(page, start=1)
-        ]
+        listing = _listing([line for _, line in page if line])
+        head = _prompt(text, choose, mark, listing) if number == 1 else None
+        if head is not None:
+            before = ""  # the prompt is on the first card: no text goes before it
+        card = {"card_type": CARD_TYPE, "task_id": _task_id(task_id)}
+        card |= head or _titled(choose, mark, listing)
+        card["button_list"] = [button for button, _ in page]
         cards.append(card)
-    return cards
+    return Drawn(before, cards)
+
+
+def _prompt(text: str, choose: str, mark: str, listing: str) -> dict[str, Any] | None:
+    """Return the head of a card that carries the prompt, or None when it does not fit."""
+    prompt = "\n".join(line.strip() for line in text.strip().splitlines())
+    if not prompt:
+        return _titled(choose, mark, listing)
+    title, _, rest = prompt.partition("\n")
+    rest = rest.strip()
+    head: dict[str, Any]
+    if len(title) <= TITLE_MAX - len(mark):
+        head = {"main_title": {"title": title + mark}}
+        if rest and "\n" not in rest and len(rest) <= DESC_MAX:
+            head["main_title"]["desc"], rest = rest, ""
+    else:  # a long first line: the whole prompt under a plain title
+        head, rest = {"main_title": {"title": choose + mark}}, prompt
+    below = "\n".join(part for part in (rest, listing) if part)
+    if len(below) > SUB_TITLE_MAX:
+        return None
+    if below:
+        head["sub_title_text"] = below
+    return head
+
+
+def _titled(choose: str, mark: str, listing: str) -> dict[str, Any]:
+    """Return the head of a card with no prompt on it: "Choose", and the full labels if any."""
+    head: dict[str, Any] = {"main_title": {"title": clip(choose, TITLE_MAX - len(mark)) + mark}}
+    if listing:
+        head["sub_title_text"] = listing
+    return head
+
+
+def _button(lang: str, choice: Choice, number: int) -> tuple[dict[str, Any], str | None]:
+    """Return a choice's button, and the line listing its full label when the button cuts it."""
+    label = " ".join(choice.label.split())
+    listed = None
+    if len(label) > BUTTON_TEXT_MAX:
+        short = short_label(lang, label)
+        if short and len(short) <= BUTTON_TEXT_MAX:
+            label = short
+        else:
+            prefix = f"{number}. "
+            label, listed = prefix + clip(label, BUTTON_TEXT_MAX - len(prefix)), prefix + label
+    button = {"type": 0, "text": label, "style": BUTTON_STYLE, "key": choice.data}
+    return button, listed
 
 
 def pressed(text: str) -> dict[str, Any]:
@@ -132,22 +171,15 @@ def _task_id(make: Callable[[], str]) -> str:
     return value
 
 
-def _button_text(label: str, number: int | None) -> str:
-    if number is None:
-        return clip(label, BUTTON_TEXT_MAX)
-    prefix = f"{number}. "
-    return prefix + clip(label, BUTTON_TEXT_MAX - len(prefix))
-
-
-def _listing(page: Sequence[Choice]) -> str:
-    """Return the numbered full labels of a card's buttons, within sub_title_text's limit."""
-    lines: list[str] = []
-    for n, choice in enumerate(page, start=1):
-        line = f"{n}. {' '.join(choice.label.split())}"
-        if len("\n".join([*lines, line])) > SUB_TITLE_MAX:
-            room = SUB_TITLE_MAX - len("\n".join(lines)) - (1 if lines else 0)
-            if room > len(f"{n}. ") + 1:
-                lines.append(clip(line, room))
+def _listing(lines: Sequence[str]) -> str:
+    """Return the numbered full labels of a card's cut buttons, within sub_title_text's limit."""
+    kept: list[str] = []
+    for line in lines:
+        if len("\n".join([*kept, line])) > SUB_TITLE_MAX:
+            room = SUB_TITLE_MAX - len("\n".join(kept)) - (1 if kept else 0)
+            number = line.split(" ", 1)[0]
+            if room > len(number) + 2:
+                kept.append(clip(line, room))
             break
-        lines.append(line)
-    return "\n".join(lines)
+        kept.append(line)
+    return "\n".join(kept)

@@ -7,7 +7,8 @@ What WeCom cannot do as Telegram does, decided here:
   pressed again, and a second press of the same card (TaskId) changes nothing;
 - no files from members (a self-built app receives text, image, voice, video, location, link):
   `/upload` answers with a one-time upload page (bot.wecom.upload);
-- no per-person command menu: Reply.menus is left alone.
+- no per-person command menu: Reply.menus is left alone;
+- no name in a member's messages: a joiner's name is read from the directory (user/get).
 Everything sent to a member waits its turn in the same MemberPacer as the delivery's.
 """
 
@@ -15,15 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bot.wecom import cards
 from bot.wecom.api import WeComAPI, WeComError
-from bot.wecom.delivery import WeComDelivery, plain, split_text, title_of
+from bot.wecom.delivery import WeComDelivery, plain, split_text
 from bot.wecom.upload import REF_PREFIX, Uploads
 from handlers.core import Core
 from handlers.i18n import pick_language, t
@@ -123,6 +127,7 @@ class WeComChat:
         self.uploads = uploads
         self.members = delivery.members  # one pacer for replies and notices alike
         self.media = MediaCache(api)
+        self._names: dict[str, str] = {}  # members' directory names, once read
         self._locks: dict[str, asyncio.Lock] = {}
         self._busy = 0
         self.handled = 0  # callbacks and uploads done with, for a test to wait on
@@ -174,6 +179,8 @@ class WeComChat:
         if found.command is not None and found.command[0] == "upload":
             await self._upload_link(found)
             return
+        if found.command is not None and found.command[0] == "start" and not found.name:
+            found = dataclasses.replace(found, name=await self._member_name(found.account))
         reply = await self.core.handle(found)
         # The person's language after the input (a join or /language may have set it).
         await self.draw(found.account, reply, self._lang(await self._person(found.account)))
@@ -203,6 +210,20 @@ class WeComChat:
             return
         link = self.uploads.link(found.account, lang)
         await self._say(found.account, t(lang, "wecom.upload_link", link=link))
+
+    async def _member_name(self, account: str) -> str:
+        """Return a member's name in WeCom's directory ("" when it cannot be read now)."""
+        name = self._names.get(account)
+        if name is None:
+            try:
+                name = (await self.api.member_name(account)).strip()
+            except (WeComError, httpx.HTTPError):
+                # Joining goes on: the welcome then names nobody, and the person is listed
+                # under their userid until an admin sees who it is.
+                log.warning("wecom: could not read the name of %s", account, exc_info=True)
+                return ""
+            self._names[account] = name
+        return name
 
     async def _person(self, account: str) -> Person | None:
         return await asyncio.to_thread(
@@ -237,10 +258,10 @@ class WeComChat:
             if len(screen.photos) > shown:
                 note = t(lang, "wecom.photos_some", total=len(screen.photos), shown=shown)
                 text = f"{text}\n{note}" if text else note
-        for chunk in split_text(text):
+        drawn = cards.draw(text, screen.choices, lang=lang)
+        for chunk in split_text(drawn.text):
             await self._send(account, self.api.send_text, chunk)
-        title = title_of(text) if text else t(lang, "wecom.choose")
-        for card in cards.build(title, screen.choices):
+        for card in drawn.cards:
             await self._send(account, self.api.send_card, card)
         for file in screen.files:
             await self._file(account, file)

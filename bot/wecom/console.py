@@ -1,8 +1,10 @@
 """The terminal console over the offline WeCom: the same personas and commands as on Telegram.
 
 A line is a member's text message, `:photo` an image message, `:press N` a click on button N
-of the member's latest live card, `:file` a file through a one-time upload page (what a WeCom
-member does for a workbook). Each persona chats by their WeCom identity: one is linked
+of the latest cards (the cards of one screen are numbered on, as their buttons are), `:press
+K.N` on button N of the cards marked ⌨K while still live, `:file` a file through a one-time
+upload page (what a WeCom member does for a workbook). Images and files the app sends are
+saved in the files folder. Each persona chats by their WeCom identity: one is linked
 (`console-<user id>`) for a person who has none yet, in this local database only.
 """
 
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import itertools
 import mimetypes
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.console import Persona, _Console, _one_line
+from bot.console import Keyboard, Persona, _Console, _one_line
 from bot.wecom.crypto import parse_fields
 from bot.wecom.offline import OfflineWeCom, Sent
 from bot.wecom.sender_side import image_message, template_card_event, text_message
@@ -24,6 +27,7 @@ from models.db import Database
 from models.people import accounts, find_person, link_identity
 
 PLATFORM = "wecom"
+PART = re.compile(r"\((\d+)/(\d+)\)$")  # "… (2/3)": the second of a screen's three cards
 
 
 class WeComConsole(_Console):
@@ -54,6 +58,7 @@ class WeComConsole(_Console):
         else:
             account = self.db.run(_wecom_account, telegram_id=persona.telegram_id)
         self.wecom.add_member(account)
+        self.wecom.set_name(account, persona.name)  # the directory's name, read when they join
         self._accounts[persona.telegram_id] = account
         return account
 
@@ -95,23 +100,31 @@ class WeComConsole(_Console):
             await self.act(send)
         return True
 
-    async def cmd_press(self, arg: str) -> bool:
-        """Press button N of this member's latest card that can still be pressed."""
-        if not arg or not arg.isdigit():
-            self.say("usage", usage=":press N")
-            return True
-        user = self.account(self.persona)  # type: ignore[arg-type]
-        live = [c for c in self.wecom.cards_to(user) if c.live]
-        if not live:
-            self.say("no_keyboard")
-            return True
-        card = live[-1]
-        keys = card.keys
-        if not 1 <= int(arg) <= len(keys):
-            self.say("no_button", arg=arg, n=len(keys))
-            return True
-        self.say("pressed", label=card.content["button_list"][int(arg) - 1]["text"])
-        click = self.wecom.press(user, keys[int(arg) - 1], card=card)
+    def own_chat(self) -> str:
+        """Return the current person's WeCom userid."""
+        return self.account(self.persona)  # type: ignore[arg-type]
+
+    def chat_name(self, chat: int | str) -> str:
+        """Return the persona behind a WeCom userid."""
+        found = next((t for t, account in self._accounts.items() if account == chat), None)
+        return self.name_of(found) if found is not None else str(chat)
+
+    def newest_keyboard(self) -> Keyboard | None:
+        """Return the latest cards of the current person that can still be pressed."""
+        user = self.own_chat()
+        for keyboard in reversed(self.keyboards):
+            if keyboard.chat == user and any(card.live for card in keyboard.where):
+                return keyboard
+        return None
+
+    def on_screen(self, keyboard: Keyboard, index: int) -> bool:
+        """Tell whether the card holding this button can still be pressed."""
+        return keyboard.where[index].live
+
+    async def press_button(self, keyboard: Keyboard, index: int) -> None:
+        """Click the button on its card, as WeCom's template_card_event callback says."""
+        card, key = keyboard.where[index], keyboard.buttons[index][1]
+        click = self.wecom.press(str(keyboard.chat), key or "", card=card)
 
         async def press(user: str) -> None:
             event = template_card_event(
@@ -124,7 +137,6 @@ class WeComConsole(_Console):
             await self.post(event)
 
         await self.act(press)
-        return True
 
     async def cmd_say(self, arg: str) -> bool:
         """Send the rest of the line as a text message."""
@@ -162,9 +174,11 @@ class WeComConsole(_Console):
             self.refresh()
         shown = False
         for who, sent in list(self.wecom.sent.items()):
-            for message in sent[marks.get(who, 0) :]:
+            new = sent[marks.get(who, 0) :]
+            keyboards = self._keyboards(who, new)
+            for message in new:
                 shown = True
-                lines = self.render_sent(message)
+                lines = self.render_sent(message, keyboards.get(id(message)))
                 if who == user:
                     self.write("\n".join(lines))
                 else:
@@ -173,29 +187,57 @@ class WeComConsole(_Console):
         if not shown:
             self.say("no_reply")
 
-    def render_sent(self, message: Sent) -> list[str]:
-        """Lines of one WeCom message: a text, an image or file, or a card with its buttons."""
+    def _keyboards(self, user: str, sent: list[Sent]) -> dict[int, tuple[Keyboard, int]]:
+        """Number the cards just sent: one screen's cards ("(1/2)", "(2/2)") are one keyboard.
+
+        Returns, per card, its keyboard and the number of its first button in it.
+        """
+        found: dict[int, tuple[Keyboard, int]] = {}
+        group: list[Sent] = []
+        for card in (m for m in sent if m.msgtype == "template_card"):
+            part = PART.search(card.content.get("main_title", {}).get("title", ""))
+            if part is None or part[1] == "1":
+                group = []
+            group.append(card)
+            if part is None or part[1] == part[2]:
+                buttons = [(b.get("text", ""), b.get("key")) for c in group for b in _buttons(c)]
+                where = [c for c in group for _ in _buttons(c)]
+                keyboard = self.keep_keyboard(user, buttons, where)
+                first = 1
+                for c in group:
+                    found[id(c)] = (keyboard, first)
+                    first += len(_buttons(c))
+        return found
+
+    def render_sent(self, message: Sent, keyboard: tuple[Keyboard, int] | None = None) -> list[str]:
+        """Lines of one WeCom message: a text, an image or file (saved), or a card and buttons."""
         if message.msgtype == "text":
             return (message.text or "").split("\n")
         if message.msgtype in ("image", "file"):
             media = self.wecom.media.get(message.content.get("media_id", ""))
             name = media.filename if media else ""
             line = "[photo]" if message.msgtype == "image" else f"[document {name}]"
-            if message.msgtype == "file" and media is not None and self.files_dir is not None:
-                self.files_dir.mkdir(parents=True, exist_ok=True)
-                path = self.files_dir / Path(name or "document").name
-                path.write_bytes(media.content)
-                return [line, self.ui("saved", path=path)]
+            if media is not None and self.files_dir is not None:
+                saved = self.keep_file(Path(name or message.msgtype).name, media.content)
+                if saved is not None:
+                    return [line, self.ui("saved", path=saved)]
             return [line]
         card = message.content
-        lines = [card.get("main_title", {}).get("title", "")]
+        head = card.get("main_title", {})
+        lines = [head.get("title", "")]
+        lines += [head["desc"]] if head.get("desc") else []
         if card.get("sub_title_text"):
             lines += card["sub_title_text"].split("\n")
-        buttons = [
-            f"[{n}] {b.get('text', '')}" for n, b in enumerate(card.get("button_list", []), 1)
-        ]
+        first = keyboard[1] if keyboard else 1
+        buttons = [f"[{n}] {b.get('text', '')}" for n, b in enumerate(_buttons(message), first)]
         lines.append("  " + "   ".join(buttons))
+        if keyboard is not None and keyboard[0].where[-1] is message:
+            lines[-1] += f"   ⌨{keyboard[0].number}"
         return lines
+
+
+def _buttons(card: Sent) -> list[dict]:
+    return list(card.content.get("button_list", []))
 
 
 class _Settings:

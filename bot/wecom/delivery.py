@@ -159,11 +159,6 @@ def _prefix(text: str, limit: int) -> str:
     return cut[: space + 1] if space > len(cut) // 2 else cut
 
 
-def title_of(text: str) -> str:
-    """Return the first non-empty line of a plain text, for a card's title."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "…")
-
-
 # -- the delivery ----------------------------------------------------------------------------
 
 
@@ -238,11 +233,11 @@ class WeComDelivery:
         self, account: str, notice: Notice, part: int, progress: _Progress
     ) -> list[Callable[[], Awaitable[Any]]]:
         """Return the messages of one part, in order, each a call to make."""
-        if part == 0:
-            text = plain(notice.text)
+        if part == 0:  # drawn as a chat reply's screen is (bot.wecom.cards.draw)
+            drawn = cards.draw(plain(notice.text), notice.choices, lang=notice.lang)
             send = self.api.send_text
-            steps = [self._message(account, send, chunk) for chunk in split_text(text)]
-            for card in cards.build(title_of(text), notice.choices):
+            steps = [self._message(account, send, chunk) for chunk in split_text(drawn.text)]
+            for card in drawn.cards:
                 steps.append(self._message(account, self.api.send_card, card))
             return steps
         file = notice.attachments[part - 1]

@@ -1,11 +1,12 @@
 """An offline WeCom server API: in process as an httpx transport, or over HTTP with aiohttp.
 
 It answers what a self-built app calls (gettoken, message/send, message/update_template_card,
-media/upload, media/get) the way WeCom documents it, and records what each member got. Where
-the real API cuts silently (a text over 2,048 bytes, messages over 30 a minute or 1,000 an hour
-to one member), the stand-in does the same but writes it down in `problems` and `drops`, so
-tests assert that none happened (`assert_clean`). Expiry (tokens, media after 3 days, a card's
-response_code after 72 h) follows the product clock, models.clock, which tests pin and move.
+media/upload, media/get, user/get) the way WeCom documents it, and records what each member
+got. Where the real API cuts silently (a text over 2,048 bytes, messages over 30 a minute or
+1,000 an hour to one member), the stand-in does the same but writes it down in `problems` and
+`drops`, so tests assert that none happened (`assert_clean`). Expiry (tokens, media after 3
+days, a card's response_code after 72 h) follows the product clock, models.clock, which tests
+pin and move.
 Errcodes are WeCom's; where its docs name none for a check, 40058 (invalid parameter).
 """
 
@@ -16,7 +17,7 @@ import itertools
 import json
 import re
 import secrets
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -133,6 +134,8 @@ class OfflineWeCom:
         self.problems: list[str] = []
         self.errors: list[tuple[str, int, str]] = []  # (call, errcode, errmsg) answered
         self.gettoken_calls = 0
+        self.calls: Counter[str] = Counter()  # answered calls by name ("user/get": 2)
+        self.names: dict[str, str] = {}  # the directory: a member's name (default: the userid)
         self.media: dict[str, Media] = {}
         self._tokens: dict[str, _Token] = {}
         self._codes: dict[str, _Code] = {}
@@ -146,6 +149,10 @@ class OfflineWeCom:
     def add_member(self, *users: str) -> None:
         """Put members in the app's visible range."""
         self.members.update(users)
+
+    def set_name(self, user: str, name: str) -> None:
+        """Name a member in the corp's directory (what user/get answers)."""
+        self.names[user] = name
 
     def fail(self, call: str, errcode: int, *, times: int = 1) -> None:
         """Answer the next `times` calls of `call` (e.g. "message/send") with `errcode`."""
@@ -286,10 +293,12 @@ class OfflineWeCom:
             ("POST", "message/update_template_card"): self._update_card,
             ("POST", "media/upload"): self._upload,
             ("GET", "media/get"): self._get_media,
+            ("GET", "user/get"): self._get_user,
         }
         route = routes.get((method.upper(), call))
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"not found"
+        self.calls[call] += 1
         if self._http_faults[call]:
             return self._http_faults[call].popleft(), {"Content-Type": "text/html"}, b"<html/>"
         try:
@@ -481,6 +490,14 @@ class OfflineWeCom:
         media = self._store(kind, filename, data, part_type or _guess_type(filename))
         return {"type": kind, "media_id": media.media_id, "created_at": str(_epoch(media))}
 
+    def _get_user(self, query: dict[str, str], _type: str, _body: bytes) -> JSON:
+        # An app reads only the members in its visible range; WeCom's userids ignore case.
+        wanted = str(query.get("userid", "")).lower()
+        user = next((m for m in self.members if m.lower() == wanted), None)
+        if user is None:
+            raise Refused(60111, "userid not found")
+        return {"userid": user, "name": self.names.get(user, user)}
+
     def _get_media(self, query: dict[str, str], _type: str, _body: bytes) -> Media:
         return self._live_media(query.get("media_id"))
 
@@ -502,6 +519,7 @@ _MESSAGES = {
     40014: "invalid access_token",
     42001: "access_token expired",
     45009: "api freq out of limit",
+    60011: "no privilege to access/modify contact/party/agent",
     60111: "userid not found",
     81013: "user & party & tag all invalid",
 }

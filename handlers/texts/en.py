@@ -37,6 +37,7 @@ TEXTS: dict[str, str] = {
     "error.not_demo_database": "This database holds real data; the demo will not overwrite it.",
     "error.no_project_yet": "There is no project yet: create one first (python -m bot project NAME).",
     "error.which_project": "There are several projects; name one of: {names}.",
+    "error.unknown_project": "There is no project named {name}. Yours: {names}.",
     "error.sheet_no_too_long": "Sheet number {sheet}… is too long (40 characters at most).",
     "error.location_too_long": "That location is too long ({max} characters at most).",
     "error.description_too_long": (
@@ -126,6 +127,7 @@ TEXTS: dict[str, str] = {
     # onboarding
     "help.head": "{name}, you are registered as: {roles}\nCommands:",
     "start.welcome": "Welcome, {name}! You are registered.",
+    "start.welcome_unnamed": "Welcome! You are registered.",
     "lang.ask": "Choose your language:",
     "lang.set": "Language set: English.",
     "invite.usage": (
@@ -156,6 +158,8 @@ TEXTS: dict[str, str] = {
         "to report it done."
     ),
     "repair.note_saved": "Note saved for item {item}. Send photos, type more, or press Done.",
+    "repair.photo_noted": "Photo and note saved ({n}) for item {item}. Send more, or press Done.",
+    "repair.album_noted": "Photos and note received for item {item}. Send more, or press Done.",
     "repair.still_need_photo": "Note saved for item {item}. Now send a photo of the repair.",
     "repair.done": "Item {item} reported done; it now awaits acceptance. {left} left on your list.",
     "dispute.ask_reason": "Item {item}: why is it not yours? Type the reason.",

@@ -11,6 +11,9 @@ ZH: dict[str, str] = {
     "stray.text_item": "要给问题写说明，请先打开问题（{commands}），按相应按钮后再写。",
     "stray.help": "发送 /help 查看您可以使用的全部命令。",
     "stray.command": "没有 {command} 这个命令。发送 /help 查看您可以使用的命令。",
+    # A photo right after opening a card: kept for that item until its report is begun.
+    "kept.photo": "这张照片是问题 {item} 的吧？已留着，不用重发：按「{button}」开始填写它的报告。",
+    "kept.note": "已记下，和照片一起留给问题 {item}。按「{button}」开始填写它的报告。",
 }
 
 EN: dict[str, str] = {
@@ -24,4 +27,9 @@ EN: dict[str, str] = {
     "stray.text_item": "To write about an item, open it first ({commands}), press its button, then write.",
     "stray.help": "Send /help to see all you can do.",
     "stray.command": "There is no command {command}. Send /help to see what you can do.",
+    "kept.photo": (
+        "Is this photo for item {item}? It is kept, no need to send it again: press {button} "
+        "to start its report with it."
+    ),
+    "kept.note": "Noted with the photo for item {item}. Press {button} to start its report.",
 }

@@ -34,6 +34,7 @@ TEXTS: dict[str, str] = {
     "error.not_demo_database": "该数据库保存的是真实数据，演示不会覆盖它。",
     "error.no_project_yet": "还没有项目，请先创建（python -m bot project 项目名）。",
     "error.which_project": "有多个项目，请指定其中一个：{names}。",
+    "error.unknown_project": "没有名为 {name} 的项目。您的项目：{names}。",
     "error.sheet_no_too_long": "看房单号 {sheet}… 太长（最多 40 个字符）。",
     "error.location_too_long": "部位太长了（最多 {max} 个字）。",
     "error.description_too_long": "问题描述太长了：{length} 个字，最多 {max} 个字。请精简后重新发送。",
@@ -111,6 +112,7 @@ TEXTS: dict[str, str] = {
     # 注册
     "help.head": "{name}，您的角色：{roles}\n可用命令：",
     "start.welcome": "欢迎，{name}！注册成功。",
+    "start.welcome_unnamed": "欢迎！注册成功。",
     "lang.ask": "请选择语言：",
     "lang.set": "语言已设为中文。",
     "invite.usage": (
@@ -135,6 +137,8 @@ TEXTS: dict[str, str] = {
     ),
     "repair.album_saved": "问题 {item}：照片已收到。可输入维修情况、继续发照片，或按「完成」提交报验。",
     "repair.note_saved": "问题 {item}：说明已记下。可继续发照片或文字，或按「完成」。",
+    "repair.photo_noted": "问题 {item}：照片和说明已保存（{n} 张）。可继续发照片或文字，或按「完成」。",
+    "repair.album_noted": "问题 {item}：照片和说明已收到。可继续发照片或文字，或按「完成」。",
     "repair.still_need_photo": "问题 {item}：说明已记下，请再发送一张完工照片。",
     "repair.done": "问题 {item} 已完工报验，等待验收组验收。您的清单还剩 {left} 项。",
     "dispute.ask_reason": "问题 {item}：为什么不属于你们？请输入原因。",

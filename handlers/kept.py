@@ -1,0 +1,131 @@
+"""A photo sent right after opening a card, before its report was begun: kept for that item.
+
+The card last opened is remembered in the dialogue (`opened`). A photo (and a text after it:
+WeCom sends a photo's caption as a text of its own) that comes next is stored and kept with
+that item, and the person is offered the card's report button (Repaired, or Fail); pressing
+it begins the report with what was kept (`take`), so nothing is sent twice. Only for a person
+models/ lets make that move now; anything else the person does next forgets both.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers import drafts
+from handlers.choices import Choice, Rows
+from handlers.core import Ask, Router, kind_of
+from handlers.photos import save_photo
+from models.errors import DomainError
+from models.queries import ItemLine
+from models.repair import check_move_line
+from models.tables import Action
+
+CARD, KEPT = "card", "kept"
+# The card's prefix -> the choice that begins its report with photos, and that move.
+REPORTS: dict[str, tuple[str, Action]] = {
+    "it": ("rp", Action.report_repaired),
+    "ck": ("fl", Action.fail),
+}
+_BUTTONS = {"rp": "btn.repaired", "fl": "btn.fail"}
+_BEGIN = re.compile(r"^(rp|fl):(\d{1,12})$")
+
+
+def opened(ask: Ask, card: str, item_id: int) -> None:
+    """Remember the card on the person's screen (`it` contractor, `ck` inspector)."""
+    ask.dialogue.memory[CARD] = {"prefix": card, "item": item_id}
+
+
+def take(ask: Ask, draft: dict, begin: str) -> None:
+    """Put the photos and notes kept for the draft's item into the report just begun."""
+    kept = ask.dialogue.memory.pop(KEPT, None)
+    if not kept or kept["item"] != draft["item"] or kept["begin"] != begin:
+        return
+    draft["photos"].extend(kept["photos"])
+    for note in kept["notes"]:
+        drafts.add_note(draft, note)
+
+
+async def guard(ask: Ask) -> bool:
+    """Forget the card and what was kept when the person does anything but add to it."""
+    memory = ask.dialogue.memory
+    if CARD not in memory and KEPT not in memory:
+        return False
+    kind = kind_of(ask.incoming)
+    if ask.dialogue.step is None and (kind == "photo" or (kind == "text" and KEPT in memory)):
+        return False  # one more photo, or the note of the kept one
+    memory.pop(CARD, None)
+    begin = _BEGIN.match(ask.incoming.choice or "")
+    kept = memory.get(KEPT)
+    if kept and not (begin and begin[1] == kept["begin"] and int(begin[2]) == kept["item"]):
+        memory.pop(KEPT)
+    return False
+
+
+async def keep_photo(ask: Ask) -> bool:
+    """Keep a photo for the card last opened, offering its report; False: no card for it."""
+    line, begin = await _reportable(ask)
+    if line is None:
+        return False
+    kept = _kept(ask, line, begin)
+    drafts.add_note(kept, ask.incoming.text)  # a caption: refused if too long, nothing kept
+    kept["photos"].append(await save_photo(ask, ask.incoming.photo))
+    if drafts.answer_due(kept, ask.incoming.album):
+        ask.show(_offer_text(ask, "kept.photo", kept), _offer(ask, kept))
+    return True
+
+
+def keep_text(ask: Ask) -> bool:
+    """Keep a text after a kept photo as its note (WeCom's caption); False: nothing is kept."""
+    kept = ask.dialogue.memory.get(KEPT)
+    if not kept:
+        return False
+    drafts.add_note(kept, ask.incoming.text)
+    ask.show(_offer_text(ask, "kept.note", kept), _offer(ask, kept))
+    return True
+
+
+async def _reportable(ask: Ask) -> tuple[ItemLine | None, str]:
+    """Return the item of the card last opened if this person may report it now, and how."""
+    card = ask.dialogue.memory.get(CARD)
+    if not card or card["prefix"] not in REPORTS:
+        return None, ""
+    begin, action = REPORTS[card["prefix"]]
+    try:
+        line = await ask.call(
+            check_move_line, user_id=ask.user_id, item_id=card["item"], action=action
+        )
+    except DomainError:
+        return None, ""
+    return line, begin
+
+
+def _kept(ask: Ask, line: ItemLine, begin: str) -> dict:
+    """Return what is kept for this item, starting it (named as a report's draft names it)."""
+    memory = ask.dialogue.memory
+    kept = memory.get(KEPT)
+    if not kept or kept["item"] != line.id:
+        kept = {
+            "item": line.id,
+            "begin": begin,
+            "unit": line.unit_code,
+            "location": line.location,
+            "photos": [],
+            "notes": [],
+        }
+        memory[KEPT] = kept
+    return kept
+
+
+def _offer_text(ask: Ask, key: str, kept: dict) -> str:
+    button = ask.t(_BUTTONS[kept["begin"]])
+    return ask.t(key, item=drafts.label(kept), button=button)
+
+
+def _offer(ask: Ask, kept: dict) -> Rows:
+    label = ask.t(_BUTTONS[kept["begin"]])
+    return ((Choice(label, f"{kept['begin']}:{kept['item']}"),),)
+
+
+def routes(router: Router) -> None:
+    """Route the guard that forgets the card (the photo itself is taken by the stray flow)."""
+    router.guard(guard)
