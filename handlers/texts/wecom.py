@@ -17,6 +17,7 @@ ZH: dict[str, str] = {
     "wecom.upload_too_big": "文件太大（最多 {limit} MB）。",
     # Buttons show 10 characters on WeCom: the short form of a longer label ("KEY.short").
     "btn.back.short": "◀ 返回",
+    "btn.repaired.short": "✅ 完工报验",
     "btn.to_check.short": "📋 待验收",
     "pdf.button.short": "🖨 PDF",
     "btn.open_item.short": "▶ #{id}",
@@ -54,6 +55,7 @@ EN: dict[str, str] = {
     "wecom.upload_empty": "No file arrived: choose a file, then upload.",
     "wecom.upload_too_big": "The file is too big (at most {limit} MB).",
     "btn.back.short": "◀ Back",
+    "btn.repaired.short": "✅ Done",
     "btn.to_check.short": "📋 Checks",
     "pdf.button.short": "🖨 PDF",
     "btn.open_item.short": "▶ #{id}",
