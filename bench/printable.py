@@ -3,7 +3,9 @@
 Builds the demo (3,000 items) in a temporary SQLite file, then times the one capped query of a
 list, the PDF of the busiest contractor, the to-check PDF, every PDF of the project (what the
 morning push attaches), and a full list at the cap (2,000 rows, the demo's own lines repeated).
-With --out, the PDFs and a PNG of each first page are written there.
+Each PDF is timed twice: as printed for WeCom (no links) and for Telegram (a QR code of the
+bot's deep link on every row, the code cache emptied before each run). With --out, the PDFs
+(for Telegram) and a PNG of each first page are written there.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlmodel import select
 from bot.demo import build_demo
 from handlers.i18n import t
 from models.db import Database
-from models.printable import file_name, project_printables, render_pdf
+from models.printable import file_name, project_printables, qr_png, render_pdf
 from models.queries import PRINT_CAP, PrintList, contractor_print, to_check_print
 from models.tables import Contractor
 
@@ -43,6 +45,17 @@ def timed(fn: Callable[[], Any], reps: int) -> tuple[float, float, Any]:
     return statistics.median(samples), max(samples), result
 
 
+def telegram_link(item_id: int) -> str:
+    """Return the deep link a Telegram bot prints in a row's QR code."""
+    return f"https://t.me/handover_bot?start=item_{item_id}"
+
+
+def with_qr(plist: PrintList) -> bytes:
+    """Draw a list as printed for Telegram, no QR code made before."""
+    qr_png.cache_clear()
+    return render_pdf(plist, zh, telegram_link)
+
+
 def busiest(db: Database, project_id: int) -> PrintList:
     """Return the printed list of the contractor with the most items to repair."""
     with db.session() as s:
@@ -52,9 +65,10 @@ def busiest(db: Database, project_id: int) -> PrintList:
 
 
 def at_cap(plist: PrintList) -> PrintList:
-    """Return a list of PRINT_CAP rows: the contractor's own lines, repeated."""
+    """Return a list of PRINT_CAP rows: the contractor's own lines, repeated, in walking order."""
     lines = (plist.lines * (PRINT_CAP // max(1, len(plist.lines)) + 1))[:PRINT_CAP]
-    return dataclasses.replace(plist, lines=lines, total=len(lines) + 500)
+    walk = sorted(lines, key=lambda x: (len(x.building), x.building, x.entrance, x.floor))
+    return dataclasses.replace(plist, lines=tuple(walk), total=len(lines) + 500)
 
 
 def first_page_png(data: bytes, path: Path) -> None:
@@ -94,6 +108,13 @@ def main() -> None:
             with db.session() as s:
                 return project_printables(s, project_id=summary.project_id, tr=zh)
 
+        def everything_qr() -> list[tuple[str, bytes]]:
+            qr_png.cache_clear()
+            with db.session() as s:
+                return project_printables(
+                    s, project_id=summary.project_id, tr=zh, link=telegram_link
+                )
+
         checking = check_query()
         full = at_cap(contractor)
         runs = (
@@ -103,6 +124,10 @@ def main() -> None:
             (f"to-check PDF ({checking.total} rows)", lambda: render_pdf(checking, zh), 3),
             (f"PDF at the cap ({PRINT_CAP:,} rows)", lambda: render_pdf(full, zh), 1),
             ("every PDF of the project", everything, 1),
+            (f"contractor PDF, QR ({contractor.total} rows)", lambda: with_qr(contractor), 3),
+            (f"to-check PDF, QR ({checking.total} rows)", lambda: with_qr(checking), 3),
+            (f"PDF at the cap, QR ({PRINT_CAP:,} rows)", lambda: with_qr(full), 1),
+            ("every PDF of the project, QR", everything_qr, 1),
         )
         results: dict[str, Any] = {}
         for name, fn, reps in runs:
@@ -113,11 +138,12 @@ def main() -> None:
         print("| printable | n | median s | max s |\n|---|---:|---:|---:|")
         for name, reps, median, worst in rows:
             print(f"| {name} | {reps} | {median:.3f} | {worst:.3f} |")
-        made = results["every PDF of the project"]
-        print(f"\nThe project's PDFs: {len(made)} files, {sum(len(d) for _, d in made):,} bytes")
+        for key in ("every PDF of the project", "every PDF of the project, QR"):
+            made = results[key]
+            print(f"\n{key}: {len(made)} files, {sum(len(d) for _, d in made):,} bytes")
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
-            capped = (f"cap-{file_name(full, zh)}", results[runs[4][0]])
+            capped = (f"cap-{file_name(full, zh)}", results[runs[8][0]])
             for name, data in [*made, capped]:
                 (args.out / name).write_bytes(data)
                 first_page_png(data, (args.out / name).with_suffix(".png"))

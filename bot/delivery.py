@@ -10,6 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.telegram_common import item_start_link
 from jobs.notices import Notice
 from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
 from models.db import Database
@@ -41,6 +42,10 @@ class TelegramDelivery:
         self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
         # People's chats (their Telegram accounts), found once a run or at a notice's first part.
         self._chats: dict[int, int] = {}
+
+    def item_link(self, item_id: int) -> str | None:
+        """Return the t.me link that opens this item's card in the chat (a printed QR code)."""
+        return item_start_link(self.bot.username, item_id)
 
     async def reach(self, user_ids: Sequence[int]) -> None:
         """Find these people's Telegram chats in one query, before a run sends to them."""

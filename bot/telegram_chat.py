@@ -21,7 +21,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.telegram_common import ALERT_LIMIT, BotContext, OnePress
+from bot.telegram_common import ALERT_LIMIT, BotContext, OnePress, item_start_link
 from handlers.choices import Rows
 from handlers.core import Core, Router
 from handlers.i18n import pick_language, t
@@ -55,6 +55,10 @@ class TelegramPlatform:
     def invite_link(self, code: str) -> str | None:
         """Return the t.me link that starts the bot with this invite code."""
         return f"https://t.me/{self.bot.username}?start={code}"
+
+    def item_link(self, item_id: int) -> str | None:
+        """Return the t.me link that opens this item's card in the chat (a printed QR code)."""
+        return item_start_link(self.bot.username, item_id)
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:

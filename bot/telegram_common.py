@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.i18n import pick_language, t
 from models.db import Database
+from models.links import item_start
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -130,3 +131,8 @@ async def on_error(update: object, context: BotContext) -> None:
             await context.bot.send_message(update.effective_chat.id, t(lang, "error.internal"))
         except TelegramError:
             log.warning("could not tell the user about an error", exc_info=True)
+
+
+def item_start_link(username: str | None, item_id: int) -> str | None:
+    """Return the deep link that opens an item's card in a chat with the bot."""
+    return f"https://t.me/{username}?start={item_start(item_id)}" if username else None

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.i18n import t
-from models.queries import ItemLine, Page
+from models.queries import ItemLine, Only, Page
 from models.tables import Action, PushKind
 
 PER_ROW = 2
+BUILDINGS_PER_ROW = 3
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,28 @@ class Choice:
 Rows = tuple[tuple[Choice, ...], ...]
 
 
+def _where(building: str | None, only: Only | None = None) -> str:
+    """Return the tail of a list choice's data: `:3` (building 3), `::o` (overdue only), `:3:r`."""
+    if not building and not only:
+        return ""
+    return f":{building or ''}" + (f":{only.value}" if only else "")
+
+
+def _view(prefix: str, page: int, building: str | None, only: Only | None = None) -> str:
+    """Return a list choice's data: `ml:2`, `ml:2:3` (building 3), `ml:0::o` (overdue only)."""
+    return f"{prefix}:{page}{_where(building, only)}"
+
+
 def _pager(prefix: str, page: Page, lang: str) -> tuple[Choice, ...]:
     row = []
-    where = f":{page.building}" if page.building else ""
     if page.page > 0:
-        row.append(Choice(t(lang, "btn.prev"), f"{prefix}:{page.page - 1}{where}"))
+        row.append(
+            Choice(t(lang, "btn.prev"), _view(prefix, page.page - 1, page.building, page.only))
+        )
     if page.page + 1 < page.pages:
-        row.append(Choice(t(lang, "btn.next"), f"{prefix}:{page.page + 1}{where}"))
+        row.append(
+            Choice(t(lang, "btn.next"), _view(prefix, page.page + 1, page.building, page.only))
+        )
     return tuple(row)
 
 
@@ -42,24 +58,60 @@ def _item_rows(prefix: str, items: tuple[ItemLine, ...]) -> Rows:
 
 
 def _printable(prefix: str, page: Page, lang: str) -> Rows:
-    if not page.total:
+    if not page.shown:
         return ()
-    where = f":{page.building}" if page.building else ""
-    return ((Choice(t(lang, "pdf.button"), f"pdf:{prefix}{where}"),),)
+    data = f"pdf:{prefix}{_where(page.building, page.only)}"
+    return ((Choice(t(lang, "pdf.button"), data),),)
 
 
-def _list(prefix: str, item: str, page: Page, lang: str, printable: bool) -> Rows:
+def _list(prefix: str, item: str, page: Page, lang: str, printable: bool, *more: Rows) -> Rows:
     pager = _pager(prefix, page, lang)
     return (
         *_item_rows(item, page.items),
         *((pager,) if pager else ()),
+        *(row for rows in more for row in rows),
         *(_printable(prefix, page, lang) if printable else ()),
     )
 
 
 def my_list(page: Page, lang: str, *, printable: bool = True) -> Rows:
-    """Return one choice per item on a contractor's page, then paging, then the PDF."""
-    return _list("ml", "it", page, lang, printable)
+    """Return one choice per item on a contractor's page, paging, the narrowings, the PDF."""
+    return _list("ml", "it", page, lang, printable, _narrowings(page, lang))
+
+
+def _narrowings(page: Page, lang: str) -> Rows:
+    """Return the buttons that narrow a long list, each with the items it keeps.
+
+    Only a list longer than a screen (or one narrowed already) offers them: rework only,
+    overdue only, back to all, and the building picker (whole list: `mb`).
+    """
+    if page.only is None and page.total <= len(page.items):
+        return ()
+    row = []
+    for only, n in ((Only.rework, page.rework), (Only.overdue, page.overdue)):
+        if n and page.only is not only:
+            label = t(lang, f"mylist.only_{only.name}", n=n)
+            row.append(Choice(label, _view("ml", 0, page.building, only)))
+    if page.only is not None:
+        row.append(Choice(t(lang, "mylist.all", n=page.total), _view("ml", 0, page.building)))
+    picker = f"mb:{page.only.value}" if page.only else "mb"
+    row.append(Choice(t(lang, "mylist.buildings"), picker))
+    return (tuple(row),)
+
+
+def my_buildings(found: tuple[tuple[str, int], ...], only: Only | None, lang: str) -> Rows:
+    """Return one choice per building of my list (with its count), then the whole list."""
+    buttons = [
+        Choice(t(lang, "mylist.building_button", building=b, n=n), _view("ml", 0, b, only))
+        for b, n in found
+    ]
+    rows = [
+        tuple(buttons[i : i + BUILDINGS_PER_ROW]) for i in range(0, len(buttons), BUILDINGS_PER_ROW)
+    ]
+    everything = Choice(
+        t(lang, "mylist.all", n=sum(n for _, n in found)), _view("ml", 0, None, only)
+    )
+    return (*rows, (everything,))
 
 
 def to_check(page: Page, lang: str, *, printable: bool = True) -> Rows:
@@ -87,7 +139,10 @@ def kind_name(lang: str, kind: PushKind) -> str:
 
 # Patterns the flows route; payloads are digits so forged data cannot inject text.
 # A list choice: a page and maybe a building ("tc:2:3"); bare "tc" is the page last seen.
-MY_LIST = r"^ml(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
+# A contractor's list may also be narrowed to rework (r) or overdue (o) items: "ml:0::o".
+MY_LIST = r"^ml(?::(\d{1,12})(?::([0-9A-Z]{1,6})?(?::([ro]))?)?)?$"
+# The building picker of my list, keeping its narrowing ("mb:r").
+MY_BUILDINGS = r"^mb(?::([ro]))?$"
 OPEN_ITEM = r"^it:(\d{1,12})$"
 REPAIRED = r"^rp:(\d{1,12})$"
 DISPUTE = r"^dp:(\d{1,12})$"
@@ -101,7 +156,7 @@ SKIP = r"^skip(?::(\d{1,12}))?$"
 CANCEL = r"^cancel(?::(\d{1,12}))?$"
 LANGUAGE = r"^lang:(zh|en)$"
 # The printable PDF of my list (ml) or of the to-check list (tc), maybe of one building.
-PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6}))?$"
+PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6})?(?::([ro]))?)?$"
 
 
 def contractor_card(item_id: int, lang: str, *, repaired: bool, dispute: bool) -> Rows:

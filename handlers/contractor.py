@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from handlers import choices, drafts, kept, lists, render
 from handlers.core import Ask, Router
-from handlers.photos import save_photo
+from handlers.photos import keep_photo
 from models.errors import DomainError
 from models.limits import check_note
-from models.queries import contractor_list
+from models.queries import Only, contractor_list, my_buildings
 from models.repair import PhotoIn, act, check_move_line, offered_card
 from models.tables import Action, Role
 
 
 async def my_list(ask: Ask) -> None:
-    """Show the first page of my items to repair, oldest first (/mylist 3: building 3 only)."""
+    """Show the first page of my items to repair, rework first (/mylist 3: building 3 only)."""
     ask.require(Role.contractor)
     building = lists.building_arg(ask)
     page = await ask.call(contractor_list, user_id=ask.user_id, building=building)
@@ -22,11 +22,22 @@ async def my_list(ask: Ask) -> None:
 
 
 async def my_list_page(ask: Ask) -> None:
-    """Show another page of my list in place of the one pressed."""
+    """Show another page, building or narrowing (rework, overdue) of my list in its place."""
     number, building = lists.pressed_view(ask, "ml")
-    page = await ask.call(contractor_list, user_id=ask.user_id, page=number, building=building)
+    only = lists.pressed_only(ask, "ml")
+    page = await ask.call(
+        contractor_list, user_id=ask.user_id, page=number, building=building, only=only
+    )
     lists.remember(ask, "ml", page)
     ask.show(render.my_list(ask.lang, page), choices.my_list(page, ask.lang), replace=True)
+
+
+async def my_list_buildings(ask: Ask) -> None:
+    """Offer the buildings of my list (narrowed or not), each with how many items it holds."""
+    only = Only(ask.match[1]) if ask.match[1] else None
+    found = await ask.call(my_buildings, user_id=ask.user_id, only=only)
+    text = render.my_buildings(ask.lang, found, only)
+    ask.show(text, choices.my_buildings(found, only, ask.lang), replace=True)
 
 
 async def open_item(ask: Ask) -> None:
@@ -75,7 +86,7 @@ async def repair_photo(ask: Ask) -> None:
     """Keep a photo of the repair, and its caption with the other notes; wait for Done."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
-    draft["photos"].append(await save_photo(ask, ask.incoming.photo))
+    await keep_photo(ask, draft)
     if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
         ask.show(_photo_saved(ask, draft), _repair_choices(ask, draft))
 
@@ -154,6 +165,7 @@ def routes(router: Router) -> None:
     """Route the contractor's commands, choices and report steps."""
     router.command("mylist", my_list)
     router.choice(choices.MY_LIST, my_list_page)
+    router.choice(choices.MY_BUILDINGS, my_list_buildings)
     router.choice(choices.OPEN_ITEM, open_item)
     router.choice(choices.REPAIRED, start_repair)
     router.choice(choices.DISPUTE, start_dispute)

@@ -42,6 +42,9 @@ class Platform(Protocol):
     def invite_link(self, code: str) -> str | None:
         """Return a link that joins with this invite code, where the platform has one."""
 
+    def item_link(self, item_id: int) -> str | None:
+        """Return a link that opens this item's card in the chat, where the platform has one."""
+
 
 Draw = Callable[[Reply], Awaitable[None]]  # the adapter showing a reply now
 

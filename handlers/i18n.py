@@ -22,6 +22,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "printable",
     "pushes",
     "wecom",
+    "lists",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import choices, drafts, kept, lists, render
 from handlers.core import Ask, Router
-from handlers.photos import save_photo
+from handlers.photos import keep_photo
 from handlers.tell import tell_contractor
 from handlers.text import esc
 from models.people import CHECKERS
@@ -88,7 +88,7 @@ async def fail_photo(ask: Ask) -> None:
     """Keep a photo of the defect, and its caption with the reason."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
-    draft["photos"].append(await save_photo(ask, ask.incoming.photo))
+    await keep_photo(ask, draft)
     key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
     if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
         rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))

@@ -14,7 +14,7 @@ from typing import Any
 from handlers import drafts
 from handlers import intake_keyboards as kb
 from handlers.core import Ask, Flow, Router
-from handlers.photos import save_photo
+from handlers.photos import keep_photo
 from handlers.render import short
 from handlers.text import esc
 from models.errors import DomainError
@@ -268,7 +268,7 @@ async def photo_received(ask: Ask) -> None:
     caption = (ask.incoming.text or "").strip()
     # The caption is the description when there is none yet; too long, refused before any keeping.
     description = check_description(caption) if caption and not draft.get("description") else None
-    draft["photos"].append(await save_photo(ask, ask.incoming.photo))
+    await keep_photo(ask, draft)
     if description:
         draft["description"] = description
     n = len(draft["photos"])

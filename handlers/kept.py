@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 
-from handlers import drafts
+from handlers import drafts, photos
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router, kind_of
-from handlers.photos import save_photo
 from models.errors import DomainError
 from models.queries import ItemLine
 from models.repair import check_move_line
@@ -68,7 +67,7 @@ async def keep_photo(ask: Ask) -> bool:
         return False
     kept = _kept(ask, line, begin)
     drafts.add_note(kept, ask.incoming.text)  # a caption: refused if too long, nothing kept
-    kept["photos"].append(await save_photo(ask, ask.incoming.photo))
+    await photos.keep_photo(ask, kept)  # the same photo delivered twice is kept once
     if drafts.answer_due(kept, ask.incoming.album):
         ask.show(_offer_text(ask, "kept.photo", kept), _offer(ask, kept))
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.core import Ask
 from models.errors import DomainError
-from models.queries import Page
+from models.queries import Only, Page
 from models.units import parse_building
 
 
@@ -20,7 +20,7 @@ def building_arg(ask: Ask) -> str | None:
 
 def last_view(ask: Ask, kind: str) -> tuple[int, str | None]:
     """Return the page and building of this list the person last saw."""
-    page, building = ask.dialogue.memory.get(kind, (0, None))
+    page, building, *_ = ask.dialogue.memory.get(kind, (0, None))
     return page, building
 
 
@@ -32,6 +32,21 @@ def pressed_view(ask: Ask, kind: str) -> tuple[int, str | None]:
     return last_view(ask, kind)
 
 
+def pressed_only(ask: Ask, kind: str) -> Only | None:
+    """Return the narrowing a list choice asks for (rework, overdue); a bare one, the last seen."""
+    match = ask.match
+    if match is not None and match[1] is not None:
+        return Only(match[3]) if match.re.groups >= 3 and match[3] else None
+    return last_only(ask, kind)
+
+
+def last_only(ask: Ask, kind: str) -> Only | None:
+    """Return the narrowing of this list the person last saw (None: the whole list)."""
+    _, _, *only = ask.dialogue.memory.get(kind, (0, None))
+    return Only(only[0]) if only and only[0] in set(Only) else None
+
+
 def remember(ask: Ask, kind: str, page: Page) -> None:
-    """Keep the page the person is looking at."""
-    ask.dialogue.memory[kind] = [page.page, page.building]
+    """Keep the page the person is looking at, and its narrowing."""
+    narrowed = [page.only.value] if page.only else []
+    ask.dialogue.memory[kind] = [page.page, page.building, *narrowed]

@@ -7,13 +7,23 @@ from handlers.core import Ask, Router
 from handlers.printable_text import caption
 from handlers.screens import Attachment
 from models.printable import my_list_pdfs, to_check_pdfs
+from models.queries import Only
 
 
 async def send_printable(ask: Ask) -> None:
-    """Send the person's own list (pdf:ml) or to-check list (pdf:tc) as a printable PDF."""
+    """Send the person's own list (pdf:ml) or to-check list (pdf:tc) as a printable PDF.
+
+    Printed for the platform the person is on: where it has a link into the chat, each row
+    carries a QR code of it.
+    """
     kind, building = ask.match[1], ask.match[2]  # the building the list pressed showed
-    make = my_list_pdfs if kind == "ml" else to_check_pdfs
-    made = await ask.call(make, user_id=ask.user_id, tr=ask.t, building=building)
+    mine = {"user_id": ask.user_id, "tr": ask.t, "building": building}
+    link = ask.platform.item_link
+    if kind == "ml":  # as narrowed on screen (rework, overdue)
+        only = Only(ask.match[3]) if ask.match[3] else None
+        made = await ask.call(my_list_pdfs, **mine, only=only, link=link)
+    else:
+        made = await ask.call(to_check_pdfs, **mine, link=link)
     ask.reply.busy = "upload_document"  # "sending a file", not after a refusal
     files = tuple(
         Attachment(name, data, kind="document", caption=caption(ask.t, plist))

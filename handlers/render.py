@@ -9,7 +9,7 @@ from itertools import groupby
 from handlers.i18n import t
 from handlers.text import clip, esc
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
-from models.queries import EventLine, ItemCard, ItemLine, Page
+from models.queries import EventLine, ItemCard, ItemLine, Only, Page
 from models.service import Flat
 from models.tables import ItemState
 
@@ -36,8 +36,12 @@ def item_line(lang: str, line: ItemLine) -> str:
 
 
 def _late(lang: str, line: ItemLine) -> str:
-    # The days past due, on every staff view; an owner's summary words it its own way.
-    return t(lang, "overdue.flag", days=line.overdue_days) if line.overdue else ""
+    # Whose delay it is (models.overdue), on every staff view: the contractor's days past due,
+    # or the days an item reported repaired has awaited acceptance. An owner's summary words
+    # it its own way.
+    if line.overdue:
+        return t(lang, "overdue.flag", days=line.overdue_days)
+    return t(lang, "overdue.waiting_flag", days=line.waiting_days) if line.waiting_days else ""
 
 
 def _what_where(lang: str, line: ItemLine) -> dict[str, object]:
@@ -67,9 +71,10 @@ def my_list(lang: str, page: Page) -> str:
         oldest=page.oldest_days,
     )
     late = [t(lang, "overdue.mylist_head", n=page.overdue)] if page.overdue else []
-    lines = [item_line(lang, line) for line in page.items]
+    only = [t(lang, f"mylist.narrowed_{page.only.name}", n=page.shown)] if page.only else []
+    lines = [item_line(lang, line) for line in page.items] or [t(lang, "mylist.narrowed_none")]
     foot = t(lang, "list.page", page=page.page + 1, pages=page.pages)
-    return "\n".join([head, *late, *_narrowed(lang, page, "/mylist"), "", *lines, "", foot])
+    return "\n".join([head, *late, *_narrowed(lang, page, "/mylist"), *only, "", *lines, "", foot])
 
 
 def _narrowed(lang: str, page: Page, command: str) -> list[str]:
@@ -77,6 +82,13 @@ def _narrowed(lang: str, page: Page, command: str) -> list[str]:
     if not page.building:
         return []
     return [t(lang, "list.building", building=esc(page.building), command=command)]
+
+
+def my_buildings(lang: str, found: tuple[tuple[str, int], ...], only: Only | None) -> str:
+    """Render the question of the building picker: which building of my list to show."""
+    total = sum(n for _, n in found)
+    narrowed = [t(lang, f"mylist.narrowed_{only.name}", n=total)] if only else []
+    return "\n".join([t(lang, "mylist.pick_building", n=total), *narrowed])
 
 
 def to_check(lang: str, page: Page) -> str:
@@ -138,6 +150,8 @@ def card(lang: str, item: ItemCard, *, history: bool = True, full: bool = False)
     ]
     if line.overdue:
         out.append(t(lang, "overdue.card", days=line.overdue_days))
+    elif line.waiting_days:
+        out.append(t(lang, "overdue.waiting_card", days=line.waiting_days))
     if line.rework_count:
         out.append(t(lang, "card.rework", n=line.rework_count))
     report = item.last_report
@@ -172,6 +186,8 @@ def event_line(lang: str, event: EventLine, *, full: bool = False) -> str:
 
 def _flags(lang: str, line: ItemLine) -> str:
     flags = t(lang, "overdue.staff_flag", days=line.overdue_days) if line.overdue else ""
+    if line.waiting_days:
+        flags += t(lang, "overdue.waiting_staff_flag", days=line.waiting_days)
     if line.rework_count:
         flags += t(lang, "service.flag_rework", n=line.rework_count)
     return flags

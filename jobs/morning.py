@@ -10,7 +10,7 @@ from models import clock
 from models.errors import DomainError
 from models.overdue import contractor_overdue
 from models.people import LANGUAGES
-from models.printable import printout
+from models.printable import ItemLink, printout
 from models.pushes import ProjectBeat, Recipient
 from models.queries import (
     Page,
@@ -22,8 +22,13 @@ from models.queries import (
 )
 from models.tables import Role
 
-# One PDF per team and language a morning, however many of its people get it.
-_Made = dict[tuple[int, int | None, str], Attachment]
+
+class _Printing:
+    """One PDF per team and language a morning, however many of its people get it."""
+
+    def __init__(self, item_link: ItemLink | None) -> None:
+        self.item_link = item_link  # the platform's: a QR code per printed row
+        self.made: dict[tuple[int, int | None, str], Attachment] = {}
 
 
 def language(person: Recipient, default: str) -> str:
@@ -35,10 +40,19 @@ Part = tuple[str, choices.Rows, tuple[Attachment, ...]]  # a list's text, button
 
 
 def morning_notices(
-    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
+    session: Session,
+    *,
+    project: ProjectBeat,
+    people: list[Recipient],
+    default_language: str,
+    item_link: ItemLink | None = None,
 ) -> list[Notice]:
-    """Return each person's morning list of the project; nobody with nothing to do is in it."""
-    notices, made = [], {}
+    """Return each person's morning list of the project; nobody with nothing to do is in it.
+
+    The printed lists carry a QR code per row where the platform has `item_link`.
+    """
+    notices = []
+    made = _Printing(item_link)
     for person in people:
         lang = language(person, default_language)
         parts = [
@@ -63,7 +77,7 @@ def morning_notices(
 
 
 def _repairs(
-    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> Part | None:
     # A contractor's list with its PDF (the screen's PDF button is left off: it is attached).
     if Role.contractor not in person.roles or not person.contractor_ids:
@@ -79,7 +93,7 @@ def _repairs(
 
 
 def _checks(
-    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+    session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> Part | None:
     if Role.inspector not in person.roles:
         return None
@@ -108,9 +122,9 @@ def contractor_overdue_line(
 
 
 def contractor_pdf(
-    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> tuple[Attachment, ...]:
-    """Return the contractor's printable list (rework first, then oldest) to attach."""
+    """Return the contractor's printable list (stairwell by stairwell) to attach."""
     out = []
     for contractor_id in sorted(person.contractor_ids):
         plist = contractor_print(session, contractor_id=contractor_id)
@@ -120,17 +134,17 @@ def contractor_pdf(
 
 
 def to_check_pdf(
-    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Made
+    session: Session, *, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> tuple[Attachment, ...]:
     """Return the project's printable to-check walk to attach to an inspector's list."""
     plist = to_check_print(session, project_id=project.id)
     return (_attachment(plist, lang, made),) if plist.total else ()
 
 
-def _attachment(plist: PrintList, lang: str, made: _Made) -> Attachment:
+def _attachment(plist: PrintList, lang: str, made: _Printing) -> Attachment:
     key = (plist.project_id, plist.contractor_id, lang)
-    if key not in made:
+    if key not in made.made:
         tr = printable_text.translator(lang)
-        name, data = printout(plist, tr)
-        made[key] = Attachment(name, data, "document", printable_text.caption(tr, plist))
-    return made[key]
+        name, data = printout(plist, tr, made.item_link)
+        made.made[key] = Attachment(name, data, "document", printable_text.caption(tr, plist))
+    return made.made[key]

@@ -9,11 +9,17 @@ from jobs.morning import language
 from jobs.notices import Notice
 from models import clock
 from models.overdue import overdue_digest
+from models.printable import ItemLink
 from models.pushes import ProjectBeat, Recipient
 
 
 def overdue_notices(
-    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
+    session: Session,
+    *,
+    project: ProjectBeat,
+    people: list[Recipient],
+    default_language: str,
+    item_link: ItemLink | None = None,  # prints no item rows: no links
 ) -> list[Notice]:
     """Return the project's overdue digest for each person; nothing at all when none is late."""
     if not people:

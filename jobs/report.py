@@ -9,6 +9,7 @@ from handlers.text import TEXT_LIMIT, clip, esc, split_html
 from jobs.morning import language
 from jobs.notices import Attachment, Notice
 from models import clock
+from models.printable import ItemLink
 from models.pushes import ProjectBeat, Recipient
 from models.report import daily_report
 
@@ -16,7 +17,12 @@ MORE = 200  # room for the pointer to /report when the figures are cut
 
 
 def report_notices(
-    session: Session, *, project: ProjectBeat, people: list[Recipient], default_language: str
+    session: Session,
+    *,
+    project: ProjectBeat,
+    people: list[Recipient],
+    default_language: str,
+    item_link: ItemLink | None = None,  # prints no item rows: no links
 ) -> list[Notice]:
     """Return the project's daily report for each person: a heading, then the PNG with figures."""
     if not people:

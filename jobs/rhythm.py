@@ -33,6 +33,7 @@ from jobs.sender import PROCESS, Delivery, PushResult, push
 from models import clock, pushes
 from models.db import Database
 from models.dialogue import take_expired
+from models.printable import ItemLink
 from models.pushes import Beat, ProjectBeat
 from models.tables import PushKind
 
@@ -58,12 +59,17 @@ def build(
     project: ProjectBeat,
     default_language: str,
     platform: str,
+    item_link: ItemLink | None = None,
 ) -> list[Notice]:
     """Return a kind's notices for a project: its recipients on a platform, each with their
-    screen."""
+    screen (a printed item links to its card where the platform has `item_link`)."""
     people = pushes.recipients(session, project_id=project.id, kind=kind, platform=platform)
     return BUILDERS[kind](
-        session, project=project, people=people, default_language=default_language
+        session,
+        project=project,
+        people=people,
+        default_language=default_language,
+        item_link=item_link,
     )
 
 
@@ -142,6 +148,7 @@ async def _run(
         project=project,
         default_language=default_language,
         platform=delivery.platform,
+        item_link=delivery.item_link,
     )
     result = await push(db=db, delivery=delivery, notices=notices, by=by, **key)
     await asyncio.to_thread(db.run, pushes.finish_run, **key)

@@ -87,6 +87,9 @@ class Delivery(Protocol):
     # Where it sends: a models.tables.Platform value (people are reached by their account there).
     platform: str
 
+    def item_link(self, item_id: int) -> str | None:
+        """Return a link that opens this item's card in the chat, where the platform has one."""
+
     async def reach(self, user_ids: Sequence[int]) -> None:
         """Find where these people are on the platform, once, before a run sends to them."""
 

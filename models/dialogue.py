@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete, select
 
 from models import clock
 from models.tables import AppUser
 from models.tables import Dialogue as DialogueRow
 
+# INSERT ... ON CONFLICT DO UPDATE, as each database we run on spells it.
+_UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 # A report left half-finished this long is dropped (the person is told at their next input).
 DRAFT_LIFETIME = timedelta(minutes=30)
 
@@ -66,17 +69,24 @@ def _stale(updated_at: datetime) -> bool:
 
 
 def save_dialogue(session: Session, *, user_id: int, dialogue: Dialogue) -> None:
-    """Store the person's dialogue (a person with none keeps no row)."""
-    row = session.get(DialogueRow, user_id)
+    """Store the person's dialogue (a person with none keeps no row).
+
+    One statement, not a read and then a write: two inputs of one person handled at once (two
+    taps, two processes) both find no row, and the second insert would break the first row's
+    key. The last input stored wins, as it would one after the other.
+    """
     if dialogue.step is None and not dialogue.draft and not dialogue.memory:
-        if row is not None:
-            session.delete(row)
+        session.exec(delete(DialogueRow).where(col(DialogueRow.user_id) == user_id))
         return
     data = json.dumps({"draft": dialogue.draft, "memory": dialogue.memory}, ensure_ascii=False)
-    if row is None:
-        row = DialogueRow(user_id=user_id)
-    row.step, row.data, row.updated_at = dialogue.step, data, clock.now()
-    session.add(row)
+    values = {"step": dialogue.step, "data": data, "updated_at": clock.now()}
+    insert = _UPSERT[session.get_bind().dialect.name](DialogueRow).values(user_id=user_id, **values)
+    session.exec(
+        insert.on_conflict_do_update(
+            index_elements=[col(DialogueRow.user_id)],
+            set_={name: insert.excluded[name] for name in values},
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.lookup import categories as project_categories
-from models.overdue import is_overdue
+from models.overdue import days_waiting, is_overdue, reported_at_sql
 from models.project import DEFAULT_CATEGORIES
 from models.tables import (
     AppUser,
@@ -245,6 +245,7 @@ _ITEM_HEADERS = (
     ("返修次数", "rework count"),
     ("限期", "due"),
     ("逾期", "overdue"),
+    ("待验天数", "days awaiting acceptance"),
     ("未关闭天数", "days open"),
     ("关闭用时（天）", "days to close"),
     ("关闭时间", "closed at"),
@@ -321,7 +322,7 @@ def export_items(session: Session, *, project_ids: Sequence[int], say: Say) -> b
     items_ws = workbook.create_sheet("Items")
     events_ws = workbook.create_sheet("Events")
     rows = session.exec(
-        select(Item, Unit.code, Category, Contractor.name)
+        select(Item, Unit.code, Category, Contractor.name, reported_at_sql())
         .join(Unit, Item.unit_id == Unit.id)
         .join(Category, Item.category_id == Category.id)
         .join(Contractor, Item.contractor_id == Contractor.id)
@@ -330,11 +331,12 @@ def export_items(session: Session, *, project_ids: Sequence[int], say: Say) -> b
     )
     item_project: dict[int, int] = {}
     item_rows: list[tuple[object, ...]] = []
-    for item, unit_code, category, contractor in rows:
+    for item, unit_code, category, contractor, reported_at in rows:
         pid = item.project_id
         item_project[item.id] = pid
         live = item.state not in (ItemState.closed, ItemState.cancelled)
         closed_local = clock.local(item.closed_at, zones[pid]) if item.closed_at else None
+        reported_on = clock.local_date(reported_at, zones[pid]) if reported_at else None
         state = _names(say, f"state.{item.state.value}")
         item_rows.append(
             (
@@ -352,6 +354,7 @@ def export_items(session: Session, *, project_ids: Sequence[int], say: Say) -> b
                 item.rework_count,
                 item.due_on,
                 _yes_no(is_overdue(item.state, item.due_on, today[pid])),
+                days_waiting(reported_on, today[pid]) if reported_on else None,
                 max(0, (today[pid] - item.raised_on).days) if live else None,
                 max(0, (closed_local.date() - item.raised_on).days) if closed_local else None,
                 closed_local.replace(tzinfo=None) if closed_local else None,

@@ -1,19 +1,20 @@
-"""Overdue: an item past its due date, and which contractor owes how many (in SQL).
+"""Whose delay an item is: overdue (its contractor's) or awaiting acceptance (the inspectors').
 
-One meaning, used by every view: an item is overdue on a day when it is not closed or
-cancelled and its due date is before that day (the due day itself is still in time). What a
-contractor owes is the overdue items still on its list (open, rework): an item reported
-repaired waits for the inspectors, a disputed one for the project department, and telling the
-contractor of those would send them to work they cannot do.
+One rule, here, for every view, count, chart and export. An item is overdue on a day when it is
+on its contractor's list (open, rework) and its due date is before that day (the due day itself
+is still in time). An item reported repaired is no longer its contractor's delay: it waits for
+the acceptance team, and how long it has waited is shown as such ("待验 N 天"), never as
+overdue; a disputed one waits for the project department. `is_overdue` (a line in Python) and
+`owed_clause` (rows in SQL) are the same rule in two forms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, case, func
 from sqlmodel import Session, col, select
 
 from models import clock
@@ -21,7 +22,9 @@ from models.errors import DomainError
 from models.people import person_of
 from models.pushes import MAY_RECEIVE
 from models.tables import (
+    Action,
     Contractor,
+    Event,
     Item,
     ItemState,
     Membership,
@@ -34,14 +37,13 @@ from models.tables import (
 S = ItemState
 # Who may see the overdue items of the whole project: the same people the morning push reaches.
 OVERDUE_READERS: frozenset[Role] = MAY_RECEIVE[PushKind.overdue]
-DONE_STATES = frozenset({S.closed, S.cancelled})
-OWED_STATES = (S.open, S.rework)  # on a contractor's list
+OWED_STATES = (S.open, S.rework)  # on a contractor's list: the only states that can be overdue
 OLDEST = 3  # items named per contractor; the rest are counted
 
 
 def is_overdue(state: ItemState, due_on: date | None, day: date) -> bool:
-    """Tell whether an item in this state, due then, is overdue on `day`."""
-    return state not in DONE_STATES and due_on is not None and due_on < day
+    """Tell whether an item in this state, due then, is its contractor's delay on `day`."""
+    return state in OWED_STATES and due_on is not None and due_on < day
 
 
 def days_overdue(due_on: date | None, day: date) -> int:
@@ -52,6 +54,31 @@ def days_overdue(due_on: date | None, day: date) -> int:
 def owed_clause(day: date) -> tuple:
     """Return the SQL conditions of an item a contractor owes and is late with on `day`."""
     return (col(Item.state).in_(OWED_STATES), col(Item.due_on) < day)
+
+
+def overdue_sql(day: date) -> ColumnElement[bool]:
+    """Return `owed_clause` as one SQL truth value, to count or sort by."""
+    return and_(*owed_clause(day))
+
+
+def reported_at_sql() -> ColumnElement[datetime | None]:
+    """Return when an item awaiting acceptance was last reported repaired (NULL otherwise).
+
+    One seek of ix_event_action_item per item, and only for items awaiting acceptance: a CASE
+    does not run its subquery for the rows it does not take.
+    """
+    latest = (
+        select(func.max(Event.at))
+        .where(Event.action == Action.report_repaired, Event.item_id == Item.id)
+        .correlate(Item)
+        .scalar_subquery()
+    )
+    return case((Item.state == S.repaired, latest), else_=None)
+
+
+def days_waiting(reported_on: date | None, day: date) -> int:
+    """Return how many days an item reported repaired on `reported_on` has awaited acceptance."""
+    return 0 if reported_on is None else max(0, (day - reported_on).days)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from models import clock
+from models import clock, ids
 from models.errors import DomainError
 from models.links import is_item_start
 from models.lookup import contractor_named
@@ -254,7 +254,7 @@ def create_invite(
     if Role.contractor not in roles:
         contractor_id = None
     elif contractor_id is not None:  # chosen on a button: it must be this project's
-        contractor = session.get(Contractor, contractor_id)
+        contractor = ids.get(session, Contractor, contractor_id)
         if contractor is None or contractor.project_id != project_id:
             raise DomainError("no_such_contractor")
     elif contractor_name and contractor_name.strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -10,7 +11,14 @@ from sqlmodel import Session, col, select
 
 from models import clock, ids
 from models.errors import DomainError
-from models.overdue import days_overdue, is_overdue, owed_clause
+from models.overdue import (
+    days_overdue,
+    days_waiting,
+    is_overdue,
+    overdue_sql,
+    owed_clause,
+    reported_at_sql,
+)
 from models.people import CHECKERS, Person, person_of
 from models.tables import (
     Action,
@@ -57,6 +65,7 @@ class ItemLine:
     closed_on: date | None = None
     timezone: str = "Asia/Shanghai"  # the project's: its days and times are told in it
     entrance: str = "1"
+    waiting_days: int = 0  # reported repaired: days it has awaited acceptance (models.overdue)
 
     @property
     def days_to_close(self) -> int | None:
@@ -115,6 +124,20 @@ class Page:
     owners: tuple[str, ...] = field(default_factory=tuple)
     building: str | None = None  # the list narrowed to one building, e.g. /tocheck 3
     overdue: int = 0  # of a contractor's list: how many are past their due date
+    only: Only | None = None  # a contractor's list narrowed to its rework or overdue items
+    listed: int | None = None  # items the narrowed list holds (None: all `total`)
+
+    @property
+    def shown(self) -> int:
+        """Return how many items this view lists: all, or those its narrowing keeps."""
+        return self.total if self.listed is None else self.listed
+
+
+class Only(enum.StrEnum):
+    """A narrowing of a contractor's list; the value is what a button's data carries."""
+
+    rework = "r"
+    overdue = "o"
 
 
 def _today(tz: str) -> date:
@@ -123,7 +146,7 @@ def _today(tz: str) -> date:
 
 def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
     return (
-        select(Item, Unit, Category, Contractor, Project)
+        select(Item, Unit, Category, Contractor, Project, reported_at_sql())
         .join(Unit, Item.unit_id == Unit.id)
         .join(Category, Item.category_id == Category.id)
         .join(Contractor, Item.contractor_id == Contractor.id)
@@ -131,10 +154,11 @@ def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
     )
 
 
-def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
-    item, unit, category, contractor, project = row
+def _to_line(row: tuple[Item, Unit, Category, Contractor, Project, datetime | None]) -> ItemLine:
+    item, unit, category, contractor, project, reported_at = row
     today = _today(project.timezone)
     overdue = is_overdue(item.state, item.due_on, today)
+    reported_on = clock.local_date(reported_at, project.timezone) if reported_at else None
     return ItemLine(
         id=item.id,
         project_id=item.project_id,
@@ -158,6 +182,7 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project]) -> ItemLine:
         closed_on=clock.local_date(item.closed_at, project.timezone) if item.closed_at else None,
         timezone=project.timezone,
         entrance=unit.entrance,
+        waiting_days=days_waiting(reported_on, today),
     )
 
 
@@ -194,20 +219,16 @@ def contractor_list(
     page_size: int = PAGE_SIZE,
     building: str | None = None,
     project_id: int | None = None,
+    only: Only | None = None,
 ) -> Page:
-    """Return a contractor's items still to repair (rework included), oldest first.
+    """Return a contractor's items still to repair (rework included), rework first, then oldest.
 
     `project_id` keeps to one project's items (its morning push); else all of the person's.
+    `only` narrows the page to rework or overdue items; the figures stay the whole list's, so
+    the buttons that narrow it can say how many each keeps.
     """
     person = _person(session, user_id)
-    if not person.contractor_ids:
-        raise DomainError("not_allowed")
-    mine = (
-        col(Item.contractor_id).in_(person.contractor_ids),
-        col(Item.state).in_([S.open, S.rework]),
-        *_in_building(building),
-        *(() if project_id is None else (Item.project_id == project_id,)),
-    )
+    mine = _mine(person, building, project_id)
     today = _today(_project_tz(session, person))
     total, rework, oldest, overdue = session.exec(
         select(
@@ -217,8 +238,9 @@ def contractor_list(
             func.count().filter(*owed_clause(today)),
         ).where(*mine)
     ).one()
-    query = _line_query().where(*mine).order_by(*contractor_order(today))
-    lines, page, pages = _paginate(session, query, total, page, page_size)
+    listed = {None: total, Only.rework: rework, Only.overdue: overdue}[only] or 0
+    query = _line_query().where(*mine, *_narrowed(only, today)).order_by(*contractor_order())
+    lines, page, pages = _paginate(session, query, listed, page, page_size)
     oldest_days = (today - oldest).days if oldest else 0
     return Page(
         tuple(lines),
@@ -230,14 +252,59 @@ def contractor_list(
         person.contractor_names,
         building,
         overdue or 0,
+        only,
+        None if only is None else listed,
     )
 
 
-def contractor_order(today: date) -> tuple:
-    """Return the order of a contractor's list, on screen and on paper: overdue, rework, oldest."""
-    overdue = case((col(Item.due_on) < today, 0), else_=1)
+def _mine(person: Person, building: str | None, project_id: int | None) -> tuple:
+    """Return the SQL conditions of a contractor person's items to repair."""
+    if not person.contractor_ids:
+        raise DomainError("not_allowed")
+    return (
+        col(Item.contractor_id).in_(person.contractor_ids),
+        col(Item.state).in_([S.open, S.rework]),
+        *_in_building(building),
+        *(() if project_id is None else (Item.project_id == project_id,)),
+    )
+
+
+def _narrowed(only: Only | None, today: date) -> tuple:
+    """Return the SQL conditions that keep a list's rework or overdue items (none: all)."""
+    if only is Only.rework:
+        return (Item.state == S.rework,)
+    if only is Only.overdue:
+        return owed_clause(today)
+    return ()
+
+
+def contractor_order() -> tuple:
+    """Return the order of a contractor's list on screen: rework first, then oldest raised first.
+
+    The article's order (what an owner raised first is repaired first), with rework ahead: a
+    failed item's due date starts again, so ordering by due date (overdue first) buried the
+    rework, whose owner has waited longest, behind every overdue item. Overdue items still come
+    early, because a due date follows its raised date.
+    """
     rework = case((Item.state == S.rework, 0), else_=1)
-    return (overdue, rework, Item.raised_on, Item.id)
+    return (rework, Item.raised_on, Item.id)
+
+
+def my_buildings(
+    session: Session, *, user_id: int, only: Only | None = None
+) -> tuple[tuple[str, int], ...]:
+    """Return each building of a contractor's list (narrowed by `only`) with its item count."""
+    person = _person(session, user_id)
+    today = _today(_project_tz(session, person))
+    rows = session.exec(
+        select(Unit.building, func.count())
+        .select_from(Item)
+        .join(Unit, Item.unit_id == Unit.id)
+        .where(*_mine(person, None, None), *_narrowed(only, today))
+        .group_by(Unit.building)
+        .order_by(func.length(Unit.building), Unit.building)
+    ).all()
+    return tuple((building, n) for building, n in rows)
 
 
 def _project_tz(session: Session, person: Person) -> str:
@@ -306,6 +373,7 @@ class PrintList:
     contractor_id: int | None  # None: the inspection team's to-check list
     contractor_name: str | None
     building: str | None = None
+    only: Only | None = None
 
     @property
     def cut(self) -> bool:
@@ -314,39 +382,64 @@ class PrintList:
 
 
 def _capped(
-    session: Session, where: tuple, order: tuple, cap: int, today: date
+    session: Session, where: tuple, first: tuple, cap: int, today: date
 ) -> tuple[list[ItemLine], int, int, int]:
-    """Return at most `cap` lines, and the whole list's count, rework and overdue items."""
-    # One query: window aggregates are taken before LIMIT, so they count the whole list.
-    figures = (
-        func.count().over(),
-        func.sum(case((Item.state == S.rework, 1), else_=0)).over(),
-        func.sum(case((col(Item.due_on) < today, 1), else_=0)).over(),
+    """Return the `cap` lines that come `first`, in walking order, and the whole list's figures.
+
+    Paper is walked stairwell by stairwell (to_check_order); when a list is longer than the
+    cap, the items printed are those its own order puts first (a contractor's: rework, oldest).
+    """
+    # Window aggregates are taken before LIMIT, so they count the whole list.
+    chosen = (
+        select(
+            Item.id,
+            func.count().over().label("total"),
+            func.sum(case((Item.state == S.rework, 1), else_=0)).over().label("rework"),
+            func.sum(case((overdue_sql(today), 1), else_=0)).over().label("overdue"),
+        )
+        .join(Unit, Item.unit_id == Unit.id)
+        .where(*where)
+        .order_by(*first)
+        .limit(cap)
+        .subquery()
     )
+    figures = (chosen.c.total, chosen.c.rework, chosen.c.overdue)
     rows = session.exec(
-        _line_query().add_columns(*figures).where(*where).order_by(*order).limit(cap)
+        _line_query()
+        .join(chosen, chosen.c.id == Item.id)
+        .add_columns(*figures)
+        .order_by(*to_check_order())
     ).all()
     if not rows:
         return [], 0, 0, 0
-    total, rework, overdue = rows[0][-3:]
+    total, rework, overdue = (int(n or 0) for n in rows[0][-3:])
     return [_to_line(tuple(row[:-3])) for row in rows], total, rework, overdue
 
 
 def contractor_print(
-    session: Session, *, contractor_id: int, building: str | None = None, cap: int = PRINT_CAP
+    session: Session,
+    *,
+    contractor_id: int,
+    building: str | None = None,
+    only: Only | None = None,
+    cap: int = PRINT_CAP,
 ) -> PrintList:
-    """Return one contractor's items to repair (open and rework) for paper, in the list's order."""
+    """Return one contractor's items to repair (open and rework) for paper, stairwell by stairwell.
+
+    `only` keeps its rework or overdue items, as the list on screen it is printed from.
+    """
     contractor = session.get(Contractor, contractor_id)
     if contractor is None:
         raise DomainError("no_such_contractor")
     project = session.get(Project, contractor.project_id)
+    today = _today(project.timezone)
     where = (
         Item.contractor_id == contractor_id,
         col(Item.state).in_([S.open, S.rework]),
         *_in_building(building),
+        *_narrowed(only, today),
     )
-    today = _today(project.timezone)
-    lines, total, rework, overdue = _capped(session, where, contractor_order(today), cap, today)
+    lines, total, rework, overdue = _capped(session, where, contractor_order(), cap, today)
     return PrintList(
         tuple(lines),
         total,
@@ -358,6 +451,7 @@ def contractor_print(
         contractor.id,
         contractor.name,
         building,
+        only,
     )
 
 
@@ -386,14 +480,14 @@ def to_check_print(
 
 
 def my_print_lists(
-    session: Session, *, user_id: int, building: str | None = None
+    session: Session, *, user_id: int, building: str | None = None, only: Only | None = None
 ) -> list[PrintList]:
     """Return this contractor's lists for paper (one per contractor they work for)."""
     person = _person(session, user_id)
     if not person.contractor_ids:
         raise DomainError("not_allowed")
     return [
-        contractor_print(session, contractor_id=c, building=building)
+        contractor_print(session, contractor_id=c, building=building, only=only)
         for c in sorted(person.contractor_ids)
     ]
 

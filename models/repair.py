@@ -334,6 +334,8 @@ def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) 
 def _add_photos(
     session: Session, *, item: Item, event: Event, photos: Sequence[PhotoIn], at: datetime
 ) -> list[Photo]:
+    # One file is one photo of a report, however often it was handed in (by its content).
+    unique = {p.sha256 or f"#{n}": p for n, p in enumerate(photos)}
     stored = [
         Photo(
             event_id=event.id,
@@ -344,7 +346,7 @@ def _add_photos(
             path=p.path,
             created_at=at,
         )
-        for p in photos
+        for p in unique.values()
     ]
     session.add_all(stored)
     session.flush()
@@ -434,7 +436,7 @@ def raise_item(
             session, project_id=project_id, category_id=category.id, building=unit.building
         )
     else:
-        contractor = session.get(Contractor, contractor_id)
+        contractor = ids.get(session, Contractor, contractor_id)
         if contractor is None or contractor.project_id != project_id:
             raise DomainError("no_such_contractor")
     key = item_key(

@@ -186,7 +186,7 @@ def find_flats(session: Session, *, user_id: int, text: str) -> FoundFlats:
 def find_page(session: Session, *, user_id: int, search_id: int, page: int) -> FoundFlats:
     """Return another page of one of the reader's own earlier searches (its log row)."""
     person, projects, sees_contacts = _reader(session, user_id)
-    search = session.get(AccessLog, search_id)
+    search = ids.get(session, AccessLog, search_id)
     if search is None or search.user_id != person.id or search.kind != "find":
         raise DomainError("stale_button")
     _log(session, person, "find", search.query)

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 WECOM_API = "https://qyapi.weixin.qq.com"
+WECOM_OAUTH = "https://open.weixin.qq.com/connect/oauth2/authorize"
 # What `run --platform wecom` cannot start without, by setting name.
 WECOM_REQUIRED = (
     "wecom_corp_id",
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     # The address members reach this server at (for one-time upload links): http://WECOM_LISTEN
     # unless set, e.g. https://bot.example.cn behind a proxy.
     wecom_public_url: str | None = None
+    # WeCom's sign-in for web pages (OAuth 2): the upload page learns who opened it there.
+    wecom_oauth_url: str = WECOM_OAUTH
 
     @field_validator("timezone")
     @classmethod

@@ -27,6 +27,10 @@ class Scripted:
         """Return no link: this platform has none."""
         return None
 
+    def item_link(self, item_id: int) -> str | None:
+        """Return no link: this platform has none."""
+        return None
+
 
 def _core(db: Database, settings: Settings, platform: Scripted) -> Core:
     return Core(db, settings, platform, flows.router())

@@ -9,7 +9,7 @@ from models import project as setup
 from models.ids import MAX_ID
 from models.repair import apply_transition
 from models.tables import Action, Event, Role
-from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, texts, tg_user
+from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, MANAGER, SERVICE, texts, tg_user
 
 # The largest id there can be is fine; one more, and the longest number a button takes, are not.
 TOO_BIG = (MAX_ID + 1, 999_999_999_999)
@@ -119,3 +119,74 @@ async def test_an_impossible_project_category_or_contractor_in_new_is_refused(
     await chen.press_label("No sheet")
     await chen.press_label("Choose another contractor")
     assert "no such contractor" in await chen.press_alert(f"nw:k:{number}")
+
+
+# Every button kind that carries a number, with the longest number its pattern takes in each
+# place (and a plausible value in the others): pressed by every role, on PostgreSQL too, where a
+# number past 32 bits reaching a query is "integer out of range".
+FORGED = {
+    "ml": "ml:999999999999",
+    "tc": "tc:999999999999",
+    "it": "it:999999999999",
+    "rp": "rp:999999999999",
+    "dp": "dp:999999999999",
+    "ck": "ck:999999999999",
+    "ps": "ps:999999999999",
+    "fl": "fl:999999999999",
+    "done": "done:999999999999",
+    "skip": "skip:999999999999",
+    "cancel": "cancel:999999999999",
+    "ra": "ra:999999999999:999999999999:999999999999",
+    "rj": "rj:999999999999:999999999999",
+    "rv": "rv:999999999999:999999999999",
+    "ry": "ry:999999999999:999999999999",
+    "pp": "pp:999999999999:999999999999",
+    "pr": "pr:999999999999:999999999999:inspector:1",
+    "iv": "iv:4:999999999999",
+    "un": "un:999999999999",
+    "fd": "fd:999999999999:1",
+    "fd page": "fd:1:999999",
+    "uc": "uc:999999999999:1",
+    "uc page": "uc:1:999999",
+    "hi": "hi:999999999999",
+    "os": "os:999999999999:zh",
+    "nw:p": "nw:p:999999999999",
+    "nw:c": "nw:c:999999999999",
+    "nw:k": "nw:k:999999999999",
+    "nw:dok": "nw:dok:9999-99-99",
+    "nw:up": "nw:up:9999",
+}
+CAST = (ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, MANAGER)
+
+
+def test_every_button_with_a_number_is_forged_here():
+    from handlers import flows
+
+    numbered = {p.pattern for p, _flow in flows.router().choices if r"\d" in p.pattern}
+    covered = {p.pattern for p, _flow in flows.router().choices if _forged_match(p)}
+    assert numbered <= covered, f"no forged press for {sorted(numbered - covered)}"
+
+
+def _forged_match(pattern) -> bool:
+    return any(pattern.match(data) for data in FORGED.values())
+
+
+@pytest.mark.parametrize("data", FORGED.values(), ids=FORGED.keys())
+async def test_a_number_past_any_id_in_any_button_is_refused(bot, world, db, data):
+    before = event_count(db)
+    for user in CAST:
+        chat = bot.chat(user)
+        shown = await chat.send("/help")
+        said = texts(await chat.press(data, message_id=shown[0].message_id))
+        answer = chat.alert or ""
+        assert "went wrong" not in said + answer, (user.first_name, data)
+        assert said or answer, (user.first_name, data)  # a refusal, not silence
+    assert event_count(db) == before
+
+
+async def test_an_impossible_contractor_in_an_invite_or_search_in_a_page_turn(bot, world):
+    chen, sun = bot.chat(ADMIN), bot.chat(SERVICE)
+    help_id = (await chen.send("/help"))[0].message_id
+    assert "no such contractor" in await chen.press_alert("iv:4:999999999999", message_id=help_id)
+    help_id = (await sun.send("/help"))[0].message_id
+    assert "no longer active" in await sun.press_alert("fd:999999999999:1", message_id=help_id)

@@ -5,7 +5,7 @@ And the wording a first week shows: "waiting for repair", no "0 photos", cancell
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from models import project as setup
 from models.repair import apply_transition, raise_item
@@ -20,6 +20,7 @@ from tests.conftest import (
     texts,
     tg_user,
 )
+from tests.test_wecom_chat import WECOM_IDS, wecom, wecom_settings  # noqa: F401  (fixtures)
 
 
 def raise_in(db, world, unit: str, description: str, raised_on: date) -> int:
@@ -136,3 +137,122 @@ async def test_a_cancelled_item_is_not_listed_as_done_in_0_days(bot, world, db):
     shown = texts(await bot.chat(SERVICE).send("/unit 3-1-1202"))
     assert "Cancelled (1)" in shown and "Done" not in shown
     assert "0 days" not in shown
+
+
+# ---------------------------------------------------------------- a long list: order, narrowing
+
+
+def long_list(db, world, today: date, late: int = 20) -> tuple[int, list[int]]:
+    """Give Huajian `late` overdue items (raised 30, 29… days ago, in buildings 3 and 5), and
+    fail its wall item yesterday: rework, raised 3 days ago, its due date started again.
+
+    Return the rework item and the overdue ones, oldest first.
+    """
+    overdue = [
+        raise_in(db, world, ("3-1-1202", "5-2-801")[n % 2], f"spot {n}", today - timedelta(30 - n))
+        for n in range(late)
+    ]
+    wall = world.items["wall"]
+    move(db, wall, CONTRACTOR_A.id, Action.report_repaired)
+    move(db, wall, INSPECTOR.id, Action.fail, "still hollow")
+    return wall, overdue
+
+
+def listed(shown: str) -> list[int]:
+    """Return the ids of a list's lines, in order."""
+    # A list's line reads "#12 3-1-1202 kitchen · …"; a WeCom button "#12 3-1-12…" is not one.
+    lines = shown.splitlines()
+    return [int(line[1:].split()[0]) for line in lines if line.startswith("#") and " · " in line]
+
+
+async def test_rework_and_the_oldest_are_on_the_first_screen(bot, world, db, today):
+    rework, overdue = long_list(db, world, today)
+    shown = texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
+    # Rework first, then what was raised first: the owners who have waited longest.
+    assert listed(shown) == [rework, *overdue[:7]], shown
+    assert (
+        "rework×1"
+        in shown.splitlines()[
+            shown.splitlines().index(
+                next(line for line in shown.splitlines() if line.startswith(f"#{rework} "))
+            )
+        ]
+    )
+    assert "Overdue: 20 of them" in shown and "Page 1/3" in shown
+
+
+def every_button(chat) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [(label, data) for row in chat.buttons() for label, data in row]
+
+
+async def test_a_long_list_narrows_to_rework_or_overdue_with_counts(bot, world, db, today):
+    rework, overdue = long_list(db, world, today)
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    labels = [label for label, _ in every_button(wang)]
+    assert {"Rework 1", "Overdue 20", "Buildings"} <= set(labels), labels
+
+    only_late = texts(await wang.press_label("Overdue 20"))
+    assert "Overdue only: 20" in only_late and "Page 1/3" in only_late
+    assert listed(only_late) == overdue[:8]
+    second = texts(await wang.press_label("Next"))
+    assert listed(second) == overdue[8:16] and "Overdue only: 20" in second
+    # Back to a card and back again: the list is still narrowed, on the page it was on.
+    await wang.press(f"it:{overdue[9]}")
+    assert listed(texts(await wang.press_label("Back"))) == overdue[8:16]
+
+    only_rework = texts(await wang.press_label("Rework 1"))
+    assert listed(only_rework) == [rework] and "Rework only: 1" in only_rework
+    everything = texts(await wang.press_label("All 22"))
+    assert listed(everything)[0] == rework and "only" not in everything
+
+    picker = texts(await wang.press_label("Buildings"))
+    assert "Choose a building (22 items)" in picker
+    assert [label for label, _ in every_button(wang)] == ["Bldg 3: 12", "Bldg 5: 10", "All 22"]
+    in_five = texts(await wang.press_label("Bldg 5: 10"))
+    assert "Building 5 only" in in_five and len(listed(in_five)) == 8
+    assert set(listed(in_five)) <= set(overdue[1::2])
+    assert "Overdue 10" in [label for label, _ in every_button(wang)]
+    late_in_five = texts(await wang.press_label("Overdue 10"))
+    assert listed(late_in_five) == overdue[1::2][:8] and "Building 5 only" in late_in_five
+    data = [d for _, d in every_button(wang)]
+    assert "pdf:ml:5:o" in data and all(len(d.encode()) <= 64 for d in data)
+
+
+async def test_a_list_that_fits_a_screen_offers_no_narrowing(bot, world):
+    await (wang := bot.chat(CONTRACTOR_A)).send("/mylist")
+    assert not [d for _, d in every_button(wang) if d.startswith(("ml:0:", "mb"))]
+
+
+async def test_a_forged_narrowing_shows_only_my_own_items(bot, world, db, today):
+    long_list(db, world, today, late=3)
+    zhao = bot.chat(CONTRACTOR_B)  # 明达水电: only the socket, in building 5
+    await zhao.send("/mylist")
+    shown = texts(await zhao.press("ml:0::o"))
+    assert listed(shown) == [] and "Overdue only: 0" in shown
+    assert listed(texts(await zhao.press("ml:0:5:r"))) == []
+    await zhao.press("mb")
+    assert [label for label, _ in every_button(zhao)] == ["Bldg 5: 1", "All 1"]
+    await zhao.press("ml:0::x")  # no pattern takes it: a stale button
+    assert "no longer active" in (zhao.alert or "")
+
+
+async def test_the_narrowing_buttons_on_wecom(wecom, world, db, today):  # noqa: F811
+    rework, overdue = long_list(db, world, today)
+    wang = WECOM_IDS[CONTRACTOR_A.id]
+    seen = await wecom.act("contractor", "send", "/mylist")
+    assert listed(seen.text)[:2] == [rework, overdue[0]]
+    cards = [c for c in wecom.wecom.cards_to(wang) if c.live]
+    assert all(len(c.keys) <= 6 for c in cards) and len(cards) >= 2
+    buttons = {b["key"]: b["text"] for c in cards for b in c.content["button_list"]}
+    # A card whose labels are cut numbers its buttons ("4. 返修 1") and lists them in full.
+    assert buttons["ml:0::r"].endswith("返修 1") and buttons["ml:0::o"].endswith("逾期 20")
+    assert buttons["mb"].endswith("按楼栋")
+    seen = await wecom.act("contractor", "press", "ml:0::o")
+    assert "仅显示逾期：20 项" in seen.text and listed(seen.text) == overdue[:8]
+    seen = await wecom.act("contractor", "press", "ml:1::o")
+    assert listed(seen.text) == overdue[8:16]
+    seen = await wecom.act("contractor", "press", "mb:o")
+    assert "3栋 10" in seen.text and "5栋 10" in seen.text
+    seen = await wecom.act("contractor", "press", "ml:0:3:o")
+    assert listed(seen.text) == overdue[0::2][:8]

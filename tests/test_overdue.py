@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
+from functools import partial
 
+import openpyxl
+import pypdf
 from sqlalchemy import event
 from sqlmodel import select
 
 from bot.transport import OfflineUser
+from handlers.i18n import t
 from handlers.overdue_text import contractor_line
 from handlers.overdue_text import overdue_digest as digest_text
-from models import people
+from models import clock, people
 from models import project as setup
 from models.db import Database
-from models.overdue import my_overdue, overdue_digest
+from models.export import export_items
+from models.overdue import is_overdue, my_overdue, overdue_digest, owed_clause
+from models.printable import to_check_pdf
 from models.repair import apply_transition, raise_item
+from models.report import daily_report
 from models.tables import Action, Item, ItemState, Project, Unit
 from tests.conftest import (
     ADMIN,
@@ -193,13 +201,16 @@ def _late_world(db: Database, world: World, today: date) -> int:
     return _raise(db, world, raised_on=today - timedelta(days=9), unit="3-1-1202")
 
 
-async def test_my_list_puts_overdue_first_and_says_how_many(bot, world, db, today):
+async def test_my_list_puts_rework_first_then_oldest_and_says_how_many_are_late(
+    bot, world, db, today
+):
     late = _late_world(db, world, today)
     shown = texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
     lines = [line for line in shown.splitlines() if line.startswith("#")]
-    assert lines[0].startswith(f"#{late} ") and "⚠overdue 2d" in lines[0]
-    assert lines[1].startswith(f"#{world.items['wall']} ") and "overdue" not in lines[1]
-    assert "⚠ Overdue: 1 of them (listed first)" in shown
+    assert lines[0].startswith(f"#{world.items['wall']} ") and "overdue" not in lines[0]
+    assert lines[1].startswith(f"#{late} ") and "⚠overdue 2d" in lines[1]  # raised 9 days ago
+    assert lines[2].startswith(f"#{world.items['leak']} ")  # raised 5 days ago
+    assert "⚠ Overdue: 1 of them" in shown
     zh = OfflineUser(id=CONTRACTOR_A.id, first_name="Wang", language_code="zh")
     with db.session() as s:
         people.set_language(s, user_id=tg(s, CONTRACTOR_A.id), language="zh")
@@ -222,11 +233,11 @@ async def test_cards_flats_and_the_to_check_list_mark_overdue_items(bot, world, 
     assert "⚠overdue 2 days" in next(entry for entry in flat if entry.startswith(f"{late} "))
     leak = world.items["leak"]
     assert "overdue" not in next(entry for entry in flat if entry.startswith(f"{leak} "))
-    move(db, late, CONTRACTOR_A.id, Action.report_repaired)  # reported late: still overdue
+    move(db, late, CONTRACTOR_A.id, Action.report_repaired)  # reported late: now it waits
     socket = world.items["socket"]
     move(db, socket, CONTRACTOR_B.id, Action.report_repaired)  # in time
     checks = texts(await bot.chat(INSPECTOR).send("/tocheck")).splitlines()
-    assert "⚠overdue 2d" in next(line for line in checks if f"#{late} " in line)
+    assert "overdue" not in next(line for line in checks if f"#{late} " in line)
     assert "overdue" not in next(line for line in checks if f"#{socket} " in line)
 
 
@@ -364,3 +375,98 @@ async def test_overdue_with_200_firms_is_one_message_telegram_takes(bot, world, 
     replies = await bot.chat(ADMIN).send("/overdue")
     assert len(replies) == 1 and len(replies[0].text) <= 4096
     assert "+" in replies[0].text and "more contractors" in replies[0].text
+
+
+# ---------------------------------------------------------------- one meaning everywhere
+
+
+def _report_at(db: Database, item_id: int, days_ago: int) -> None:
+    """Have contractor A report an item repaired `days_ago` days back (the site's time)."""
+    with db.session() as s:
+        apply_transition(
+            s,
+            item_id=item_id,
+            user=tg_user(s, CONTRACTOR_A.id),
+            action=Action.report_repaired,
+            at=clock.now() - timedelta(days=days_ago),
+        )
+        s.commit()
+
+
+def _export_rows(db: Database, world: World) -> list[dict[str, object]]:
+    with db.session() as s:
+        data = export_items(s, project_ids=[world.project_id])
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Items"]
+    header, *rows = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def _column(row: dict[str, object], english: str) -> object:
+    [value] = [v for k, v in row.items() if str(k).endswith(f" {english}")]
+    return value
+
+
+async def test_overdue_is_the_contractors_delay_in_every_view_count_and_export(
+    bot, world, db, today
+):
+    # Three items due five days ago: one still with its contractor (overdue), one reported
+    # repaired three days ago (the acceptance team's wait: "待验 3 天"), one disputed.
+    late = _raise(db, world, raised_on=today - timedelta(days=12))
+    waited = _raise(db, world, raised_on=today - timedelta(days=12), unit="3-1-1202")
+    disputed = _raise(db, world, raised_on=today - timedelta(days=12), unit="5-2-801")
+    _report_at(db, waited, 3)
+    move(db, disputed, CONTRACTOR_A.id, Action.dispute, note="不是我们的")
+
+    assert "共 1 项逾期" in texts(await bot.chat(MANAGER).send("/overdue"))
+    with db.session() as s:
+        report = daily_report(s, project_id=world.project_id)
+    assert report.today.overdue == 1 and sum(c.overdue for c in report.contractors) == 1
+
+    checks = texts(await bot.chat(INSPECTOR).send("/tocheck")).splitlines()
+    line = next(x for x in checks if f"#{waited} " in x)
+    assert "overdue" not in line and "awaiting acceptance 3d" in line, line
+    card = texts(await bot.chat(ADMIN).send(f"/item {waited}"))
+    assert "Overdue" not in card and "Awaiting acceptance: 3d" in card
+    assert "Overdue" not in texts(await bot.chat(ADMIN).send(f"/item {disputed}"))
+    assert "Overdue by 5 days" in texts(await bot.chat(ADMIN).send(f"/item {late}"))
+    flat = texts(await bot.chat(SERVICE).send("/unit 3-1-1202")).split("\n#")
+    entry = next(e for e in flat if e.startswith(f"{waited} "))
+    assert "overdue" not in entry and "awaiting acceptance 3d" in entry, entry
+
+    with db.session() as s:
+        _, walk = to_check_pdf(s, project_id=world.project_id, tr=partial(t, "zh"))
+    page = "".join(pypdf.PdfReader(io.BytesIO(walk)).pages[0].extract_text().split())
+    assert str(waited) in page and "逾期" not in page and "3天" in page
+
+    rows = {
+        row[next(k for k in row if str(k).endswith(" id"))]: row for row in _export_rows(db, world)
+    }
+    overdue = [i for i, row in rows.items() if _column(row, "overdue") == "是 yes"]
+    assert overdue == [late]
+    assert _column(rows[waited], "days awaiting acceptance") == 3
+    assert _column(rows[late], "days awaiting acceptance") is None
+
+
+def test_the_rule_in_python_and_in_sql_agree_for_every_state(world, db, today):
+    late = {
+        state: _raise(db, world, raised_on=today - timedelta(days=12), description=state.value)
+        for state in ItemState
+    }
+    steps = {
+        ItemState.repaired: [(CONTRACTOR_A, Action.report_repaired)],
+        ItemState.rework: [(CONTRACTOR_A, Action.report_repaired), (INSPECTOR, Action.fail)],
+        ItemState.closed: [(CONTRACTOR_A, Action.report_repaired), (INSPECTOR, Action.pass_)],
+        ItemState.disputed: [(CONTRACTOR_A, Action.dispute)],
+        ItemState.cancelled: [(ADMIN, Action.cancel)],
+    }
+    for state, moves in steps.items():
+        for who, action in moves:
+            move(db, late[state], who.id, action, note="why")
+    with db.session() as s:
+        # A failed item is due again in 3 days: past it, both forms must still agree.
+        for day in (today, today + timedelta(days=5)):
+            in_sql = set(s.exec(select(Item.id).where(*owed_clause(day))).all())
+            in_python = {i.id for i in s.exec(select(Item)) if is_overdue(i.state, i.due_on, day)}
+            assert in_sql == in_python
+        states = {s.get(Item, i).state for i in in_sql}
+    assert states == {ItemState.open, ItemState.rework}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from models.repair import replay_state
+from models.repair import PhotoIn, replay_state
 from models.tables import Action, AppUser, Event, Item, ItemState, Photo
-from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, texts
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, move, texts
 
 
 async def test_whole_loop_through_chat(bot, world, db, settings):
@@ -171,3 +171,34 @@ async def test_an_album_with_a_caption_is_one_report_with_every_photo(bot, world
         assert len(s.exec(select(Photo).where(Photo.item_id == wall)).all()) == 3
         report = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]
         assert report.note == "patched"
+
+
+async def test_a_photo_update_delivered_twice_is_one_photo_on_the_report(bot, world, db):
+    # Telegram delivers an update again when a webhook answered late, or polling restarts
+    # before its offset was confirmed: the same message, the same file_id.
+    wall = world.items["wall"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"rp:{wall}")
+    photo = bot.transport.photo_update(CONTRACTOR_A, PNG(21), "patched", bot=bot.app.bot)
+    await bot.app.process_update(photo)
+    await bot.app.process_update(photo)
+    # The same picture sent again as a new message is no second photo of the repair either.
+    await wang.send_photo(PNG(21))
+    await wang.send_photo(PNG(22))  # another picture is
+    done = texts(await wang.press_label("Done"))
+    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
+    with db.session() as s:
+        stored = s.exec(select(Photo).where(Photo.item_id == wall)).all()
+        assert len(stored) == 2 and len({p.sha256 for p in stored}) == 2
+
+
+def test_one_file_handed_twice_to_a_move_is_stored_once(world, db):
+    # A draft kept by an older version may hold a photo twice: the report stores it once.
+    leak = world.items["leak"]
+    same = PhotoIn(file_id="f1", sha256="a" * 64, path="aa/a.jpg", platform="telegram")
+    other = PhotoIn(file_id="f2", sha256="b" * 64, path="bb/b.jpg", platform="telegram")
+    move(db, leak, CONTRACTOR_A.id, Action.report_repaired, photos=(same, other, same))
+    with db.session() as s:
+        stored = s.exec(select(Photo).where(Photo.item_id == leak).order_by(Photo.id)).all()
+        assert [p.file_id for p in stored] == ["f1", "f2"]

@@ -67,6 +67,13 @@ def test_every_project_gets_its_pictures_and_figures(cli_env, db, world, capsys)
     assert "<b>" not in figures
 
 
+def test_the_walk_is_named_once_by_its_project(cli_env, db, world, capsys):
+    move(db, world.items["leak"], CONTRACTOR_A.id, Action.report_repaired, "已修")
+    assert main(["report", "--out", "out", "--lang", "zh"]) == 0
+    walks = [p.name for p in (cli_env / "out").iterdir() if "待验收清单" in p.name]
+    assert walks == ["Riverside_1-待验收清单-20261216.pdf"]
+
+
 def test_one_project_on_another_day_in_chinese(cli_env, db, world, capsys):
     args = ["report", "--out", "out", "--project", "Riverside 1", "--date", "2026-12-10"]
     assert main([*args, "--lang", "zh"]) == 0

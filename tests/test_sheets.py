@@ -741,7 +741,7 @@ def test_export_has_a_filter_row_fitting_widths_and_yes_no_words(db, world, toda
         items, events = count(s, Item), count(s, Event)
     book = load_workbook(io.BytesIO(exported))
     sheet = book["Items"]
-    assert sheet.auto_filter.ref == f"A1:Q{items + 1}"
+    assert sheet.auto_filter.ref == f"A1:R{items + 1}"  # 18 columns: days awaiting acceptance
     assert book["Events"].auto_filter.ref == f"A1:H{events + 1}"
     headers = [c.value for c in sheet[1]]
     overdue = headers.index("逾期 overdue")

@@ -169,6 +169,36 @@ async def test_secret_and_token_never_logged(
     assert mask(f"?corpid=a&corpsecret={SECRET}&x=1") == "?corpid=a&corpsecret=***&x=1"
 
 
+async def test_a_sign_in_code_names_its_member_once(
+    api: WeComAPI, wecom: OfflineWeCom, caplog: pytest.LogCaptureFixture
+) -> None:
+    back = "https://bot.example.cn/wecom/upload/T"
+    address = (
+        f"https://open.weixin.qq.com/connect/oauth2/authorize?appid={wecom.corp_id}"
+        f"&redirect_uri={back}&response_type=code&scope=snsapi_base&state=s1"
+        f"&agentid={wecom.agent_id}#wechat_redirect"
+    )
+
+    def code_of(returned: str) -> str:
+        return returned.split("code=", 1)[1].split("&", 1)[0]
+
+    returned = wecom.authorize(address, WANG)
+    assert returned.startswith(back + "?code=") and returned.endswith("&state=s1")
+    code = code_of(returned)
+    with caplog.at_level(logging.DEBUG):
+        assert await api.member_of_code(code) == WANG
+    assert code not in caplog.text  # a one-time secret: masked in httpx's request log
+    with pytest.raises(WeComError) as used:
+        await api.member_of_code(code)  # once only
+    assert used.value.errcode == 40029
+    outsider = wecom.authorize(address, "someone-on-wechat")  # no member: an openid only
+    assert await api.member_of_code(code_of(outsider)) is None
+    late = code_of(wecom.authorize(address, WANG))
+    with later(timedelta(minutes=6)), pytest.raises(WeComError):  # 5 minutes at most
+        await api.member_of_code(late)
+    assert mask("errcode=40029&code=abc") == "errcode=40029&code=***"
+
+
 async def test_a_card_is_updated_once_and_then_cannot_be_pressed(
     api: WeComAPI, wecom: OfflineWeCom
 ) -> None:
@@ -292,10 +322,8 @@ def test_cards_keep_the_limits() -> None:
     # A title line too long for the title: the prompt goes below "请选择", with the full labels.
     assert first["main_title"]["title"] == "请选择 (1/2)"
     assert first["sub_title_text"].startswith("今日待修清单")
-    # Labels too long for a button are numbered by their place and listed whole; short ones not.
-    assert "\n1. #0 3-1-1200\n3. #2 3-1-1202" in first["sub_title_text"]
-    assert [b["text"][:3] for b in first["button_list"][:3]] == ["1. ", "#1", "3. "]
-    assert built[1]["button_list"][0]["text"].startswith("7. ")
+    # Labels too long for a button keep their head (the item's number); none look alike here.
+    assert [b["text"] for b in first["button_list"][:3]] == ["#0 3-1-12…", "#1", "#2 3-1-12…"]
     assert cards.pressed("已处理完毕，谢谢你的反馈") == {
         "button": {"replace_name": "已处理完毕，谢谢你…"}
     }

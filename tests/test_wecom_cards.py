@@ -93,17 +93,23 @@ async def test_the_numbering_runs_on_across_the_cards_of_a_list(wecom, world, db
     first, second = sent
     assert first.content["main_title"]["title"] == "Choose (1/2)"
     assert second.content["main_title"]["title"] == "Choose (2/2)"
-    # A label cut to fit carries its place in the whole list: the second card's start at 7.
-    places = [(n, label) for n, label in enumerate(labels(first) + labels(second), start=1)]
-    numbered = [(n, label) for n, label in places if label.endswith("…")]
-    assert len(numbered) >= 6 and all(label.startswith(f"{n}. ") for n, label in numbered)
-    assert labels(second)[0].startswith("7. ")
-    assert second.content["sub_title_text"].startswith("7. #")  # the full labels, numbered on
-    assert labels(second)[-2:] == ["Next ▶", "🖨 PDF"]
-    for card in sent:  # every cut label is listed whole on its card
-        listed = card.content.get("sub_title_text", "")
+    # An item's button keeps its number first, cut or not: never "1. #4 3-1…" beside "#5".
+    assert all(label.startswith("#") for label in labels(first))
+    assert "Next ▶" in labels(second) and labels(second)[-1] == "🖨 PDF"
+    for card in sent:  # every label is whole, or its cut head names one item of the screen
         for label in labels(card):
-            assert not label.endswith("…") or label.split(" ")[0] in listed
+            assert len(label) <= cards.BUTTON_TEXT_MAX
+            assert not label.endswith("…") or label.split(" ")[0].startswith("#")
+
+
+def test_cut_labels_that_look_alike_are_numbered_on_across_the_cards() -> None:
+    rows = tuple((Choice(f"江畔花园一期 3-1-120{n}", f"un:{n}"),) for n in range(8))
+    built = cards.draw("哪一户？", rows, lang="zh").cards
+    shown = [b["text"] for c in built for b in c["button_list"]]
+    # Cut, they would all read "江畔花园一期 3-…": each shows its place in the screen instead.
+    assert [label.split(". ")[0] for label in shown] == [str(n) for n in range(1, 9)]
+    assert built[1]["button_list"][0]["text"].startswith("7. ")
+    assert built[1]["sub_title_text"].startswith("7. 江畔花园一期 3-1-1206")  # whole, numbered on
 
 
 async def test_a_chat_reply_and_a_push_are_drawn_alike(wecom, world, db):

@@ -26,7 +26,7 @@ from bot.wecom.serve import WeComServer, build_wecom
 from models import clock, people
 from models.db import Database
 from models.settings import Settings
-from models.tables import Action, Event, Item, ItemState
+from models.tables import Action, Event, Item, ItemState, Photo
 from tests.conftest import CONTRACTOR_A, INSPECTOR, PNG, World
 
 # Tencent's sample EncodingAESKey (WXBizMsgCrypt), and a token of our own.
@@ -194,7 +194,8 @@ def _visible(sent: Sent) -> str:
         return sent.text or ""
     if sent.msgtype == "template_card":
         card = sent.content
-        parts = [card.get("main_title", {}).get("title", ""), card.get("sub_title_text", "")]
+        title = card.get("main_title", {})
+        parts = [title.get("title", ""), title.get("desc", ""), card.get("sub_title_text", "")]
         parts += [b.get("text", "") for b in card.get("button_list", [])]
         return "\n".join(p for p in parts if p)
     return ""
@@ -401,12 +402,40 @@ async def test_a_voice_message_is_answered(wecom: WeComDriver) -> None:
     assert wecom.wecom.texts_to("WangWei")
 
 
+async def test_a_photo_posted_twice_is_one_photo_on_the_report(
+    wecom: WeComDriver, world: World, db: Database
+) -> None:
+    wall = world.items["wall"]
+    await wecom.act("contractor", "send", "/mylist")
+    await wecom.act("contractor", "press", f"it:{wall}")
+    await wecom.act("contractor", "press", f"rp:{wall}")
+    corp = wecom.wecom.corp_id
+    media = wecom.wecom.add_member_media(PNG(31), "photo.png")
+    photo = image_message(corp_id=corp, user="WangWei", media_id=media, msg_id="5001")
+    # WeCom posts a callback again (same MsgId) when it missed our 200: answered, not redone.
+    assert await wecom.post(photo) == 200
+    sealed = callback(wecom.server.crypto, photo)
+    again = await wecom.client.post("/wecom/callback", params=sealed.query(), data=sealed.body)
+    assert again.status == 200
+    # The same media sent in a new message (a member resending) is no second photo either.
+    await wecom.post(image_message(corp_id=corp, user="WangWei", media_id=media, msg_id="5002"))
+    other = wecom.wecom.add_member_media(PNG(32), "photo.png")
+    await wecom.post(image_message(corp_id=corp, user="WangWei", media_id=other, msg_id="5003"))
+    await wecom.act("contractor", "press", f"done:{wall}")
+    with db.session() as s:
+        stored = s.exec(select(Photo).where(Photo.item_id == wall)).all()
+        assert len(stored) == 2 and len({p.sha256 for p in stored}) == 2
+
+
 async def test_workbook_through_a_one_time_upload_link(wecom: WeComDriver) -> None:
     await wecom.act("contractor", "send", "/upload")
     said = wecom.wecom.texts_to("WangWei")[-1]
     link = said.rsplit("\n", 1)[-1]
     path = link.split("://", 1)[1].split("/", 1)[1]
-    page = await wecom.client.get("/" + path)
+    # WeCom's browser signs the member in (tests/test_wecom_upload.py: everything else).
+    away = await wecom.client.get("/" + path, allow_redirects=False)
+    back = wecom.wecom.authorize(away.headers["Location"], "WangWei")
+    page = await wecom.client.get("/" + back.split("://", 1)[1].split("/", 1)[1])
     assert page.status == 200 and 'type="file"' in await page.text()
     before = wecom.server.chat.handled
     form = FormData()

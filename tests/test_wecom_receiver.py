@@ -92,6 +92,8 @@ async def test_url_verification_answers_the_plain_echostr(client, crypto):
 
 
 async def test_url_verification_with_tencents_sample(client):
+    # WeCom's sample was sealed in October 2016: the clock stands then, as for a live check.
+    sealed_at = datetime.fromtimestamp(1476416373, UTC)
     query = {
         "msg_signature": "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb",
         "timestamp": "1476416373",
@@ -99,8 +101,29 @@ async def test_url_verification_with_tencents_sample(client):
         "echostr": "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qd"
         "qjnoVzEtpbhnFyq6SVHyA==",
     }
+    with clock.pinned(sealed_at):
+        async with client.get(CALLBACK_PATH, params=query) as response:
+            assert (response.status, await response.text()) == (200, "1288432023552776189")
+
+
+@pytest.mark.parametrize("skew", [-3600, -301, 301])
+async def test_stale_url_verification_is_refused(client, crypto, caplog, skew):
+    # A captured verification GET replayed later must not pass: the POSTs' window holds here too.
+    sent = str(int(clock.now().timestamp()) + skew)
+    query = verification_query(crypto, "8837316243650287654", timestamp=sent)
     async with client.get(CALLBACK_PATH, params=query) as response:
-        assert (response.status, await response.text()) == (200, "1288432023552776189")
+        assert (response.status, await response.text()) == (403, "")
+    assert _refusals(caplog) == [
+        "wecom callback refused (timestamp more than 300 s from our clock): "
+        f"GET {CALLBACK_PATH} from 127.0.0.1"
+    ]
+
+
+async def test_url_verification_within_the_window_is_answered(client, crypto):
+    sent = str(int(clock.now().timestamp()) - 299)
+    query = verification_query(crypto, "4242", timestamp=sent)
+    async with client.get(CALLBACK_PATH, params=query) as response:
+        assert (response.status, await response.text()) == (200, "4242")
 
 
 async def test_forged_url_verification_is_refused(client, crypto, caplog):

@@ -21,16 +21,7 @@ from models import people
 from models.db import Database
 from models.settings import Settings
 from tests.test_wecom_chat import AES_KEY, TOKEN, WeComDriver, waiting_skips_ahead
-
-
-def visible(sent: Sent) -> str:
-    """Return what a member reads of a message: a text, or a card's titles and buttons."""
-    if sent.msgtype == "text":
-        return sent.text or ""
-    card = sent.content
-    parts = [card.get("main_title", {}).get("title", ""), card.get("sub_title_text", "")]
-    parts += [b.get("text", "") for b in card.get("button_list", [])]
-    return "\n".join(p for p in parts if p)
+from tests.test_wecom_chat import _visible as visible
 
 
 @dataclass

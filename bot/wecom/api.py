@@ -1,4 +1,5 @@
-"""WeCom's server API as an httpx client: one cached access token per app, sends, cards, media.
+"""WeCom's server API as an httpx client: one cached access token per app, sends, cards, media,
+and who signed in to a page.
 
 The secret and the access token never reach a log line or an exception message: URLs are
 masked before they are shown, and httpx's own request log is filtered (see `mask`).
@@ -41,11 +42,14 @@ TIMEOUT = 30.0
 MediaKind = Literal["image", "file"]
 
 _FILENAME_STAR_RE = re.compile(r"filename\*\s*=\s*([\w-]*)'[^']*'([^;\s]+)", re.IGNORECASE)
-_SECRET_RE = re.compile(r"((?:access_token|corpsecret)=)[^&\s\"'<>]+", re.IGNORECASE)
+# A sign-in code is a one-time secret too (not errcode=).
+_SECRET_RE = re.compile(
+    r"((?:access_token|corpsecret|(?<![a-z_])code)=)[^&\s\"'<>]+", re.IGNORECASE
+)
 
 
 def mask(text: str) -> str:
-    """Return `text` with every access_token= and corpsecret= value replaced by ***."""
+    """Return `text` with every access_token=, corpsecret= and code= value replaced by ***."""
     return _SECRET_RE.sub(r"\1***", text)
 
 
@@ -242,6 +246,14 @@ class WeComAPI:
             _check(_json(response, "media/get"), "media/get")
             raise WeComError(BUSY, "media/get answered no file", call="media/get")
         return response.content, _filename(disposition, media_id), content_type.split(";")[0]
+
+    # -- who opened a page ------------------------------------------------------------------
+
+    async def member_of_code(self, code: str) -> str | None:
+        """Return the userid of the member WeCom's sign-in gave `code` for (None: no member)."""
+        answer = await self._call("GET", "/cgi-bin/auth/getuserinfo", params={"code": code})
+        found = answer.get("userid") or answer.get("UserId")  # older answers spell it UserId
+        return str(found) if found else None
 
     # -- plumbing ----------------------------------------------------------------------------
 

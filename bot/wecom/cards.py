@@ -13,8 +13,9 @@ How a screen is drawn (`draw`), the same for a chat reply and a push, decided he
 - more than 6 buttons: several cards of up to 6 buttons each, in order, titled "… (1/3)",
   so every choice keeps a button of its own (a morning list of 10 items + pager = 2 cards);
 - a label longer than a button shows: its short form from the catalogs ("◀ Back to list" is
-  "◀ Back"), else its number in the screen, running on across the cards ("7. #107 5…"), with
-  the full label listed in that card's sub-title, so nothing the person chooses by is lost;
+  "◀ Back"), else its head ("#107 5-2-…": an item's number stays first); cut labels that would
+  look alike show their number in the screen instead, running on across the cards ("7. 5-2-8…"),
+  with the full label listed in that card's sub-title, so nothing the person chooses by is lost;
 - two choices with the same data: the first is kept (WeCom refuses repeated keys).
 A pressed card is updated with `pressed(text)`: its buttons become grey and unpressable,
 showing `text` (the caller takes it from the catalog, in the person's language).
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +94,7 @@ def draw(
     choices = choices_of(rows)
     if not choices:
         return Drawn(text, [])
-    buttons = [_button(lang, choice, number) for number, choice in enumerate(choices, start=1)]
+    buttons = _buttons(lang, choices)
     pages = [buttons[i : i + BUTTONS_MAX] for i in range(0, len(buttons), BUTTONS_MAX)]
     choose = t(lang, "wecom.choose")
     cards, before = [], text
@@ -139,19 +141,36 @@ def _titled(choose: str, mark: str, listing: str) -> dict[str, Any]:
     return head
 
 
-def _button(lang: str, choice: Choice, number: int) -> tuple[dict[str, Any], str | None]:
-    """Return a choice's button, and the line listing its full label when the button cuts it."""
-    label = " ".join(choice.label.split())
-    listed = None
+def _buttons(lang: str, choices: Sequence[Choice]) -> list[tuple[dict[str, Any], str | None]]:
+    """Return each choice's button, and the line listing its full label where it is numbered.
+
+    A label longer than a button takes its short form, else is cut ("#4 3-1-12…": an item's
+    number stays first); only cut labels that would look alike get their place in the screen
+    ("7. 3-1-1…"), running on across the cards, so a card never numbers what it need not.
+    """
+    fitted = [_fitting(lang, choice.label) for choice in choices]
+    shown = [clip(label, BUTTON_TEXT_MAX) for label in fitted]
+    alike = Counter(shown)
+    buttons = []
+    for number, (choice, label, cut) in enumerate(zip(choices, fitted, shown, strict=True), 1):
+        listed = None
+        if cut != label and alike[cut] > 1:
+            prefix = f"{number}. "
+            cut, listed = prefix + clip(label, BUTTON_TEXT_MAX - len(prefix)), prefix + label
+        buttons.append(
+            ({"type": 0, "text": cut, "style": BUTTON_STYLE, "key": choice.data}, listed)
+        )
+    return buttons
+
+
+def _fitting(lang: str, label: str) -> str:
+    """Return a label on one line, in its short form when the whole one is longer than a button."""
+    label = " ".join(label.split())
     if len(label) > BUTTON_TEXT_MAX:
         short = short_label(lang, label)
         if short and len(short) <= BUTTON_TEXT_MAX:
-            label = short
-        else:
-            prefix = f"{number}. "
-            label, listed = prefix + clip(label, BUTTON_TEXT_MAX - len(prefix)), prefix + label
-    button = {"type": 0, "text": label, "style": BUTTON_STYLE, "key": choice.data}
-    return button, listed
+            return short
+    return label
 
 
 def pressed(text: str) -> dict[str, Any]:

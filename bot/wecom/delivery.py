@@ -196,6 +196,10 @@ class WeComDelivery:
         self.busy_wait = busy_wait
         self._progress: dict[tuple[int, int], _Progress] = {}
 
+    def item_link(self, item_id: int) -> str | None:
+        """Return None: no WeCom link opens an app's chat (the printed id is typed instead)."""
+        return None
+
     async def reach(self, user_ids: Sequence[int]) -> None:
         """Find nothing ahead: `account_of` answers for each person as their notice goes."""
 

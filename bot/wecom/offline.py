@@ -1,9 +1,10 @@
 """An offline WeCom server API: in process as an httpx transport, or over HTTP with aiohttp.
 
 It answers what a self-built app calls (gettoken, message/send, message/update_template_card,
-media/upload, media/get, user/get) the way WeCom documents it, and records what each member
-got. Where the real API cuts silently (a text over 2,048 bytes, messages over 30 a minute or
-1,000 an hour to one member), the stand-in does the same but writes it down in `problems` and
+media/upload, media/get, user/get, auth/getuserinfo) the way WeCom documents it, and records
+what each member got; `authorize` is WeCom's sign-in for web pages as a member's browser goes
+through it. Where the real API cuts silently (a text over 2,048 bytes, messages over 30 a minute
+or 1,000 an hour to one member), the stand-in does the same but writes it down in `problems` and
 `drops`, so tests assert that none happened (`assert_clean`). Expiry (tokens, media after 3
 days, a card's response_code after 72 h) follows the product clock, models.clock, which tests
 pin and move.
@@ -22,7 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
 
@@ -33,6 +34,8 @@ TEXT_MAX = 2048
 TOKEN_LIFETIME = 7200
 MEDIA_LIFETIME = timedelta(days=3)
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)
+SIGN_IN_CODE_LIFETIME = timedelta(minutes=5)  # a sign-in code: once, within 5 minutes
+SIGN_IN_SCOPES = frozenset({"snsapi_base", "snsapi_privateinfo"})
 MEMBER_LIMITS = ((timedelta(minutes=1), 30), (timedelta(hours=1), 1000))
 IMAGE_MAX = 10 * 1024 * 1024
 FILE_MAX = 20 * 1024 * 1024
@@ -105,6 +108,16 @@ class Click:
 
 
 @dataclass
+class _SignIn:
+    """A code WeCom's sign-in gave a browser: who it was, and where it was sent back to."""
+
+    user: str
+    host: str
+    issued: datetime
+    used: bool = False
+
+
+@dataclass
 class _Token:
     value: str
     until: datetime
@@ -127,6 +140,8 @@ class OfflineWeCom:
     agent_id: int = 1000002
     members: set[str] = field(default_factory=set)
     token_lifetime: int = TOKEN_LIFETIME
+    # The app's 可信域名: a sign-in sent back to another host is refused (50001). None: any.
+    trusted_domain: str | None = None
 
     def __post_init__(self) -> None:
         self.sent: dict[str, list[Sent]] = defaultdict(list)
@@ -139,6 +154,7 @@ class OfflineWeCom:
         self.media: dict[str, Media] = {}
         self._tokens: dict[str, _Token] = {}
         self._codes: dict[str, _Code] = {}
+        self._sign_ins: dict[str, _SignIn] = {}
         self._task_ids: set[str] = set()
         self._faults: dict[str, deque[int]] = defaultdict(deque)
         self._http_faults: dict[str, deque[int]] = defaultdict(deque)
@@ -220,6 +236,27 @@ class OfflineWeCom:
         code = self._issue_code(card)
         return Click(user, card.content["task_id"], key, code, card.content["card_type"])
 
+    def authorize(self, url: str, user: str) -> str:
+        """Sign `user` in as WeCom's browser does for a page: return where it is sent back to.
+
+        `url` is the app's connect/oauth2/authorize address; the answer is its redirect_uri
+        with a code (once, 5 minutes) and the state. A user who is no member gets a code too:
+        auth/getuserinfo answers an openid for it, as for someone outside the corp.
+        """
+        parts = urlsplit(url)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if query.get("appid") != self.corp_id or query.get("response_type") != "code":
+            raise ValueError(f"not a sign-in of this corp: {url}")
+        if query.get("scope") not in SIGN_IN_SCOPES or parts.fragment != "wechat_redirect":
+            raise ValueError(f"not a sign-in WeCom's browser takes: {url}")
+        if query.get("agentid", str(self.agent_id)) != str(self.agent_id):
+            raise ValueError(f"another app's sign-in: {url}")
+        back = query.get("redirect_uri", "")
+        code = secrets.token_urlsafe(32)
+        self._sign_ins[code] = _SignIn(user, urlsplit(back).hostname or "", clock.now())
+        answer = urlencode({"code": code, "state": query.get("state", "")})
+        return f"{back}{'&' if '?' in back else '?'}{answer}"
+
     def assert_clean(self) -> None:
         """Fail if WeCom would have dropped or cut anything the app sent."""
         assert not self.drops, f"WeCom dropped {len(self.drops)} message(s) over the member limits"
@@ -294,6 +331,7 @@ class OfflineWeCom:
             ("POST", "media/upload"): self._upload,
             ("GET", "media/get"): self._get_media,
             ("GET", "user/get"): self._get_user,
+            ("GET", "auth/getuserinfo"): self._user_of_code,
         }
         route = routes.get((method.upper(), call))
         if route is None:
@@ -500,6 +538,17 @@ class OfflineWeCom:
 
     def _get_media(self, query: dict[str, str], _type: str, _body: bytes) -> Media:
         return self._live_media(query.get("media_id"))
+
+    def _user_of_code(self, query: dict[str, str], _type: str, _body: bytes) -> JSON:
+        signed = self._sign_ins.get(query.get("code", ""))
+        if signed is None or signed.used or clock.now() - signed.issued > SIGN_IN_CODE_LIFETIME:
+            raise Refused(40029, "invalid code")
+        signed.used = True
+        if self.trusted_domain is not None and signed.host != self.trusted_domain:
+            raise Refused(50001, "redirect_url not authorised")
+        if signed.user in self.members:
+            return {"userid": signed.user}
+        return {"openid": "o" + secrets.token_hex(14)}
 
     def _live_media(self, media_id: Any) -> Media:
         media = self.media.get(str(media_id or ""))

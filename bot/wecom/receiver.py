@@ -8,8 +8,9 @@ message is answered 200 with an empty body before anything is done with it, and 
 
 A refusal is answered at once, logged as one WARNING line with the reason (never the token,
 the key or what the message says), and nothing else happens:
-- 403: a bad signature, a timestamp more than 300 s from the product's clock, a ciphertext that
-  does not decrypt, a receive id that is not our corp id (not WeCom, or not for us);
+- 403: a bad signature, a timestamp more than 300 s from the product's clock (the URL
+  verification GET too: a captured one replayed later), a ciphertext that does not decrypt, a
+  receive id that is not our corp id (not WeCom, or not for us);
 - 400: a request without its parameters, malformed XML, a message with nothing to deduplicate by;
 - 413: a body over the limit;
 - 200: a message already seen (WeCom's own retry, or a replay): 200 so that WeCom stops retrying.
@@ -120,6 +121,16 @@ def _params(request: web.Request, names: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
+def _fresh(timestamp: str) -> None:
+    """Refuse a signed request whose timestamp is too far from our clock (a replay)."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise _Refused(_BAD_REQUEST, "timestamp is not a number") from None
+    if abs(clock.now().timestamp() - sent) > MAX_SKEW:
+        raise _Refused(_FORBIDDEN, f"timestamp more than {MAX_SKEW} s from our clock")
+
+
 _TASKS = web.AppKey("wecom_tasks", set)
 
 
@@ -141,6 +152,7 @@ class _Callback:
                 echo = self.crypto.verify_url(signature, timestamp, nonce, echostr)
             except CryptoError as error:
                 raise _crypto_refusal(error) from None
+            _fresh(timestamp)
         except _Refused as refused:
             return _refuse(request, refused)
         # As WeCom asks: the bare plaintext, no quotes, no BOM, no newline.
@@ -177,12 +189,7 @@ class _Callback:
             self.crypto.check(signature, timestamp, nonce, ciphertext)
         except CryptoError as error:
             raise _crypto_refusal(error) from None
-        try:
-            sent = int(timestamp)
-        except ValueError:
-            raise _Refused(_BAD_REQUEST, "timestamp is not a number") from None
-        if abs(clock.now().timestamp() - sent) > MAX_SKEW:
-            raise _Refused(_FORBIDDEN, f"timestamp more than {MAX_SKEW} s from our clock")
+        _fresh(timestamp)
         try:
             fields = parse_fields(self.crypto.decrypt(ciphertext))
         except CryptoError as error:

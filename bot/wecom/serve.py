@@ -16,7 +16,7 @@ from bot.wecom.chat import PLATFORM, WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.delivery import MemberPacer, WeComDelivery
 from bot.wecom.receiver import make_app
-from bot.wecom.upload import Uploads
+from bot.wecom.upload import SignIn, Uploads
 from handlers import flows
 from handlers.core import Core
 from jobs import rhythm
@@ -73,7 +73,10 @@ def build_wecom(
         return not await asyncio.to_thread(db.run, first_sight, key=key)
 
     delivery = WeComDelivery(api, account_of, members=members)
-    uploads = Uploads(settings.wecom_public_url or f"http://{settings.wecom_listen}")
+    uploads = Uploads(
+        settings.wecom_public_url or f"http://{settings.wecom_listen}",
+        SignIn(api, settings.wecom_oauth_url),
+    )
     core = Core(db, settings, WeComPlatform(api, uploads), flows.router())
     chat = WeComChat(core, api, delivery, seen, uploads)
     crypto = CallbackCrypto(

@@ -75,7 +75,7 @@ TEXTS: dict[str, str] = {
     # commands
     "cmd.help": "what I can do for you",
     "cmd.lang": "language: 中文 / English",
-    "cmd.mylist": "my items to repair, oldest first (/mylist 3: building 3 only)",
+    "cmd.mylist": "my items to repair, rework first, then oldest (/mylist 3: building 3 only)",
     "cmd.tocheck": "items awaiting acceptance (/tocheck 3: building 3 only)",
     "cmd.invite": "invite a person: /invite ROLE [CONTRACTOR]",
     # buttons

@@ -6,7 +6,11 @@ ZH: dict[str, str] = {
     "overdue.flag": " ⚠逾期{days}天",
     "overdue.staff_flag": " · ⚠逾期 {days} 天",
     "overdue.card": "⚠ 已逾期 {days} 天",
-    "overdue.mylist_head": "⚠ 其中 {n} 项已逾期，排在最前",
+    "overdue.mylist_head": "⚠ 其中 {n} 项已逾期",
+    # an item reported repaired waits for the acceptance team: its delay, not the contractor's
+    "overdue.waiting_flag": " ⏳待验{days}天",
+    "overdue.waiting_staff_flag": " · ⏳待验 {days} 天",
+    "overdue.waiting_card": "⏳ 待验 {days} 天（等待验收）",
     # a contractor's morning list
     "overdue.mine_one": "⚠ 您有 1 项已逾期：#{id} 已逾期 {days} 天，请尽快处理。",
     "overdue.mine": "⚠ 您有 {n} 项已逾期，最早的 #{id} 已逾期 {days} 天，请尽快处理。",
@@ -26,7 +30,10 @@ EN: dict[str, str] = {
     "overdue.flag": " ⚠overdue {days}d",
     "overdue.staff_flag": " · ⚠overdue {days:1 day|{days} days}",
     "overdue.card": "⚠ Overdue by {days:1 day|{days} days}",
-    "overdue.mylist_head": "⚠ Overdue: {n} of them (listed first)",
+    "overdue.mylist_head": "⚠ Overdue: {n} of them",
+    "overdue.waiting_flag": " ⏳awaiting acceptance {days}d",
+    "overdue.waiting_staff_flag": " · ⏳awaiting acceptance {days}d",
+    "overdue.waiting_card": "⏳ Awaiting acceptance: {days}d",
     "overdue.mine_one": "⚠ You have 1 overdue item: #{id} is {days:1 day|{days} days} overdue. Please see to it.",
     "overdue.mine": (
         "⚠ You have {n} overdue items; the oldest, #{id}, is {days:1 day|{days} days} overdue. "

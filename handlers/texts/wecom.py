@@ -7,7 +7,8 @@ ZH: dict[str, str] = {
     "wecom.more_choices": "请选择（{part}/{parts}）",
     "wecom.photos_some": "共 {total} 张照片，此处显示最近 {shown} 张。",
     "wecom.upload_link": (
-        "企业微信应用不能接收文件。请在 30 分钟内用此链接上传工作簿（仅限一次，仅限您本人）：\n{link}"
+        "企业微信应用不能接收文件。请在企业微信中打开此链接上传工作簿：30 分钟内有效，可上传一个文件；"
+        "企业微信会确认是您本人，转发给别人也打不开。\n{link}"
     ),
     "wecom.upload_title": "上传工作簿",
     "wecom.upload_button": "上传",
@@ -36,6 +37,13 @@ ZH: dict[str, str] = {
     "btn.reject_dispute.short": "✖ 驳回争议",
     "btn.revoke.short": "✖ 取消权限",
     "btn.revoke_yes.short": "确定取消",
+    "wecom.upload_busy": "正在通过此链接上传一个文件，请在企业微信中等待结果。",
+    "wecom.upload_bad": "上传不完整或格式不对，没有收到文件。请重新选择文件上传。",
+    "wecom.upload_bad_name": "文件名含有不能用在文件名里的字符（或太长），没有收到文件。请改名后重新上传。",
+    "wecom.upload_not_yours": "此链接是发给另一位成员的。请在企业微信中给应用发送 /upload，获取您自己的链接。",
+    "wecom.upload_open_in_wecom": "请在企业微信中打开此链接（企业微信会确认是您本人）。",
+    "wecom.upload_wecom_down": "暂时无法连接企业微信确认您的身份，请稍后重新打开此链接。",
+    "wecom.upload_no_sign_in": "企业微信拒绝确认身份：应用的可信域名不是本服务器的地址。请联系管理员在企业微信管理后台设置。",
 }
 
 EN: dict[str, str] = {
@@ -45,8 +53,9 @@ EN: dict[str, str] = {
     "wecom.more_choices": "Choose ({part}/{parts})",
     "wecom.photos_some": "{total} photos; the latest {shown} are shown here.",
     "wecom.upload_link": (
-        "A WeCom app cannot receive files. Upload the workbook with this link within 30 minutes "
-        "(once, and only for you):\n{link}"
+        "A WeCom app cannot receive files. Open this link in WeCom to upload the workbook: it "
+        "works for 30 minutes and takes one file; WeCom confirms it is you, so it opens for no "
+        "one you forward it to.\n{link}"
     ),
     "wecom.upload_title": "Upload a workbook",
     "wecom.upload_button": "Upload",
@@ -74,4 +83,11 @@ EN: dict[str, str] = {
     "btn.reject_dispute.short": "✖ Reject",
     "btn.revoke.short": "✖ Revoke",
     "btn.revoke_yes.short": "Revoke",
+    "wecom.upload_busy": "A file is being uploaded through this link: wait for the answer in WeCom.",
+    "wecom.upload_bad": "The upload was incomplete or malformed, and no file arrived. Choose the file and upload it again.",
+    "wecom.upload_bad_name": "The file's name has characters a file name cannot have (or is too long), and no file arrived. Rename it and upload it again.",
+    "wecom.upload_not_yours": "This link was sent to another member. Send /upload to the app in WeCom for a link of your own.",
+    "wecom.upload_open_in_wecom": "Open this link in WeCom (WeCom confirms it is you).",
+    "wecom.upload_wecom_down": "WeCom could not be reached to confirm who you are: open this link again in a moment.",
+    "wecom.upload_no_sign_in": "WeCom refused to confirm who you are: the app's trusted domain is not this server's address. Ask the administrator to set it in the WeCom admin console.",
 }

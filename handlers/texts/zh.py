@@ -66,7 +66,7 @@ TEXTS: dict[str, str] = {
     # 命令
     "cmd.help": "我能为您做什么",
     "cmd.lang": "语言：中文 / English",
-    "cmd.mylist": "我的待维修清单（最早的在前；/mylist 3 只看 3 栋）",
+    "cmd.mylist": "我的待维修清单（返修在前，其余最早的在前；/mylist 3 只看 3 栋）",
     "cmd.tocheck": "待验收清单（/tocheck 3 只看 3 栋）",
     "cmd.invite": "邀请人员：/invite 角色 [施工单位]",
     # 按钮
