@@ -187,7 +187,7 @@ async def test_a_photo_update_delivered_twice_is_one_photo_on_the_report(bot, wo
     await wang.send_photo(PNG(21))
     await wang.send_photo(PNG(22))  # another picture is
     done = texts(await wang.press_label("Done"))
-    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
+    assert f"Item #{wall} · 3-1-502 · kitchen reported done" in done
     with db.session() as s:
         stored = s.exec(select(Photo).where(Photo.item_id == wall)).all()
         assert len(stored) == 2 and len({p.sha256 for p in stored}) == 2
