@@ -211,7 +211,9 @@ async def cancel_command(ask: Ask) -> None:
         _usage(ask, Work.settle, "cancel.usage")
         return
     moved = await ask.call(cancel_item, user_id=ask.user_id, item_id=item_id, reason=reason)
-    ask.show(ask.t("cancel.done", id=item_id, reason=esc(reason)))
+    # A mistaken cancel is taken back at once from here (models/ refuses a stale Restore).
+    restore = Choice(ask.t("btn.restore"), f"rs:{item_id}:{moved.line.version}")
+    ask.show(ask.t("cancel.done", id=item_id, reason=esc(reason)), ((restore,),))
     await tell_contractor(ask, moved.outcome, "notify.cancelled", id=item_id, reason=esc(reason))
 
 
@@ -313,7 +315,11 @@ def _person_text(ask: Ask, screen: PersonRoles) -> str:
 
 
 def _role_choices(lang: str, screen: PersonRoles) -> Rows:
-    """Return a toggle per role that may change (models/ says which), then Revoke."""
+    """Return a toggle per role, every role in one order, then Revoke.
+
+    Every role keeps its place whatever is held, so the same button (or number) pressed twice
+    gives then takes the same role; one that cannot change is refused by models/ with why.
+    """
     row = screen.row
     rows = _pairs(
         [
@@ -326,7 +332,6 @@ def _role_choices(lang: str, screen: PersonRoles) -> Rows:
                 f"pr:{row.project_id}:{row.user_id}:{c.role.value}:{0 if c.held else 1}",
             )
             for c in screen.choices
-            if c.refused is None
         ]
     )
     if screen.may_revoke:

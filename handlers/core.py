@@ -205,9 +205,11 @@ class Router:
         text: Flow | None = None,
         photo: Flow | None = None,
         done: Flow | None = None,
+        cancel: Flow | None = None,
     ) -> None:
-        """Route what a person sends while in a dialogue step, and its Done."""
-        for kind, flow in (("text", text), ("photo", photo), ("done", done)):
+        """Route what a person sends while in a dialogue step, its Done and its Cancel."""
+        kinds = (("text", text), ("photo", photo), ("done", done), ("cancel", cancel))
+        for kind, flow in kinds:
             if flow is not None:
                 self.steps[(step, kind)] = flow
 

@@ -27,6 +27,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "dispute": ("it", "dp"),
     "fail": ("ck", "fl"),
     "reject": ("", "rj"),  # an admin refusing a dispute: no card of its own to reopen
+    "restore": ("", "rs"),  # an admin's reason to restore a cancelled item
+    "correct": ("", "cf"),  # an admin's corrected description or location
 }
 STEP = re.compile(r"^(?:done|skip|cancel)(?::(\d{1,12}))?$")
 PRESS = re.compile(r"^([a-z]+):(\d{1,12})$")
@@ -147,7 +149,11 @@ def _tell_dropped(ask: Ask, kind: str | None, draft: dict, key: str) -> None:
 
 
 async def cancel(ask: Ask) -> None:
-    """Drop the report at hand on Cancel; nothing changes."""
+    """Drop the report at hand on Cancel; nothing changes (a step may say what Cancel means)."""
+    flow = ask.core.router.steps.get((ask.dialogue.step or "", "cancel"))
+    if flow is not None:
+        await flow(ask)
+        return
     if ask.dialogue.step not in KINDS or ask.dialogue.step == "reject":
         ask.dialogue.end()  # refusing a dispute is not a report of the item: nothing to name
         ask.show(ask.t("common.cancelled"))

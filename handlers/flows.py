@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import (
     admin,
     contractor,
+    corrections,
     drafts,
     files,
     inspector,
@@ -31,6 +32,7 @@ ROUTED = (
     contractor,
     inspector,
     admin,
+    corrections,
     printable,
     service,
     report,

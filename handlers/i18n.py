@@ -23,6 +23,7 @@ FLOW_TEXTS: tuple[str, ...] = (
     "pushes",
     "wecom",
     "lists",
+    "corrections",
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, drafts, kept, lists, render
+from handlers import choices, corrections, drafts, kept, lists, render
 from handlers.core import Ask, Router
 from handlers.photos import keep_photo
 from handlers.tell import tell_contractor
@@ -48,13 +48,14 @@ async def check_item(ask: Ask) -> None:
 async def pass_item(ask: Ask) -> None:
     """Pass the item: it is closed; the to-check list comes back on the page it was on."""
     item_id = int(ask.match[1])
-    await ask.call(act, user_id=ask.user_id, item_id=item_id, action=Action.pass_)
+    outcome = await ask.call(act, user_id=ask.user_id, item_id=item_id, action=Action.pass_)
     number, building = lists.last_view(ask, "tc")
     page = await ask.call(to_check_list, user_id=ask.user_id, page=number, building=building)
     lists.remember(ask, "tc", page)
-    passed = ask.t("check.passed", id=item_id)
+    passed = ask.t("check.passed", id=item_id) + "\n" + corrections.undo_hint(ask.lang)
     text = f"{passed}\n\n{render.to_check(ask.lang, page)}"
-    ask.show(text, choices.to_check(page, ask.lang), replace=True)
+    rows = (*corrections.undo_choice(ask.lang, outcome), *choices.to_check(page, ask.lang))
+    ask.show(text, rows, replace=True)
 
 
 async def start_fail(ask: Ask) -> None:
@@ -112,7 +113,9 @@ async def fail_done(ask: Ask) -> None:
         photos=[PhotoIn(**p) for p in draft["photos"]],
         expected_version=draft["version"],
     )
-    ask.show(ask.t("fail.done", item=drafts.label(draft)), choices.to_check_button(ask.lang))
+    text = ask.t("fail.done", item=drafts.label(draft)) + "\n" + corrections.undo_hint(ask.lang)
+    rows = (*corrections.undo_choice(ask.lang, outcome), *choices.to_check_button(ask.lang))
+    ask.show(text, rows)
     await tell_contractor(ask, outcome, "notify.rework", id=outcome.item.id, reason=esc(reason))
 
 

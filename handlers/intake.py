@@ -7,6 +7,7 @@ kept in the dialogue's memory, so an entry survives a restart and works on every
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
@@ -66,6 +67,8 @@ UNIT_TYPED, UNIT_TYPED_MAX = "unit_typed", 60
 # In the draft: screens with Confirm pressed away from (left), and those no longer current.
 LEAVING, STALE = "leaving", "stale"
 STALE_KEPT = 20
+# In the draft: the item as its latest summary showed it; a Cancel after that goes back to it.
+SHOWN = "shown"
 SUMMARY_DESCRIPTION = 600
 
 
@@ -405,9 +408,16 @@ async def _summary(ask: Ask, chosen: int | None = None) -> None:
     # A new summary: the Confirm of those left before it may show another contractor.
     left = draft.get(STALE, []) + draft.pop(LEAVING, [])
     draft[STALE] = left[-STALE_KEPT:]
+    draft[SHOWN] = _as_shown(draft)
     _at(ask, SUMMARY)
     markup = kb.summary(ask.lang, has_contractor=preview.contractor is not None)
     ask.show(_summary_text(ask, preview), markup)
+
+
+def _as_shown(draft: dict[str, Any]) -> dict[str, Any]:
+    """Return the item's fields of the draft (not the screens' bookkeeping), as a copy."""
+    kept = {k: v for k, v in draft.items() if k not in (SHOWN, LEAVING, STALE, CORRECTING)}
+    return json.loads(json.dumps(kept))
 
 
 def _summary_text(ask: Ask, preview: Preview) -> str:
@@ -592,8 +602,17 @@ async def use_buttons(ask: Ask) -> None:
 
 
 async def cancel(ask: Ask) -> None:
-    """Drop the item being entered; nothing is recorded (the flat and sheet stay remembered)."""
-    ask.dialogue.end()
+    """Drop the item being entered, or a correction of its summary: back to that summary."""
+    draft = _draft(ask)
+    shown = draft.get(SHOWN)
+    if ask.dialogue.step != SUMMARY and shown is not None:
+        # A correction given up (Change…, another contractor, the date): the item as it was.
+        screens = {k: draft[k] for k in (LEAVING, STALE) if k in draft}
+        draft.clear()
+        draft.update(shown, **screens)
+        await _summary(ask)
+        return
+    ask.dialogue.end()  # nothing is recorded (the flat and sheet stay remembered)
     ask.show(ask.t("common.cancelled"))
 
 
@@ -649,3 +668,5 @@ def routes(router: Router) -> None:
     router.step(SHEET, text=sheet_typed)
     for step in (PROJECT, SUMMARY, FIX, CONTRACTOR):
         router.step(step, text=use_buttons)
+    for step in STEPS:  # a typed /cancel means what the Cancel button means
+        router.step(step, cancel=cancel)

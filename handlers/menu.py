@@ -8,7 +8,16 @@ from models.people import Person
 from models.pushes import MAY_RECEIVE
 from models.tables import PushKind, Role
 
-ADMIN_WORK = ("disputes", "reassign", "cancel", "reopen", "users", "contractors")
+ADMIN_WORK = (
+    "disputes",
+    "reassign",
+    "cancel",
+    "restore",
+    "reopen",
+    "correct",
+    "users",
+    "contractors",
+)
 PAPER = ("done", "pass", "fail")  # results written on printed lists (handlers/paper.py)
 FILES = ("template", "export")
 
@@ -48,7 +57,18 @@ for _role in OVERDUE_READERS:
 EVERYONE = ("help", "lang")
 # What to point to when a text or photo comes that no flow is waiting for.
 OPENS_ITEMS = ("mylist", "tocheck")  # an item opened from these takes a note or photos
-TAKES_TEXT = ("unit", "find", "item", "invite", "reassign", "cancel", "reopen", *PAPER)
+TAKES_TEXT = (
+    "unit",
+    "find",
+    "item",
+    "invite",
+    "reassign",
+    "cancel",
+    "restore",
+    "reopen",
+    "correct",
+    *PAPER,
+)
 
 
 def commands_for(person: Person) -> list[str]:

@@ -9,12 +9,14 @@ from itertools import groupby
 from handlers.i18n import t
 from handlers.text import clip, esc
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
-from models.queries import EventLine, ItemCard, ItemLine, Only, Page
+from models.queries import Change, EventLine, ItemCard, ItemLine, Only, Page
 from models.service import Flat
-from models.tables import ItemState
+from models.tables import Action, ItemState
 
 SHORT = 28
 EVENT_NOTE = 80  # a note on one line of a card's history
+# Moves that take another back: the history says where the item went back to.
+TAKEN_BACK = frozenset({Action.restore, Action.undo_pass, Action.undo_fail})
 
 
 def short(text: str, limit: int = SHORT) -> str:
@@ -172,16 +174,31 @@ def event_line(lang: str, event: EventLine, *, full: bool = False) -> str:
     """Render one step of an item's history: when (the project's time), who, what, note."""
     when = event.at.strftime("%m-%d %H:%M")
     parts = [when, t(lang, f"action.{event.action.value}")]
+    if event.action in TAKEN_BACK:  # where it went back to
+        parts.append("→ " + t(lang, f"state.{event.to_state.value}"))
     if event.contractor_name:
         parts.append("→ " + esc(event.contractor_name))
     if event.actor_name:
         parts.append(f"({esc(event.actor_name)})")
     text = " ".join(parts)
+    if event.change is not None:
+        text += ": " + change(lang, event.change, limit=None if full else EVENT_NOTE)
     if event.note:
         text += ": " + esc(event.note if full else short(event.note, EVENT_NOTE))
     if event.photos:
         text += " " + t(lang, "card.photos", n=len(event.photos))
     return text
+
+
+def change(lang: str, what: Change, *, limit: int | None = None) -> str:
+    """Render what a correction changed: field: old → new (a category in the reader's words)."""
+    old, new = what.old, what.new
+    if lang == "en" and what.old_en is not None:
+        old, new = what.old_en, what.new_en or what.new
+    if limit is not None:
+        old, new = short(old, limit), short(new, limit)
+    field = t(lang, f"field.{what.field}")
+    return t(lang, "history.change", field=field, old=esc(old), new=esc(new))
 
 
 def _flags(lang: str, line: ItemLine) -> str:

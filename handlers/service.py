@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, kept, render
+from handlers import choices, corrections, kept, render
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.menu import commands_among
@@ -174,7 +174,9 @@ async def show_item(ask: Ask, item_id: int) -> None:
     person on it (Repaired / Not ours to its contractor, Pass / Fail to checkers)."""
     card = await ask.call(item_history, user_id=ask.user_id, item_id=item_id)
     photos = tuple(p for e in card.events for p in e.photos)
+    # The moves models/ offers this person, then Restore and Correct (an admin's).
     rows = choices.card_moves(card.line.id, ask.lang, card.moves)
+    rows += corrections.card_choices(ask.lang, card)
     ask.show(render.card(ask.lang, card, full=True), rows, photos=photos)
     # A photo sent next belongs to this card, as after opening it from a list.
     if Action.report_repaired in card.moves:

@@ -21,6 +21,7 @@ from models import clock
 from models.lookup import categories as project_categories
 from models.overdue import days_waiting, is_overdue, reported_at_sql
 from models.project import DEFAULT_CATEGORIES
+from models.queries import Change, change_of
 from models.tables import (
     AppUser,
     Category,
@@ -227,9 +228,10 @@ def _dropdown(ws: Worksheet, letter: str, choices: list[str]) -> None:
 
 # ---------------------------------------------------------------- export
 
-# say(language, catalog key) -> its text: the states and steps are named as in chat, from the
-# caller's catalogs (models/ has none), "state.open", "action.fail".
+# say(language, catalog key) -> its text: the states, steps and corrected fields are named as in
+# chat, from the caller's catalogs (models/ has none): "state.open", "action.fail".
 Say = Callable[[str, str], str]
+
 _ITEM_HEADERS = (
     ("编号", "id"),
     ("项目", "project"),
@@ -259,6 +261,9 @@ _EVENT_HEADERS = (
     ("新状态", "to"),
     ("备注", "note"),
     ("施工单位", "contractor"),
+    ("更正项", "corrected"),
+    ("原内容", "was"),
+    ("新内容", "now"),
 )
 
 
@@ -379,6 +384,9 @@ def _export_events(
         c.id: c.name
         for c in session.exec(select(Contractor).where(col(Contractor.project_id).in_(list(zones))))
     }
+    categories: dict[int, dict[str, tuple[str, str]]] = {pid: {} for pid in zones}
+    for c in session.exec(select(Category).where(col(Category.project_id).in_(list(zones)))):
+        categories[c.project_id][c.code] = (c.name_zh, c.name_en)
     events = session.exec(
         select(Event)
         .join(Item, Event.item_id == Item.id)
@@ -387,7 +395,9 @@ def _export_events(
     )
     event_rows: list[tuple[object, ...]] = []
     for event in events:
-        at: datetime = clock.local(event.at, zones[item_project[event.item_id]])
+        pid = item_project[event.item_id]
+        at: datetime = clock.local(event.at, zones[pid])
+        change = change_of(event, categories[pid]) if event.field else None
         event_rows.append(
             (
                 event.item_id,
@@ -398,6 +408,17 @@ def _export_events(
                 _both(say, f"state.{event.to_state.value}"),
                 event.note,
                 contractors.get(event.contractor_id, "") if event.contractor_id else "",
+                *_change_cells(change, say),
             )
         )
     _write_table(ws, _EVENT_HEADERS, event_rows)
+
+
+def _change_cells(change: Change | None, say: Say) -> tuple[str, str, str]:
+    """Return what a correction changed as three cells: the field, was, now (both languages)."""
+    if change is None:
+        return ("", "", "")
+    field = _both(say, f"field.{change.field}")
+    if change.old_en is None:
+        return (field, change.old, change.new)
+    return (field, f"{change.old} {change.old_en}", f"{change.new} {change.new_en or change.new}")

@@ -86,6 +86,17 @@ class PhotoRef:
 
 
 @dataclass(frozen=True)
+class Change:
+    """What a correction changed: a field, from what to what (a category by its names)."""
+
+    field: str
+    old: str
+    new: str
+    old_en: str | None = None  # a category's English names; old and new are its Chinese
+    new_en: str | None = None
+
+
+@dataclass(frozen=True)
 class EventLine:
     at: datetime
     action: Action
@@ -95,6 +106,7 @@ class EventLine:
     note: str | None
     contractor_name: str | None
     photos: tuple[PhotoRef, ...]
+    change: Change | None = None  # a correction's
 
 
 @dataclass(frozen=True)
@@ -551,6 +563,7 @@ def item_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
         photos.setdefault(photo.event_id, []).append(
             PhotoRef(photo.file_id, photo.path, photo.platform)
         )
+    names = _category_names(session, line.project_id) if any(e.field for e, _, _ in events) else {}
     return ItemCard(
         line,
         tuple(
@@ -563,10 +576,29 @@ def item_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
                 note=e.note,
                 contractor_name=c.name if c else None,
                 photos=tuple(photos.get(e.id, ())),
+                change=change_of(e, names),
             )
             for e, u, c in events
         ),
     )
+
+
+def _category_names(session: Session, project_id: int) -> dict[str, tuple[str, str]]:
+    """Return a project's category names by code, Chinese and English."""
+    found = session.exec(select(Category).where(Category.project_id == project_id))
+    return {c.code: (c.name_zh, c.name_en) for c in found}
+
+
+def change_of(event: Event, names: dict[str, tuple[str, str]]) -> Change | None:
+    """Return what a correction event changed (a category's code by its names), else None."""
+    if event.field is None:
+        return None
+    old, new = event.old_value or "", event.new_value or ""
+    if event.field != "category":
+        return Change(event.field, old, new)
+    # A category since removed keeps its code: nothing recorded is lost.
+    (old_zh, old_en), (new_zh, new_en) = names.get(old, (old, old)), names.get(new, (new, new))
+    return Change(event.field, old_zh, new_zh, old_en, new_en)
 
 
 def _check_visible(session: Session, person: Person, line: ItemLine) -> None:

@@ -39,14 +39,22 @@ S = ItemState
 LIVE_STATES = frozenset({S.open, S.repaired, S.rework, S.disputed})
 
 
+# A Pass or Fail pressed by mistake may be undone by whoever pressed it, this long after.
+UNDO_WINDOW = timedelta(minutes=10)
+
+
 @dataclass(frozen=True)
 class Move:
     """One legal kind of transition: who may make it, from where, to where."""
 
     roles: frozenset[Role]
     sources: frozenset[ItemState]
-    target: ItemState
+    target: ItemState | None  # None: back to the state before the move it undoes
     needs_note: bool = False
+    # Takes back the item's latest move, which must be this action (the history keeps both).
+    undoes: Action | None = None
+    # Only by whoever made the move taken back, and at most this long after it.
+    own_within: timedelta | None = None
 
 
 # Who makes each move comes from the work it is (models/roles.py): the office records the
@@ -67,13 +75,46 @@ MOVES: dict[Action, Move] = {
     Action.reject_dispute: Move(_SETTLES, frozenset({S.disputed}), S.open, needs_note=True),
     Action.cancel: Move(_SETTLES, LIVE_STATES, S.cancelled, needs_note=True),
     Action.reopen: Move(WORK[Work.reopen], frozenset({S.closed}), S.rework, needs_note=True),
+    # A mistaken cancel: back where the item was before it, whatever that was.
+    Action.restore: Move(
+        _SETTLES, frozenset({S.cancelled}), None, needs_note=True, undoes=Action.cancel
+    ),
+    # A Pass or Fail pressed by mistake: awaiting acceptance again, as before it.
+    Action.undo_pass: Move(
+        WORK[Work.check],
+        frozenset({S.closed}),
+        S.repaired,
+        undoes=Action.pass_,
+        own_within=UNDO_WINDOW,
+    ),
+    Action.undo_fail: Move(
+        WORK[Work.check],
+        frozenset({S.rework}),
+        S.repaired,
+        undoes=Action.fail,
+        own_within=UNDO_WINDOW,
+    ),
 }
+# The undo of each result of an inspection.
+UNDO = {Action.pass_: Action.undo_pass, Action.fail: Action.undo_fail}
+# Back as rework: the item's rework count goes up by one.
+_REWORKS = frozenset({Action.fail, Action.reopen})
+TO_REPAIR = frozenset({S.open, S.rework})
 
 
-# After these the item is (back) on a contractor's list, or off it for good (cancel):
-# that contractor is told at once.
+# After these the item is (back) on a contractor's list, or off it for good (cancel), or a
+# result they were told of is taken back (undo): that contractor is told at once. A restore
+# tells them when it lands on their list.
 _TELL_CONTRACTOR = frozenset(
-    {Action.fail, Action.reopen, Action.reassign, Action.reject_dispute, Action.cancel}
+    {
+        Action.fail,
+        Action.reopen,
+        Action.reassign,
+        Action.reject_dispute,
+        Action.cancel,
+        Action.undo_pass,
+        Action.undo_fail,
+    }
 )
 
 
@@ -133,8 +174,11 @@ def acting_role(session: Session, *, user: AppUser, item: Item, move: Move) -> R
 
 def _checked(
     session: Session, *, user: AppUser, item_id: int, move: Move, expected_version: int | None
-) -> tuple[Item, Role]:
-    """Return the item and the mover's role, or refuse: who, from which state, which version."""
+) -> tuple[Item, Role, Event | None]:
+    """Return the item, the mover's role and the move undone (if any), or refuse.
+
+    Refused: who, from which state, which version, and for an undo, what it would take back.
+    """
     item = ids.get(session, Item, item_id)
     if item is None:
         raise ids.no_such_item(item_id)
@@ -143,7 +187,31 @@ def _checked(
         raise _refuse_state(item, move)
     if expected_version is not None and expected_version != item.version:
         raise DomainError("already_handled", item=item.id, state=item.state.value)
-    return item, role
+    undone = _undone(session, user=user, item=item, move=move) if move.undoes else None
+    return item, role, undone
+
+
+def last_move(session: Session, *, item_id: int) -> Event | None:
+    """Return the item's latest move (a correction moves nothing)."""
+    return session.exec(
+        select(Event)
+        .where(Event.item_id == item_id, Event.action != Action.correct)
+        .order_by(col(Event.at).desc(), col(Event.id).desc())
+    ).first()
+
+
+def _undone(session: Session, *, user: AppUser, item: Item, move: Move) -> Event:
+    """Return the move `move` takes back: the item's latest, of its kind, or refuse."""
+    last = last_move(session, item_id=item.id)
+    if last is None or last.action is not move.undoes or last.to_state is not item.state:
+        raise DomainError("nothing_to_undo", item=item.id, state=item.state.value)
+    if move.own_within is not None:
+        if last.actor_id != user.id:
+            raise DomainError("undo_not_yours", item=item.id)
+        if clock.now() - clock.aware(last.at) > move.own_within:
+            minutes = int(move.own_within.total_seconds() // 60)
+            raise DomainError("undo_too_late", item=item.id, minutes=minutes)
+    return last
 
 
 def check_move(
@@ -156,7 +224,7 @@ def check_move(
 ) -> Item:
     """Refuse now a move that would be refused at the end (before asking for photos)."""
     user = user_for(session, user_id=user_id)
-    item, _ = _checked(
+    item, _, _ = _checked(
         session, user=user, item_id=item_id, move=MOVES[action], expected_version=expected_version
     )
     return item
@@ -182,12 +250,14 @@ def check_move_line(
 
 
 # The moves an item's card offers as buttons, and to whom: its contractor's own (Repaired, Not
-# ours) and the check (Pass, Fail). The office enters results written on paper with /done.
+# ours), the check (Pass, Fail) and a cancelled item's Restore. The office enters results
+# written on paper with /done. (Correct, no move, is offered to whoever may correct.)
 CARD_MOVES: dict[Action, frozenset[Role]] = {
     Action.report_repaired: WORK[Work.repair],
     Action.dispute: WORK[Work.repair],
     Action.pass_: WORK[Work.check],
     Action.fail: WORK[Work.check],
+    Action.restore: WORK[Work.settle],
 }
 
 
@@ -210,10 +280,40 @@ def offered_moves(
             move = dataclasses.replace(move, roles=move.roles & among[action])
         try:
             acting_role(session, user=user, item=item, move=move)
+            if move.undoes:
+                _undone(session, user=user, item=item, move=move)
         except DomainError:
             continue
         offered.add(action)
+    if may_correct(session, user=user, item=item):
+        offered.add(Action.correct)
     return frozenset(offered)
+
+
+def check_correct(session: Session, *, user: AppUser, item: Item) -> None:
+    """Refuse unless this person may correct what was entered of this item, now."""
+    if not user.active:
+        raise DomainError("not_registered")
+    held = session.exec(
+        select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.project_id == item.project_id,
+            col(Membership.role).in_(WORK[Work.correct]),
+        )
+    ).first()
+    if held is None:
+        raise DomainError("not_allowed")
+    if item.state is S.cancelled:  # its record is closed: restored first, then corrected
+        raise DomainError("correct_cancelled", item=item.id)
+
+
+def may_correct(session: Session, *, user: AppUser, item: Item) -> bool:
+    """Tell whether this person may correct what was entered of this item, now."""
+    try:
+        check_correct(session, user=user, item=item)
+    except DomainError:
+        return False
+    return True
 
 
 def offered_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
@@ -252,7 +352,7 @@ def apply_transition(
     move = MOVES.get(action)
     if move is None:
         raise DomainError("not_allowed")
-    item, role = _checked(
+    item, role, undone = _checked(
         session, user=user, item_id=item_id, move=move, expected_version=expected_version
     )
     note = check_note(note)
@@ -270,19 +370,22 @@ def apply_transition(
     at = at or clock.now()
     project = session.get(Project, item.project_id)
     day = clock.local_date(at, project.timezone)  # the site's day, not UTC's
+    target = move.target if undone is None else undone.from_state
     values: dict[str, object] = {
-        "state": move.target,
+        "state": target,
         "version": item.version + 1,
         "contractor_id": new_contractor,
-        "closed_at": at if move.target is S.closed else None,
-        "closed_on": day if move.target is S.closed else None,
+        "closed_at": at if target is S.closed else None,
+        "closed_on": day if target is S.closed else None,
     }
     if action in _DUE_AGAIN:
         values["due_on"] = due_again(item.due_on, day, project.rework_days)
     if action in (Action.pass_, Action.fail) and item.first_inspection is None:
         values["first_inspection"] = action.value
-    if move.target is S.rework:
+    if action in _REWORKS:
         values["rework_count"] = item.rework_count + 1
+    if undone is not None:
+        values.update(_taken_back(session, item=item, undone=undone, day=day, tz=project.timezone))
     # The version check makes two concurrent moves on one item serial: one wins.
     result = session.execute(
         update(Item)
@@ -298,15 +401,17 @@ def apply_transition(
         actor_id=user.id,
         action=action,
         from_state=item.state,
-        to_state=move.target,
+        to_state=target,
         contractor_id=new_contractor if action is Action.reassign else None,
         note=note,
+        due_before=item.due_on if values.get("due_on", item.due_on) != item.due_on else None,
     )
     session.add(event)
     session.flush()
     stored = _add_photos(session, item=item, event=event, photos=photos, at=at)
     session.refresh(item)
-    notify = item.contractor_id if action in _TELL_CONTRACTOR else None
+    tell = action in _TELL_CONTRACTOR or (action is Action.restore and target in TO_REPAIR)
+    notify = item.contractor_id if tell else None
     remaining = None
     if action is Action.report_repaired:
         remaining = count_to_repair(session, contractor_id=item.contractor_id)
@@ -314,6 +419,30 @@ def apply_transition(
     if action is Action.reassign:
         outcome.was_contractor_id = was_contractor
     return outcome
+
+
+def _taken_back(
+    session: Session, *, item: Item, undone: Event, day: date, tz: str
+) -> dict[str, object]:
+    """Return what the item had before the move undone: its due date, rework, first result."""
+    values: dict[str, object] = {}
+    if undone.action in _REWORKS:
+        values["rework_count"] = max(0, item.rework_count - 1)
+    if undone.due_before is not None:
+        values["due_on"] = undone.due_before
+    elif undone.action is Action.cancel and item.due_on is not None:
+        # The days it spent cancelled were nobody's delay: the contractor keeps the time left.
+        values["due_on"] = item.due_on + (day - clock.local_date(undone.at, tz))
+    if undone.action in UNDO:
+        results, undos = session.exec(
+            select(
+                func.count().filter(col(Event.action).in_(list(UNDO))),
+                func.count().filter(col(Event.action).in_(list(UNDO.values()))),
+            ).where(Event.item_id == item.id)
+        ).one()
+        if results - undos <= 1:  # the result undone was the only one standing: the first
+            values["first_inspection"] = None
+    return values
 
 
 def due_again(due_on: date | None, day: date, rework_days: int) -> date:
@@ -486,17 +615,27 @@ def raise_item(
 def replay_state(events: Sequence[Event]) -> ItemState | None:
     """Return the state an item's events lead to, checking each step is a legal move."""
     state: ItemState | None = None
+    last: Event | None = None  # the latest move, which an undo takes back
     for event in sorted(events, key=lambda e: (e.at, e.id or 0)):
         if event.action is Action.raise_:
             if state is not None:
                 raise ValueError(f"item raised twice at event {event.id}")
+        elif event.action is Action.correct:
+            if state is None or event.to_state != state:
+                raise ValueError(f"correction {event.id} moved the item")
         else:
             move = MOVES[event.action]
-            if state not in move.sources or event.to_state != move.target:
+            target = move.target
+            if move.undoes is not None:
+                if last is None or last.action is not move.undoes:
+                    raise ValueError(f"event {event.id} undoes no {move.undoes} move")
+                target = last.from_state
+            if state not in move.sources or event.to_state != target:
                 raise ValueError(f"illegal step {state} -{event.action}-> {event.to_state}")
         if event.from_state != state:
             raise ValueError(f"event {event.id} starts from {event.from_state}, not {state}")
         state = event.to_state
+        last = last if event.action is Action.correct else event
     return state
 
 

@@ -245,24 +245,29 @@ def _series(session: Session, project: Project, day: date, live_now: int) -> tup
         ).all()
     )
     # A cancel's local day, by the UTC instants local midnights fall on: k inside the window,
-    # SERIES_DAYS after `day`. Works the same on every database, DST included. A cancelled
-    # item stays cancelled (no move leads out of it), so its one cancel event is its end.
+    # SERIES_DAYS after `day`. Works the same on every database, DST included. A cancel ends
+    # an item's life and a restore (of a mistaken cancel) resumes it: the net of both counts.
     starts = [_day_start(d, project.timezone) for d in [*days, day + timedelta(days=1)]]
     slot = case(
         *((col(Event.at) < starts[k + 1], k) for k in range(SERIES_DAYS)), else_=SERIES_DAYS
     ).label("slot")
-    cancelled = dict(
-        session.exec(
-            select(slot, func.count())
+    cancelled = {
+        k: ended - resumed
+        for k, ended, resumed in session.exec(
+            select(
+                slot,
+                func.count().filter(Event.action == Action.cancel),
+                func.count().filter(Event.action == Action.restore),
+            )
             .join(Item, col(Item.id) == Event.item_id)
             .where(
                 _not_by_index(session, col(Item.project_id)) == project.id,
-                Event.action == Action.cancel,
+                col(Event.action).in_([Action.cancel, Action.restore]),
                 col(Event.at) >= starts[0],
             )
             .group_by(slot)
         ).all()
-    )
+    }
     after = sum(n for d, n in raised.items() if d > day)
     ended_after = sum(n for d, n in closed.items() if d > day) + cancelled.get(SERIES_DAYS, 0)
     still_open = live_now + ended_after - after  # at the end of `day`
@@ -276,7 +281,14 @@ def _series(session: Session, project: Project, day: date, live_now: int) -> tup
     return tuple(reversed(out))
 
 
-_TODAY_MOVES = (Action.report_repaired, Action.pass_, Action.fail)
+# The day's moves, and (after them) the undos that take a Pass or Fail back.
+_TODAY_MOVES = (
+    Action.report_repaired,
+    Action.pass_,
+    Action.fail,
+    Action.undo_pass,
+    Action.undo_fail,
+)
 
 
 def _today(session: Session, project: Project, day: date) -> TodayFigures:
@@ -295,7 +307,7 @@ def _today(session: Session, project: Project, day: date) -> TodayFigures:
     end = _day_start(day + timedelta(days=1), project.timezone)
     # The day's events by time (ix_event_at_action); the actions are counted, not searched,
     # or SQLite would walk every "repaired" event of all time by the action index.
-    repaired, passed, failed = session.exec(
+    repaired, passed, failed, unpassed, unfailed = session.exec(
         select(*(func.count().filter(Event.action == a) for a in _TODAY_MOVES))
         .join(Item, col(Item.id) == Event.item_id)
         .where(
@@ -307,8 +319,9 @@ def _today(session: Session, project: Project, day: date) -> TodayFigures:
     return TodayFigures(
         raised=raised,
         reported_repaired=repaired,
-        passed=passed,
-        failed=failed,
+        # A result undone is no result; one undone past midnight was counted the day before.
+        passed=max(0, passed - unpassed),
+        failed=max(0, failed - unfailed),
         closed=closed,
         open=still_open,
         overdue=overdue,
@@ -368,13 +381,22 @@ def _rework_by_flat(
             .group_by(*key)
         )
     }
+    # A fail undone took its one back off the rework count: net of undos.
     failed_after = {
-        (c, k, u): n
-        for c, k, u, n in session.exec(
-            select(*key, func.count())
+        (c, k, u): failed - undone
+        for c, k, u, failed, undone in session.exec(
+            select(
+                *key,
+                func.count().filter(Event.action == Action.fail),
+                func.count().filter(Event.action == Action.undo_fail),
+            )
             .select_from(Event)
             .join(Item, col(Item.id) == Event.item_id)
-            .where(of_project, Event.action == Action.fail, col(Event.at) >= end)
+            .where(
+                of_project,
+                col(Event.action).in_([Action.fail, Action.undo_fail]),
+                col(Event.at) >= end,
+            )
             .group_by(*key)
         )
     }

@@ -24,7 +24,8 @@ class Work(StrEnum):
     export = "export"  # the project's items as a workbook
     lookup = "lookup"  # a flat's items and history for an owner on the phone
     contacts = "contacts"  # the owner's name and phone number with them
-    settle = "settle"  # disputes, reassigning and cancelling items
+    settle = "settle"  # disputes, reassigning, cancelling items and restoring them
+    correct = "correct"  # an item's description, location and category after entry
     reopen = "reopen"  # a closed item that failed again
     people = "people"  # invites, roles, revoking
     figures = "figures"  # the contractors' figures (/contractors)
@@ -41,6 +42,7 @@ WORK: dict[Work, frozenset[Role]] = {
     Work.lookup: frozenset({Role.service, Role.admin, Role.manager}),
     Work.contacts: frozenset({Role.service, Role.admin}),
     Work.settle: frozenset({Role.admin}),
+    Work.correct: frozenset({Role.admin}),
     Work.reopen: frozenset({Role.admin, Role.service}),
     Work.people: frozenset({Role.admin}),
     Work.figures: frozenset({Role.admin}),

@@ -43,6 +43,12 @@ class Action(enum.StrEnum):
     cancel = "cancel"
     reopen = "reopen"
     reject_dispute = "reject_dispute"
+    # Taking back the latest move: a mistaken cancel, a Pass or Fail pressed by mistake.
+    restore = "restore"
+    undo_pass = "undo_pass"
+    undo_fail = "undo_fail"
+    # A correction of what was entered (description, location, category): no move.
+    correct = "correct"
 
 
 def _enum_column(enum_cls: type[enum.Enum], **kw: object) -> Column:
@@ -227,6 +233,13 @@ class Event(SQLModel, table=True):
     to_state: ItemState = Field(sa_column=_enum_column(ItemState, nullable=False))
     contractor_id: int | None = Field(default=None, foreign_key="contractor.id", index=True)
     note: str | None = Field(default=None, sa_type=Text)
+    # A correction: the field corrected (description, location, category), from what to what
+    # (a category by its code).
+    field: str | None = Field(default=None, max_length=20)
+    old_value: str | None = Field(default=None, sa_type=Text)
+    new_value: str | None = Field(default=None, sa_type=Text)
+    # The item's due date before this move, where the move changed it: an undo puts it back.
+    due_before: date | None = None
 
 
 class Photo(SQLModel, table=True):

@@ -510,9 +510,14 @@ async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, wo
     await chen.send("/users")
     screen = texts(await chen.press_label("👤 Li"))
     assert "Li — Riverside 1\nRoles: inspector" in screen
-    # A button per role that may change; contractor only through an invite naming the firm.
+    # A button per role, each in its place; contractor only through an invite naming the firm,
+    # and the last role only by Revoke: those buttons answer why.
     assert chen.buttons() == [
         [("⬜ project admin", f"pr:{p}:{li_id}:admin:1"), ("⬜ clerk", f"pr:{p}:{li_id}:clerk:1")],
+        [
+            ("⬜ contractor", f"pr:{p}:{li_id}:contractor:1"),
+            ("✅ inspector", f"pr:{p}:{li_id}:inspector:0"),
+        ],
         [
             ("⬜ manager", f"pr:{p}:{li_id}:manager:1"),
             ("⬜ customer service", f"pr:{p}:{li_id}:service:1"),

@@ -110,8 +110,13 @@ def test_states_and_history_steps_are_named_by_their_terms():
 # ---------------------------------------------------------------- export, PDFs, charts
 
 
+# The steps _every_step takes, each once at least.
+PERFORMED = (Action.raise_, Action.report_repaired, Action.fail, Action.pass_, Action.reopen)
+PERFORMED += (Action.dispute, Action.reject_dispute, Action.cancel, Action.reassign)
+
+
 def _every_step(db: Database, world: World) -> None:
-    """Move the world's items through every action, so every state and step is exported."""
+    """Move the world's items through the loop's actions, so each state and step is exported."""
     move(db, world.items["leak"], CONTRACTOR_A.id, Action.report_repaired, "换了密封圈")
     move(db, world.items["leak"], INSPECTOR.id, Action.fail, "仍渗水")
     move(db, world.items["leak"], CONTRACTOR_A.id, Action.report_repaired, "重做防水")
@@ -151,7 +156,8 @@ async def test_the_export_headers_states_and_steps_use_the_glossary(bot, world, 
     assert states and states <= _labels("state.")
     headers = ("操作 action", "原状态 from", "新状态 to")
     action, before, after = (events[0].index(h) for h in headers)
-    assert {row[action] for row in events[1:]} == _labels("action.")
+    steps = {row[action] for row in events[1:]}
+    assert steps <= _labels("action.") and len(steps) == len(PERFORMED), steps
     assert {row[after] for row in events[1:]} <= _labels("state.")
     assert {row[before] for row in events[1:]} - {None, ""} <= _labels("state.")
 

@@ -126,9 +126,12 @@ async def test_look_ups_keep_the_history_with_only_the_buttons_of_their_work(bot
     chen = bot.chat(ADMIN)
     await chen.send(f"/item {leak}")
     assert {f"ps:{leak}", f"fl:{leak}"} <= keys(chen)  # the project department checks too
-    # Not Repaired: the office enters repairs written on paper with /done, not from a card.
+    # Not Repaired: the office enters repairs written on paper with /done, not from a card;
+    # only Correct, an admin's (what was entered: description, location, category).
     shown = await chen.send(f"{wall}")
-    assert "客厅墙面空鼓" in texts(shown) and all(not m.buttons() for m in shown)
+    assert "客厅墙面空鼓" in texts(shown) and [m.buttons() for m in shown] == [
+        [[("✏ Correct", f"cr:{wall}")]]
+    ]
     with db.session() as s:
         looked = s.exec(select(AccessLog).where(AccessLog.kind == "item")).all()
     assert len(looked) == 4

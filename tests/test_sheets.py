@@ -742,7 +742,7 @@ def test_export_has_a_filter_row_fitting_widths_and_yes_no_words(db, world, toda
     book = load_workbook(io.BytesIO(exported))
     sheet = book["Items"]
     assert sheet.auto_filter.ref == f"A1:R{items + 1}"  # 18 columns: days awaiting acceptance
-    assert book["Events"].auto_filter.ref == f"A1:H{events + 1}"
+    assert book["Events"].auto_filter.ref == f"A1:K{events + 1}"  # 11: field, was, now
     headers = [c.value for c in sheet[1]]
     overdue = headers.index("逾期 overdue")
     values = {row[0]: row[overdue] for row in sheet.iter_rows(min_row=2, values_only=True)}

@@ -161,3 +161,14 @@ def test_a_prompt_too_long_for_a_card_goes_first_as_text(lang):
     long = cards.draw("x" * 200, rows, lang=lang)
     assert long.text == "x" * 200
     assert long.cards[0]["main_title"]["title"] == CATALOGS[lang]["wecom.choose"]
+
+
+def test_every_fixed_button_label_fits_a_wecom_button_whole_or_short():
+    # A label with no data in it is known ahead: it must show whole on WeCom, or by its short
+    # form, never cut ("✅ Repa…"). A new button without one fails here, not on a site.
+    for lang, catalog in CATALOGS.items():
+        for key, label in catalog.items():
+            if not key.startswith("btn.") or key.endswith(SHORT) or "{" in label:
+                continue
+            shown = label if len(label) <= cards.BUTTON_TEXT_MAX else short_label(lang, label)
+            assert shown and len(shown) <= cards.BUTTON_TEXT_MAX, f"{lang} {key}: {label!r}"

@@ -128,7 +128,21 @@ UNDO = Term(
     "taking back a press made by mistake, within minutes",
     zh="撤回",
     en="undo",
+    zh_forms=("撤回验收合格", "撤回验收不合格"),
+    en_forms=("pass undone", "fail undone"),
     note="as WeChat users take back a message; 撤销 is not used",
+)
+RESTORE = Term(
+    "the project department putting a cancelled item back where it was",
+    zh="恢复",
+    en="restore",
+    en_forms=("restored",),
+)
+CORRECT = Term(
+    "the project department correcting an item's description, location or category",
+    zh="更正",
+    en="correct",
+    en_forms=("corrected",),
 )
 REOPEN = Term(
     "a closed item that came back (the leak after rain), on its contractor's list again",
@@ -250,6 +264,8 @@ TERMS: tuple[Term, ...] = (
     REWORK,
     CANCELLED,
     UNDO,
+    RESTORE,
+    CORRECT,
     REOPEN,
     DISPUTE,
     REASSIGN,
@@ -287,6 +303,10 @@ LABELS: dict[str, tuple[Term, str, str]] = {
     "action.cancel": (CANCELLED, "作废", "Cancelled"),
     "action.reopen": (REOPEN, "重新打开", "Reopened"),
     "action.reject_dispute": (DISPUTE, "驳回争议", "Dispute rejected"),
+    "action.restore": (RESTORE, "恢复", "Restored"),
+    "action.undo_pass": (UNDO, "撤回验收合格", "Pass undone"),
+    "action.undo_fail": (UNDO, "撤回验收不合格", "Fail undone"),
+    "action.correct": (CORRECT, "更正", "Corrected"),
 }
 
 
