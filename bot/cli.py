@@ -526,6 +526,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write every item with its state and every event to an .xlsx."""
     from sqlmodel import select
 
+    from handlers.i18n import t
     from models.project import find_project
     from models.sheets import export_items
     from models.tables import Project
@@ -537,7 +538,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             projects = [find_project(session, name=args.project)]
         else:
             projects = list(session.exec(select(Project).order_by(Project.id)).all())
-        data = export_items(session, project_ids=[p.id for p in projects])
+        data = export_items(session, project_ids=[p.id for p in projects], say=t)
         return data, [p.name for p in projects]
 
     data, names = open_existing_db(settings).run(run)

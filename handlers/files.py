@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import PurePath
 
 from handlers.core import Ask, Core, Router
+from handlers.i18n import t
 from handlers.screens import Attachment, FileIn
 from handlers.sheets_text import render_report
 from handlers.text import esc
@@ -118,7 +119,7 @@ async def export(ask: Ask) -> None:
     """Send every item and event of the person's projects as a workbook."""
     ask.require(*EXPORT_ROLES)
     ask.reply.busy = "upload_document"
-    made = await ask.call(export_for, user_id=ask.user_id)
+    made = await ask.call(export_for, user_id=ask.user_id, say=t)
     now = made.made_at
     caption = ask.t("files.export", when=f"{now:%Y-%m-%d %H:%M}")
     ask.show(files=(Attachment(f"handover-{now:%Y%m%d-%H%M}.xlsx", made.data, caption=caption),))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import string
 from typing import Any
 
 from handlers.texts import en, zh
@@ -50,11 +51,33 @@ def pick_language(stored: str | None, telegram_code: str | None, default: str) -
     return default if default in CATALOGS else "zh"
 
 
+class _Counting(string.Formatter):
+    """str.format, and a count's words chosen by the number: {n:one|other}, {n:zero|one|other}.
+
+    "{days:1 day|{days} days}" says "1 day", "2 days"; "{age:today|1 day|{age} days}" says
+    "today" for 0. A choice may hold the number again ({n} inside it is filled first).
+    """
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        """Pick the words for a count; format anything else as str.format does."""
+        if "|" not in format_spec or not isinstance(value, int):
+            return super().format_field(value, format_spec)
+        forms = format_spec.split("|")
+        if len(forms) == 3 and value == 0:
+            return forms[0]
+        return forms[-2] if value == 1 else forms[-1]
+
+
+_COUNTING = _Counting()
+
+
 def t(lang: str, key: str, /, **params: Any) -> str:
-    """Return the text for `key` in `lang`, filled with `params`."""
+    """Return the text for `key` in `lang`, filled with `params` (counts as in _Counting)."""
     catalog = CATALOGS.get(lang, CATALOGS["zh"])
     template = catalog.get(key) or CATALOGS["en"].get(key) or key
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return _COUNTING.format(template, **params) if "|" in template else template.format(**params)
 
 
 # A button label's short form ("btn.back.short"), for platforms whose buttons show few

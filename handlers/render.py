@@ -76,11 +76,14 @@ def my_list(lang: str, page: Page) -> str:
     only = [t(lang, f"mylist.narrowed_{page.only.name}", n=page.shown)] if page.only else []
     lines = [item_line(lang, line) for line in page.items] or [t(lang, "mylist.narrowed_none")]
     foot = t(lang, "list.page", page=page.page + 1, pages=page.pages)
-    return "\n".join([head, *late, *_narrowed(lang, page), *only, "", *lines, "", foot])
+    return "\n".join([head, *late, *_narrowed(lang, page, "/mylist"), *only, "", *lines, "", foot])
 
 
-def _narrowed(lang: str, page: Page) -> list[str]:
-    return [t(lang, "list.building", building=esc(page.building))] if page.building else []
+def _narrowed(lang: str, page: Page, command: str) -> list[str]:
+    # Narrowed to one building: say so, and how to see them all again.
+    if not page.building:
+        return []
+    return [t(lang, "list.building", building=esc(page.building), command=command)]
 
 
 def my_buildings(lang: str, found: tuple[tuple[str, int], ...], only: Only | None) -> str:
@@ -96,7 +99,7 @@ def to_check(lang: str, page: Page) -> str:
         return t(lang, "tocheck.empty_building", building=esc(page.building))
     if page.total == 0:
         return t(lang, "tocheck.empty")
-    out = [t(lang, "tocheck.header", total=page.total), *_narrowed(lang, page), ""]
+    out = [t(lang, "tocheck.header", total=page.total), *_narrowed(lang, page, "/tocheck"), ""]
     for building, in_building in groupby(page.items, key=lambda x: x.building):
         out.append(t(lang, "tocheck.building", building=esc(building)))
         for entrance, in_entrance in groupby(in_building, key=lambda x: x.entrance):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -23,7 +23,6 @@ from models.overdue import days_waiting, is_overdue, reported_at_sql
 from models.project import DEFAULT_CATEGORIES
 from models.queries import Change, change_of
 from models.tables import (
-    Action,
     AppUser,
     Category,
     Contractor,
@@ -229,35 +228,10 @@ def _dropdown(ws: Worksheet, letter: str, choices: list[str]) -> None:
 
 # ---------------------------------------------------------------- export
 
-STATE_NAMES: dict[ItemState, tuple[str, str]] = {
-    ItemState.open: ("待维修", "to repair"),
-    ItemState.repaired: ("待验收", "awaiting acceptance"),
-    ItemState.rework: ("返修", "rework"),
-    ItemState.disputed: ("有争议", "disputed"),
-    ItemState.closed: ("已关闭", "closed"),
-    ItemState.cancelled: ("已取消", "cancelled"),
-}
-ACTION_NAMES: dict[Action, tuple[str, str]] = {
-    Action.raise_: ("登记", "raised"),
-    Action.report_repaired: ("报修完成", "reported repaired"),
-    Action.dispute: ("非本单位", "disputed"),
-    Action.pass_: ("验收通过", "passed"),
-    Action.fail: ("验收不通过", "failed"),
-    Action.reassign: ("改派", "reassigned"),
-    Action.cancel: ("取消", "cancelled"),
-    Action.reopen: ("重新打开", "reopened"),
-    Action.reject_dispute: ("驳回争议", "dispute rejected"),
-    Action.restore: ("恢复", "restored"),
-    Action.undo_pass: ("撤回验收合格", "pass undone"),
-    Action.undo_fail: ("撤回验收不合格", "fail undone"),
-    Action.correct: ("更正", "corrected"),
-}
-# What a correction may change, as the events sheet names it.
-FIELD_NAMES: dict[str, tuple[str, str]] = {
-    "description": ("问题描述", "description"),
-    "location": ("部位", "location"),
-    "category": ("类别", "category"),
-}
+# say(language, catalog key) -> its text: the states, steps and corrected fields are named as in
+# chat, from the caller's catalogs (models/ has none): "state.open", "action.fail".
+Say = Callable[[str, str], str]
+
 _ITEM_HEADERS = (
     ("编号", "id"),
     ("项目", "project"),
@@ -271,10 +245,10 @@ _ITEM_HEADERS = (
     ("状态（中文）", "state (zh)"),
     ("状态（英文）", "state (en)"),
     ("返修次数", "rework count"),
-    ("整改期限", "due on"),
-    ("超期", "overdue"),
+    ("限期", "due"),
+    ("逾期", "overdue"),
     ("待验天数", "days awaiting acceptance"),
-    ("账龄（天）", "age (days)"),
+    ("未关闭天数", "days open"),
     ("关闭用时（天）", "days to close"),
     ("关闭时间", "closed at"),
 )
@@ -297,8 +271,12 @@ YES_NO = ("是 yes", "否 no")  # words a filter and a reader understand, not TR
 MAX_WIDTH = 50  # a long description wraps past this instead of widening the column
 
 
-def _both(names: tuple[str, str] | None) -> str:
-    return f"{names[0]} {names[1]}" if names else ""
+def _names(say: Say, key: str) -> tuple[str, str]:
+    return say("zh", key), say("en", key)
+
+
+def _both(say: Say, key: str) -> str:
+    return " ".join(_names(say, key))
 
 
 def _yes_no(flag: bool) -> str:
@@ -338,7 +316,7 @@ def _write_table(
         ws.append(safe_row(ws, row))
 
 
-def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
+def export_items(session: Session, *, project_ids: Sequence[int], say: Say) -> bytes:
     """Write every item of the projects with its state, and every event, as an .xlsx."""
     projects = {
         p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(project_ids)))
@@ -364,7 +342,7 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
         live = item.state not in (ItemState.closed, ItemState.cancelled)
         closed_local = clock.local(item.closed_at, zones[pid]) if item.closed_at else None
         reported_on = clock.local_date(reported_at, zones[pid]) if reported_at else None
-        state = STATE_NAMES[item.state]
+        state = _names(say, f"state.{item.state.value}")
         item_rows.append(
             (
                 item.id,
@@ -388,7 +366,7 @@ def export_items(session: Session, *, project_ids: Sequence[int]) -> bytes:
             )
         )
     _write_table(items_ws, _ITEM_HEADERS, item_rows)
-    _export_events(session, events_ws, item_project, zones)
+    _export_events(session, events_ws, item_project, zones, say)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -399,6 +377,7 @@ def _export_events(
     ws: WriteOnlyWorksheet,
     item_project: dict[int, int],
     zones: dict[int, ZoneInfo],
+    say: Say,
 ) -> None:
     actors = {u.id: u.name for u in session.exec(select(AppUser))}
     contractors = {
@@ -423,26 +402,23 @@ def _export_events(
             (
                 event.item_id,
                 at.replace(tzinfo=None),
-                _both(ACTION_NAMES.get(event.action)),
+                _both(say, f"action.{event.action.value}"),
                 actors.get(event.actor_id, "") if event.actor_id else "",
-                _both(STATE_NAMES.get(event.from_state)) if event.from_state else "",
-                _both(STATE_NAMES.get(event.to_state)),
+                _both(say, f"state.{event.from_state.value}") if event.from_state else "",
+                _both(say, f"state.{event.to_state.value}"),
                 event.note,
                 contractors.get(event.contractor_id, "") if event.contractor_id else "",
-                *_change_cells(change),
+                *_change_cells(change, say),
             )
         )
     _write_table(ws, _EVENT_HEADERS, event_rows)
 
 
-def _change_cells(change: Change | None) -> tuple[str, str, str]:
+def _change_cells(change: Change | None, say: Say) -> tuple[str, str, str]:
     """Return what a correction changed as three cells: the field, was, now (both languages)."""
     if change is None:
         return ("", "", "")
+    field = _both(say, f"field.{change.field}")
     if change.old_en is None:
-        return (_both(FIELD_NAMES.get(change.field)), change.old, change.new)
-    return (
-        _both(FIELD_NAMES.get(change.field)),
-        _both((change.old, change.old_en)),
-        _both((change.new, change.new_en or change.new)),
-    )
+        return (field, change.old, change.new)
+    return (field, f"{change.old} {change.old_en}", f"{change.new} {change.new_en or change.new}")

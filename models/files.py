@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-from models.export import Templates, export_items, write_templates
+from models.export import Say, Templates, export_items, write_templates
 from models.people import user_for
 from models.roles import WORK, Work
 from models.sheets import ImportReport, SetupReport, import_items, setup_project
@@ -99,11 +99,11 @@ class Export:
     made_at: datetime
 
 
-def export_for(session: Session, *, user_id: int) -> Export:
-    """Return every item and event of the projects the person may export."""
+def export_for(session: Session, *, user_id: int, say: Say) -> Export:
+    """Return every item and event of the projects the person may export, named in `say`'s words."""
     user = user_for(session, user_id=user_id)
     projects = _projects(session, user, EXPORT_ROLES)
     if not projects:
         raise DomainError("not_allowed")
-    data = export_items(session, project_ids=[p.id for p in projects])
+    data = export_items(session, project_ids=[p.id for p in projects], say=say)
     return Export(data, clock.local_now(projects[0].timezone))

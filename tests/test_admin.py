@@ -81,7 +81,7 @@ async def test_dispute_reassigned_to_the_other_contractor(bot, world, db):
     told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_B.id]
     assert len(told) == 1 and f"#{leak}" in told[0].text and "卫生间吊顶渗水" in told[0].text
     told = [m for m in chen.last_step_events if m.chat_id == CONTRACTOR_A.id]
-    assert len(told) == 1 and "异议成立" in told[0].text and f"#{leak}" in told[0].text
+    assert len(told) == 1 and "争议成立" in told[0].text and f"#{leak}" in told[0].text
 
     # The new contractor has it; the old one no longer sees it, nor can open it.
     assert f"#{leak}" in texts(await zhao.send("/mylist"))
@@ -288,7 +288,7 @@ async def test_revoke_refusals_and_invites_withdrawn(bot, world, db):
     assert "not in this project" in await chen.press_alert(f"ry:{p}:99999", message_id=help_id)
 
     done = texts(await chen.press(f"ry:{p}:{gao.id}", message_id=help_id))
-    assert "Gao no longer has access" in done and "1 unused invite(s)" in done
+    assert "Gao no longer has access" in done and "1 unused invite they made was cancelled" in done
     with db.session() as s:
         with pytest.raises(DomainError) as used:
             accept_invite(s, code=code, platform="telegram", account=str(4242), name="Someone")
@@ -345,12 +345,13 @@ async def test_contractors_counts_match_the_database(bot, world, db, today):
             to_repair = [x.raised_on for x in mine if x.state in (S.open, S.rework)]
             oldest = f"{(today - min(to_repair)).days} d" if to_repair else "-"
             expected = (
-                f"{name}\n  open {count[S.open]} · rework {count[S.rework]} · awaiting "
+                f"{name}\n  to repair {count[S.open]} · rework {count[S.rework]} · awaiting "
                 f"acceptance {count[S.repaired]} · disputed {count[S.disputed]} · "
                 f"oldest to repair {oldest}"
             )
             assert expected in shown
-    assert "open 0 · rework 1 · awaiting acceptance 0 · disputed 1 · oldest to repair 5 d" in shown
+    figures = "to repair 0 · rework 1 · awaiting acceptance 0 · disputed 1 · oldest to repair 5 d"
+    assert figures in shown
     assert "your role cannot" in texts(await bot.chat(INSPECTOR).send("/contractors"))
     with db.session() as s, pytest.raises(DomainError):
         contractor_figures(s, user_id=tg(s, SERVICE.id))
@@ -545,7 +546,7 @@ async def test_users_by_role_and_an_admin_changes_roles_without_revoking(bot, wo
     # Take clerk away again: Li keeps inspector, is not revoked, and no longer enters items.
     assert "Roles: inspector" in texts(await chen.press(f"pr:{p}:{li_id}:clerk:0"))
     assert "your role cannot" in texts(await li.send("/new"))
-    assert "Nothing is waiting" in texts(await li.send("/tocheck"))
+    assert "Nothing is awaiting acceptance" in texts(await li.send("/tocheck"))
     shown = texts(await chen.send("/users"))
     assert "inspector (1)\n• Li" in shown and "clerk (" not in shown
 

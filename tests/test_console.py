@@ -86,11 +86,11 @@ still drips after rain
     assert f"  [1] #{leak} 3-1-1202   [2] #{wall} 3-1-502" in steps["/mylist"]
     assert "Wang (施工单位)> /mylist" in out, "input lines are echoed after the prompt"
     assert "# the" not in out and "（机器人没有回复）" not in out, "comments are skipped"
-    assert "  [1] ✅ 已维修\n  [2] ✋ 不属于我们\n  [3] ◀ 返回清单" in out, "numbered across rows"
-    assert f"问题 #{leak} · 3-1-1202 · kitchen 已报修完成" in out
+    assert "  [1] ✅ 完工报验\n  [2] ✋ 不属于我们\n  [3] ◀ 返回清单" in out, "numbered across rows"
+    assert f"问题 #{leak} · 3-1-1202 · kitchen 已完工报验" in out
     assert "Li (验收组)> /tocheck" in out
     assert "[photo]" in out, "the contractor's photo comes with the inspector's card"
-    assert "» 按下 ❌ 不合格" in out
+    assert "» 按下 ❌ 验收不合格" in out
     assert f"→ 发给 Wang：🔁 返修：问题 #{leak} 验收不合格：still drips after rain" in out
     assert "返修×1" in steps_after_last(out, "/mylist")
     with db.session() as s:
@@ -121,10 +121,9 @@ async def test_file_document_then_pass_shows_the_edit(bot, world, db, tmp_path):
 """
     code, out = await session(bot, db, script, persona=CONTRACTOR_A.id)
     assert code == 0
-    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired. 1 left" in out, (
-        "Wang chose English"
-    )
-    assert "» 按下 ✅ 合格" in out
+    done = f"Item #{wall} · 3-1-502 · kitchen reported done; it now awaits acceptance. 1 left"
+    assert done in out, "Wang chose English"
+    assert "» 按下 ✅ 验收合格" in out
     assert f"(edited) ✅ 问题 #{wall} 验收合格，已关闭。" in out
     with db.session() as s:
         assert s.get(Item, wall).state is ItemState.closed

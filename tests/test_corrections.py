@@ -677,17 +677,17 @@ async def test_export_and_figures_show_restores_undos_and_corrections(bot, world
     by_action = {}
     for row in rows[1:]:
         by_action.setdefault(row[2], []).append(dict(zip(head, row, strict=True)))
-    [restored] = by_action["恢复 restored"]
+    [restored] = by_action["恢复 Restored"]
     assert restored["备注 note"] == "wrong line" and restored["新状态 to"] == "待维修 to repair"
-    assert [r["问题编号 item"] for r in by_action["撤回验收合格 pass undone"]] == [leak]
-    assert [r["问题编号 item"] for r in by_action["撤回验收不合格 fail undone"]] == [socket]
+    assert [r["问题编号 item"] for r in by_action["撤回验收合格 Pass undone"]] == [leak]
+    assert [r["问题编号 item"] for r in by_action["撤回验收不合格 Fail undone"]] == [socket]
     changes = [
         (r["更正项 corrected"], r["原内容 was"], r["新内容 now"])
-        for r in by_action["更正 corrected"]
+        for r in by_action["更正 Corrected"]
     ]
     assert changes == [
-        ("类别 category", "墙面 Wall", "渗漏 Leak"),
-        ("部位 location", "kitchen", "living room"),
+        ("类别 Category", "墙面 Wall", "渗漏 Leak"),
+        ("部位 Location", "kitchen", "living room"),
     ]
 
     # The manager's figures: an undone result is no result; a restored item was not open

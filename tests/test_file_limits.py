@@ -150,7 +150,7 @@ async def test_a_bomb_in_chat_is_refused_and_writes_nothing_then_a_real_file_imp
     assert f"more than {MAX_UNPACKED_MB} MB" in answer
     assert [count(db, table) for table in (Item, Event, Unit, Contractor)] == before
     good = xlsx({"问题": [ITEM_HEADERS_ZH, GOOD_ROW]})
-    assert "Imported 1 items from sheet7.xlsx" in texts(
+    assert "Imported 1 item from sheet7.xlsx" in texts(
         await chen.send_document(good, "sheet7.xlsx", XLSX)
     )
     assert "地漏反味" in texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
@@ -223,7 +223,7 @@ async def test_others_are_answered_while_a_file_is_read_and_one_persons_files_in
             await app.stop()
     first, first_answer, second, second_answer = said(transport, ADMIN)
     assert first == "Reading first.xlsx…" and "Nothing was imported from first.xlsx" in first_answer
-    assert second == "Reading second.xlsx…" and "Imported 1 items" in second_answer
+    assert second == "Reading second.xlsx…" and "Imported 1 item from" in second_answer
 
 
 async def test_the_chat_driver_waits_for_a_handler_that_runs_beside_others():

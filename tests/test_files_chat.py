@@ -89,7 +89,7 @@ async def test_clerk_sends_items_bad_rows_first_then_a_good_file(bot, world, db)
         assert len(s.exec(select(Item)).all()) == before
     good = xlsx({"问题": [ITEM_HEADERS_ZH, ["3-1-1202", "卫生间", "渗漏", "地漏反味", day, "KF9"]]})
     answer = texts(await xu.send_document(good, "sheet9.xlsx", XLSX))
-    assert "Imported 1 items from sheet9.xlsx" in answer and "华建装饰" in answer
+    assert "Imported 1 item from sheet9.xlsx" in answer and "华建装饰" in answer
     assert "地漏反味" in texts(await bot.chat(CONTRACTOR_A).send("/mylist"))
     again = texts(await xu.send_document(good, "sheet9.xlsx", XLSX))
     assert "Nothing new" in again

@@ -155,6 +155,11 @@ FORGED = {
     "nw:k": "nw:k:999999999999",
     "nw:dok": "nw:dok:9999-99-99",
     "nw:up": "nw:up:9999",
+    "ud": "ud:999999999999:999999999999",
+    "rs": "rs:999999999999:999999999999",
+    "cr": "cr:999999999999",
+    "cf": "cf:999999999999:description",
+    "cc": "cc:999999999999:999999999999",
 }
 CAST = (ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, MANAGER)
 

@@ -96,7 +96,7 @@ async def test_a_5000_character_description_opens_for_contractor_inspector_and_s
     assert f"#{leak}" in listed and "卫生间吊顶渗水<严" in listed and "…" in listed
     card = await wang.press(f"it:{leak}")
     assert "卫生间吊顶渗水<严重>&" in texts(card) and "…" in texts(card)
-    assert any("Repaired" in label for row in wang.buttons() for label, _ in row)
+    assert any("Report done" in label for row in wang.buttons() for label, _ in row)
 
     # Reported repaired with a long note stored: the inspector's list and card open too.
     move(db, leak, CONTRACTOR_A.id, Action.report_repaired, note="ok")
@@ -202,7 +202,7 @@ async def test_over_long_reasons_and_notes_are_refused_and_nothing_changes(bot, 
     assert "too long" in texts(await wang.send(too_long))
     assert state_and_events(db, wall)[0] is S.open
     assert "Note saved" in texts(await wang.send("sealed"))
-    assert "reported repaired" in texts(await wang.press(f"done:{wall}"))
+    assert "reported done" in texts(await wang.press(f"done:{wall}"))
 
     # Fail: a long reason is refused before any photo is asked for.
     await li.send("/tocheck")
@@ -292,7 +292,7 @@ async def test_a_note_and_a_caption_together_stay_within_the_limit(bot, world, d
     # The caption would make the report's one note too long: refused, and no photo is kept.
     assert "too long" in texts(await wang.send_photo(PNG(4), caption="c" * (NOTE_MAX // 2)))
     await wang.send_photo(PNG(5), caption="short")
-    assert "reported repaired" in texts(await wang.press(f"done:{wall}"))
+    assert "reported done" in texts(await wang.press(f"done:{wall}"))
     with db.session() as s:
         event = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id.desc())).first()
         assert event.note == f"{half}\nshort"

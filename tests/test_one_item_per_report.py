@@ -196,7 +196,7 @@ async def test_several_photos_in_any_order_until_done(bot, world, db):
     await wang.send("second coat")
     assert "Photo and note saved (3)" in texts(await wang.send_photo(PNG(3)))
     assert state_of(db, wall) is ItemState.open, "nothing is filed before Done"
-    assert "reported repaired" in texts(await wang.press_label("Done"))
+    assert "reported done" in texts(await wang.press_label("Done"))
     assert photos_of(db, wall) == 3
     assert last_event(db, wall).note == "before paint\nsecond coat"
 
@@ -252,6 +252,6 @@ async def test_a_report_left_too_long_is_dropped_and_said_once(bot, db, world, p
         told = wang.last_text() or ""
         again = texts(await wang.send("/mylist"))
     # A push speaks the person's stored language (none here: the default), not the app's.
-    assert f"问题 #{leak} · 3-1-1202 · kitchen 的报告未完成，已放弃" in told
+    assert f"问题 #{leak} · 3-1-1202 · kitchen 的报告没有填完，已放弃" in told
     assert "dropped" not in again and "已放弃" not in again, "said once"
     assert state_of(db, leak) is ItemState.open

@@ -395,7 +395,7 @@ def _report_at(db: Database, item_id: int, days_ago: int) -> None:
 
 def _export_rows(db: Database, world: World) -> list[dict[str, object]]:
     with db.session() as s:
-        data = export_items(s, project_ids=[world.project_id])
+        data = export_items(s, project_ids=[world.project_id], say=t)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["Items"]
     header, *rows = sheet.iter_rows(values_only=True)
     return [dict(zip(header, row, strict=True)) for row in rows]

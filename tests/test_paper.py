@@ -81,7 +81,7 @@ async def test_done_with_good_wrong_state_unknown_and_bad_ids(bot, world, db, cl
     replies = await zhou.send(f"/done {leak}, {wall}，#{leak} abc 999999 {socket}")
     assert len(replies) == 1, "one reply for the whole list"
     lines = replies[0].text.splitlines()
-    assert lines[0] == "From the paper list: Reported repaired"
+    assert lines[0] == "From the paper list: Reported done"
     assert lines[1].startswith(f"✅ #{leak} 3-1-1202 kitchen · 卫生间吊顶渗水")
     assert lines[1].endswith("→ awaiting acceptance")
     assert lines[2].startswith(f"✅ #{wall} 3-1-502")

@@ -115,16 +115,16 @@ def test_a_contractors_list_holds_its_items_in_its_order(db, world, today):
     with db.session() as s:
         name, data = contractor_pdf(s, contractor_id=world.huajian, tr=zh)
     [page] = pages_of(data)
-    for text in ("Riverside 1", "华建装饰", "待修清单", today.isoformat(), "第 1 / 1 页"):
+    for text in ("Riverside 1", "华建装饰", "待维修清单", today.isoformat(), "第 1 / 1 页"):
         assert both_hold(page, text), text
     for heading in ("编号", "房号", "部位", "类别", "问题描述", "登记日期", "天数", "返修", "限期"):
         assert both_hold(page, heading), heading
-    assert both_hold(page, "已修") and both_hold(page, "签字")
+    assert both_hold(page, "完工") and both_hold(page, "签字")
     assert both_hold(page, "卫生间吊顶渗水") and both_hold(page, "客厅墙面空鼓")
     assert not both_hold(page, "厨房插座无电")  # 明达水电's item
     assert in_order(page, world.items["wall"], world.items["leak"])  # floor 5, then floor 12
     assert all(embedded_fonts(data)) and embedded_fonts(data)
-    assert name == f"待修清单-华建装饰-{today:%Y%m%d}.pdf"
+    assert name == f"待维修清单-华建装饰-{today:%Y%m%d}.pdf"
 
 
 def test_overdue_and_rework_are_marked_and_counted(db, world, today):
@@ -270,8 +270,8 @@ def test_a_project_prints_one_list_per_contractor_and_one_to_check(db, world, to
     assert "空闲单位" in loaded
     names = [name for name, _ in made]
     assert names == [
-        f"待修清单-华建装饰-{today:%Y%m%d}.pdf",
-        f"待修清单-明达水电-{today:%Y%m%d}.pdf",
+        f"待维修清单-华建装饰-{today:%Y%m%d}.pdf",
+        f"待维修清单-明达水电-{today:%Y%m%d}.pdf",
         f"待验收清单-{today:%Y%m%d}.pdf",
     ]
     [check] = pages_of(made[2][1])
@@ -318,7 +318,7 @@ async def test_tocheck_offers_the_pdf_of_the_walk(bot, world, today):
     [document] = [m for m in await li.press("pdf:tc") if m.kind == "document"]
     assert document.filename == f"to-check-{today:%Y%m%d}.pdf"
     [page] = pages_of(document.file_bytes)
-    assert in_order(page, "Inspection team", world.items["leak"], world.items["socket"])
+    assert in_order(page, "Acceptance team", world.items["leak"], world.items["socket"])
     assert not both_hold(page, "客厅墙面空鼓")
     await li.send("/tocheck 5")
     assert pdf_button(li) == "pdf:tc:5"

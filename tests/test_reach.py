@@ -269,7 +269,7 @@ async def test_a_reassign_tells_the_contractor_who_disputed_even_if_one_chat_is_
     told = {m.chat_id: m.text for m in chen.last_step_events if m.chat_id != ADMIN.id}
     assert set(told) == {CONTRACTOR_A.id, WU.id, CONTRACTOR_B.id}
     for raiser in (CONTRACTOR_A.id, WU.id):
-        assert "异议成立" in told[raiser] and "明达水电" in told[raiser]
+        assert "争议成立" in told[raiser] and "明达水电" in told[raiser]
         assert f"#{leak}" in told[raiser] and "卫生间吊顶渗水" in told[raiser]
     assert "派给了你们" in told[CONTRACTOR_B.id]
     # Their "my list" button works; the item is no longer on it.
@@ -278,7 +278,7 @@ async def test_a_reassign_tells_the_contractor_who_disputed_even_if_one_chat_is_
     await chen.send(f"/reassign {wall} 明达")
     told = {m.chat_id: m.text for m in chen.last_step_events if m.chat_id != ADMIN.id}
     assert set(told) == {CONTRACTOR_A.id, WU.id, CONTRACTOR_B.id}
-    assert "已从你们的清单移除" in told[WU.id] and "异议" not in told[WU.id]
+    assert "已从你们的清单移除" in told[WU.id] and "争议" not in told[WU.id]
 
 
 # -- roles in Chinese ------------------------------------------------------------------------

@@ -138,7 +138,7 @@ async def test_a_step_the_person_saw_survives_kill_9(tmp_path: Path) -> None:
             await control.post("/photo", json=wang | photo)
             await wait_for(lambda: reply(mark, "saved (1)"), "the photo kept", proc)
             await control.post("/press", json=wang | {"data": f"done:{leak}"})
-            await wait_for(lambda: reply(mark, "reported repaired"), "the report", proc)
+            await wait_for(lambda: reply(mark, "reported done"), "the report", proc)
         finally:
             assert await stop(proc) == 0, log.read_text(errors="replace")
     db = Database(url)

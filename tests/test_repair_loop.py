@@ -23,10 +23,11 @@ async def test_whole_loop_through_chat(bot, world, db, settings):
     # Open it, press Repaired, send a photo with the note as caption, press Done.
     card = texts(await wang.press(f"it:{leak}"))
     assert "卫生间吊顶渗水" in card and "to repair" in card
-    await wang.press_label("Repaired")
+    await wang.press_label("Report done")
     await wang.send_photo(PNG(1), caption="resealed the pipe")
     done = texts(await wang.press_label("Done"))
-    assert f"Item #{leak} · 3-1-1202 · kitchen reported repaired. 1 left" in done
+    assert f"Item #{leak} · 3-1-1202 · kitchen reported done; it now awaits acceptance." in done
+    assert "1 left on your list" in done
 
     # The inspector sees it on the to-check list (and only the repaired one).
     listed = texts(await li.send("/tocheck"))
@@ -97,7 +98,7 @@ async def test_history_card_shows_every_step(bot, world):
     await wang.press_label("Done")
     await li.send("/tocheck")
     card = texts(await li.press(f"ck:{leak}"))
-    assert "Raised" in card and "Reported repaired" in card and "(Wang): fixed" in card
+    assert "Raised" in card and "Reported done" in card and "(Wang): fixed" in card
 
 
 async def test_note_first_then_photo_is_one_report(bot, world):
@@ -107,7 +108,7 @@ async def test_note_first_then_photo_is_one_report(bot, world):
     await wang.press(f"rp:{wall}")
     assert "Now send a photo" in texts(await wang.send("patched and painted"))
     assert "press Done" in texts(await wang.send_photo(PNG(5)))
-    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in texts(
+    assert f"Item #{wall} · 3-1-502 · kitchen reported done" in texts(
         await wang.press_label("Done")
     )
 
@@ -165,7 +166,7 @@ async def test_an_album_with_a_caption_is_one_report_with_every_photo(bot, world
     assert await wang.send_photo(PNG(12), media_group_id="A1") == []  # one answer per album
     assert await wang.send_photo(PNG(13), media_group_id="A1") == []
     done = texts(await wang.press_label("Done"))
-    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
+    assert f"Item #{wall} · 3-1-502 · kitchen reported done" in done
     with db.session() as s:
         assert len(s.exec(select(Photo).where(Photo.item_id == wall)).all()) == 3
         report = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]
@@ -186,7 +187,7 @@ async def test_a_photo_update_delivered_twice_is_one_photo_on_the_report(bot, wo
     await wang.send_photo(PNG(21))
     await wang.send_photo(PNG(22))  # another picture is
     done = texts(await wang.press_label("Done"))
-    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
+    assert f"Item #{wall} · 3-1-502 · kitchen reported done" in done
     with db.session() as s:
         stored = s.exec(select(Photo).where(Photo.item_id == wall)).all()
         assert len(stored) == 2 and len({p.sha256 for p in stored}) == 2

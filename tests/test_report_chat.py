@@ -54,11 +54,11 @@ async def test_a_manager_gets_todays_picture_with_the_figures_in_chinese(bot, wo
     caption = photo.text
     assert len(caption) <= MAX_CAPTION
     assert "Riverside 1" in caption and "2026-12-16" in caption  # the site's day, not UTC's
-    assert "报修完成 2 · 验收通过 1 · 不合格 1 · 关闭 1" in caption
-    assert "未完成 2 项，其中逾期 0 项" in caption
+    assert "完工报验 2 · 验收合格 1 · 验收不合格 1 · 关闭 1" in caption
+    assert "未关闭 2 项，其中逾期 0 项" in caption
     # Two contractors fit under the picture: their pass rates and days to close with it.
-    assert "华建装饰：未完成 1，逾期 0；一次合格 50%；关闭用时 3 天" in caption
-    assert "明达水电：未完成 1，逾期 0；一次合格 尚未验收；关闭用时 尚无关闭" in caption
+    assert "华建装饰：未关闭 1，逾期 0；一次验收合格 50%；关闭用时 3 天" in caption
+    assert "明达水电：未关闭 1，逾期 0；一次验收合格 尚未验收；关闭用时 尚无关闭" in caption
     assert len(replies) == 1
 
 
@@ -68,11 +68,11 @@ async def test_an_admin_asks_in_english_and_gets_the_rework_picture(bot, world, 
     [photo] = replies
     shown(photo)
     assert "rework causes up to 2026-12-16" in photo.text
-    assert "Failed inspections 1, reopenings 0" in photo.text
+    assert "Failed acceptance 1 · reopened 0" in photo.text
     assert "Leak · 华建装饰: failed 1, reopened 0" in photo.text
     assert "Bldg 3 · 华建装饰" in photo.text
     daily = await bot.chat(ADMIN).send("/report")
-    assert "Today: raised 0 · reported repaired 1" in daily[0].text
+    assert "Today: raised 0 · reported done 1" in daily[0].text
 
 
 @pytest.mark.parametrize("user", [CONTRACTOR_A, INSPECTOR, SERVICE])
@@ -104,10 +104,10 @@ async def test_many_contractors_with_long_names_get_the_figures_after_the_pictur
     replies = await bot.chat(MANAGER).send("/report")
     photo, *after = replies
     shown(photo)
-    assert len(photo.text) <= MAX_CAPTION and "未完成" in photo.text
+    assert len(photo.text) <= MAX_CAPTION and "未关闭" in photo.text
     assert after and all(m.kind == "text" and len(m.text) <= MAX_TEXT for m in after)
     details = texts(after)
-    assert "各施工单位" in details and details.count("一次合格") == 42
+    assert "各施工单位" in details and details.count("；一次验收合格") == 42
     assert "<b>" in details  # a name is shown as written, never as markup
 
 

@@ -61,7 +61,7 @@ def test_every_project_gets_its_pictures_and_figures(cli_env, db, world, capsys)
             opened(cli_env / "out" / name)
     figures = (cli_env / "out" / "figures-Riverside_1-2026-12-16.txt").read_text()
     assert "Riverside 1 · daily report 2026-12-16" in figures
-    assert "Today: raised 0 · reported repaired 1 · passed 0 · failed 1 · closed 0" in figures
+    assert "Today: raised 0 · reported done 1 · passed 0 · failed 1 · closed 0" in figures
     assert "华建装饰: open 2, overdue 0; first-time pass 0%; closes in none closed yet" in figures
     assert "Leak · 华建装饰: failed 1, reopened 0" in figures
     assert "<b>" not in figures

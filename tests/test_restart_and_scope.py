@@ -32,7 +32,7 @@ async def test_report_in_progress_survives_a_restart(settings, db, world, tmp_pa
         await wang.send_photo(PNG(7), caption="after restart")
         done = texts(await wang.press_label("Done"))
         await app.stop()
-    assert f"Item #{leak} · 3-1-1202 · kitchen reported repaired" in done
+    assert f"Item #{leak} · 3-1-1202 · kitchen reported done" in done
     with db.session() as s:
         assert s.get(Item, leak).state is ItemState.repaired
 
@@ -85,7 +85,7 @@ async def test_skip_photo_when_photos_are_optional(settings, db, world, tmp_path
         assert ("Skip photo", f"skip:{wall}") in asked[0].buttons()[0]
         done = texts(await wang.press(f"skip:{wall}"))
         await app.stop()
-    assert f"Item #{wall} · 3-1-502 · kitchen reported repaired" in done
+    assert f"Item #{wall} · 3-1-502 · kitchen reported done" in done
     with db.session() as s:
         assert s.get(Item, wall).state is ItemState.repaired
 

@@ -72,7 +72,7 @@ async def test_unit_groups_states_with_contractor_due_and_rework(bot, world, db)
         ],
     )
     shown = texts(await bot.chat(SERVICE).send("/unit 3-1-502"))
-    assert "Done (1)" in shown and "closed" in shown and "rework ×1" in shown
+    assert "Closed (1)" in shown and "closed" in shown and "rework ×1" in shown
     assert "took" in shown
 
 
@@ -119,7 +119,7 @@ async def test_item_history_with_photos_as_album(bot, world, db):
     album = [m for m in replies if m.kind == "media_group_item"]
     assert len(album) == 2
     history = texts(replies)
-    for step in ("Raised", "Reported repaired (Wang)", "Failed acceptance (Li): still wet"):
+    for step in ("Raised", "Reported done (Wang)", "Failed acceptance (Li): still wet"):
         assert step in history
 
 
@@ -134,7 +134,7 @@ async def test_owner_summary_has_no_staff_or_company_names(bot, world, db):
     for name in [*names, "华建装饰", "明达水电", "王芳", "13812345678"]:
         assert name not in summary
     english = texts(await sun.press_label("English"))
-    assert "being checked" in english and "华建装饰" not in english
+    assert "awaiting acceptance" in english and "华建装饰" not in english
 
 
 async def test_contractor_and_inspector_cannot_look_up_flats(bot, world):

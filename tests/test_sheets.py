@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cli import main
+from handlers.i18n import t
 from handlers.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
@@ -304,7 +305,7 @@ def test_a_categories_sheet_gives_english_names_and_repair_days(db, fresh):
         due = [s.get(Item, i).due_on for i in imported.item_ids]
         # 15 days for waterproofing, the project's 7 for the ceiling, 10 for leaks
         assert due == [date(2026, 12, 5), date(2026, 11, 27), date(2026, 11, 30)]
-        exported = load_workbook(io.BytesIO(export_items(s, project_ids=[fresh])))
+        exported = load_workbook(io.BytesIO(export_items(s, project_ids=[fresh], say=t)))
         shown = [row[4] for row in exported["Items"].iter_rows(min_row=2, values_only=True)]
         assert shown == ["防水 Waterproofing", "吊顶 Ceiling", "渗漏 Leak"]
         template = load_workbook(io.BytesIO(write_templates(s, project_id=fresh).setup))
@@ -698,7 +699,7 @@ def test_export_has_both_sheets_and_no_formula_runs(db, world):
         apply_transition(s, item_id=leak, user=contractor, action=Action.report_repaired)
         apply_transition(s, item_id=leak, user=inspector, action=Action.pass_)
         items, events = count(s, Item), count(s, Event)
-        exported = export_items(s, project_ids=[world.project_id])
+        exported = export_items(s, project_ids=[world.project_id], say=t)
     book = load_workbook(io.BytesIO(exported))
     assert book.sheetnames == ["Items", "Events"]
     item_rows = list(book["Items"].iter_rows(min_row=2, values_only=True))
@@ -711,9 +712,9 @@ def test_export_has_both_sheets_and_no_formula_runs(db, world):
         and closed["状态（英文） state (en)"] == "closed"
     )
     assert closed["关闭用时（天） days to close"] is not None
-    assert closed["账龄（天） age (days)"] is None
+    assert closed["未关闭天数 days open"] is None
     live = by_id[world.items["wall"]]
-    assert live["账龄（天） age (days)"] >= 3 and live["施工单位 contractor"] == "华建装饰"
+    assert live["未关闭天数 days open"] >= 3 and live["施工单位 contractor"] == "华建装饰"
     cell = next(c for c in book["Items"]["F"] if c.value == evil)
     assert cell.data_type == "s"  # text, not a formula
     assert next(c for c in book["Items"]["D"] if c.value == "@SUM(A1)").data_type == "s"
@@ -721,7 +722,7 @@ def test_export_has_both_sheets_and_no_formula_runs(db, world):
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
         assert not any("<f>" in archive.read(n).decode() for n in sheets)
     actions = [row[2] for row in book["Events"].iter_rows(min_row=2, values_only=True)]
-    assert "验收通过 passed" in actions
+    assert "验收合格 Passed" in actions
 
 
 def test_export_has_a_filter_row_fitting_widths_and_yes_no_words(db, world, today):
@@ -736,14 +737,14 @@ def test_export_has_a_filter_row_fitting_widths_and_yes_no_words(db, world, toda
             description="墙面空鼓开裂，" * 30,
             raised_on=today - timedelta(days=30),
         ).id
-        exported = export_items(s, project_ids=[world.project_id])
+        exported = export_items(s, project_ids=[world.project_id], say=t)
         items, events = count(s, Item), count(s, Event)
     book = load_workbook(io.BytesIO(exported))
     sheet = book["Items"]
     assert sheet.auto_filter.ref == f"A1:R{items + 1}"  # 18 columns: days awaiting acceptance
     assert book["Events"].auto_filter.ref == f"A1:K{events + 1}"  # 11: field, was, now
     headers = [c.value for c in sheet[1]]
-    overdue = headers.index("超期 overdue")
+    overdue = headers.index("逾期 overdue")
     values = {row[0]: row[overdue] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert values[late] == "是 yes" and values[world.items["wall"]] == "否 no"
     assert set(values.values()) <= {"是 yes", "否 no"}
@@ -770,7 +771,7 @@ def test_export_of_many_items_has_every_row(db, world):
         assert import_items(
             s, project_id=world.project_id, data=items_book(rows), filename="m.xlsx", today=TODAY
         ).ok
-        exported = export_items(s, project_ids=[world.project_id])
+        exported = export_items(s, project_ids=[world.project_id], say=t)
     book = load_workbook(io.BytesIO(exported), read_only=True)
     assert sum(1 for _ in book["Items"].iter_rows()) == 1 + 3 + len(rows)
 

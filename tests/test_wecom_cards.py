@@ -76,7 +76,7 @@ async def test_a_prompt_is_one_card_and_its_labels_fit(wecom, world, db):
     (card,) = opened  # a short item card: its text is on the card itself
     assert card.content["main_title"]["title"].startswith(f"#{leak} 3-1-1202")
     assert "卫生间吊顶渗水" in card_text(card)
-    assert labels(card) == ["✅ Repaired", "✋ Not ours", "◀ Back"]  # whole, or the short form
+    assert labels(card) == ["✅ Done", "✋ Not ours", "◀ Back"]  # whole, or the short form
     prompt = await said(wecom, "press", f"rp:{leak}")
     assert [m.msgtype for m in prompt] == ["template_card"], "one message per prompt"
     assert f"#{leak} · 3-1-1202 · kitchen" in card_text(prompt[0])

@@ -58,7 +58,7 @@ LOOP = (
     Step("contractor", "press", "it:{leak}", see=("卫生间吊顶渗水", "to repair")),
     Step("contractor", "press", "rp:{leak}"),
     Step("contractor", "photo", "resealed the pipe"),
-    Step("contractor", "press", "done:{leak}", see=("#{leak}", "reported repaired", "1 left")),
+    Step("contractor", "press", "done:{leak}", see=("#{leak}", "reported done", "1 left")),
     Step("inspector", "send", "/tocheck", see=("#{leak}", "Building 3")),
     Step("inspector", "press", "ck:{leak}", see=("resealed the pipe",), photos=1),
     Step("inspector", "press", "fl:{leak}"),

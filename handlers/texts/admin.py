@@ -2,15 +2,15 @@
 
 ZH: dict[str, str] = {
     # commands
-    "cmd.done": "录入纸质结果：已维修（/done 1042 1043）",
-    "cmd.pass": "录入纸质结果：验收通过（/pass 1042 1043）",
+    "cmd.done": "录入纸质结果：完工报验（/done 1042 1043）",
+    "cmd.pass": "录入纸质结果：验收合格（/pass 1042 1043）",
     "cmd.fail": "录入纸质结果：验收不合格（/fail 1042 原因）",
-    "cmd.disputes": "施工单位说“不是我们的”的问题：改派或驳回",
+    "cmd.disputes": "施工单位说“不属于我们”的争议问题：改派或驳回",
     "cmd.reassign": "改派问题：/reassign 编号 施工单位",
     "cmd.cancel": "作废问题：/cancel 编号 原因（只写 /cancel 是放弃正在填写的内容）",
     "cmd.reopen": "重新打开已关闭的问题：/reopen 编号 原因",
     "cmd.users": "项目人员（按角色），更改角色或取消权限",
-    "cmd.contractors": "各施工单位的待修、返修、待验收、争议数量",
+    "cmd.contractors": "各施工单位的待维修、返修、待验收、有争议数量",
     # refusals
     "error.cannot_revoke_self": "不能取消您自己的权限。",
     "error.no_such_member": "此人不在该项目中（可能已被取消权限）。",
@@ -42,7 +42,7 @@ ZH: dict[str, str] = {
     "reassign.usage": "用法：/reassign 编号 施工单位名称，例如：/reassign 1042 明达水电",
     "reassign.done": "↪ 问题 #{id} 已改派给 {contractor}，已通知新旧两家施工单位。",
     "notify.reassigned": "📥 新增：项目部把问题 #{id} 派给了你们。",
-    "notify.dispute_upheld": "✅ 异议成立：项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
+    "notify.dispute_upheld": "✅ 争议成立：项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
     "notify.taken_off": "📤 项目部已把问题 #{id} 改派给 {contractor}，已从你们的清单移除。",
     # cancel and reopen
     "cancel.usage": "用法：/cancel 编号 原因（如：重复、不属于缺陷），例如：/cancel 1042 重复登记",
@@ -50,7 +50,7 @@ ZH: dict[str, str] = {
     "reopen.usage": "用法：/reopen 编号 原因，例如：/reopen 1042 雨后又渗水",
     "reopen.done": "🔁 问题 #{id} 已重新打开，作为返修退回 {contractor}，已通知对方。",
     "notify.reopened": "🔁 重新打开：问题 #{id} 又出现了：{reason}",
-    "notify.cancelled": "🚫 已撤销：问题 #{id} 不再需要维修（{reason}）。",
+    "notify.cancelled": "🚫 已作废：问题 #{id} 不再需要维修（{reason}）。",
     # people
     "users.head": "<b>{project}</b>：{n} 人",
     "users.role": "<b>{role}</b>（{n}）",
@@ -76,14 +76,14 @@ ZH: dict[str, str] = {
     # contractors
     "contractors.none": "项目中还没有施工单位。",
     "contractors.head": "<b>{project}</b>：施工单位",
-    "contractors.line": "<b>{name}</b>\n　待修 {open} · 返修 {rework} · 待验收 {repaired} · 争议 {disputed} · 最久待修 {oldest}",
+    "contractors.line": "<b>{name}</b>\n　待维修 {open} · 返修 {rework} · 待验收 {repaired} · 有争议 {disputed} · 待维修最久 {oldest}",
     "contractors.days": "{n} 天",
     "contractors.nothing": "-",
 }
 
 EN: dict[str, str] = {
     # commands
-    "cmd.done": "paper results: repaired (/done 1042 1043)",
+    "cmd.done": "paper results: reported done (/done 1042 1043)",
     "cmd.pass": "paper results: passed (/pass 1042 1043)",
     "cmd.fail": "paper results: failed (/fail 1042 reason)",
     "cmd.disputes": "items a contractor says are not theirs: reassign or reject",
@@ -91,7 +91,7 @@ EN: dict[str, str] = {
     "cmd.cancel": "cancel an item: /cancel ID reason (plain /cancel drops what you are doing)",
     "cmd.reopen": "reopen a closed item: /reopen ID reason",
     "cmd.users": "people by role; change roles or revoke access",
-    "cmd.contractors": "each contractor's open, rework, awaiting and disputed counts",
+    "cmd.contractors": "each contractor's counts: to repair, rework, awaiting acceptance, disputed",
     # refusals
     "error.cannot_revoke_self": "You cannot revoke your own access.",
     "error.no_such_member": "That person is not in this project (perhaps already revoked).",
@@ -131,9 +131,9 @@ EN: dict[str, str] = {
     "reopen.usage": "Usage: /reopen ID reason, for example: /reopen 1042 leaks again after rain",
     "reopen.done": "🔁 Item #{id} reopened: back to {contractor} as rework. They have been told.",
     "notify.reopened": "🔁 Reopened: item #{id} came back: {reason}",
-    "notify.cancelled": "🚫 Withdrawn: item #{id} needs no repair ({reason}).",
+    "notify.cancelled": "🚫 Cancelled: item #{id} needs no repair ({reason}).",
     # people
-    "users.head": "<b>{project}</b>: {n} people",
+    "users.head": "<b>{project}</b>: {n:1 person|{n} people}",
     "users.role": "<b>{role}</b> ({n})",
     "users.line": "• {name}{contractor}{you}",
     "users.you": " (you)",
@@ -152,12 +152,12 @@ EN: dict[str, str] = {
     "btn.revoke_yes": "Yes, revoke",
     "btn.revoke_no": "Keep",
     "revoke.done": "{name} no longer has access to {project}.",
-    "revoke.invites": "{n} unused invite(s) they made were withdrawn.",
+    "revoke.invites": "{n:1 unused invite they made was|{n} unused invites they made were} cancelled.",
     "revoke.kept": "Nothing was changed.",
     # contractors
     "contractors.none": "There are no contractors in the project yet.",
     "contractors.head": "<b>{project}</b>: contractors",
-    "contractors.line": "<b>{name}</b>\n  open {open} · rework {rework} · awaiting acceptance {repaired} · disputed {disputed} · oldest to repair {oldest}",
+    "contractors.line": "<b>{name}</b>\n  to repair {open} · rework {rework} · awaiting acceptance {repaired} · disputed {disputed} · oldest to repair {oldest}",
     "contractors.days": "{n} d",
     "contractors.nothing": "-",
 }

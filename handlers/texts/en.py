@@ -59,7 +59,7 @@ TEXTS: dict[str, str] = {
     "state.closed": "closed",
     "state.cancelled": "cancelled",
     "action.raise": "Raised",
-    "action.report_repaired": "Reported repaired",
+    "action.report_repaired": "Reported done",
     "action.dispute": "Disputed",
     "action.pass": "Passed",
     "action.fail": "Failed acceptance",
@@ -76,13 +76,13 @@ TEXTS: dict[str, str] = {
     "cmd.help": "what I can do for you",
     "cmd.lang": "language: 中文 / English",
     "cmd.mylist": "my items to repair, rework first, then oldest (/mylist 3: building 3 only)",
-    "cmd.tocheck": "items reported repaired, to check (/tocheck 3: building 3 only)",
+    "cmd.tocheck": "items awaiting acceptance (/tocheck 3: building 3 only)",
     "cmd.invite": "invite a person: /invite ROLE [CONTRACTOR]",
     # buttons
     "btn.prev": "◀ Previous",
     "btn.next": "Next ▶",
     "btn.back": "◀ Back to list",
-    "btn.repaired": "✅ Repaired",
+    "btn.repaired": "✅ Report done",
     "btn.not_ours": "✋ Not ours",
     "btn.pass": "✅ Pass",
     "btn.fail": "❌ Fail",
@@ -99,16 +99,16 @@ TEXTS: dict[str, str] = {
     "list.page": "Page {page}/{pages}",
     "mylist.empty": "{contractor}: nothing to repair. Well done!",
     "mylist.header": (
-        "<b>{contractor}</b>: {total} to repair ({rework} rework), oldest {oldest} days"
+        "<b>{contractor}</b>: {total} to repair ({rework} rework), {oldest:all raised today|oldest 1 day|oldest {oldest} days}"
     ),
-    "tocheck.empty": "Nothing is waiting for acceptance.",
-    "tocheck.header": "<b>To check: {total} items reported repaired</b>",
+    "tocheck.empty": "Nothing is awaiting acceptance.",
+    "tocheck.header": "<b>Awaiting acceptance: {total:1 item|{total} items}</b> (reported done)",
     "tocheck.building": "<b>Building {building}</b>",
     "tocheck.floor": "  Floor {floor}",
     "tocheck.entrance": " Entrance {entrance}",
-    "tocheck.empty_building": "Nothing in building {building} is waiting for acceptance.",
+    "tocheck.empty_building": "Nothing in building {building} is awaiting acceptance.",
     "mylist.empty_building": "{contractor}: nothing to repair in building {building}.",
-    "list.building": "Building {building} only · the whole site: the command alone",
+    "list.building": "Building {building} only · every building: {command}",
     "error.bad_building": "“{text}” is not a building. Send, for example, /tocheck 3.",
     "error.waiting_for_repair": (
         "Item #{item} is waiting for repair by its contractor ({state}). Nothing was changed."
@@ -117,10 +117,10 @@ TEXTS: dict[str, str] = {
     # cards
     "card.head": "<b>#{id}</b> {unit} · {location} · {category}",
     "card.state": (
-        "State: {state} · raised {raised} ({age} days) · due {due}\nContractor: {contractor}"
+        "State: {state} · raised {raised} ({age:today|1 day|{age} days}) · due {due}\nContractor: {contractor}"
     ),
-    "card.rework": "🔁 Back for rework {n} time(s)",
-    "card.report": "Repair report: {note} ({n} photo(s))",
+    "card.rework": "🔁 Back for rework {n:once|{n} times}",
+    "card.report": "Repair report: {note} ({n:1 photo|{n} photos})",
     "card.report_no_photo": "Repair report: {note}",
     "card.history": "<b>History</b>",
     "card.photos": "📷{n}",
@@ -155,13 +155,13 @@ TEXTS: dict[str, str] = {
     ),
     "repair.album_saved": (
         "Photos received for item {item}. Type what was done, send more, or press Done "
-        "to report the repair."
+        "to report it done."
     ),
     "repair.note_saved": "Note saved for item {item}. Send photos, type more, or press Done.",
     "repair.photo_noted": "Photo and note saved ({n}) for item {item}. Send more, or press Done.",
     "repair.album_noted": "Photos and note received for item {item}. Send more, or press Done.",
     "repair.still_need_photo": "Note saved for item {item}. Now send a photo of the repair.",
-    "repair.done": "Item {item} reported repaired. {left} left on your list.",
+    "repair.done": "Item {item} reported done; it now awaits acceptance. {left} left on your list.",
     "dispute.ask_reason": "Item {item}: why is it not yours? Type the reason.",
     "dispute.done": "Item {item} marked not yours. The project department will settle it: another contractor, or back to you with a reason.",
     "report.dropped": "Report for item {item} dropped; nothing was recorded.",

@@ -23,5 +23,5 @@ EN: dict[str, str] = {
     "mylist.narrowed_rework": "Rework only: {n}",
     "mylist.narrowed_overdue": "Overdue only: {n}",
     "mylist.narrowed_none": "(none)",
-    "mylist.pick_building": "Choose a building ({n} items):",
+    "mylist.pick_building": "Choose a building ({n:1 item|{n} items}):",
 }

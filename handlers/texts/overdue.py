@@ -28,23 +28,23 @@ ZH: dict[str, str] = {
 EN: dict[str, str] = {
     "cmd.overdue": "overdue items by contractor",
     "overdue.flag": " ⚠overdue {days}d",
-    "overdue.staff_flag": " · ⚠overdue {days} days",
-    "overdue.card": "⚠ Overdue by {days} days",
+    "overdue.staff_flag": " · ⚠overdue {days:1 day|{days} days}",
+    "overdue.card": "⚠ Overdue by {days:1 day|{days} days}",
     "overdue.mylist_head": "⚠ Overdue: {n} of them",
     "overdue.waiting_flag": " ⏳awaiting acceptance {days}d",
     "overdue.waiting_staff_flag": " · ⏳awaiting acceptance {days}d",
     "overdue.waiting_card": "⏳ Awaiting acceptance: {days}d",
-    "overdue.mine_one": "⚠ You have 1 overdue item: #{id} is {days} days overdue. Please see to it.",
+    "overdue.mine_one": "⚠ You have 1 overdue item: #{id} is {days:1 day|{days} days} overdue. Please see to it.",
     "overdue.mine": (
-        "⚠ You have {n} overdue items; the oldest, #{id}, is {days} days overdue. "
+        "⚠ You have {n} overdue items; the oldest, #{id}, is {days:1 day|{days} days} overdue. "
         "Please see to them."
     ),
     "overdue.head": "<b>Overdue items · {project}</b> ({day})",
     "overdue.none": "<b>{project}</b>: nothing is overdue on {day}.",
     "overdue.total": "Overdue items: {total} · contractors: {firms}",
-    "overdue.firm": "<b>{name}</b>: {n}, the oldest {days} days late",
+    "overdue.firm": "<b>{name}</b>: {n}, the oldest {days:1 day|{days} days} overdue",
     "overdue.item": "#{id} {unit} ({days}d)",
     "overdue.firm_more": "+{n} more",
-    "overdue.more": "…+{firms} more contractors with {n} overdue items",
+    "overdue.more": "…+{firms:1 more contractor|{firms} more contractors} with {n:1 overdue item|{n} overdue items}",
     "overdue.tail": "To open one: /item ID",
 }

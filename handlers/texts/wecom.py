@@ -18,6 +18,7 @@ ZH: dict[str, str] = {
     "wecom.upload_too_big": "文件太大（最多 {limit} MB）。",
     # Buttons show 10 characters on WeCom: the short form of a longer label ("KEY.short").
     "btn.back.short": "◀ 返回",
+    "btn.repaired.short": "✅ 完工报验",
     "btn.to_check.short": "📋 待验收",
     "pdf.button.short": "🖨 PDF",
     "btn.open_item.short": "▶ #{id}",
@@ -36,6 +37,9 @@ ZH: dict[str, str] = {
     "btn.reject_dispute.short": "✖ 驳回争议",
     "btn.revoke.short": "✖ 取消权限",
     "btn.revoke_yes.short": "确定取消",
+    "btn.date_again.short": "✏ 重新输入",  # fit whole; here as the catalogs need the same keys
+    "btn.undo_pass.short": "↩ 撤回合格",
+    "btn.undo_fail.short": "↩ 撤回不合格",
     "wecom.upload_busy": "正在通过此链接上传一个文件，请在企业微信中等待结果。",
     "wecom.upload_bad": "上传不完整或格式不对，没有收到文件。请重新选择文件上传。",
     "wecom.upload_bad_name": "文件名含有不能用在文件名里的字符（或太长），没有收到文件。请改名后重新上传。",
@@ -63,6 +67,7 @@ EN: dict[str, str] = {
     "wecom.upload_empty": "No file arrived: choose a file, then upload.",
     "wecom.upload_too_big": "The file is too big (at most {limit} MB).",
     "btn.back.short": "◀ Back",
+    "btn.repaired.short": "✅ Done",
     "btn.to_check.short": "📋 Checks",
     "pdf.button.short": "🖨 PDF",
     "btn.open_item.short": "▶ #{id}",
