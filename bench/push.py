@@ -1,6 +1,8 @@
-"""A morning push to thousands: the real bot, PTB's rate limiter, an offline Telegram that 429s.
+"""A morning push to thousands: the real bot, its sliding-second rate limiter, an offline
+Telegram that counts a sliding second, answers 429 beyond it, and 500 to a share of the sends.
 
-`python -m bench.push [--recipients 3000]`, also run by `python -m bench` (see BENCHMARKS.md).
+`python -m bench.push [--recipients 3000] [--failing 0.02]`, also run by `python -m bench` (see
+BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import tempfile
 import time
 from collections import Counter
@@ -29,6 +32,8 @@ from models.tables import Platform, PushKind, PushLog, Role
 
 FIRST_CHAT = 7_000_000
 PDF = b"%PDF-1.4\n" + b"0" * 20_000  # the size of a one-page printable list
+FAILING = 0.02  # the share of sends Telegram answers 500 Internal Server Error
+SEED = 14
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,8 @@ class PushFigures:
     lost: int  # a part that never arrived
     twice: int  # a part that arrived more than once
     throttled: int  # sends Telegram answered 429
-    rate: float  # sends a second, from the first accepted send to the last
+    failed: int  # sends Telegram answered 500 (each tried again)
+    most: int  # the most sends Telegram accepted within any sliding second
     logged: Counter[str]
 
     @property
@@ -55,14 +61,14 @@ class PushFigures:
         log = ", ".join(f"{k} {v}" for k, v in sorted(self.logged.items()))
         return (
             f"| {self.recipients:,} × {self.parts} | {self.seconds:.1f} | {self.floor:.1f} "
-            f"| {over:+.1f}% | {self.lost} | {self.twice} | {self.throttled} "
-            f"| {self.rate:.1f} | {log} |"
+            f"| {over:+.1f}% | {self.failed} | {self.lost} | {self.twice} | {self.throttled} "
+            f"| {self.most} | {log} |"
         )
 
 
 HEADER = (
-    "| recipients × messages | s | N/30 s | over | lost | sent twice | 429s | sends/s "
-    "| push log |\n|---|--:|--:|--:|--:|--:|--:|--:|---|"
+    "| recipients × messages | s | N/30 s | over | 500s | lost | sent twice | 429s "
+    "| most in a second | push log |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"
 )
 
 
@@ -88,12 +94,36 @@ def people_db(folder: Path, recipients: int) -> tuple[Database, int, list[int]]:
         return db, project.id, ids
 
 
-async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
+def fail_some(transport: OfflineTelegram, chats: list[int], parts: int, share: float) -> None:
+    """Have Telegram answer 500 to `share` of all the sends (a seeded draw of chat and part)."""
+    sends = [(chat, part) for chat in chats for part in range(parts)]
+    picked = sorted(random.Random(SEED).sample(sends, round(len(sends) * share)))
+    tried: dict[int, int] = {}  # sends each chat has been given a fate for, so far
+    for chat, part in picked:
+        # Every part before this one passes (a failed one, its second try); then the 500.
+        before = part + sum(1 for c, p in picked if c == chat and p < part)
+        transport.fail(chat, status=500, after=before - tried.get(chat, 0))
+        tried[chat] = before + 1
+
+
+def most_in_a_second(times: list[float]) -> int:
+    """Return the most sends within any sliding second (one ending at each send)."""
+    ordered, most, first = sorted(times), 0, 0
+    for last, at in enumerate(ordered):
+        while ordered[first] <= at - 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def run_push(folder: Path, recipients: int, parts: int, failing: float) -> PushFigures:
     """Push one notice of `parts` messages to each recipient, as a real run does."""
     folder.mkdir(parents=True, exist_ok=True)
     db, project_id, ids = people_db(folder, recipients)
     settings = Settings(_env_file=None, database_url=db.url, media_dir=folder / "media")
-    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30/s, 1/s to a chat
+    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30 in any second, 1 a chat
+    expected = [FIRST_CHAT + n for n in range(recipients)]
+    fail_some(transport, expected, parts, failing)
     app = build_offline(settings, db, transport, limiter=rate_limiter())
     files = tuple(Attachment(f"list-{i}.pdf", PDF, caption="待修清单") for i in range(parts - 1))
     notices = [
@@ -104,7 +134,7 @@ async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
         start = time.perf_counter()
         await push(
             db=db,
-            delivery=TelegramDelivery(app.bot, db),
+            delivery=TelegramDelivery(app.bot, db),  # retries a 500 after 1, 2, 4... s
             kind=PushKind.morning,
             project_id=project_id,
             day=clock.today("Asia/Shanghai"),
@@ -112,8 +142,6 @@ async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
         )
         seconds = time.perf_counter() - start
     per_chat = Counter(m.chat_id for m in transport.outbox)
-    sent = [c.at for c in transport.sends()]
-    expected = [FIRST_CHAT + n for n in range(recipients)]
     with db.session() as s:
         logged = Counter(row.status.value for row in s.exec(select(PushLog)))
     db.dispose()
@@ -124,15 +152,16 @@ async def run_push(folder: Path, recipients: int, parts: int) -> PushFigures:
         lost=sum(max(0, parts - per_chat[c]) for c in expected),
         twice=sum(max(0, per_chat[c] - parts) for c in expected),
         throttled=len(transport.throttled),
-        rate=(len(sent) - 1) / (sent[-1] - sent[0]) if len(sent) > 1 else 0.0,
+        failed=len(transport.unavailable),
+        most=most_in_a_second([c.at for c in transport.sends()]),
         logged=logged,
     )
 
 
-def bench_push(root: Path, recipients: int, small: int = 100) -> str:
+def bench_push(root: Path, recipients: int, small: int = 100, failing: float = FAILING) -> str:
     """Run the pushes and return the Markdown table."""
-    rows = [asyncio.run(run_push(root / "push-small", small, 3))] if small else []
-    rows.append(asyncio.run(run_push(root / "push", recipients, 1)))
+    rows = [asyncio.run(run_push(root / "push-small", small, 3, failing))] if small else []
+    rows.append(asyncio.run(run_push(root / "push", recipients, 1, failing)))
     return "\n".join([HEADER, *(r.row() for r in rows)])
 
 
@@ -141,10 +170,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.push", description=__doc__)
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--small", type=int, default=100, help="recipients of 3 messages each")
+    parser.add_argument("--failing", type=float, default=FAILING, help="share of sends 500'd")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="handover-push-") as tmp:
-        print(bench_push(Path(tmp), args.recipients, args.small))
+        print(bench_push(Path(tmp), args.recipients, args.small, args.failing))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -18,7 +17,7 @@ from telegram.request import BaseRequest
 from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
 from bot.telegram_chat import add_core
-from bot.telegram_common import AnsweringApplication, BotContext, on_error
+from bot.telegram_common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
 from bot.transport import OfflineTelegram
 from handlers import flows
 from jobs import rhythm
@@ -33,18 +32,13 @@ SENDS_PER_SECOND = 29
 RATE_LIMIT_RETRIES = 3
 
 
-def rate_limiter() -> AIORateLimiter:
-    """Return PTB's rate limiter as a real run uses it."""
-    # PTB 22's AIORateLimiter: a leaky bucket (aiolimiter) on every call with a chat_id, private
-    # chats included: up to overall_max_rate at once, then that many a period. Its group limit
-    # (20 a minute) is for groups and channels only (negative or @name chat ids); it has no limit
-    # per private chat: jobs.sender paces those (one a second). On a RetryAfter it holds every
-    # request for retry_after + 0.1 s, then retries, max_retries times (default 0: none).
-    return AIORateLimiter(
-        overall_max_rate=SENDS_PER_SECOND,
-        overall_time_period=1,
-        max_retries=RATE_LIMIT_RETRIES,
-    )
+def rate_limiter() -> SlidingRateLimiter:
+    """Return the rate limiter a real run uses: Telegram's overall limit in every sliding second."""
+    # PTB 22's AIORateLimiter is a leaky bucket (aiolimiter): 29 at once, then one every 34 ms,
+    # so 35 sends left within 0.23 s. SlidingRateLimiter counts as Telegram does and keeps the
+    # rest of PTB's (groups: 20 a minute; on a RetryAfter every request held, then retried).
+    # There is no limit per private chat in it: jobs.sender paces those (one a second).
+    return SlidingRateLimiter(SENDS_PER_SECOND, 1.0, max_retries=RATE_LIMIT_RETRIES)
 
 
 class SavingApplication(AnsweringApplication):

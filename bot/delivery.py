@@ -7,15 +7,23 @@ import warnings
 from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram_common import item_start_link
 from jobs.notices import Notice
-from jobs.sender import CHAT_INTERVAL, Blocked, ChatPacer, DeliveryFailed, RetryLater
+from jobs.sender import (
+    CHAT_INTERVAL,
+    Backoff,
+    Blocked,
+    ChatPacer,
+    DeliveryFailed,
+    RetryLater,
+    Unavailable,
+)
 from models.db import Database
 from models.people import accounts
-from models.tables import Platform
+from models.tables import Platform, Undelivered
 
 
 def markup(notice: Notice) -> InlineKeyboardMarkup | None:
@@ -40,6 +48,7 @@ class TelegramDelivery:
         self.db = db
         # Telegram: one message a second to a chat, whichever push sends it.
         self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
+        self.backoff = Backoff()
         # People's chats (their Telegram accounts), found once a run or at a notice's first part.
         self._chats: dict[int, int] = {}
 
@@ -61,7 +70,7 @@ class TelegramDelivery:
         if notice.user_id not in self._chats:
             await self.reach([notice.user_id])
         if notice.user_id not in self._chats:
-            raise Blocked(f"user {notice.user_id} has no Telegram account")
+            raise Blocked(f"user {notice.user_id} has no Telegram account", Undelivered.no_account)
         return self._chats[notice.user_id]
 
     async def deliver(self, notice: Notice, part: int) -> None:
@@ -82,6 +91,11 @@ class TelegramDelivery:
             if "chat not found" in str(exc).lower():
                 raise Blocked(str(exc)) from exc
             raise DeliveryFailed(str(exc)) from exc
+        except NetworkError as exc:
+            # A 5xx, a time-out, no route (BadRequest, a NetworkError too, is taken above). Sent
+            # again: it may have reached the chat all the same (an answer lost on the way back),
+            # but a message twice is better than a rework notice or a morning list lost.
+            raise Unavailable(str(exc)) from exc
         except TelegramError as exc:
             raise DeliveryFailed(str(exc)) from exc
 

@@ -28,7 +28,7 @@ from handlers.i18n import pick_language, t
 from handlers.menu import commands_for
 from handlers.screens import FileIn, Incoming, Reply, Screen
 from handlers.text import esc, split_html
-from jobs.sender import Blocked, DeliveryFailed
+from jobs.sender import tell
 from models.db import Database
 from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
@@ -154,9 +154,18 @@ class TelegramChat:
         return reply
 
     async def draw(self, update: Update, context: BotContext, reply: Reply) -> None:
-        """Show a reply: the answer to a press, each screen in turn, then tell the others."""
+        """Show a reply: tell the others (in the background), answer the press, each screen."""
         chat_id = update.effective_chat.id
         query = update.callback_query
+        if reply.notices:
+            # The others are told the sender's careful way, in the background: the actor's reply
+            # never waits behind a rate limit, nothing it meets (a failed edit) keeps the others
+            # from being told, and each notice goes, or is logged as missed, on its own. Named
+            # as PTB names a non-blocking handler's task: it is the work of this update.
+            delivery = context.application.bot_data["delivery"]
+            work = tell(db=self.core.db, delivery=delivery, notices=reply.notices)
+            name = f"Application:{context.bot.id}:process_update_non_blocking:notices"
+            context.application.create_task(work, name=name)
         if reply.answer is not None:
             await self._answer(context, query, chat_id, reply.answer)
         if reply.busy:
@@ -177,14 +186,6 @@ class TelegramChat:
                     await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
         for screen in reply.screens:
             await self._screen(context, query, chat_id, screen)
-        delivery = context.application.bot_data["delivery"]
-        for notice in reply.notices:
-            try:
-                for part in range(1 + len(notice.attachments)):
-                    await delivery.deliver(notice, part)
-            except (Blocked, DeliveryFailed):
-                # They will still find it on their list; one blocked chat must not stop the rest.
-                log.warning("could not tell person %s", notice.user_id, exc_info=True)
 
     async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
         if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:

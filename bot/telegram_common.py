@@ -1,17 +1,20 @@
-"""Telegram's own pieces of the adapter: the callback context, one answer per button press."""
+"""Telegram's own pieces of the adapter: the callback context, one answer per button press,
+the overall pace of sends."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackContext, ExtBot
 
 from handlers.i18n import pick_language, t
+from jobs.pacing import SlidingWindows
 from models.db import Database
 from models.links import item_start
 from models.settings import Settings
@@ -131,6 +134,79 @@ async def on_error(update: object, context: BotContext) -> None:
             await context.bot.send_message(update.effective_chat.id, t(lang, "error.internal"))
         except TelegramError:
             log.warning("could not tell the user about an error", exc_info=True)
+
+
+Request = Callable[..., Coroutine[Any, Any, Any]]
+
+
+class SlidingRateLimiter(BaseRateLimiter[int]):
+    """PTB's AIORateLimiter, with the overall limit as Telegram counts it: at most `rate`
+    requests to chats in any sliding `span` seconds, not a bucket that lets `rate` go at once
+    and then one every span/rate.
+
+    Each request holds its place from when it leaves until `span` after its answer came (see
+    jobs.pacing.SlidingWindows), so Telegram never sees more than `rate` in any second, whatever
+    the latency. Everything else is PTB's own: a group's 20 a minute, and on a RetryAfter every
+    request held for retry_after + 0.1 s, then tried again, `max_retries` times.
+    """
+
+    ALL = "all"
+
+    def __init__(self, rate: int, span: float = 1.0, *, max_retries: int = 0) -> None:
+        self._ptb = AIORateLimiter(
+            overall_max_rate=0, overall_time_period=0, max_retries=max_retries
+        )
+        self._window = SlidingWindows(((span, rate),))
+        self._flying = 0
+        self._queue = asyncio.Lock()  # asyncio's locks are fair: places go in the order asked
+        self._ended = asyncio.Event()
+
+    async def initialize(self) -> None:
+        """Initialize PTB's limiter."""
+        await self._ptb.initialize()
+
+    async def shutdown(self) -> None:
+        """Shut PTB's limiter down."""
+        await self._ptb.shutdown()
+
+    async def process_request(
+        self,
+        callback: Request,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Make a request through PTB's limiter; one to a chat waits for its place first."""
+        if data.get("chat_id") is None or data.get("allow_paid_broadcast"):
+            # As PTB: the overall limit is for requests to a chat; paid broadcasts have their own.
+            paced = callback
+        else:
+
+            async def paced(*call_args: Any, **call_kwargs: Any) -> Any:
+                async with self._place():
+                    return await callback(*call_args, **call_kwargs)
+
+        return await self._ptb.process_request(paced, args, kwargs, endpoint, data, rate_limit_args)
+
+    @asynccontextmanager
+    async def _place(self) -> AsyncIterator[None]:
+        """Wait for a place in the window; it counts from when the request ends."""
+        async with self._queue:
+            while (wait := self._window.wait(self.ALL, flying=self._flying)) != 0:
+                if wait is None:  # every place is held by a request still in flight
+                    self._ended.clear()
+                    await self._ended.wait()
+                else:
+                    await asyncio.sleep(wait)
+            self._flying += 1
+        try:
+            yield
+        finally:
+            self._flying -= 1
+            self._window.ended(self.ALL)
+            self._ended.set()
 
 
 def item_start_link(username: str | None, item_id: int) -> str | None:

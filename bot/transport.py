@@ -13,13 +13,16 @@ import math
 import mimetypes
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from telegram import Bot, BotCommandScope, Update
+from telegram.error import TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
@@ -70,9 +73,11 @@ SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendmediagroup"}
 class FloodLimits:
     """Telegram's flood limits, as the offline transport enforces them with 429 Too Many Requests.
 
-    `overall` sends a `window` in all and `per_chat` to one chat, each a token bucket (GCRA):
-    a burst of up to that many at once, then one every window/n; one per chat is one a window
-    apart. Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
+    At most `overall` sends in any `window` in all, and `per_chat` to one chat: a sliding
+    window (every instant ends one), not a bucket refilled each window, so 30 at once are
+    followed by none until the first of them is a window old. Telegram does not publish how it
+    counts; this is the strict reading of "30 a second", so a client that passes here passes
+    there. Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
     """
 
     overall: int = 30
@@ -242,10 +247,14 @@ class OfflineTelegram(BaseRequest):
         # Sends answered 429 (beyond the limits, or injected with `throttle`): a client's to
         # wait out and retry, so kept apart from `errors`.
         self.throttled: list[ApiCall] = []
-        # The flood buckets: when each would be empty again (GCRA's theoretical arrival time).
-        self._all_due = 0.0
-        self._chat_due: dict[int, float] = {}
-        self._throttles: dict[int, list[float | None]] = {}
+        # Sends answered with a server error or let time out (injected with `fail`, `time_out`):
+        # a client's to try again later, so kept apart from `errors` too.
+        self.unavailable: list[ApiCall] = []
+        # When the accepted sends arrived, in all and by chat, for the sliding windows.
+        self._sent_at: deque[float] = deque()
+        self._chat_sent_at: dict[int, deque[float]] = {}
+        # What the next sends to a chat meet: None passes, else the error it is answered with.
+        self._faults: dict[int, list[Exception | None]] = {}
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
         self.deleted: list[tuple[int, int]] = []
@@ -329,14 +338,24 @@ class OfflineTelegram(BaseRequest):
             handler = self._methods.get(api_method.lower())
             if handler is None:
                 raise _bad(f"method {api_method} is not supported offline")
-            if api_method.lower() in SENDS:
+            sends = api_method.lower() in SENDS
+            if sends:
                 self._check_flood(params, call.at)
             result = handler(params, files)
             if inspect.isawaitable(result):
                 result = await result
+            if sends:
+                self._count_send(params, call.at)
+        except TimedOut as exc:
+            call.error = exc.message
+            self.unavailable.append(call)
+            raise
         except _ApiError as exc:
             call.error = exc.description
-            (self.throttled if exc.code == 429 else self.errors).append(call)
+            if exc.code == 429:
+                self.throttled.append(call)
+            else:
+                (self.unavailable if exc.code >= 500 else self.errors).append(call)
             body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
@@ -417,34 +436,57 @@ class OfflineTelegram(BaseRequest):
     def throttle(
         self, chat_id: int, *, times: int = 1, retry_after: float = 1, after: int = 0
     ) -> None:
-        """Answer 429 with this retry_after to `times` sends to a chat, after `after` more go."""
-        self._throttles.setdefault(chat_id, []).extend([None] * after + [retry_after] * times)
+        """Answer 429 with this retry_after to `times` sends to a chat, after `after` more go.
+
+        Like `fail` and `time_out`, it queues behind what is already injected for that chat.
+        """
+        self._inject(chat_id, _too_many(retry_after), times, after)
+
+    def fail(self, chat_id: int, *, status: int = 500, times: int = 1, after: int = 0) -> None:
+        """Answer `times` sends to a chat with the server error `status`, after `after` more go."""
+        phrase = HTTPStatus(status).phrase
+        self._inject(chat_id, _ApiError(status, phrase), times, after)
+
+    def time_out(self, chat_id: int, *, times: int = 1, after: int = 0) -> None:
+        """Let `times` sends to a chat time out (they never reach Telegram), after `after` go."""
+        self._inject(chat_id, TimedOut(), times, after)
+
+    def _inject(self, chat_id: int, error: Exception, times: int, after: int) -> None:
+        self._faults.setdefault(chat_id, []).extend([None] * after + [error] * times)
 
     def sends(self) -> list[ApiCall]:
         """The sends Telegram accepted (sendMessage, sendPhoto...), in order of arrival."""
         return [c for c in self.calls if c.method.lower() in SENDS and c.error is None]
 
     def _check_flood(self, params: JSON, at: float) -> None:
-        """Refuse a send with 429 if it was injected, or if it goes beyond the flood limits."""
+        """Refuse a send as injected, or with 429 if it goes beyond the flood limits."""
         try:
             chat_id = int(params.get("chat_id"))
         except (TypeError, ValueError):
             return  # the method itself answers "chat not found"
-        if (injected := self._throttles.get(chat_id)) and (wait := injected.pop(0)) is not None:
-            raise _too_many(wait)
+        if (injected := self._faults.get(chat_id)) and (fault := injected.pop(0)) is not None:
+            raise fault
         if self.limits is None:
             return
         limits = self.limits
-        overall, chat = self._all_due, self._chat_due.get(chat_id, 0.0)
         wait = max(
-            _bucket_wait(overall, limits.overall, limits.window, at),
-            _bucket_wait(chat, limits.per_chat, limits.window, at),
+            _window_wait(self._sent_at, limits.overall, limits.window, at),
+            _window_wait(self._chat_sent_at.get(chat_id, ()), limits.per_chat, limits.window, at),
         )
         if wait > 0:
             whole = max(1, math.ceil(wait)) if limits.whole_seconds else round(wait + 5e-4, 3)
             raise _too_many(whole)
-        self._all_due = max(overall, at) + limits.window / limits.overall
-        self._chat_due[chat_id] = max(chat, at) + limits.window / limits.per_chat
+
+    def _count_send(self, params: JSON, at: float) -> None:
+        """Count an accepted send in the sliding windows (what Telegram took is what counts)."""
+        if self.limits is None:
+            return
+        self._sent_at.append(at)
+        self._chat_sent_at.setdefault(int(params["chat_id"]), deque()).append(at)
+        horizon = at - self.limits.window
+        for sent in (self._sent_at, self._chat_sent_at[int(params["chat_id"])]):
+            while sent and sent[0] <= horizon:
+                sent.popleft()
 
     # -- injecting user actions -------------------------------------------------------------
 
@@ -924,10 +966,13 @@ class OfflineTelegram(BaseRequest):
         return True
 
 
-def _bucket_wait(due: float, limit: int, window: float, at: float) -> float:
-    """Seconds until one more send fits a bucket of `limit` a `window` that empties at `due`."""
-    # Full when the sends in it, each worth window/limit, reach a whole window.
-    return max(0.0, due - (window - window / limit) - at)
+def _window_wait(sent: deque[float] | tuple[()], limit: int, window: float, at: float) -> float:
+    """Seconds until one more send fits: at most `limit` in any `window` ending at `at`."""
+    inside = [t for t in sent if t > at - window]
+    if len(inside) < limit:
+        return 0.0
+    # The limit-th latest send must leave the window first.
+    return inside[-limit] + window - at
 
 
 def _read_files(request_data: RequestData | None) -> Files:

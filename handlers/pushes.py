@@ -10,8 +10,8 @@ from handlers.i18n import t
 from handlers.text import esc
 from models import clock
 from models.errors import DomainError
-from models.pushes import PushDay, PushLine, beats, choices_of, choose, push_day
-from models.tables import PushKind, PushStatus
+from models.pushes import NoticeDay, PushDay, PushLine, beats, choices_of, choose, push_day
+from models.tables import PushKind, PushStatus, Undelivered
 
 # The reports a manager or admin chooses with /reports (the morning list has /mute).
 REPORTS = (PushKind.report, PushKind.overdue)
@@ -76,9 +76,42 @@ def day_text(lang: str, view: PushDay, times: dict[PushKind, str]) -> str:
         else:
             out.append(t(lang, "pushes.run_done", kind=name, at=_hm(run.finished_at, view)))
         out += _people(lang, [line for line in view.lines if line.kind is kind])
+    out += _notices(lang, view.notices, view)
     if view.blocked:
         out += ["", t(lang, "pushes.skipped", names=_names(view.blocked))]
     return "\n".join(out)
+
+
+def why(lang: str, reason: Undelivered | None, parts_sent: int = 0) -> str:
+    """Return why a message did not arrive, in the reader's language (and what of it did)."""
+    said = t(lang, f"pushes.why.{reason.value if reason else 'unknown'}")
+    return t(lang, "pushes.why_partly", why=said, n=parts_sent) if parts_sent else said
+
+
+def _notices(lang: str, day: NoticeDay, view: PushDay) -> list[str]:
+    """Render the day's notices of flows: how many arrived, and each that did not (yet)."""
+    if not day.sent and not day.missed:
+        return []
+    out = ["", t(lang, "pushes.notices", n=day.sent)]
+    if day.missed:
+        out.append(t(lang, "pushes.notices_missed", n=len(day.missed)))
+    for line in day.missed:
+        said = (
+            t(lang, "pushes.notice_sending")
+            if line.status is PushStatus.sending
+            else why(lang, line.why)
+        )
+        out.append(
+            t(
+                lang,
+                "pushes.notice_line",
+                at=_hm(line.at, view),
+                name=esc(line.name),
+                why=said,
+                what=esc(line.summary),
+            )
+        )
+    return out
 
 
 def _people(lang: str, lines: list[PushLine]) -> list[str]:
@@ -87,7 +120,7 @@ def _people(lang: str, lines: list[PushLine]) -> list[str]:
     if failed := by[PushStatus.failed]:
         out.append(t(lang, "pushes.failed", n=len(failed)))
         out += [
-            t(lang, "pushes.failed_line", name=esc(x.name), reason=esc(x.reason or "?"))
+            t(lang, "pushes.failed_line", name=esc(x.name), reason=why(lang, x.why, x.parts_sent))
             for x in failed
         ]
     if blocked := by[PushStatus.blocked]:

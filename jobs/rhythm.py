@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -29,7 +29,7 @@ from jobs.morning import morning_notices
 from jobs.notices import Notice
 from jobs.overdue import overdue_notices
 from jobs.report import report_notices
-from jobs.sender import PROCESS, Delivery, PushResult, push
+from jobs.sender import PROCESS, Delivery, PushResult, push, tell
 from models import clock, pushes
 from models.db import Database
 from models.dialogue import take_expired
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 JOB_NAME = "daily_rhythm"
 TICK_SECONDS = 60
 FIRST_TICK_SECONDS = 10  # the start-up catch-up: once the application is up
+# How long "your half-finished report was dropped" is tried while the platform fails.
+DROPPED_WINDOW = timedelta(minutes=1)
 
 Builder = Callable[..., list[Notice]]
 
@@ -99,9 +101,11 @@ async def tick(
         for beat in day_beats:
             if not beat.due(local_now):
                 continue
+            # A part the platform fails is tried again until the beat's window closes.
+            until = datetime.combine(local_now.date(), beat.until, tzinfo=local_now.tzinfo)
             try:
                 result = await _run(
-                    db, delivery, beat.kind, project, local_now.date(), default_language, by
+                    db, delivery, beat.kind, project, local_now.date(), default_language, by, until
                 )
             except Exception:
                 # One project's failure must not stop the others; the unfinished run is taken
@@ -115,14 +119,12 @@ async def tick(
 
 async def drop_expired_drafts(*, db: Database, delivery: Delivery, default_language: str) -> int:
     """Tell each person whose report was left half-finished too long that it is dropped."""
-    # Taken off the dialogue first (once, whichever process ticks); a failed send is only logged:
-    # the person is not told twice, and their next input finds no draft either way.
+    # Taken off the dialogue first (once, whichever process ticks); a notice that does not
+    # arrive is logged (/pushes): the person is not told twice, and their next input finds no
+    # draft either way. Tried only briefly while the platform fails: the beats come next.
     expired = await asyncio.to_thread(db.run, take_expired, steps=frozenset(drafts.KINDS))
-    for gone in expired:
-        try:
-            await delivery.deliver(drafts.dropped_notice(gone, default_language), 0)
-        except Exception:
-            log.warning("could not tell person %s their report was dropped", gone.user_id)
+    notices = [drafts.dropped_notice(gone, default_language) for gone in expired]
+    await tell(db=db, delivery=delivery, notices=notices, window=DROPPED_WINDOW)
     return len(expired)
 
 
@@ -134,6 +136,7 @@ async def _run(
     day: date,
     default_language: str,
     by: str,
+    until: datetime,
 ) -> PushResult | None:
     key = {"kind": kind, "project_id": project.id, "day": day}
     # A cheap read first: most ticks find the day's run finished and claim nothing.
@@ -150,7 +153,7 @@ async def _run(
         platform=delivery.platform,
         item_link=delivery.item_link,
     )
-    result = await push(db=db, delivery=delivery, notices=notices, by=by, **key)
+    result = await push(db=db, delivery=delivery, notices=notices, by=by, until=until, **key)
     await asyncio.to_thread(db.run, pushes.finish_run, **key)
     log.info(
         "%s push for project %s on %s: %d sent, %d failed, %d blocked, %d taken",

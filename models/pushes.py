@@ -1,10 +1,11 @@
-"""Scheduled pushes in the record: who wants which, who got what today, claimed before sent."""
+"""Scheduled pushes in the record: who wants which, who got what today, claimed before sent;
+and the notices flows send at once, each logged, so an admin sees what did not arrive."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
@@ -16,6 +17,7 @@ from models.tables import (
     AppUser,
     Identity,
     Membership,
+    NoticeLog,
     Platform,
     Project,
     PushKind,
@@ -24,6 +26,7 @@ from models.tables import (
     PushStatus,
     Role,
     Subscription,
+    Undelivered,
 )
 
 # Who gets each kind unless they chose otherwise. Admins ask for the daily report themselves.
@@ -151,8 +154,10 @@ def claim(
             # Skipped, and the day's log says so.
             row.status = PushStatus.blocked
             if identity is None:
+                row.why = Undelivered.no_account
                 row.reason = f"skipped: no {platform} account"
             else:
+                row.why = Undelivered.blocked
                 at = clock.aware(identity.blocked_at)
                 row.reason = f"skipped: blocked the bot at {at:%Y-%m-%d %H:%M} UTC"
             session.add(row)
@@ -214,19 +219,61 @@ def record(
     status: PushStatus,
     attempts: int,
     platform: str,
+    why: Undelivered | None = None,
     reason: str | None = None,
+    parts_sent: int | None = None,
 ) -> PushLog:
-    """Write how a claimed push ended: sent, failed (and why) or blocked (remembered)."""
+    """Write how a claimed push ended: sent, failed (why, and what the platform said) or
+    blocked (remembered: the next pushes skip the person)."""
     row = session.get(PushLog, push_id)
     row.status = status
     row.attempts = attempts
+    row.why = why
     row.reason = reason[:200] if reason else None
+    if parts_sent is not None:
+        row.parts_sent = parts_sent
     row.sent_at = clock.now() if status is PushStatus.sent else None
     session.add(row)
     session.flush()
     if status is PushStatus.blocked:
         mark_blocked(session, user_id=row.user_id, platform=platform)
     return row
+
+
+def progress(session: Session, *, push_id: int, parts_sent: int) -> None:
+    """Note how many messages of a claimed push went (a takeover sends only the rest)."""
+    row = session.get(PushLog, push_id)
+    row.parts_sent = parts_sent
+    session.add(row)
+
+
+def notice_begins(session: Session, *, user_id: int, platform: str, summary: str) -> int:
+    """Log a notice a flow is sending someone, before it goes; return its row's id."""
+    row = NoticeLog(
+        user_id=user_id, platform=platform, summary=summary[:80], status=PushStatus.sending
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def notice_ends(
+    session: Session,
+    *,
+    notice_id: int,
+    status: PushStatus,
+    attempts: int,
+    why: Undelivered | None = None,
+    reason: str | None = None,
+) -> None:
+    """Write how a notice ended; a person found blocked is skipped by the next pushes."""
+    row = session.get(NoticeLog, notice_id)
+    row.status, row.why, row.attempts = status, why, attempts
+    row.reason = reason[:200] if reason else None
+    row.ended_at = clock.now()
+    session.add(row)
+    if status is PushStatus.blocked:
+        mark_blocked(session, user_id=row.user_id, platform=row.platform)
 
 
 def _identity(session: Session, *, user_id: int, platform: str) -> Identity | None:
@@ -276,7 +323,9 @@ class PushLine:
     name: str
     kind: PushKind
     status: PushStatus
-    reason: str | None
+    why: Undelivered | None
+    reason: str | None  # what the platform said (English, for the log: /pushes says `why`)
+    parts_sent: int
     attempts: int
     at: datetime
 
@@ -290,9 +339,60 @@ def day_log(session: Session, *, project_id: int, day: date) -> list[PushLine]:
         .order_by(PushLog.kind, PushLog.status, AppUser.name)
     ).all()
     return [
-        PushLine(p.user_id, name, p.kind, p.status, p.reason, p.attempts, p.sent_at or p.claimed_at)
+        PushLine(
+            p.user_id,
+            name,
+            p.kind,
+            p.status,
+            p.why,
+            p.reason,
+            p.parts_sent,
+            p.attempts,
+            p.sent_at or p.claimed_at,
+        )
         for p, name in rows
     ]
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    """A notice of the day that did not arrive (or not yet), for the admin's view."""
+
+    name: str
+    status: PushStatus
+    why: Undelivered | None
+    summary: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NoticeDay:
+    """The notices flows sent the project's people on a day: how many arrived, and the rest."""
+
+    sent: int
+    missed: list[NoticeLine]
+
+
+def day_notices(session: Session, *, project_id: int, day: date, tz: str) -> NoticeDay:
+    """Return the notices of a project's local day to its people: counted, and each missed one."""
+    start = datetime.combine(day, time(0), tzinfo=clock.zone(tz)).astimezone(UTC)
+    people = select(Membership.user_id).where(Membership.project_id == project_id)
+    rows = session.exec(
+        select(NoticeLog, AppUser.name)
+        .join(AppUser, NoticeLog.user_id == AppUser.id)
+        .where(
+            col(NoticeLog.user_id).in_(people),
+            col(NoticeLog.created_at) >= start,
+            col(NoticeLog.created_at) < start + timedelta(days=1),
+        )
+        .order_by(col(NoticeLog.id))
+    ).all()
+    missed = [
+        NoticeLine(name, n.status, n.why, n.summary, n.created_at)
+        for n, name in rows
+        if n.status is not PushStatus.sent
+    ]
+    return NoticeDay(len(rows) - len(missed), missed)
 
 
 def take_run(session: Session, *, kind: PushKind, project_id: int, day: date, by: str) -> bool:
@@ -463,6 +563,7 @@ class PushDay:
     runs: dict[PushKind, PushRun]
     lines: list[PushLine]
     blocked: list[str]
+    notices: NoticeDay
 
 
 def push_day(session: Session, *, user_id: int) -> PushDay:
@@ -476,4 +577,5 @@ def push_day(session: Session, *, user_id: int) -> PushDay:
         runs_of_day(session, project_id=project.id, day=day),
         day_log(session, project_id=project.id, day=day),
         blocked_members(session, project_id=project.id),
+        day_notices(session, project_id=project.id, day=day, tz=project.timezone),
     )

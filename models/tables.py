@@ -365,6 +365,16 @@ class PushStatus(enum.StrEnum):
     blocked = "blocked"
 
 
+class Undelivered(enum.StrEnum):
+    """Why a message did not reach its person: what /pushes says, in the reader's language."""
+
+    no_account = "no_account"  # no account on the platform it went out on
+    blocked = "blocked"  # blocked the bot, left, or out of the app's reach
+    refused = "refused"  # the platform refused this message (its markup, its size...)
+    unavailable = "unavailable"  # the platform kept failing (5xx, time-outs) until too late
+    error = "error"  # a fault of the bot's own (in the log, with its traceback)
+
+
 class Subscription(SQLModel, table=True):
     """A person's choice about one kind of push; no row means their role's default."""
 
@@ -395,8 +405,30 @@ class PushLog(SQLModel, table=True):
     day: date
     user_id: int = Field(foreign_key="appuser.id", index=True)
     status: PushStatus = Field(sa_column=_enum_column(PushStatus, nullable=False))
-    reason: str | None = Field(default=None, max_length=200)
+    why: Undelivered | None = Field(
+        default=None, sa_column=_enum_column(Undelivered, nullable=True)
+    )
+    reason: str | None = Field(default=None, max_length=200)  # what the platform said
     attempts: int = Field(default=0)
+    # Messages of the push that went: a claim taken over sends only the rest.
+    parts_sent: int = Field(default=0)
     claimed_at: datetime = Field(default_factory=clock.now)
     sent_at: datetime | None = None
     claimed_by: str = Field(default="", max_length=80)
+
+
+class NoticeLog(SQLModel, table=True):
+    """A message a flow sent someone else at once (not a push): to whom, what, how it went."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="appuser.id", index=True)
+    platform: str = Field(max_length=16, description="a Platform value")
+    summary: str = Field(default="", max_length=80)  # its first line, for the admin's view
+    status: PushStatus = Field(sa_column=_enum_column(PushStatus, nullable=False))
+    why: Undelivered | None = Field(
+        default=None, sa_column=_enum_column(Undelivered, nullable=True)
+    )
+    reason: str | None = Field(default=None, max_length=200)  # what the platform said
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=clock.now, index=True)
+    ended_at: datetime | None = None

@@ -19,11 +19,21 @@ from bot.telegram_common import BotContext
 from bot.transport import OfflineTelegram
 from handlers.i18n import t
 from jobs import rhythm
+from jobs.sender import Backoff
 from models import clock, people, pushes
 from models import project as setup
 from models.charts import HEIGHT_PX, WIDTH_PX
 from models.repair import PhotoIn, raise_item
-from models.tables import Action, AppUser, PushKind, PushLog, PushRun, PushStatus, Role
+from models.tables import (
+    Action,
+    AppUser,
+    PushKind,
+    PushLog,
+    PushRun,
+    PushStatus,
+    Role,
+    Undelivered,
+)
 from tests.conftest import (
     ADMIN,
     CONTRACTOR_A,
@@ -331,6 +341,23 @@ async def test_the_report_goes_at_its_hour_to_those_who_want_it(bot, world, db):
     assert bot.transport.events_since(mark) == []
 
 
+async def test_a_morning_push_failing_is_tried_again_until_its_window_closes(bot, world, db):
+    report_leak(db, world)
+    bot.transport.fail(CONTRACTOR_A.id, status=500, times=10_000)  # Telegram fails Wang's chat
+    bot.app.bot_data["delivery"].backoff = Backoff(first=0.05, most=0.1)
+    # Half a second before noon, when the morning's catch-up ends: tried for that long.
+    await tick_at(bot.app, local(11, 59) + timedelta(seconds=59.5))
+    assert len(bot.transport.unavailable) >= 2
+    assert push_rows(db) == {
+        "Wang": PushStatus.failed,
+        "Zhao": PushStatus.sent,
+        "Li": PushStatus.sent,
+    }
+    with db.session() as s:
+        (why,) = s.exec(select(PushLog.why).where(PushLog.status == PushStatus.failed)).all()
+    assert why is Undelivered.unavailable
+
+
 @pytest.mark.telegram_errors
 async def test_a_blocked_person_is_recorded_skipped_and_shown_to_the_admin(bot, world, db):
     report_leak(db, world)
@@ -361,11 +388,14 @@ async def test_the_admin_sees_failures_and_unconfirmed_pushes_by_name(bot, world
             if status:
                 pushes.record(
                     s, push_id=row.id, status=status, attempts=1, platform="telegram",
-                    reason="chat <gone>",
+                    why=Undelivered.refused, reason="part 2 of 2: Bad Request: <gone>",
+                    parts_sent=1,
                 )  # fmt: skip
     with clock.pinned(local(8, 0)):
         shown = texts(await bot.chat(ADMIN).send("/pushes"))
-    assert "Failed: 1" in shown and "Wang: chat <gone>" in shown
+    # Why, in the reader's words; what Telegram said (English, any markup) stays in the log.
+    said = "Wang: the platform refused the message (1 of its messages arrived)"
+    assert "Failed: 1" in shown and said in shown and "gone" not in shown
     assert "Not confirmed" in shown and "Zhao" in shown
     assert "[daily report] due at 18:00, not started yet" in shown
 

@@ -9,15 +9,16 @@ import pytest
 from sqlmodel import select
 from telegram.error import RetryAfter
 
-from bot.app import build_offline, rate_limiter
+from bot.app import SENDS_PER_SECOND, build_offline, rate_limiter
 from bot.delivery import TelegramDelivery
 from bot.transport import FloodLimits, OfflineTelegram
+from handlers.i18n import t
 from jobs.notices import Attachment, Choice, Notice
-from jobs.sender import ChatPacer, push
+from jobs.sender import Backoff, ChatPacer, push
 from models import clock, people, pushes
 from models.db import Database
 from models.settings import Settings
-from models.tables import Identity, PushKind, PushLog, PushStatus, Role
+from models.tables import Identity, PushKind, PushLog, PushStatus, Role, Undelivered
 from tests.conftest import (
     ADMIN,
     CONTRACTOR_A,
@@ -33,6 +34,7 @@ from tests.conftest import (
 
 # Tests shrink Telegram's second to a tenth: the same rules, ten times faster.
 TICK = 0.1
+FAST = Backoff(first=0.01, most=0.05)  # the pauses after a 5xx, shrunk as the second is
 PDF = b"%PDF-1.4\n%fake list\n"
 EVERYONE = (CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, ADMIN, SERVICE, MANAGER)
 
@@ -232,6 +234,102 @@ async def test_one_failing_recipient_never_stops_the_others(bot, world: World, d
     assert first_of == [ADMIN.id, INSPECTOR.id, MANAGER.id, SERVICE.id]  # in the notices' order
 
 
+async def test_a_5xx_or_a_time_out_is_tried_again_and_only_the_unsent_parts_go(
+    bot, world: World, db, today
+) -> None:
+    bot.transport.fail(CONTRACTOR_A.id, status=500, after=1)  # its PDF is answered 500 once
+    bot.transport.time_out(CONTRACTOR_B.id, times=2)  # its text times out twice
+    bot.transport.fail(INSPECTOR.id, status=502, times=2, after=2)  # its chart: 502, twice
+    delivery = TelegramDelivery(bot.app.bot, db, ChatPacer(TICK))
+    delivery.backoff = FAST
+    notices = [morning_notice(db, t.id) for t in (CONTRACTOR_A, CONTRACTOR_B, INSPECTOR)]
+
+    result = await push(
+        db=db,
+        delivery=delivery,
+        kind=PushKind.morning,
+        project_id=world.project_id,
+        day=today,
+        notices=notices,
+    )
+
+    assert result.sent == [n.user_id for n in notices]
+    for person in (CONTRACTOR_A, CONTRACTOR_B, INSPECTOR):
+        assert kinds(bot.transport, person.id) == ["text", "document", "photo"]  # each once
+    assert sorted((int(c.params["chat_id"]), c.error) for c in bot.transport.unavailable) == [
+        (INSPECTOR.id, "Bad Gateway"),
+        (INSPECTOR.id, "Bad Gateway"),
+        (CONTRACTOR_A.id, "Internal Server Error"),
+        (CONTRACTOR_B.id, "Timed out"),
+        (CONTRACTOR_B.id, "Timed out"),
+    ]
+    rows = log_rows(db, today)
+    assert {t: (r.status, r.attempts, r.parts_sent) for t, r in rows.items()} == {
+        CONTRACTOR_A.id: (PushStatus.sent, 4, 3),
+        CONTRACTOR_B.id: (PushStatus.sent, 5, 3),
+        INSPECTOR.id: (PushStatus.sent, 5, 3),
+    }
+
+
+async def test_a_part_failing_until_the_window_closes_is_failed_in_the_readers_words(
+    bot, world: World, db, today
+) -> None:
+    bot.transport.fail(CONTRACTOR_A.id, status=500, times=1000, after=1)  # down for its PDF
+    delivery = TelegramDelivery(bot.app.bot, db, ChatPacer(TICK))
+    delivery.backoff = FAST
+    notices = [morning_notice(db, t.id) for t in (CONTRACTOR_A, CONTRACTOR_B)]
+
+    result = await push(
+        db=db,
+        delivery=delivery,
+        kind=PushKind.morning,
+        project_id=world.project_id,
+        day=today,
+        notices=notices,
+        until=clock.now() + timedelta(seconds=0.3),
+    )
+
+    assert (result.failed, result.sent) == ([notices[0].user_id], [notices[1].user_id])
+    assert kinds(bot.transport, CONTRACTOR_A.id) == ["text"]
+    assert len(bot.transport.unavailable) >= 2  # tried again, not once
+    row = log_rows(db, today)[CONTRACTOR_A.id]
+    assert (row.status, row.why, row.parts_sent) == (PushStatus.failed, Undelivered.unavailable, 1)
+    assert row.reason == "part 2 of 3: Internal Server Error"  # what Telegram said, for the log
+    with db.session() as s:
+        people.set_language(s, user_id=user_id(db, ADMIN.id), language="zh")
+    shown = "\n".join(m.text for m in await bot.chat(ADMIN).send("/pushes"))
+    why = t("zh", "pushes.why.unavailable")
+    assert t("zh", "pushes.failed_line", name="Wang", reason=f"{why}（前 1 条已送达）") in shown
+    assert "Internal" not in shown and "Error" not in shown
+
+
+async def test_a_push_taken_over_sends_only_its_unsent_parts(bot, world: World, db, today) -> None:
+    lost = morning_notice(db, CONTRACTOR_A.id)
+    claim = db.run(
+        pushes.claim,
+        kind=PushKind.morning,
+        project_id=world.project_id,
+        day=today,
+        user_id=lost.user_id,
+        by="dead-host:1",
+        platform="telegram",
+    )
+    db.run(pushes.progress, push_id=claim.id, parts_sent=1)  # its text went, then it died
+    with clock.pinned(clock.aware(claim.claimed_at) + pushes.STALE_CLAIM + timedelta(seconds=1)):
+        result = await push(
+            db=db,
+            delivery=TelegramDelivery(bot.app.bot, db, ChatPacer(TICK)),
+            kind=PushKind.morning,
+            project_id=world.project_id,
+            day=today,
+            notices=[lost],
+            by="live-host:2",
+        )
+    assert result.sent == [lost.user_id]
+    assert kinds(bot.transport, CONTRACTOR_A.id) == ["document", "photo"]
+    assert log_rows(db, today)[CONTRACTOR_A.id].parts_sent == 3
+
+
 async def test_two_processes_on_one_database_send_each_push_once(
     settings: Settings, db: Database, world: World, today: date
 ) -> None:
@@ -338,7 +436,40 @@ async def test_offline_telegram_enforces_the_flood_limits(bot, world: World) -> 
     assert len(transport.sends()) == 30 and transport.errors == []
 
 
-async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
+async def test_offline_telegram_counts_a_sliding_second_not_a_bucket(bot, world: World) -> None:
+    transport, sent = bot.transport, bot.app.bot
+    transport.limits = FloodLimits()
+    now = [1000.0]
+    transport.monotonic = lambda: now[0]
+    for chat in range(70_000, 70_030):  # Telegram's whole second, at once
+        await sent.send_message(chat, "好")
+    now[0] = 1000.5  # a bucket refilled by the second would take 15 more now; Telegram none
+    with pytest.raises(RetryAfter):
+        await sent.send_message(70_100, "太早")
+    now[0] = 1001.0  # the first 30 are a second old: the next 30 fit, and no more
+    for chat in range(70_100, 70_130):
+        await sent.send_message(chat, "好")
+    with pytest.raises(RetryAfter):
+        await sent.send_message(70_200, "又满了")
+    # To one chat: one in any second, however long before it the chat was quiet.
+    now[0] = 1005.0
+    await sent.send_message(CONTRACTOR_A.id, "一")
+    now[0] = 1005.9
+    with pytest.raises(RetryAfter):
+        await sent.send_message(CONTRACTOR_A.id, "二")
+    now[0] = 1006.0
+    await sent.send_message(CONTRACTOR_A.id, "二")
+    assert len(transport.throttled) == 3 and len(transport.sends()) == 62
+    assert transport.errors == []
+
+
+def most_in_a_second(times: list[float], window: float = 1.0) -> int:
+    """Return the most sends that arrived within any sliding `window` (one ending at each)."""
+    ordered = sorted(times)
+    return max((sum(1 for t in ordered if end - window < t <= end) for end in ordered), default=0)
+
+
+async def test_a_real_run_holds_the_limit_in_every_sliding_second(
     settings: Settings, db: Database, world: World, today: date
 ) -> None:
     with db.session() as s:
@@ -353,7 +484,7 @@ async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
                 contractor_id=world.huajian,
             )
     chats = [60_000 + n for n in range(45)]
-    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30/s, a burst of 30
+    transport = OfflineTelegram(limits=FloodLimits())  # Telegram's: 30 in any second
     app = build_offline(settings, db, transport, limiter=rate_limiter())
     async with app:
         result = await push(
@@ -365,5 +496,19 @@ async def test_a_real_run_keeps_the_limits_with_ptbs_rate_limiter(
             notices=[notice(db, chat, "早上好") for chat in chats],
         )
     assert len(result.sent) == len(chats)
-    assert sorted(m.chat_id for m in transport.outbox) == chats  # each once, a 429 or not
-    assert transport.errors == []
+    assert sorted(m.chat_id for m in transport.outbox) == chats  # each once
+    assert transport.throttled == [] and transport.errors == []  # never a 429
+    assert most_in_a_second([c.at for c in transport.sends()]) <= SENDS_PER_SECOND
+
+
+async def test_the_rate_limiter_waits_out_a_429_as_ptb_does(
+    settings: Settings, db: Database, world: World
+) -> None:
+    transport = OfflineTelegram(limits=FloodLimits())
+    app = build_offline(settings, db, transport, limiter=rate_limiter())
+    transport.throttle(CONTRACTOR_A.id, retry_after=1)
+    async with app:
+        await app.bot.send_message(CONTRACTOR_A.id, "早上好")  # no RetryAfter reaches the caller
+    first, second = transport.calls_of("sendMessage")
+    assert first.error == "Too Many Requests: retry after 1" and second.error is None
+    assert second.at - first.at >= 1.1  # every request held retry_after + 0.1 s

@@ -19,15 +19,16 @@ from bot.wecom.api import SlowDown, WeComAPI, WeComError, mask
 from bot.wecom.delivery import MemberPacer, WeComDelivery, plain, split_text
 from bot.wecom.offline import OfflineWeCom
 from jobs.notices import Attachment, Choice, Notice
-from jobs.sender import ChatPacer, push
+from jobs.sender import Backoff, ChatPacer, push
 from models import clock, people
 from models.db import Database
-from models.tables import PushKind, PushLog, PushStatus
+from models.tables import PushKind, PushLog, PushStatus, Undelivered
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World, tg
 
 SECRET = "s3cret-of-the-app-NEVER-LOGGED"
 WANG, ZHAO, LI = "wangwei", "zhaolei", "lina"
 PDF = b"%PDF-1.4\n%list\n"
+FAST = Backoff(first=0.01, most=0.05)  # the pauses after a 5xx, shrunk
 
 
 @pytest.fixture
@@ -398,7 +399,7 @@ async def test_slow_down_and_server_errors_are_waited_out_and_nothing_goes_twice
     )
     wecom.fail("message/send", 45009, times=1)
     wecom.fail_http("media/upload", 502, times=1)
-    delivery = WeComDelivery(api, resolver(ids), pacer=ChatPacer(0.0), busy_wait=0.01)
+    delivery = WeComDelivery(api, resolver(ids), pacer=ChatPacer(0.0), backoff=FAST)
     result = await push(
         db=db,
         delivery=delivery,
@@ -412,6 +413,47 @@ async def test_slow_down_and_server_errors_are_waited_out_and_nothing_goes_twice
     with db.session() as s:
         (row,) = s.exec(select(PushLog).where(PushLog.day == today)).all()
     assert (row.status, row.attempts) == (PushStatus.sent, 4)
+
+
+async def test_a_5xx_for_one_member_is_sent_again_once_and_the_others_go_on(
+    api: WeComAPI, wecom: OfflineWeCom, world: World, db: Database, today: date
+) -> None:
+    ids = user_ids(db)
+    wecom.fail_http("message/send", 500, times=2, user=ZHAO)
+    notices = [Notice(ids[who], f"早上好 {who}") for who in (WANG, ZHAO, LI)]
+    result = await push(
+        db=db,
+        delivery=WeComDelivery(api, resolver(ids), backoff=FAST),
+        kind=PushKind.morning,
+        project_id=world.project_id,
+        day=today,
+        notices=notices,
+    )
+    assert result.sent == [n.user_id for n in notices]
+    for who in (WANG, ZHAO, LI):
+        assert wecom.texts_to(who) == [f"早上好 {who}"]  # once each
+
+
+async def test_a_part_failing_until_the_window_closes_is_failed_as_unavailable(
+    api: WeComAPI, wecom: OfflineWeCom, world: World, db: Database, today: date
+) -> None:
+    ids = user_ids(db)
+    wecom.fail_http("media/upload", 503, times=1000)
+    notice = Notice(ids[ZHAO], "早上好", attachments=(Attachment("list.pdf", PDF),))
+    result = await push(
+        db=db,
+        delivery=WeComDelivery(api, resolver(ids), backoff=FAST),
+        kind=PushKind.morning,
+        project_id=world.project_id,
+        day=today,
+        notices=[notice],
+        until=clock.now() + timedelta(seconds=0.2),
+    )
+    assert result.failed == [ids[ZHAO]] and wecom.texts_to(ZHAO) == ["早上好"]
+    with db.session() as s:
+        (row,) = s.exec(select(PushLog).where(PushLog.day == today)).all()
+    assert (row.status, row.why, row.parts_sent) == (PushStatus.failed, Undelivered.unavailable, 1)
+    assert row.reason == "part 2 of 2: media/upload: errcode -1: HTTP 503"
 
 
 async def test_a_member_out_of_reach_is_blocked(

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from bot.wecom.upload import REF_PREFIX, Uploads
 from handlers.core import Core
 from handlers.i18n import pick_language, t
 from handlers.screens import Attachment, FileIn, Incoming, Reply, Screen
-from jobs.sender import Blocked, DeliveryFailed
+from jobs.sender import tell
 from models import clock
 from models.people import Person, find_person
 from models.queries import PhotoRef
@@ -137,22 +137,37 @@ class WeComChat:
         self.handled = 0  # callbacks and uploads done with, for a test to wait on
         self._idle = asyncio.Event()
         self._idle.set()
+        self._later: set[asyncio.Task[Any]] = set()
 
     async def idle(self) -> None:
-        """Wait until no input is being handled (tests, and a stop)."""
+        """Wait until no input is being handled and no notice is on its way (tests, a stop)."""
         await self._idle.wait()
 
     @contextlib.contextmanager
     def _working(self) -> Iterator[None]:
-        self._busy += 1
-        self._idle.clear()
+        self._start()
         try:
             yield
         finally:
-            self._busy -= 1
             self.handled += 1
-            if not self._busy:
-                self._idle.set()
+            self._stop()
+
+    def _start(self) -> None:
+        self._busy += 1
+        self._idle.clear()
+
+    def _stop(self, _task: object = None) -> None:
+        self._busy -= 1
+        if not self._busy:
+            self._idle.set()
+
+    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` after the reply, outside the member's turn (`idle` waits for it too)."""
+        self._start()
+        task = asyncio.create_task(work)
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+        task.add_done_callback(self._stop)
 
     async def on_message(self, fields: dict[str, str]) -> None:
         """Handle one callback (the receiver answered WeCom already)."""
@@ -242,20 +257,19 @@ class WeComChat:
         return pick_language(stored, None, self.core.settings.default_language)
 
     async def draw(self, account: str, reply: Reply, lang: str) -> None:
-        """Show a reply: the answer, each screen in turn, then tell the others."""
+        """Show a reply: tell the others (in the background), then the answer, each screen."""
+        if reply.notices:
+            # The sender's careful way: the actor's next input never waits behind a member's
+            # limit, nothing the actor's own reply meets keeps the others from being told, and
+            # each notice goes, or is logged as missed, on its own.
+            notices = list(reply.notices)
+            self._in_background(tell(db=self.core.db, delivery=self.delivery, notices=notices))
         if reply.passed_on:  # a flow not on the core yet: WeCom has no other handler for it
             await self._say(account, t(lang, "bot.not_understood"))
         if reply.answer is not None:
             await self._say(account, reply.answer)
         for screen in reply.screens:
             await self._screen(account, screen, lang)
-        for notice in reply.notices:
-            try:
-                for part in range(1 + len(notice.attachments)):
-                    await self.delivery.deliver(notice, part)
-            except (Blocked, DeliveryFailed):
-                # They will find it on their list; one unreachable member must not stop the rest.
-                log.warning("could not tell person %s", notice.user_id, exc_info=True)
         # Reply.menus: WeCom has no per-person command menu.
 
     async def _screen(self, account: str, screen: Screen, lang: str) -> None:

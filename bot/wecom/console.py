@@ -63,8 +63,10 @@ class WeComConsole(_Console):
         return account
 
     async def post(self, xml: str) -> None:
-        """Hand a member's message to the chat as the receiver does, and wait for the reply."""
+        """Hand a member's message to the chat as the receiver does; wait for the reply and for
+        what it tells others."""
         await self.server.chat.on_message(parse_fields(xml))
+        await self.server.chat.idle()
 
     async def cmd_photo(self, arg: str) -> bool:
         """Send an image file as an image message (a caption follows as a text)."""

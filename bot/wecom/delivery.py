@@ -12,7 +12,6 @@ import html
 import logging
 import re
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,7 +20,9 @@ from typing import Any
 from bot.wecom import cards
 from bot.wecom.api import SlowDown, WeComAPI, WeComError
 from jobs.notices import Attachment, Notice
-from jobs.sender import Blocked, ChatPacer, DeliveryFailed, RetryLater
+from jobs.pacing import SlidingWindows
+from jobs.sender import Backoff, Blocked, ChatPacer, DeliveryFailed, RetryLater, Unavailable
+from models.tables import Undelivered
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ MEMBER_WINDOWS: tuple[tuple[float, int], ...] = ((60.0, 30), (3600.0, 1000))
 IMAGE_MAX = 10 * 1024 * 1024  # media/upload type=image: JPG or PNG up to 10 MB
 FILE_MAX = 20 * 1024 * 1024  # type=file: up to 20 MB
 MEDIA_MIN = 6  # every upload: more than 5 bytes
-# When WeCom fails as a server does (HTTP 429/5xx, -1 busy, no route), wait this long.
+# When WeCom answers HTTP 429 (no errcode, no wait named), wait this long.
 BUSY_WAIT = 5.0
 _IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
@@ -50,50 +51,38 @@ class MemberPacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self.windows = tuple(sorted(windows))
-        self._clock = clock
-        self._sleep = sleep
-        self._span = max(span for span, _ in self.windows)
-        self._depth = max(limit for _, limit in self.windows)
-        self._sent: dict[Hashable, deque[float]] = {}
+        self._sent = SlidingWindows(windows, clock=clock)
+        self.windows = self._sent.windows
+        self.clock = clock
+        self.sleep = sleep
         self._free_at: dict[Hashable, float] = {}
         self._locks: dict[Hashable, asyncio.Lock] = {}
 
     def wait(self, member: Hashable) -> float:
         """Return how many seconds the next message to `member` must wait (0: it may go now)."""
-        now = self._clock()
-        sent = self._sent.get(member)
-        wait = self._free_at.get(member, 0.0) - now
-        if sent:
-            while sent and sent[0] <= now - self._span:
-                sent.popleft()
-            for span, limit in self.windows:
-                if len(sent) >= limit:
-                    # The limit-th latest send must leave the window before another may go.
-                    wait = max(wait, sent[-limit] + span - now)
-        return max(wait, 0.0)
+        held = self._free_at.get(member, 0.0) - self.clock()
+        return max(self._sent.wait(member) or 0.0, held, 0.0)
 
     @asynccontextmanager
     async def turn(self, member: Hashable) -> AsyncIterator[None]:
         """Wait until `member` may get one more message; it counts from when the send ends."""
         async with self._locks.setdefault(member, asyncio.Lock()):
             while (wait := self.wait(member)) > 0:
-                await self._sleep(wait)
+                await self.sleep(wait)
             try:
                 yield
             finally:
                 # Counted even if the send failed: WeCom may have taken it all the same.
-                self._sent.setdefault(member, deque(maxlen=self._depth)).append(self._clock())
+                self._sent.ended(member)
 
     def hold(self, member: Hashable, seconds: float) -> None:
         """Send `member` nothing more for `seconds` (WeCom asked us to slow down)."""
-        until = self._clock() + seconds
+        until = self.clock() + seconds
         self._free_at[member] = max(self._free_at.get(member, 0.0), until)
 
     def sent_within(self, member: Hashable, seconds: float) -> int:
         """Return how many messages went to `member` in the last `seconds`."""
-        now = self._clock()
-        return sum(1 for at in self._sent.get(member, ()) if at > now - seconds)
+        return self._sent.within(member, seconds)
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -185,15 +174,18 @@ class WeComDelivery:
         members: MemberPacer | None = None,
         pacer: ChatPacer | None = None,
         busy_wait: float = BUSY_WAIT,
+        backoff: Backoff | None = None,
     ) -> None:
         self.api = api
         self.account_of = account_of
         # WeCom's own limits, message by message, per member (share it with chat replies).
         self.members = members or MemberPacer()
         # The sender's turn per recipient: no pause of its own (the member windows do the
-        # pacing), but it keeps one notice at a time per person and honours RetryLater holds.
-        self.pacer = pacer or ChatPacer(0.0)
+        # pacing), but it keeps one notice at a time per person and honours RetryLater holds,
+        # on the members' clock.
+        self.pacer = pacer or ChatPacer(0.0, clock=self.members.clock, sleep=self.members.sleep)
         self.busy_wait = busy_wait
+        self.backoff = backoff or Backoff()
         self._progress: dict[tuple[int, int], _Progress] = {}
 
     def item_link(self, item_id: int) -> str | None:
@@ -207,7 +199,7 @@ class WeComDelivery:
         """Send one part: 0 the text and a card for its choices, then each attachment in turn."""
         account = self.account_of(notice.user_id)
         if not account:
-            raise Blocked(f"user {notice.user_id} has no WeCom account")
+            raise Blocked(f"user {notice.user_id} has no WeCom account", Undelivered.no_account)
         key = (id(notice), part)
         progress = self._progress.get(key)
         if progress is None or progress.notice is not notice:
@@ -222,8 +214,15 @@ class WeComDelivery:
             self.members.hold(account, exc.seconds)
             raise RetryLater(exc.seconds) from exc
         except WeComError as exc:
-            if exc.retryable:
+            # Retried, the part goes on from the message that failed, never from its first.
+            if exc.status == 429:
                 raise RetryLater(self.busy_wait) from exc
+            if exc.retryable:
+                # A 5xx or a time-out after WeCom may have taken the message: it is sent again
+                # (message/send has no idempotency key; its duplicate check compares contents
+                # and would drop a legitimate repeat), as a message twice is better than a
+                # rework notice or a morning list lost.
+                raise Unavailable(str(exc)) from exc
             self._progress.pop(key, None)
             if exc.unreachable:
                 raise Blocked(str(exc)) from exc

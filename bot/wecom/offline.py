@@ -156,8 +156,9 @@ class OfflineWeCom:
         self._codes: dict[str, _Code] = {}
         self._sign_ins: dict[str, _SignIn] = {}
         self._task_ids: set[str] = set()
-        self._faults: dict[str, deque[int]] = defaultdict(deque)
-        self._http_faults: dict[str, deque[int]] = defaultdict(deque)
+        # (errcode or HTTP status, the member it is for; None: whoever the call is for)
+        self._faults: dict[str, deque[tuple[int, str | None]]] = defaultdict(deque)
+        self._http_faults: dict[str, deque[tuple[int, str | None]]] = defaultdict(deque)
         self._counter = itertools.count(1)
 
     # -- what tests set up and ask ---------------------------------------------------------
@@ -170,13 +171,15 @@ class OfflineWeCom:
         """Name a member in the corp's directory (what user/get answers)."""
         self.names[user] = name
 
-    def fail(self, call: str, errcode: int, *, times: int = 1) -> None:
-        """Answer the next `times` calls of `call` (e.g. "message/send") with `errcode`."""
-        self._faults[call].extend([errcode] * times)
+    def fail(self, call: str, errcode: int, *, times: int = 1, user: str | None = None) -> None:
+        """Answer the next `times` calls of `call` (e.g. "message/send") with `errcode`; with
+        `user`, only calls for that member."""
+        self._faults[call].extend([(errcode, user)] * times)
 
-    def fail_http(self, call: str, status: int, *, times: int = 1) -> None:
-        """Answer the next `times` calls of `call` with a bare HTTP `status` (429, 502...)."""
-        self._http_faults[call].extend([status] * times)
+    def fail_http(self, call: str, status: int, *, times: int = 1, user: str | None = None) -> None:
+        """Answer the next `times` calls of `call` with a bare HTTP `status` (429, 502...);
+        with `user`, only calls for that member."""
+        self._http_faults[call].extend([(status, user)] * times)
 
     def expire_tokens(self) -> None:
         """Let every issued token run out now (the next call answers 42001)."""
@@ -337,13 +340,13 @@ class OfflineWeCom:
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"not found"
         self.calls[call] += 1
-        if self._http_faults[call]:
-            return self._http_faults[call].popleft(), {"Content-Type": "text/html"}, b"<html/>"
+        users = _users(body) if call == "message/send" else set()
+        if (status := _take(self._http_faults[call], users)) is not None:
+            return status, {"Content-Type": "text/html"}, b"<html/>"
         try:
             if call != "gettoken":
                 self._authorize(query.get("access_token"))
-            if self._faults[call]:
-                errcode = self._faults[call].popleft()
+            if (errcode := _take(self._faults[call], users)) is not None:
                 raise Refused(errcode, _MESSAGES.get(errcode, "injected"))
             result = route(query, content_type, body)
         except Refused as refused:
@@ -572,6 +575,25 @@ _MESSAGES = {
     60111: "userid not found",
     81013: "user & party & tag all invalid",
 }
+
+
+def _users(body: bytes) -> set[str]:
+    """Return whom a message/send is for (nobody, if its body does not say)."""
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return set()
+    touser = data.get("touser", "") if isinstance(data, dict) else ""
+    return {u for u in str(touser).split("|") if u}
+
+
+def _take(faults: deque[tuple[int, str | None]], users: set[str]) -> int | None:
+    """Take the first fault injected for this call (for anyone, or for one of `users`)."""
+    for fault in faults:
+        if fault[1] is None or fault[1] in users:
+            faults.remove(fault)
+            return fault[0]
+    return None
 
 
 def _json(status: int, body: JSON) -> tuple[int, dict[str, str], bytes]:

@@ -25,6 +25,17 @@ ZH: dict[str, str] = {
     "pushes.report_text": "📊 <b>{project}</b> {day} 日报，图表和数据见下图。",
     "pushes.report_more": "……更多数据请发 /report 查看。",
     "pushes.skipped": "屏蔽了机器人、不再推送的人员：{names}（对方再给机器人发消息后自动恢复）",
+    "pushes.why.no_account": "没有绑定本平台账号",
+    "pushes.why.blocked": "已屏蔽机器人，或已不在应用可见范围",
+    "pushes.why.refused": "消息被平台拒收",
+    "pushes.why.unavailable": "平台服务器一直出错或超时，截止前未能发出",
+    "pushes.why.error": "机器人内部出错（详见日志）",
+    "pushes.why.unknown": "原因未记录",
+    "pushes.why_partly": "{why}（前 {n} 条已送达）",
+    "pushes.notices": "即时通知：已送达 {n} 条",
+    "pushes.notices_missed": "未送达或未确认 {n} 条：",
+    "pushes.notice_line": "  · {at} {name}：{why}（{what}）",
+    "pushes.notice_sending": "正在发送，尚未确认",
 }
 
 EN: dict[str, str] = {
@@ -52,4 +63,15 @@ EN: dict[str, str] = {
     "pushes.report_text": "📊 <b>{project}</b>: the daily report of {day}, picture and figures below.",
     "pushes.report_more": "… more figures with /report.",
     "pushes.skipped": "Blocked the bot, no longer pushed to: {names} (taken back when they write again)",
+    "pushes.why.no_account": "no account on this platform",
+    "pushes.why.blocked": "blocked the bot, or out of the app's reach",
+    "pushes.why.refused": "the platform refused the message",
+    "pushes.why.unavailable": "the platform kept failing (server errors, time-outs) until too late",
+    "pushes.why.error": "an error in the bot (see its log)",
+    "pushes.why.unknown": "no reason recorded",
+    "pushes.why_partly": "{why} ({n} of its messages arrived)",
+    "pushes.notices": "Notices at once: {n} delivered",
+    "pushes.notices_missed": "Not delivered or not confirmed: {n}",
+    "pushes.notice_line": "  · {at} {name}: {why} ({what})",
+    "pushes.notice_sending": "being sent, not confirmed yet",
 }
