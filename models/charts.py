@@ -22,6 +22,8 @@ Translate = Callable[..., str]
 DPI = 150
 WIDTH_PX = 1080  # a phone screen's width: read without zooming
 HEIGHT_PX = 1500
+MARGIN_PX = 8  # no text nearer the picture's edge than this
+MIN_FONT_PT = 8  # a text that does not fit is made smaller, down to this
 TOP = 12  # contractors shown; the rest are counted in one "+k more" line
 TOP_CAUSES = 10  # rows of each rework panel
 NAME_UNITS = 24  # a name's width on the chart, in half-width characters (a CJK one is two)
@@ -103,9 +105,43 @@ def _labels(names: Sequence[str], ids: Sequence[int], units: int) -> list[str]:
 
 
 def _png(fig: Any) -> bytes:
+    _keep_inside(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
+
+
+def _keep_inside(fig: Any) -> None:
+    """Bring the title and every panel's head back inside the picture, measured as drawn.
+
+    A head starts at the picture's margin when its axes leave it too little room (a long head
+    beside long contractor names); one still too wide (a long project name in the title) is
+    made smaller until it fits. Matplotlib would cut it at the edge without a word. (Legends and
+    tick labels are laid out only when drawn, inside their axes: they are not measured.)
+    """
+    renderer = fig.canvas.get_renderer()
+    low, high = MARGIN_PX, WIDTH_PX - MARGIN_PX
+    for ax in fig.axes:
+        axes = ax.get_window_extent(renderer)
+        for head in _heads(ax):
+            if head.get_window_extent(renderer).x1 > high:
+                head.set_x(min(0.0, (low - axes.x0) / axes.width))  # from the margin on
+    for text in [*fig.texts, *(h for ax in fig.axes for h in _heads(ax))]:
+        while text.get_fontsize() > MIN_FONT_PT:
+            box = text.get_window_extent(renderer)
+            if box.x0 >= low - 1 and box.x1 <= high + 1:
+                break
+            text.set_fontsize(text.get_fontsize() - 1)
+
+
+def _heads(ax: Any) -> list[Any]:
+    """Return the texts of an axes' titles (left, centre, right) and of its x label."""
+    from matplotlib.text import Text
+
+    titles = {ax.get_title(loc=loc) for loc in ("left", "center", "right")} - {""}
+    found = [c for c in ax.get_children() if isinstance(c, Text) and c.get_text() in titles]
+    label = ax.xaxis.label
+    return [*found, label] if label.get_text() else found
 
 
 def _figure(title: str, panels: int) -> tuple[Any, list[Any]]:

@@ -216,3 +216,29 @@ def test_no_rework_at_all_says_so(lang, font_complaints):
     assert "chart.no_rework" in tr.asked
     assert not has_colour(pixels, charts.FAILED, at_least=1)
     assert font_complaints() == []
+
+
+def ink_at_the_edges(pixels: np.ndarray, frame: int = 3) -> list[str]:
+    """Return the edges of a picture with anything drawn on them: text cut off by the edge."""
+    edges = {
+        "top": pixels[:frame],
+        "bottom": pixels[-frame:],
+        "left": pixels[:, :frame],
+        "right": pixels[:, -frame:],
+    }
+    return [name for name, strip in edges.items() if int(strip.min()) < 200]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_text_of_the_pictures_fits_inside_them(lang):
+    # A site's real names and counts from tens to tens of thousands, and the longest names a
+    # list holds: a head, legend or label cut off by the edge leaves ink on it (matplotlib cuts
+    # without a word); a manager would not read it.
+    for n in (54, 405, 3000, 12345):
+        real = [ageing(i + 1, "南京佳美精装工程有限公司", (n,) * 5, n) for i in range(8)]
+        long = [ageing(i + 1, HOSTILE[3 + i % 2], (n,) * 5, n) for i in range(8)]
+        for contractors in (real, long):
+            shown = picture(daily_chart(daily(contractors), Recorder(lang)))
+            assert ink_at_the_edges(shown) == [], (n, contractors[0].name)
+    rework = ReworkReport(1, HOSTILE[3] * 3, DAY, causes(6, HOSTILE[3:5]), causes(6, HOSTILE[3:5]))
+    assert ink_at_the_edges(picture(rework_chart(rework, Recorder(lang)))) == []
