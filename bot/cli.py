@@ -67,6 +67,8 @@ def open_existing_db(settings: Settings) -> Database:
     url = make_url(settings.database_url)
     path = url.database if url.get_backend_name() == "sqlite" else None
     if path and path != ":memory:" and not Path(path).exists():
+        if settings.database_url == DEMO_DATABASE_URL:
+            raise CliError(f"there is no demo database at {path} yet: build it with `make demo-db`")
         raise CliError(
             f"there is no database at {path} yet: create a project first "
             "(`python -m bot project NAME`), or add --demo to use the demo's (`make demo-db`)"

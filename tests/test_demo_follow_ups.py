@@ -97,3 +97,12 @@ def test_invite_with_no_database_refuses_and_leaves_none(tmp_path, monkeypatch, 
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and "python -m bot project" in said[0], said
     assert list(tmp_path.iterdir()) == [], "no data folder, no empty database"
+
+
+def test_a_demo_command_before_the_demo_says_how_to_build_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--out", str(tmp_path / "out"), "--demo"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    # Not "add --demo": it was given; the demo's database is built by `make demo-db`.
+    assert len(said) == 1 and "make demo-db" in said[0] and "add --demo" not in said[0], said
+    assert list(tmp_path.iterdir()) == []
