@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import build_offline, rate_limiter
-from bot.delivery import TelegramDelivery
-from bot.transport import FloodLimits, OfflineTelegram
+from bot.telegram.app import build_offline, rate_limiter
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.offline import FloodLimits, OfflineTelegram
 from jobs.notices import Attachment, Notice
 from jobs.sender import push
 from models import clock, people

@@ -134,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in the "
             "environment or .env (or try `python -m bot console` offline)"
         )
-    from bot.app import build_application
+    from bot.telegram.app import build_application
 
     log_to_stderr(settings.telegram_bot_token.get_secret_value())
     try:
@@ -279,9 +279,9 @@ async def _wecom_console(
 async def _console(
     settings: Settings, db: Database, persona: int | None, files: str | None = None
 ) -> int:
-    from bot.app import build_offline
-    from bot.console import run_console
-    from bot.transport import OfflineTelegram
+    from bot.telegram.app import build_offline
+    from bot.telegram.console import run_console
+    from bot.telegram.offline import OfflineTelegram
     from jobs import rhythm
 
     # Keep the terminal for the conversation: problems go to a log file beside the data.
@@ -399,7 +399,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_fake_telegram(args: argparse.Namespace) -> int:
     """Serve an in-process Telegram over HTTP for `run` to poll (no Telegram needed)."""
-    from bot.apiserver import main as serve_fake
+    from bot.telegram.apiserver import main as serve_fake
 
     return serve_fake(args.host, args.port, args.token)
 

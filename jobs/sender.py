@@ -28,7 +28,7 @@ PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 # Telegram: no more than one message a second to one chat (a notice is several messages).
 CHAT_INTERVAL = 1.0
 # Recipients in flight at once: enough to keep ~30 sends a second going whatever the latency;
-# the platform's rate limiter (bot.telegram_common.SlidingRateLimiter) sets the overall pace.
+# the platform's rate limiter (bot.telegram.common.SlidingRateLimiter) sets the overall pace.
 CONCURRENCY = 64
 # How long what a flow tells people (not a push) is tried while the platform fails: after
 # that the person has it on their list anyway, and the admin sees it in /pushes.

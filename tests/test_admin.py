@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 from telegram import BotCommand, BotCommandScopeChat
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from models import people
 from models.admin import contractor_figures, revoke
 from models.errors import DomainError

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import handlers.contractor
-from bot.console import list_personas, run_console
+from bot.telegram.console import list_personas, run_console
 from models import people
 from models.tables import AppUser, Item, ItemState, Role
 from tests.conftest import (

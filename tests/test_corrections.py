@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.transport import OfflineChat, OfflineUser
+from bot.telegram.offline import OfflineChat, OfflineUser
 from bot.wecom.offline import Sent
 from bot.wecom.sender_side import template_card_event, text_message
 from jobs.sender import Blocked

@@ -62,7 +62,7 @@ def test_every_flow_and_model_imports_no_telegram_and_the_adapter_does():
     code = f"import sys, {', '.join(names)}; print('telegram' in sys.modules)"
     run = [sys.executable, "-c", code]
     assert subprocess.run(run, capture_output=True, text=True, check=True).stdout.strip() == "False"
-    code = "import sys, bot.telegram_chat; print('telegram' in sys.modules)"
+    code = "import sys, bot.telegram.chat; print('telegram' in sys.modules)"
     run = [sys.executable, "-c", code]
     assert subprocess.run(run, capture_output=True, text=True, check=True).stdout.strip() == "True"
 

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.transport import MAX_TEXT, OfflineUser, html_to_text
+from bot.telegram.offline import MAX_TEXT, OfflineUser, html_to_text
 from handlers.sheets_text import render_report
 from handlers.text import split_html
 from models import people

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from handlers.i18n import t
 from jobs.sender import Backoff, ChatPacer
 from models import people

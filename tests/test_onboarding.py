@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from models import clock
 from models.people import create_invite
 from models.tables import Invite, Membership, Role

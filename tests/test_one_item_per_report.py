@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, ChatState, Event, Item, ItemState, Photo
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, texts, tg_user

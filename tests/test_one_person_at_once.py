@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import delete, func, select
 
-from bot.transport import OfflineChat
+from bot.telegram.offline import OfflineChat
 from handlers.i18n import t
 from models.repair import raise_item
 from models.tables import Action, Dialogue, Event

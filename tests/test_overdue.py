@@ -11,7 +11,7 @@ import pypdf
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from handlers.i18n import t
 from handlers.overdue_text import contractor_line
 from handlers.overdue_text import overdue_digest as digest_text

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from bot.wecom.offline import OfflineWeCom
 from bot.wecom.sender_side import callback, template_card_event, text_message
 from bot.wecom.serve import WeComServer, build_wecom

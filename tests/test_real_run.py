@@ -24,8 +24,8 @@ from telegram import (
     InputMediaPhoto,
 )
 
-from bot.apiserver import FakeTelegramServer, decode_form_value, serve
-from bot.transport import OfflineTelegram
+from bot.telegram.apiserver import FakeTelegramServer, decode_form_value, serve
+from bot.telegram.offline import OfflineTelegram
 from models.db import Database
 from models.people import create_invite
 from models.project import create_project

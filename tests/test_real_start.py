@@ -20,9 +20,9 @@ import pytest
 from sqlmodel import Session, select
 from telegram.error import InvalidToken
 
-from bot.apiserver import FakeTelegramServer, serve
 from bot.cli import RedactSecret
-from bot.transport import OfflineTelegram
+from bot.telegram.apiserver import FakeTelegramServer, serve
+from bot.telegram.offline import OfflineTelegram
 from models import clock, people
 from models import project as setup
 from models.db import Database

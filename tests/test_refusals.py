@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from bot import telegram_common as common
-from bot.transport import OfflineUser
+from bot.telegram import common
+from bot.telegram.offline import OfflineUser
 from models.errors import DomainError
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, Event, Item, ItemState
@@ -230,7 +230,7 @@ async def test_cancel_tells_the_contractor(bot, world, db):
 async def test_the_same_page_pressed_twice_is_quiet(bot, world):
     from telegram.error import BadRequest
 
-    from bot.transport import OfflineChat
+    from bot.telegram.offline import OfflineChat
 
     # Telegram refuses an edit that changes nothing; the bot must not call that an error.
     wang = OfflineChat(bot.app, bot.transport, CONTRACTOR_A, expected_errors=(BadRequest,))

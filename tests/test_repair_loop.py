@@ -126,7 +126,7 @@ async def test_skip_refused_while_photo_required(bot, world, db):
 
 
 async def test_chinese_is_the_default_language(bot, world):
-    from bot.transport import OfflineUser
+    from bot.telegram.offline import OfflineUser
 
     zh_user = OfflineUser(id=CONTRACTOR_A.id, first_name="Wang", language_code=None)
     shown = texts(await bot.chat(zh_user).send("/mylist"))

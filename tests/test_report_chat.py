@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.transport import MAX_CAPTION, MAX_TEXT
+from bot.telegram.offline import MAX_CAPTION, MAX_TEXT
 from handlers.menu import commands_for
 from models import people
 from models import project as setup

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot.app import build_offline, daily_rhythm
-from bot.telegram_common import BotContext
-from bot.transport import OfflineTelegram
+from bot.telegram.app import build_offline, daily_rhythm
+from bot.telegram.common import BotContext
+from bot.telegram.offline import OfflineTelegram
 from handlers.i18n import t
 from jobs import rhythm
 from jobs.sender import Backoff

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 from telegram.error import RetryAfter
 
-from bot.app import SENDS_PER_SECOND, build_offline, rate_limiter
-from bot.delivery import TelegramDelivery
-from bot.transport import FloodLimits, OfflineTelegram
+from bot.telegram.app import SENDS_PER_SECOND, build_offline, rate_limiter
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.offline import FloodLimits, OfflineTelegram
 from handlers.i18n import t
 from jobs.notices import Attachment, Choice, Notice
 from jobs.sender import Backoff, ChatPacer, push

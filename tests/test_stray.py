@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.transport import OfflineUser
+from bot.telegram.offline import OfflineUser
 from models.tables import Event
 from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, PNG, SERVICE, texts
 

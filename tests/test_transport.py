@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.transport import OfflineChat, OfflineTelegram, OfflineUser, html_to_text
+from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser, html_to_text
 
 ALICE = OfflineUser(id=1001, first_name="Alice", username="alice")
 BOB = OfflineUser(id=1002, first_name="Bob")

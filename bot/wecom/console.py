@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.console import Keyboard, Persona, _Console, _one_line
+from bot.telegram.console import Keyboard, Persona, _Console, _one_line
 from bot.wecom.crypto import parse_fields
 from bot.wecom.offline import OfflineWeCom, Sent
 from bot.wecom.sender_side import image_message, template_card_event, text_message

@@ -27,11 +27,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from telegram import Bot
 from telegram.request import RequestData
 
-from bot.transport import JSON, Files, OfflineTelegram, OfflineUser, OutMessage
+from bot.telegram.offline import JSON, Files, OfflineTelegram, OfflineUser, OutMessage
 
 __all__ = ["FakeTelegramServer", "decode_form_value", "main", "serve"]
 
-log = logging.getLogger("bot.apiserver")
+log = logging.getLogger("bot.telegram.apiserver")
 
 MAX_BODY = 60 * 1024 * 1024  # the Bot API takes uploads up to 50 MB
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")

@@ -21,7 +21,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.telegram_common import ALERT_LIMIT, BotContext, OnePress, item_start_link
+from bot.telegram.common import ALERT_LIMIT, BotContext, OnePress, item_start_link
 from handlers.choices import Rows
 from handlers.core import Core, Router
 from handlers.i18n import pick_language, t

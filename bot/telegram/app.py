@@ -14,11 +14,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.delivery import TelegramDelivery
 from bot.persistence import DatabasePersistence
-from bot.telegram_chat import add_core
-from bot.telegram_common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
-from bot.transport import OfflineTelegram
+from bot.telegram.chat import add_core
+from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.offline import OfflineTelegram
 from handlers import flows
 from jobs import rhythm
 from models.db import Database

@@ -10,7 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram_common import item_start_link
+from bot.telegram.common import item_start_link
 from jobs.notices import Notice
 from jobs.sender import (
     CHAT_INTERVAL,

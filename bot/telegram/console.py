@@ -17,7 +17,13 @@ from typing import Any, TextIO
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.transport import CallbackAnswer, OfflineChat, OfflineTelegram, OfflineUser, OutMessage
+from bot.telegram.offline import (
+    CallbackAnswer,
+    OfflineChat,
+    OfflineTelegram,
+    OfflineUser,
+    OutMessage,
+)
 from handlers.i18n import t
 from models.db import Database
 from models.errors import DomainError
