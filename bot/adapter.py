@@ -27,11 +27,12 @@ class Limits:
 
     text: int  # one message's text at most: characters, or UTF-8 bytes if `text_in_bytes`
     chunk: int  # where a long text is split into messages (a little under `text`, or it)
-    file: int  # bytes: the largest file a person may send (and the bot fetch)
+    file: int  # bytes: the largest file a person may send (and the bot fetch or send)
     button_data: int  # bytes of one choice's data
     chat_interval: float  # seconds between two messages to one chat (0: paced otherwise)
     text_in_bytes: bool = False
     caption: int | None = None  # characters of a photo's or file's caption (None: none shown)
+    photo: int | None = None  # bytes of a picture sent as one (None: as `file`)
     buttons: int | None = None  # choices on one card (None: as many as a screen needs)
     button_text: int | None = None  # characters a button shows (None: the whole label)
     album: int = 1  # photos shown together

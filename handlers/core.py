@@ -116,6 +116,7 @@ class Ask:
         """Show the reply so far now, before a long job ("reading the file…"), where possible."""
         if self._draw is not None:
             sent, self.reply = self.reply, Reply()
+            sent.lang = self.lang
             await self._draw(sent)
 
     def answer(self, text: str) -> None:
@@ -262,11 +263,12 @@ class Core:
             ask.refuse(error)
         except Exception:
             log.exception("an input failed (%s)", kind_of(incoming))
-            ask.reply = Reply(answer=ask.t("error.internal"))
+            ask.reply = Reply(answer=ask.t("error.internal"), lang=ask.lang)
             return ask.reply  # the dialogue stays as it was before this input
         changed = ask.dialogue.snapshot() != before or ask.dialogue.expired is not None
         if ask.person is not None and changed:
             await ask.call(save_dialogue, user_id=ask.person.id, dialogue=ask.dialogue)
+        ask.reply.lang = ask.lang  # found once here: the adapter asks no one again
         return ask.reply
 
     async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:

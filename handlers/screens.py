@@ -91,13 +91,19 @@ class Screen:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message to another person (or a push): the text, choices, attachments."""
+    """A screen for another person (what a flow tells them, or a push): the same shape a reply
+    shows, with whom it goes to and the language it is drawn in."""
 
     user_id: int  # AppUser.id: the person; the adapter finds their account on its platform
     text: str
     choices: Rows = ()
     attachments: tuple[Attachment, ...] = ()
     lang: str = "zh"
+
+    @property
+    def screen(self) -> Screen:
+        """Return what the person is shown: drawn as a reply's screen is, by the same renderer."""
+        return Screen(self.text, self.choices, files=self.attachments)
 
 
 @dataclass
@@ -113,4 +119,7 @@ class Reply:
     # adapter redoes their command menu where the platform has one.
     menus: list[int] = field(default_factory=list)
     busy: str | None = None  # "upload_photo", "upload_document": shown while it is made
+    # The asker's language after the input (a join or /language may have set it): the adapter
+    # draws in it without looking the person up again.
+    lang: str | None = None
     passed_on: bool = False  # no flow of the core took the input (see Core.handle)
