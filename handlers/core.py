@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from handlers.choices import Rows
 from handlers.i18n import pick_language, t
-from handlers.screens import Attachment, FileIn, Incoming, Notice, Reply, Screen
+from handlers.screens import Attachment, FileIn, Incoming, Limits, Notice, Reply, Screen
 from handlers.text import QUOTED, clip, esc
 from models.db import Database
 from models.dialogue import Dialogue, load_dialogue, save_dialogue
@@ -35,6 +35,7 @@ class Platform(Protocol):
     """What the core asks of the chat platform a person wrote on."""
 
     name: str
+    limits: Limits  # where a screen, a file must fit (the adapter's own)
 
     async def fetch(self, file: FileIn) -> bytes:
         """Return the content of a file the person sent."""

@@ -13,6 +13,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackContext, ExtBot
 
+from bot.telegram.adapter import LIMITS
 from handlers.i18n import pick_language, t
 from jobs import rhythm
 from jobs.pacing import SlidingWindows
@@ -42,7 +43,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return await asyncio.to_thread(self.db.run, fn, **kwargs)
 
 
-ALERT_LIMIT = 200  # Telegram shows at most 200 characters in a button's alert
+ALERT_LIMIT = LIMITS.alert  # Telegram shows at most 200 characters in a button's alert
 BEAT_TASK = "beat_task"  # bot_data: the daily beat's task while the application runs
 ACK_WITHIN = 5.0  # seconds: a press still being worked on stops spinning by then
 
