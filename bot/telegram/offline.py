@@ -83,9 +83,9 @@ class FloodLimits:
     there. Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
     """
 
-    overall: int = 30
-    per_chat: int = 1
-    window: float = 1.0
+    overall: int = LIMITS.sends_per_second or 30
+    per_chat: int = 1  # one message per chat_interval, as the adapter declares it
+    window: float = LIMITS.chat_interval
     whole_seconds: bool = True
 
 
