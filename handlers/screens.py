@@ -45,11 +45,13 @@ class Limits:
     text_in_bytes: bool = False
     caption: int | None = None  # characters of a photo's or file's caption (None: none shown)
     photo: int | None = None  # bytes of a picture sent as one (None: as `file`)
-    buttons: int | None = None  # choices on one card (None: as many as a screen needs)
+    buttons: int | None = None  # choices on one card (None: as many as a screen needs; 0: none)
     button_text: int | None = None  # characters a button shows (None: the whole label)
     album: int = 1  # photos shown together
     alert: int | None = None  # characters of a press's answer shown as an alert (None: none)
     sends_per_second: int | None = None  # all chats together (None: no overall limit)
+    # It can message a person who has not written first (a morning push); else only replies.
+    reaches_anyone: bool = True
     # (window in seconds, messages in it) one person may get, where the platform counts so.
     member_windows: tuple[tuple[float, int], ...] = ()
 
