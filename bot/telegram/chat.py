@@ -20,7 +20,7 @@ from models.db import Database
 from models.settings import Settings
 from models.tables import Platform
 
-PLATFORM = Platform.telegram.value
+PLATFORM = Platform.telegram
 log = logging.getLogger(__name__)
 
 

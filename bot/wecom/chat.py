@@ -37,7 +37,7 @@ from handlers.screens import FileIn, Incoming, Reply
 from models.people import Person, find_person
 from models.tables import Platform
 
-PLATFORM = Platform.wecom.value
+PLATFORM = Platform.wecom
 CARD_EVENT = "template_card_event"
 log = logging.getLogger(__name__)
 

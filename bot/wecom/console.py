@@ -27,7 +27,7 @@ from models.db import Database
 from models.people import accounts, find_person, link_identity
 from models.tables import Platform
 
-PLATFORM = Platform.wecom.value
+PLATFORM = Platform.wecom
 PART = re.compile(r"\((\d+)/(\d+)\)$")  # "… (2/3)": the second of a screen's three cards
 
 

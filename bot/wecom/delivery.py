@@ -104,7 +104,7 @@ class _Progress:
 class WeComDelivery:
     """Send notices through one WeCom app; each message waits its member's turn."""
 
-    platform = Platform.wecom.value
+    platform = Platform.wecom
 
     def __init__(
         self,
