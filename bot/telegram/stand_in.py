@@ -58,7 +58,8 @@ def offline(
     limiter: BaseRateLimiter | None = None,
     beat: bool = True,
 ) -> OfflineBot:
-    """Return the real application on the offline Telegram (a new one unless given)."""
+    """Return the real application on the offline Telegram (a new one unless given); `beat`:
+    the daily beat ticks while it runs."""
     transport = transport or OfflineTelegram(bot_username=CONSOLE_BOT)
     app = build_offline(settings, db, transport, limiter=limiter, beat=beat)
     return OfflineBot(app, transport)
