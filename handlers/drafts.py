@@ -9,35 +9,52 @@ one draft at a time; one left too long is dropped and they are told at their nex
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import Any
 
 from handlers import admin, choices, menu
-from handlers.core import Ask, PassOn, Router
+from handlers.buttons import (
+    Button,
+    Cancel,
+    CheckItem,
+    Dispute,
+    Done,
+    Fail,
+    OpenItem,
+    Repaired,
+    Skip,
+)
+from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
 from handlers.screens import Notice
+from handlers.steps import Step
 from handlers.text import esc
 from models.dialogue import Expired
 from models.limits import check_note
 from models.queries import ItemLine
 
-# Draft kind (the dialogue step) -> (the card's choice prefix, the prefix that starts it).
-KINDS: dict[str, tuple[str, str]] = {
-    "repair": ("it", "rp"),
-    "dispute": ("it", "dp"),
-    "fail": ("ck", "fl"),
-    "reject": ("", "rj"),  # an admin refusing a dispute: no card of its own to reopen
-    "restore": ("", "rs"),  # an admin's reason to restore a cancelled item
-    "correct": ("", "cf"),  # an admin's corrected description or location
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of report: the card that opens its item again, the presses that keep it."""
+
+    card: type[OpenItem | CheckItem] | None  # none: an admin's, with no card of its own
+    keeps: tuple[type[Button], ...] = ()  # of the same item: its card, the button begun by
+
+
+# The reports (their dialogue steps).
+KINDS: dict[Step, Kind] = {
+    Step.repair: Kind(OpenItem, (OpenItem, Repaired)),
+    Step.dispute: Kind(OpenItem, (OpenItem, Dispute)),
+    Step.fail: Kind(CheckItem, (CheckItem, Fail)),
+    Step.reject: Kind(None),  # an admin refusing a dispute
+    Step.restore: Kind(None),  # an admin's reason to restore a cancelled item
+    Step.correct: Kind(None),  # an admin's corrected description or location
 }
-STEP = re.compile(r"^(?:done|skip|cancel)(?::(\d{1,12}))?$")
-PRESS = re.compile(r"^([a-z]+):(\d{1,12})$")
-CANCEL = r"^cancel(?::(\d{1,12}))?$"
-FINISH = r"^(?:done|skip)(?::(\d{1,12}))?$"
 KEEP, DROP, STALE = "keep", "drop", "stale"
 
 
-def start(ask: Ask, kind: str, line: ItemLine, **fields: Any) -> tuple[dict, bool]:
+def start(ask: Ask, kind: Step, line: ItemLine, **fields: Any) -> tuple[dict, bool]:
     """Begin the report of one item, or carry on the one begun for it; say which."""
     dialogue = ask.dialogue
     if dialogue.step == kind and dialogue.draft.get("item") == line.id:
@@ -54,7 +71,7 @@ def start(ask: Ask, kind: str, line: ItemLine, **fields: Any) -> tuple[dict, boo
     return draft, False
 
 
-def current(ask: Ask, kind: str) -> dict | None:
+def current(ask: Ask, kind: Step) -> dict | None:
     """Return the person's draft of this kind, if that is the report at hand."""
     return ask.dialogue.draft if ask.dialogue.step == kind and ask.dialogue.draft else None
 
@@ -91,14 +108,12 @@ def answer_due(draft: dict, album: str | None) -> bool:
 
 
 def _verdict(ask: Ask, kind: str, draft: dict) -> str:
-    incoming = ask.incoming
-    if incoming.choice is not None:
-        step = STEP.match(incoming.choice)
-        if step:
-            return KEEP if step[1] is None or int(step[1]) == draft["item"] else STALE
-        press = PRESS.match(incoming.choice)
-        same = press is not None and int(press[2]) == draft["item"]
-        return KEEP if same and press[1] in KINDS[kind] else DROP
+    incoming, pressed = ask.incoming, ask.pressed
+    if pressed is not None:
+        if isinstance(pressed, (Done, Skip, Cancel)):
+            return KEEP if pressed.item_id in (None, draft["item"]) else STALE
+        same = isinstance(pressed, KINDS[Step(kind)].keeps)
+        return KEEP if same and pressed.item_id == draft["item"] else DROP
     command = incoming.command
     if incoming.is_command and not (command and command[0] == "cancel" and not command[1]):
         return DROP
@@ -135,7 +150,7 @@ def drop(ask: Ask, key: str) -> None:
 def dropped_notice(expired: Expired, default_language: str) -> Notice:
     """Return what tells a person their report was dropped for being left too long."""
     lang = pick_language(expired.language, None, default_language)
-    card = KINDS.get(expired.step, ("", ""))[0]
+    card = KINDS[Step(expired.step)].card if expired.step in KINDS else None
     again = choices.open_again(card, expired.draft["item"], lang) if card else ()
     return Notice(
         expired.user_id, t(lang, "report.dropped", item=label(expired.draft)), again, lang=lang
@@ -143,27 +158,18 @@ def dropped_notice(expired: Expired, default_language: str) -> Notice:
 
 
 def _tell_dropped(ask: Ask, kind: str | None, draft: dict, key: str) -> None:
-    card = KINDS.get(kind or "", ("", ""))[0]
+    card = KINDS[Step(kind)].card if kind in KINDS else None
     again = choices.open_again(card, draft["item"], ask.lang) if card else ()
     ask.show(ask.t(key, item=label(draft)), again)
 
 
 async def cancel(ask: Ask) -> None:
-    """Drop the report at hand on Cancel; nothing changes (a step may say what Cancel means)."""
-    flow = ask.core.router.steps.get((ask.dialogue.step or "", "cancel"))
-    if flow is not None:
-        await flow(ask)
-        return
-    if ask.dialogue.step not in KINDS or ask.dialogue.step == "reject":
+    """Drop the report at hand on Cancel; nothing changes (a step's own Cancel comes first)."""
+    if ask.dialogue.step not in KINDS or ask.dialogue.step == Step.reject:
         ask.dialogue.end()  # refusing a dispute is not a report of the item: nothing to name
         ask.show(ask.t("common.cancelled"))
         return
     drop(ask, "report.cancelled")
-
-
-def has_report(ask: Ask) -> bool:
-    """Tell whether the person has a half-finished report."""
-    return ask.dialogue.step in KINDS and bool(ask.dialogue.draft)
 
 
 async def gone(ask: Ask) -> None:
@@ -174,30 +180,24 @@ async def gone(ask: Ask) -> None:
         ask.show(ask.t("report.none_open"))
 
 
-async def finish(ask: Ask) -> None:
-    """Finish the report at hand on Done (or Skip): its step's own `done` flow."""
-    flow = ask.core.router.steps.get((ask.dialogue.step or "", "done"))
-    if flow is None or not has_report(ask):
-        await gone(ask)
-        return
-    await flow(ask)
-
-
 def routes(router: Router) -> None:
-    """Route the guard, Done and Cancel (a bare /cancel is routed with the admin's /cancel)."""
+    """Route the guard, Done, Skip and Cancel: the step's own flow, else these."""
     router.guard(guard)
-    router.choice(FINISH, finish)
-    router.choice(CANCEL, cancel)
-    router.command("cancel", cancel_command)
+    router.press(Done, gone)  # the report's step finishes it (the router asks it first)
+    router.press(Skip, gone)
+    router.press(Cancel, cancel)
+    router.press_to_step(Done, "done")
+    router.press_to_step(Skip, "done")
+    router.press_to_step(Cancel, "cancel")
+    # "/cancel": the step's own Cancel, unless it names an item to cancel (the admin's).
+    router.command("cancel", cancel_command, step="cancel", unless=admin.names_an_item)
 
 
 async def cancel_command(ask: Ask) -> None:
     """Cancel an item on "/cancel 1042 reason", else drop the report at hand, else say so."""
     if admin.names_an_item(ask):
         await admin.cancel_command(ask)
-    elif ask.dialogue.step is not None:  # a report, or another dialogue (an entry in /new)
+    elif ask.dialogue.step is not None:  # a report without a Cancel of its own
         await cancel(ask)
-    elif not ask.core.router.complete:
-        raise PassOn  # a conversation still the adapter's own may be waiting for it
     else:
         ask.show(menu.nothing_to_cancel(ask.lang, ask.person))

@@ -9,9 +9,8 @@ models/ lets make that move now; anything else the person does next forgets both
 
 from __future__ import annotations
 
-import re
-
 from handlers import drafts, photos
+from handlers.buttons import CheckItem, Fail, OpenItem, Repaired
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router, kind_of
 from models.errors import DomainError
@@ -20,24 +19,29 @@ from models.repair import check_move_line
 from models.tables import Action
 
 CARD, KEPT = "card", "kept"
-# The card's prefix -> the choice that begins its report with photos, and that move.
-REPORTS: dict[str, tuple[str, Action]] = {
-    "it": ("rp", Action.report_repaired),
-    "ck": ("fl", Action.fail),
+Card = type[OpenItem | CheckItem]
+Begin = type[Repaired | Fail]
+# The card (its button's prefix, as remembered) -> the button that begins its report, the move.
+REPORTS: dict[str, tuple[Begin, Action]] = {
+    OpenItem.prefix: (Repaired, Action.report_repaired),
+    CheckItem.prefix: (Fail, Action.fail),
 }
-_BUTTONS = {"rp": "btn.repaired", "fl": "btn.fail"}
-_BEGIN = re.compile(r"^(rp|fl):(\d{1,12})$")
+# The button that begins a report (its prefix, as kept) -> it, and its label.
+_BEGINS: dict[str, tuple[Begin, str]] = {
+    Repaired.prefix: (Repaired, "btn.repaired"),
+    Fail.prefix: (Fail, "btn.fail"),
+}
 
 
-def opened(ask: Ask, card: str, item_id: int) -> None:
-    """Remember the card on the person's screen (`it` contractor, `ck` inspector)."""
-    ask.dialogue.memory[CARD] = {"prefix": card, "item": item_id}
+def opened(ask: Ask, card: Card, item_id: int) -> None:
+    """Remember the card on the person's screen (a contractor's, an inspector's)."""
+    ask.dialogue.memory[CARD] = {"prefix": card.prefix, "item": item_id}
 
 
-def take(ask: Ask, draft: dict, begin: str) -> None:
+def take(ask: Ask, draft: dict, begin: Begin) -> None:
     """Put the photos and notes kept for the draft's item into the report just begun."""
     kept = ask.dialogue.memory.pop(KEPT, None)
-    if not kept or kept["item"] != draft["item"] or kept["begin"] != begin:
+    if not kept or kept["item"] != draft["item"] or kept["begin"] != begin.prefix:
         return
     draft["photos"].extend(kept["photos"])
     for note in kept["notes"]:
@@ -53,9 +57,14 @@ async def guard(ask: Ask) -> bool:
     if ask.dialogue.step is None and (kind == "photo" or (kind == "text" and KEPT in memory)):
         return False  # one more photo, or the note of the kept one
     memory.pop(CARD, None)
-    begin = _BEGIN.match(ask.incoming.choice or "")
+    pressed = ask.pressed
     kept = memory.get(KEPT)
-    if kept and not (begin and begin[1] == kept["begin"] and int(begin[2]) == kept["item"]):
+    begun = (
+        kept is not None
+        and isinstance(pressed, (Repaired, Fail))
+        and (pressed.prefix, pressed.item_id) == (kept["begin"], kept["item"])
+    )
+    if kept and not begun:
         memory.pop(KEPT)
     return False
 
@@ -95,7 +104,7 @@ async def _reportable(ask: Ask) -> tuple[ItemLine | None, str]:
         )
     except DomainError:
         return None, ""
-    return line, begin
+    return line, begin.prefix
 
 
 def _kept(ask: Ask, line: ItemLine, begin: str) -> dict:
@@ -116,13 +125,13 @@ def _kept(ask: Ask, line: ItemLine, begin: str) -> dict:
 
 
 def _offer_text(ask: Ask, key: str, kept: dict) -> str:
-    button = ask.t(_BUTTONS[kept["begin"]])
+    button = ask.t(_BEGINS[kept["begin"]][1])
     return ask.t(key, item=drafts.label(kept), button=button)
 
 
 def _offer(ask: Ask, kept: dict) -> Rows:
-    label = ask.t(_BUTTONS[kept["begin"]])
-    return ((Choice(label, f"{kept['begin']}:{kept['item']}"),),)
+    begin, label = _BEGINS[kept["begin"]]
+    return ((Choice(ask.t(label), begin(kept["item"]).data()),),)
 
 
 def routes(router: Router) -> None:
