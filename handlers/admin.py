@@ -195,9 +195,9 @@ async def reject_reason(ask: Ask) -> None:
         moved = await ask.call(
             reject_dispute,
             user_id=ask.user_id,
-            item_id=draft["item"],
+            item_id=draft.item,
             reason=ask.incoming.text,
-            expected_version=draft["version"],  # a stale dispute message cannot move it again
+            expected_version=draft.version,  # a stale dispute message cannot move it again
         )
     except DomainError as error:
         ask.show(ask.refusal(error))

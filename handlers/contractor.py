@@ -6,7 +6,7 @@ from handlers import choices, drafts, kept, lists, render
 from handlers.buttons import Dispute, MyBuildings, MyListPage, OpenItem, Repaired
 from handlers.core import Ask, Router
 from handlers.photos import keep_photo
-from handlers.steps import Step
+from handlers.steps import Repair, Step
 from models.errors import DomainError
 from models.limits import check_note
 from models.queries import contractor_list, my_buildings
@@ -64,43 +64,43 @@ async def start_repair(ask: Ask) -> None:
         item_id=ask.pressed.item_id,
         action=Action.report_repaired,
     )
-    draft, resumed = drafts.start(ask, Step.repair, line, photos=[])
+    draft, resumed = drafts.start(ask, Step.repair, line)
     kept.take(ask, draft, Repaired)  # photos sent after opening its card, before Repaired
-    if draft["photos"] and not resumed:
+    if draft.photos and not resumed:
         text = _photo_saved(ask, draft)
     else:
         text = ask.t("report.resumed" if resumed else "repair.ask_photo", item=drafts.label(draft))
     ask.show(text, _repair_choices(ask, draft))
 
 
-def _complete(ask: Ask, draft: dict) -> bool:
-    return bool(draft["photos"]) or not ask.settings.require_repair_photo
+def _complete(ask: Ask, draft: Repair) -> bool:
+    return bool(draft.photos) or not ask.settings.require_repair_photo
 
 
-def _repair_choices(ask: Ask, draft: dict) -> choices.Rows:
-    if draft["photos"] or drafts.note(draft):
-        return choices.finish(ask.lang, draft["item"], can_finish=_complete(ask, draft))
+def _repair_choices(ask: Ask, draft: Repair) -> choices.Rows:
+    if draft.photos or drafts.note(draft):
+        return choices.finish(ask.lang, draft.item, can_finish=_complete(ask, draft))
     may_skip = not ask.settings.require_repair_photo
-    return choices.photo_step(ask.lang, draft["item"], may_skip=may_skip)
+    return choices.photo_step(ask.lang, draft.item, may_skip=may_skip)
 
 
 async def repair_photo(ask: Ask) -> None:
     """Keep a photo of the repair, and its caption with the other notes; wait for Done."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
-    await keep_photo(ask, draft)
+    await keep_photo(ask, draft.photos)
     if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
         ask.show(_photo_saved(ask, draft), _repair_choices(ask, draft))
 
 
-def _photo_saved(ask: Ask, draft: dict) -> str:
+def _photo_saved(ask: Ask, draft: Repair) -> str:
     """Say the photos are kept; ask for the note only while there is none (a caption is one)."""
     noted = drafts.note(draft) is not None
     if ask.incoming.album:
         key = "repair.album_noted" if noted else "repair.album_saved"
     else:
         key = "repair.photo_noted" if noted else "repair.photo_saved"
-    return ask.t(key, n=len(draft["photos"]), item=drafts.label(draft))
+    return ask.t(key, n=len(draft.photos), item=drafts.label(draft))
 
 
 async def repair_note(ask: Ask) -> None:
@@ -121,12 +121,12 @@ async def repair_done(ask: Ask) -> None:
     outcome = await ask.call(
         act,
         user_id=ask.user_id,
-        item_id=draft["item"],
+        item_id=draft.item,
         action=Action.report_repaired,
         note=drafts.note(draft),
-        photos=[PhotoIn(**p) for p in draft["photos"]],
+        photos=[PhotoIn(**p) for p in draft.photos],
         require_photo=ask.settings.require_repair_photo,
-        expected_version=draft["version"],
+        expected_version=draft.version,
     )
     left = outcome.remaining_for_contractor
     ask.show(
@@ -141,7 +141,7 @@ async def start_dispute(ask: Ask) -> None:
     )
     draft, resumed = drafts.start(ask, Step.dispute, line)
     key = "report.resumed" if resumed else "dispute.ask_reason"
-    ask.show(ask.t(key, item=drafts.label(draft)), choices.cancel_only(ask.lang, draft["item"]))
+    ask.show(ask.t(key, item=drafts.label(draft)), choices.cancel_only(ask.lang, draft.item))
 
 
 async def dispute_reason(ask: Ask) -> None:
@@ -152,10 +152,10 @@ async def dispute_reason(ask: Ask) -> None:
         await ask.call(
             act,
             user_id=ask.user_id,
-            item_id=draft["item"],
+            item_id=draft.item,
             action=Action.dispute,
             note=ask.incoming.text,
-            expected_version=draft["version"],
+            expected_version=draft.version,
         )
     except DomainError as error:
         ask.show(ask.refusal(error))

@@ -8,12 +8,14 @@ routes in order, and returns a `Reply`. Adapters (Telegram, WeCom, the console) 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from handlers import steps
 from handlers.buttons import Button
 from handlers.choices import Rows
 from handlers.i18n import pick_language, t
@@ -290,7 +292,7 @@ class Core:
         `draw`: how to show a reply at once, for a flow that says something before a long job.
         """
         ask = await self._open(incoming, draw)
-        before = ask.dialogue.snapshot()
+        before = _stored(ask.dialogue).snapshot()
         try:
             if not await self._route(ask):
                 return ask.reply  # refused before any flow: the dialogue stays as stored
@@ -300,9 +302,10 @@ class Core:
             log.exception("an input failed (%s)", kind_of(incoming))
             ask.reply = Reply(answer=ask.t("error.internal"))
             return ask.reply  # the dialogue stays as it was before this input
-        changed = ask.dialogue.snapshot() != before or ask.dialogue.expired is not None
+        stored = _stored(ask.dialogue)
+        changed = stored.snapshot() != before or ask.dialogue.expired is not None
         if ask.person is not None and changed:
-            await ask.call(save_dialogue, user_id=ask.person.id, dialogue=ask.dialogue)
+            await ask.call(save_dialogue, user_id=ask.person.id, dialogue=stored)
         return ask.reply
 
     async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:
@@ -312,6 +315,7 @@ class Core:
         lang = pick_language(
             person.language if person else None, incoming.language, self.settings.default_language
         )
+        dialogue.draft = steps.typed(dialogue.step, dialogue.draft)  # a report's: its type
         return Ask(self, incoming, person, lang, dialogue, draw)
 
     async def _route(self, ask: Ask) -> bool:
@@ -383,6 +387,11 @@ class Core:
                 await flow(ask)
                 return
         ask.show(ask.t("bot.not_understood"))  # handlers/stray.py answers every kind first
+
+
+def _stored(dialogue: Dialogue) -> Dialogue:
+    """Return the dialogue as it is stored: its draft as JSON."""
+    return dataclasses.replace(dialogue, draft=steps.stored(dialogue.draft))
 
 
 def _who(session: Any, *, platform: str, account: str) -> tuple[Person | None, Dialogue]:

@@ -135,7 +135,7 @@ async def restore_reason(ask: Ask) -> None:
     """Restore the item with the reason typed; its contractor is told if it is theirs again."""
     draft = ask.dialogue.draft
     try:
-        await _restore(ask, draft["item"], ask.incoming.text or "", draft["version"])
+        await _restore(ask, draft.item, ask.incoming.text or "", draft.version)
     except DomainError as error:
         _ended_unless_retyped(ask, error)
         raise
@@ -216,7 +216,7 @@ async def correct_field(ask: Ask) -> None:
         return
     line = await ask.call(correctable, user_id=ask.user_id, item_id=item_id)
     draft, _ = drafts.start(ask, Step.correct, line, field=field)
-    draft["field"] = field  # another field of the same item asked for: that one now
+    draft.field = field  # another field of the same item asked for: that one now
     old = line.description if field == "description" else line.location
     ask.show(ask.t(f"correct.ask_{field}", old=esc(old)), choices.cancel_only(ask.lang, item_id))
 
@@ -228,8 +228,8 @@ async def correct_typed(ask: Ask) -> None:
         done = await ask.call(
             correct_item,
             user_id=ask.user_id,
-            item_id=draft["item"],
-            field=draft["field"],
+            item_id=draft.item,
+            field=draft.field,
             text=ask.incoming.text or "",
         )
     except DomainError as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import admin, choices, menu
+from handlers import admin, choices, menu, steps
 from handlers.buttons import (
     Button,
     Cancel,
@@ -27,7 +27,7 @@ from handlers.buttons import (
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
 from handlers.screens import Notice
-from handlers.steps import Step
+from handlers.steps import Report, Step
 from handlers.text import esc
 from models.dialogue import Expired
 from models.limits import check_note
@@ -54,66 +54,56 @@ KINDS: dict[Step, Kind] = {
 KEEP, DROP, STALE = "keep", "drop", "stale"
 
 
-def start(ask: Ask, kind: Step, line: ItemLine, **fields: Any) -> tuple[dict, bool]:
+def start(ask: Ask, kind: Step, line: ItemLine, **fields: Any) -> tuple[Any, bool]:
     """Begin the report of one item, or carry on the one begun for it; say which."""
     dialogue = ask.dialogue
-    if dialogue.step == kind and dialogue.draft.get("item") == line.id:
-        return dialogue.draft, True
-    draft = {
-        "item": line.id,
-        "version": line.version,
-        "unit": line.unit_code,
-        "location": line.location,
-        "notes": [],
-        **fields,
-    }
-    dialogue.begin(kind, draft)
+    at_hand = dialogue.draft
+    if dialogue.step == kind and isinstance(at_hand, Report) and at_hand.item == line.id:
+        return at_hand, True
+    draft = steps.DRAFTS[kind](
+        item=line.id, version=line.version, unit=line.unit_code, location=line.location, **fields
+    )
+    dialogue.begin(kind, draft)  # type: ignore[arg-type]  (stored as JSON by the core)
     return draft, False
 
 
-def current(ask: Ask, kind: Step) -> dict | None:
-    """Return the person's draft of this kind, if that is the report at hand."""
-    return ask.dialogue.draft if ask.dialogue.step == kind and ask.dialogue.draft else None
-
-
-def label(draft: dict) -> str:
+def label(draft: Report) -> str:
     """Return the item of a draft as people see it: #12 · 3-1-1202 · 卫生间 (markup)."""
-    parts = [f"#{draft['item']}", draft.get("unit"), draft.get("location")]
+    parts = [f"#{draft.item}", draft.unit, draft.location]
     return " · ".join(esc(p) for p in parts if p)
 
 
-def add_note(draft: dict, text: str | None) -> None:
+def add_note(draft: Report, text: str | None) -> None:
     """Keep one more text of the report (a typed note or a caption); none is replaced."""
     text = (text or "").strip()
-    notes = draft.setdefault("notes", [])
-    if text and text not in notes:
-        check_note("\n".join([*notes, text]))  # all texts together go into one note
-        notes.append(text)
+    if text and text not in draft.notes:
+        check_note("\n".join([*draft.notes, text]))  # all texts together go into one note
+        draft.notes.append(text)
 
 
-def note(draft: dict) -> str | None:
+def note(draft: Report) -> str | None:
     """Return every text of the report joined, or None."""
-    return "\n".join(draft.get("notes", [])) or None
+    return "\n".join(draft.notes) or None
 
 
-def answer_due(draft: dict, album: str | None) -> bool:
+def answer_due(draft: Report, album: str | None) -> bool:
     """Tell whether to answer this photo: every single photo, but an album only once."""
     if album is None:
         return True
     # An album arrives as one input per photo; one answer is enough for a phone screen.
-    if draft.get("album") == album:
+    if draft.album == album:
         return False
-    draft["album"] = album
+    draft.album = album
     return True
 
 
-def _verdict(ask: Ask, kind: str, draft: dict) -> str:
+def _verdict(ask: Ask, kind: str, draft: Report) -> str:
     incoming, pressed = ask.incoming, ask.pressed
     if pressed is not None:
         if isinstance(pressed, (Done, Skip, Cancel)):
-            return KEEP if pressed.item_id in (None, draft["item"]) else STALE
+            return KEEP if pressed.item_id in (None, draft.item) else STALE
         same = isinstance(pressed, KINDS[Step(kind)].keeps)
-        return KEEP if same and pressed.item_id == draft["item"] else DROP
+        return KEEP if same and pressed.item_id == draft.item else DROP
     command = incoming.command
     if incoming.is_command and not (command and command[0] == "cancel" and not command[1]):
         return DROP
@@ -125,7 +115,8 @@ async def guard(ask: Ask) -> bool:
     dialogue = ask.dialogue
     if dialogue.expired is not None:
         if dialogue.expired_step in KINDS:  # another dialogue (an item entered) ends quietly
-            _tell_dropped(ask, dialogue.expired_step, dialogue.expired, "report.dropped")
+            expired = steps.typed(dialogue.expired_step, dialogue.expired)
+            _tell_dropped(ask, dialogue.expired_step, expired, "report.dropped")
         dialogue.expired = dialogue.expired_step = None
     kind = dialogue.step
     if kind not in KINDS or not dialogue.draft:
@@ -151,15 +142,14 @@ def dropped_notice(expired: Expired, default_language: str) -> Notice:
     """Return what tells a person their report was dropped for being left too long."""
     lang = pick_language(expired.language, None, default_language)
     card = KINDS[Step(expired.step)].card if expired.step in KINDS else None
-    again = choices.open_again(card, expired.draft["item"], lang) if card else ()
-    return Notice(
-        expired.user_id, t(lang, "report.dropped", item=label(expired.draft)), again, lang=lang
-    )
+    draft = steps.typed(expired.step, expired.draft)
+    again = choices.open_again(card, draft.item, lang) if card else ()
+    return Notice(expired.user_id, t(lang, "report.dropped", item=label(draft)), again, lang=lang)
 
 
-def _tell_dropped(ask: Ask, kind: str | None, draft: dict, key: str) -> None:
+def _tell_dropped(ask: Ask, kind: str | None, draft: Report, key: str) -> None:
     card = KINDS[Step(kind)].card if kind in KINDS else None
-    again = choices.open_again(card, draft["item"], ask.lang) if card else ()
+    again = choices.open_again(card, draft.item, ask.lang) if card else ()
     ask.show(ask.t(key, item=label(draft)), again)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import choices, corrections, drafts, kept, lists, render
+from handlers import choices, corrections, drafts, kept, lists, render, steps
 from handlers.buttons import CheckItem, Fail, Pass, ToCheckPage
 from handlers.core import Ask, Router
 from handlers.photos import keep_photo
@@ -65,17 +65,17 @@ async def start_fail(ask: Ask) -> None:
     line = await ask.call(
         check_move_line, user_id=ask.user_id, item_id=ask.pressed.item_id, action=Action.fail
     )
-    draft, resumed = drafts.start(ask, Step.fail, line, photos=[])
+    draft, resumed = drafts.start(ask, Step.fail, line)
     kept.take(ask, draft, Fail)  # photos sent after opening its card, before Fail
-    if draft["photos"] and not resumed:
+    if draft.photos and not resumed:
         key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
     else:
         key = "report.resumed" if resumed else "fail.ask_reason"
-    rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
-    ask.show(ask.t(key, n=len(draft["photos"]), item=drafts.label(draft)), rows)
+    rows = choices.finish(ask.lang, draft.item, can_finish=_complete(draft))
+    ask.show(ask.t(key, n=len(draft.photos), item=drafts.label(draft)), rows)
 
 
-def _complete(draft: dict) -> bool:
+def _complete(draft: steps.Fail) -> bool:
     return drafts.note(draft) is not None
 
 
@@ -83,7 +83,7 @@ async def fail_reason(ask: Ask) -> None:
     """Keep a typed reason with the others; photos of the defect may follow."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)
-    rows = choices.finish(ask.lang, draft["item"], can_finish=True)
+    rows = choices.finish(ask.lang, draft.item, can_finish=True)
     ask.show(ask.t("fail.ask_photos", item=drafts.label(draft)), rows)
 
 
@@ -91,11 +91,11 @@ async def fail_photo(ask: Ask) -> None:
     """Keep a photo of the defect, and its caption with the reason."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
-    await keep_photo(ask, draft)
+    await keep_photo(ask, draft.photos)
     key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
     if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
-        rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
-        ask.show(ask.t(key, n=len(draft["photos"]), item=drafts.label(draft)), rows)
+        rows = choices.finish(ask.lang, draft.item, can_finish=_complete(draft))
+        ask.show(ask.t(key, n=len(draft.photos), item=drafts.label(draft)), rows)
 
 
 async def fail_done(ask: Ask) -> None:
@@ -109,11 +109,11 @@ async def fail_done(ask: Ask) -> None:
     outcome = await ask.call(
         act,
         user_id=ask.user_id,
-        item_id=draft["item"],
+        item_id=draft.item,
         action=Action.fail,
         note=reason,
-        photos=[PhotoIn(**p) for p in draft["photos"]],
-        expected_version=draft["version"],
+        photos=[PhotoIn(**p) for p in draft.photos],
+        expected_version=draft.version,
     )
     text = ask.t("fail.done", item=drafts.label(draft)) + "\n" + corrections.undo_hint(ask.lang)
     rows = (*corrections.undo_choice(ask.lang, outcome), *choices.to_check_button(ask.lang))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from handlers import drafts
 from handlers import intake_keyboards as kb
 from handlers.core import Ask
 from handlers.intake_draft import (
@@ -229,13 +228,16 @@ async def photo_received(ask: Ask) -> None:
     caption = (ask.incoming.text or "").strip()
     # The caption is the description when there is none yet; too long, refused before any keeping.
     description = check_description(caption) if caption and not draft.get("description") else None
-    await keep_photo(ask, draft)
+    await keep_photo(ask, draft.setdefault("photos", []))
     if description:
         draft["description"] = description
     n = len(draft["photos"])
     step_to(ask, PHOTOS if draft.get("description") else DESCRIPTION)
-    if not drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
-        return
+    album = ask.incoming.album
+    if album is not None:  # an album is answered once
+        if draft.get("album") == album:
+            return
+        draft["album"] = album
     if not draft.get("description"):
         ask.show(ask.t("intake.need_description", n=n), kb.cancel_only(ask.lang))
         return

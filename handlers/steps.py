@@ -1,8 +1,14 @@
-"""The dialogue steps a person can be in, stored as these strings in the dialogue table."""
+"""The dialogue steps a person can be in, and the typed drafts of the reports among them.
+
+Steps are stored as these strings in the dialogue table, drafts as JSON (models/dialogue.py);
+the core turns a report's draft into its type when the dialogue is read, and back when stored.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
+from typing import Any, Self
 
 
 class Step(StrEnum):
@@ -28,3 +34,95 @@ class Step(StrEnum):
     new_summary = "new:summary"
     new_contractor = "new:contractor"
     new_fix = "new:fix"  # the Change… menu of the summary
+
+
+@dataclass
+class Report:
+    """A report of one item being written: the item as its card showed it, the texts so far."""
+
+    item: int
+    version: int | None = None  # the item's when the report began (none: photos kept before)
+    unit: str | None = None
+    location: str | None = None
+    notes: list[str] = field(default_factory=list)
+    album: str | None = None  # the album whose photos were answered already
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Return the draft as the dialogue stored it."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the draft as the dialogue stores it."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class WithPhotos(Report):
+    """A report with photos (each as handlers/photos.py keeps it)."""
+
+    photos: list[dict[str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class Repair(WithPhotos):
+    """A contractor's report of a repair done: photos and notes, until Done."""
+
+
+@dataclass
+class Fail(WithPhotos):
+    """An inspector's Fail: the reason and photos of the defect, until Done."""
+
+
+@dataclass
+class Dispute(Report):
+    """A contractor's "not ours", waiting for its reason."""
+
+
+@dataclass
+class Reject(Report):
+    """An admin refusing a dispute, waiting for the reason."""
+
+
+@dataclass
+class Restore(Report):
+    """An admin restoring a cancelled item, waiting for the reason."""
+
+
+@dataclass
+class Correct(Report):
+    """An admin correcting an item's description or location, waiting for the new one."""
+
+    field: str = "description"
+
+
+@dataclass
+class Kept(WithPhotos):
+    """Photos and notes sent after opening a card, kept for the report it offers (`begin`)."""
+
+    begin: str = ""  # the prefix of the button that begins the report
+
+
+# The draft of each report's step; other steps (/new's) keep their draft as the dialogue's JSON.
+DRAFTS: dict[Step, type[Report]] = {
+    Step.repair: Repair,
+    Step.dispute: Dispute,
+    Step.fail: Fail,
+    Step.reject: Reject,
+    Step.restore: Restore,
+    Step.correct: Correct,
+}
+
+
+def typed(step: str | None, draft: Any) -> Any:
+    """Return a stored draft as its step's type (a dict where the step has none)."""
+    kind = DRAFTS.get(step) if step else None  # type: ignore[call-overload]
+    return (
+        kind.from_json(draft) if kind is not None and isinstance(draft, dict) and draft else draft
+    )
+
+
+def stored(draft: Any) -> Any:
+    """Return a draft as the dialogue stores it (JSON)."""
+    return draft.to_json() if isinstance(draft, Report) else draft
