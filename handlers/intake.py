@@ -17,17 +17,13 @@ from handlers.core import Ask, Router
 from handlers.intake_draft import (
     CATEGORY,
     CONTRACTOR,
-    CORRECTING,
     DATE,
     DESCRIPTION,
     FIX,
-    LEAVING,
     LOCATION,
     PHOTOS,
     PROJECT,
     SHEET,
-    SHOWN,
-    STALE,
     STEPS,
     SUMMARY,
     UNIT,
@@ -37,6 +33,7 @@ from handlers.intake_draft import (
     show_summary,
     step_to,
 )
+from handlers.steps import Entry
 from handlers.text import esc
 from models.intake import Entered, enter_item, project_contractors
 from models.repair import PhotoIn
@@ -56,7 +53,7 @@ async def other_contractor(ask: Ask) -> None:
 
 async def _ask_contractor(ask: Ask) -> None:
     found = await ask.call(
-        project_contractors, user_id=ask.user_id, project_id=draft_of(ask)["project"]
+        project_contractors, user_id=ask.user_id, project_id=draft_of(ask).project
     )
     step_to(ask, CONTRACTOR)
     ask.show(ask.t("intake.choose_contractor"), kb.contractors(found, ask.lang))
@@ -78,7 +75,7 @@ async def correct_field(ask: Ask) -> None:
     """Ask the field pressed again; the summary comes back once it is answered."""
     leave(ask)
     field = ask.pressed.field
-    draft_of(ask)[CORRECTING] = field
+    draft_of(ask).fix = field
     await _ASK_AGAIN[field](ask)
 
 
@@ -94,7 +91,7 @@ async def _ask_unit_again(ask: Ask) -> None:
 
 
 async def _ask_location_again(ask: Ask) -> None:
-    entry.ask_location(ask, draft_of(ask)["unit"])
+    entry.ask_location(ask, draft_of(ask).unit)
 
 
 async def _ask_description_again(ask: Ask) -> None:
@@ -103,7 +100,7 @@ async def _ask_description_again(ask: Ask) -> None:
 
 
 async def _ask_photos_again(ask: Ask) -> None:
-    n = len(draft_of(ask)["photos"])
+    n = len(draft_of(ask).photos)
     step_to(ask, PHOTOS)
     if not n:
         ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=False))
@@ -126,7 +123,7 @@ _ASK_AGAIN: dict[str, Callable[[Ask], Awaitable[None]]] = {
 async def confirm(ask: Ask) -> None:
     """Enter the item (once), remember its flat, date and sheet, and offer the next one."""
     draft = draft_of(ask)
-    if ask.incoming.screen in draft.get(STALE, []):
+    if ask.incoming.screen in draft.stale:
         # An older summary: it may show another contractor than the item would get.
         ask.answer(ask.t("error.stale_button"))
         return
@@ -134,17 +131,17 @@ async def confirm(ask: Ask) -> None:
     _entered(ask, entered)
 
 
-def _item_fields(draft: dict[str, Any]) -> dict[str, Any]:
+def _item_fields(draft: Entry) -> dict[str, Any]:
     return {
-        "project_id": draft["project"],
-        "unit_code": draft["unit"],
-        "location": draft["location"],
-        "category_code": draft["category"],
-        "description": draft["description"],
-        "raised_on": date.fromisoformat(draft["raised"]),
-        "sheet_no": draft.get("sheet"),
-        "contractor_id": draft["contractor"],
-        "photos": [PhotoIn(**p) for p in draft["photos"]],
+        "project_id": draft.project,
+        "unit_code": draft.unit,
+        "location": draft.location,
+        "category_code": draft.category,
+        "description": draft.description,
+        "raised_on": date.fromisoformat(draft.raised or ""),
+        "sheet_no": draft.sheet,
+        "contractor_id": draft.contractor,
+        "photos": [PhotoIn(**p) for p in draft.photos],
     }
 
 
@@ -152,17 +149,17 @@ def _entered(ask: Ask, entered: Entered) -> None:
     draft = ask.dialogue.end()
     last = last_of(ask)
     last.update(
-        project=draft["project"],
+        project=draft.project,
         unit=entered.unit_code,
-        raised=draft["raised"],
-        sheet=draft.get("sheet"),
+        raised=draft.raised,
+        sheet=draft.sheet,
         count=last.get("count", 0) + 1,
     )
     text = ask.t(
         "intake.entered",
         id=entered.item_id,
         unit=esc(entered.unit_code),
-        location=esc(draft["location"]),
+        location=esc(draft.location),
         contractor=esc(entered.contractor_name),
         count=last["count"],
     )
@@ -175,14 +172,10 @@ async def next_same_unit(ask: Ask) -> None:
     if not last.get("unit"):
         await entry.new(ask)
         return
-    draft = {
-        "project": last["project"],
-        "unit": last["unit"],
-        "raised": last["raised"],
-        "sheet": last.get("sheet"),
-        "photos": [],
-    }
-    ask.dialogue.begin(LOCATION, draft)
+    draft = Entry(
+        project=last["project"], unit=last["unit"], raised=last["raised"], sheet=last.get("sheet")
+    )
+    ask.dialogue.begin(LOCATION, draft)  # type: ignore[arg-type]  (JSON at the edge)
     entry.ask_location(ask, last["unit"])
 
 
@@ -209,12 +202,10 @@ async def use_buttons(ask: Ask) -> None:
 async def cancel(ask: Ask) -> None:
     """Drop the item being entered, or a correction of its summary: back to that summary."""
     draft = draft_of(ask)
-    shown = draft.get(SHOWN)
-    if ask.dialogue.step != SUMMARY and shown is not None:
+    if ask.dialogue.step != SUMMARY and draft.shown is not None:
         # A correction given up (Change…, another contractor, the date): the item as it was.
-        screens = {k: draft[k] for k in (LEAVING, STALE) if k in draft}
-        draft.clear()
-        draft.update(shown, **screens)
+        again = Entry.from_json({**draft.shown, "leaving": draft.leaving, "stale": draft.stale})
+        ask.dialogue.draft = again  # type: ignore[assignment]  (JSON at the edge)
         await show_summary(ask)
         return
     ask.dialogue.end()  # nothing is recorded (the flat and sheet stay remembered)

@@ -7,14 +7,13 @@ kept in the dialogue's memory, so an entry survives a restart and works on every
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from handlers import intake_keyboards as kb
 from handlers.core import Ask
 from handlers.render import short
-from handlers.steps import Step
+from handlers.steps import Entry, Step
 from handlers.text import esc
 from models.intake import Preview, preview_item
 from models.project import project_today
@@ -28,20 +27,16 @@ STEPS = (PROJECT, UNIT, LOCATION, CATEGORY, DESCRIPTION, PHOTOS, DATE, SHEET, SU
 STEPS += (FIX,)
 # The dialogue's memory key of what carries over from one item to the next.
 LAST = "intake"
-# In the draft: the field being corrected from the summary, whose step returns to it.
-CORRECTING = "fix"
-# In the draft: the code typed that fits several flats, whose pages of them are turned.
-UNIT_TYPED, UNIT_TYPED_MAX = "unit_typed", 60
-# In the draft: screens with Confirm pressed away from (left), and those no longer current.
-LEAVING, STALE = "leaving", "stale"
-STALE_KEPT = 20
-# In the draft: the item as its latest summary showed it; a Cancel after that goes back to it.
-SHOWN = "shown"
+# The draft is an Entry (handlers/steps.py): the item's answers and its screens' bookkeeping.
+UNIT_TYPED_MAX = 60  # the code typed that fits several flats, kept to turn their pages
+STALE_KEPT = 20  # summaries no longer current, whose Confirm is refused
 SUMMARY_DESCRIPTION = 600
 
 
-def draft_of(ask: Ask) -> dict[str, Any]:
+def draft_of(ask: Ask) -> Entry:
     """Return the item being entered."""
+    if not isinstance(ask.dialogue.draft, Entry):  # /new's first question: nothing yet
+        ask.dialogue.draft = Entry.from_json(ask.dialogue.draft)  # type: ignore[assignment]
     return ask.dialogue.draft
 
 
@@ -55,50 +50,45 @@ def step_to(ask: Ask, step: Step) -> None:
     ask.dialogue.step = step
 
 
-def correcting(draft: dict[str, Any]) -> bool:
+def correcting(draft: Entry) -> bool:
     """Return whether this step was reopened from the summary (then it goes back there)."""
-    return draft.pop(CORRECTING, None) is not None
+    fixing, draft.fix = draft.fix, None
+    return fixing is not None
 
 
 async def today_of(ask: Ask) -> date:
     """Return today in the project's time zone."""
-    return await ask.call(project_today, project_id=draft_of(ask)["project"])
+    return await ask.call(project_today, project_id=draft_of(ask).project)
 
 
 def leave(ask: Ask) -> None:
     """Note the screen pressed (a summary, the Change… menu): its Confirm ends with it."""
     if ask.incoming.screen is not None:
-        draft_of(ask).setdefault(LEAVING, []).append(ask.incoming.screen)
+        draft_of(ask).leaving.append(ask.incoming.screen)
 
 
 async def show_summary(ask: Ask, chosen: int | None = None) -> None:
     """Show the item as it would be entered, with the contractor it would go to."""
     draft = draft_of(ask)
-    draft.pop(CORRECTING, None)
+    draft.fix = None
     preview = await ask.call(
         preview_item,
         user_id=ask.user_id,
-        project_id=draft["project"],
-        unit_code=draft["unit"],
-        category_code=draft["category"],
-        contractor_id=chosen or draft.get("chosen"),
+        project_id=draft.project,
+        unit_code=draft.unit,
+        category_code=draft.category,
+        contractor_id=chosen or draft.chosen,
     )
     # Kept only once the preview accepted it: a forged contractor changes nothing.
-    draft["chosen"] = chosen or draft.get("chosen")
-    draft["contractor"] = preview.contractor.id if preview.contractor else None
+    draft.chosen = chosen or draft.chosen
+    draft.contractor = preview.contractor.id if preview.contractor else None
     # A new summary: the Confirm of those left before it may show another contractor.
-    left = draft.get(STALE, []) + draft.pop(LEAVING, [])
-    draft[STALE] = left[-STALE_KEPT:]
-    draft[SHOWN] = _as_shown(draft)
+    left, draft.leaving = draft.stale + draft.leaving, []
+    draft.stale = left[-STALE_KEPT:]
+    draft.shown = draft.as_shown()
     step_to(ask, SUMMARY)
     markup = kb.summary(ask.lang, has_contractor=preview.contractor is not None)
     ask.show(_summary_text(ask, preview), markup)
-
-
-def _as_shown(draft: dict[str, Any]) -> dict[str, Any]:
-    """Return the item's fields of the draft (not the screens' bookkeeping), as a copy."""
-    kept = {k: v for k, v in draft.items() if k not in (SHOWN, LEAVING, STALE, CORRECTING)}
-    return json.loads(json.dumps(kept))
 
 
 def _summary_text(ask: Ask, preview: Preview) -> str:
@@ -112,13 +102,13 @@ def _summary_text(ask: Ask, preview: Preview) -> str:
     return ask.t(
         "intake.summary",
         unit=esc(preview.unit_code),
-        location=esc(draft["location"]),
+        location=esc(draft.location),
         category=esc(category),
-        description=esc(short(draft["description"], SUMMARY_DESCRIPTION)),
-        photos=ask.t("intake.photos_n", n=len(draft["photos"]))
-        if draft["photos"]
+        description=esc(short(draft.description, SUMMARY_DESCRIPTION)),
+        photos=ask.t("intake.photos_n", n=len(draft.photos))
+        if draft.photos
         else ask.t("intake.no_photos"),
-        raised=draft["raised"],
-        sheet=esc(draft.get("sheet") or ask.t("intake.no_sheet")),
+        raised=draft.raised,
+        sheet=esc(draft.sheet or ask.t("intake.no_sheet")),
         contractor=contractor,
     )

@@ -20,7 +20,6 @@ from handlers.intake_draft import (
     PROJECT,
     SHEET,
     UNIT,
-    UNIT_TYPED,
     UNIT_TYPED_MAX,
     correcting,
     draft_of,
@@ -30,6 +29,7 @@ from handlers.intake_draft import (
     today_of,
 )
 from handlers.photos import keep_photo
+from handlers.steps import Entry
 from handlers.text import esc
 from models.errors import DomainError
 from models.intake import (
@@ -54,7 +54,7 @@ async def new(ask: Ask) -> None:
     if len(projects) == 1:
         await ask_unit(ask, projects[0].id)
         return
-    ask.dialogue.begin(PROJECT, {})
+    ask.dialogue.begin(PROJECT, Entry())  # type: ignore[arg-type]  (JSON at the edge)
     ask.show(ask.t("intake.ask_project"), kb.projects(projects, ask.lang))
 
 
@@ -67,7 +67,7 @@ async def project_chosen(ask: Ask) -> None:
 async def ask_unit(ask: Ask, project_id: int, *, offer_same: bool = True) -> None:
     """Ask the flat of a new item (offering the last one's)."""
     last = last_of(ask)
-    ask.dialogue.begin(UNIT, {"project": project_id, "photos": []})
+    ask.dialogue.begin(UNIT, Entry(project=project_id))  # type: ignore[arg-type]
     same = last.get("unit") if offer_same and last.get("project") == project_id else None
     ask.show(ask.t("intake.ask_unit"), kb.ask_unit(ask.lang, same))
 
@@ -90,11 +90,11 @@ async def same_unit(ask: Ask) -> None:
 async def unit_page(ask: Ask) -> None:
     """Show another page of the flats the code typed fits, in place of the page pressed."""
     draft = draft_of(ask)
-    text = draft.get(UNIT_TYPED, "")
+    text = draft.unit_typed or ""
     match = await ask.call(
         check_unit,
         user_id=ask.user_id,
-        project_id=draft["project"],
+        project_id=draft.project,
         text=text,
         page=ask.pressed.page,
     )
@@ -106,11 +106,11 @@ async def unit_page(ask: Ask) -> None:
 
 async def _take_unit(ask: Ask, text: str) -> None:
     draft = draft_of(ask)
-    match = await ask.call(check_unit, user_id=ask.user_id, project_id=draft["project"], text=text)
+    match = await ask.call(check_unit, user_id=ask.user_id, project_id=draft.project, text=text)
     if match.choices:
         # A short code of several flats (3#1202: 3-1-1202 and 3-2-1202; 1202 alone: every
         # building's): never pick one.
-        draft[UNIT_TYPED] = text.strip()[:UNIT_TYPED_MAX]
+        draft.unit_typed = text.strip()[:UNIT_TYPED_MAX]
         _show_unit_choices(ask, text, match)
         return
     if match.code is None:
@@ -118,7 +118,7 @@ async def _take_unit(ask: Ask, text: str) -> None:
         lines.append(ask.t("intake.did_you_mean" if match.suggestions else "intake.retype_unit"))
         ask.show("\n".join(lines), kb.suggestions(match.suggestions, ask.lang))
         return
-    draft["unit"] = match.code
+    draft.unit = match.code
     if correcting(draft):
         await show_summary(ask)
         return
@@ -154,7 +154,7 @@ async def location_typed(ask: Ask) -> None:
 
 async def _take_location(ask: Ask, location: str) -> None:
     draft = draft_of(ask)
-    draft["location"] = location
+    draft.location = location
     if correcting(draft):
         await show_summary(ask)
         return
@@ -163,9 +163,7 @@ async def _take_location(ask: Ask, location: str) -> None:
 
 async def ask_category(ask: Ask) -> None:
     """Ask the category, one button each."""
-    found = await ask.call(
-        intake_categories, user_id=ask.user_id, project_id=draft_of(ask)["project"]
-    )
+    found = await ask.call(intake_categories, user_id=ask.user_id, project_id=draft_of(ask).project)
     step_to(ask, CATEGORY)
     ask.show(ask.t("intake.ask_category"), kb.categories(found, ask.lang))
 
@@ -189,7 +187,7 @@ async def category_typed(ask: Ask) -> None:
             ask.show(text, kb.categories(list(near), ask.lang))
             return
         found = await ask.call(
-            intake_categories, user_id=ask.user_id, project_id=draft_of(ask)["project"]
+            intake_categories, user_id=ask.user_id, project_id=draft_of(ask).project
         )
         text = f"{ask.refusal(error)}\n{ask.t('intake.pick_category')}"
         ask.show(text, kb.categories(found, ask.lang))
@@ -197,10 +195,8 @@ async def category_typed(ask: Ask) -> None:
 
 async def _take_category(ask: Ask, **which: Any) -> None:
     draft = draft_of(ask)
-    category = await ask.call(
-        pick_category, user_id=ask.user_id, project_id=draft["project"], **which
-    )
-    draft["category"] = category.code
+    category = await ask.call(pick_category, user_id=ask.user_id, project_id=draft.project, **which)
+    draft.category = category.code
     if correcting(draft):
         await show_summary(ask)
         return
@@ -211,15 +207,15 @@ async def _take_category(ask: Ask, **which: Any) -> None:
 async def description_typed(ask: Ask) -> None:
     """Take the description; photos may follow."""
     draft = draft_of(ask)
-    draft["description"] = check_description(ask.incoming.text or "")
+    draft.description = check_description(ask.incoming.text or "")
     if correcting(draft):
         await show_summary(ask)
         return
-    if draft["photos"]:  # a photo came first: whether there is one is answered
+    if draft.photos:  # a photo came first: whether there is one is answered
         await photos_done(ask)
         return
     step_to(ask, PHOTOS)
-    ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=bool(draft["photos"])))
+    ask.show(ask.t("intake.ask_photos"), kb.photos(ask.lang, any_sent=bool(draft.photos)))
 
 
 async def photo_received(ask: Ask) -> None:
@@ -227,18 +223,18 @@ async def photo_received(ask: Ask) -> None:
     draft = draft_of(ask)
     caption = (ask.incoming.text or "").strip()
     # The caption is the description when there is none yet; too long, refused before any keeping.
-    description = check_description(caption) if caption and not draft.get("description") else None
-    await keep_photo(ask, draft.setdefault("photos", []))
+    description = check_description(caption) if caption and not draft.description else None
+    await keep_photo(ask, draft.photos)
     if description:
-        draft["description"] = description
-    n = len(draft["photos"])
-    step_to(ask, PHOTOS if draft.get("description") else DESCRIPTION)
+        draft.description = description
+    n = len(draft.photos)
+    step_to(ask, PHOTOS if draft.description else DESCRIPTION)
     album = ask.incoming.album
     if album is not None:  # an album is answered once
-        if draft.get("album") == album:
+        if draft.album == album:
             return
-        draft["album"] = album
-    if not draft.get("description"):
+        draft.album = album
+    if not draft.description:
         ask.show(ask.t("intake.need_description", n=n), kb.cancel_only(ask.lang))
         return
     ask.show(ask.t("intake.photo_saved", n=n), kb.photos(ask.lang, any_sent=True))
@@ -246,7 +242,7 @@ async def photo_received(ask: Ask) -> None:
 
 async def photos_done(ask: Ask) -> None:
     """Go on to the date, or to the summary when the flat's date and sheet carry over."""
-    if "raised" in draft_of(ask):
+    if draft_of(ask).raised is not None:
         await show_summary(ask)
         return
     await ask_date(ask)
@@ -254,7 +250,7 @@ async def photos_done(ask: Ask) -> None:
 
 async def photos_clear(ask: Ask) -> None:
     """Drop the photos taken so far; new ones may follow."""
-    draft_of(ask)["photos"] = []
+    draft_of(ask).photos = []
     ask.show(ask.t("intake.photos_cleared"), kb.photos(ask.lang, any_sent=False))
 
 
@@ -308,7 +304,7 @@ async def date_again(ask: Ask) -> None:
 
 async def _take_date(ask: Ask, raised: date) -> None:
     draft = draft_of(ask)
-    draft["raised"] = raised.isoformat()
+    draft.raised = raised.isoformat()
     if correcting(draft):
         await show_summary(ask)
         return
@@ -318,24 +314,24 @@ async def _take_date(ask: Ask, raised: date) -> None:
 async def ask_sheet(ask: Ask) -> None:
     """Ask the sheet number (offering the last one's)."""
     draft, last = draft_of(ask), last_of(ask)
-    same = last.get("sheet") if last.get("project") == draft["project"] else None
+    same = last.get("sheet") if last.get("project") == draft.project else None
     step_to(ask, SHEET)
     ask.show(ask.t("intake.ask_sheet"), kb.ask_sheet(ask.lang, same))
 
 
 async def sheet_typed(ask: Ask) -> None:
     """Take the sheet number typed."""
-    draft_of(ask)["sheet"] = check_sheet_no(ask.incoming.text or "")
+    draft_of(ask).sheet = check_sheet_no(ask.incoming.text or "")
     await show_summary(ask)
 
 
 async def sheet_same(ask: Ask) -> None:
     """Take the sheet number of the previous item (a sheet has many items)."""
-    draft_of(ask)["sheet"] = last_of(ask).get("sheet")
+    draft_of(ask).sheet = last_of(ask).get("sheet")
     await show_summary(ask)
 
 
 async def sheet_none(ask: Ask) -> None:
     """Enter the item without a sheet number."""
-    draft_of(ask)["sheet"] = None
+    draft_of(ask).sheet = None
     await show_summary(ask)

@@ -36,8 +36,22 @@ class Step(StrEnum):
     new_fix = "new:fix"  # the Change… menu of the summary
 
 
+class Draft:
+    """A dialogue's draft, typed: read from and written to the dialogue's JSON."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Return the draft as the dialogue stored it."""
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the draft as the dialogue stores it."""
+        return {k: v for k, v in asdict(self).items() if v is not None}  # type: ignore[call-overload]
+
+
 @dataclass
-class Report:
+class Report(Draft):
     """A report of one item being written: the item as its card showed it, the texts so far."""
 
     item: int
@@ -46,16 +60,6 @@ class Report:
     location: str | None = None
     notes: list[str] = field(default_factory=list)
     album: str | None = None  # the album whose photos were answered already
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Return the draft as the dialogue stored it."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the draft as the dialogue stores it."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass
@@ -104,14 +108,44 @@ class Kept(WithPhotos):
     begin: str = ""  # the prefix of the button that begins the report
 
 
-# The draft of each report's step; other steps (/new's) keep their draft as the dialogue's JSON.
-DRAFTS: dict[Step, type[Report]] = {
+@dataclass
+class Entry(Draft):
+    """/new's item being entered, answer by answer, and the bookkeeping of its screens."""
+
+    project: int | None = None
+    unit: str | None = None
+    location: str | None = None
+    category: str | None = None  # its code
+    description: str | None = None
+    photos: list[dict[str, str | None]] = field(default_factory=list)
+    raised: str | None = None  # the date raised, ISO
+    sheet: str | None = None
+    chosen: int | None = None  # the contractor the clerk chose over the rule's
+    contractor: int | None = None  # the contractor the latest summary showed
+    album: str | None = None  # the album whose photos were answered already
+    unit_typed: str | None = None  # a code of several flats, whose pages are turned
+    fix: str | None = None  # the field being corrected from the summary
+    leaving: list[Any] = field(default_factory=list)  # screens Confirm was pressed away from
+    stale: list[Any] = field(default_factory=list)  # summaries no longer current
+    shown: dict[str, Any] | None = None  # the item as the latest summary showed it
+
+    def as_shown(self) -> dict[str, Any]:
+        """Return the item's fields (not the screens' bookkeeping), as the summary shows it."""
+        kept = self.to_json()
+        for bookkeeping in ("shown", "leaving", "stale", "fix"):
+            kept.pop(bookkeeping, None)
+        return kept
+
+
+# The draft of each step.
+DRAFTS: dict[Step, type[Draft]] = {
     Step.repair: Repair,
     Step.dispute: Dispute,
     Step.fail: Fail,
     Step.reject: Reject,
     Step.restore: Restore,
     Step.correct: Correct,
+    **{step: Entry for step in Step if step.value.startswith("new:")},
 }
 
 
@@ -125,4 +159,4 @@ def typed(step: str | None, draft: Any) -> Any:
 
 def stored(draft: Any) -> Any:
     """Return a draft as the dialogue stores it (JSON)."""
-    return draft.to_json() if isinstance(draft, Report) else draft
+    return draft.to_json() if isinstance(draft, Draft) else draft
