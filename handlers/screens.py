@@ -162,4 +162,3 @@ class Reply:
     # The asker's language after the input (a join or /language may have set it): the adapter
     # draws in it without looking the person up again.
     lang: str | None = None
-    passed_on: bool = False  # no flow of the core took the input (see Core.handle)
