@@ -325,15 +325,6 @@ class AccessLog(SQLModel, table=True):
     item_id: int | None = Field(default=None, foreign_key="item.id")
 
 
-class ChatState(SQLModel, table=True):
-    """Half-finished chat work (a report being written), kept across restarts."""
-
-    kind: str = Field(primary_key=True, max_length=80, description="user, or conversation:NAME")
-    key: str = Field(primary_key=True, max_length=80)
-    value: str = Field(sa_type=Text, description="JSON")
-    updated_at: datetime = Field(default_factory=clock.now)
-
-
 class Dialogue(SQLModel, table=True):
     """A person's dialogue with the bot: the step they are in and its data, on any platform."""
 
