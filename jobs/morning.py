@@ -20,7 +20,7 @@ from models.queries import (
     to_check_list,
     to_check_print,
 )
-from models.tables import Role
+from models.roles import WORK, Work
 
 
 class _Printing:
@@ -80,7 +80,7 @@ def _repairs(
     session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> Part | None:
     # A contractor's list with its PDF (the screen's PDF button is left off: it is attached).
-    if Role.contractor not in person.roles or not person.contractor_ids:
+    if not WORK[Work.repair] & person.roles or not person.contractor_ids:
         return None
     page = _page(contractor_list, session, person, project)
     if page is None or not page.total:
@@ -95,7 +95,7 @@ def _repairs(
 def _checks(
     session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> Part | None:
-    if Role.inspector not in person.roles:
+    if not WORK[Work.accept] & person.roles:
         return None
     page = _page(to_check_list, session, person, project)
     if page is None or not page.total:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select, update
 from models import clock
 from models.errors import DomainError
 from models.people import admin_project, user_for
+from models.roles import WORK, Work
 from models.tables import (
     AppUser,
     Identity,
@@ -29,17 +30,17 @@ from models.tables import (
     Undelivered,
 )
 
+# Who may receive each kind at all (a contractor never gets the manager's report): the people
+# whose work the push serves (models/roles.py WORK).
+MAY_RECEIVE: dict[PushKind, frozenset[Role]] = {
+    PushKind.morning: WORK[Work.repair] | WORK[Work.accept],
+    PushKind.report: WORK[Work.report],
+    PushKind.overdue: WORK[Work.overdue],
+}
 # Who gets each kind unless they chose otherwise. Admins ask for the daily report themselves.
 DEFAULT_WANTED: dict[PushKind, frozenset[Role]] = {
-    PushKind.morning: frozenset({Role.contractor, Role.inspector}),
-    PushKind.report: frozenset({Role.manager}),
-    PushKind.overdue: frozenset({Role.manager, Role.admin}),
-}
-# Who may receive each kind at all (a contractor never gets the manager's report).
-MAY_RECEIVE: dict[PushKind, frozenset[Role]] = {
-    PushKind.morning: frozenset({Role.contractor, Role.inspector}),
-    PushKind.report: frozenset({Role.manager, Role.admin}),
-    PushKind.overdue: frozenset({Role.manager, Role.admin}),
+    **MAY_RECEIVE,
+    PushKind.report: MAY_RECEIVE[PushKind.report] - {Role.admin},
 }
 # A claim still "sending" after this long belongs to a process that died: it may be taken over.
 STALE_CLAIM = timedelta(minutes=10)
@@ -132,7 +133,7 @@ def claim(
     day: date,
     user_id: int,
     by: str,
-    platform: str,
+    platform: Platform,
 ) -> PushLog | None:
     """Claim the push to one person for the day before sending it; None if it is taken.
 
@@ -195,7 +196,7 @@ def claim_all(
     day: date,
     user_ids: Sequence[int],
     by: str,
-    platform: str,
+    platform: Platform,
 ) -> list[PushLog | None]:
     """Claim the day's push to each of these people, in order, in one transaction."""
     return [
@@ -218,7 +219,7 @@ def record(
     push_id: int,
     status: PushStatus,
     attempts: int,
-    platform: str,
+    platform: Platform,
     why: Undelivered | None = None,
     reason: str | None = None,
     parts_sent: int | None = None,
@@ -247,7 +248,7 @@ def progress(session: Session, *, push_id: int, parts_sent: int) -> None:
     session.add(row)
 
 
-def notice_begins(session: Session, *, user_id: int, platform: str, summary: str) -> int:
+def notice_begins(session: Session, *, user_id: int, platform: Platform, summary: str) -> int:
     """Log a notice a flow is sending someone, before it goes; return its row's id."""
     row = NoticeLog(
         user_id=user_id, platform=platform, summary=summary[:80], status=PushStatus.sending
@@ -276,7 +277,7 @@ def notice_ends(
         mark_blocked(session, user_id=row.user_id, platform=row.platform)
 
 
-def _identity(session: Session, *, user_id: int, platform: str) -> Identity | None:
+def _identity(session: Session, *, user_id: int, platform: Platform) -> Identity | None:
     return session.exec(
         select(Identity)
         .where(Identity.user_id == user_id, Identity.platform == Platform(platform))
@@ -284,13 +285,13 @@ def _identity(session: Session, *, user_id: int, platform: str) -> Identity | No
     ).first()
 
 
-def reachable(session: Session, *, user_id: int, platform: str) -> bool:
+def reachable(session: Session, *, user_id: int, platform: Platform) -> bool:
     """Tell whether pushes reach this person on a platform: an account there, not blocked."""
     identity = _identity(session, user_id=user_id, platform=platform)
     return identity is not None and identity.blocked_at is None
 
 
-def mark_blocked(session: Session, *, user_id: int, platform: str) -> None:
+def mark_blocked(session: Session, *, user_id: int, platform: Platform) -> None:
     """Remember that this person's chat on a platform blocked the bot: pushes there skip it
     until they write again."""
     identity = _identity(session, user_id=user_id, platform=platform)
@@ -299,7 +300,7 @@ def mark_blocked(session: Session, *, user_id: int, platform: str) -> None:
         session.add(identity)
 
 
-def clear_blocked(session: Session, *, user_id: int, platform: str) -> bool:
+def clear_blocked(session: Session, *, user_id: int, platform: Platform) -> bool:
     """Take back a person whose chat on a platform blocked the bot and who writes again there;
     True if it was blocked."""
     result = session.execute(
@@ -488,7 +489,7 @@ def _blocked(session: Session, *, user_ids: Sequence[int]) -> set[int]:
 
 
 def recipients(
-    session: Session, *, project_id: int, kind: PushKind, platform: str
+    session: Session, *, project_id: int, kind: PushKind, platform: Platform
 ) -> list[Recipient]:
     """Return who gets this kind of push in the project on a platform: active, reachable
     there (an account, not blocked), wanting it."""

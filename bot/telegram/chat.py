@@ -33,8 +33,9 @@ from models.db import Database
 from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
 from models.settings import Settings
+from models.tables import Platform
 
-PLATFORM = "telegram"
+PLATFORM = Platform.telegram
 ALBUM_MAX = 10  # Telegram's media group holds 2 to 10 photos
 log = logging.getLogger(__name__)
 

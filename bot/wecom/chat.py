@@ -36,8 +36,9 @@ from jobs.sender import tell
 from models import clock
 from models.people import Person, find_person
 from models.queries import PhotoRef
+from models.tables import Platform
 
-PLATFORM = "wecom"
+PLATFORM = Platform.wecom
 PHOTOS_SHOWN = 3
 # WeCom keeps an uploaded media_id 3 days; use one for a little less.
 MEDIA_LIFETIME = timedelta(days=3) - timedelta(hours=1)

@@ -25,8 +25,9 @@ from bot.wecom.sender_side import image_message, template_card_event, text_messa
 from bot.wecom.serve import WeComServer
 from models.db import Database
 from models.people import accounts, find_person, link_identity
+from models.tables import Platform
 
-PLATFORM = "wecom"
+PLATFORM = Platform.wecom
 PART = re.compile(r"\((\d+)/(\d+)\)$")  # "… (2/3)": the second of a screen's three cards
 
 
@@ -251,7 +252,7 @@ class _Settings:
 
 def _wecom_account(session: object, *, telegram_id: int) -> str:
     """Return a person's WeCom userid; link `console-<user id>` when they have none."""
-    person = find_person(session, platform="telegram", account=str(telegram_id))
+    person = find_person(session, platform=Platform.telegram, account=str(telegram_id))
     if person is None:
         return f"console-tg-{telegram_id}"
     found = accounts(session, user_ids=[person.id], platform=PLATFORM).get(person.id)

@@ -22,7 +22,7 @@ from bot.wecom.api import SlowDown, WeComAPI, WeComError
 from jobs.notices import Attachment, Notice
 from jobs.pacing import SlidingWindows
 from jobs.sender import Backoff, Blocked, ChatPacer, DeliveryFailed, RetryLater, Unavailable
-from models.tables import Undelivered
+from models.tables import Platform, Undelivered
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class _Progress:
 class WeComDelivery:
     """Send notices through one WeCom app; each message waits its member's turn."""
 
-    platform = "wecom"
+    platform = Platform.wecom
 
     def __init__(
         self,
