@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models import clock, ids
 from models.admin import ContractorRef, Moved
 from models.errors import DomainError
-from models.intake import check_description, check_location
+from models.intake import check_description, check_location, pick_contractor
 from models.lookup import categories, find_category
 from models.people import user_for
 from models.queries import Change, ItemLine, item_line
@@ -27,7 +27,6 @@ from models.repair import (
     check_move,
     last_move,
     offered_moves,
-    pick_contractor,
 )
 from models.tables import Action, Category, Contractor, Event, Item, ItemState, Unit
 

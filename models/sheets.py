@@ -21,12 +21,12 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.export import Templates, export_items, write_templates
+from models.intake import item_key, pick_contractor, raise_item
 from models.limits import DESCRIPTION_MAX, PHOTO_REF_MAX
 from models.lookup import categories as project_categories
 from models.lookup import find_units, plausible_categories, suggest_units
 from models.people import require_any
 from models.project import DEFAULT_CATEGORIES, add_contractor, add_unit, set_rule
-from models.repair import item_key, pick_contractor, raise_item
 from models.roles import WORK, Work
 from models.tables import (
     AppUser,

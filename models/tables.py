@@ -178,7 +178,7 @@ class Item(SQLModel, table=True):
     closed_at: datetime | None = None
     # Bumped on every transition: two people acting on one item at once, one wins.
     version: int = Field(default=0)
-    # models.repair.item_key: sheet no. (or day), flat, location, description; one per project.
+    # models.intake.item_key: sheet no. (or day), flat, location, description; one per project.
     import_key: str | None = Field(default=None, max_length=64)
 
 

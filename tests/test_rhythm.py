@@ -23,7 +23,8 @@ from jobs.sender import Backoff
 from models import clock, people, pushes
 from models import project as setup
 from models.charts import HEIGHT_PX, WIDTH_PX
-from models.repair import PhotoIn, raise_item
+from models.intake import raise_item
+from models.repair import PhotoIn
 from models.tables import (
     Action,
     AppUser,

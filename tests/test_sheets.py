@@ -18,7 +18,8 @@ from handlers.i18n import t
 from handlers.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
-from models.repair import apply_transition, raise_item
+from models.intake import raise_item
+from models.repair import apply_transition
 from models.sheets import (
     export_items,
     import_items,
@@ -841,7 +842,7 @@ def test_a_title_row_and_gaps_keep_the_spreadsheet_row_numbers(db, world):
 
 
 def test_a_line_entered_in_chat_is_not_imported_again_nor_entered_twice(db, world):
-    from models.repair import raise_item
+    from models.intake import raise_item
 
     line = dict(
         project_id=world.project_id,
