@@ -1,4 +1,4 @@
-"""Every layering rule: bot -> jobs -> handlers -> models, adapters apart, chat libraries in bot/."""
+"""Every layering rule: bot -> jobs -> handlers -> models, adapters apart, chat libraries."""
 
 from __future__ import annotations
 
