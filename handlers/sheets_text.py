@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.i18n import t
-from models.sheets import CategoryChange, ImportReport, SetupReport, Skipped
+from models.setup_sheet import CategoryChange, SetupReport
+from models.sheets import ImportReport, Skipped
 from models.workbooks import Problem
 
 CHAT_LIMIT = 5  # bad rows shown per reason in a chat answer

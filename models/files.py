@@ -12,7 +12,8 @@ from models.errors import DomainError
 from models.export import Say, Templates, export_items, write_templates
 from models.people import user_for
 from models.roles import WORK, Work
-from models.sheets import ImportReport, SetupReport, import_items, setup_project
+from models.setup_sheet import SetupReport, setup_project
+from models.sheets import ImportReport, import_items
 from models.tables import AppUser, Membership, Project, Role
 from models.workbooks import (
     SETUP_SPECS,

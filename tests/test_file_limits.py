@@ -19,7 +19,8 @@ from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
 from models import project as setup
 from models.files import is_setup_workbook
-from models.sheets import import_items, setup_project
+from models.setup_sheet import setup_project
+from models.sheets import import_items
 from models.tables import Contractor, Event, Item, Unit
 from models.workbooks import (
     MAX_COLUMNS,

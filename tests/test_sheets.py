@@ -18,14 +18,11 @@ from handlers.i18n import t
 from handlers.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
+from models.export import export_items, write_templates
 from models.intake import raise_item
 from models.repair import apply_transition
-from models.sheets import (
-    export_items,
-    import_items,
-    setup_project,
-    write_templates,
-)
+from models.setup_sheet import setup_project
+from models.sheets import import_items
 from models.tables import (
     Action,
     AssignmentRule,
