@@ -10,16 +10,10 @@ from models import clock
 from models.errors import DomainError
 from models.overdue import contractor_overdue
 from models.people import LANGUAGES
+from models.print_lists import PrintList, contractor_print, to_check_print
 from models.printable import ItemLink, printout
 from models.pushes import ProjectBeat, Recipient
-from models.queries import (
-    Page,
-    PrintList,
-    contractor_list,
-    contractor_print,
-    to_check_list,
-    to_check_print,
-)
+from models.queries import Page, contractor_list, to_check_list
 from models.roles import WORK, Work
 
 
