@@ -32,7 +32,7 @@ MENU: dict[str, tuple[Work, ...]] = {
     "template": (Work.templates,),
     "export": (Work.export,),
     "report": (Work.report,),
-    # Whoever may receive a push may turn it off (models/pushes.py MAY_RECEIVE, from WORK).
+    # Whoever may receive a push may turn it off (models/audiences.py MAY_RECEIVE, from WORK).
     "mute": (Work.repair, Work.accept),
     "unmute": (Work.repair, Work.accept),
     "reports": (Work.report, Work.overdue),

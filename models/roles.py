@@ -1,7 +1,7 @@
 """Which roles may do which work: every role set of the product, named once, here.
 
 The state machine's moves (models/repair.py MOVES), the domain functions' checks, the push
-audiences (models/pushes.py), each role's command menu (handlers/menu.py) and the flows' early
+audiences (models/audiences.py), each role's command menu (handlers/menu.py) and the flows' early
 refusals all take their role sets from this table, so a role given new work changes in one place.
 """
 

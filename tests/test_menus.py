@@ -7,7 +7,7 @@ from handlers import flows
 from handlers.i18n import t
 from handlers.menu import EVERYONE, MENU, ROLE_COMMANDS
 from models import people
-from models.pushes import MAY_RECEIVE
+from models.audiences import MAY_RECEIVE
 from models.roles import WORK, Work
 from models.tables import Platform, PushKind, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, MANAGER, SERVICE, texts
