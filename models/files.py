@@ -15,13 +15,8 @@ from models.roles import WORK, Work
 from models.setup_sheet import SetupReport, setup_project
 from models.sheets import ImportReport, import_items
 from models.tables import AppUser, Membership, Project, Role
-from models.workbooks import (
-    SETUP_SPECS,
-    RawSheet,
-    WorkbookProblem,
-    match_sheet,
-    read_sheets,
-)
+from models.workbook_reader import RawSheet, WorkbookProblem, read_sheets
+from models.workbooks import SETUP_SPECS, match_sheet
 
 SETUP_ROLES = WORK[Work.setup]
 IMPORT_ROLES = WORK[Work.intake]

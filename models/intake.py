@@ -41,7 +41,7 @@ from models.tables import (
     Project,
     Unit,
 )
-from models.workbooks import parse_date as read_date
+from models.workbook_reader import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = WORK[Work.intake]

@@ -40,16 +40,8 @@ from models.tables import (
     Unit,
 )
 from models.units import parse_unit_code
-from models.workbooks import (
-    SETUP_SPECS,
-    Problem,
-    RawSheet,
-    Row,
-    Table,
-    WorkbookProblem,
-    match_sheet,
-    read_table,
-)
+from models.workbook_reader import Problem, RawSheet, Row, Table, WorkbookProblem, read_table
+from models.workbooks import SETUP_SPECS, match_sheet
 
 # Column limits of the tables (longer text would be cut, so it is refused instead).
 MAX_OWNER = 60

@@ -23,13 +23,7 @@ from models.tables import (
     Role,
 )
 from models.units import parse_unit_code
-from models.workbooks import (
-    Problem,
-    RawSheet,
-    Row,
-    Table,
-    read_sheets,
-)
+from models.workbook_reader import Problem, RawSheet, Row, Table, read_sheets
 
 SHOWN_VALUE = 40  # a cell quoted back in a refusal is cut to this
 

@@ -44,20 +44,16 @@ from models.tables import (
     Unit,
 )
 from models.units import parse_unit_code
-from models.workbooks import (
-    INSTRUCTIONS_TITLE,
-    ITEMS,
-    SETUP_SPECS,
+from models.workbook_reader import (
     Problem,
     RawSheet,
     Row,
     Table,
     WorkbookProblem,
-    chunks,
-    match_sheet,
     parse_date,
     read_table,
 )
+from models.workbooks import INSTRUCTIONS_TITLE, ITEMS, SETUP_SPECS, chunks, match_sheet
 
 # The set-up and written workbooks are importable from here too while bot/cli.py moves to
 # bot/cli/ (issue 15); everything else imports them from models.setup_sheet and models.export.

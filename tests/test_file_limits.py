@@ -22,7 +22,7 @@ from models.files import is_setup_workbook
 from models.setup_sheet import setup_project
 from models.sheets import import_items
 from models.tables import Contractor, Event, Item, Unit
-from models.workbooks import (
+from models.workbook_reader import (
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_UNPACKED_MB,

@@ -33,7 +33,8 @@ from models.tables import (
     Project,
     Unit,
 )
-from models.workbooks import ITEMS, match_header, parse_date
+from models.workbook_reader import parse_date
+from models.workbooks import ITEMS, match_header
 from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, tg_user
 
 TODAY = date(2026, 11, 27)
