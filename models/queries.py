@@ -112,7 +112,7 @@ class EventLine:
 class ItemCard:
     line: ItemLine
     events: tuple[EventLine, ...]
-    # The moves the reader may make on it now (models.repair.offered_card fills them in).
+    # The moves the reader may make on it now (models.offers.offered_card fills them in).
     moves: frozenset[Action] = frozenset()
 
     @property

@@ -2,11 +2,11 @@
 
 Items come into it raised by models/intake.py `raise_item`; from then on every change of
 state is a move here (`apply_transition`), and the events replay to the state (`replay_state`).
+What a person may do on an item now (the buttons of its card) is models/offers.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +18,7 @@ from models import clock, ids
 from models.errors import DomainError
 from models.limits import check_note
 from models.people import contractor_chats, user_for
-from models.queries import ItemCard, ItemLine, item_card, item_line
+from models.queries import ItemLine, item_line
 from models.roles import WORK, Work
 from models.tables import (
     Action,
@@ -185,7 +185,7 @@ def _checked(
         raise _refuse_state(item, move)
     if expected_version is not None and expected_version != item.version:
         raise DomainError("already_handled", item=item.id, state=item.state.value)
-    undone = _undone(session, user=user, item=item, move=move) if move.undoes else None
+    undone = undone_move(session, user=user, item=item, move=move) if move.undoes else None
     return item, role, undone
 
 
@@ -198,7 +198,7 @@ def last_move(session: Session, *, item_id: int) -> Event | None:
     ).first()
 
 
-def _undone(session: Session, *, user: AppUser, item: Item, move: Move) -> Event:
+def undone_move(session: Session, *, user: AppUser, item: Item, move: Move) -> Event:
     """Return the move `move` takes back: the item's latest, of its kind, or refuse."""
     last = last_move(session, item_id=item.id)
     if last is None or last.action is not move.undoes or last.to_state is not item.state:
@@ -245,82 +245,6 @@ def check_move_line(
         expected_version=expected_version,
     )
     return item_line(session, item_id=item_id)
-
-
-# The moves an item's card offers as buttons, and to whom: its contractor's own (Repaired, Not
-# ours), the check (Pass, Fail) and a cancelled item's Restore. The office enters results
-# written on paper with /done. (Correct, no move, is offered to whoever may correct.)
-CARD_MOVES: dict[Action, frozenset[Role]] = {
-    Action.report_repaired: WORK[Work.repair],
-    Action.dispute: WORK[Work.repair],
-    Action.pass_: WORK[Work.check],
-    Action.fail: WORK[Work.check],
-    Action.restore: WORK[Work.settle],
-}
-
-
-def offered_moves(
-    session: Session,
-    *,
-    user: AppUser,
-    item: Item,
-    among: dict[Action, frozenset[Role]] | None = None,
-) -> frozenset[Action]:
-    """Return the moves this person may make on this item now (`among`: only these moves, made
-    in these roles)."""
-    offered = set()
-    for action, move in MOVES.items():
-        if item.state not in move.sources:
-            continue
-        if among is not None:
-            if action not in among:
-                continue
-            move = dataclasses.replace(move, roles=move.roles & among[action])
-        try:
-            acting_role(session, user=user, item=item, move=move)
-            if move.undoes:
-                _undone(session, user=user, item=item, move=move)
-        except DomainError:
-            continue
-        offered.add(action)
-    if may_correct(session, user=user, item=item):
-        offered.add(Action.correct)
-    return frozenset(offered)
-
-
-def check_correct(session: Session, *, user: AppUser, item: Item) -> None:
-    """Refuse unless this person may correct what was entered of this item, now."""
-    if not user.active:
-        raise DomainError("not_registered")
-    held = session.exec(
-        select(Membership.id).where(
-            Membership.user_id == user.id,
-            Membership.project_id == item.project_id,
-            col(Membership.role).in_(WORK[Work.correct]),
-        )
-    ).first()
-    if held is None:
-        raise DomainError("not_allowed")
-    if item.state is S.cancelled:  # its record is closed: restored first, then corrected
-        raise DomainError("correct_cancelled", item=item.id)
-
-
-def may_correct(session: Session, *, user: AppUser, item: Item) -> bool:
-    """Tell whether this person may correct what was entered of this item, now."""
-    try:
-        check_correct(session, user=user, item=item)
-    except DomainError:
-        return False
-    return True
-
-
-def offered_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
-    """Return an item's card for this person, with the moves its buttons offer them now."""
-    card = item_card(session, user_id=user_id, item_id=item_id)
-    item = session.get(Item, card.line.id)
-    user = user_for(session, user_id=user_id)
-    moves = offered_moves(session, user=user, item=item, among=CARD_MOVES)
-    return dataclasses.replace(card, moves=moves)
 
 
 def _refuse_state(item: Item, move: Move) -> DomainError:
