@@ -25,8 +25,8 @@ from sqlmodel import select
 from bot.demo import build_demo
 from handlers.i18n import t
 from models.db import Database
+from models.print_lists import PRINT_CAP, PrintList, contractor_print, to_check_print
 from models.printable import file_name, project_printables, qr_png, render_pdf
-from models.queries import PRINT_CAP, PrintList, contractor_print, to_check_print
 from models.tables import Contractor
 
 

@@ -13,7 +13,7 @@ from bench import Timing, measure, timed
 from models.db import Database
 from models.sheets import import_items
 from models.tables import Category, Project, Unit
-from models.workbooks import MAX_ROWS, WorkbookProblem, read_sheets
+from models.workbook_reader import MAX_ROWS, WorkbookProblem, read_sheets
 
 HEADERS = ["房号", "部位", "类别", "问题描述", "登记日期", "看房单号", "施工单位", "照片"]
 BOMB_ROWS = 5_000_000  # '<row><c s="0"/></row>' each: about 100 MB of blank rows unpacked

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from models import clock
 from models.db import Database
 from models.errors import DomainError
+from models.intake import pick_contractor, raise_item
 from models.people import add_member
 from models.project import (
     add_contractor,
@@ -28,7 +29,7 @@ from models.project import (
     mark_demo,
     set_rule,
 )
-from models.repair import MOVES, apply_transition, pick_contractor, raise_item
+from models.repair import MOVES, apply_transition
 from models.tables import Action, AppUser, Category, Item, ItemState, Platform, Project, Role
 
 PROJECT_NAME = "江畔花园一期"

@@ -9,8 +9,9 @@ from handlers.photos import keep_photo
 from handlers.steps import Repair, Step
 from models.errors import DomainError
 from models.limits import check_note
+from models.offers import offered_card
 from models.queries import contractor_list, my_buildings
-from models.repair import PhotoIn, act, check_move_line, offered_card
+from models.repair import PhotoIn, act, check_move_line
 from models.tables import Action, Role
 
 

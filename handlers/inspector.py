@@ -9,9 +9,10 @@ from handlers.photos import keep_photo
 from handlers.steps import Step
 from handlers.tell import tell_contractor
 from handlers.text import esc
+from models.offers import offered_card
 from models.people import CHECKERS
 from models.queries import to_check_list
-from models.repair import PhotoIn, act, check_move_line, offered_card
+from models.repair import PhotoIn, act, check_move_line
 from models.tables import Action, ItemState
 
 

@@ -3,57 +3,53 @@
 from __future__ import annotations
 
 from handlers.i18n import t
-from models.overdue import OVERDUE_READERS
 from models.people import Person
-from models.pushes import MAY_RECEIVE
-from models.tables import PushKind, Role
+from models.roles import WORK, Work
+from models.tables import Role
 
-ADMIN_WORK = (
-    "disputes",
-    "reassign",
-    "cancel",
-    "restore",
-    "reopen",
-    "correct",
-    "users",
-    "contractors",
-)
 PAPER = ("done", "pass", "fail")  # results written on printed lists (handlers/paper.py)
-FILES = ("template", "export")
-
-
-def _push_choices(role: Role) -> tuple[str, ...]:
-    # Whoever may receive a push may turn it off (models/pushes.py MAY_RECEIVE decides).
-    morning = ("mute", "unmute") if role in MAY_RECEIVE[PushKind.morning] else ()
-    reports = MAY_RECEIVE[PushKind.report] | MAY_RECEIVE[PushKind.overdue]
-    return (*morning, *(("reports",) if role in reports else ()))
-
-
-# An admin also sees who did not get their push today.
-ADMIN_PUSHES = (*_push_choices(Role.admin), "pushes")
-ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
+# Each command of a menu, in menu order, with the work that allows it (any of these works).
+# Who may do which work is models/roles.py WORK's to say: a role's menu is every command of a
+# work it may do, so the menu and the domain's refusals cannot disagree.
+MENU: dict[str, tuple[Work, ...]] = {
+    "mylist": (Work.repair,),
+    "tocheck": (Work.check,),
+    "invite": (Work.people,),
+    "new": (Work.intake,),
+    "unit": (Work.lookup,),
+    "find": (Work.lookup,),
     # /item 2423 (or the number alone) opens an item read off a printed list.
-    Role.contractor: ("mylist", "item", *_push_choices(Role.contractor)),
-    Role.inspector: ("tocheck", "item", *_push_choices(Role.inspector)),
-    Role.admin: (
-        "invite",
-        "new",
-        "unit",
-        "find",
-        "item",
-        *ADMIN_WORK,
-        *PAPER,
-        *FILES,
-        "report",
-        *ADMIN_PUSHES,
-    ),
-    Role.clerk: ("new", *PAPER, "template", *_push_choices(Role.clerk)),
-    Role.manager: ("report", "unit", "find", "item", "export", *_push_choices(Role.manager)),
-    Role.service: ("unit", "find", "item", "reopen", *_push_choices(Role.service)),
+    "item": (Work.item,),
+    "disputes": (Work.settle,),
+    "reassign": (Work.settle,),
+    "cancel": (Work.settle,),
+    "restore": (Work.settle,),
+    "reopen": (Work.reopen,),
+    "correct": (Work.correct,),
+    "users": (Work.people,),
+    "contractors": (Work.figures,),
+    **dict.fromkeys(PAPER, (Work.paper,)),
+    "template": (Work.templates,),
+    "export": (Work.export,),
+    "report": (Work.report,),
+    # Whoever may receive a push may turn it off (models/audiences.py MAY_RECEIVE, from WORK).
+    "mute": (Work.repair, Work.accept),
+    "unmute": (Work.repair, Work.accept),
+    "reports": (Work.report, Work.overdue),
+    # An admin also sees who did not get their push today.
+    "pushes": (Work.pushes,),
+    "overdue": (Work.overdue,),
 }
-# /overdue goes to exactly the roles models/ lets read it.
-for _role in OVERDUE_READERS:
-    ROLE_COMMANDS[_role] += ("overdue",)
+
+
+def allows(works: tuple[Work, ...], role: Role) -> bool:
+    """Tell whether a role may do any of these works."""
+    return any(role in WORK[work] for work in works)
+
+
+ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
+    role: tuple(name for name, works in MENU.items() if allows(works, role)) for role in Role
+}
 EVERYONE = ("help", "lang")
 # What to point to when a text or photo comes that no flow is waiting for.
 OPENS_ITEMS = ("mylist", "tocheck")  # an item opened from these takes a note or photos

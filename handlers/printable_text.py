@@ -6,8 +6,8 @@ from functools import partial
 
 from handlers.i18n import t
 from handlers.text import clip, esc
+from models.print_lists import PrintList
 from models.printable import Tr, list_day
-from models.queries import PrintList
 
 NAME_IN_CAPTION = 100  # a contractor's or project's name in the document's caption
 

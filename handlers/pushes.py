@@ -10,8 +10,10 @@ from handlers.core import Ask, Router
 from handlers.i18n import t
 from handlers.text import esc
 from models import clock
+from models.audiences import choices_of, choose
 from models.errors import DomainError
-from models.pushes import NoticeDay, PushDay, PushLine, beats, choices_of, choose, push_day
+from models.push_day import NoticeDay, PushDay, PushLine, push_day
+from models.pushes import beats
 from models.tables import PushKind, PushStatus, Undelivered
 
 # The reports a manager or admin chooses with /reports (the morning list has /mute).

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.i18n import t
-from models.sheets import CategoryChange, ImportReport, SetupReport, Skipped
-from models.workbooks import Problem
+from models.setup_sheet import CategoryChange, SetupReport
+from models.sheets import ImportReport, Skipped
+from models.workbook_reader import Problem
 
 CHAT_LIMIT = 5  # bad rows shown per reason in a chat answer
 CHAT_CHARS = 3500  # a Telegram message holds 4096 characters

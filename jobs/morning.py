@@ -10,17 +10,11 @@ from models import clock
 from models.errors import DomainError
 from models.overdue import contractor_overdue
 from models.people import LANGUAGES
+from models.print_lists import PrintList, contractor_print, to_check_print
 from models.printable import ItemLink, printout
 from models.pushes import ProjectBeat, Recipient
-from models.queries import (
-    Page,
-    PrintList,
-    contractor_list,
-    contractor_print,
-    to_check_list,
-    to_check_print,
-)
-from models.tables import Role
+from models.queries import Page, contractor_list, to_check_list
+from models.roles import WORK, Work
 
 
 class _Printing:
@@ -80,7 +74,7 @@ def _repairs(
     session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> Part | None:
     # A contractor's list with its PDF (the screen's PDF button is left off: it is attached).
-    if Role.contractor not in person.roles or not person.contractor_ids:
+    if not WORK[Work.repair] & person.roles or not person.contractor_ids:
         return None
     page = _page(contractor_list, session, person, project)
     if page is None or not page.total:
@@ -95,7 +89,7 @@ def _repairs(
 def _checks(
     session: Session, person: Recipient, project: ProjectBeat, lang: str, made: _Printing
 ) -> Part | None:
-    if Role.inspector not in person.roles:
+    if not WORK[Work.accept] & person.roles:
         return None
     page = _page(to_check_list, session, person, project)
     if page is None or not page.total:

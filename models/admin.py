@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 from models import clock, ids
 from models.errors import DomainError
 from models.lookup import contractor_named
+from models.offers import offered_moves
 from models.people import user_for
 from models.queries import ItemLine, item_line
-from models.repair import Outcome, act, check_move, offered_moves
+from models.repair import Outcome, act, check_move
 from models.roles import WORK, Work
 from models.tables import (
     Action,

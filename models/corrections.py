@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 from models import clock, ids
 from models.admin import ContractorRef, Moved
 from models.errors import DomainError
-from models.intake import check_description, check_location
+from models.intake import check_description, check_location, pick_contractor
 from models.lookup import categories, find_category
+from models.offers import check_correct, offered_moves
 from models.people import user_for
 from models.queries import Change, ItemLine, item_line
 from models.repair import (
@@ -23,11 +24,8 @@ from models.repair import (
     UNDO,
     act,
     acting_role,
-    check_correct,
     check_move,
     last_move,
-    offered_moves,
-    pick_contractor,
 )
 from models.tables import Action, Category, Contractor, Event, Item, ItemState, Unit
 

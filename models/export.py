@@ -32,13 +32,7 @@ from models.tables import (
     Project,
     Unit,
 )
-from models.workbooks import (
-    INSTRUCTIONS_TITLE,
-    ITEMS,
-    SETUP_SPECS,
-    SheetSpec,
-    safe_row,
-)
+from models.workbooks import INSTRUCTIONS_TITLE, ITEMS, SETUP_SPECS, SheetSpec, safe_row
 
 
 @dataclass(frozen=True)

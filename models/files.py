@@ -12,15 +12,11 @@ from models.errors import DomainError
 from models.export import Say, Templates, export_items, write_templates
 from models.people import user_for
 from models.roles import WORK, Work
-from models.sheets import ImportReport, SetupReport, import_items, setup_project
+from models.setup_sheet import SetupReport, setup_project
+from models.sheets import ImportReport, import_items
 from models.tables import AppUser, Membership, Project, Role
-from models.workbooks import (
-    SETUP_SPECS,
-    RawSheet,
-    WorkbookProblem,
-    match_sheet,
-    read_sheets,
-)
+from models.workbook_reader import RawSheet, WorkbookProblem, read_sheets
+from models.workbooks import SETUP_SPECS, match_sheet
 
 SETUP_ROLES = WORK[Work.setup]
 IMPORT_ROLES = WORK[Work.intake]

@@ -1,14 +1,19 @@
-"""Entering inspection-sheet items one by one: who may, and the checks on each field."""
+"""Entering inspection-sheet items: the one way an item is raised (from a chat, a workbook or
+the demo: `raise_item`, the contractor its rules give), and the chat's entry one by one: who
+may, and the checks on each field."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from models import ids
+from models import clock, ids
 from models.errors import DomainError
 from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length
 from models.lookup import (
@@ -21,10 +26,22 @@ from models.lookup import (
 )
 from models.people import require_any, user_for
 from models.project import category_by_code, project_today
-from models.repair import PhotoIn, pick_contractor, raise_item
+from models.repair import PhotoIn, add_photos
 from models.roles import WORK, Work
-from models.tables import AppUser, Category, Contractor, Membership, Project, Unit
-from models.workbooks import parse_date as read_date
+from models.tables import (
+    Action,
+    AppUser,
+    AssignmentRule,
+    Category,
+    Contractor,
+    Event,
+    Item,
+    ItemState,
+    Membership,
+    Project,
+    Unit,
+)
+from models.workbook_reader import parse_date as read_date
 
 # Who may enter items: the clerks, and the project department (admins).
 INTAKE_ROLES = WORK[Work.intake]
@@ -85,6 +102,127 @@ class Entered:
     item_id: int
     unit_code: str
     contractor_name: str
+
+
+def item_key(
+    *, sheet_no: str | None, unit_code: str, location: str, description: str, raised_on: date
+) -> str:
+    """Return an item's stable key: the same defect from the same sheet gives the same key."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+    # Without a sheet number the walk-through is known by its day instead.
+    parts = [norm(sheet_no or ""), unit_code, norm(location), norm(description)]
+    if not parts[0]:
+        parts.append(raised_on.isoformat())
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def pick_contractor(session: Session, *, project_id: int, category_id: int, building: str) -> int:
+    """Return the contractor the assignment rules give; a building rule beats a project one."""
+    rules = session.exec(
+        select(AssignmentRule).where(
+            AssignmentRule.project_id == project_id, AssignmentRule.category_id == category_id
+        )
+    ).all()
+    for rule in rules:
+        if rule.building == building:
+            return rule.contractor_id
+    for rule in rules:
+        if rule.building is None:
+            return rule.contractor_id
+    raise DomainError("no_rule", building=building)
+
+
+def raise_item(
+    session: Session,
+    *,
+    project_id: int,
+    unit_code: str,
+    location: str,
+    category_code: str,
+    description: str,
+    raised_on: date,
+    user: AppUser | None = None,
+    sheet_no: str | None = None,
+    contractor_id: int | None = None,
+    photos: Sequence[PhotoIn] = (),
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Item:
+    """Enter one defect from an inspection sheet; the rules pick the contractor if none given."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise DomainError("no_such_project")
+    # The one flat the code means: a short code that fits several is no flat, never entrance 1.
+    unit = find_unit(session, project_id=project_id, text=unit_code)
+    if unit is None:
+        raise DomainError("no_such_unit", unit=unit_code)
+    category = session.exec(
+        select(Category).where(Category.project_id == project_id, Category.code == category_code)
+    ).first()
+    if category is None:
+        raise DomainError("no_such_category", category=category_code)
+    description = description.strip()
+    if not description:
+        raise DomainError("description_required")
+    check_description_length(description)  # refused, not cut: nothing written down is lost
+    location = location.strip()
+    if len(location) > LOCATION_MAX:
+        raise DomainError("location_too_long", max=LOCATION_MAX)
+    if sheet_no is not None and len(sheet_no) > SHEET_NO_MAX:
+        raise DomainError("sheet_no_too_long", sheet=sheet_no[:SHEET_NO_MAX])
+    if contractor_id is None:
+        contractor_id = pick_contractor(
+            session, project_id=project_id, category_id=category.id, building=unit.building
+        )
+    else:
+        contractor = ids.get(session, Contractor, contractor_id)
+        if contractor is None or contractor.project_id != project_id:
+            raise DomainError("no_such_contractor")
+    key = item_key(
+        sheet_no=sheet_no,
+        unit_code=unit.code,
+        location=location,
+        description=description,
+        raised_on=raised_on,
+    )
+    entered = session.exec(
+        select(Item.id).where(Item.project_id == project_id, Item.import_key == key)
+    ).first()
+    if entered is not None:  # the same line of the same sheet, entered twice
+        raise DomainError("already_entered", item=entered)
+    item = Item(
+        project_id=project_id,
+        unit_id=unit.id,
+        import_key=key,
+        location=location,
+        category_id=category.id,
+        description=description,
+        raised_on=raised_on,
+        sheet_no=sheet_no,
+        contractor_id=contractor_id,
+        state=ItemState.open,
+        due_on=raised_on + timedelta(days=category.repair_days or project.repair_days),
+        entered_at=at or clock.now(),
+    )
+    session.add(item)
+    session.flush()
+    event = Event(
+        item_id=item.id,
+        at=item.entered_at,
+        actor_id=user.id if user else None,
+        action=Action.raise_,
+        from_state=None,
+        to_state=ItemState.open,
+        contractor_id=contractor_id,
+        note=note,
+    )
+    session.add(event)
+    session.flush()
+    add_photos(session, item=item, event=event, photos=photos, at=item.entered_at)
+    return item
 
 
 def _intake_user(session: Session, *, user_id: int, project_id: int) -> AppUser:

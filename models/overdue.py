@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, and_, case, func
 from sqlmodel import Session, col, select
 
 from models import clock
+from models.audiences import MAY_RECEIVE
 from models.errors import DomainError
 from models.people import person_of
-from models.pushes import MAY_RECEIVE
 from models.tables import (
     Action,
     Contractor,

@@ -42,7 +42,7 @@ class Person:
         return bool(self.roles.intersection(roles))
 
 
-def _identity(session: Session, *, platform: str, account: str) -> Identity | None:
+def _identity(session: Session, *, platform: Platform, account: str) -> Identity | None:
     return session.exec(
         select(Identity).where(Identity.platform == Platform(platform), Identity.account == account)
     ).first()
@@ -70,7 +70,7 @@ def _person(session: Session, user: AppUser | None, blocked_at: datetime | None)
     )
 
 
-def find_person(session: Session, *, platform: str, account: str) -> Person | None:
+def find_person(session: Session, *, platform: Platform, account: str) -> Person | None:
     """Return the active registered person behind a platform account, or None."""
     identity = _identity(session, platform=platform, account=account)
     if identity is None:
@@ -84,7 +84,7 @@ def person_of(session: Session, *, user_id: int) -> Person | None:
 
 
 def person_with_account(
-    session: Session, *, user_id: int, platform: str
+    session: Session, *, user_id: int, platform: Platform
 ) -> tuple[Person, str] | None:
     """Return an active registered person and their account on a platform, or None."""
     identity = session.exec(
@@ -98,7 +98,7 @@ def person_with_account(
     return None if person is None else (person, identity.account)
 
 
-def accounts(session: Session, *, user_ids: Iterable[int], platform: str) -> dict[int, str]:
+def accounts(session: Session, *, user_ids: Iterable[int], platform: Platform) -> dict[int, str]:
     """Return where each of these people is reached on a platform (people without one left out)."""
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
@@ -111,7 +111,7 @@ def accounts(session: Session, *, user_ids: Iterable[int], platform: str) -> dic
     return {user_id: account for user_id, account in rows}  # the oldest identity wins
 
 
-def link_identity(session: Session, *, user_id: int, platform: str, account: str) -> Identity:
+def link_identity(session: Session, *, user_id: int, platform: Platform, account: str) -> Identity:
     """Let a person be reached on a platform account too; refuse an account someone else has."""
     identity = _identity(session, platform=platform, account=account)
     if identity is not None:
@@ -126,13 +126,13 @@ def link_identity(session: Session, *, user_id: int, platform: str, account: str
     return identity
 
 
-def _user_of(session: Session, *, platform: str, account: str) -> AppUser | None:
+def _user_of(session: Session, *, platform: Platform, account: str) -> AppUser | None:
     identity = _identity(session, platform=platform, account=account)
     return None if identity is None else session.get(AppUser, identity.user_id)
 
 
 def _new_user(
-    session: Session, *, platform: str, account: str, name: str, language: str | None
+    session: Session, *, platform: Platform, account: str, name: str, language: str | None
 ) -> AppUser:
     user = AppUser(name=name, language=language)
     session.add(user)
@@ -278,7 +278,7 @@ def accept_invite(
     session: Session,
     *,
     code: str,
-    platform: str,
+    platform: Platform,
     account: str,
     name: str,
     language: str | None = None,
@@ -325,7 +325,7 @@ def add_member(
     session: Session,
     *,
     project_id: int,
-    platform: str,
+    platform: Platform,
     account: str,
     name: str,
     roles: list[Role],

@@ -24,15 +24,14 @@ from sqlmodel import Session, col, select
 from models import clock
 from models.errors import DomainError
 from models.fonts import FACE, cjk_font, drawable
-from models.queries import (
-    ItemLine,
-    Only,
+from models.print_lists import (
     PrintList,
     contractor_print,
     my_print_lists,
     to_check_print,
     to_check_print_lists,
 )
+from models.queries import ItemLine, Only
 from models.tables import Contractor, Item, ItemState
 
 # tr(key, **params) -> text in the reader's language (the caller's catalog; models/ has none).

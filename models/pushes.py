@@ -1,18 +1,18 @@
-"""Scheduled pushes in the record: who wants which, who got what today, claimed before sent;
-and the notices flows send at once, each logged, so an admin sees what did not arrive."""
+"""Scheduled pushes in the record: the day's beats, each run and push claimed before sent, who
+gets one (models/audiences.py: who may and who wants), and the notices flows send at once,
+each logged; an admin's view of the day is models/push_day.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from models import clock
-from models.errors import DomainError
-from models.people import admin_project, user_for
+from models.audiences import wants
 from models.tables import (
     AppUser,
     Identity,
@@ -25,22 +25,9 @@ from models.tables import (
     PushRun,
     PushStatus,
     Role,
-    Subscription,
     Undelivered,
 )
 
-# Who gets each kind unless they chose otherwise. Admins ask for the daily report themselves.
-DEFAULT_WANTED: dict[PushKind, frozenset[Role]] = {
-    PushKind.morning: frozenset({Role.contractor, Role.inspector}),
-    PushKind.report: frozenset({Role.manager}),
-    PushKind.overdue: frozenset({Role.manager, Role.admin}),
-}
-# Who may receive each kind at all (a contractor never gets the manager's report).
-MAY_RECEIVE: dict[PushKind, frozenset[Role]] = {
-    PushKind.morning: frozenset({Role.contractor, Role.inspector}),
-    PushKind.report: frozenset({Role.manager, Role.admin}),
-    PushKind.overdue: frozenset({Role.manager, Role.admin}),
-}
 # A claim still "sending" after this long belongs to a process that died: it may be taken over.
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -78,28 +65,6 @@ def beats(*, morning_at: str, report_at: str) -> tuple[Beat, ...]:
     )
 
 
-def wants(session: Session, *, user_id: int, kind: PushKind, roles: Iterable[Role]) -> bool:
-    """Tell whether a person with these roles gets this kind of push."""
-    roles = set(roles)
-    if not roles & MAY_RECEIVE[kind]:
-        return False
-    choice = session.get(Subscription, (user_id, kind))
-    if choice is not None:
-        return choice.wanted
-    return bool(roles & DEFAULT_WANTED[kind])
-
-
-def set_wanted(session: Session, *, user_id: int, kind: PushKind, wanted: bool) -> Subscription:
-    """Record a person's choice about one kind of push."""
-    choice = session.get(Subscription, (user_id, kind))
-    if choice is None:
-        choice = Subscription(user_id=user_id, kind=kind, wanted=wanted)
-    choice.wanted = wanted
-    session.add(choice)
-    session.flush()
-    return choice
-
-
 def _insert(session: Session, row: PushRun | PushLog) -> bool:
     """Insert a claim row; False if another process holds it already (unique key)."""
     try:
@@ -132,7 +97,7 @@ def claim(
     day: date,
     user_id: int,
     by: str,
-    platform: str,
+    platform: Platform,
 ) -> PushLog | None:
     """Claim the push to one person for the day before sending it; None if it is taken.
 
@@ -195,7 +160,7 @@ def claim_all(
     day: date,
     user_ids: Sequence[int],
     by: str,
-    platform: str,
+    platform: Platform,
 ) -> list[PushLog | None]:
     """Claim the day's push to each of these people, in order, in one transaction."""
     return [
@@ -218,7 +183,7 @@ def record(
     push_id: int,
     status: PushStatus,
     attempts: int,
-    platform: str,
+    platform: Platform,
     why: Undelivered | None = None,
     reason: str | None = None,
     parts_sent: int | None = None,
@@ -247,7 +212,7 @@ def progress(session: Session, *, push_id: int, parts_sent: int) -> None:
     session.add(row)
 
 
-def notice_begins(session: Session, *, user_id: int, platform: str, summary: str) -> int:
+def notice_begins(session: Session, *, user_id: int, platform: Platform, summary: str) -> int:
     """Log a notice a flow is sending someone, before it goes; return its row's id."""
     row = NoticeLog(
         user_id=user_id, platform=platform, summary=summary[:80], status=PushStatus.sending
@@ -276,7 +241,7 @@ def notice_ends(
         mark_blocked(session, user_id=row.user_id, platform=row.platform)
 
 
-def _identity(session: Session, *, user_id: int, platform: str) -> Identity | None:
+def _identity(session: Session, *, user_id: int, platform: Platform) -> Identity | None:
     return session.exec(
         select(Identity)
         .where(Identity.user_id == user_id, Identity.platform == Platform(platform))
@@ -284,13 +249,13 @@ def _identity(session: Session, *, user_id: int, platform: str) -> Identity | No
     ).first()
 
 
-def reachable(session: Session, *, user_id: int, platform: str) -> bool:
+def reachable(session: Session, *, user_id: int, platform: Platform) -> bool:
     """Tell whether pushes reach this person on a platform: an account there, not blocked."""
     identity = _identity(session, user_id=user_id, platform=platform)
     return identity is not None and identity.blocked_at is None
 
 
-def mark_blocked(session: Session, *, user_id: int, platform: str) -> None:
+def mark_blocked(session: Session, *, user_id: int, platform: Platform) -> None:
     """Remember that this person's chat on a platform blocked the bot: pushes there skip it
     until they write again."""
     identity = _identity(session, user_id=user_id, platform=platform)
@@ -299,7 +264,7 @@ def mark_blocked(session: Session, *, user_id: int, platform: str) -> None:
         session.add(identity)
 
 
-def clear_blocked(session: Session, *, user_id: int, platform: str) -> bool:
+def clear_blocked(session: Session, *, user_id: int, platform: Platform) -> bool:
     """Take back a person whose chat on a platform blocked the bot and who writes again there;
     True if it was blocked."""
     result = session.execute(
@@ -313,86 +278,6 @@ def clear_blocked(session: Session, *, user_id: int, platform: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount > 0
-
-
-@dataclass(frozen=True)
-class PushLine:
-    """One person's push of the day, for the admin's view."""
-
-    user_id: int
-    name: str
-    kind: PushKind
-    status: PushStatus
-    why: Undelivered | None
-    reason: str | None  # what the platform said (English, for the log: /pushes says `why`)
-    parts_sent: int
-    attempts: int
-    at: datetime
-
-
-def day_log(session: Session, *, project_id: int, day: date) -> list[PushLine]:
-    """Return every push of a project's day, with the person's name, by kind then status."""
-    rows = session.exec(
-        select(PushLog, AppUser.name)
-        .join(AppUser, PushLog.user_id == AppUser.id)
-        .where(PushLog.project_id == project_id, PushLog.day == day)
-        .order_by(PushLog.kind, PushLog.status, AppUser.name)
-    ).all()
-    return [
-        PushLine(
-            p.user_id,
-            name,
-            p.kind,
-            p.status,
-            p.why,
-            p.reason,
-            p.parts_sent,
-            p.attempts,
-            p.sent_at or p.claimed_at,
-        )
-        for p, name in rows
-    ]
-
-
-@dataclass(frozen=True)
-class NoticeLine:
-    """A notice of the day that did not arrive (or not yet), for the admin's view."""
-
-    name: str
-    status: PushStatus
-    why: Undelivered | None
-    summary: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class NoticeDay:
-    """The notices flows sent the project's people on a day: how many arrived, and the rest."""
-
-    sent: int
-    missed: list[NoticeLine]
-
-
-def day_notices(session: Session, *, project_id: int, day: date, tz: str) -> NoticeDay:
-    """Return the notices of a project's local day to its people: counted, and each missed one."""
-    start = datetime.combine(day, time(0), tzinfo=clock.zone(tz)).astimezone(UTC)
-    people = select(Membership.user_id).where(Membership.project_id == project_id)
-    rows = session.exec(
-        select(NoticeLog, AppUser.name)
-        .join(AppUser, NoticeLog.user_id == AppUser.id)
-        .where(
-            col(NoticeLog.user_id).in_(people),
-            col(NoticeLog.created_at) >= start,
-            col(NoticeLog.created_at) < start + timedelta(days=1),
-        )
-        .order_by(col(NoticeLog.id))
-    ).all()
-    missed = [
-        NoticeLine(name, n.status, n.why, n.summary, n.created_at)
-        for n, name in rows
-        if n.status is not PushStatus.sent
-    ]
-    return NoticeDay(len(rows) - len(missed), missed)
 
 
 def take_run(session: Session, *, kind: PushKind, project_id: int, day: date, by: str) -> bool:
@@ -459,7 +344,8 @@ class Recipient:
     contractor_ids: frozenset[int]
 
 
-def _members(session: Session, project_id: int) -> list[tuple[AppUser, set[Role], set[int]]]:
+def active_members(session: Session, project_id: int) -> list[tuple[AppUser, set[Role], set[int]]]:
+    """Return the project's active people, each with their roles and contractors there."""
     rows = session.exec(
         select(AppUser, Membership)
         .join(Membership, Membership.user_id == AppUser.id)
@@ -475,7 +361,7 @@ def _members(session: Session, project_id: int) -> list[tuple[AppUser, set[Role]
     return list(people.values())
 
 
-def _blocked(session: Session, *, user_ids: Sequence[int]) -> set[int]:
+def blocked_among(session: Session, *, user_ids: Sequence[int]) -> set[int]:
     """Return which of these people have a chat that blocked the bot, on any platform."""
     if not user_ids:
         return set()
@@ -488,11 +374,11 @@ def _blocked(session: Session, *, user_ids: Sequence[int]) -> set[int]:
 
 
 def recipients(
-    session: Session, *, project_id: int, kind: PushKind, platform: str
+    session: Session, *, project_id: int, kind: PushKind, platform: Platform
 ) -> list[Recipient]:
     """Return who gets this kind of push in the project on a platform: active, reachable
     there (an account, not blocked), wanting it."""
-    members = _members(session, project_id)
+    members = active_members(session, project_id)
     reach = set(
         session.exec(
             select(Identity.user_id).where(
@@ -513,69 +399,3 @@ def recipients(
         for user, roles, contractors in members
         if user.id in reach and wants(session, user_id=user.id, kind=kind, roles=roles)
     ]
-
-
-def blocked_members(session: Session, *, project_id: int) -> list[str]:
-    """Return the names of the project's people who blocked the bot (pushes skip them)."""
-    members = _members(session, project_id)
-    blocked = _blocked(session, user_ids=[user.id for user, _, _ in members])
-    return sorted(user.name for user, _, _ in members if user.id in blocked)
-
-
-def _roles(session: Session, user_id: int) -> set[Role]:
-    rows = session.exec(
-        select(Membership.role)
-        .join(AppUser, Membership.user_id == AppUser.id)
-        .where(Membership.user_id == user_id, AppUser.active == True)  # noqa: E712
-    ).all()
-    return set(rows)
-
-
-def may_receive(session: Session, *, user_id: int) -> list[PushKind]:
-    """Return the kinds of push this person may receive at all, in PushKind order."""
-    roles = _roles(session, user_id)
-    return [kind for kind in PushKind if roles & MAY_RECEIVE[kind]]
-
-
-def choose(session: Session, *, user_id: int, kind: PushKind, wanted: bool) -> Subscription:
-    """Record a person's choice about a kind of push, if they may receive it at all."""
-    if kind not in may_receive(session, user_id=user_id):
-        raise DomainError("not_allowed")  # a forged button asks for a kind not theirs
-    return set_wanted(session, user_id=user_id, kind=kind, wanted=wanted)
-
-
-def choices_of(session: Session, *, user_id: int) -> dict[PushKind, bool]:
-    """Return, for each kind this person may receive, whether they get it now."""
-    roles = _roles(session, user_id)
-    return {
-        kind: wants(session, user_id=user_id, kind=kind, roles=roles)
-        for kind in may_receive(session, user_id=user_id)
-    }
-
-
-@dataclass(frozen=True)
-class PushDay:
-    """An admin's view of a project's pushes today: the runs, every person's, who is skipped."""
-
-    project: str
-    timezone: str
-    day: date
-    runs: dict[PushKind, PushRun]
-    lines: list[PushLine]
-    blocked: list[str]
-    notices: NoticeDay
-
-
-def push_day(session: Session, *, user_id: int) -> PushDay:
-    """Return today's pushes of the project this admin runs (its local day)."""
-    project = admin_project(session, user=user_for(session, user_id=user_id))
-    day = clock.today(project.timezone)
-    return PushDay(
-        project.name,
-        project.timezone,
-        day,
-        runs_of_day(session, project_id=project.id, day=day),
-        day_log(session, project_id=project.id, day=day),
-        blocked_members(session, project_id=project.id),
-        day_notices(session, project_id=project.id, day=day, tz=project.timezone),
-    )

@@ -15,7 +15,6 @@ from models.overdue import (
     days_overdue,
     days_waiting,
     is_overdue,
-    overdue_sql,
     owed_clause,
     reported_at_sql,
 )
@@ -113,7 +112,7 @@ class EventLine:
 class ItemCard:
     line: ItemLine
     events: tuple[EventLine, ...]
-    # The moves the reader may make on it now (models.repair.offered_card fills them in).
+    # The moves the reader may make on it now (models.offers.offered_card fills them in).
     moves: frozenset[Action] = frozenset()
 
     @property
@@ -156,7 +155,8 @@ def _today(tz: str) -> date:
     return clock.today(tz)
 
 
-def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
+def line_query():  # noqa: ANN201  (a SQLAlchemy select of many columns)
+    """Return the select of an item with what its line shows (flat, category, contractor)."""
     return (
         select(Item, Unit, Category, Contractor, Project, reported_at_sql())
         .join(Unit, Item.unit_id == Unit.id)
@@ -166,7 +166,8 @@ def _line_query():  # noqa: ANN202  (a SQLAlchemy select of many columns)
     )
 
 
-def _to_line(row: tuple[Item, Unit, Category, Contractor, Project, datetime | None]) -> ItemLine:
+def to_line(row: tuple[Item, Unit, Category, Contractor, Project, datetime | None]) -> ItemLine:
+    """Return the line of one row of line_query()."""
     item, unit, category, contractor, project, reported_at = row
     today = _today(project.timezone)
     overdue = is_overdue(item.state, item.due_on, today)
@@ -198,7 +199,8 @@ def _to_line(row: tuple[Item, Unit, Category, Contractor, Project, datetime | No
     )
 
 
-def _person(session: Session, user_id: int) -> Person:
+def person_for(session: Session, user_id: int) -> Person:
+    """Return the registered person, or refuse."""
     person = person_of(session, user_id=user_id)
     if person is None:
         raise DomainError("not_registered")
@@ -215,10 +217,11 @@ def _paginate(
     pages = max(1, -(-total // page_size))
     page = min(max(0, page), pages - 1)
     rows = session.exec(query.offset(page * page_size).limit(page_size)).all()
-    return [_to_line(r) for r in rows], page, pages
+    return [to_line(r) for r in rows], page, pages
 
 
-def _in_building(building: str | None) -> tuple:
+def in_building(building: str | None) -> tuple:
+    """Return the SQL conditions that keep one building's items (none: every building)."""
     # Counting joins the flat only when the list is narrowed to a building.
     return () if building is None else (Item.unit_id == Unit.id, Unit.building == building)
 
@@ -239,7 +242,7 @@ def contractor_list(
     `only` narrows the page to rework or overdue items; the figures stay the whole list's, so
     the buttons that narrow it can say how many each keeps.
     """
-    person = _person(session, user_id)
+    person = person_for(session, user_id)
     mine = _mine(person, building, project_id)
     today = _today(_project_tz(session, person))
     total, rework, oldest, overdue = session.exec(
@@ -251,7 +254,7 @@ def contractor_list(
         ).where(*mine)
     ).one()
     listed = {None: total, Only.rework: rework, Only.overdue: overdue}[only] or 0
-    query = _line_query().where(*mine, *_narrowed(only, today)).order_by(*contractor_order())
+    query = line_query().where(*mine, *narrowed(only, today)).order_by(*contractor_order())
     lines, page, pages = _paginate(session, query, listed, page, page_size)
     oldest_days = (today - oldest).days if oldest else 0
     return Page(
@@ -276,12 +279,12 @@ def _mine(person: Person, building: str | None, project_id: int | None) -> tuple
     return (
         col(Item.contractor_id).in_(person.contractor_ids),
         col(Item.state).in_([S.open, S.rework]),
-        *_in_building(building),
+        *in_building(building),
         *(() if project_id is None else (Item.project_id == project_id,)),
     )
 
 
-def _narrowed(only: Only | None, today: date) -> tuple:
+def narrowed(only: Only | None, today: date) -> tuple:
     """Return the SQL conditions that keep a list's rework or overdue items (none: all)."""
     if only is Only.rework:
         return (Item.state == S.rework,)
@@ -306,13 +309,13 @@ def my_buildings(
     session: Session, *, user_id: int, only: Only | None = None
 ) -> tuple[tuple[str, int], ...]:
     """Return each building of a contractor's list (narrowed by `only`) with its item count."""
-    person = _person(session, user_id)
+    person = person_for(session, user_id)
     today = _today(_project_tz(session, person))
     rows = session.exec(
         select(Unit.building, func.count())
         .select_from(Item)
         .join(Unit, Item.unit_id == Unit.id)
-        .where(*_mine(person, None, None), *_narrowed(only, today))
+        .where(*_mine(person, None, None), *narrowed(only, today))
         .group_by(Unit.building)
         .order_by(func.length(Unit.building), Unit.building)
     ).all()
@@ -338,8 +341,8 @@ def to_check_list(
     The walk goes building by building, then entrance (stairwell), then floor. `project_id`
     keeps to one of the person's projects (its morning push).
     """
-    person = _person(session, user_id)
-    projects = _projects_with(session, person, CHECKERS)
+    person = person_for(session, user_id)
+    projects = projects_with(session, person, CHECKERS)
     if project_id is not None:
         projects = [p for p in projects if p == project_id]
     if not projects:
@@ -347,10 +350,10 @@ def to_check_list(
     waiting = (
         col(Item.project_id).in_(projects),
         Item.state == S.repaired,
-        *_in_building(building),
+        *in_building(building),
     )
     total = session.exec(select(func.count()).where(*waiting)).one()
-    query = _line_query().where(*waiting).order_by(*to_check_order())
+    query = line_query().where(*waiting).order_by(*to_check_order())
     lines, page, pages = _paginate(session, query, total, page, page_size)
     return Page(tuple(lines), page, pages, total, building=building)
 
@@ -368,154 +371,8 @@ def to_check_order() -> tuple:
     )
 
 
-PRINT_CAP = 2000  # rows of one printed list; a longer list says "first 2,000 of N"
-
-
-@dataclass(frozen=True)
-class PrintList:
-    """One team's list for paper: its lines (capped), how many there are in all, whose it is."""
-
-    lines: tuple[ItemLine, ...]
-    total: int
-    rework: int  # of the whole list, not only the lines printed
-    overdue: int
-    project_id: int
-    project_name: str
-    timezone: str
-    contractor_id: int | None  # None: the inspection team's to-check list
-    contractor_name: str | None
-    building: str | None = None
-    only: Only | None = None
-
-    @property
-    def cut(self) -> bool:
-        """Tell whether the list holds fewer lines than there are items."""
-        return len(self.lines) < self.total
-
-
-def _capped(
-    session: Session, where: tuple, first: tuple, cap: int, today: date
-) -> tuple[list[ItemLine], int, int, int]:
-    """Return the `cap` lines that come `first`, in walking order, and the whole list's figures.
-
-    Paper is walked stairwell by stairwell (to_check_order); when a list is longer than the
-    cap, the items printed are those its own order puts first (a contractor's: rework, oldest).
-    """
-    # Window aggregates are taken before LIMIT, so they count the whole list.
-    chosen = (
-        select(
-            Item.id,
-            func.count().over().label("total"),
-            func.sum(case((Item.state == S.rework, 1), else_=0)).over().label("rework"),
-            func.sum(case((overdue_sql(today), 1), else_=0)).over().label("overdue"),
-        )
-        .join(Unit, Item.unit_id == Unit.id)
-        .where(*where)
-        .order_by(*first)
-        .limit(cap)
-        .subquery()
-    )
-    figures = (chosen.c.total, chosen.c.rework, chosen.c.overdue)
-    rows = session.exec(
-        _line_query()
-        .join(chosen, chosen.c.id == Item.id)
-        .add_columns(*figures)
-        .order_by(*to_check_order())
-    ).all()
-    if not rows:
-        return [], 0, 0, 0
-    total, rework, overdue = (int(n or 0) for n in rows[0][-3:])
-    return [_to_line(tuple(row[:-3])) for row in rows], total, rework, overdue
-
-
-def contractor_print(
-    session: Session,
-    *,
-    contractor_id: int,
-    building: str | None = None,
-    only: Only | None = None,
-    cap: int = PRINT_CAP,
-) -> PrintList:
-    """Return one contractor's items to repair (open and rework) for paper, stairwell by stairwell.
-
-    `only` keeps its rework or overdue items, as the list on screen it is printed from.
-    """
-    contractor = session.get(Contractor, contractor_id)
-    if contractor is None:
-        raise DomainError("no_such_contractor")
-    project = session.get(Project, contractor.project_id)
-    today = _today(project.timezone)
-    where = (
-        Item.contractor_id == contractor_id,
-        col(Item.state).in_([S.open, S.rework]),
-        *_in_building(building),
-        *_narrowed(only, today),
-    )
-    lines, total, rework, overdue = _capped(session, where, contractor_order(), cap, today)
-    return PrintList(
-        tuple(lines),
-        total,
-        rework,
-        overdue,
-        project.id,
-        project.name,
-        project.timezone,
-        contractor.id,
-        contractor.name,
-        building,
-        only,
-    )
-
-
-def to_check_print(
-    session: Session, *, project_id: int, building: str | None = None, cap: int = PRINT_CAP
-) -> PrintList:
-    """Return one project's items reported repaired for paper, in walking order."""
-    project = session.get(Project, project_id)
-    if project is None:
-        raise DomainError("no_such_project")
-    where = (Item.project_id == project_id, Item.state == S.repaired, *_in_building(building))
-    today = _today(project.timezone)
-    lines, total, rework, overdue = _capped(session, where, to_check_order(), cap, today)
-    return PrintList(
-        tuple(lines),
-        total,
-        rework,
-        overdue,
-        project.id,
-        project.name,
-        project.timezone,
-        None,
-        None,
-        building,
-    )
-
-
-def my_print_lists(
-    session: Session, *, user_id: int, building: str | None = None, only: Only | None = None
-) -> list[PrintList]:
-    """Return this contractor's lists for paper (one per contractor they work for)."""
-    person = _person(session, user_id)
-    if not person.contractor_ids:
-        raise DomainError("not_allowed")
-    return [
-        contractor_print(session, contractor_id=c, building=building, only=only)
-        for c in sorted(person.contractor_ids)
-    ]
-
-
-def to_check_print_lists(
-    session: Session, *, user_id: int, building: str | None = None
-) -> list[PrintList]:
-    """Return the to-check lists for paper of every project this person checks in."""
-    person = _person(session, user_id)
-    projects = _projects_with(session, person, CHECKERS)
-    if not projects:
-        raise DomainError("not_allowed")
-    return [to_check_print(session, project_id=p, building=building) for p in sorted(set(projects))]
-
-
-def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[int]:
+def projects_with(session: Session, person: Person, roles: set[Role]) -> list[int]:
+    """Return the projects where this person holds one of these roles."""
     return list(
         session.exec(
             select(Membership.project_id).where(
@@ -528,28 +385,28 @@ def _projects_with(session: Session, person: Person, roles: set[Role]) -> list[i
 def unit_lines(session: Session, *, unit_id: int) -> list[ItemLine]:
     """Return every item of one flat, oldest first (the caller checks who may see it)."""
     rows = session.exec(
-        _line_query().where(Item.unit_id == unit_id).order_by(Item.raised_on, Item.id)
+        line_query().where(Item.unit_id == unit_id).order_by(Item.raised_on, Item.id)
     ).all()
-    return [_to_line(r) for r in rows]
+    return [to_line(r) for r in rows]
 
 
 def item_line(session: Session, *, item_id: int) -> ItemLine:
     """Return one item as a list line, for telling its contractor (no visibility check)."""
     ids.check_item(item_id)
-    row = session.exec(_line_query().where(Item.id == item_id)).first()
+    row = session.exec(line_query().where(Item.id == item_id)).first()
     if row is None:
         raise DomainError("no_such_item", item=item_id)
-    return _to_line(row)
+    return to_line(row)
 
 
 def item_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
     """Return one item with its whole history, if this person may see it."""
-    person = _person(session, user_id)
+    person = person_for(session, user_id)
     ids.check_item(item_id)
-    row = session.exec(_line_query().where(Item.id == item_id)).first()
+    row = session.exec(line_query().where(Item.id == item_id)).first()
     if row is None:
         raise DomainError("no_such_item", item=item_id)
-    line = _to_line(row)
+    line = to_line(row)
     _check_visible(session, person, line)
     events = session.exec(
         select(Event, AppUser, Contractor)
@@ -604,7 +461,7 @@ def change_of(event: Event, names: dict[str, tuple[str, str]]) -> Change | None:
 def _check_visible(session: Session, person: Person, line: ItemLine) -> None:
     if line.project_id not in person.project_ids:
         raise DomainError("no_such_item", item=line.id)
-    others = _projects_with(session, person, set(Role) - {Role.contractor})
+    others = projects_with(session, person, set(Role) - {Role.contractor})
     if line.project_id in others:
         return
     if line.contractor_id not in person.contractor_ids:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from models.audiences import MAY_RECEIVE
 from models.errors import DomainError
 from models.people import user_for
-from models.pushes import MAY_RECEIVE
 from models.report import DailyReport, ReworkReport, daily_report, rework_report
 from models.tables import Membership, Project, PushKind, Role
 

@@ -1,11 +1,12 @@
-"""The item's life: who may move an item from which state to which, in one place."""
+"""The item's life: who may move an item from which state to which, in one place.
+
+Items come into it raised by models/intake.py `raise_item`; from then on every change of
+state is a move here (`apply_transition`), and the events replay to the state (`replay_state`).
+What a person may do on an item now (the buttons of its card) is models/offers.py.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,16 +16,13 @@ from sqlmodel import Session, col, select
 
 from models import clock, ids
 from models.errors import DomainError
-from models.limits import LOCATION_MAX, SHEET_NO_MAX, check_description_length, check_note
-from models.lookup import find_unit
+from models.limits import check_note
 from models.people import contractor_chats, user_for
-from models.queries import ItemCard, ItemLine, item_card, item_line
+from models.queries import ItemLine, item_line
 from models.roles import WORK, Work
 from models.tables import (
     Action,
     AppUser,
-    AssignmentRule,
-    Category,
     Contractor,
     Event,
     Item,
@@ -187,7 +185,7 @@ def _checked(
         raise _refuse_state(item, move)
     if expected_version is not None and expected_version != item.version:
         raise DomainError("already_handled", item=item.id, state=item.state.value)
-    undone = _undone(session, user=user, item=item, move=move) if move.undoes else None
+    undone = undone_move(session, user=user, item=item, move=move) if move.undoes else None
     return item, role, undone
 
 
@@ -200,7 +198,7 @@ def last_move(session: Session, *, item_id: int) -> Event | None:
     ).first()
 
 
-def _undone(session: Session, *, user: AppUser, item: Item, move: Move) -> Event:
+def undone_move(session: Session, *, user: AppUser, item: Item, move: Move) -> Event:
     """Return the move `move` takes back: the item's latest, of its kind, or refuse."""
     last = last_move(session, item_id=item.id)
     if last is None or last.action is not move.undoes or last.to_state is not item.state:
@@ -247,82 +245,6 @@ def check_move_line(
         expected_version=expected_version,
     )
     return item_line(session, item_id=item_id)
-
-
-# The moves an item's card offers as buttons, and to whom: its contractor's own (Repaired, Not
-# ours), the check (Pass, Fail) and a cancelled item's Restore. The office enters results
-# written on paper with /done. (Correct, no move, is offered to whoever may correct.)
-CARD_MOVES: dict[Action, frozenset[Role]] = {
-    Action.report_repaired: WORK[Work.repair],
-    Action.dispute: WORK[Work.repair],
-    Action.pass_: WORK[Work.check],
-    Action.fail: WORK[Work.check],
-    Action.restore: WORK[Work.settle],
-}
-
-
-def offered_moves(
-    session: Session,
-    *,
-    user: AppUser,
-    item: Item,
-    among: dict[Action, frozenset[Role]] | None = None,
-) -> frozenset[Action]:
-    """Return the moves this person may make on this item now (`among`: only these moves, made
-    in these roles)."""
-    offered = set()
-    for action, move in MOVES.items():
-        if item.state not in move.sources:
-            continue
-        if among is not None:
-            if action not in among:
-                continue
-            move = dataclasses.replace(move, roles=move.roles & among[action])
-        try:
-            acting_role(session, user=user, item=item, move=move)
-            if move.undoes:
-                _undone(session, user=user, item=item, move=move)
-        except DomainError:
-            continue
-        offered.add(action)
-    if may_correct(session, user=user, item=item):
-        offered.add(Action.correct)
-    return frozenset(offered)
-
-
-def check_correct(session: Session, *, user: AppUser, item: Item) -> None:
-    """Refuse unless this person may correct what was entered of this item, now."""
-    if not user.active:
-        raise DomainError("not_registered")
-    held = session.exec(
-        select(Membership.id).where(
-            Membership.user_id == user.id,
-            Membership.project_id == item.project_id,
-            col(Membership.role).in_(WORK[Work.correct]),
-        )
-    ).first()
-    if held is None:
-        raise DomainError("not_allowed")
-    if item.state is S.cancelled:  # its record is closed: restored first, then corrected
-        raise DomainError("correct_cancelled", item=item.id)
-
-
-def may_correct(session: Session, *, user: AppUser, item: Item) -> bool:
-    """Tell whether this person may correct what was entered of this item, now."""
-    try:
-        check_correct(session, user=user, item=item)
-    except DomainError:
-        return False
-    return True
-
-
-def offered_card(session: Session, *, user_id: int, item_id: int) -> ItemCard:
-    """Return an item's card for this person, with the moves its buttons offer them now."""
-    card = item_card(session, user_id=user_id, item_id=item_id)
-    item = session.get(Item, card.line.id)
-    user = user_for(session, user_id=user_id)
-    moves = offered_moves(session, user=user, item=item, among=CARD_MOVES)
-    return dataclasses.replace(card, moves=moves)
 
 
 def _refuse_state(item: Item, move: Move) -> DomainError:
@@ -408,7 +330,7 @@ def apply_transition(
     )
     session.add(event)
     session.flush()
-    stored = _add_photos(session, item=item, event=event, photos=photos, at=at)
+    stored = add_photos(session, item=item, event=event, photos=photos, at=at)
     session.refresh(item)
     tell = action in _TELL_CONTRACTOR or (action is Action.restore and target in TO_REPAIR)
     notify = item.contractor_id if tell else None
@@ -460,9 +382,10 @@ def _check_reassign(session: Session, *, item: Item, contractor_id: int | None) 
     return contractor.id
 
 
-def _add_photos(
+def add_photos(
     session: Session, *, item: Item, event: Event, photos: Sequence[PhotoIn], at: datetime
 ) -> list[Photo]:
+    """Store the photos of an event (an item raised or moved), each file once."""
     # One file is one photo of a report, however often it was handed in (by its content).
     unique = {p.sha256 or f"#{n}": p for n, p in enumerate(photos)}
     stored = [
@@ -489,127 +412,6 @@ def count_to_repair(session: Session, *, contractor_id: int) -> int:
         .select_from(Item)
         .where(Item.contractor_id == contractor_id, col(Item.state).in_([S.open, S.rework]))
     ).one()
-
-
-def item_key(
-    *, sheet_no: str | None, unit_code: str, location: str, description: str, raised_on: date
-) -> str:
-    """Return an item's stable key: the same defect from the same sheet gives the same key."""
-
-    def norm(text: str) -> str:
-        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
-
-    # Without a sheet number the walk-through is known by its day instead.
-    parts = [norm(sheet_no or ""), unit_code, norm(location), norm(description)]
-    if not parts[0]:
-        parts.append(raised_on.isoformat())
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def pick_contractor(session: Session, *, project_id: int, category_id: int, building: str) -> int:
-    """Return the contractor the assignment rules give; a building rule beats a project one."""
-    rules = session.exec(
-        select(AssignmentRule).where(
-            AssignmentRule.project_id == project_id, AssignmentRule.category_id == category_id
-        )
-    ).all()
-    for rule in rules:
-        if rule.building == building:
-            return rule.contractor_id
-    for rule in rules:
-        if rule.building is None:
-            return rule.contractor_id
-    raise DomainError("no_rule", building=building)
-
-
-def raise_item(
-    session: Session,
-    *,
-    project_id: int,
-    unit_code: str,
-    location: str,
-    category_code: str,
-    description: str,
-    raised_on: date,
-    user: AppUser | None = None,
-    sheet_no: str | None = None,
-    contractor_id: int | None = None,
-    photos: Sequence[PhotoIn] = (),
-    note: str | None = None,
-    at: datetime | None = None,
-) -> Item:
-    """Enter one defect from an inspection sheet; the rules pick the contractor if none given."""
-    project = session.get(Project, project_id)
-    if project is None:
-        raise DomainError("no_such_project")
-    # The one flat the code means: a short code that fits several is no flat, never entrance 1.
-    unit = find_unit(session, project_id=project_id, text=unit_code)
-    if unit is None:
-        raise DomainError("no_such_unit", unit=unit_code)
-    category = session.exec(
-        select(Category).where(Category.project_id == project_id, Category.code == category_code)
-    ).first()
-    if category is None:
-        raise DomainError("no_such_category", category=category_code)
-    description = description.strip()
-    if not description:
-        raise DomainError("description_required")
-    check_description_length(description)  # refused, not cut: nothing written down is lost
-    location = location.strip()
-    if len(location) > LOCATION_MAX:
-        raise DomainError("location_too_long", max=LOCATION_MAX)
-    if sheet_no is not None and len(sheet_no) > SHEET_NO_MAX:
-        raise DomainError("sheet_no_too_long", sheet=sheet_no[:SHEET_NO_MAX])
-    if contractor_id is None:
-        contractor_id = pick_contractor(
-            session, project_id=project_id, category_id=category.id, building=unit.building
-        )
-    else:
-        contractor = ids.get(session, Contractor, contractor_id)
-        if contractor is None or contractor.project_id != project_id:
-            raise DomainError("no_such_contractor")
-    key = item_key(
-        sheet_no=sheet_no,
-        unit_code=unit.code,
-        location=location,
-        description=description,
-        raised_on=raised_on,
-    )
-    entered = session.exec(
-        select(Item.id).where(Item.project_id == project_id, Item.import_key == key)
-    ).first()
-    if entered is not None:  # the same line of the same sheet, entered twice
-        raise DomainError("already_entered", item=entered)
-    item = Item(
-        project_id=project_id,
-        unit_id=unit.id,
-        import_key=key,
-        location=location,
-        category_id=category.id,
-        description=description,
-        raised_on=raised_on,
-        sheet_no=sheet_no,
-        contractor_id=contractor_id,
-        state=S.open,
-        due_on=raised_on + timedelta(days=category.repair_days or project.repair_days),
-        entered_at=at or clock.now(),
-    )
-    session.add(item)
-    session.flush()
-    event = Event(
-        item_id=item.id,
-        at=item.entered_at,
-        actor_id=user.id if user else None,
-        action=Action.raise_,
-        from_state=None,
-        to_state=S.open,
-        contractor_id=contractor_id,
-        note=note,
-    )
-    session.add(event)
-    session.flush()
-    _add_photos(session, item=item, event=event, photos=photos, at=item.entered_at)
-    return item
 
 
 def replay_state(events: Sequence[Event]) -> ItemState | None:

@@ -1,8 +1,8 @@
 """Which roles may do which work: every role set of the product, named once, here.
 
-The state machine's moves (models/repair.py MOVES), the domain functions' checks, the command
-menu and the flows' early refusals all take their role sets from this table, so a role given
-new work changes in one place.
+The state machine's moves (models/repair.py MOVES), the domain functions' checks, the push
+audiences (models/audiences.py), each role's command menu (handlers/menu.py) and the flows' early
+refusals all take their role sets from this table, so a role given new work changes in one place.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ class Work(StrEnum):
     reopen = "reopen"  # a closed item that failed again
     people = "people"  # invites, roles, revoking
     figures = "figures"  # the contractors' figures (/contractors)
+    accept = "accept"  # the acceptance team's own: the to-check list pushed each morning
+    item = "item"  # an item opened by its number, within what the person may see
+    report = "report"  # the daily report and the rework causes (/report, and their push)
+    overdue = "overdue"  # the whole project's overdue items (/overdue, and their push)
+    pushes = "pushes"  # who got today's pushes and who did not (/pushes)
 
 
 WORK: dict[Work, frozenset[Role]] = {
@@ -46,6 +51,11 @@ WORK: dict[Work, frozenset[Role]] = {
     Work.reopen: frozenset({Role.admin, Role.service}),
     Work.people: frozenset({Role.admin}),
     Work.figures: frozenset({Role.admin}),
+    Work.accept: frozenset({Role.inspector}),
+    Work.item: frozenset(Role),
+    Work.report: frozenset({Role.manager, Role.admin}),
+    Work.overdue: frozenset({Role.manager, Role.admin}),
+    Work.pushes: frozenset({Role.admin}),
 }
 
 

@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 from models import ids
 from models.errors import DomainError
 from models.lookup import find_unit, find_units, suggest_units
+from models.offers import offered_card
 from models.people import Person, person_of
 from models.queries import ItemCard, ItemLine, unit_lines
-from models.repair import offered_card
 from models.roles import WORK, Work
 from models.tables import AccessLog, Item, ItemState, Membership, Project, Unit
 

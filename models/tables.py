@@ -178,7 +178,7 @@ class Item(SQLModel, table=True):
     closed_at: datetime | None = None
     # Bumped on every transition: two people acting on one item at once, one wins.
     version: int = Field(default=0)
-    # models.repair.item_key: sheet no. (or day), flat, location, description; one per project.
+    # models.intake.item_key: sheet no. (or day), flat, location, description; one per project.
     import_key: str | None = Field(default=None, max_length=64)
 
 
@@ -323,15 +323,6 @@ class AccessLog(SQLModel, table=True):
     query: str = Field(default="", max_length=200)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     item_id: int | None = Field(default=None, foreign_key="item.id")
-
-
-class ChatState(SQLModel, table=True):
-    """Half-finished chat work (a report being written), kept across restarts."""
-
-    kind: str = Field(primary_key=True, max_length=80, description="user, or conversation:NAME")
-    key: str = Field(primary_key=True, max_length=80)
-    value: str = Field(sa_type=Text, description="JSON")
-    updated_at: datetime = Field(default_factory=clock.now)
 
 
 class Dialogue(SQLModel, table=True):

@@ -22,7 +22,8 @@ from models import clock, people
 from models import project as setup
 from models.db import Database
 from models.errors import DomainError
-from models.repair import PhotoIn, apply_transition, raise_item
+from models.intake import raise_item
+from models.repair import PhotoIn, apply_transition
 from models.settings import Settings
 from models.tables import Action, AppUser, Identity, Platform, Role
 

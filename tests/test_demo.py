@@ -21,9 +21,10 @@ from bot.demo import (
 from models import clock
 from models.db import Database
 from models.errors import DomainError
+from models.intake import pick_contractor
 from models.project import category_by_code, create_project, is_demo
 from models.queries import contractor_list
-from models.repair import pick_contractor, replay_state
+from models.repair import replay_state
 from models.tables import (
     Action,
     AppUser,

@@ -20,9 +20,10 @@ from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
 from bot.telegram.stand_in import build_offline
 from models import project as setup
 from models.files import is_setup_workbook
-from models.sheets import import_items, setup_project
+from models.setup_sheet import setup_project
+from models.sheets import import_items
 from models.tables import Contractor, Event, Item, Unit
-from models.workbooks import (
+from models.workbook_reader import (
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_UNPACKED_MB,

@@ -26,7 +26,8 @@ from handlers.texts.glossary import (
 from models import people
 from models.charts import daily_chart, rework_chart
 from models.db import Database
-from models.repair import apply_transition, raise_item
+from models.intake import raise_item
+from models.repair import apply_transition
 from models.report import daily_report, rework_report
 from models.tables import Action, ItemState
 from tests.conftest import (

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models import project as setup
-from models.repair import apply_transition, raise_item
+from models.intake import raise_item
+from models.repair import apply_transition
 from models.tables import Action
 from tests.conftest import (
     ADMIN,

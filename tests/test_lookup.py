@@ -6,6 +6,7 @@ import pytest
 
 from models import project as setup
 from models.errors import DomainError
+from models.intake import raise_item
 from models.lookup import (
     find_category,
     find_contractor,
@@ -15,7 +16,6 @@ from models.lookup import (
     plausible_categories,
     suggest_units,
 )
-from models.repair import raise_item
 from models.tables import Category
 
 

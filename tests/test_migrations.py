@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
@@ -252,4 +252,84 @@ def test_downgrading_0009_gives_the_telegram_ids_back(blank_url):
         command.downgrade(cfg, "0008")
     with database.engine.connect() as conn:
         assert _rows(conn, f"{cols} ORDER BY id") == before
+    database.dispose()
+
+
+# At 0012 the PTB era's persistence still wrote half-finished conversations here.
+OLD_CHAT_STATES = [
+    ("user", "2001", '{"report": 1}'),
+    ("conversation:contractor_report", "[2001, 2001]", "1"),
+]
+
+
+def _at_0012_with_chat_states(database: Database) -> dict[str, list[tuple]]:
+    """Fill a database at 0012 with a project and chat states; return every other table's rows."""
+    cfg = alembic_config(database.url)
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+        _fill_0008(conn)
+        command.upgrade(cfg, "0012")
+        for kind, key, value in OLD_CHAT_STATES:
+            conn.execute(
+                text(
+                    "INSERT INTO chatstate (kind, key, value, updated_at)"
+                    " VALUES (:kind, :key, :value, :at)"
+                ),
+                {"kind": kind, "key": key, "value": value, "at": AT},
+            )
+    return _every_table(database, but=("chatstate", "alembic_version"))
+
+
+def _every_table(database: Database, *, but: tuple[str, ...]) -> dict[str, list[tuple]]:
+    """Return the rows of every table but these, each table in key order."""
+    with database.engine.connect() as conn:
+        names = sorted(set(inspect(conn).get_table_names()) - set(but))
+        return {name: _rows(conn, f"SELECT * FROM {name} ORDER BY 1") for name in names}
+
+
+def test_upgrading_past_0013_drops_the_chat_states_and_keeps_every_other_row(blank_url):
+    database = Database(blank_url)
+    before = _at_0012_with_chat_states(database)
+    assert len(before) > 15 and before["event"] and before["photo"] and before["identity"]
+
+    database.migrate()
+
+    with database.engine.connect() as conn:
+        assert "chatstate" not in inspect(conn).get_table_names()
+    assert _every_table(database, but=("alembic_version",)) == before
+    database.dispose()
+
+
+def test_downgrading_0013_gives_the_chat_state_table_back(blank_url):
+    database = Database(blank_url)
+    before = _at_0012_with_chat_states(database)
+    with database.engine.connect() as conn:
+        columns = [
+            (c["name"], str(c["type"]), c["nullable"])
+            for c in inspect(conn).get_columns("chatstate")
+        ]
+        key = inspect(conn).get_pk_constraint("chatstate")["constrained_columns"]
+    database.migrate()
+    cfg = alembic_config(database.url)
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    with database.engine.connect() as conn:
+        assert [
+            (c["name"], str(c["type"]), c["nullable"])
+            for c in inspect(conn).get_columns("chatstate")
+        ] == columns
+        assert inspect(conn).get_pk_constraint("chatstate")["constrained_columns"] == key
+        # The rows went with the table; the table takes them again as it did.
+        assert _rows(conn, "SELECT * FROM chatstate") == []
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO chatstate (kind, key, value, updated_at)"
+                " VALUES ('user', '1', '{}', :at)"
+            ),
+            {"at": AT},
+        )
+    assert _every_table(database, but=("chatstate", "alembic_version")) == before
     database.dispose()

@@ -12,7 +12,7 @@ from sqlmodel import delete, func, select
 
 from bot.telegram.offline import OfflineChat
 from handlers.i18n import t
-from models.repair import raise_item
+from models.intake import raise_item
 from models.tables import Action, Dialogue, Event
 from tests import test_wecom_chat
 from tests.conftest import CONTRACTOR_A, INSPECTOR, move, tg

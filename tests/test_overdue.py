@@ -19,9 +19,10 @@ from models import clock, people
 from models import project as setup
 from models.db import Database
 from models.export import export_items
+from models.intake import raise_item
 from models.overdue import is_overdue, my_overdue, overdue_digest, owed_clause
 from models.printable import to_check_pdf
-from models.repair import apply_transition, raise_item
+from models.repair import apply_transition
 from models.report import daily_report
 from models.tables import Action, Item, ItemState, Project, Unit
 from tests.conftest import (

@@ -11,7 +11,8 @@ from models import people
 from models import project as setup
 from models.admin import record_paper
 from models.errors import DomainError
-from models.repair import PhotoIn, apply_transition, raise_item
+from models.intake import raise_item
+from models.repair import PhotoIn, apply_transition
 from models.tables import Action, AppUser, Event, Item, ItemState, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, texts, tg, tg_user
 

@@ -20,6 +20,8 @@ from jobs import rhythm
 from models import clock, pushes
 from models import project as setup
 from models.db import Database
+from models.intake import raise_item
+from models.print_lists import contractor_print, to_check_print
 from models.printable import (
     contractor_pdf,
     file_name,
@@ -27,8 +29,6 @@ from models.printable import (
     render_pdf,
     to_check_pdf,
 )
-from models.queries import contractor_print, to_check_print
-from models.repair import raise_item
 from models.tables import Action, Contractor, Item
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, World, move
 from tests.test_wecom_chat import WECOM_IDS, wecom, wecom_settings  # noqa: F401  (fixtures)

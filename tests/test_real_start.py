@@ -26,7 +26,7 @@ from bot.telegram.offline import OfflineTelegram
 from models import clock, people
 from models import project as setup
 from models.db import Database
-from models.repair import raise_item
+from models.intake import raise_item
 from models.tables import Dialogue, Item, ItemState, Role
 from tests.conftest import PNG
 from tests.test_real_run import ROOT, TOKEN, bot_env, stop, wait_for

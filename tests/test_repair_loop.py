@@ -136,7 +136,7 @@ async def test_chinese_is_the_default_language(bot, world):
 async def test_overdue_items_are_flagged(bot, world, db, today):
     from datetime import timedelta
 
-    from models.repair import raise_item
+    from models.intake import raise_item
 
     with db.session() as s:
         late = raise_item(

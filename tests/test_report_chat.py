@@ -14,7 +14,7 @@ from handlers.menu import commands_for
 from models import people
 from models import project as setup
 from models.charts import HEIGHT_PX, WIDTH_PX
-from models.repair import raise_item
+from models.intake import raise_item
 from models.tables import Action, Role
 from tests.conftest import (
     ADMIN,

@@ -12,7 +12,8 @@ from models import clock
 from models import project as setup
 from models.db import Database
 from models.errors import DomainError
-from models.repair import apply_transition, raise_item
+from models.intake import raise_item
+from models.repair import apply_transition
 from models.report import (
     AGE_BANDS,
     SERIES_DAYS,

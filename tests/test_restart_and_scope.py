@@ -7,7 +7,7 @@ from bot.telegram.stand_in import build_offline
 from models import people
 from models import project as setup
 from models.errors import DomainError
-from models.repair import raise_item
+from models.intake import raise_item
 from models.tables import Item, ItemState, Role
 from tests.conftest import CONTRACTOR_A, INSPECTOR, PNG, texts, tg
 

@@ -22,8 +22,10 @@ from jobs import rhythm
 from jobs.sender import Backoff
 from models import clock, people, pushes
 from models import project as setup
+from models.audiences import choices_of
 from models.charts import HEIGHT_PX, WIDTH_PX
-from models.repair import PhotoIn, raise_item
+from models.intake import raise_item
+from models.repair import PhotoIn
 from models.tables import (
     Action,
     AppUser,
@@ -32,6 +34,7 @@ from models.tables import (
     PushRun,
     PushStatus,
     Role,
+    Subscription,
     Undelivered,
 )
 from tests.conftest import (
@@ -282,7 +285,7 @@ async def test_mute_and_unmute_the_morning_list(bot, world, db):
 async def test_who_may_not_receive_the_morning_list_cannot_mute_it(bot, world, db):
     assert texts(await bot.chat(MANAGER).send("/mute")) == t("zh", "error.not_allowed")
     with db.session() as s:
-        assert s.exec(select(pushes.Subscription)).all() == []
+        assert s.exec(select(Subscription)).all() == []
 
 
 async def test_a_manager_chooses_the_reports(bot, world, db):
@@ -298,7 +301,7 @@ async def test_a_manager_chooses_the_reports(bot, world, db):
         )
         assert tg(s, MANAGER.id) not in {r.user_id for r in wanted}
         admin = tg_user(s, ADMIN.id)
-        assert pushes.choices_of(s, user_id=admin.id) == {
+        assert choices_of(s, user_id=admin.id) == {
             PushKind.report: False,  # admins ask for the report themselves
             PushKind.overdue: True,
         }
@@ -310,7 +313,7 @@ async def test_a_forged_report_button_changes_nothing(bot, world, db):
     assert await bot.chat(CONTRACTOR_A).press_alert("sub:report:1") == refused
     assert texts(await bot.chat(CONTRACTOR_A).send("/reports")) == refused
     with db.session() as s:
-        assert s.exec(select(pushes.Subscription)).all() == []
+        assert s.exec(select(Subscription)).all() == []
         wanted = pushes.recipients(
             s, project_id=world.project_id, kind=PushKind.report, platform="telegram"
         )

@@ -18,13 +18,11 @@ from handlers.i18n import t
 from handlers.sheets_text import render_report
 from models import project as setup
 from models.errors import DomainError
-from models.repair import apply_transition, raise_item
-from models.sheets import (
-    export_items,
-    import_items,
-    setup_project,
-    write_templates,
-)
+from models.export import export_items, write_templates
+from models.intake import raise_item
+from models.repair import apply_transition
+from models.setup_sheet import setup_project
+from models.sheets import import_items
 from models.tables import (
     Action,
     AssignmentRule,
@@ -35,7 +33,8 @@ from models.tables import (
     Project,
     Unit,
 )
-from models.workbooks import ITEMS, match_header, parse_date
+from models.workbook_reader import parse_date
+from models.workbooks import ITEMS, match_header
 from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, tg_user
 
 TODAY = date(2026, 11, 27)
@@ -841,7 +840,7 @@ def test_a_title_row_and_gaps_keep_the_spreadsheet_row_numbers(db, world):
 
 
 def test_a_line_entered_in_chat_is_not_imported_again_nor_entered_twice(db, world):
-    from models.repair import raise_item
+    from models.intake import raise_item
 
     line = dict(
         project_id=world.project_id,

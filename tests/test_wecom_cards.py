@@ -13,7 +13,7 @@ from bot.wecom.sender_side import template_card_event, text_message
 from handlers.choices import Choice
 from handlers.i18n import CATALOGS, SHORT, short_label
 from handlers.screens import Notice, Reply, Screen
-from models.repair import raise_item
+from models.intake import raise_item
 from tests import test_wecom_chat
 from tests.conftest import CONTRACTOR_A, World, tg
 from tests.test_wecom_chat import WECOM_IDS, WeComDriver, _speak_english

@@ -28,8 +28,8 @@ from bot.wecom.sender_side import (
 from models import clock
 from models import project as setup
 from models.db import Database
+from models.intake import raise_item
 from models.people import add_member
-from models.repair import raise_item
 from models.tables import Role
 from tests.test_real_run import stop
 

@@ -14,7 +14,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.persistence import DatabasePersistence
 from bot.telegram.adapter import LIMITS
 from bot.telegram.chat import add_core
 from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
@@ -39,19 +38,6 @@ def rate_limiter() -> SlidingRateLimiter:
     return SlidingRateLimiter(SENDS_PER_SECOND, 1.0, max_retries=RATE_LIMIT_RETRIES)
 
 
-class SavingApplication(AnsweringApplication):
-    """An Application that stores chat state with the update that changed it."""
-
-    async def process_update(self, update: object) -> None:
-        """Handle one update, then write what it changed before taking the next one."""
-        # PTB alone writes on its persistence timer: a crash before it fires would lose a step
-        # the person was already told about (e.g. "send a photo" after pressing Repaired).
-        try:
-            await super().process_update(update)
-        finally:
-            await self.update_persistence()
-
-
 def build_application(
     settings: Settings,
     db: Database,
@@ -68,13 +54,12 @@ def build_application(
     token = settings.telegram_bot_token
     builder = (
         ApplicationBuilder()
-        .application_class(SavingApplication)
+        .application_class(AnsweringApplication)
         .token(token.get_secret_value() if token else OFFLINE_TOKEN)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .context_types(ContextTypes(context=BotContext))
-        .persistence(DatabasePersistence(db))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
