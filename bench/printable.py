@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.demo import build_demo
+from demo import build_demo
 from handlers.i18n import t
 from models.db import Database
 from models.printable import file_name, project_printables, qr_png, render_pdf
