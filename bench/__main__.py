@@ -25,8 +25,8 @@ from bench.charts import report_path_bench
 from bench.push import bench_push
 from bench.report import report_bench
 from bench.workbooks import workbooks
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
+from bot.telegram.stand_in import build_offline
 from demo import INSPECTOR_IDS, DemoSummary, build_demo
 from models.db import Database
 from models.people import find_person
