@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bot.adapter import SetupError
 from bot.cli import console, demo, fake_telegram, items, project, report, run, sheets
 from bot.cli.common import INTERRUPTED, REFUSED, CliError
 from handlers.i18n import t
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.fn(args)
-    except CliError as exc:
+    except (CliError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except DomainError as exc:
         print(f"error: {t('en', f'error.{exc.key}', **exc.params)}", file=sys.stderr)

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from bot import platforms
 from models.db import Database
 from models.settings import Settings
 
@@ -36,6 +37,15 @@ class CliError(Exception):
 def takes_demo(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add --demo (work on the demo's database) to a command that opens a database."""
     command.add_argument("--demo", action="store_true", help=DEMO_HELP)
+    return command
+
+
+def takes_platform(command: argparse.ArgumentParser, what: str) -> argparse.ArgumentParser:
+    """Add --platform: one of the registry's platforms (the first unless told)."""
+    names = platforms.names()
+    command.add_argument(
+        "--platform", choices=names, default=names[0], help=f"{what} (default: {names[0]})"
+    )
     return command
 
 
@@ -89,13 +99,6 @@ def write_file(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def log_to_file(settings: Settings) -> None:
-    """Keep the terminal for a conversation: problems go to a log file beside the data."""
-    log_file = settings.media_dir.parent / "console.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=log_file, level=logging.WARNING)
 
 
 class RedactSecret(logging.Filter):

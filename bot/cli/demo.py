@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 
-from bot.cli.common import FILES_HELP, load_settings, open_db, takes_demo
-from bot.cli.console import _console
+from bot.cli.common import FILES_HELP, load_settings, open_db, takes_demo, takes_platform
+from bot.cli.console import chat
 from demo import build_demo
 
 
@@ -18,6 +17,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--no-console", action="store_true", help="only build the database")
     demo.add_argument("--items", type=int, default=3000, help="how many items to raise")
     demo.add_argument("--files", help=FILES_HELP)
+    takes_platform(demo, "the platform whose offline stand-in the console runs on")
     demo.set_defaults(fn=cmd_demo)
     takes_demo(demo)
 
@@ -41,7 +41,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_console:
         return 0
-    return asyncio.run(_console(settings, db, None, args.files))
+    return chat(args.platform, settings, db, persona=None, files=args.files)
 
 
 def progress_bar(*, live: bool) -> Callable[[int, int], None]:

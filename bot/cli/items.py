@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import load_settings, open_existing_db, takes_demo
+from bot import platforms
+from bot.cli.common import OK, load_settings, open_existing_db, takes_demo, takes_platform
 from models import admin
 from models.people import find_person
-from models.tables import Platform
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +21,13 @@ def add(sub: argparse._SubParsersAction) -> None:
         command.add_argument("item", type=int, help="item number")
         command.add_argument(rest, nargs="+")
         command.add_argument(
-            "--as", dest="as_id", type=int, required=True, help="Telegram id of the admin acting"
+            "--as",
+            dest="as_id",
+            metavar="ACCOUNT",
+            required=True,
+            help="the acting admin's account on --platform (the id it knows them by)",
         )
+        takes_platform(command, "the platform of the --as account")
         command.set_defaults(fn=cmd_item)
         takes_demo(command)
 
@@ -31,7 +36,8 @@ def cmd_item(args: argparse.Namespace) -> int:
     """Reassign, cancel or reopen one item in an admin's name (as /reassign, /cancel, /reopen)."""
     settings = load_settings(args)
     db = open_existing_db(settings)
-    person = db.run(find_person, platform=Platform.telegram, account=str(args.as_id))
+    platform = platforms.adapter(args.platform).platform
+    person = db.run(find_person, platform=platform, account=args.as_id)
     # Nobody there: user id 0 is no one's, and models refuse it as a stranger.
     who = {"user_id": person.id if person else 0, "item_id": args.item}
     if args.command == "reassign":
@@ -43,4 +49,4 @@ def cmd_item(args: argparse.Namespace) -> int:
     line = moved.line
     print(f"item {line.id}: {line.state.value}, {line.contractor_name}")
     # No chat is open here: the contractor finds it on their list (and the morning push).
-    return 0
+    return OK
