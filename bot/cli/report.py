@@ -7,24 +7,19 @@ import re
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from bot.cli.common import CliError, load_settings, open_existing_db, takes_demo, write_file
 from handlers.i18n import t
-from handlers.report_text import (
-    daily_picture,
-    plain,
-    report_caption,
-    report_details,
-    rework_caption,
-    rework_picture,
-)
 from models.errors import DomainError
-from models.printable import Printout, project_printables
 from models.project import find_project
-from models.report import DailyReport, ReworkReport, daily_report, rework_report
 from models.tables import Project
+
+if TYPE_CHECKING:
+    from models.printable import Printout
+    from models.report import DailyReport, ReworkReport
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +56,18 @@ def _file_part(name: str) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write each project's (or the named one's) report pictures and figures into OUT."""
+    # Here, not above: charts and PDFs take a second to load, which no other command needs.
+    from handlers.report_text import (
+        daily_picture,
+        plain,
+        report_caption,
+        report_details,
+        rework_caption,
+        rework_picture,
+    )
+    from models.printable import project_printables
+    from models.report import daily_report, rework_report
+
     settings = load_settings(args)
     lang = args.lang or settings.default_language
     day = _day(args.date)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -18,19 +19,15 @@ from bot.cli.common import (
     write_file,
 )
 from handlers.i18n import t
-from handlers.sheets_text import render_report
 from models.project import find_project
 from models.settings import Settings
-from models.sheets import (
-    ImportReport,
-    SetupReport,
-    Templates,
-    export_items,
-    import_items,
-    setup_project,
-    write_templates,
-)
 from models.tables import Project
+
+if TYPE_CHECKING:
+    from models.sheets import ImportReport, SetupReport, Templates
+
+# models.sheets and the reports' texts are imported by the commands that use them: workbooks
+# take a moment to load, which no other command needs.
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -59,6 +56,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def _print_report(args: argparse.Namespace, settings: Settings, report: object) -> int:
     """Print what a workbook did (or every bad row, on stderr); refused if any row was bad."""
+    from handlers.sheets_text import render_report
+
     text = render_report(args.lang or settings.default_language, report, limit=None, max_chars=None)
     print(text, file=sys.stdout if report.ok else sys.stderr)
     return OK if report.ok else REFUSED
@@ -66,6 +65,8 @@ def _print_report(args: argparse.Namespace, settings: Settings, report: object) 
 
 def cmd_setup(args: argparse.Namespace) -> int:
     """Read a set-up workbook (flats, contractors, rules) into a project; all or nothing."""
+    from models.sheets import setup_project
+
     settings = load_settings(args)
     data = read_file(args.file)
 
@@ -80,6 +81,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import an items file (.xlsx or .csv); a file with any bad row imports nothing."""
+    from models.sheets import import_items
+
     settings = load_settings(args)
     data = read_file(args.file)
 
@@ -94,6 +97,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write the blank set-up and items workbooks beside OUT (OUT-setup.xlsx, OUT-items.xlsx)."""
+    from models.sheets import write_templates
+
     if args.project:
         settings = load_settings(args)
 
@@ -115,6 +120,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write every item with its state and every event to an .xlsx."""
+    from models.sheets import export_items
+
     settings = load_settings(args)
 
     def run(session: Session) -> tuple[bytes, list[str]]:
