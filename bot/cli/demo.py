@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bot.cli.common import FILES_HELP, load_settings, open_db, takes_demo, takes_platform
+from bot.cli.common import FILES_HELP, OK, load_settings, open_db, takes_demo, takes_platform
 from bot.cli.console import chat
 from demo import build_demo
 
@@ -40,7 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if args.no_console:
-        return 0
+        return OK
     return chat(args.platform, settings, db, persona=None, files=args.files)
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from sqlmodel import Session
 
-from bot.cli.common import load_settings, open_db, open_existing_db, takes_demo
+from bot.cli.common import OK, load_settings, open_db, open_existing_db, takes_demo
 from models.people import create_invite, parse_roles
 from models.project import create_project, find_project
 
@@ -43,7 +43,7 @@ def cmd_project(args: argparse.Namespace) -> int:
         rework_days=settings.rework_days,
     )
     print(f"project {project.id}: {project.name}")
-    return 0
+    return OK
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -67,7 +67,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     print(f"invite for {args.roles} in {project_name}: {code}")
     print(f"link: https://t.me/{username}?start={code}")
     print(f"or in the bot: /start {code}")
-    return 0
+    return OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -75,4 +75,4 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     open_db(settings)
     print(f"database up to date: {settings.database_url}")
-    return 0
+    return OK

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from bot.cli.common import CliError, load_settings, open_existing_db, takes_demo, write_file
+from bot.cli.common import OK, CliError, load_settings, open_existing_db, takes_demo, write_file
 from handlers.i18n import t
 from models.errors import DomainError
 from models.project import find_project
@@ -111,4 +111,4 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CliError("there is no project yet: create one with `python -m bot project NAME`")
     for path in written:
         print(path)
-    return 0
+    return OK

@@ -115,7 +115,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         path = out.with_name(f"{stem}-{kind}.xlsx")
         write_file(path, data)
         print(f"wrote {path}")
-    return 0
+    return OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -135,4 +135,4 @@ def cmd_export(args: argparse.Namespace) -> int:
     data, names = open_existing_db(settings).run(run)
     write_file(Path(args.out), data)
     print(f"wrote {args.out}: {', '.join(names) or 'no projects'}")
-    return 0
+    return OK
