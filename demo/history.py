@@ -25,8 +25,9 @@ from demo.words import (
 from models.repair import MOVES, apply_transition, raise_item
 from models.tables import Action, AppUser, Item, ItemState
 
-DAYS = 30
+DAYS = 30  # days of handover visits, ending today
 
+# The chance an acceptance fails (times the firm's sloppiness, less on each retry).
 _FAIL_RATE = {
     "leak": 0.28,
     "wall": 0.15,
@@ -37,6 +38,7 @@ _FAIL_RATE = {
     "other": 0.05,
 }
 
+# The chance an item is cancelled, disputed, or reopened after it passed.
 _CANCEL_RATE = 0.015
 _DISPUTE_RATE = 0.03
 _REOPEN_RATE = {"leak": 0.06}
