@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Build a demo project (a few thousand items) and chat with the bot in this terminal.
+## Build a demo project (a few thousand items) and chat with the bot in this terminal
+## (over another platform's offline stand-in: make demo DEMO_PLATFORM=wecom).
 demo: $(STAMP)
-	$(DEMO_ENV) $(BIN)/python -m bot demo
+	$(DEMO_ENV) $(BIN)/python -m bot demo $(if $(DEMO_PLATFORM),--platform $(DEMO_PLATFORM))
 
 ## Only (re)build the demo database.
 demo-db: $(STAMP)

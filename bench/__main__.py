@@ -25,9 +25,9 @@ from bench.charts import report_path_bench
 from bench.push import bench_push
 from bench.report import report_bench
 from bench.workbooks import workbooks
-from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
 from bot.telegram.stand_in import build_offline
+from demo import INSPECTOR_IDS, DemoSummary, build_demo
 from models.db import Database
 from models.people import find_person
 from models.queries import contractor_list, item_card, to_check_list

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.demo import build_demo
+from demo import build_demo
 from handlers.i18n import t
 from models.db import Database
 from models.print_lists import PRINT_CAP, PrintList, contractor_print, to_check_print

@@ -16,12 +16,10 @@ from sqlmodel import Session, col, select
 
 from models import clock
 from models.errors import DomainError
-from models.export import Templates, export_items, write_templates
 from models.intake import item_key, pick_contractor, raise_item
 from models.limits import DESCRIPTION_MAX, PHOTO_REF_MAX
 from models.lookup import find_units, suggest_units
 from models.roles import WORK, Work
-from models.setup_sheet import SetupReport, setup_project
 from models.sheet_checks import (
     Names,
     category_index,
@@ -54,20 +52,6 @@ from models.workbook_reader import (
     read_table,
 )
 from models.workbooks import INSTRUCTIONS_TITLE, ITEMS, SETUP_SPECS, chunks, match_sheet
-
-# The set-up and written workbooks are importable from here too while bot/cli.py moves to
-# bot/cli/ (issue 15); everything else imports them from models.setup_sheet and models.export.
-__all__ = [
-    "ImportReport",
-    "SetupReport",
-    "Skipped",
-    "Templates",
-    "export_items",
-    "import_items",
-    "import_key",
-    "setup_project",
-    "write_templates",
-]
 
 # Column limits of the tables (longer text would be cut, so it is refused instead).
 MAX_LOCATION = 60

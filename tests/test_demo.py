@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.demo import (
+from demo import (
     ADMIN_ID,
     CLERK_ID,
     FIRST_CONTRACTOR_ID,

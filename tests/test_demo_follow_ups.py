@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
 from bot.cli import main
+from bot.cli.common import DEMO_DATABASE_URL, DEMO_MEDIA_DIR
 from tests.test_real_run import ROOT
 
 pytestmark = pytest.mark.usefixtures("real_clock")  # consoles in other processes share the data
@@ -57,8 +57,8 @@ def console(folder: Path, session: str, *args: str) -> str:
 
 def test_demo_means_what_the_makefile_builds() -> None:
     env = demo_env()
-    assert env["DATABASE_URL"] == cli.DEMO_DATABASE_URL
-    assert env["MEDIA_DIR"] == cli.DEMO_MEDIA_DIR
+    assert env["DATABASE_URL"] == DEMO_DATABASE_URL
+    assert env["MEDIA_DIR"] == DEMO_MEDIA_DIR
 
 
 def test_the_readme_follow_ups_work_on_the_demo(tmp_path, monkeypatch, capsys) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.cli import RedactSecret
+from bot.cli.common import RedactSecret
 from models import clock
 from models.db import Database
 from models.inbound import KEEP, first_sight, prune_seen

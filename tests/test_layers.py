@@ -175,27 +175,11 @@ def _why(top: str, adapter: str | None, name: str, platforms: set[str]) -> str |
     return None
 
 
-# Leftovers other branches of issue 15 are removing (file prefix, import prefix): the WeCom
-# console borrows the Telegram one's shell (house: one console shell) and the command line
-# catches Telegram's errors itself (cli, house: `run` through the registry). Empty this once
-# their work is on main: nothing else may join it.
-PENDING = (
-    ("bot/wecom/console.py:", "bot.telegram.console."),
-    ("bot/cli.py:", "telegram."),
-    ("bot/cli/", "telegram."),
-)
-
-
-def _pending(broken: str) -> bool:
-    where, _, rest = broken.partition(" imports ")
-    return any(where.startswith(f) and rest.startswith(i) for f, i in PENDING)
-
-
 def test_no_import_breaks_a_layering_rule():
     platforms = adapters(ROOT)
     assert {"telegram", "wecom"} <= platforms
     assert len(sources(ROOT)) > 100
-    assert [b for b in broken_rules(ROOT) if not _pending(b)] == []
+    assert broken_rules(ROOT) == []
 
 
 FORGED = {

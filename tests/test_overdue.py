@@ -139,7 +139,7 @@ def test_a_new_projects_days_come_from_the_settings(db, tmp_path, monkeypatch, c
 
 
 def test_the_demo_project_takes_the_days_it_is_given(db):
-    from bot.demo import build_demo
+    from demo import build_demo
 
     build_demo(db, items=20, today=date(2026, 12, 1), repair_days=9, rework_days=5)
     with db.session() as s:

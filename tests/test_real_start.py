@@ -20,7 +20,7 @@ import pytest
 from sqlmodel import Session, select
 from telegram.error import InvalidToken
 
-from bot.cli import RedactSecret
+from bot.cli.common import RedactSecret
 from bot.telegram.apiserver import FakeTelegramServer, serve
 from bot.telegram.offline import OfflineTelegram
 from models import clock, people
