@@ -1,0 +1,243 @@
+"""The robot's chat: a callback becomes the core's input, its Reply the robot's messages.
+
+One input at a time per member. The first message of a reply answers the member's message
+(its req_id: markdown as a finished stream, or a card); the rest go as proactive sends to the
+same chat, in order. A pressed card is updated at once (only the pressed button left, marked
+✓), and a second press of the same card (its task id) changes nothing. A message the gateway
+delivers twice (its msgid) is handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.wecom_robot import render
+from bot.wecom_robot.delivery import RobotDelivery, Sender
+from bot.wecom_robot.inbound import (
+    DISCONNECTED,
+    PLATFORM,
+    MediaBook,
+    account_of,
+    incomings,
+)
+from bot.wecom_robot.protocol import (
+    EVENT,
+    MESSAGE,
+    UPDATE,
+    Closed,
+    Frame,
+    GatewayError,
+    download,
+    req_id_of,
+)
+from bot.wecom_robot.render import Out
+from handlers.core import Core
+from handlers.i18n import pick_language, t
+from handlers.screens import FileIn, Incoming, Reply, Screen
+from jobs.sender import tell
+from models.people import Person, find_person
+
+log = logging.getLogger(__name__)
+CARDS_KEPT = 2000  # cards sent, remembered to update when pressed
+
+Seen = Callable[[str], Awaitable[bool]]  # record a key; True when it was seen before
+
+
+class RobotPlatform:
+    """What the core asks of the robot: the files members sent (downloaded and decrypted)."""
+
+    name = PLATFORM
+
+    def __init__(self, session: Callable[[], aiohttp.ClientSession], media: MediaBook) -> None:
+        self.session = session
+        self.media = media
+
+    async def fetch(self, file: FileIn) -> bytes:
+        """Download a member's image or file by the URL and key its message carried."""
+        found = self.media.get(file.ref)
+        if found is None:
+            raise LookupError(f"media {file.ref} is no longer known")
+        return await download(self.session(), found.url, found.aeskey)
+
+    def invite_link(self, code: str) -> str | None:
+        """Return None: no link opens the robot's chat with a code (`/start CODE` is typed)."""
+        return None
+
+    def item_link(self, item_id: int) -> str | None:
+        """Return None: no link opens the robot's chat at an item (the id is typed instead)."""
+        return None
+
+
+class RobotChat:
+    """Feed the gateway's callbacks to the core and draw the replies."""
+
+    def __init__(
+        self,
+        core: Core,
+        sender: Sender,
+        delivery: RobotDelivery,
+        seen: Seen,
+        media: MediaBook,
+    ) -> None:
+        self.core = core
+        self.sender = sender
+        self.delivery = delivery
+        self.seen = seen
+        self.media = media
+        self._cards: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._busy = 0
+        self.handled = 0  # callbacks done with, for a test to wait on
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._later: set[asyncio.Task[Any]] = set()
+
+    async def idle(self) -> None:
+        """Wait until no callback is being handled and no notice is on its way."""
+        await self._idle.wait()
+
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        self._start()
+        try:
+            yield
+        finally:
+            self.handled += 1
+            self._stop()
+
+    def _start(self) -> None:
+        self._busy += 1
+        self._idle.clear()
+
+    def _stop(self, _task: object = None) -> None:
+        self._busy -= 1
+        if not self._busy:
+            self._idle.set()
+
+    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        self._start()
+        task = asyncio.create_task(work)
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+        task.add_done_callback(self._stop)
+
+    async def on_frame(self, found: Frame) -> None:
+        """Handle one callback of the gateway."""
+        with self._working():
+            try:
+                await self._on_frame(found)
+            except (Closed, GatewayError):
+                log.warning("wecom robot: a reply did not go", exc_info=True)
+            finally:
+                connection = self.sender.link()
+                if connection is not None:
+                    connection.forget(req_id_of(found))
+
+    async def _on_frame(self, found: Frame) -> None:
+        body = found.get("body") or {}
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        if found.get("cmd") == EVENT and event.get("eventtype") == DISCONNECTED:
+            log.warning("wecom robot: another connection of this bot took over")
+            return
+        msgid = body.get("msgid")
+        if msgid and await self.seen(f"robot:{msgid}"):
+            return  # delivered again (after a reconnect): handled already
+        account = account_of(found)
+        if account is None:
+            return
+        inputs = incomings(found, self.media)
+        async with self._locks.setdefault(account, asyncio.Lock()):
+            reply_to = req_id_of(found) if found.get("cmd") == MESSAGE else None
+            if not inputs:
+                if found.get("cmd") == MESSAGE:  # a video, a link...: say so
+                    lang = self._lang(await self._person(account))
+                    await self._say(account, t(lang, "bot.not_understood"), reply_to)
+                return
+            if inputs[0].choice is not None and not await self._first_press(found, inputs[0]):
+                return
+            for one in inputs:
+                reply = await self.core.handle(one)
+                lang = self._lang(await self._person(account))
+                reply_to = await self.draw(account, reply, lang, reply_to)
+
+    async def _first_press(self, found: Frame, pressed: Incoming) -> bool:
+        """Mark a pressed card; False when this card was pressed before (nothing to do)."""
+        task = pressed.screen
+        if not task or await self.seen(f"robot-card:{task}"):
+            log.info("wecom robot: a card pressed again, ignored (task %s)", task)
+            return False
+        card = self._cards.get(task)
+        if card is not None and pressed.choice is not None:
+            lang = self._lang(await self._person(pressed.account))
+            update = {
+                "response_type": "update_template_card",
+                "template_card": render.pressed(card, pressed.choice, t(lang, "wecom.pressed")),
+            }
+            try:
+                # Within 5 seconds of the press, on its req_id; the press counts either way.
+                await self.sender.connection().request(UPDATE, update, req_id=req_id_of(found))
+            except (Closed, GatewayError):
+                log.warning("wecom robot: could not update a pressed card", exc_info=True)
+        return True
+
+    async def draw(self, account: str, reply: Reply, lang: str, reply_to: str | None) -> str | None:
+        """Show a reply: tell the others (in the background), then the answer, each screen.
+
+        Return the member's req_id while no message has answered it yet.
+        """
+        if reply.notices:
+            notices = list(reply.notices)
+            self._in_background(tell(db=self.core.db, delivery=self.delivery, notices=notices))
+        outs: list[Out] = []
+        if reply.passed_on:
+            outs += render.screen(t(lang, "bot.not_understood"), (), lang=lang)
+        if reply.answer is not None:
+            outs += [Out("markdown", content=c) for c in render.split(reply.answer)]
+        for screen in reply.screens:
+            outs += self._screen(screen, lang)
+        for out in outs:
+            if await self._send(account, out, reply_to):
+                reply_to = None
+        # Reply.menus: the robot has no per-person command menu.
+        return reply_to
+
+    def _screen(self, screen: Screen, lang: str) -> list[Out]:
+        media_dir = Path(self.core.settings.media_dir)
+        photos = [media_dir / p.path for p in screen.photos if p.path]
+        return render.screen(
+            screen.text, screen.choices, lang=lang, photos=photos, files=screen.files
+        )
+
+    async def _send(self, account: str, out: Out, reply_to: str | None) -> bool:
+        if out.card is not None:
+            self._cards[out.card["task_id"]] = out.card
+            while len(self._cards) > CARDS_KEPT:
+                self._cards.popitem(last=False)
+        try:
+            return await self.sender.send(account, out, reply_to=reply_to)
+        except (FileNotFoundError, GatewayError) as exc:
+            # One photo or file that cannot go must not keep back the rest of the reply.
+            log.warning("wecom robot: a %s did not go: %s", out.kind, exc)
+            return False
+
+    async def _say(self, account: str, text: str, reply_to: str | None) -> None:
+        for chunk in render.split(text):
+            if await self._send(account, Out("markdown", content=chunk), reply_to):
+                reply_to = None
+
+    async def _person(self, account: str) -> Person | None:
+        return await asyncio.to_thread(
+            self.core.db.run, find_person, platform=PLATFORM, account=account
+        )
+
+    def _lang(self, person: Person | None) -> str:
+        stored = person.language if person is not None else None
+        return pick_language(stored, None, self.core.settings.default_language)

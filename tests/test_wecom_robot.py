@@ -1,0 +1,292 @@
+"""WeCom's smart robot, the third front end: the repair loop of the shared scenario over its
+long connection to the offline gateway, pushes by proactive send (and who cannot get them),
+cards pressed once, members' media decrypted, and the gateway's refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
+from sqlmodel import select
+
+from bot.wecom_robot.delivery import MemberPacer
+from bot.wecom_robot.offline import OfflineGateway
+from bot.wecom_robot.protocol import GatewayError, decrypt, encrypt
+from bot.wecom_robot.serve import Robot, build_robot
+from jobs import rhythm
+from models import clock, people, pushes
+from models.db import Database
+from models.settings import Settings
+from models.tables import AppUser, Item, ItemState, Photo, PushKind, PushLog, PushStatus
+from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
+from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario
+
+ROBOT = "wecom_robot"
+# The world's people as members of the corp (their userid), beside their Telegram ids.
+ROBOT_IDS = {CONTRACTOR_A.id: "WangWei", INSPECTOR.id: "LiNa"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class Desk:
+    """The robot connected to the offline gateway, and a way to act as its members."""
+
+    gateway: OfflineGateway
+    robot: Robot
+
+    async def settled(self, before: int, *, timeout: float = 10.0) -> None:
+        """Wait until the chat handled one more callback than `before`, and nothing runs."""
+
+        async def done() -> None:
+            while self.robot.chat.handled <= before:
+                await asyncio.sleep(0.01)
+            await self.robot.chat.idle()
+
+        await asyncio.wait_for(done(), timeout)
+
+    async def do(self, action: object) -> None:
+        """Run a member's action on the gateway and wait for the robot to have done with it."""
+        before = self.robot.chat.handled
+        await action  # type: ignore[misc]
+        await self.settled(before)
+
+    async def act(self, who: str, action: str, arg: str) -> Seen:
+        """Write, send a photo or press a card's button as `who` (the scenario's driver)."""
+        gw, user = self.gateway, ROBOT_IDS[CAST[who].id]
+        marks = {name: len(gw.messages_to(ROBOT_IDS[u.id])) for name, u in CAST.items()}
+        if action == "send":
+            await self.do(gw.text(user, arg))
+        elif action == "photo":
+            await self.do(gw.image(user, PNG(len(arg) % 200 + 1)))
+            if arg:  # an image message has no caption: the note follows as a text
+                await self.do(gw.text(user, arg))
+        else:
+            await self.do(gw.press(user, arg))
+        got = {name: gw.messages_to(ROBOT_IDS[u.id])[marks[name] :] for name, u in CAST.items()}
+        mine = got.pop(who)
+        return Seen(
+            "\n".join(m.visible for m in mine),
+            sum(m.msgtype == "image" for m in mine),
+            {name: "\n".join(m.visible for m in sent) for name, sent in got.items()},
+        )
+
+
+@contextlib.contextmanager
+def waiting_skips_ahead() -> Iterator[MemberPacer]:
+    """Return a member pacer whose waits move the product clock on instead of sleeping."""
+    ahead = timedelta()
+    ticking = clock.set_source(lambda: ticking() + ahead)
+
+    async def skip(seconds: float) -> None:
+        nonlocal ahead
+        ahead += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
+
+    try:
+        yield MemberPacer(clock=lambda: clock.now().timestamp(), sleep=skip)
+    finally:
+        clock.set_source(ticking)
+
+
+def link(db: Database, ids: dict[int, str]) -> None:
+    """Let the world's people (by Telegram id) be reached on the robot as these userids."""
+    with db.session() as s:
+        for telegram_id, account in ids.items():
+            person = people.find_person(s, platform="telegram", account=str(telegram_id))
+            people.link_identity(s, user_id=person.id, platform=ROBOT, account=account)
+
+
+def speak_english(db: Database) -> None:
+    """Store English for the cast (the robot says no language)."""
+    with db.session() as s:
+        for user in CAST.values():
+            person = people.find_person(s, platform="telegram", account=str(user.id))
+            people.set_language(s, user_id=person.id, language="en")
+
+
+@contextlib.asynccontextmanager
+async def serving(gateway: OfflineGateway) -> AsyncIterator[str]:
+    """Serve the offline gateway; yield the address the robot connects to."""
+    server = TestServer(gateway.app)
+    await server.start_server()
+    gateway.base_url = str(server.make_url("")).rstrip("/")
+    try:
+        yield gateway.ws_url
+    finally:
+        await server.close()
+
+
+def robot_settings(settings: Settings, gateway: OfflineGateway) -> Settings:
+    """Return the test settings with the robot's bot id, secret and the gateway's address."""
+    return settings.model_copy(
+        update={
+            "wecom_robot_bot_id": gateway.bot_id,
+            "wecom_robot_secret": SecretStr(gateway.secret),
+            "wecom_robot_ws_url": gateway.ws_url,
+        }
+    )
+
+
+@pytest.fixture
+async def desk(settings: Settings, db: Database, world: World) -> AsyncIterator[Desk]:
+    """Connect the robot to the offline gateway; the cast joined by their corp userids."""
+    link(db, ROBOT_IDS)
+    with waiting_skips_ahead() as members:
+        gateway = OfflineGateway(clock=members.clock)
+        async with serving(gateway):
+            robot = build_robot(robot_settings(settings, gateway), db, members=members)
+            async with robot.connected():
+                yield Desk(gateway, robot)
+    # Nothing was refused: within 30 a minute per member, cards and texts within limits.
+    gateway.assert_clean()
+
+
+async def test_repair_loop_on_the_robot(desk: Desk, world: World, db: Database) -> None:
+    speak_english(db)
+    await run_scenario(desk, LOOP, world)
+    _loop_closed(db, world.items["leak"])
+    wang = ROBOT_IDS[CONTRACTOR_A.id]
+    # Every card pressed along the way was updated (only its pressed button left, marked).
+    pressed = [c for c in desk.gateway.cards_to(wang) if c.pressed is not None]
+    assert pressed and all(not c.live for c in pressed)
+    assert all(c.card["button_list"][0]["text"].startswith("✓") for c in pressed)
+    # The photos the members sent were downloaded, decrypted and stored as sent.
+    with db.session() as s:
+        stored = s.exec(select(Photo).where(Photo.item_id == world.items["leak"])).all()
+    assert len(stored) == 3
+    for photo in stored:
+        data = (desk.robot.settings.media_dir / photo.path).read_bytes()
+        assert data[:4] == b"\x89PNG" and photo.platform == ROBOT
+    # The first message of each reply answered the member's message; none went to a stranger.
+    assert any(m.via == "aibot_respond_msg" for m in desk.gateway.sent)
+    assert {m.to for m in desk.gateway.sent} <= set(ROBOT_IDS.values())
+
+
+async def test_a_card_pressed_twice_counts_once(desk: Desk, world: World, db: Database) -> None:
+    speak_english(db)
+    gw, wang = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id]
+    await desk.do(gw.text(wang, "/mylist"))
+    leak = world.items["leak"]
+    task = next(
+        t for t, c in gw.cards.items() if f"it:{leak}" in [b["key"] for b in c.card["button_list"]]
+    )
+    await desk.do(gw.press_card(wang, task, f"it:{leak}"))
+    after_first = len(gw.messages_to(wang))
+    await desk.do(gw.press_card(wang, task, f"it:{leak}"))  # the member's app still shows it
+    assert len(gw.messages_to(wang)) == after_first
+
+
+async def test_the_inspector_told_of_a_fail_who_has_no_robot_account(
+    desk: Desk, world: World, db: Database
+) -> None:
+    """The contractor of a failed item is not on the robot: recorded as not reached, and why."""
+    from models.repair import PhotoIn
+    from models.tables import Action, NoticeLog, Undelivered
+    from tests.conftest import move
+
+    speak_english(db)
+    socket = world.items["socket"]  # 明达水电's item: Zhao never joined on the robot
+    move(db, socket, CONTRACTOR_B.id, Action.report_repaired, photos=(PhotoIn("x"),))
+    gw, li = desk.gateway, ROBOT_IDS[INSPECTOR.id]
+    await desk.do(gw.text(li, "/tocheck"))
+    await desk.do(gw.press(li, f"ck:{socket}"))
+    await desk.do(gw.press(li, f"fl:{socket}"))
+    await desk.do(gw.text(li, "no power still"))
+    await desk.do(gw.image(li, PNG(9)))
+    await desk.do(gw.press(li, f"done:{socket}"))
+    with db.session() as s:
+        assert s.get(Item, socket).state is ItemState.rework
+        (told,) = s.exec(select(NoticeLog)).all()
+        zhao = s.exec(select(AppUser).where(AppUser.name == "Zhao")).one()
+    assert told.user_id == zhao.id and told.platform == ROBOT
+    assert told.status is PushStatus.blocked and told.why is Undelivered.no_account
+
+
+async def test_morning_lists_go_by_proactive_send(desk: Desk, world: World, db: Database) -> None:
+    """Wang and Li wrote to the robot once and get their lists unasked; Zhao, linked by an
+    admin but never having written, is refused by the gateway: recorded in /pushes, and why."""
+    from models.repair import PhotoIn
+    from models.tables import Action
+    from tests.conftest import move
+
+    gw, wang, li = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id], ROBOT_IDS[INSPECTOR.id]
+    link(db, {CONTRACTOR_B.id: "ZhaoQiang"})
+    move(db, world.items["wall"], CONTRACTOR_A.id, Action.report_repaired, photos=(PhotoIn("x"),))
+    await desk.do(gw.text(wang, "/help"))
+    await desk.do(gw.text(li, "/help"))
+    morning = datetime(2026, 12, 16, 7, 30, tzinfo=SHANGHAI)
+    settings = desk.robot.settings
+    with clock.pinned(morning):
+        await rhythm.tick(
+            db=db,
+            delivery=desk.robot.delivery,
+            day_beats=pushes.beats(
+                morning_at=settings.morning_push, report_at=settings.daily_report_at
+            ),
+            default_language=settings.default_language,
+        )
+    with db.session() as s:
+        rows = s.exec(
+            select(AppUser.name, PushLog.status, PushLog.reason)
+            .join(PushLog, PushLog.user_id == AppUser.id)
+            .where(PushLog.kind == PushKind.morning)
+        ).all()
+    got = {name: (status, reason) for name, status, reason in rows}
+    assert got["Wang"][0] is PushStatus.sent and got["Li"][0] is PushStatus.sent
+    assert got["Zhao"][0] is PushStatus.failed and "never wrote" in (got["Zhao"][1] or "")
+    pushed = [m for m in gw.messages_to(wang) if m.via == "aibot_send_msg"]
+    assert any(f"#{world.items['leak']}" in m.visible for m in pushed)
+    assert any(f"#{world.items['wall']}" in m.visible for m in gw.messages_to(li))
+    assert gw.errors == ["aibot_send_msg: ZhaoQiang never wrote to the robot"]
+    gw.errors.clear()  # Zhao's refusal was the point
+
+
+async def test_a_wrong_secret_is_refused(settings: Settings, db: Database) -> None:
+    gateway = OfflineGateway()
+    async with serving(gateway):
+        wrong = robot_settings(settings, gateway).model_copy(
+            update={"wecom_robot_secret": SecretStr("not-it")}
+        )
+        robot = build_robot(wrong, db)
+        with pytest.raises(GatewayError):
+            await robot.connect()
+        await robot.close()
+
+
+async def test_a_newer_connection_takes_over(
+    settings: Settings, db: Database, world: World
+) -> None:
+    link(db, ROBOT_IDS)
+    gateway = OfflineGateway()
+    async with serving(gateway):
+        first = build_robot(robot_settings(settings, gateway), db)
+        second = build_robot(robot_settings(settings, gateway), db)
+        old = await first.connect()
+        await second.connect()
+        await asyncio.wait_for(old.closed.wait(), 5)
+        desk = Desk(gateway, second)
+        await desk.do(gateway.text(ROBOT_IDS[CONTRACTOR_A.id], "/mylist"))
+        assert gateway.messages_to(ROBOT_IDS[CONTRACTOR_A.id])
+        await first.close()
+        await second.close()
+
+
+def test_media_decrypts_as_the_gateway_encrypts() -> None:
+    import base64
+    import os
+
+    key = base64.b64encode(os.urandom(32)).decode().rstrip("=")
+    for size in (0, 1, 31, 32, 33, 1000):
+        data = os.urandom(size)
+        sealed = encrypt(data, key)
+        assert len(sealed) % 32 == 0 and decrypt(sealed, key) == data
+    other = base64.b64encode(os.urandom(32)).decode()
+    with pytest.raises(ValueError):
+        decrypt(encrypt(b"photo", key), other)
