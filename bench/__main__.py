@@ -26,8 +26,8 @@ from bench.push import bench_push
 from bench.report import report_bench
 from bench.workbooks import workbooks
 from bot.demo import INSPECTOR_IDS, DemoSummary, build_demo
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
+from bot.telegram.stand_in import build_offline
 from models.db import Database
 from models.people import find_person
 from models.queries import contractor_list, item_card, to_check_list

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.telegram.app import build_offline, rate_limiter
+from bot.telegram.app import rate_limiter
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.offline import FloodLimits, OfflineTelegram
+from bot.telegram.stand_in import build_offline
 from jobs.notices import Attachment, Notice
 from jobs.sender import push
 from models import clock, people

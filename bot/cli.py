@@ -279,9 +279,9 @@ async def _wecom_console(
 async def _console(
     settings: Settings, db: Database, persona: int | None, files: str | None = None
 ) -> int:
-    from bot.telegram.app import build_offline
     from bot.telegram.console import run_console
     from bot.telegram.offline import OfflineTelegram
+    from bot.telegram.stand_in import build_offline
     from jobs import rhythm
 
     # Keep the terminal for the conversation: problems go to a log file beside the data.

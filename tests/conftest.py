@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 from telegram.ext import Application
 
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
+from bot.telegram.stand_in import build_offline
 from models import clock, people
 from models import project as setup
 from models.db import Database

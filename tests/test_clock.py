@@ -10,8 +10,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
+from bot.telegram.stand_in import build_offline
 from models import clock, people
 from models.errors import DomainError
 from models.repair import act

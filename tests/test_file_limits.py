@@ -15,8 +15,8 @@ from sqlmodel import select
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
+from bot.telegram.stand_in import build_offline
 from models import project as setup
 from models.files import is_setup_workbook
 from models.sheets import import_items, setup_project

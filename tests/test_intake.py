@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
+from bot.telegram.stand_in import build_offline
 from models import clock, people
 from models import project as setup
 from models.dialogue import DRAFT_LIFETIME

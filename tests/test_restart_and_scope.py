@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.telegram.app import build_offline
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
+from bot.telegram.stand_in import build_offline
 from models import people
 from models import project as setup
 from models.errors import DomainError

@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot.telegram.app import build_offline, daily_rhythm
+from bot.telegram.app import daily_rhythm
 from bot.telegram.common import BotContext
 from bot.telegram.offline import OfflineTelegram
+from bot.telegram.stand_in import build_offline
 from handlers.i18n import t
 from jobs import rhythm
 from jobs.sender import Backoff

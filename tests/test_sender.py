@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import select
 from telegram.error import RetryAfter
 
-from bot.telegram.app import SENDS_PER_SECOND, build_offline, rate_limiter
+from bot.telegram.app import SENDS_PER_SECOND, rate_limiter
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.offline import FloodLimits, OfflineTelegram
+from bot.telegram.stand_in import build_offline
 from handlers.i18n import t
 from jobs.notices import Attachment, Choice, Notice
 from jobs.sender import Backoff, ChatPacer, push

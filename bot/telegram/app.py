@@ -18,7 +18,6 @@ from bot.persistence import DatabasePersistence
 from bot.telegram.chat import add_core
 from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
 from bot.telegram.delivery import TelegramDelivery
-from bot.telegram.offline import OfflineTelegram
 from handlers import flows
 from jobs import rhythm
 from models.db import Database
@@ -116,16 +115,3 @@ def schedule_rhythm(app: Application) -> None:
         first=rhythm.FIRST_TICK_SECONDS,
         name=rhythm.JOB_NAME,
     )
-
-
-def build_offline(
-    settings: Settings,
-    db: Database,
-    transport: OfflineTelegram,
-    *,
-    limiter: BaseRateLimiter | None = None,
-) -> Application:
-    """Assemble the bot on the in-process Telegram (console, demo, tests, benchmarks)."""
-    app = build_application(settings, db, request=transport, limiter=limiter)
-    transport.bind(app.bot)
-    return app

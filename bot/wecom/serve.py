@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 from aiohttp import web
 
+from bot.adapter import SetupError
 from bot.wecom.api import WeComAPI
 from bot.wecom.chat import PLATFORM, WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
@@ -27,6 +28,7 @@ from models.pushes import beats
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
+log_run = logging.getLogger("bot")  # what an operator reads of a run, as the command line logs
 _RHYTHM = web.AppKey("wecom_rhythm", asyncio.Task)
 
 
@@ -121,3 +123,46 @@ async def daily_rhythm(db: Database, delivery: WeComDelivery, settings: Settings
             # One failed beat must not stop the next ones: the sender records what it sent.
             log.exception("the daily beat failed")
         await asyncio.sleep(rhythm.TICK_SECONDS)
+
+
+# -- the adapter's commands: a real run, the offline stand-in, the console --------------------
+
+
+def check(settings: Settings) -> None:
+    """Raise SetupError naming the WeCom settings a real run still needs."""
+    if settings.wecom_missing:
+        raise SetupError(
+            f"WeCom settings not set: {', '.join(settings.wecom_missing)} (put them in the "
+            "environment or .env; see README, deploying on WeCom)"
+        )
+
+
+def secrets(settings: Settings) -> tuple[str, ...]:
+    """Return the app secret, the callback token and key, for the log to mask."""
+    found = (settings.wecom_secret, settings.wecom_token, settings.wecom_encoding_aes_key)
+    return tuple(s.get_secret_value() for s in found if s is not None)
+
+
+def serve(settings: Settings, db: Database) -> int:
+    """Serve WeCom's callback (and the upload pages) at WECOM_LISTEN until stopped."""
+    check(settings)
+    try:
+        server = build_wecom(settings, db)
+    except ValueError as exc:  # the crypto refuses a malformed key (its message names no secret)
+        raise SetupError(f"WeCom settings: {exc}") from None
+    host, port = settings.wecom_host_port
+    log_run.info(
+        "serving the WeCom callback on http://%s:%s/wecom/callback (API %s)",
+        host,
+        port,
+        settings.wecom_api_base_url,
+    )
+    try:
+        web.run_app(server.app, host=host, port=port, print=None, access_log=None)
+    except OSError as exc:
+        listen = settings.wecom_listen
+        raise SetupError(f"cannot listen on {listen} (WECOM_LISTEN): {exc}") from None
+    except Exception:
+        log_run.exception("the bot stopped on an unexpected error")
+        return 1
+    return 0
