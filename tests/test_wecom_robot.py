@@ -16,10 +16,13 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.platforms import adapter
+from bot.wecom_robot.console import console
 from bot.wecom_robot.delivery import MemberPacer
 from bot.wecom_robot.offline import OfflineGateway
 from bot.wecom_robot.protocol import GatewayError, decrypt, encrypt
 from bot.wecom_robot.serve import Robot, build_robot
+from bot.wecom_robot.stand_in import offline_settings
 from jobs import rhythm
 from models import clock, people, pushes
 from models.db import Database
@@ -123,27 +126,16 @@ async def serving(gateway: OfflineGateway) -> AsyncIterator[str]:
         await server.close()
 
 
-def robot_settings(settings: Settings, gateway: OfflineGateway) -> Settings:
-    """Return the test settings with the robot's bot id, secret and the gateway's address."""
-    return settings.model_copy(
-        update={
-            "wecom_robot_bot_id": gateway.bot_id,
-            "wecom_robot_secret": SecretStr(gateway.secret),
-            "wecom_robot_ws_url": gateway.ws_url,
-        }
-    )
-
-
 @pytest.fixture
 async def desk(settings: Settings, db: Database, world: World) -> AsyncIterator[Desk]:
     """Connect the robot to the offline gateway; the cast joined by their corp userids."""
     link(db, ROBOT_IDS)
     with waiting_skips_ahead() as members:
         gateway = OfflineGateway(clock=members.clock)
-        async with serving(gateway):
-            robot = build_robot(robot_settings(settings, gateway), db, members=members)
-            async with robot.connected():
-                yield Desk(gateway, robot)
+        async with adapter("wecom_robot").offline(
+            settings, db, gateway=gateway, members=members
+        ) as running:
+            yield Desk(gateway, running.robot)
     # Nothing was refused: within 30 a minute per member, cards and texts within limits.
     gateway.assert_clean()
 
@@ -251,7 +243,7 @@ async def test_morning_lists_go_by_proactive_send(desk: Desk, world: World, db: 
 async def test_a_wrong_secret_is_refused(settings: Settings, db: Database) -> None:
     gateway = OfflineGateway()
     async with serving(gateway):
-        wrong = robot_settings(settings, gateway).model_copy(
+        wrong = offline_settings(settings, gateway).model_copy(
             update={"wecom_robot_secret": SecretStr("not-it")}
         )
         robot = build_robot(wrong, db)
@@ -266,8 +258,8 @@ async def test_a_newer_connection_takes_over(
     link(db, ROBOT_IDS)
     gateway = OfflineGateway()
     async with serving(gateway):
-        first = build_robot(robot_settings(settings, gateway), db)
-        second = build_robot(robot_settings(settings, gateway), db)
+        first = build_robot(offline_settings(settings, gateway), db)
+        second = build_robot(offline_settings(settings, gateway), db)
         old = await first.connect()
         await second.connect()
         await asyncio.wait_for(old.closed.wait(), 5)
@@ -290,3 +282,17 @@ def test_media_decrypts_as_the_gateway_encrypts() -> None:
     other = base64.b64encode(os.urandom(32)).decode()
     with pytest.raises(ValueError):
         decrypt(encrypt(b"photo", key), other)
+
+
+async def test_the_console_chats_as_a_person(
+    settings: Settings, db: Database, world: World, tmp_path
+) -> None:
+    import io
+
+    lines = io.StringIO("/mylist\n:press 1\n:quit\n")
+    out = io.StringIO()
+    code = await console(settings, db, persona=CONTRACTOR_A.id, stdin=lines, stdout=out)
+    shown = out.getvalue()
+    assert code == 0
+    assert f"#{world.items['leak']}" in shown and "卫生间吊顶渗水" in shown
+    assert "[1]" in shown

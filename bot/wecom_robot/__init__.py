@@ -52,3 +52,7 @@ The package: protocol (frames, subscribe, heartbeat, acks, upload, media decrypt
 replies drawn), serve (assembly, reconnecting, the daily beat), offline (the gateway's
 stand-in).
 """
+
+from bot.wecom_robot.adapter import ADAPTER
+
+__all__ = ["ADAPTER"]

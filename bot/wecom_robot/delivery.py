@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.wecom_robot import render
+from bot.wecom_robot.adapter import LIMITS
 from bot.wecom_robot.inbound import PLATFORM
 from bot.wecom_robot.protocol import RESPOND, SEND, Closed, Connection, GatewayError, upload
 from bot.wecom_robot.render import Out
@@ -30,7 +31,7 @@ from models.tables import Undelivered
 log = logging.getLogger(__name__)
 
 # (window in seconds, messages in it) the robot may send one member, replies and sends together.
-MEMBER_WINDOWS: tuple[tuple[float, int], ...] = ((60.0, 30), (3600.0, 1000))
+MEMBER_WINDOWS = LIMITS.member_windows
 # WeCom's "API frequency out of limit": wait this long and send again.
 FREQUENCY_ERRCODES = frozenset({45009})
 FREQUENCY_WAIT = 60.0

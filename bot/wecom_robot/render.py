@@ -21,17 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.wecom_robot.adapter import LIMITS
 from handlers.choices import Choice
 from handlers.i18n import short_label, t
 from handlers.screens import Attachment
 
-TEXT_MAX = 4096  # bytes of one markdown message (a stream's content takes up to 20,480)
-BUTTONS_MAX = 6
-BUTTON_TEXT_MAX = 10
+TEXT_MAX = LIMITS.chunk  # bytes of one markdown message
+BUTTONS_MAX = LIMITS.buttons or 6
+BUTTON_TEXT_MAX = LIMITS.button_text or 10
 TITLE_MAX = 26
 SUB_TITLE_MAX = 160
-KEY_MAX = 1024  # bytes of a button's key
-PHOTOS_SHOWN = 3
+KEY_MAX = LIMITS.button_data  # bytes of a button's key
+PHOTOS_SHOWN = LIMITS.album
 IMAGE_MAX = 10 * 1024 * 1024
 CARD_TYPE = "button_interaction"
 ELLIPSIS = "…"
