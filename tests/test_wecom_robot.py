@@ -27,7 +27,7 @@ from jobs import rhythm
 from models import clock, people, pushes
 from models.db import Database
 from models.settings import Settings
-from models.tables import AppUser, Item, ItemState, Photo, PushKind, PushLog, PushStatus
+from models.tables import AppUser, Event, Item, ItemState, Photo, PushKind, PushLog, PushStatus
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
 from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario
 
@@ -340,3 +340,19 @@ async def test_the_robot_and_the_app_on_one_database_push_once(
     assert any(f"#{world.items['leak']}" in m.visible for m in gw.messages_to(wang))
     assert wecom.messages_to(wang) == []  # once, by the robot
     assert wecom.messages_to("ZhaoQiang") == []  # the gap named above
+
+
+async def test_text_with_two_images_is_one_report(desk: Desk, world: World, db: Database) -> None:
+    """A member's message of text and images (mixed): both photos and the note, one report."""
+    speak_english(db)
+    gw, wang, wall = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id], world.items["wall"]
+    await desk.do(gw.text(wang, "/mylist"))
+    await desk.do(gw.press(wang, f"it:{wall}"))
+    await desk.do(gw.press(wang, f"rp:{wall}"))
+    await desk.do(gw.mixed(wang, "patched and painted", [PNG(4), PNG(5)]))
+    await desk.do(gw.press(wang, f"done:{wall}"))
+    with db.session() as s:
+        assert s.get(Item, wall).state is ItemState.repaired
+        stored = s.exec(select(Photo).where(Photo.item_id == wall)).all()
+        report = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]
+    assert len(stored) == 2 and report.note == "patched and painted"

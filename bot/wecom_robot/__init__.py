@@ -12,6 +12,8 @@ protocol, and where from:
   4 - Beta"), read from its wheel: aibot/ws.py, client.py, message_handler.py, crypto_utils.py.
 - [S3] Developers' notes summarising 100719/101463/101027/101031-101033 (found with the code
   search, not Tencent's text): limits and field names not in S2.
+- [S4] LangBot's wiki, "WeCom Intelligent Bot" (github.com/langbot-app/LangBot/wiki): where
+  the admin console creates a robot in API mode with the long connection (the README's steps).
 Facts (source):
 - URL wss://openws.work.weixin.qq.com (S1, S2). Every frame `{"cmd", "headers": {"req_id"},
   "body"}`; acks `{"headers": {"req_id"}, "errcode", "errmsg"}` without a cmd (S2).
