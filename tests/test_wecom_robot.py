@@ -356,3 +356,64 @@ async def test_text_with_two_images_is_one_report(desk: Desk, world: World, db: 
         stored = s.exec(select(Photo).where(Photo.item_id == wall)).all()
         report = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id)).all()[-1]
     assert len(stored) == 2 and report.note == "patched and painted"
+
+
+async def test_the_robot_reconnects_after_a_drop(
+    settings: Settings, db: Database, world: World
+) -> None:
+    link(db, ROBOT_IDS)
+    gateway = OfflineGateway()
+    async with serving(gateway):
+        robot = build_robot(offline_settings(settings, gateway), db)
+        running = asyncio.create_task(robot.run(rhythm_timer=False))
+        try:
+            await until(lambda: gateway.subscriptions == 1)
+            await gateway.drop()
+            await until(lambda: gateway.subscriptions == 2 and robot.connection.is_open)
+            await Desk(gateway, robot).do(gateway.text(ROBOT_IDS[CONTRACTOR_A.id], "/mylist"))
+            assert (
+                f"#{world.items['leak']}"
+                in gateway.messages_to(ROBOT_IDS[CONTRACTOR_A.id])[0].visible
+            )
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+
+async def test_a_silent_gateway_is_left_after_two_pings(settings: Settings, db: Database) -> None:
+    import aiohttp
+
+    from bot.wecom_robot.protocol import Connection
+
+    gateway = OfflineGateway()
+    async with serving(gateway), aiohttp.ClientSession() as session:
+
+        async def nothing(_frame: dict) -> None:
+            return None
+
+        connection = Connection(
+            session,
+            gateway.ws_url,
+            gateway.bot_id,
+            gateway.secret,
+            nothing,
+            heartbeat=0.01,
+            ack_seconds=0.05,
+        )
+        await connection.open()
+        await until(lambda: sum(f.get("cmd") == "ping" for f in gateway.frames) >= 1)
+        assert connection.is_open  # pings answered: it stays
+        gateway.answer_pings = False
+        await asyncio.wait_for(connection.closed.wait(), 5)
+        await connection.close()
+
+
+async def until(condition: object, timeout: float = 5.0) -> None:
+    """Wait until `condition()` holds."""
+
+    async def poll() -> None:
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout)

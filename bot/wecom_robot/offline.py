@@ -117,6 +117,7 @@ class OfflineGateway:
         self.errors: list[str] = []
         self.cards: dict[str, Card] = {}
         self.talked: set[str] = set()  # members who wrote to the robot
+        self.answer_pings = True  # False: a gateway gone silent (the robot must reconnect)
         self.frames: list[dict[str, Any]] = []  # every frame the robot sent, as it came
         self._windows = SlidingWindows(MEMBER_WINDOWS, clock=clock)
         self._callbacks: dict[str, _Callback] = {}
@@ -186,6 +187,16 @@ class OfflineGateway:
         """Open the robot's chat as `user` (the day's first time)."""
         return await self._event(user, {"eventtype": "enter_chat"})
 
+    async def drop(self) -> None:
+        """Close the robot's connection, as a network drop or a gateway restart does."""
+        if self._ws is not None:
+            await self._ws.close()
+
+    @property
+    def subscriptions(self) -> int:
+        """Return how many times the robot subscribed (connected)."""
+        return sum(f.get("cmd") == p.SUBSCRIBE for f in self.frames)
+
     def messages_to(self, user: str) -> list[Sent]:
         """Return what the robot sent `user`, in order."""
         return [m for m in self.sent if m.to == user]
@@ -248,6 +259,8 @@ class OfflineGateway:
             found = json.loads(message.data)
             self.frames.append(found)
             req_id, cmd = p.req_id_of(found), found.get("cmd")
+            if cmd == p.PING and not self.answer_pings:
+                continue
             if cmd == p.SUBSCRIBE:
                 subscribed = await self._subscribe(ws, req_id, found.get("body") or {})
                 continue
