@@ -23,6 +23,7 @@ from bot.wecom_robot.offline import OfflineGateway
 from bot.wecom_robot.protocol import GatewayError, decrypt, encrypt
 from bot.wecom_robot.serve import Robot, build_robot
 from bot.wecom_robot.stand_in import offline_settings
+from handlers.i18n import t
 from jobs import rhythm
 from models import clock, people, pushes
 from models.db import Database
@@ -417,3 +418,36 @@ async def until(condition: object, timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+async def test_a_newcomer_joins_on_the_robot_by_code(
+    desk: Desk, world: World, db: Database
+) -> None:
+    """A member not known yet is told to join; `/start CODE` makes their corp userid a person."""
+    from models.tables import Identity, Role
+
+    with db.session() as s:
+        code = people.create_invite(s, project_id=world.project_id, roles=[Role.inspector]).code
+    gw = desk.gateway
+    await desk.do(gw.text("ZhouMin", "/tocheck"))
+    told = "\n".join(m.visible for m in gw.messages_to("ZhouMin"))
+    assert told == t("zh", "error.not_registered")
+    before = len(gw.messages_to("ZhouMin"))
+    await desk.do(gw.text("ZhouMin", f"/start {code}"))
+    assert len(gw.messages_to("ZhouMin")) > before
+    with db.session() as s:
+        (identity,) = s.exec(select(Identity).where(Identity.account == "ZhouMin")).all()
+    assert identity.platform == ROBOT
+
+
+def test_a_real_run_names_what_it_lacks(settings: Settings) -> None:
+    from bot.adapter import SetupError
+
+    robot = adapter("wecom_robot")
+    with pytest.raises(SetupError, match="WECOM_ROBOT_BOT_ID, WECOM_ROBOT_SECRET"):
+        robot.check(settings)
+    ready = settings.model_copy(
+        update={"wecom_robot_bot_id": "aib1", "wecom_robot_secret": SecretStr("s3cret")}
+    )
+    robot.check(ready)
+    assert robot.secrets(ready) == ("s3cret",)
