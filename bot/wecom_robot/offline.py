@@ -29,6 +29,7 @@ from bot.wecom_robot import protocol as p
 from bot.wecom_robot.delivery import MEMBER_WINDOWS
 from bot.wecom_robot.render import BUTTON_TEXT_MAX, BUTTONS_MAX, KEY_MAX, TEXT_MAX, TITLE_MAX
 from jobs.pacing import SlidingWindows
+from models import clock
 
 STREAM_MAX = 20480  # bytes of a stream's content
 ERR_AUTH = 91001
@@ -235,7 +236,7 @@ class OfflineGateway:
             "aibotid": self.bot_id,
             "chattype": "single",
             "from": {"userid": user},
-            "create_time": int(time.time()),
+            "create_time": int(clock.now().timestamp()),
         }
         self._callbacks[req_id] = _Callback(user, kind)
         await self._ws.send_str(json.dumps(p.frame(cmd, common | body, req_id=req_id)))
