@@ -451,3 +451,15 @@ def test_a_real_run_names_what_it_lacks(settings: Settings) -> None:
     )
     robot.check(ready)
     assert robot.secrets(ready) == ("s3cret",)
+
+
+async def test_a_reply_refused_goes_as_a_send(desk: Desk, world: World, db: Database) -> None:
+    """A member's message the gateway no longer takes replies to: the answer still arrives."""
+    gw, wang = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id]
+    gw.expire_replies = True
+    await desk.do(gw.text(wang, "/mylist"))
+    got = gw.messages_to(wang)
+    assert got and all(m.via == "aibot_send_msg" for m in got)
+    assert f"#{world.items['leak']}" in got[0].visible
+    assert gw.errors and all(e.startswith("aibot_respond_msg") for e in gw.errors)
+    gw.errors.clear()  # the refusals were the point

@@ -89,9 +89,16 @@ class Sender:
             self._streams += 1
             reply = render.reply_body(out, f"s{self._streams}_{reply_to[-12:]}")
             if reply is not None:
-                async with self.members.turn(account):
-                    await connection.request(RESPOND, reply, req_id=reply_to)
-                return True
+                try:
+                    async with self.members.turn(account):
+                        await connection.request(RESPOND, reply, req_id=reply_to)
+                    return True
+                except GatewayError as exc:
+                    # The member's message can no longer be answered (too late, or it came
+                    # on a connection since replaced): the message goes as a send instead.
+                    log.info("wecom robot: reply refused (%s), sent instead", exc)
+                    await self.send(account, out)
+                    return True
         media = None
         if out.kind in ("image", "file"):
             data = out.data if out.data is not None else await _read(out)

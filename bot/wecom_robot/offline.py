@@ -119,6 +119,7 @@ class OfflineGateway:
         self.cards: dict[str, Card] = {}
         self.talked: set[str] = set()  # members who wrote to the robot
         self.answer_pings = True  # False: a gateway gone silent (the robot must reconnect)
+        self.expire_replies = False  # True: replies come too late for every message
         self.frames: list[dict[str, Any]] = []  # every frame the robot sent, as it came
         self._windows = SlidingWindows(MEMBER_WINDOWS, clock=clock)
         self._callbacks: dict[str, _Callback] = {}
@@ -327,6 +328,8 @@ class OfflineGateway:
         callback = self._callbacks.get(req_id)
         if callback is None or callback.kind in ("template_card_event", "enter_chat"):
             raise _Refused(ERR_REQ_ID, "no message of a member has this req_id")
+        if self.expire_replies:
+            raise _Refused(ERR_REQ_ID, "this message can no longer be replied to")
         kind = body.get("msgtype")
         if kind == "stream":
             content = str((body.get("stream") or {}).get("content", ""))
