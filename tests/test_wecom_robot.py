@@ -463,3 +463,41 @@ async def test_a_reply_refused_goes_as_a_send(desk: Desk, world: World, db: Data
     assert f"#{world.items['leak']}" in got[0].visible
     assert gw.errors and all(e.startswith("aibot_respond_msg") for e in gw.errors)
     gw.errors.clear()  # the refusals were the point
+
+
+async def test_workbooks_in_and_out_as_files(
+    settings: Settings, db: Database, world: World
+) -> None:
+    """An admin sends the set-up workbook straight into the chat (no upload page), and /export
+    comes back as a file that opens."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from models.tables import Contractor, Unit
+    from tests.conftest import ADMIN
+    from tests.test_sheets import setup_book
+
+    link(db, {ADMIN.id: "ChenJie"})
+    with waiting_skips_ahead() as members:
+        gateway = OfflineGateway(clock=members.clock)
+        async with adapter("wecom_robot").offline(
+            settings, db, gateway=gateway, members=members
+        ) as running:
+            desk = Desk(gateway, running.robot)
+            await desk.do(gateway.file("ChenJie", setup_book("en"), "setup.xlsx"))
+            await desk.do(gateway.text("ChenJie", "/export"))
+    with db.session() as s:
+        assert s.exec(select(Unit.owner_name).where(Unit.code == "3-1-1202")).one() == "张伟"
+        assert s.exec(select(Contractor).where(Contractor.name == "明达水电")).one()
+    [export] = [m for m in gateway.messages_to("ChenJie") if m.msgtype == "file"]
+    assert export.filename.endswith(".xlsx") and export.content is not None
+    book = load_workbook(io.BytesIO(export.content), read_only=True)
+    assert {"Items", "Events"} <= set(book.sheetnames)
+    gateway.assert_clean()
+
+
+async def test_a_voice_message_is_its_transcript(desk: Desk, world: World, db: Database) -> None:
+    gw, wang = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id]
+    await desk.do(gw.voice(wang, "/mylist"))
+    assert f"#{world.items['leak']}" in gw.messages_to(wang)[0].visible
