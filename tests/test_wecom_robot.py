@@ -501,3 +501,23 @@ async def test_a_voice_message_is_its_transcript(desk: Desk, world: World, db: D
     gw, wang = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id]
     await desk.do(gw.voice(wang, "/mylist"))
     assert f"#{world.items['leak']}" in gw.messages_to(wang)[0].visible
+
+
+async def test_a_send_over_the_rate_waits_and_goes(desk: Desk, world: World, db: Database) -> None:
+    """WeCom answers a push "frequency out of limit" (45009): it waits and sends it again."""
+    from jobs.notices import Notice
+    from jobs.sender import tell
+
+    gw, wang = desk.gateway, ROBOT_IDS[CONTRACTOR_A.id]
+    await desk.do(gw.text(wang, "/help"))
+    gw.refuse_sends = [45009]
+    with db.session() as s:
+        wang_id = people.find_person(s, platform=ROBOT, account=wang).id
+    before = clock.now()
+    [outcome] = await tell(
+        db=db, delivery=desk.robot.delivery, notices=[Notice(wang_id, "<b>Leak</b> reopened")]
+    )
+    assert outcome.status is PushStatus.sent and outcome.attempts == 2
+    assert clock.now() - before >= timedelta(seconds=60)  # waited (on the product clock)
+    assert gw.messages_to(wang)[-1].visible == "Leak reopened"
+    gw.errors.clear()  # the refusal was the point

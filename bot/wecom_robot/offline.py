@@ -120,6 +120,7 @@ class OfflineGateway:
         self.talked: set[str] = set()  # members who wrote to the robot
         self.answer_pings = True  # False: a gateway gone silent (the robot must reconnect)
         self.expire_replies = False  # True: replies come too late for every message
+        self.refuse_sends: list[int] = []  # errcodes the next proactive sends are answered with
         self.frames: list[dict[str, Any]] = []  # every frame the robot sent, as it came
         self._windows = SlidingWindows(MEMBER_WINDOWS, clock=clock)
         self._callbacks: dict[str, _Callback] = {}
@@ -365,6 +366,9 @@ class OfflineGateway:
 
     def _send(self, body: dict[str, Any]) -> None:
         to = str(body.get("chatid", ""))
+        if self.refuse_sends:
+            errcode = self.refuse_sends.pop(0)
+            raise _Refused(errcode, f"refused as asked ({errcode})")
         if to not in self.talked:
             raise _Refused(ERR_NO_CHAT, f"{to or 'nobody'} never wrote to the robot")
         kind = body.get("msgtype")
