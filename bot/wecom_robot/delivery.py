@@ -19,7 +19,15 @@ from typing import Any
 from bot.wecom_robot import render
 from bot.wecom_robot.adapter import LIMITS
 from bot.wecom_robot.inbound import PLATFORM
-from bot.wecom_robot.protocol import RESPOND, SEND, Closed, Connection, GatewayError, upload
+from bot.wecom_robot.protocol import (
+    RESPOND,
+    SEND,
+    Closed,
+    Connection,
+    GatewayError,
+    new_req_id,
+    upload,
+)
 from bot.wecom_robot.render import Out
 from jobs.notices import Notice
 from jobs.pacing import SlidingWindows
@@ -73,7 +81,6 @@ class Sender:
     ) -> None:
         self.link = link
         self.members = members or MemberPacer()
-        self._streams = 0
 
     def connection(self) -> Connection:
         """Return the open connection, or raise Closed."""
@@ -86,8 +93,7 @@ class Sender:
         """Send one message; True when it went as the reply to `reply_to` (used up)."""
         connection = self.connection()
         if reply_to is not None:
-            self._streams += 1
-            reply = render.reply_body(out, f"s{self._streams}_{reply_to[-12:]}")
+            reply = render.reply_body(out, new_req_id("stream"))
             if reply is not None:
                 try:
                     async with self.members.turn(account):
