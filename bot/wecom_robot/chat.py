@@ -147,14 +147,15 @@ class RobotChat:
         if found.get("cmd") == EVENT and event.get("eventtype") == DISCONNECTED:
             log.warning("wecom robot: another connection of this bot took over")
             return
-        msgid = body.get("msgid")
-        if msgid and await self.seen(f"robot:{msgid}"):
-            return  # delivered again (after a reconnect): handled already
         account = account_of(found)
         if account is None:
             return
-        inputs = incomings(found, self.media)
+        # The member's turn is taken before anything is awaited: their messages keep their order.
         async with self._locks.setdefault(account, asyncio.Lock()):
+            msgid = body.get("msgid")
+            if msgid and await self.seen(f"robot:{msgid}"):
+                return  # delivered again (after a reconnect): handled already
+            inputs = incomings(found, self.media)
             reply_to = req_id_of(found) if found.get("cmd") == MESSAGE else None
             if not inputs:
                 if found.get("cmd") == MESSAGE:  # a video, a link...: say so
