@@ -20,7 +20,7 @@ from bot.platforms import adapter
 from bot.wecom_robot.console import console
 from bot.wecom_robot.delivery import MemberPacer
 from bot.wecom_robot.offline import OfflineGateway
-from bot.wecom_robot.protocol import GatewayError, decrypt, encrypt
+from bot.wecom_robot.protocol import RESPOND, GatewayError, decrypt, encrypt
 from bot.wecom_robot.serve import Robot, build_robot
 from bot.wecom_robot.stand_in import offline_settings
 from handlers.i18n import t
@@ -157,8 +157,10 @@ async def test_repair_loop_on_the_robot(desk: Desk, world: World, db: Database) 
     for photo in stored:
         data = (desk.robot.settings.media_dir / photo.path).read_bytes()
         assert data[:4] == b"\x89PNG" and photo.platform == ROBOT
-    # The first message of each reply answered the member's message; none went to a stranger.
-    assert any(m.via == "aibot_respond_msg" for m in desk.gateway.sent)
+    # The first message of each reply answered the member's message, its text and card in one;
+    # nothing went to a stranger.
+    replies = [f["body"]["msgtype"] for f in desk.gateway.frames if f.get("cmd") == RESPOND]
+    assert "stream_with_template_card" in replies
     assert {m.to for m in desk.gateway.sent} <= set(ROBOT_IDS.values())
 
 

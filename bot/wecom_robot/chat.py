@@ -1,8 +1,8 @@
 """The robot's chat: a callback becomes the core's input, its Reply the robot's messages.
 
 One input at a time per member. The first message of a reply answers the member's message
-(its req_id: markdown as a finished stream, or a card); the rest go as proactive sends to the
-same chat, in order. A pressed card is updated at once (only the pressed button left, marked
+(its req_id: markdown as a finished stream, with the card that follows it if any, or a card);
+the rest go as proactive sends to the same chat, in order. A pressed card is updated at once (only the pressed button left, marked
 ✓), and a second press of the same card (its task id) changes nothing. A message the gateway
 delivers twice (its msgid) is handled once.
 """
@@ -204,6 +204,8 @@ class RobotChat:
             outs += [Out("markdown", content=c) for c in render.split(reply.answer)]
         for screen in reply.screens:
             outs += self._screen(screen, lang)
+        if reply_to is not None:
+            outs = render.with_card(outs)
         for out in outs:
             if await self._send(account, out, reply_to):
                 reply_to = None

@@ -103,8 +103,13 @@ class Sender:
                     # The member's message can no longer be answered (too late, or it came
                     # on a connection since replaced): the message goes as a send instead.
                     log.info("wecom robot: reply refused (%s), sent instead", exc)
-                    await self.send(account, out)
+                    for part in render.apart(out):
+                        await self.send(account, part)
                     return True
+        if out.kind == "markdown" and out.card is not None:  # only a reply carries both
+            for part in render.apart(out):
+                await self.send(account, part)
+            return False
         media = None
         if out.kind in ("image", "file"):
             data = out.data if out.data is not None else await _read(out)

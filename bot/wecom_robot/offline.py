@@ -337,11 +337,20 @@ class OfflineGateway:
             if len(content.encode()) > STREAM_MAX:
                 raise _Refused(ERR_LIMIT, "stream content over 20480 bytes")
             self._record(Sent(callback.to, "markdown", text=content, via=p.RESPOND))
-        elif kind == "template_card":
+        elif kind in ("template_card", "stream_with_template_card"):
             if callback.carded:
                 raise _Refused(ERR_LIMIT, "a message is answered with one card at most")
             callback.carded = True
-            self._card(callback.to, body.get("template_card") or {}, via=p.RESPOND)
+            card = body.get("template_card") or {}
+            if kind == "template_card":
+                self._card(callback.to, card, via=p.RESPOND)
+            else:  # one message: its text, then its card (counted once)
+                content = str((body.get("stream") or {}).get("content", ""))
+                if len(content.encode()) > STREAM_MAX:
+                    raise _Refused(ERR_LIMIT, "stream content over 20480 bytes")
+                self._check_card(card)
+                self._record(Sent(callback.to, "markdown", text=content, via=p.RESPOND))
+                self._card(callback.to, card, via=p.RESPOND, counted=False)
         else:
             raise _Refused(ERR_BAD, f"a reply cannot be {kind!r}")
         callback.replied += 1
@@ -388,13 +397,13 @@ class OfflineGateway:
         else:
             raise _Refused(ERR_BAD, f"a send cannot be {kind!r}")
 
-    def _card(self, to: str, card: dict[str, Any], *, via: str) -> None:
+    def _card(self, to: str, card: dict[str, Any], *, via: str, counted: bool = True) -> None:
         self._check_card(card)
         task = card.get("task_id", "")
         if task in self.cards:
             raise _Refused(ERR_BAD, f"task_id {task} used before")
+        self._record(Sent(to, "template_card", card=card, via=via), counted=counted)
         self.cards[task] = Card(to, card)
-        self._record(Sent(to, "template_card", card=card, via=via))
 
     def _check_card(self, card: dict[str, Any]) -> None:
         buttons = card.get("button_list") or []
@@ -409,10 +418,11 @@ class OfflineGateway:
         if any(len(k.encode()) > KEY_MAX for k in keys) or len(title) > TITLE_MAX:
             raise _Refused(ERR_LIMIT, "a key over 1024 bytes or a title over 26 characters")
 
-    def _record(self, sent: Sent) -> None:
-        if (self._windows.wait(sent.to) or 0.0) > 0:
-            raise _Refused(ERR_RATE, f"over 30 a minute or 1000 an hour to {sent.to}")
-        self._windows.ended(sent.to)
+    def _record(self, sent: Sent, *, counted: bool = True) -> None:
+        if counted:
+            if (self._windows.wait(sent.to) or 0.0) > 0:
+                raise _Refused(ERR_RATE, f"over 30 a minute or 1000 an hour to {sent.to}")
+            self._windows.ended(sent.to)
         self.sent.append(sent)
 
     def _upload(self, cmd: str, body: dict[str, Any]) -> dict[str, Any] | None:

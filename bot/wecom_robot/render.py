@@ -45,7 +45,7 @@ class Out:
 
     kind: Literal["markdown", "card", "image", "file"]
     content: str = ""  # the markdown
-    card: dict[str, Any] | None = None
+    card: dict[str, Any] | None = None  # a card's, or the card a reply's text carries
     filename: str = ""
     data: bytes | None = None  # an image's or file's bytes, or None: read from `path`
     path: Path | None = None
@@ -251,14 +251,33 @@ def body(out: Out, media_id: str | None = None) -> dict[str, Any]:
     return {"msgtype": out.kind, out.kind: {"media_id": media_id}}
 
 
+def with_card(outs: list[Out]) -> list[Out]:
+    """Return the messages with the first text and the card after it as one (a reply carries
+    both: `stream_with_template_card`)."""
+    if len(outs) > 1 and outs[0].kind == "markdown" and outs[1].kind == "card":
+        return [Out("markdown", content=outs[0].content, card=outs[1].card), *outs[2:]]
+    return outs
+
+
+def apart(out: Out) -> list[Out]:
+    """Return a text-and-card message as the two messages a send takes."""
+    if out.kind == "markdown" and out.card is not None:
+        return [Out("markdown", content=out.content), Out("card", card=out.card)]
+    return [out]
+
+
 def reply_body(out: Out, stream_id: str) -> dict[str, Any] | None:
     """Return a message as the reply to a member's message, or None when only a send can carry
-    it (images and files): markdown as a finished stream, a card as it is."""
+    it (images and files): markdown as a finished stream (with its card, if any), a card."""
     if out.kind == "markdown":
-        return {
-            "msgtype": "stream",
-            "stream": {"id": stream_id, "finish": True, "content": out.content},
-        }
+        stream = {"id": stream_id, "finish": True, "content": out.content}
+        if out.card is not None:
+            return {
+                "msgtype": "stream_with_template_card",
+                "stream": stream,
+                "template_card": out.card,
+            }
+        return {"msgtype": "stream", "stream": stream}
     if out.kind == "card":
         return {"msgtype": "template_card", "template_card": out.card}
     return None
