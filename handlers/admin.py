@@ -7,10 +7,21 @@ from datetime import datetime
 from itertools import groupby
 
 from handlers import choices, drafts, render
+from handlers.buttons import (
+    Person,
+    Reassign,
+    Reject,
+    Restore,
+    RevokeAsk,
+    RevokeNo,
+    RevokeYes,
+    SetRole,
+)
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
 from handlers.screens import Notice
+from handlers.steps import Step
 from handlers.tell import tell_contractor, tell_reassigned
 from handlers.text import TEXT_LIMIT, clip, esc
 from models.admin import (
@@ -37,19 +48,11 @@ from models.repair import check_move_line
 from models.roles import WORK, Work
 from models.tables import Action, Role
 
-# Callback data: digits only, anchored, so forged data cannot carry anything else.
-REASSIGN = r"^ra:(\d{1,12}):(\d{1,12}):(\d{1,12})$"  # item, contractor, item version
-REJECT = r"^rj:(\d{1,12}):(\d{1,12})$"  # item, item version
-REVOKE_ASK = r"^rv:(\d{1,12}):(\d{1,12})$"  # project, user
-REVOKE_YES = r"^ry:(\d{1,12}):(\d{1,12})$"
-REVOKE_NO = r"^rn$"
 # "/cancel 1042 duplicate" cancels an item; a bare "/cancel" drops a half-finished report.
 CANCEL_ITEM = re.compile(r"^[#＃]?\d")  # the words after /cancel
 ID_AND_REST = re.compile(r"^[#＃]?(\d+)[\s,，:：]*(.*)$", re.DOTALL)
 PEOPLE_PER_MESSAGE = 40  # a screen's choices: Telegram takes 100 buttons a message at most
 NAME_SHOWN = 40  # a person's or contractor's name in the people list and on its buttons
-PERSON = r"^pp:(\d{1,12}):(\d{1,12})$"  # project, user
-SET_ROLE = r"^pr:(\d{1,12}):(\d{1,12}):(" + "|".join(Role) + r"):([01])$"  # 1 gives, 0 takes
 
 
 def _id_and_rest(ask: Ask) -> tuple[int | None, str]:
@@ -101,11 +104,11 @@ def _settle_choices(lang: str, dispute: Dispute) -> Rows:
     pairs = []
     if Action.reassign in dispute.moves:
         pairs += [
-            (t(lang, "btn.reassign_to", name=c.name), f"ra:{line.id}:{c.id}:{line.version}")
+            (t(lang, "btn.reassign_to", name=c.name), Reassign(line.id, c.id, line.version))
             for c in dispute.others
         ]
     if Action.reject_dispute in dispute.moves:
-        pairs.append((t(lang, "btn.reject_dispute"), f"rj:{line.id}:{line.version}"))
+        pairs.append((t(lang, "btn.reject_dispute"), Reject(line.id, line.version)))
     return choices.options(pairs)
 
 
@@ -129,7 +132,8 @@ async def show_disputes(ask: Ask) -> None:
 
 async def reassign_choice(ask: Ask) -> None:
     """Give a disputed item to the contractor chosen; they are told at once."""
-    item_id, contractor_id, version = (int(g) for g in ask.match.groups())
+    pressed: Reassign = ask.pressed
+    item_id, contractor_id, version = pressed.item_id, pressed.contractor_id, pressed.version
     moved = await ask.call(
         reassign,
         user_id=ask.user_id,
@@ -146,7 +150,7 @@ def _reassign_choices(lang: str, item_id: int, error: DomainError) -> Rows:
     version = error.params["version"]
     return choices.options(
         [
-            (t(lang, "btn.reassign_to", name=name), f"ra:{item_id}:{contractor_id}:{version}")
+            (t(lang, "btn.reassign_to", name=name), Reassign(item_id, contractor_id, version))
             for contractor_id, name in error.params["choices"]
         ]
     )
@@ -171,7 +175,7 @@ async def reassign_command(ask: Ask) -> None:
 
 async def start_reject(ask: Ask) -> None:
     """Ask why the dispute of this item is refused."""
-    item_id, version = (int(g) for g in ask.match.groups())
+    item_id, version = ask.pressed.item_id, ask.pressed.version
     line = await ask.call(
         check_move_line,
         user_id=ask.user_id,
@@ -179,7 +183,7 @@ async def start_reject(ask: Ask) -> None:
         action=Action.reject_dispute,
         expected_version=version,  # a Reject on an old /disputes message asks nothing
     )
-    drafts.start(ask, "reject", line)
+    drafts.start(ask, Step.reject, line)
     text = ask.t("reject.ask_reason", contractor=esc(line.contractor_name), **_names_item(line))
     ask.show(text, choices.cancel_only(ask.lang, item_id))
 
@@ -191,9 +195,9 @@ async def reject_reason(ask: Ask) -> None:
         moved = await ask.call(
             reject_dispute,
             user_id=ask.user_id,
-            item_id=draft["item"],
+            item_id=draft.item,
             reason=ask.incoming.text,
-            expected_version=draft["version"],  # a stale dispute message cannot move it again
+            expected_version=draft.version,  # a stale dispute message cannot move it again
         )
     except DomainError as error:
         ask.show(ask.refusal(error))
@@ -212,7 +216,7 @@ async def cancel_command(ask: Ask) -> None:
         return
     moved = await ask.call(cancel_item, user_id=ask.user_id, item_id=item_id, reason=reason)
     # A mistaken cancel is taken back at once from here (models/ refuses a stale Restore).
-    restore = Choice(ask.t("btn.restore"), f"rs:{item_id}:{moved.line.version}")
+    restore = Choice(ask.t("btn.restore"), Restore(item_id, moved.line.version).data())
     ask.show(ask.t("cancel.done", id=item_id, reason=esc(reason)), ((restore,),))
     await tell_contractor(ask, moved.outcome, "notify.cancelled", id=item_id, reason=esc(reason))
 
@@ -277,7 +281,7 @@ def _person_choices(lang: str, rows: list[PersonRow]) -> Rows:
         [
             Choice(
                 t(lang, "btn.person", name=render.short(r.name, NAME_SHOWN)),
-                f"pp:{r.project_id}:{r.user_id}",
+                Person(r.project_id, r.user_id).data(),
             )
             for r in rows
         ]
@@ -329,19 +333,20 @@ def _role_choices(lang: str, screen: PersonRoles) -> Rows:
                     "btn.role_held" if c.held else "btn.role_not_held",
                     role=t(lang, f"role.{c.role.value}"),
                 ),
-                f"pr:{row.project_id}:{row.user_id}:{c.role.value}:{0 if c.held else 1}",
+                SetRole(row.project_id, row.user_id, c.role, not c.held).data(),
             )
             for c in screen.choices
         ]
     )
     if screen.may_revoke:
-        rows += ((Choice(t(lang, "btn.revoke"), f"rv:{row.project_id}:{row.user_id}"),),)
+        revoke_ask = RevokeAsk(row.project_id, row.user_id).data()
+        rows += ((Choice(t(lang, "btn.revoke"), revoke_ask),),)
     return rows
 
 
 async def show_person(ask: Ask) -> None:
     """Show one person's roles in a project, a choice per role to give or take it, Revoke."""
-    project_id, member_id = (int(g) for g in ask.match.groups())
+    project_id, member_id = ask.pressed.project_id, ask.pressed.user_id
     screen = await ask.call(
         person_roles, user_id=ask.user_id, project_id=project_id, member_id=member_id
     )
@@ -350,14 +355,14 @@ async def show_person(ask: Ask) -> None:
 
 async def change_role(ask: Ask) -> None:
     """Give or take one role; the screen shows the result, the person is told, menu redone."""
-    project, member_id, role, give = ask.match.groups()
+    pressed: SetRole = ask.pressed
     screen = await ask.call(
         set_role,
         user_id=ask.user_id,
-        project_id=int(project),
-        member_id=int(member_id),
-        role=Role(role),
-        held=give == "1",
+        project_id=pressed.project_id,
+        member_id=pressed.user_id,
+        role=pressed.role,
+        held=pressed.give,
     )
     if not screen.changed:
         return  # pressed twice: the screen already says so
@@ -371,7 +376,7 @@ async def change_role(ask: Ask) -> None:
 
 async def revoke_ask(ask: Ask) -> None:
     """Ask to confirm taking one person's access away."""
-    project_id, member_id = (int(g) for g in ask.match.groups())
+    project_id, member_id = ask.pressed.project_id, ask.pressed.user_id
     row = await ask.call(member, user_id=ask.user_id, project_id=project_id, member_id=member_id)
     text = ask.t(
         "revoke.ask",
@@ -379,13 +384,13 @@ async def revoke_ask(ask: Ask) -> None:
         roles=_roles(ask.lang, row.roles),
         project=esc(row.project_name),
     )
-    yes = Choice(ask.t("btn.revoke_yes"), f"ry:{project_id}:{member_id}")
-    ask.show(text, ((yes, Choice(ask.t("btn.revoke_no"), "rn")),))
+    yes = Choice(ask.t("btn.revoke_yes"), RevokeYes(project_id, member_id).data())
+    ask.show(text, ((yes, Choice(ask.t("btn.revoke_no"), RevokeNo().data())),))
 
 
 async def revoke_yes(ask: Ask) -> None:
     """Take the person's access to the project away; the bot refuses them from now on."""
-    project_id, member_id = (int(g) for g in ask.match.groups())
+    project_id, member_id = ask.pressed.project_id, ask.pressed.user_id
     revoked = await ask.call(
         revoke, user_id=ask.user_id, project_id=project_id, member_id=member_id
     )
@@ -438,15 +443,15 @@ async def contractors(ask: Ask) -> None:
 def routes(router: Router) -> None:
     """Route the project department's commands and choices (/cancel is drafts' to route)."""
     router.command("disputes", show_disputes)
-    router.choice(REASSIGN, reassign_choice)
-    router.choice(REJECT, start_reject)
-    router.step("reject", text=reject_reason)
+    router.press(Reassign, reassign_choice)
+    router.press(Reject, start_reject)
+    router.step(Step.reject, text=reject_reason)
     router.command("reassign", reassign_command)
     router.command("reopen", reopen_command)
     router.command("users", users)
-    router.choice(PERSON, show_person)
-    router.choice(SET_ROLE, change_role)
-    router.choice(REVOKE_ASK, revoke_ask)
-    router.choice(REVOKE_YES, revoke_yes)
-    router.choice(REVOKE_NO, revoke_no)
+    router.press(Person, show_person)
+    router.press(SetRole, change_role)
+    router.press(RevokeAsk, revoke_ask)
+    router.press(RevokeYes, revoke_yes)
+    router.press(RevokeNo, revoke_no)
     router.command("contractors", contractors)

@@ -6,8 +6,27 @@ them on a notice, so a list's buttons are defined once for the screen and the mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers.buttons import (
+    Button,
+    Cancel,
+    CheckItem,
+    ChooseLanguage,
+    Dispute,
+    Done,
+    Fail,
+    MyBuildings,
+    MyListPage,
+    OpenItem,
+    Pass,
+    Printable,
+    Repaired,
+    Skip,
+    Subscribe,
+    ToCheckPage,
+)
 from handlers.i18n import t
 from models.queries import ItemLine, Only, Page
 from models.tables import Action, PushKind
@@ -18,65 +37,68 @@ BUILDINGS_PER_ROW = 3
 
 @dataclass(frozen=True)
 class Choice:
-    """A button: its label, and the data a flow's anchored pattern takes (`prefix:payload`)."""
+    """A button: its label, and its data (made by its kind in handlers/buttons.py)."""
 
     label: str
     data: str
 
 
 Rows = tuple[tuple[Choice, ...], ...]
+# A list's page button: the page, its building and narrowing (rework, overdue).
+View = Callable[[int, str | None, Only | None], Button]
 
 
-def _where(building: str | None, only: Only | None = None) -> str:
-    """Return the tail of a list choice's data: `:3` (building 3), `::o` (overdue only), `:3:r`."""
-    if not building and not only:
-        return ""
-    return f":{building or ''}" + (f":{only.value}" if only else "")
+def _my_view(page: int, building: str | None, only: Only | None) -> Button:
+    return MyListPage(page, building, only)
 
 
-def _view(prefix: str, page: int, building: str | None, only: Only | None = None) -> str:
-    """Return a list choice's data: `ml:2`, `ml:2:3` (building 3), `ml:0::o` (overdue only)."""
-    return f"{prefix}:{page}{_where(building, only)}"
+def _check_view(page: int, building: str | None, only: Only | None) -> Button:
+    return ToCheckPage(page, building)  # the to-check list is not narrowed
 
 
-def _pager(prefix: str, page: Page, lang: str) -> tuple[Choice, ...]:
+def _pager(view: View, page: Page, lang: str) -> tuple[Choice, ...]:
     row = []
     if page.page > 0:
-        row.append(
-            Choice(t(lang, "btn.prev"), _view(prefix, page.page - 1, page.building, page.only))
-        )
+        turn = view(page.page - 1, page.building, page.only)
+        row.append(Choice(t(lang, "btn.prev"), turn.data()))
     if page.page + 1 < page.pages:
-        row.append(
-            Choice(t(lang, "btn.next"), _view(prefix, page.page + 1, page.building, page.only))
-        )
+        turn = view(page.page + 1, page.building, page.only)
+        row.append(Choice(t(lang, "btn.next"), turn.data()))
     return tuple(row)
 
 
-def _item_rows(prefix: str, items: tuple[ItemLine, ...]) -> Rows:
-    buttons = [Choice(f"#{x.id} {x.unit_code}", f"{prefix}:{x.id}") for x in items]
+def _item_rows(card: type[OpenItem | CheckItem], items: tuple[ItemLine, ...]) -> Rows:
+    buttons = [Choice(f"#{x.id} {x.unit_code}", card(x.id).data()) for x in items]
     return tuple(tuple(buttons[i : i + PER_ROW]) for i in range(0, len(buttons), PER_ROW))
 
 
-def _printable(prefix: str, page: Page, lang: str) -> Rows:
+def _printable(kind: str, page: Page, lang: str) -> Rows:
     if not page.shown:
         return ()
-    data = f"pdf:{prefix}{_where(page.building, page.only)}"
+    data = Printable(kind, page.building, page.only).data()
     return ((Choice(t(lang, "pdf.button"), data),),)
 
 
-def _list(prefix: str, item: str, page: Page, lang: str, printable: bool, *more: Rows) -> Rows:
-    pager = _pager(prefix, page, lang)
+def _list(
+    kind: str,
+    card: type[OpenItem | CheckItem],
+    page: Page,
+    lang: str,
+    printable: bool,
+    *more: Rows,
+) -> Rows:
+    pager = _pager(_my_view if kind == "ml" else _check_view, page, lang)
     return (
-        *_item_rows(item, page.items),
+        *_item_rows(card, page.items),
         *((pager,) if pager else ()),
         *(row for rows in more for row in rows),
-        *(_printable(prefix, page, lang) if printable else ()),
+        *(_printable(kind, page, lang) if printable else ()),
     )
 
 
 def my_list(page: Page, lang: str, *, printable: bool = True) -> Rows:
     """Return one choice per item on a contractor's page, paging, the narrowings, the PDF."""
-    return _list("ml", "it", page, lang, printable, _narrowings(page, lang))
+    return _list("ml", OpenItem, page, lang, printable, _narrowings(page, lang))
 
 
 def _narrowings(page: Page, lang: str) -> Rows:
@@ -91,32 +113,32 @@ def _narrowings(page: Page, lang: str) -> Rows:
     for only, n in ((Only.rework, page.rework), (Only.overdue, page.overdue)):
         if n and page.only is not only:
             label = t(lang, f"mylist.only_{only.name}", n=n)
-            row.append(Choice(label, _view("ml", 0, page.building, only)))
+            row.append(Choice(label, MyListPage(0, page.building, only).data()))
     if page.only is not None:
-        row.append(Choice(t(lang, "mylist.all", n=page.total), _view("ml", 0, page.building)))
-    picker = f"mb:{page.only.value}" if page.only else "mb"
-    row.append(Choice(t(lang, "mylist.buildings"), picker))
+        everything = MyListPage(0, page.building).data()
+        row.append(Choice(t(lang, "mylist.all", n=page.total), everything))
+    row.append(Choice(t(lang, "mylist.buildings"), MyBuildings(page.only).data()))
     return (tuple(row),)
 
 
 def my_buildings(found: tuple[tuple[str, int], ...], only: Only | None, lang: str) -> Rows:
     """Return one choice per building of my list (with its count), then the whole list."""
     buttons = [
-        Choice(t(lang, "mylist.building_button", building=b, n=n), _view("ml", 0, b, only))
+        Choice(t(lang, "mylist.building_button", building=b, n=n), MyListPage(0, b, only).data())
         for b, n in found
     ]
     rows = [
         tuple(buttons[i : i + BUILDINGS_PER_ROW]) for i in range(0, len(buttons), BUILDINGS_PER_ROW)
     ]
     everything = Choice(
-        t(lang, "mylist.all", n=sum(n for _, n in found)), _view("ml", 0, None, only)
+        t(lang, "mylist.all", n=sum(n for _, n in found)), MyListPage(0, None, only).data()
     )
     return (*rows, (everything,))
 
 
 def to_check(page: Page, lang: str, *, printable: bool = True) -> Rows:
     """Return one choice per item to check, then paging, then the PDF."""
-    return _list("tc", "ck", page, lang, printable)
+    return _list("tc", CheckItem, page, lang, printable)
 
 
 def subscriptions(lang: str, wanted: dict[PushKind, bool]) -> Rows:
@@ -125,7 +147,7 @@ def subscriptions(lang: str, wanted: dict[PushKind, bool]) -> Rows:
         (
             Choice(
                 t(lang, f"pushes.toggle_{'on' if on else 'off'}", kind=kind_name(lang, kind)),
-                f"sub:{kind.value}:{0 if on else 1}",
+                Subscribe(kind, not on).data(),
             ),
         )
         for kind, on in wanted.items()
@@ -137,46 +159,24 @@ def kind_name(lang: str, kind: PushKind) -> str:
     return t(lang, f"pushes.kind.{kind.value}")
 
 
-# Patterns the flows route; payloads are digits so forged data cannot inject text.
-# A list choice: a page and maybe a building ("tc:2:3"); bare "tc" is the page last seen.
-# A contractor's list may also be narrowed to rework (r) or overdue (o) items: "ml:0::o".
-MY_LIST = r"^ml(?::(\d{1,12})(?::([0-9A-Z]{1,6})?(?::([ro]))?)?)?$"
-# The building picker of my list, keeping its narrowing ("mb:r").
-MY_BUILDINGS = r"^mb(?::([ro]))?$"
-OPEN_ITEM = r"^it:(\d{1,12})$"
-REPAIRED = r"^rp:(\d{1,12})$"
-DISPUTE = r"^dp:(\d{1,12})$"
-TO_CHECK = r"^tc(?::(\d{1,12})(?::([0-9A-Z]{1,6}))?)?$"
-CHECK_ITEM = r"^ck:(\d{1,12})$"
-PASS = r"^ps:(\d{1,12})$"
-FAIL = r"^fl:(\d{1,12})$"
-# The steps of a report carry its item (older choices without one mean the report at hand).
-DONE = r"^done(?::(\d{1,12}))?$"
-SKIP = r"^skip(?::(\d{1,12}))?$"
-CANCEL = r"^cancel(?::(\d{1,12}))?$"
-LANGUAGE = r"^lang:(zh|en)$"
-# The printable PDF of my list (ml) or of the to-check list (tc), maybe of one building.
-PRINTABLE = r"^pdf:(ml|tc)(?::([0-9A-Z]{1,6})?(?::([ro]))?)?$"
-
-
 def contractor_card(item_id: int, lang: str, *, repaired: bool, dispute: bool) -> Rows:
     """Return Repaired / Not ours (those models/ offers this person now) and Back."""
     rows = []
     if repaired:
-        rows.append((Choice(t(lang, "btn.repaired"), f"rp:{item_id}"),))
+        rows.append((Choice(t(lang, "btn.repaired"), Repaired(item_id).data()),))
     if dispute:
-        rows.append((Choice(t(lang, "btn.not_ours"), f"dp:{item_id}"),))
-    return (*rows, (Choice(t(lang, "btn.back"), "ml"),))
+        rows.append((Choice(t(lang, "btn.not_ours"), Dispute(item_id).data()),))
+    return (*rows, (Choice(t(lang, "btn.back"), MyListPage().data()),))
 
 
 def inspector_card(item_id: int, lang: str, *, passes: bool, fails: bool) -> Rows:
     """Return Pass / Fail (those models/ offers this person now) and Back."""
     row = []
     if passes:
-        row.append(Choice(t(lang, "btn.pass"), f"ps:{item_id}"))
+        row.append(Choice(t(lang, "btn.pass"), Pass(item_id).data()))
     if fails:
-        row.append(Choice(t(lang, "btn.fail"), f"fl:{item_id}"))
-    back = (Choice(t(lang, "btn.back"), "tc"),)
+        row.append(Choice(t(lang, "btn.fail"), Fail(item_id).data()))
+    back = (Choice(t(lang, "btn.back"), ToCheckPage().data()),)
     return (tuple(row), back) if row else (back,)
 
 
@@ -193,49 +193,54 @@ def card_moves(item_id: int, lang: str, moves: frozenset[Action]) -> Rows:
 
 def finish(lang: str, item_id: int, *, can_finish: bool) -> Rows:
     """Return Done (when allowed) and Cancel for a step of one item's report."""
-    done = (Choice(t(lang, "btn.done"), f"done:{item_id}"),) if can_finish else ()
-    return ((*done, Choice(t(lang, "btn.cancel"), f"cancel:{item_id}")),)
+    done = (Choice(t(lang, "btn.done"), Done(item_id).data()),) if can_finish else ()
+    return ((*done, Choice(t(lang, "btn.cancel"), Cancel(item_id).data())),)
 
 
 def photo_step(lang: str, item_id: int, *, may_skip: bool) -> Rows:
     """Return Skip (only when photos are optional) and Cancel for one item's report."""
-    skip = (Choice(t(lang, "btn.skip"), f"skip:{item_id}"),) if may_skip else ()
-    return ((*skip, Choice(t(lang, "btn.cancel"), f"cancel:{item_id}")),)
+    skip = (Choice(t(lang, "btn.skip"), Skip(item_id).data()),) if may_skip else ()
+    return ((*skip, Choice(t(lang, "btn.cancel"), Cancel(item_id).data())),)
 
 
-def open_again(prefix: str, item_id: int, lang: str) -> Rows:
-    """Return one choice that opens an item's card again (`it` contractor, `ck` inspector)."""
-    return ((Choice(t(lang, "btn.open_item", id=item_id), f"{prefix}:{item_id}"),),)
+def open_again(card: type[OpenItem | CheckItem], item_id: int, lang: str) -> Rows:
+    """Return one choice that opens an item's card again (a contractor's, an inspector's)."""
+    return ((Choice(t(lang, "btn.open_item", id=item_id), card(item_id).data()),),)
 
 
 def my_list_button(lang: str) -> Rows:
     """Return a choice back to my list."""
-    return ((Choice(t(lang, "btn.my_list"), "ml"),),)
+    return ((Choice(t(lang, "btn.my_list"), MyListPage().data()),),)
 
 
 def open_item(item_id: int, lang: str) -> Rows:
     """Return a choice that opens one item's card, and one to my list."""
     return (
-        (Choice(t(lang, "btn.open_item", id=item_id), f"it:{item_id}"),),
-        (Choice(t(lang, "btn.my_list"), "ml"),),
+        (Choice(t(lang, "btn.open_item", id=item_id), OpenItem(item_id).data()),),
+        (Choice(t(lang, "btn.my_list"), MyListPage().data()),),
     )
 
 
 def to_check_button(lang: str) -> Rows:
     """Return a choice back to the to-check list."""
-    return ((Choice(t(lang, "btn.to_check"), "tc"),),)
+    return ((Choice(t(lang, "btn.to_check"), ToCheckPage().data()),),)
 
 
 def cancel_only(lang: str, item_id: int) -> Rows:
     """Return a lone Cancel for one item's report."""
-    return ((Choice(t(lang, "btn.cancel"), f"cancel:{item_id}"),),)
+    return ((Choice(t(lang, "btn.cancel"), Cancel(item_id).data()),),)
 
 
 def languages() -> Rows:
     """Return the language choice, each in its own words."""
-    return ((Choice("中文", "lang:zh"), Choice("English", "lang:en")),)
+    return (
+        (
+            Choice("中文", ChooseLanguage("zh").data()),
+            Choice("English", ChooseLanguage("en").data()),
+        ),
+    )
 
 
-def options(pairs: list[tuple[str, str]]) -> Rows:
-    """Return one choice a row for each (label, data): pick one of several."""
-    return tuple((Choice(label, data),) for label, data in pairs)
+def options(pairs: list[tuple[str, Button]]) -> Rows:
+    """Return one choice a row for each (label, button): pick one of several."""
+    return tuple((Choice(label, pressed.data()),) for label, pressed in pairs)

@@ -8,12 +8,15 @@ routes in order, and returns a `Reply`. Adapters (Telegram, WeCom, the console) 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from handlers import steps
+from handlers.buttons import Button
 from handlers.choices import Rows
 from handlers.i18n import pick_language, t
 from handlers.screens import Attachment, FileIn, Incoming, Notice, Reply, Screen
@@ -68,7 +71,8 @@ class Ask:
         self.lang = lang
         self.dialogue = dialogue
         self.reply = Reply()
-        self.match: re.Match[str] | None = None
+        self.pressed: Any = None  # the button pressed, typed (handlers/buttons.py)
+        self.match: re.Match[str] | None = None  # a routed text's match
         self.args: list[str] = []
 
     @property
@@ -169,34 +173,68 @@ Flow = Callable[[Ask], Awaitable[None]]
 Guard = Callable[[Ask], Awaitable[bool]]  # True: the input was answered, stop here
 
 
+@dataclass(frozen=True)
+class Press:
+    """Where a kind of button goes: its flow, and the dialogue steps it means something in."""
+
+    kind: type[Button]
+    flow: Flow
+    steps: frozenset[str] = frozenset()  # none: in any step or none
+
+
+@dataclass(frozen=True)
+class ToStep:
+    """An input that means the dialogue step's own flow of a kind, where the step has one."""
+
+    kind: str  # "done" or "cancel"
+    unless: Callable[[Ask], bool] | None = None  # "/cancel 1042 why" names an item instead
+
+
 @dataclass
 class Router:
-    """Where each input goes: choices by anchored pattern, commands by name, then steps."""
+    """Where each input goes: presses by button type, commands by name, then steps."""
 
-    choices: list[tuple[re.Pattern[str], Flow]] = field(default_factory=list)
+    presses: list[Press] = field(default_factory=list)
     commands: dict[str, Flow] = field(default_factory=dict)
-    # A dialogue step: what a text, photo or file means while the person is in it.
+    # A dialogue step: what a text, photo or file, Done and Cancel mean while in it.
     steps: dict[tuple[str, str], Flow] = field(default_factory=dict)
+    # Buttons and commands that go to the step's own flow (Done, Cancel) before their own.
+    to_step: dict[type[Button] | str, ToStep] = field(default_factory=dict)
     # Texts of a form (an item's number typed alone) that no step took, by anchored pattern.
     texts: list[tuple[re.Pattern[str], Flow]] = field(default_factory=list)
     # Inputs no step took: files, then photos and texts nobody expects (in order).
     fallbacks: list[tuple[str, Flow]] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     open_to_strangers: set[str] = field(default_factory=set)
-    # Every flow is routed here: an input nothing took is answered, not passed on.
-    complete: bool = False
 
-    def choice(self, pattern: str, flow: Flow) -> None:
-        """Route a pressed choice whose data matches the anchored pattern."""
-        self.choices.append((re.compile(pattern), flow))
+    def press(self, kind: type[Button], flow: Flow, *, steps: tuple[str, ...] = ()) -> None:
+        """Route a kind of button to a flow (`steps`: only while in one of them, else stale)."""
+        if any(p.kind is kind for p in self.presses):
+            raise ValueError(f"{kind.__name__} is routed twice")
+        self.presses.append(Press(kind, flow, frozenset(steps)))
 
-    def command(self, name: str, flow: Flow, *, strangers: bool = False) -> None:
-        """Route a command (/name words...); `strangers`: also for people not yet joined."""
+    def command(
+        self,
+        name: str,
+        flow: Flow,
+        *,
+        strangers: bool = False,
+        step: str | None = None,
+        unless: Callable[[Ask], bool] | None = None,
+    ) -> None:
+        """Route a command (/name words...); `strangers`: also for people not yet joined;
+        `step`: while in a step with its own flow of that kind, it goes there (`unless`...)."""
         if name in self.commands:
             raise ValueError(f"/{name} is routed twice")
         self.commands[name] = flow
         if strangers:
             self.open_to_strangers.add(name)
+        if step is not None:
+            self.to_step[name] = ToStep(step, unless)
+
+    def press_to_step(self, kind: type[Button], step: str) -> None:
+        """Send a kind of button (Done, Cancel) to the step's own flow of that kind first."""
+        self.to_step[kind] = ToStep(step)
 
     def step(
         self,
@@ -251,22 +289,23 @@ class Core:
     async def handle(self, incoming: Incoming, *, draw: Draw | None = None) -> Reply:
         """Handle one input; refusals and failures become a reply too, never a traceback.
 
-        `passed_on`: no route took it (only while some flows are still the adapter's own).
         `draw`: how to show a reply at once, for a flow that says something before a long job.
         """
         ask = await self._open(incoming, draw)
-        before = ask.dialogue.snapshot()
+        before = _stored(ask.dialogue).snapshot()
         try:
-            ask.reply.passed_on = not await self._route(ask)
+            if not await self._route(ask):
+                return ask.reply  # refused before any flow: the dialogue stays as stored
         except DomainError as error:
             ask.refuse(error)
         except Exception:
             log.exception("an input failed (%s)", kind_of(incoming))
             ask.reply = Reply(answer=ask.t("error.internal"))
             return ask.reply  # the dialogue stays as it was before this input
-        changed = ask.dialogue.snapshot() != before or ask.dialogue.expired is not None
+        stored = _stored(ask.dialogue)
+        changed = stored.snapshot() != before or ask.dialogue.expired is not None
         if ask.person is not None and changed:
-            await ask.call(save_dialogue, user_id=ask.person.id, dialogue=ask.dialogue)
+            await ask.call(save_dialogue, user_id=ask.person.id, dialogue=stored)
         return ask.reply
 
     async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:
@@ -276,64 +315,83 @@ class Core:
         lang = pick_language(
             person.language if person else None, incoming.language, self.settings.default_language
         )
+        dialogue.draft = steps.typed(dialogue.step, dialogue.draft)  # a report's: its type
         return Ask(self, incoming, person, lang, dialogue, draw)
 
     async def _route(self, ask: Ask) -> bool:
+        """Take the input to its flow; False: refused before any flow, nothing to keep."""
         incoming, router = ask.incoming, self.router
-        kind = kind_of(incoming)
         command = incoming.command
-        if incoming.choice == "":  # a press that carries nothing leads nowhere, for anyone
-            ask.answer(ask.t("error.stale_button"))
-            return True
         if ask.person is None and not (command and command[0] in router.open_to_strangers):
-            ask.answer(ask.t("error.not_registered"))
-            return True
+            # A stranger's press is refused as such, whatever it carries.
+            key = "error.stale_button" if incoming.choice == "" else "error.not_registered"
+            ask.answer(ask.t(key))
+            return False
+        press = None
+        if incoming.choice is not None:
+            press = self._parse(ask)
+            if press is None:  # forged, malformed or of a version long gone: the one refusal
+                ask.answer(ask.t("error.stale_button"))
+                return False
         for guard in router.guards:
             if await guard(ask):
                 return True
-        if kind == "choice":
-            for pattern, flow in router.choices:
-                if match := pattern.match(incoming.choice or ""):
-                    ask.match = match
-                    return await _taken(flow, ask)
-            return _unrouted(ask, router)
-        if command and command[0] in router.commands:
+        if press is not None:
+            await self._pressed(ask, press)
+        elif command and command[0] in router.commands:
             ask.args = command[1]
-            return await _taken(router.commands[command[0]], ask)
+            await (self._own_step(ask, command[0]) or router.commands[command[0]])(ask)
+        else:
+            await self._sent(ask)
+        return True
+
+    def _parse(self, ask: Ask) -> Press | None:
+        """Parse the press once, by the kinds of button routed; None: no kind takes it."""
+        for press in self.router.presses:
+            if (pressed := press.kind.parse(ask.incoming.choice or "")) is not None:
+                ask.pressed = pressed
+                return press
+        return None
+
+    async def _pressed(self, ask: Ask, press: Press) -> None:
+        if flow := self._own_step(ask, press.kind):
+            await flow(ask)
+        elif press.steps and ask.dialogue.step not in press.steps:
+            ask.answer(ask.t("error.stale_button"))  # an older screen's, of another step
+        else:
+            await press.flow(ask)
+
+    def _own_step(self, ask: Ask, what: type[Button] | str) -> Flow | None:
+        """Return the dialogue step's own flow for this press or command (Done, Cancel)."""
+        to = self.router.to_step.get(what)
         step = ask.dialogue.step
+        if to is None or step is None or (to.unless is not None and to.unless(ask)):
+            return None
+        return self.router.steps.get((step, to.kind))
+
+    async def _sent(self, ask: Ask) -> None:
+        """Route a text, photo, document or unknown command: the step's, a form's, a fallback."""
+        incoming, router = ask.incoming, self.router
+        kind, step = kind_of(incoming), ask.dialogue.step
         if step and kind in ("text", "photo") and (step, kind) in router.steps:
-            return await _taken(router.steps[(step, kind)], ask)
+            await router.steps[(step, kind)](ask)
+            return
         if kind == "text":
             for pattern, flow in router.texts:
                 if match := pattern.match((incoming.text or "").strip()):
                     ask.match = match
-                    return await _taken(flow, ask)
+                    await flow(ask)
+                    return
         for wanted, flow in router.fallbacks:
             if wanted == kind:
-                return await _taken(flow, ask)
-        return _unrouted(ask, router)
+                await flow(ask)
+                return
+        ask.show(ask.t("bot.not_understood"))  # handlers/stray.py answers every kind first
 
 
-class PassOn(Exception):  # noqa: N818  (a signal, not an error)
-    """Raised by a flow that leaves this input to the adapter's own handlers (transition)."""
-
-
-async def _taken(flow: Flow, ask: Ask) -> bool:
-    try:
-        await flow(ask)
-    except PassOn:
-        return False
-    return True
-
-
-def _unrouted(ask: Ask, router: Router) -> bool:
-    if not router.complete:
-        return False
-    if ask.incoming.choice is not None:
-        ask.answer(ask.t("error.stale_button"))
-    else:
-        ask.show(ask.t("bot.not_understood"))
-    return True
+def _stored(dialogue: Dialogue) -> Dialogue:
+    """Return the dialogue as it is stored: its draft as JSON."""
+    return dataclasses.replace(dialogue, draft=steps.stored(dialogue.draft))
 
 
 def _who(session: Any, *, platform: str, account: str) -> tuple[Person | None, Dialogue]:

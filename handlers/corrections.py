@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from handlers import choices, drafts, render
 from handlers.admin import ID_AND_REST
+from handlers.buttons import (
+    CheckItem,
+    Correct,
+    CorrectCategory,
+    CorrectField,
+    History,
+    Reassign,
+    Restore,
+    Undo,
+)
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.i18n import t
+from handlers.steps import Step
 from handlers.tell import tell_contractor
 from handlers.text import esc
 from models.corrections import (
@@ -25,12 +36,6 @@ from models.repair import UNDO, UNDO_WINDOW, Outcome
 from models.roles import WORK, Work
 from models.tables import Action
 
-# Callback data: digits and field names only, anchored, so forged data carries nothing else.
-RESTORE = r"^rs:(\d{1,12}):(\d{1,12})$"  # item, item version
-UNDO_CHECK = r"^ud:(\d{1,12}):(\d{1,12})$"  # item, its version after the Pass or Fail
-CORRECT = r"^cr:(\d{1,12})$"  # item
-CORRECT_FIELD = r"^cf:(\d{1,12}):(" + "|".join(FIELDS) + r")$"  # item, field
-CORRECT_CATEGORY = r"^cc:(\d{1,12}):(\d{1,12})$"  # item, category
 CATEGORIES_PER_ROW = 3
 # Refusals of what was typed: the question stands and the answer may be typed again.
 RETYPE = frozenset(
@@ -47,14 +52,14 @@ RETYPE = frozenset(
 
 def history(item_id: int, lang: str) -> Rows:
     """Return a choice that shows the item's card with its whole history."""
-    return ((Choice(t(lang, "btn.history", id=item_id), f"hi:{item_id}"),),)
+    return ((Choice(t(lang, "btn.history", id=item_id), History(item_id).data()),),)
 
 
 def undo_choice(lang: str, outcome: Outcome) -> Rows:
     """Return the Undo of a Pass or Fail just made, for its confirmation."""
     item = outcome.item
     key = "btn.undo_pass" if outcome.event.action is Action.pass_ else "btn.undo_fail"
-    return ((Choice(t(lang, key), f"ud:{item.id}:{item.version}"),),)
+    return ((Choice(t(lang, key), Undo(item.id, item.version).data()),),)
 
 
 def undo_hint(lang: str) -> str:
@@ -66,21 +71,21 @@ def card_choices(lang: str, card: ItemCard) -> Rows:
     """Return Restore and Correct for an item's card, those models/ offers this person now."""
     line, row = card.line, []
     if Action.restore in card.moves:
-        row.append(Choice(t(lang, "btn.restore"), f"rs:{line.id}:{line.version}"))
+        row.append(Choice(t(lang, "btn.restore"), Restore(line.id, line.version).data()))
     if Action.correct in card.moves:
-        row.append(Choice(t(lang, "btn.correct"), f"cr:{line.id}"))
+        row.append(Choice(t(lang, "btn.correct"), Correct(line.id).data()))
     return (tuple(row),) if row else ()
 
 
 async def undo(ask: Ask) -> None:
     """Take back the Pass or Fail pressed; it awaits acceptance again, the contractor is told."""
-    item_id, version = (int(g) for g in ask.match.groups())
+    item_id, version = ask.pressed.item_id, ask.pressed.version
     moved = await ask.call(
         undo_check, user_id=ask.user_id, item_id=item_id, expected_version=version
     )
     passed = moved.outcome.event.action is UNDO[Action.pass_]
     key = "undo.pass_done" if passed else "undo.fail_done"
-    again = (*choices.open_again("ck", item_id, ask.lang), *choices.to_check_button(ask.lang))
+    again = (*choices.open_again(CheckItem, item_id, ask.lang), *choices.to_check_button(ask.lang))
     ask.show(ask.t(key, id=item_id), again, replace=True)
     told = "notify.pass_undone" if passed else "notify.fail_undone"
     await tell_contractor(ask, moved.outcome, told, id=item_id)
@@ -110,12 +115,12 @@ async def restore_command(ask: Ask) -> None:
 
 async def start_restore(ask: Ask) -> None:
     """Ask why the cancelled item is restored, saying where it goes back to."""
-    item_id, version = (int(g) for g in ask.match.groups())
+    item_id, version = ask.pressed.item_id, ask.pressed.version
     found = await ask.call(
         restorable, user_id=ask.user_id, item_id=item_id, expected_version=version
     )
     line = found.line
-    drafts.start(ask, "restore", line)
+    drafts.start(ask, Step.restore, line)
     text = ask.t(
         "restore.ask_reason",
         id=line.id,
@@ -130,7 +135,7 @@ async def restore_reason(ask: Ask) -> None:
     """Restore the item with the reason typed; its contractor is told if it is theirs again."""
     draft = ask.dialogue.draft
     try:
-        await _restore(ask, draft["item"], ask.incoming.text or "", draft["version"])
+        await _restore(ask, draft.item, ask.incoming.text or "", draft.version)
     except DomainError as error:
         _ended_unless_retyped(ask, error)
         raise
@@ -177,12 +182,12 @@ async def correct_command(ask: Ask) -> None:
 
 async def correct_pressed(ask: Ask) -> None:
     """Offer the fields of the item whose card was pressed."""
-    await _what_to_correct(ask, int(ask.match[1]))
+    await _what_to_correct(ask, ask.pressed.item_id)
 
 
 async def _what_to_correct(ask: Ask, item_id: int) -> None:
     line = await ask.call(correctable, user_id=ask.user_id, item_id=item_id)
-    buttons = [Choice(ask.t(f"btn.fix.{f}"), f"cf:{line.id}:{f}") for f in FIELDS]
+    buttons = [Choice(ask.t(f"btn.fix.{f}"), CorrectField(line.id, f).data()) for f in FIELDS]
     ask.show(ask.t("correct.what", **_names_item(line)), (tuple(buttons),))
 
 
@@ -192,11 +197,14 @@ def _names_item(line: ItemLine) -> dict[str, object]:
 
 async def correct_field(ask: Ask) -> None:
     """Ask the new value of the field pressed (a category: one button each)."""
-    item_id, field = int(ask.match[1]), ask.match[2]
+    item_id, field = ask.pressed.item_id, ask.pressed.field
     if field == "category":
         line, found = await ask.call(correct_categories, user_id=ask.user_id, item_id=item_id)
         buttons = [
-            Choice(c.name_zh if ask.lang == "zh" else c.name_en, f"cc:{item_id}:{c.id}")
+            Choice(
+                c.name_zh if ask.lang == "zh" else c.name_en,
+                CorrectCategory(item_id, c.id).data(),
+            )
             for c in found
         ]
         rows = tuple(
@@ -207,8 +215,8 @@ async def correct_field(ask: Ask) -> None:
         ask.show(ask.t("correct.ask_category", old=old), rows)
         return
     line = await ask.call(correctable, user_id=ask.user_id, item_id=item_id)
-    draft, _ = drafts.start(ask, "correct", line, field=field)
-    draft["field"] = field  # another field of the same item asked for: that one now
+    draft, _ = drafts.start(ask, Step.correct, line, field=field)
+    draft.field = field  # another field of the same item asked for: that one now
     old = line.description if field == "description" else line.location
     ask.show(ask.t(f"correct.ask_{field}", old=esc(old)), choices.cancel_only(ask.lang, item_id))
 
@@ -220,8 +228,8 @@ async def correct_typed(ask: Ask) -> None:
         done = await ask.call(
             correct_item,
             user_id=ask.user_id,
-            item_id=draft["item"],
-            field=draft["field"],
+            item_id=draft.item,
+            field=draft.field,
             text=ask.incoming.text or "",
         )
     except DomainError as error:
@@ -233,7 +241,7 @@ async def correct_typed(ask: Ask) -> None:
 
 async def correct_category(ask: Ask) -> None:
     """Give the item the category pressed; the contractor stays (a reassign is offered)."""
-    item_id, category_id = (int(g) for g in ask.match.groups())
+    item_id, category_id = ask.pressed.item_id, ask.pressed.category_id
     done = await ask.call(
         correct_item,
         user_id=ask.user_id,
@@ -259,7 +267,7 @@ def _corrected(ask: Ask, done: Corrected, *, replace: bool = False) -> None:
 
 
 def _reassign(line: ItemLine, contractor_id: int) -> str:
-    return f"ra:{line.id}:{contractor_id}:{line.version}"  # handlers/admin.py REASSIGN
+    return Reassign(line.id, contractor_id, line.version).data()
 
 
 async def end_ask(ask: Ask) -> None:
@@ -272,10 +280,10 @@ def routes(router: Router) -> None:
     """Route restore, undo and correct: commands, choices and the texts they ask for."""
     router.command("restore", restore_command)
     router.command("correct", correct_command)
-    router.choice(UNDO_CHECK, undo)
-    router.choice(RESTORE, start_restore)
-    router.choice(CORRECT, correct_pressed)
-    router.choice(CORRECT_FIELD, correct_field)
-    router.choice(CORRECT_CATEGORY, correct_category)
-    router.step("restore", text=restore_reason, cancel=end_ask)
-    router.step("correct", text=correct_typed, cancel=end_ask)
+    router.press(Undo, undo)
+    router.press(Restore, start_restore)
+    router.press(Correct, correct_pressed)
+    router.press(CorrectField, correct_field)
+    router.press(CorrectCategory, correct_category)
+    router.step(Step.restore, text=restore_reason, cancel=end_ask)
+    router.step(Step.correct, text=correct_typed, cancel=end_ask)

@@ -9,96 +9,101 @@ one draft at a time; one left too long is dropped and they are told at their nex
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import Any
 
-from handlers import admin, choices, menu
-from handlers.core import Ask, PassOn, Router
+from handlers import admin, choices, menu, steps
+from handlers.buttons import (
+    Button,
+    Cancel,
+    CheckItem,
+    Dispute,
+    Done,
+    Fail,
+    OpenItem,
+    Repaired,
+    Skip,
+)
+from handlers.core import Ask, Router
 from handlers.i18n import pick_language, t
 from handlers.screens import Notice
+from handlers.steps import Report, Step
 from handlers.text import esc
 from models.dialogue import Expired
 from models.limits import check_note
 from models.queries import ItemLine
 
-# Draft kind (the dialogue step) -> (the card's choice prefix, the prefix that starts it).
-KINDS: dict[str, tuple[str, str]] = {
-    "repair": ("it", "rp"),
-    "dispute": ("it", "dp"),
-    "fail": ("ck", "fl"),
-    "reject": ("", "rj"),  # an admin refusing a dispute: no card of its own to reopen
-    "restore": ("", "rs"),  # an admin's reason to restore a cancelled item
-    "correct": ("", "cf"),  # an admin's corrected description or location
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of report: the card that opens its item again, the presses that keep it."""
+
+    card: type[OpenItem | CheckItem] | None  # none: an admin's, with no card of its own
+    keeps: tuple[type[Button], ...] = ()  # of the same item: its card, the button begun by
+
+
+# The reports (their dialogue steps).
+KINDS: dict[Step, Kind] = {
+    Step.repair: Kind(OpenItem, (OpenItem, Repaired)),
+    Step.dispute: Kind(OpenItem, (OpenItem, Dispute)),
+    Step.fail: Kind(CheckItem, (CheckItem, Fail)),
+    Step.reject: Kind(None),  # an admin refusing a dispute
+    Step.restore: Kind(None),  # an admin's reason to restore a cancelled item
+    Step.correct: Kind(None),  # an admin's corrected description or location
 }
-STEP = re.compile(r"^(?:done|skip|cancel)(?::(\d{1,12}))?$")
-PRESS = re.compile(r"^([a-z]+):(\d{1,12})$")
-CANCEL = r"^cancel(?::(\d{1,12}))?$"
-FINISH = r"^(?:done|skip)(?::(\d{1,12}))?$"
 KEEP, DROP, STALE = "keep", "drop", "stale"
 
 
-def start(ask: Ask, kind: str, line: ItemLine, **fields: Any) -> tuple[dict, bool]:
+def start(ask: Ask, kind: Step, line: ItemLine, **fields: Any) -> tuple[Any, bool]:
     """Begin the report of one item, or carry on the one begun for it; say which."""
     dialogue = ask.dialogue
-    if dialogue.step == kind and dialogue.draft.get("item") == line.id:
-        return dialogue.draft, True
-    draft = {
-        "item": line.id,
-        "version": line.version,
-        "unit": line.unit_code,
-        "location": line.location,
-        "notes": [],
-        **fields,
-    }
-    dialogue.begin(kind, draft)
+    at_hand = dialogue.draft
+    if dialogue.step == kind and isinstance(at_hand, Report) and at_hand.item == line.id:
+        return at_hand, True
+    draft = steps.DRAFTS[kind](
+        item=line.id, version=line.version, unit=line.unit_code, location=line.location, **fields
+    )
+    dialogue.begin(kind, draft)  # type: ignore[arg-type]  (stored as JSON by the core)
     return draft, False
 
 
-def current(ask: Ask, kind: str) -> dict | None:
-    """Return the person's draft of this kind, if that is the report at hand."""
-    return ask.dialogue.draft if ask.dialogue.step == kind and ask.dialogue.draft else None
-
-
-def label(draft: dict) -> str:
+def label(draft: Report) -> str:
     """Return the item of a draft as people see it: #12 · 3-1-1202 · 卫生间 (markup)."""
-    parts = [f"#{draft['item']}", draft.get("unit"), draft.get("location")]
+    parts = [f"#{draft.item}", draft.unit, draft.location]
     return " · ".join(esc(p) for p in parts if p)
 
 
-def add_note(draft: dict, text: str | None) -> None:
+def add_note(draft: Report, text: str | None) -> None:
     """Keep one more text of the report (a typed note or a caption); none is replaced."""
     text = (text or "").strip()
-    notes = draft.setdefault("notes", [])
-    if text and text not in notes:
-        check_note("\n".join([*notes, text]))  # all texts together go into one note
-        notes.append(text)
+    if text and text not in draft.notes:
+        check_note("\n".join([*draft.notes, text]))  # all texts together go into one note
+        draft.notes.append(text)
 
 
-def note(draft: dict) -> str | None:
+def note(draft: Report) -> str | None:
     """Return every text of the report joined, or None."""
-    return "\n".join(draft.get("notes", [])) or None
+    return "\n".join(draft.notes) or None
 
 
-def answer_due(draft: dict, album: str | None) -> bool:
+def answer_due(draft: Report, album: str | None) -> bool:
     """Tell whether to answer this photo: every single photo, but an album only once."""
     if album is None:
         return True
     # An album arrives as one input per photo; one answer is enough for a phone screen.
-    if draft.get("album") == album:
+    if draft.album == album:
         return False
-    draft["album"] = album
+    draft.album = album
     return True
 
 
-def _verdict(ask: Ask, kind: str, draft: dict) -> str:
-    incoming = ask.incoming
-    if incoming.choice is not None:
-        step = STEP.match(incoming.choice)
-        if step:
-            return KEEP if step[1] is None or int(step[1]) == draft["item"] else STALE
-        press = PRESS.match(incoming.choice)
-        same = press is not None and int(press[2]) == draft["item"]
-        return KEEP if same and press[1] in KINDS[kind] else DROP
+def _verdict(ask: Ask, kind: str, draft: Report) -> str:
+    incoming, pressed = ask.incoming, ask.pressed
+    if pressed is not None:
+        if isinstance(pressed, (Done, Skip, Cancel)):
+            return KEEP if pressed.item_id in (None, draft.item) else STALE
+        same = isinstance(pressed, KINDS[Step(kind)].keeps)
+        return KEEP if same and pressed.item_id == draft.item else DROP
     command = incoming.command
     if incoming.is_command and not (command and command[0] == "cancel" and not command[1]):
         return DROP
@@ -110,7 +115,8 @@ async def guard(ask: Ask) -> bool:
     dialogue = ask.dialogue
     if dialogue.expired is not None:
         if dialogue.expired_step in KINDS:  # another dialogue (an item entered) ends quietly
-            _tell_dropped(ask, dialogue.expired_step, dialogue.expired, "report.dropped")
+            expired = steps.typed(dialogue.expired_step, dialogue.expired)
+            _tell_dropped(ask, dialogue.expired_step, expired, "report.dropped")
         dialogue.expired = dialogue.expired_step = None
     kind = dialogue.step
     if kind not in KINDS or not dialogue.draft:
@@ -135,35 +141,25 @@ def drop(ask: Ask, key: str) -> None:
 def dropped_notice(expired: Expired, default_language: str) -> Notice:
     """Return what tells a person their report was dropped for being left too long."""
     lang = pick_language(expired.language, None, default_language)
-    card = KINDS.get(expired.step, ("", ""))[0]
-    again = choices.open_again(card, expired.draft["item"], lang) if card else ()
-    return Notice(
-        expired.user_id, t(lang, "report.dropped", item=label(expired.draft)), again, lang=lang
-    )
+    card = KINDS[Step(expired.step)].card if expired.step in KINDS else None
+    draft = steps.typed(expired.step, expired.draft)
+    again = choices.open_again(card, draft.item, lang) if card else ()
+    return Notice(expired.user_id, t(lang, "report.dropped", item=label(draft)), again, lang=lang)
 
 
-def _tell_dropped(ask: Ask, kind: str | None, draft: dict, key: str) -> None:
-    card = KINDS.get(kind or "", ("", ""))[0]
-    again = choices.open_again(card, draft["item"], ask.lang) if card else ()
+def _tell_dropped(ask: Ask, kind: str | None, draft: Report, key: str) -> None:
+    card = KINDS[Step(kind)].card if kind in KINDS else None
+    again = choices.open_again(card, draft.item, ask.lang) if card else ()
     ask.show(ask.t(key, item=label(draft)), again)
 
 
 async def cancel(ask: Ask) -> None:
-    """Drop the report at hand on Cancel; nothing changes (a step may say what Cancel means)."""
-    flow = ask.core.router.steps.get((ask.dialogue.step or "", "cancel"))
-    if flow is not None:
-        await flow(ask)
-        return
-    if ask.dialogue.step not in KINDS or ask.dialogue.step == "reject":
+    """Drop the report at hand on Cancel; nothing changes (a step's own Cancel comes first)."""
+    if ask.dialogue.step not in KINDS or ask.dialogue.step == Step.reject:
         ask.dialogue.end()  # refusing a dispute is not a report of the item: nothing to name
         ask.show(ask.t("common.cancelled"))
         return
     drop(ask, "report.cancelled")
-
-
-def has_report(ask: Ask) -> bool:
-    """Tell whether the person has a half-finished report."""
-    return ask.dialogue.step in KINDS and bool(ask.dialogue.draft)
 
 
 async def gone(ask: Ask) -> None:
@@ -174,30 +170,24 @@ async def gone(ask: Ask) -> None:
         ask.show(ask.t("report.none_open"))
 
 
-async def finish(ask: Ask) -> None:
-    """Finish the report at hand on Done (or Skip): its step's own `done` flow."""
-    flow = ask.core.router.steps.get((ask.dialogue.step or "", "done"))
-    if flow is None or not has_report(ask):
-        await gone(ask)
-        return
-    await flow(ask)
-
-
 def routes(router: Router) -> None:
-    """Route the guard, Done and Cancel (a bare /cancel is routed with the admin's /cancel)."""
+    """Route the guard, Done, Skip and Cancel: the step's own flow, else these."""
     router.guard(guard)
-    router.choice(FINISH, finish)
-    router.choice(CANCEL, cancel)
-    router.command("cancel", cancel_command)
+    router.press(Done, gone)  # the report's step finishes it (the router asks it first)
+    router.press(Skip, gone)
+    router.press(Cancel, cancel)
+    router.press_to_step(Done, "done")
+    router.press_to_step(Skip, "done")
+    router.press_to_step(Cancel, "cancel")
+    # "/cancel": the step's own Cancel, unless it names an item to cancel (the admin's).
+    router.command("cancel", cancel_command, step="cancel", unless=admin.names_an_item)
 
 
 async def cancel_command(ask: Ask) -> None:
     """Cancel an item on "/cancel 1042 reason", else drop the report at hand, else say so."""
     if admin.names_an_item(ask):
         await admin.cancel_command(ask)
-    elif ask.dialogue.step is not None:  # a report, or another dialogue (an entry in /new)
+    elif ask.dialogue.step is not None:  # a report without a Cancel of its own
         await cancel(ask)
-    elif not ask.core.router.complete:
-        raise PassOn  # a conversation still the adapter's own may be waiting for it
     else:
         ask.show(menu.nothing_to_cancel(ask.lang, ask.person))

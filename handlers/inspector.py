@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import choices, corrections, drafts, kept, lists, render
+from handlers import choices, corrections, drafts, kept, lists, render, steps
+from handlers.buttons import CheckItem, Fail, Pass, ToCheckPage
 from handlers.core import Ask, Router
 from handlers.photos import keep_photo
+from handlers.steps import Step
 from handlers.tell import tell_contractor
 from handlers.text import esc
 from models.people import CHECKERS
@@ -32,7 +34,7 @@ async def to_check_page(ask: Ask) -> None:
 
 async def check_item(ask: Ask) -> None:
     """Show the contractor's photos and note, with the moves models/ offers (Pass, Fail)."""
-    card = await ask.call(offered_card, user_id=ask.user_id, item_id=int(ask.match[1]))
+    card = await ask.call(offered_card, user_id=ask.user_id, item_id=ask.pressed.item_id)
     report = card.last_report
     photos = report.photos if report and card.line.state is ItemState.repaired else ()
     rows = choices.inspector_card(
@@ -41,13 +43,13 @@ async def check_item(ask: Ask) -> None:
         passes=Action.pass_ in card.moves,
         fails=Action.fail in card.moves,
     )
-    kept.opened(ask, "ck", card.line.id)
+    kept.opened(ask, CheckItem, card.line.id)
     ask.show(render.card(ask.lang, card), rows, photos=tuple(photos))
 
 
 async def pass_item(ask: Ask) -> None:
     """Pass the item: it is closed; the to-check list comes back on the page it was on."""
-    item_id = int(ask.match[1])
+    item_id = ask.pressed.item_id
     outcome = await ask.call(act, user_id=ask.user_id, item_id=item_id, action=Action.pass_)
     number, building = lists.last_view(ask, "tc")
     page = await ask.call(to_check_list, user_id=ask.user_id, page=number, building=building)
@@ -61,19 +63,19 @@ async def pass_item(ask: Ask) -> None:
 async def start_fail(ask: Ask) -> None:
     """Ask why the item fails acceptance; photos may follow, until Done."""
     line = await ask.call(
-        check_move_line, user_id=ask.user_id, item_id=int(ask.match[1]), action=Action.fail
+        check_move_line, user_id=ask.user_id, item_id=ask.pressed.item_id, action=Action.fail
     )
-    draft, resumed = drafts.start(ask, "fail", line, photos=[])
-    kept.take(ask, draft, "fl")  # photos sent after opening its card, before Fail
-    if draft["photos"] and not resumed:
+    draft, resumed = drafts.start(ask, Step.fail, line)
+    kept.take(ask, draft, Fail)  # photos sent after opening its card, before Fail
+    if draft.photos and not resumed:
         key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
     else:
         key = "report.resumed" if resumed else "fail.ask_reason"
-    rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
-    ask.show(ask.t(key, n=len(draft["photos"]), item=drafts.label(draft)), rows)
+    rows = choices.finish(ask.lang, draft.item, can_finish=_complete(draft))
+    ask.show(ask.t(key, n=len(draft.photos), item=drafts.label(draft)), rows)
 
 
-def _complete(draft: dict) -> bool:
+def _complete(draft: steps.Fail) -> bool:
     return drafts.note(draft) is not None
 
 
@@ -81,7 +83,7 @@ async def fail_reason(ask: Ask) -> None:
     """Keep a typed reason with the others; photos of the defect may follow."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)
-    rows = choices.finish(ask.lang, draft["item"], can_finish=True)
+    rows = choices.finish(ask.lang, draft.item, can_finish=True)
     ask.show(ask.t("fail.ask_photos", item=drafts.label(draft)), rows)
 
 
@@ -89,11 +91,11 @@ async def fail_photo(ask: Ask) -> None:
     """Keep a photo of the defect, and its caption with the reason."""
     draft = ask.dialogue.draft
     drafts.add_note(draft, ask.incoming.text)  # too long: refused before anything is kept
-    await keep_photo(ask, draft)
+    await keep_photo(ask, draft.photos)
     key = "fail.photo_saved" if _complete(draft) else "fail.still_need_reason"
     if drafts.answer_due(draft, ask.incoming.album):  # an album is answered once
-        rows = choices.finish(ask.lang, draft["item"], can_finish=_complete(draft))
-        ask.show(ask.t(key, n=len(draft["photos"]), item=drafts.label(draft)), rows)
+        rows = choices.finish(ask.lang, draft.item, can_finish=_complete(draft))
+        ask.show(ask.t(key, n=len(draft.photos), item=drafts.label(draft)), rows)
 
 
 async def fail_done(ask: Ask) -> None:
@@ -107,11 +109,11 @@ async def fail_done(ask: Ask) -> None:
     outcome = await ask.call(
         act,
         user_id=ask.user_id,
-        item_id=draft["item"],
+        item_id=draft.item,
         action=Action.fail,
         note=reason,
-        photos=[PhotoIn(**p) for p in draft["photos"]],
-        expected_version=draft["version"],
+        photos=[PhotoIn(**p) for p in draft.photos],
+        expected_version=draft.version,
     )
     text = ask.t("fail.done", item=drafts.label(draft)) + "\n" + corrections.undo_hint(ask.lang)
     rows = (*corrections.undo_choice(ask.lang, outcome), *choices.to_check_button(ask.lang))
@@ -122,9 +124,9 @@ async def fail_done(ask: Ask) -> None:
 def routes(router: Router) -> None:
     """Route the inspector's command, choices and the Fail report's steps."""
     router.command("tocheck", to_check)
-    router.choice(choices.TO_CHECK, to_check_page)
-    router.choice(choices.CHECK_ITEM, check_item)
-    router.choice(choices.PASS, pass_item)
-    router.choice(choices.FAIL, start_fail)
+    router.press(ToCheckPage, to_check_page)
+    router.press(CheckItem, check_item)
+    router.press(Pass, pass_item)
+    router.press(Fail, start_fail)
     # Reason texts and photos in any order until Done; the draft says whether Done may finish.
-    router.step("fail", text=fail_reason, photo=fail_photo, done=fail_done)
+    router.step(Step.fail, text=fail_reason, photo=fail_photo, done=fail_done)

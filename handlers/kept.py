@@ -9,38 +9,44 @@ models/ lets make that move now; anything else the person does next forgets both
 
 from __future__ import annotations
 
-import re
-
 from handlers import drafts, photos
+from handlers.buttons import CheckItem, Fail, OpenItem, Repaired
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router, kind_of
+from handlers.steps import Kept, WithPhotos
 from models.errors import DomainError
 from models.queries import ItemLine
 from models.repair import check_move_line
 from models.tables import Action
 
 CARD, KEPT = "card", "kept"
-# The card's prefix -> the choice that begins its report with photos, and that move.
-REPORTS: dict[str, tuple[str, Action]] = {
-    "it": ("rp", Action.report_repaired),
-    "ck": ("fl", Action.fail),
+Card = type[OpenItem | CheckItem]
+Begin = type[Repaired | Fail]
+# The card (its button's prefix, as remembered) -> the button that begins its report, the move.
+REPORTS: dict[str, tuple[Begin, Action]] = {
+    OpenItem.prefix: (Repaired, Action.report_repaired),
+    CheckItem.prefix: (Fail, Action.fail),
 }
-_BUTTONS = {"rp": "btn.repaired", "fl": "btn.fail"}
-_BEGIN = re.compile(r"^(rp|fl):(\d{1,12})$")
+# The button that begins a report (its prefix, as kept) -> it, and its label.
+_BEGINS: dict[str, tuple[Begin, str]] = {
+    Repaired.prefix: (Repaired, "btn.repaired"),
+    Fail.prefix: (Fail, "btn.fail"),
+}
 
 
-def opened(ask: Ask, card: str, item_id: int) -> None:
-    """Remember the card on the person's screen (`it` contractor, `ck` inspector)."""
-    ask.dialogue.memory[CARD] = {"prefix": card, "item": item_id}
+def opened(ask: Ask, card: Card, item_id: int) -> None:
+    """Remember the card on the person's screen (a contractor's, an inspector's)."""
+    ask.dialogue.memory[CARD] = {"prefix": card.prefix, "item": item_id}
 
 
-def take(ask: Ask, draft: dict, begin: str) -> None:
+def take(ask: Ask, draft: WithPhotos, begin: Begin) -> None:
     """Put the photos and notes kept for the draft's item into the report just begun."""
-    kept = ask.dialogue.memory.pop(KEPT, None)
-    if not kept or kept["item"] != draft["item"] or kept["begin"] != begin:
+    stored = ask.dialogue.memory.pop(KEPT, None)
+    kept = Kept.from_json(stored) if stored else None
+    if kept is None or kept.item != draft.item or kept.begin != begin.prefix:
         return
-    draft["photos"].extend(kept["photos"])
-    for note in kept["notes"]:
+    draft.photos.extend(kept.photos)
+    for note in kept.notes:
         drafts.add_note(draft, note)
 
 
@@ -53,9 +59,14 @@ async def guard(ask: Ask) -> bool:
     if ask.dialogue.step is None and (kind == "photo" or (kind == "text" and KEPT in memory)):
         return False  # one more photo, or the note of the kept one
     memory.pop(CARD, None)
-    begin = _BEGIN.match(ask.incoming.choice or "")
+    pressed = ask.pressed
     kept = memory.get(KEPT)
-    if kept and not (begin and begin[1] == kept["begin"] and int(begin[2]) == kept["item"]):
+    begun = (
+        kept is not None
+        and isinstance(pressed, (Repaired, Fail))
+        and (pressed.prefix, pressed.item_id) == (kept["begin"], kept["item"])
+    )
+    if kept and not begun:
         memory.pop(KEPT)
     return False
 
@@ -67,18 +78,22 @@ async def keep_photo(ask: Ask) -> bool:
         return False
     kept = _kept(ask, line, begin)
     drafts.add_note(kept, ask.incoming.text)  # a caption: refused if too long, nothing kept
-    await photos.keep_photo(ask, kept)  # the same photo delivered twice is kept once
-    if drafts.answer_due(kept, ask.incoming.album):
+    await photos.keep_photo(ask, kept.photos)  # the same photo delivered twice is kept once
+    due = drafts.answer_due(kept, ask.incoming.album)
+    ask.dialogue.memory[KEPT] = kept.to_json()
+    if due:
         ask.show(_offer_text(ask, "kept.photo", kept), _offer(ask, kept))
     return True
 
 
 def keep_text(ask: Ask) -> bool:
     """Keep a text after a kept photo as its note (WeCom's caption); False: nothing is kept."""
-    kept = ask.dialogue.memory.get(KEPT)
-    if not kept:
+    stored = ask.dialogue.memory.get(KEPT)
+    if not stored:
         return False
+    kept = Kept.from_json(stored)
     drafts.add_note(kept, ask.incoming.text)
+    ask.dialogue.memory[KEPT] = kept.to_json()
     ask.show(_offer_text(ask, "kept.note", kept), _offer(ask, kept))
     return True
 
@@ -95,34 +110,28 @@ async def _reportable(ask: Ask) -> tuple[ItemLine | None, str]:
         )
     except DomainError:
         return None, ""
-    return line, begin
+    return line, begin.prefix
 
 
-def _kept(ask: Ask, line: ItemLine, begin: str) -> dict:
+def _kept(ask: Ask, line: ItemLine, begin: str) -> Kept:
     """Return what is kept for this item, starting it (named as a report's draft names it)."""
     memory = ask.dialogue.memory
-    kept = memory.get(KEPT)
-    if not kept or kept["item"] != line.id:
-        kept = {
-            "item": line.id,
-            "begin": begin,
-            "unit": line.unit_code,
-            "location": line.location,
-            "photos": [],
-            "notes": [],
-        }
-        memory[KEPT] = kept
+    stored = memory.get(KEPT)
+    if stored and stored["item"] == line.id:
+        return Kept.from_json(stored)
+    kept = Kept(item=line.id, begin=begin, unit=line.unit_code, location=line.location)
+    memory[KEPT] = kept.to_json()
     return kept
 
 
-def _offer_text(ask: Ask, key: str, kept: dict) -> str:
-    button = ask.t(_BUTTONS[kept["begin"]])
+def _offer_text(ask: Ask, key: str, kept: Kept) -> str:
+    button = ask.t(_BEGINS[kept.begin][1])
     return ask.t(key, item=drafts.label(kept), button=button)
 
 
-def _offer(ask: Ask, kept: dict) -> Rows:
-    label = ask.t(_BUTTONS[kept["begin"]])
-    return ((Choice(label, f"{kept['begin']}:{kept['item']}"),),)
+def _offer(ask: Ask, kept: Kept) -> Rows:
+    begin, label = _BEGINS[kept.begin]
+    return ((Choice(ask.t(label), begin(kept.item).data()),),)
 
 
 def routes(router: Router) -> None:

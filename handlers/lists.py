@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.buttons import MyListPage, ToCheckPage
 from handlers.core import Ask
 from models.errors import DomainError
 from models.queries import Only, Page
@@ -26,17 +27,17 @@ def last_view(ask: Ask, kind: str) -> tuple[int, str | None]:
 
 def pressed_view(ask: Ask, kind: str) -> tuple[int, str | None]:
     """Return the page and building a list choice asks for; a bare one, the last one seen."""
-    match = ask.match
-    if match is not None and match[1] is not None:
-        return int(match[1]), match[2]
+    pressed: MyListPage | ToCheckPage = ask.pressed
+    if pressed.page is not None:
+        return pressed.page, pressed.building
     return last_view(ask, kind)
 
 
 def pressed_only(ask: Ask, kind: str) -> Only | None:
     """Return the narrowing a list choice asks for (rework, overdue); a bare one, the last seen."""
-    match = ask.match
-    if match is not None and match[1] is not None:
-        return Only(match[3]) if match.re.groups >= 3 and match[3] else None
+    pressed: MyListPage = ask.pressed
+    if pressed.page is not None:
+        return pressed.only
     return last_only(ask, kind)
 
 

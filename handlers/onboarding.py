@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import choices, service
+from handlers.buttons import ChooseLanguage, InviteFor
 from handlers.core import Ask, Router
 from handlers.i18n import pick_language
 from handlers.menu import help_text
@@ -12,8 +13,6 @@ from models.links import is_item_start, parse_item_start
 from models.people import InviteMade, accept_invite, find_person, parse_invite, set_language
 from models.people import invite_from_chat as make_invite
 from models.tables import Role
-
-INVITE_CHOICE = r"^iv:(\d{1,2}):(\d{1,12})$"  # roles as bits of Role's order, contractor
 
 
 async def start(ask: Ask) -> None:
@@ -69,7 +68,7 @@ async def ask_language(ask: Ask) -> None:
 
 async def choose_language(ask: Ask) -> None:
     """Store the chosen language and redo the menu in it."""
-    lang = ask.match[1]
+    lang = ask.pressed.lang
     await ask.call(set_language, user_id=ask.user_id, language=lang)
     ask.lang = lang
     ask.show(ask.t("lang.set"), replace=True)
@@ -112,7 +111,7 @@ async def invite(ask: Ask) -> None:
         if error.key != "several_contractors":
             raise
         mask = _roles_mask(parse_invite(text)[0])
-        pairs = [(name, f"iv:{mask}:{cid}") for cid, name in error.params["choices"]]
+        pairs = [(name, InviteFor(mask, cid)) for cid, name in error.params["choices"]]
         ask.show(ask.refusal(error), choices.options(pairs))
         return
     ask.show(_made_text(ask, made))
@@ -120,7 +119,7 @@ async def invite(ask: Ask) -> None:
 
 async def invite_choice(ask: Ask) -> None:
     """Make the invite for the contractor chosen of several that matched."""
-    mask, contractor_id = (int(g) for g in ask.match.groups())
+    mask, contractor_id = ask.pressed.roles, ask.pressed.contractor_id
     made = await ask.call(
         make_invite,
         user_id=ask.user_id,
@@ -136,6 +135,6 @@ def routes(router: Router) -> None:
     router.command("start", start, strangers=True)
     router.command("help", show_help)
     router.command("lang", ask_language)
-    router.choice(choices.LANGUAGE, choose_language)
+    router.press(ChooseLanguage, choose_language)
     router.command("invite", invite)
-    router.choice(INVITE_CHOICE, invite_choice)
+    router.press(InviteFor, invite_choice)

@@ -21,14 +21,14 @@ async def save_photo(ask: Ask, photo: FileIn | None) -> dict[str, str | None]:
     return {"file_id": photo.ref, "sha256": sha, "path": path, "platform": ask.platform.name}
 
 
-async def keep_photo(ask: Ask, draft: dict) -> None:
-    """Add the photo sent to the draft's photos, unless the draft has that file already.
+async def keep_photo(ask: Ask, kept: list[dict[str, str | None]]) -> None:
+    """Add the photo sent to a draft's photos, unless the draft has that file already.
 
     A message can come twice (Telegram delivers an update again after a late webhook answer or
     a restart; a member resends a picture): one file, by its platform id or its content, is one
     photo of the report. The draft is in the database, so every process sees what it holds.
     """
-    photo, kept = ask.incoming.photo, draft.setdefault("photos", [])
+    photo = ask.incoming.photo
     here = ask.platform.name
     if photo is not None and any(
         p.get("file_id") == photo.ref and p.get("platform") == here for p in kept

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import choices
+from handlers.buttons import Printable
 from handlers.core import Ask, Router
 from handlers.printable_text import caption
 from handlers.screens import Attachment
 from models.printable import my_list_pdfs, to_check_pdfs
-from models.queries import Only
 
 
 async def send_printable(ask: Ask) -> None:
@@ -16,12 +15,12 @@ async def send_printable(ask: Ask) -> None:
     Printed for the platform the person is on: where it has a link into the chat, each row
     carries a QR code of it.
     """
-    kind, building = ask.match[1], ask.match[2]  # the building the list pressed showed
+    pressed: Printable = ask.pressed
+    kind, building = pressed.kind, pressed.building  # the building the list pressed showed
     mine = {"user_id": ask.user_id, "tr": ask.t, "building": building}
     link = ask.platform.item_link
     if kind == "ml":  # as narrowed on screen (rework, overdue)
-        only = Only(ask.match[3]) if ask.match[3] else None
-        made = await ask.call(my_list_pdfs, **mine, only=only, link=link)
+        made = await ask.call(my_list_pdfs, **mine, only=pressed.only, link=link)
     else:
         made = await ask.call(to_check_pdfs, **mine, link=link)
     ask.reply.busy = "upload_document"  # "sending a file", not after a refusal
@@ -34,4 +33,4 @@ async def send_printable(ask: Ask) -> None:
 
 def routes(router: Router) -> None:
     """Route the printable list choices."""
-    router.choice(choices.PRINTABLE, send_printable)
+    router.press(Printable, send_printable)

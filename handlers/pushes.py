@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers.buttons import Subscribe
 from handlers.choices import kind_name, subscriptions
 from handlers.core import Ask, Router
 from handlers.i18n import t
@@ -15,7 +16,6 @@ from models.tables import PushKind, PushStatus, Undelivered
 
 # The reports a manager or admin chooses with /reports (the morning list has /mute).
 REPORTS = (PushKind.report, PushKind.overdue)
-SUBSCRIBE = r"^sub:(report|overdue):([01])$"
 
 
 async def mute(ask: Ask) -> None:
@@ -46,7 +46,7 @@ async def reports(ask: Ask) -> None:
 
 async def toggle(ask: Ask) -> None:
     """Turn one report on or off (models/ checks that I may receive it), then redraw."""
-    kind, wanted = PushKind(ask.match[1]), ask.match[2] == "1"
+    kind, wanted = ask.pressed.kind, ask.pressed.wanted
     await ask.call(choose, user_id=ask.user_id, kind=kind, wanted=wanted)
     mine = await _report_choices(ask)
     ask.show(ask.t("pushes.reports_head"), subscriptions(ask.lang, mine), replace=True)
@@ -143,5 +143,5 @@ def routes(router: Router) -> None:
     router.command("mute", mute)
     router.command("unmute", unmute)
     router.command("reports", reports)
-    router.choice(SUBSCRIBE, toggle)
+    router.press(Subscribe, toggle)
     router.command("pushes", show_pushes)

@@ -269,18 +269,18 @@ def _owner_date(lang: str, day: date | None) -> str:
 
 
 def _owner_line(lang: str, line: ItemLine) -> str:
-    state = line.state.value
-    if state == "closed":
+    state = line.state
+    if state is ItemState.closed:
         key = "owner.line_done"
-    elif state == "repaired":
+    elif state is ItemState.repaired:
         key = "owner.line_checking"
-    elif state == "disputed":
+    elif state is ItemState.disputed:
         key = "owner.line_arranging"
     elif line.overdue:
         key = "owner.line_late"
     else:
-        key = "owner.line_rework" if state == "rework" else "owner.line_fixing"
-    day = line.closed_on if state == "closed" else line.due_on
+        key = "owner.line_rework" if state is ItemState.rework else "owner.line_fixing"
+    day = line.closed_on if state is ItemState.closed else line.due_on
     return t(
         lang,
         key,
@@ -292,7 +292,7 @@ def _owner_line(lang: str, line: ItemLine) -> str:
 
 def owner_summary(lang: str, record: Flat) -> str:
     """Render a polite summary an owner can be sent: no staff or company names."""
-    done = [x for x in record.done if x.state.value == "closed"]
+    done = [x for x in record.done if x.state is ItemState.closed]
     dropped = len(record.done) - len(done)
     doing = record.open + record.awaiting
     if not done and not doing:

@@ -113,4 +113,3 @@ class Reply:
     # adapter redoes their command menu where the platform has one.
     menus: list[int] = field(default_factory=list)
     busy: str | None = None  # "upload_photo", "upload_document": shown while it is made
-    passed_on: bool = False  # no flow of the core took the input (see Core.handle)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from handlers import choices, corrections, kept, render
+from handlers.buttons import CheckItem, ChoicesTurn, FindTurn, History, OpenItem, OwnerSummary
+from handlers.buttons import Flat as FlatButton
 from handlers.choices import Choice, Rows
 from handlers.core import Ask, Router
 from handlers.menu import commands_among
@@ -21,13 +23,8 @@ from models.service import (
 )
 from models.tables import Action
 
-FLAT = r"^un:(\d{1,12})$"
-FIND_TURN = r"^fd:(\d{1,12}):(\d{1,6})$"
-CHOICES_TURN = r"^uc:(\d{1,12}):(\d{1,6})$"
-HISTORY = r"^hi:(\d{1,12})$"
 # An item's number typed alone, as printed on a list: digits, maybe after a #.
 ITEM_NUMBER = r"^[#＃]?\s*(\d{1,12})$"
-OWNER_SUMMARY = r"^os:(\d{1,12}):(zh|en)$"
 HISTORY_BUTTONS = 8
 HISTORY_PER_ROW = 4
 
@@ -35,10 +32,10 @@ HISTORY_PER_ROW = 4
 def _flat_choices(ask: Ask, record: Flat) -> Rows:
     live = [x for x in record.open + record.awaiting][:HISTORY_BUTTONS]
     summary = (
-        Choice(ask.t("btn.owner_summary_zh"), f"os:{record.unit_id}:zh"),
-        Choice(ask.t("btn.owner_summary_en"), f"os:{record.unit_id}:en"),
+        Choice(ask.t("btn.owner_summary_zh"), OwnerSummary(record.unit_id, "zh").data()),
+        Choice(ask.t("btn.owner_summary_en"), OwnerSummary(record.unit_id, "en").data()),
     )
-    buttons = [Choice(ask.t("btn.history", id=x.id), f"hi:{x.id}") for x in live]
+    buttons = [Choice(ask.t("btn.history", id=x.id), History(x.id).data()) for x in live]
     step = HISTORY_PER_ROW
     return (summary, *(tuple(buttons[i : i + step]) for i in range(0, len(buttons), step)))
 
@@ -50,7 +47,7 @@ def _flat_label(ask: Ask, hit: FlatHit) -> str:
 
 
 def _hit_choices(ask: Ask, hits: tuple[FlatHit, ...] | list[FlatHit]) -> Rows:
-    return tuple((Choice(_flat_label(ask, h), f"un:{h.unit_id}"),) for h in hits)
+    return tuple((Choice(_flat_label(ask, h), FlatButton(h.unit_id).data()),) for h in hits)
 
 
 def _found_text(ask: Ask, found: FoundFlats) -> str:
@@ -59,12 +56,16 @@ def _found_text(ask: Ask, found: FoundFlats) -> str:
     return ask.t("service.found_page", n=found.total, page=found.page + 1, pages=found.pages)
 
 
-def _found_choices(ask: Ask, found: FoundFlats, turns: str = "fd") -> Rows:
+def _found_choices(
+    ask: Ask, found: FoundFlats, turns: type[FindTurn | ChoicesTurn] = FindTurn
+) -> Rows:
     turn = []
     if found.page > 0:
-        turn.append(Choice(ask.t("btn.prev"), f"{turns}:{found.search_id}:{found.page - 1}"))
+        back = turns(found.search_id, found.page - 1)
+        turn.append(Choice(ask.t("btn.prev"), back.data()))
     if found.page + 1 < found.pages:
-        turn.append(Choice(ask.t("btn.next"), f"{turns}:{found.search_id}:{found.page + 1}"))
+        on = turns(found.search_id, found.page + 1)
+        turn.append(Choice(ask.t("btn.next"), on.data()))
     rows = _hit_choices(ask, found.hits)
     return (*rows, tuple(turn)) if turn else rows
 
@@ -101,19 +102,19 @@ def _show_choices(ask: Ask, text: str, found: FoundFlats, *, replace: bool = Fal
     else:
         page, pages = found.page + 1, found.pages
         which = ask.t("service.which_flat_page", text=quote, n=n, page=page, pages=pages)
-    ask.show(which, _found_choices(ask, found, "uc"), replace=replace)
+    ask.show(which, _found_choices(ask, found, ChoicesTurn), replace=replace)
 
 
 async def choices_turn(ask: Ask) -> None:
     """Turn the page of the flats a /unit code fits, in place of the page pressed."""
-    search_id, page = int(ask.match[1]), int(ask.match[2])
+    search_id, page = ask.pressed.search_id, ask.pressed.page
     found = await ask.call(flat_choices, user_id=ask.user_id, search_id=search_id, page=page)
     _show_choices(ask, found.query, found, replace=True)
 
 
 async def flat_button(ask: Ask) -> None:
     """Show the flat a choice, suggestion or search button names."""
-    record = await ask.call(flat_by_id, user_id=ask.user_id, unit_id=int(ask.match[1]))
+    record = await ask.call(flat_by_id, user_id=ask.user_id, unit_id=ask.pressed.unit_id)
     _show_flat(ask, record)
 
 
@@ -137,7 +138,7 @@ async def find(ask: Ask) -> None:
 
 async def find_turn(ask: Ask) -> None:
     """Turn the page of a search's flats, in place of the page pressed."""
-    search_id, page = int(ask.match[1]), int(ask.match[2])
+    search_id, page = ask.pressed.search_id, ask.pressed.page
     found = await ask.call(find_page, user_id=ask.user_id, search_id=search_id, page=page)
     ask.show(_found_text(ask, found), _found_choices(ask, found), replace=True)
 
@@ -166,7 +167,7 @@ async def item_number(ask: Ask) -> None:
 
 async def history_button(ask: Ask) -> None:
     """Show the history of the item a button names."""
-    await show_item(ask, int(ask.match[1]))
+    await show_item(ask, ask.pressed.item_id)
 
 
 async def show_item(ask: Ask, item_id: int) -> None:
@@ -180,14 +181,14 @@ async def show_item(ask: Ask, item_id: int) -> None:
     ask.show(render.card(ask.lang, card, full=True), rows, photos=photos)
     # A photo sent next belongs to this card, as after opening it from a list.
     if Action.report_repaired in card.moves:
-        kept.opened(ask, "it", card.line.id)
+        kept.opened(ask, OpenItem, card.line.id)
     elif Action.fail in card.moves:
-        kept.opened(ask, "ck", card.line.id)
+        kept.opened(ask, CheckItem, card.line.id)
 
 
 async def owner_summary(ask: Ask) -> None:
     """Write the summary staff can forward or read to the owner, in the chosen language."""
-    unit_id, lang = int(ask.match[1]), ask.match[2]
+    unit_id, lang = ask.pressed.unit_id, ask.pressed.lang
     record = await ask.call(flat_by_id, user_id=ask.user_id, unit_id=unit_id, kind="summary")
     ask.show(render.owner_summary(lang, record))
 
@@ -198,8 +199,8 @@ def routes(router: Router) -> None:
     router.command("find", find)
     router.command("item", item)
     router.text(ITEM_NUMBER, item_number)
-    router.choice(FLAT, flat_button)
-    router.choice(FIND_TURN, find_turn)
-    router.choice(CHOICES_TURN, choices_turn)
-    router.choice(HISTORY, history_button)
-    router.choice(OWNER_SUMMARY, owner_summary)
+    router.press(FlatButton, flat_button)
+    router.press(FindTurn, find_turn)
+    router.press(ChoicesTurn, choices_turn)
+    router.press(History, history_button)
+    router.press(OwnerSummary, owner_summary)

@@ -46,8 +46,7 @@ async def stray_text(ask: Ask) -> None:
 
 
 def routes(router: Router) -> None:
-    """Route the answers to what no flow took (after every flow); nothing is passed on."""
+    """Route the answers to what no flow took (after every flow)."""
     router.fallback("command", unknown_command)
     router.fallback("photo", stray_photo)
     router.fallback("text", stray_text)
-    router.complete = True

@@ -15,9 +15,7 @@ from tests.test_core import Scripted
 
 
 def _core(db: Database, settings: Settings) -> Core:
-    router = flows.router()
-    router.complete = True  # as when every flow is on the core: nothing is passed on
-    return Core(db, settings, Scripted(), router)
+    return Core(db, settings, Scripted(), flows.router())
 
 
 def _as(user: object, **fields: object) -> Incoming:

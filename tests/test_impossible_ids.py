@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
+from bot.wecom.sender_side import template_card_event
 from models import people
 from models import project as setup
 from models.ids import MAX_ID
 from models.repair import apply_transition
-from models.tables import Action, Event, Role
+from models.tables import Action, Dialogue, Event, Role
 from tests.conftest import ADMIN, CONTRACTOR_A, INSPECTOR, MANAGER, SERVICE, texts, tg_user
+from tests.test_buttons import FORGERIES
+from tests.test_wecom_chat import wecom, wecom_settings  # noqa: F401  (fixtures)
 
 # The largest id there can be is fine; one more, and the longest number a button takes, are not.
 TOO_BIG = (MAX_ID + 1, 999_999_999_999)
@@ -167,13 +171,10 @@ CAST = (ADMIN, CONTRACTOR_A, INSPECTOR, SERVICE, MANAGER)
 def test_every_button_with_a_number_is_forged_here():
     from handlers import flows
 
-    numbered = {p.pattern for p, _flow in flows.router().choices if r"\d" in p.pattern}
-    covered = {p.pattern for p, _flow in flows.router().choices if _forged_match(p)}
+    kinds = [p.kind for p in flows.router().presses]
+    numbered = {k.__name__ for k in kinds if int in {type(v) for v in vars(k.largest()).values()}}
+    covered = {k.__name__ for k in kinds if any(k.parse(data) for data in FORGED.values())}
     assert numbered <= covered, f"no forged press for {sorted(numbered - covered)}"
-
-
-def _forged_match(pattern) -> bool:
-    return any(pattern.match(data) for data in FORGED.values())
 
 
 @pytest.mark.parametrize("data", FORGED.values(), ids=FORGED.keys())
@@ -195,3 +196,54 @@ async def test_an_impossible_contractor_in_an_invite_or_search_in_a_page_turn(bo
     assert "no such contractor" in await chen.press_alert("iv:4:999999999999", message_id=help_id)
     help_id = (await sun.send("/help"))[0].message_id
     assert "no longer active" in await sun.press_alert("fd:999999999999:1", message_id=help_id)
+
+
+# Forged data of every kind of button (tests/test_buttons.py): a bad number, one too long, a
+# wrong word, extra fields, an unknown prefix. The router refuses each in one place, as a
+# stale button, before any flow or guard: a report half-written stays as it was.
+def _dialogue(db) -> tuple:
+    with db.session() as s:
+        return tuple((d.user_id, d.step, d.data) for d in s.exec(select(Dialogue)).all())
+
+
+async def test_forged_data_of_every_button_is_stale_and_changes_nothing_on_telegram(bot, world, db):
+    leak = world.items["leak"]
+    wang = bot.chat(CONTRACTOR_A)
+    await wang.send("/mylist")
+    await wang.press(f"it:{leak}")
+    await wang.press(f"rp:{leak}")  # a report begun: a forged press must not drop it
+    before, dialogue = event_count(db), _dialogue(db)
+    assert any(step == "repair" for _, step, _ in dialogue)
+    for what, data in FORGERIES.items():
+        assert await wang.press_alert(data) == "This button is no longer active.", what
+    assert event_count(db) == before
+    assert _dialogue(db) == dialogue
+
+
+async def test_forged_data_of_every_button_is_stale_and_changes_nothing_on_wecom(
+    wecom,  # noqa: F811
+    world,
+    db,
+):
+    leak = world.items["leak"]
+    await wecom.act("contractor", "send", "/mylist")
+    await wecom.act("contractor", "press", f"it:{leak}")
+    await wecom.act("contractor", "press", f"rp:{leak}")
+    before, dialogue = event_count(db), _dialogue(db)
+    assert any(step == "repair" for _, step, _ in dialogue)
+    # One forgery of each kind, each on a card of its own (a card is pressed once).
+    one_each = {what.split(":")[0]: data for what, data in FORGERIES.items()}
+    for n, (kind, data) in enumerate(one_each.items()):
+        press = template_card_event(
+            corp_id=wecom.wecom.corp_id,
+            user="WangWei",
+            event_key=data,
+            task_id=f"forged{n}",
+            response_code="",
+        )
+        sent = len(wecom.wecom.texts_to("WangWei"))
+        await wecom.post(press)
+        said = wecom.wecom.texts_to("WangWei")[sent:]
+        assert said in (["这个按钮已失效。"], ["This button is no longer active."]), (kind, data)
+    assert event_count(db) == before
+    assert _dialogue(db) == dialogue

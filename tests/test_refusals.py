@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 
 from bot.telegram import common
 from bot.telegram.offline import OfflineUser
+from handlers.buttons import RevokeNo
+from handlers.core import Press
 from models.errors import DomainError
 from models.repair import PhotoIn, apply_transition
 from models.tables import Action, Event, Item, ItemState
@@ -266,10 +267,10 @@ async def test_a_slow_press_stops_spinning_and_a_late_refusal_comes_as_a_message
         raise DomainError("not_allowed")
 
     router = bot.app.bot_data["core"].router
-    router.choices.insert(0, (re.compile("^slow$"), slow_refusal))
+    router.presses.insert(0, Press(RevokeNo, slow_refusal))  # "rn" goes to the slow flow
     wang = bot.chat(CONTRACTOR_A)
     listed = await wang.send("/mylist")
-    replies = await wang.press("slow", message_id=listed[0].message_id)
+    replies = await wang.press("rn", message_id=listed[0].message_id)
     assert wang.alert is None and bot.transport.unanswered_callbacks == []
     assert texts(replies) == "Sorry, your role cannot do that."
     assert bot.transport.errors == []

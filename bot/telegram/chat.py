@@ -137,9 +137,8 @@ class TelegramChat:
             work = self._serve_file(update, context, found)
             context.application.create_task(work, update, name=name)
             raise ApplicationHandlerStop
-        reply = await self._serve(update, context, found)
-        if not reply.passed_on:  # else a flow that is still the application's own takes it
-            raise ApplicationHandlerStop
+        await self._serve(update, context, found)
+        raise ApplicationHandlerStop
 
     async def _serve_file(self, update: Update, context: BotContext, found: Incoming) -> None:
         async with self._files.setdefault(found.account, asyncio.Lock()):

@@ -264,8 +264,6 @@ class WeComChat:
             # each notice goes, or is logged as missed, on its own.
             notices = list(reply.notices)
             self._in_background(tell(db=self.core.db, delivery=self.delivery, notices=notices))
-        if reply.passed_on:  # a flow not on the core yet: WeCom has no other handler for it
-            await self._say(account, t(lang, "bot.not_understood"))
         if reply.answer is not None:
             await self._say(account, reply.answer)
         for screen in reply.screens:
