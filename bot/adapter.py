@@ -10,39 +10,15 @@ bot.platforms; nothing else names a platform's package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Self, runtime_checkable
 
-from handlers.screens import Incoming
+from handlers.screens import Incoming, Limits
 from models.db import Database
 from models.settings import Settings
 from models.tables import Platform
 
-
-@dataclass(frozen=True)
-class Limits:
-    """What one platform lets a screen, a file and a sender be; the renderers and stand-ins
-    read them here, and the flows ask for them through the core's Platform."""
-
-    text: int  # one message's text at most: characters, or UTF-8 bytes if `text_in_bytes`
-    chunk: int  # where a long text is split into messages (a little under `text`, or it)
-    file: int  # bytes: the largest file a person may send (and the bot fetch)
-    button_data: int  # bytes of one choice's data
-    chat_interval: float  # seconds between two messages to one chat (0: paced otherwise)
-    text_in_bytes: bool = False
-    caption: int | None = None  # characters of a photo's or file's caption (None: none shown)
-    buttons: int | None = None  # choices on one card (None: as many as a screen needs)
-    button_text: int | None = None  # characters a button shows (None: the whole label)
-    album: int = 1  # photos shown together
-    sends_per_second: int | None = None  # all chats together (None: no overall limit)
-    # (window in seconds, messages in it) one person may get, where the platform counts so.
-    member_windows: tuple[tuple[float, int], ...] = ()
-
-    def fits(self, text: str) -> bool:
-        """Tell whether a text goes as one message."""
-        size = len(text.encode()) if self.text_in_bytes else len(text)
-        return size <= self.text
+__all__ = ["Adapter", "Limits", "SetupError", "StandIn"]
 
 
 class SetupError(Exception):

@@ -282,18 +282,15 @@ async def _console(
     from bot.telegram.console import run_console
     from bot.telegram.offline import OfflineTelegram
     from bot.telegram.stand_in import build_offline
-    from jobs import rhythm
 
     # Keep the terminal for the conversation: problems go to a log file beside the data.
     log_file = settings.media_dir.parent / "console.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=log_file, level=logging.WARNING)
     transport = OfflineTelegram(bot_username="handover_demo_bot")
-    app = build_offline(settings, db, transport)
     # The console is for trying the flows: the daily beat's pushes would land in the middle
     # of the conversation. `python -m bot report --out DIR` shows what they carry.
-    for job in app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
-        job.schedule_removal()
+    app = build_offline(settings, db, transport, beat=False)
     async with app:
         await app.start()
         try:

@@ -19,7 +19,7 @@ from handlers import steps
 from handlers.buttons import Button
 from handlers.choices import Rows
 from handlers.i18n import pick_language, t
-from handlers.screens import Attachment, FileIn, Incoming, Notice, Reply, Screen
+from handlers.screens import Attachment, FileIn, Incoming, Limits, Notice, Reply, Screen
 from handlers.text import QUOTED, clip, esc
 from models.db import Database
 from models.dialogue import Dialogue, load_dialogue, save_dialogue
@@ -38,6 +38,7 @@ class Platform(Protocol):
     """What the core asks of the chat platform a person wrote on."""
 
     name: str
+    limits: Limits  # where a screen, a file must fit (the adapter's own)
 
     async def fetch(self, file: FileIn) -> bytes:
         """Return the content of a file the person sent."""
@@ -120,6 +121,7 @@ class Ask:
         """Show the reply so far now, before a long job ("reading the file…"), where possible."""
         if self._draw is not None:
             sent, self.reply = self.reply, Reply()
+            sent.lang = self.lang
             await self._draw(sent)
 
     def answer(self, text: str) -> None:
@@ -300,12 +302,13 @@ class Core:
             ask.refuse(error)
         except Exception:
             log.exception("an input failed (%s)", kind_of(incoming))
-            ask.reply = Reply(answer=ask.t("error.internal"))
+            ask.reply = Reply(answer=ask.t("error.internal"), lang=ask.lang)
             return ask.reply  # the dialogue stays as it was before this input
         stored = _stored(ask.dialogue)
         changed = stored.snapshot() != before or ask.dialogue.expired is not None
         if ask.person is not None and changed:
             await ask.call(save_dialogue, user_id=ask.person.id, dialogue=stored)
+        ask.reply.lang = ask.lang  # found once here: the adapter asks no one again
         return ask.reply
 
     async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:

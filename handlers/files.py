@@ -23,7 +23,6 @@ from models.files import (
 )
 
 WORKBOOKS = (".xlsx", ".csv")
-MAX_MB = 20  # what the Bot API lets a bot download
 # Files read and imported at the same time (each in a worker thread; on SQLite each import is a
 # write transaction the next one would wait for); others wait their turn.
 READ_AT_ONCE = 1
@@ -79,8 +78,9 @@ async def document(ask: Ask) -> None:
 async def receive_workbook(ask: Ask, file: FileIn) -> None:
     """Read a set-up workbook or an items file; answer with what was done or every bad row."""
     ask.require(*IMPORT_ROLES)
-    if (file.size or 0) > MAX_MB * 1024 * 1024:  # refused before anything is downloaded
-        ask.show(ask.t("files.too_big", mb=MAX_MB))
+    most = ask.platform.limits.file  # what the platform lets a bot fetch
+    if (file.size or 0) > most:  # refused before anything is downloaded
+        ask.show(ask.t("files.too_big", mb=most // (1024 * 1024)))
         return
     turns = turns_of(ask.core)
     async with turns.person(ask.user_id):

@@ -16,9 +16,49 @@ from typing import Literal
 from handlers.choices import Choice, Rows
 from models.queries import PhotoRef
 
-__all__ = ["Attachment", "Choice", "FileIn", "Incoming", "Notice", "Reply", "Rows", "Screen"]
+__all__ = [
+    "Attachment",
+    "Choice",
+    "FileIn",
+    "Incoming",
+    "Limits",
+    "Notice",
+    "Reply",
+    "Rows",
+    "Screen",
+]
 
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one platform lets a screen, a file and a sender be: each adapter declares its own
+    (bot/<platform>/adapter.py); its renderer and stand-in read them there, and a flow asks
+    for them through the core's Platform (`ask.platform.limits`)."""
+
+    text: int  # one message's text at most: characters, or UTF-8 bytes if `text_in_bytes`
+    chunk: int  # where a long text is split into messages (a little under `text`, or it)
+    file: int  # bytes: the largest file a person may send (and the bot fetch or send)
+    button_data: int  # bytes of one choice's data
+    chat_interval: float  # seconds between two messages to one chat (0: paced otherwise)
+    text_in_bytes: bool = False
+    caption: int | None = None  # characters of a photo's or file's caption (None: none shown)
+    photo: int | None = None  # bytes of a picture sent as one (None: as `file`)
+    buttons: int | None = None  # choices on one card (None: as many as a screen needs; 0: none)
+    button_text: int | None = None  # characters a button shows (None: the whole label)
+    album: int = 1  # photos shown together
+    alert: int | None = None  # characters of a press's answer shown as an alert (None: none)
+    sends_per_second: int | None = None  # all chats together (None: no overall limit)
+    # It can message a person who has not written first (a morning push); else only replies.
+    reaches_anyone: bool = True
+    # (window in seconds, messages in it) one person may get, where the platform counts so.
+    member_windows: tuple[tuple[float, int], ...] = ()
+
+    def fits(self, text: str) -> bool:
+        """Tell whether a text goes as one message."""
+        size = len(text.encode()) if self.text_in_bytes else len(text)
+        return size <= self.text
 
 
 @dataclass(frozen=True)
@@ -91,13 +131,19 @@ class Screen:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message to another person (or a push): the text, choices, attachments."""
+    """A screen for another person (what a flow tells them, or a push): the same shape a reply
+    shows, with whom it goes to and the language it is drawn in."""
 
     user_id: int  # AppUser.id: the person; the adapter finds their account on its platform
     text: str
     choices: Rows = ()
     attachments: tuple[Attachment, ...] = ()
     lang: str = "zh"
+
+    @property
+    def screen(self) -> Screen:
+        """Return what the person is shown: drawn as a reply's screen is, by the same renderer."""
+        return Screen(self.text, self.choices, files=self.attachments)
 
 
 @dataclass
@@ -113,3 +159,6 @@ class Reply:
     # adapter redoes their command menu where the platform has one.
     menus: list[int] = field(default_factory=list)
     busy: str | None = None  # "upload_photo", "upload_document": shown while it is made
+    # The asker's language after the input (a join or /language may have set it): the adapter
+    # draws in it without looking the person up again.
+    lang: str | None = None

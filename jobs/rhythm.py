@@ -1,6 +1,7 @@
 """The daily beat: morning lists, the overdue digest and the manager's report, once a day each.
 
-One repeating job ("daily_rhythm", every minute, started with the application) asks for each
+One loop (`keep_time`, the task "daily_rhythm", ticking every minute, started with the
+application whatever the platform) asks for each
 project and each kind: is it past today's time in the project's zone, still inside the
 catch-up window, and not yet run today? Then it claims the run in the database and sends.
 Why one tick rather than run_daily per project: projects keep their own zones (the app's
@@ -17,6 +18,7 @@ until the end of the project's day. Before its time or after its window nothing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from models.db import Database
 from models.dialogue import take_expired
 from models.printable import ItemLink
 from models.pushes import Beat, ProjectBeat
+from models.settings import Settings
 from models.tables import PushKind
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,52 @@ async def tick(
             if result is not None:
                 ran.append(Ran(beat.kind, project.id, local_now.date(), result))
     return ran
+
+
+async def beat(*, db: Database, delivery: Delivery, settings: Settings) -> list[Ran]:
+    """Tick once with the settings' times of day and language."""
+    return await tick(
+        db=db,
+        delivery=delivery,
+        day_beats=pushes.beats(
+            morning_at=settings.morning_push, report_at=settings.daily_report_at
+        ),
+        default_language=settings.default_language,
+    )
+
+
+async def keep_time(
+    *,
+    db: Database,
+    delivery: Delivery,
+    settings: Settings,
+    first: float = FIRST_TICK_SECONDS,
+    every: float = TICK_SECONDS,
+) -> None:
+    """Tick every minute (the first soon after start, to catch up) until cancelled."""
+    await asyncio.sleep(first)
+    while True:
+        try:
+            await beat(db=db, delivery=delivery, settings=settings)
+        except Exception:
+            # One failed tick must not stop the next ones: the sender records what it sent.
+            log.exception("the daily beat failed")
+        await asyncio.sleep(every)
+
+
+def start(*, db: Database, delivery: Delivery, settings: Settings) -> asyncio.Task[None]:
+    """Start the daily beat on the running loop: one task, named JOB_NAME."""
+    work = keep_time(db=db, delivery=delivery, settings=settings)
+    return asyncio.get_running_loop().create_task(work, name=JOB_NAME)
+
+
+async def stop(task: asyncio.Task[None] | None) -> None:
+    """Stop the daily beat (a tick under way is cancelled; the claims make it safe)."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def drop_expired_drafts(*, db: Database, delivery: Delivery, default_language: str) -> int:

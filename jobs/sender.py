@@ -18,15 +18,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from jobs.notices import Notice
-from models import clock, pushes
+from models import clock, people, pushes
 from models.db import Database
 from models.tables import PushKind, PushStatus, Undelivered
 
 log = logging.getLogger(__name__)
 # Who claimed a push, in the log: this host and process.
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"
-# Telegram: no more than one message a second to one chat (a notice is several messages).
-CHAT_INTERVAL = 1.0
 # Recipients in flight at once: enough to keep ~30 sends a second going whatever the latency;
 # the platform's rate limiter (bot.telegram.common.SlidingRateLimiter) sets the overall pace.
 CONCURRENCY = 64
@@ -80,7 +78,8 @@ class Backoff:
 
 
 class ChatPacer:
-    """Keep the sends to one chat `interval` apart, across notices and pushes of a process.
+    """Keep the sends to one chat `interval` apart (the platform's Limits.chat_interval), across
+    notices and pushes of a process.
 
     A chat is named by the person (AppUser.id): one delivery reaches a person at one account.
     The clock and the sleep are injectable, as MemberPacer's (a test skips the waits).
@@ -88,7 +87,7 @@ class ChatPacer:
 
     def __init__(
         self,
-        interval: float = CHAT_INTERVAL,
+        interval: float,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -116,6 +115,34 @@ class ChatPacer:
     def hold(self, chat: int, seconds: float) -> None:
         """Send nothing more to this chat for `seconds` (the platform asked us to wait)."""
         self._free_at[chat] = max(self._free_at.get(chat, 0.0), self._clock() + seconds)
+
+
+class Accounts:
+    """People's accounts on one platform: found in one query for a run's recipients (`reach`),
+    or at a notice's first part; never a database call on the event loop itself."""
+
+    def __init__(self, db: Database, platform: str) -> None:
+        self.db = db
+        self.platform = platform
+        self._found: dict[int, str] = {}
+
+    async def reach(self, user_ids: Sequence[int]) -> None:
+        """Find these people's accounts in one query (in a worker thread)."""
+        found = await asyncio.to_thread(
+            self.db.run, people.accounts, user_ids=list(user_ids), platform=self.platform
+        )
+        for user_id in user_ids:
+            self._found.pop(user_id, None)
+        self._found.update(found)
+
+    async def of(self, user_id: int) -> str:
+        """Return the person's account; Blocked (no_account) when they have none there."""
+        if user_id not in self._found:
+            await self.reach([user_id])
+        if user_id not in self._found:
+            detail = f"user {user_id} has no {self.platform} account"
+            raise Blocked(detail, Undelivered.no_account)
+        return self._found[user_id]
 
 
 class Delivery(Protocol):

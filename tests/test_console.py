@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 import handlers.contractor
-from bot.telegram.console import list_personas, run_console
+from bot.console import list_personas
+from bot.telegram.console import run_console
 from models import people
 from models.tables import AppUser, Item, ItemState, Role
 from tests.conftest import (

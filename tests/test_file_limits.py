@@ -7,6 +7,7 @@ import io
 import os
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -252,11 +253,10 @@ async def test_the_chat_driver_waits_for_a_handler_that_runs_beside_others():
 async def test_a_file_too_big_for_the_bot_is_refused_before_it_is_fetched(
     settings, db, world, monkeypatch
 ):
-    import handlers.files
-
-    monkeypatch.setattr(handlers.files, "MAX_MB", 0)  # any file is "too big" now
     transport = HeldDownloads()  # a download would wait forever: the answer must not need one
     app = build_offline(settings, db, transport)
+    platform = app.bot_data["core"].platform  # the flow asks the platform how big a file may be
+    monkeypatch.setattr(platform, "limits", replace(platform.limits, file=0))  # any is too big
     good = xlsx({"问题": [ITEM_HEADERS_ZH, GOOD_ROW]})
     async with app:
         await app.start()

@@ -14,8 +14,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot.telegram.app import daily_rhythm
-from bot.telegram.common import BotContext
+from bot.telegram.common import BEAT_TASK
 from bot.telegram.offline import OfflineTelegram
 from bot.telegram.stand_in import build_offline
 from handlers.i18n import t
@@ -62,8 +61,7 @@ def local(hour: int, minute: int = 0, *, zone: ZoneInfo = SHANGHAI, day: date = 
 
 async def tick_at(app, at: datetime) -> list[rhythm.Ran]:  # noqa: ANN001
     """Run the application's minute tick once with the clock pinned at `at`."""
-    for job in app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
-        job.enabled = False  # the test ticks by itself: no second tick from the scheduler
+    await rhythm.stop(app.bot_data.pop(BEAT_TASK, None))  # the test ticks by itself
     settings = app.bot_data["settings"]
     with clock.pinned(at):
         return await rhythm.tick(
@@ -92,10 +90,12 @@ def push_rows(db, kind: PushKind = PushKind.morning) -> dict[str, PushStatus]:  
     return dict(rows)
 
 
-async def test_the_tick_is_one_named_minute_job(bot):
-    jobs = bot.app.job_queue.get_jobs_by_name(rhythm.JOB_NAME)
-    assert len(jobs) == 1
-    assert jobs[0].trigger.interval == timedelta(seconds=rhythm.TICK_SECONDS)
+async def test_the_tick_is_one_named_task_while_the_application_runs(bot):
+    beating = [t for t in asyncio.all_tasks() if t.get_name() == rhythm.JOB_NAME]
+    assert beating == [bot.app.bot_data[BEAT_TASK]] and not beating[0].done()
+    await bot.app.stop()
+    assert beating[0].cancelled()
+    await bot.app.start()  # as the fixture left it
 
 
 async def test_morning_lists_reach_contractors_and_inspectors_in_order(bot, world, db):
@@ -190,12 +190,9 @@ async def test_a_late_start_sends_once(settings, db, world):
         app = build_offline(settings, db, transport)
         async with app:
             await app.start()
-            (job,) = app.job_queue.get_jobs_by_name(rhythm.JOB_NAME)
-            # Soon after start (the scheduler runs on the machine's time, not the pinned one).
-            first = job.next_t - clock.system()
-            assert timedelta(0) < first <= timedelta(seconds=rhythm.FIRST_TICK_SECONDS)
-            await daily_rhythm(BotContext(app))
-            await daily_rhythm(BotContext(app))
+            assert not app.bot_data[BEAT_TASK].done()  # its first tick comes soon after start
+            for _ in range(2):
+                await rhythm.beat(db=db, delivery=app.bot_data["delivery"], settings=settings)
             await app.stop()
     assert sorted(m.chat_id for m in text_messages(transport.outbox)) == sorted(
         [CONTRACTOR_A.id, CONTRACTOR_B.id, INSPECTOR.id]

@@ -201,7 +201,8 @@ async def test_a_blocked_person_is_recorded_skipped_and_taken_back(
 
 @pytest.mark.telegram_errors
 async def test_one_failing_recipient_never_stops_the_others(bot, world: World, db, today) -> None:
-    broken_html = notice(db, CONTRACTOR_A.id, "<b>未闭合")
+    # Markup Telegram refuses (a tag left open is closed by the one renderer, as in replies).
+    broken_html = notice(db, CONTRACTOR_A.id, "<blink>未闭合</blink>")
     # A job's bug for one person: a row of buttons given as a bare Choice (not a tuple of them).
     bad_row = Choice("看", "x:1")
     buggy = Notice(user_id(db, CONTRACTOR_B.id), "清单", choices=(bad_row,))

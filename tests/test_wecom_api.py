@@ -16,13 +16,14 @@ from sqlmodel import select
 
 from bot.wecom import cards
 from bot.wecom.api import SlowDown, WeComAPI, WeComError, mask
-from bot.wecom.delivery import MemberPacer, WeComDelivery, plain, split_text
+from bot.wecom.delivery import MemberPacer, WeComDelivery
 from bot.wecom.offline import OfflineWeCom
+from bot.wecom.render import plain, split_text
 from jobs.notices import Attachment, Choice, Notice
 from jobs.sender import Backoff, ChatPacer, push
 from models import clock, people
 from models.db import Database
-from models.tables import PushKind, PushLog, PushStatus, Undelivered
+from models.tables import Identity, PushKind, PushLog, PushStatus, Undelivered
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World, tg
 
 SECRET = "s3cret-of-the-app-NEVER-LOGGED"
@@ -346,11 +347,6 @@ def user_ids(db: Database) -> dict[str, int]:
         return ids
 
 
-def resolver(ids: dict[str, int]):
-    accounts = {user_id: account for account, user_id in ids.items()}
-    return accounts.get
-
-
 async def test_a_notice_with_text_choices_and_two_files(
     api: WeComAPI, wecom: OfflineWeCom, world: World, db: Database, today: date
 ) -> None:
@@ -365,7 +361,7 @@ async def test_a_notice_with_text_choices_and_two_files(
             Attachment("chart.png", PNG(5), kind="photo"),
         ),
     )
-    delivery = WeComDelivery(api, resolver(ids))
+    delivery = WeComDelivery(api, db)
     result = await push(
         db=db,
         delivery=delivery,
@@ -399,7 +395,7 @@ async def test_slow_down_and_server_errors_are_waited_out_and_nothing_goes_twice
     )
     wecom.fail("message/send", 45009, times=1)
     wecom.fail_http("media/upload", 502, times=1)
-    delivery = WeComDelivery(api, resolver(ids), pacer=ChatPacer(0.0), backoff=FAST)
+    delivery = WeComDelivery(api, db, pacer=ChatPacer(0.0), backoff=FAST)
     result = await push(
         db=db,
         delivery=delivery,
@@ -423,7 +419,7 @@ async def test_a_5xx_for_one_member_is_sent_again_once_and_the_others_go_on(
     notices = [Notice(ids[who], f"早上好 {who}") for who in (WANG, ZHAO, LI)]
     result = await push(
         db=db,
-        delivery=WeComDelivery(api, resolver(ids), backoff=FAST),
+        delivery=WeComDelivery(api, db, backoff=FAST),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,
@@ -442,7 +438,7 @@ async def test_a_part_failing_until_the_window_closes_is_failed_as_unavailable(
     notice = Notice(ids[ZHAO], "早上好", attachments=(Attachment("list.pdf", PDF),))
     result = await push(
         db=db,
-        delivery=WeComDelivery(api, resolver(ids), backoff=FAST),
+        delivery=WeComDelivery(api, db, backoff=FAST),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,
@@ -461,16 +457,17 @@ async def test_a_member_out_of_reach_is_blocked(
 ) -> None:
     ids = user_ids(db)
     wecom.members.discard(LI)  # left the company, or out of the app's visible range: 81013
-    accounts = resolver(ids)
+    with db.session() as s:  # WANG: no WeCom account linked
+        wang = s.exec(select(Identity).where(Identity.account == WANG)).one()
+        s.delete(wang)
+        s.commit()
     notices = [
         Notice(ids[LI], "待验收 2 项"),
         Notice(ids[WANG], "待修 1 项"),
     ]
     result = await push(
         db=db,
-        delivery=WeComDelivery(
-            api, lambda user_id: None if user_id == ids[WANG] else accounts(user_id)
-        ),
+        delivery=WeComDelivery(api, db),
         kind=PushKind.morning,
         project_id=world.project_id,
         day=today,

@@ -120,7 +120,7 @@ async def test_a_chat_reply_and_a_push_are_drawn_alike(wecom, world, db):
     for text in (short, "A long list\n" + "line\n" * 200):
         rows = ((Choice("✅ Pass", "ps:7"), Choice("◀ Back to list", "tc")),)
         mark = len(offline.messages_to(WANG))
-        await server.chat.draw(WANG, Reply(screens=[Screen(text, rows)]), "en")
+        await server.chat.draw(WANG, Reply(screens=[Screen(text, rows)], lang="en"))
         replied = offline.messages_to(WANG)[mark:]
         await server.delivery.deliver(Notice(wang, text, rows, lang="en"), 0)
         pushed = offline.messages_to(WANG)[mark + len(replied) :]

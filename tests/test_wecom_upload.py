@@ -16,7 +16,7 @@ from aiohttp import ClientSession, CookieJar, FormData
 from sqlmodel import func, select
 
 from bot.wecom.sender_side import text_message
-from handlers.files import MAX_MB
+from bot.wecom.upload import MAX_MB
 from handlers.i18n import t
 from models import people
 from models.db import Database

@@ -18,6 +18,7 @@ LIMITS = Limits(
     button_data=64,
     chat_interval=1.0,  # one message a second to one chat
     album=10,  # a media group holds 2 to 10 photos
+    alert=200,  # answerCallbackQuery's text
     sends_per_second=30,
 )
 

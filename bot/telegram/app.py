@@ -15,18 +15,17 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.persistence import DatabasePersistence
+from bot.telegram.adapter import LIMITS
 from bot.telegram.chat import add_core
 from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
 from bot.telegram.delivery import TelegramDelivery
 from handlers import flows
-from jobs import rhythm
 from models.db import Database
-from models.pushes import beats
 from models.settings import Settings
 
 OFFLINE_TOKEN = "100000:OFFLINE"
 # Telegram allows about 30 messages a second in all; keep a little under it.
-SENDS_PER_SECOND = 29
+SENDS_PER_SECOND = LIMITS.sends_per_second - 1
 # A 429 (RetryAfter) is waited out by PTB this often (holding every send), then by our sender.
 RATE_LIMIT_RETRIES = 3
 
@@ -59,10 +58,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     limiter: BaseRateLimiter | None = None,
+    beat: bool = True,
 ) -> Application:
     """Assemble the bot: over `request` when given (offline), else Telegram at the base URL.
 
     A real run keeps Telegram's limits with `rate_limiter()`; offline, only if `limiter` is given.
+    `beat`: run the daily beat (jobs.rhythm) while the application runs.
     """
     token = settings.telegram_bot_token
     builder = (
@@ -88,30 +89,5 @@ def build_application(
     app.bot_data["delivery"] = TelegramDelivery(app.bot, db)
     add_core(app, db, settings, flows.router())
     app.add_error_handler(on_error)
-    schedule_rhythm(app)
+    app.bot_data["beat"] = beat  # the daily beat runs while the application does
     return app
-
-
-async def daily_rhythm(context: BotContext) -> None:
-    """Run the due beats with the application's database, delivery and settings."""
-    # The PTB job is this adapter's; the beat itself (jobs.rhythm.tick) knows no platform.
-    settings = context.settings
-    await rhythm.tick(
-        db=context.db,
-        delivery=context.application.bot_data["delivery"],
-        day_beats=beats(morning_at=settings.morning_push, report_at=settings.daily_report_at),
-        default_language=settings.default_language,
-    )
-
-
-def schedule_rhythm(app: Application) -> None:
-    """Start the daily beat: one tick a minute; the first one, soon after start, catches up."""
-    for job in app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
-        job.schedule_removal()
-    # The tick reads each project's own zone, so no Defaults zone and no daily time is needed.
-    app.job_queue.run_repeating(
-        daily_rhythm,
-        interval=rhythm.TICK_SECONDS,
-        first=rhythm.FIRST_TICK_SECONDS,
-        name=rhythm.JOB_NAME,
-    )

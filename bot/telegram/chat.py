@@ -3,39 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from pathlib import Path
+from collections.abc import Coroutine
+from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    InputMediaPhoto,
-    Message,
-    Update,
-)
-from telegram.error import BadRequest, TelegramError
+from telegram import Bot, Message, Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.telegram.common import ALERT_LIMIT, BotContext, OnePress, item_start_link
-from handlers.choices import Rows
+from bot import front
+from bot.telegram.adapter import LIMITS
+from bot.telegram.common import BotContext, item_start_link
+from bot.telegram.render import ChatRenderer
 from handlers.core import Core, Router
-from handlers.i18n import pick_language, t
-from handlers.menu import commands_for
-from handlers.screens import FileIn, Incoming, Reply, Screen
-from handlers.text import esc, split_html
-from jobs.sender import tell
+from handlers.screens import FileIn, Incoming, Reply
 from models.db import Database
-from models.people import Person, accounts, person_with_account
-from models.queries import PhotoRef
 from models.settings import Settings
+from models.tables import Platform
 
-PLATFORM = "telegram"
-ALBUM_MAX = 10  # Telegram's media group holds 2 to 10 photos
+PLATFORM = Platform.telegram
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +28,7 @@ class TelegramPlatform:
     """What the core asks of Telegram: files people sent, and invite links."""
 
     name = PLATFORM
+    limits = LIMITS
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -59,15 +45,6 @@ class TelegramPlatform:
     def item_link(self, item_id: int) -> str | None:
         """Return the t.me link that opens this item's card in the chat (a printed QR code)."""
         return item_start_link(self.bot.username, item_id)
-
-
-def markup(rows: Rows) -> InlineKeyboardMarkup | None:
-    """Return neutral choices as an inline keyboard, one row per row."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in rows if row]
-    )
 
 
 def _file(file: Message) -> tuple[FileIn | None, FileIn | None]:
@@ -138,7 +115,7 @@ class TelegramChat:
             context.application.create_task(work, update, name=name)
             raise ApplicationHandlerStop
         await self._serve(update, context, found)
-        raise ApplicationHandlerStop
+        raise ApplicationHandlerStop  # every input is the core's: no other handler takes it
 
     async def _serve_file(self, update: Update, context: BotContext, found: Incoming) -> None:
         async with self._files.setdefault(found.account, asyncio.Lock()):
@@ -153,99 +130,23 @@ class TelegramChat:
         return reply
 
     async def draw(self, update: Update, context: BotContext, reply: Reply) -> None:
-        """Show a reply: tell the others (in the background), answer the press, each screen."""
-        chat_id = update.effective_chat.id
-        query = update.callback_query
-        if reply.notices:
-            # The others are told the sender's careful way, in the background: the actor's reply
-            # never waits behind a rate limit, nothing it meets (a failed edit) keeps the others
-            # from being told, and each notice goes, or is logged as missed, on its own. Named
-            # as PTB names a non-blocking handler's task: it is the work of this update.
-            delivery = context.application.bot_data["delivery"]
-            work = tell(db=self.core.db, delivery=delivery, notices=reply.notices)
+        """Show a reply in the chat it answers, the one way (bot.front.draw)."""
+        renderer = ChatRenderer(
+            context.bot,
+            update.effective_chat.id,
+            update.callback_query,
+            self.core.db,
+            self.core.settings,
+        )
+        app = context.application
+
+        def later(work: Coroutine[Any, Any, Any]) -> None:
+            # Named as PTB names a non-blocking handler's task: it is the work of this update.
             name = f"Application:{context.bot.id}:process_update_non_blocking:notices"
-            context.application.create_task(work, name=name)
-        if reply.answer is not None:
-            await self._answer(context, query, chat_id, reply.answer)
-        if reply.busy:
-            with contextlib.suppress(TelegramError):
-                await context.bot.send_chat_action(chat_id, reply.busy)
-        # The menu first: it is there by the time the person reads the help it goes with.
-        for user_id in dict.fromkeys(reply.menus):
-            found = await context.call(person_with_account, user_id=user_id, platform=PLATFORM)
-            if found is not None:
-                person, account = found
-                lang = pick_language(person.language, None, self.core.settings.default_language)
-                await set_menu(context.bot, int(account), lang, person)
-                continue
-            # No role left (revoked): their menu would only lead to refusals now.
-            gone = await context.call(accounts, user_ids=[user_id], platform=PLATFORM)
-            if user_id in gone:
-                with contextlib.suppress(TelegramError):
-                    await context.bot.delete_my_commands(BotCommandScopeChat(int(gone[user_id])))
-        for screen in reply.screens:
-            await self._screen(context, query, chat_id, screen)
+            app.create_task(work, name=name)
 
-    async def _answer(self, context: BotContext, query: object, chat_id: int, text: str) -> None:
-        if isinstance(query, OnePress) and not query.answered and len(text) <= ALERT_LIMIT:
-            try:
-                await query.answer(text, show_alert=True)
-                return
-            except TelegramError:
-                log.warning("could not answer a button press with an alert", exc_info=True)
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(chat_id, esc(text))
-
-    async def _screen(
-        self, context: BotContext, query: object, chat_id: int, screen: Screen
-    ) -> None:
-        if screen.photos:
-            await self._album(context, chat_id, screen.photos)
-        keys = markup(screen.choices)
-        chunks = split_html(screen.text) if screen.text else []
-        message = getattr(query, "message", None)
-        if screen.replace and message is not None and len(chunks) == 1:
-            try:
-                await query.edit_message_text(chunks[0], reply_markup=keys)
-            except BadRequest as error:
-                if "not modified" not in str(error).lower():
-                    raise
-        else:
-            for i, chunk in enumerate(chunks):
-                last = i == len(chunks) - 1
-                await context.bot.send_message(chat_id, chunk, reply_markup=keys if last else None)
-        for file in screen.files:
-            send = context.bot.send_photo if file.kind == "photo" else context.bot.send_document
-            await send(
-                chat_id, InputFile(file.content, filename=file.filename), caption=file.caption
-            )
-
-    async def _album(self, context: BotContext, chat_id: int, refs: tuple[PhotoRef, ...]) -> None:
-        media = [m for m in (self._media(r) for r in refs[-ALBUM_MAX:]) if m is not None]
-        try:
-            if len(media) == 1:
-                await context.bot.send_photo(chat_id, media[0])
-            elif media:
-                await context.bot.send_media_group(chat_id, [InputMediaPhoto(m) for m in media])
-        except TelegramError:
-            # The card still shows how many photos there are; the record is in the database.
-            log.warning("could not send an album to %s", chat_id, exc_info=True)
-
-    def _media(self, ref: PhotoRef) -> str | bytes | None:
-        if ref.file_id and ref.platform in (None, PLATFORM):
-            return ref.file_id
-        if ref.path:
-            stored = Path(self.core.settings.media_dir) / ref.path
-            return stored.read_bytes() if stored.exists() else None
-        return None
-
-
-async def set_menu(bot: Bot, chat_id: int, lang: str, person: Person) -> None:
-    """Show this chat only its own commands, described in its language."""
-    commands = [BotCommand(c, t(lang, f"cmd.{c}")) for c in commands_for(person)]
-    # A menu is a convenience; the commands work without it.
-    with contextlib.suppress(TelegramError):
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        delivery = app.bot_data["delivery"]
+        await front.draw(reply, renderer, db=self.core.db, delivery=delivery, later=later)
 
 
 def add_core(app: Application, db: Database, settings: Settings, router: Router) -> Core:

@@ -13,7 +13,9 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackContext, ExtBot
 
+from bot.telegram.adapter import LIMITS
 from handlers.i18n import pick_language, t
+from jobs import rhythm
 from jobs.pacing import SlidingWindows
 from models.db import Database
 from models.links import item_start
@@ -41,7 +43,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return await asyncio.to_thread(self.db.run, fn, **kwargs)
 
 
-ALERT_LIMIT = 200  # Telegram shows at most 200 characters in a button's alert
+ALERT_LIMIT = LIMITS.alert  # Telegram shows at most 200 characters in a button's alert
+BEAT_TASK = "beat_task"  # bot_data: the daily beat's task while the application runs
 ACK_WITHIN = 5.0  # seconds: a press still being worked on stops spinning by then
 
 
@@ -94,7 +97,22 @@ class OnePress(CallbackQuery):
 
 
 class AnsweringApplication(Application):
-    """The application, answering every button press exactly once (see OnePress)."""
+    """The application, answering every button press exactly once (see OnePress), with the
+    daily beat (jobs.rhythm) running while it runs, unless bot_data["beat"] is False."""
+
+    async def start(self) -> None:
+        """Start the application, then the daily beat."""
+        await super().start()
+        if self.bot_data.get("beat", True):
+            data = self.bot_data
+            self.bot_data[BEAT_TASK] = rhythm.start(
+                db=data["db"], delivery=data["delivery"], settings=data["settings"]
+            )
+
+    async def stop(self) -> None:
+        """Stop the daily beat, then the application."""
+        await rhythm.stop(self.bot_data.pop(BEAT_TASK, None))
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         """Handle an update; a button press is answered once, when its outcome is known."""

@@ -1,22 +1,16 @@
-"""Chat with the bot in a terminal, over the offline transport, as any user or a newcomer."""
+"""Chat with the bot in a terminal over the offline Telegram (the shell is bot.console)."""
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import mimetypes
-import re
-import shlex
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from sqlmodel import Session, select
 from telegram.ext import Application
 
+from bot.console import Console, Keyboard, one_line
 from bot.telegram.offline import (
     CallbackAnswer,
     OfflineChat,
@@ -24,173 +18,8 @@ from bot.telegram.offline import (
     OfflineUser,
     OutMessage,
 )
-from handlers.i18n import t
 from models.db import Database
 from models.errors import DomainError
-from models.tables import AppUser, Contractor, Identity, Membership, Platform, Role
-
-EXIT_OK, EXIT_NO_PERSONA, EXIT_INTERRUPTED = 0, 2, 130
-BANNER = (
-    "交付维修机器人 · 终端对话（离线）。输入 :help 查看命令，:quit 退出。",
-    "Handover repair bot · terminal chat (offline). Type :help for commands, :quit to leave.",
-)
-# Console chrome only; everything the bot itself says comes from the handlers and catalogs.
-UI: dict[str, dict[str, str]] = {
-    "zh": {
-        "personas": "可扮演的用户：",
-        "choose": "请选择用户编号 [0-{n}]> ",
-        "no_people": (
-            "数据库里还没有在册用户：可载入演示数据，或以 0 号新用户身份发送"
-            " /start 邀请码（邀请码由 python -m bot invite 生成）。"
-        ),
-        "stranger": "新用户",
-        "unregistered": "未登记",
-        "saved": "  已保存：{path}",
-        "unwritable": "无法保存 {path}：{error}",
-        "no_persona": "没有 Telegram id 为 {id} 的在册用户。",
-        "now_as": "现在的身份：{name}（{roles}）。",
-        "bad_number": "没有编号 {arg}，请输入 0–{n}。",
-        "not_number": "{arg} 不是编号。",
-        "no_keyboard": "本对话里没有带按钮的消息。",
-        "no_such_keyboard": "没有键盘 ⌨{k}。",
-        "keyboard_gone": "键盘 ⌨{k} 已不在屏幕上（已被替换或已按过）。",
-        "keyboard_elsewhere": "键盘 ⌨{k} 是发给 {name} 的：请先用 :as 切换到该用户。",
-        "no_button": "没有按钮 {arg}，请输入 1–{n}。",
-        "link_button": "按钮 {arg} 是链接，终端里无法打开。",
-        "pressed": "» 按下 {label}",
-        "no_file": "找不到文件：{path}",
-        "unreadable": "无法读取 {path}：{error}",
-        "usage": "用法：{usage}",
-        "unknown": "未知命令 {command}，输入 :help 查看可用命令。",
-        "failed": "处理出错（{error}），已跳过，可继续输入。",
-        "no_reply": "（机器人没有回复）",
-        "to": "→ 发给 {name}：",
-        "sep": "、",
-        "help": (
-            "以冒号开头的是终端命令，其余内容都作为消息发给机器人"
-            "（如 /help、/mylist、/tocheck）：\n"
-            "  :as N                 换成第 N 个用户（也可写 Telegram id；0 是未登记的新用户）\n"
-            "  :who                  列出可扮演的用户\n"
-            "  :photo 路径 [说明]    把图片文件作为照片发送\n"
-            "  :file 路径 [说明]     把文件作为文档发送\n"
-            "  :press N 或直接输入 N 按下最近一组按钮的第 N 个\n"
-            "  :press K.N 或 K.N     按下标着 ⌨K 的那组按钮的第 N 个（仍在屏幕上的都可以）\n"
-            "  :say 文字             原样发送文字（例如一个数字）\n"
-            "  :help                 显示本帮助\n"
-            "  :quit                 退出（也可按 Ctrl-D）"
-        ),
-    },
-    "en": {
-        "personas": "People you can chat as:",
-        "choose": "Pick a person [0-{n}]> ",
-        "no_people": (
-            "No registered users in the database yet: load the demo, or be the newcomer (0) and"
-            " send /start CODE with a code from python -m bot invite."
-        ),
-        "stranger": "Newcomer",
-        "unregistered": "not registered",
-        "saved": "  saved: {path}",
-        "unwritable": "Cannot save {path}: {error}",
-        "no_persona": "No registered user has Telegram id {id}.",
-        "now_as": "Now chatting as {name} ({roles}).",
-        "bad_number": "There is no number {arg}: choose 0–{n}.",
-        "not_number": "{arg} is not a number.",
-        "no_keyboard": "No message with buttons in this chat.",
-        "no_such_keyboard": "There is no keyboard ⌨{k}.",
-        "keyboard_gone": "Keyboard ⌨{k} is no longer on screen (replaced, or pressed already).",
-        "keyboard_elsewhere": "Keyboard ⌨{k} was sent to {name}: switch to them with :as first.",
-        "no_button": "There is no button {arg}: choose 1–{n}.",
-        "link_button": "Button {arg} is a link; it cannot be opened here.",
-        "pressed": "» pressed {label}",
-        "no_file": "No such file: {path}",
-        "unreadable": "Cannot read {path}: {error}",
-        "usage": "Usage: {usage}",
-        "unknown": "Unknown command {command}; type :help for the list.",
-        "failed": "The bot failed ({error}); skipped, carry on.",
-        "no_reply": "(no reply from the bot)",
-        "to": "→ to {name}: ",
-        "sep": ", ",
-        "help": (
-            "Lines starting with a colon are console commands; anything else is sent to the bot "
-            "(e.g. /help, /mylist, /tocheck):\n"
-            "  :as N                 chat as person N (or a Telegram id; 0 is a newcomer)\n"
-            "  :who                  list the people\n"
-            "  :photo PATH [caption] send an image file as a photo\n"
-            "  :file PATH [caption]  send a file as a document\n"
-            "  :press N, or just N   press button N of the latest buttons\n"
-            "  :press K.N, or K.N    press button N of the buttons marked ⌨K, if still on screen\n"
-            "  :say TEXT             send TEXT as it is (e.g. a number)\n"
-            "  :help                 show this help\n"
-            "  :quit                 leave (or Ctrl-D)"
-        ),
-    },
-}
-USAGE = {
-    "as": ":as N",
-    "press": ":press N | :press K.N",
-    "photo": ":photo PATH [caption]",
-    "file": ":file PATH [caption]",
-    "say": ":say TEXT",
-}
-_NUMBER = re.compile(r"[0-9]+")
-_PRESS = re.compile(r"(?:([0-9]+)\.)?([0-9]+)")  # N, or K.N: button N of keyboard K
-_ROLE_ORDER = {role: index for index, role in enumerate(Role)}
-STRANGER = 0  # the persona number (and `--as` id) of a newcomer nobody has registered
-STRANGER_IDS = 900_000_001  # Telegram ids newcomers get here, the first one no person has
-
-
-@dataclass(frozen=True)
-class Keyboard:
-    """Buttons the console showed (marked ⌨number), pressable while still on screen."""
-
-    number: int
-    chat: int | str  # whose they are: a Telegram chat id, a WeCom userid
-    buttons: list[tuple[str, str | None]]  # (label, data), numbered from 1 in this order
-    where: Any  # the platform's own handle: a Telegram message id, WeCom's cards
-
-
-@dataclass(frozen=True)
-class Persona:
-    """A registered, active user as the console lists them."""
-
-    telegram_id: int
-    name: str
-    language: str | None
-    roles: tuple[Role, ...]
-    contractors: tuple[str, ...]
-
-
-def list_personas(*, session: Session) -> list[Persona]:
-    """Return active users holding any role, by role then contractor, with contractor names."""
-    rows = session.exec(
-        select(AppUser, Identity.account, Membership, Contractor)
-        .join(Membership, Membership.user_id == AppUser.id)
-        .join(Identity, Identity.user_id == AppUser.id)
-        .join(Contractor, Membership.contractor_id == Contractor.id, isouter=True)
-        .where(AppUser.active == True, Identity.platform == Platform.telegram)  # noqa: E712
-    ).all()
-    users: dict[int, AppUser] = {}
-    chats: dict[int, int] = {}
-    roles: dict[int, set[Role]] = {}
-    firms: dict[int, set[str]] = {}
-    for user, account, membership, contractor in rows:
-        users[user.id] = user
-        chats[user.id] = int(account)
-        roles.setdefault(user.id, set()).add(membership.role)
-        if contractor is not None:
-            firms.setdefault(user.id, set()).add(contractor.name)
-    people = [
-        Persona(
-            telegram_id=chats[key],
-            name=user.name,
-            language=user.language,
-            roles=tuple(sorted(roles[key], key=_ROLE_ORDER.__getitem__)),
-            contractors=tuple(sorted(firms.get(key, ()))),
-        )
-        for key, user in users.items()
-    ]
-    people.sort(key=lambda p: (_ROLE_ORDER[p.roles[0]], p.contractors, p.telegram_id))
-    return people
 
 
 async def run_console(
@@ -207,11 +36,11 @@ async def run_console(
 
     Documents the bot sends are saved in `files_dir` (when given) and their paths printed.
     """
-    return await _Console(app, transport, db, stdin, stdout, files_dir).run(persona)
+    return await TelegramConsole(app, transport, db, stdin, stdout, files_dir).run(persona)
 
 
-class _Console:
-    """One terminal session: who is talking, reading lines, printing what the bot sent."""
+class TelegramConsole(Console):
+    """One terminal session over the offline Telegram: a persona chats by their Telegram id."""
 
     def __init__(
         self,
@@ -222,144 +51,15 @@ class _Console:
         stdout: TextIO,
         files_dir: Path | None = None,
     ) -> None:
-        self.app = app
-        self.files_dir = files_dir
-        self.transport = transport
-        self.db = db
-        self.stdin = stdin
-        self.stdout = stdout
         settings = app.bot_data.get("settings")
-        lang = getattr(settings, "default_language", "zh")
-        self.lang = lang if lang in UI else "zh"
-        # input() gives line editing and history, but only on the real terminal streams.
-        self.interactive = stdin is sys.stdin and stdout is sys.stdout and _isatty(stdin)
-        self.people: list[Persona] = []
-        # A person's number in the list, kept for the session: someone joining takes the next.
-        self.numbers: dict[int, int] = {}
-        self.keyboards: list[Keyboard] = []  # every set of buttons shown, marked ⌨1, ⌨2, ...
-        self.persona: Persona | None = None
+        super().__init__(db, stdin, stdout, files_dir, getattr(settings, "default_language", "zh"))
+        self.app = app
+        self.transport = transport
         self.chats: dict[int, OfflineChat] = {}
-        self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
-            "as": self.cmd_as,
-            "who": self.cmd_who,
-            "photo": self.cmd_photo,
-            "file": self.cmd_file,
-            "press": self.cmd_press,
-            "say": self.cmd_say,
-            "help": self.cmd_help,
-            "quit": self.cmd_quit,
-            "q": self.cmd_quit,
-            "exit": self.cmd_quit,
-        }
 
-    # -- the session ------------------------------------------------------------------------
-
-    async def run(self, persona: int | None) -> int:
-        """Greet, pick a persona, then handle lines until the end; return the exit code."""
-        if self.interactive:
-            with contextlib.suppress(ImportError):
-                import readline  # noqa: F401  -- importing it is what enables editing
-        for line in BANNER:
-            self.write(line)
-        self.refresh()
-        if not self.people:
-            self.say("no_people")
-        self.show_people()
-        if persona is not None:
-            chosen = self.stranger() if persona == STRANGER else self.find(persona)
-            if chosen is None:
-                self.say("no_persona", id=persona)
-                return EXIT_NO_PERSONA
-            self.switch(chosen)
-        try:
-            if self.persona is None and not self.choose():
-                return EXIT_OK
-            while (line := self.read(self.prompt())) is not None:
-                if not await self.handle(line):
-                    return EXIT_OK
-        except KeyboardInterrupt:
-            self.write("")
-            return EXIT_INTERRUPTED
-        return EXIT_OK
-
-    def choose(self) -> bool:
-        """Ask for a persona number until one is given; False on end of input or :quit."""
-        while (line := self.read(self.ui("choose", n=self.last_number()))) is not None:
-            name, arg = _split_command(line) if line[0] in ":：" else ("as", line)
-            if name in ("quit", "q", "exit"):
-                return False
-            if name == "help":
-                self.say("help")
-                continue
-            if name == "who":
-                self.show_people()
-                continue
-            if name != "as":
-                self.say("unknown", command=line.split()[0])
-                continue
-            if not arg:
-                self.say("usage", usage=USAGE["as"])
-                continue
-            chosen = self.pick(arg)
-            if chosen is not None:
-                self.switch(chosen)
-                return True
-        return False
-
-    async def handle(self, line: str) -> bool:
-        """Act on one input line; False means leave."""
-        if line[0] in ":：":  # a Chinese input method types the full-width colon
-            name, arg = _split_command(line)
-            command = self.commands.get(name)
-            if command is None:
-                self.say("unknown", command=line.split()[0])
-                return True
-            return await command(arg)
-        if _PRESS.fullmatch(line):
-            return await self.cmd_press(line)
-        await self.step(lambda chat: chat.send(line))
-        return True
-
-    def read(self, prompt: str) -> str | None:
-        """Return the next meaningful input line (stripped), or None at the end of input."""
-        while True:
-            if self.interactive:
-                try:
-                    with _ctrl_c_raises():
-                        raw = input(prompt)
-                except EOFError:
-                    self.write("")
-                    return None
-            else:
-                raw = self.stdin.readline()
-                if not raw:
-                    return None
-                raw = raw.rstrip("\r\n")
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            if not self.interactive:
-                self.write(prompt + line)  # so a replayed file reads like a session
-            return line
-
-    # -- console commands -------------------------------------------------------------------
-
-    async def cmd_as(self, arg: str) -> bool:
-        """Switch to another persona, by list number or Telegram id."""
-        if not arg:
-            self.say("usage", usage=USAGE["as"])
-            return True
-        self.refresh()
-        chosen = self.pick(arg)
-        if chosen is not None:
-            self.switch(chosen)
-        return True
-
-    async def cmd_who(self, arg: str) -> bool:
-        """List the personas again, marking the current one."""
-        self.refresh()
-        self.show_people()
-        return True
+    async def send_text(self, text: str) -> None:
+        """Send a text message in the current person's chat."""
+        await self.step(lambda chat: chat.send(text))
 
     async def cmd_photo(self, arg: str) -> bool:
         """Send an image file as a photo, with an optional caption."""
@@ -377,56 +77,6 @@ class _Console:
             mime = mimetypes.guess_type(path.name)[0]
             await self.step(lambda chat: chat.send_document(data, path.name, mime, caption))
         return True
-
-    async def cmd_press(self, arg: str) -> bool:
-        """Press button N of the latest buttons, or K.N: button N of the buttons marked ⌨K."""
-        if not arg:
-            self.say("usage", usage=USAGE["press"])
-            return True
-        found = _PRESS.fullmatch(arg)
-        if found is None:
-            self.say("not_number", arg=arg)
-            return True
-        keyboard = self.marked(int(found[1])) if found[1] else self.newest_keyboard()
-        if keyboard is None:
-            if not found[1]:
-                self.say("no_keyboard")
-            return True
-        number = int(found[2])
-        if not 1 <= number <= len(keyboard.buttons):
-            self.say("no_button", arg=found[2], n=len(keyboard.buttons))
-            return True
-        label, data = keyboard.buttons[number - 1]
-        if data is None:
-            self.say("link_button", arg=found[2])
-            return True
-        if not self.on_screen(keyboard, number - 1):
-            self.say("keyboard_gone", k=keyboard.number)
-            return True
-        self.say("pressed", label=label)
-        await self.press_button(keyboard, number - 1)
-        return True
-
-    def marked(self, number: int) -> Keyboard | None:
-        """Return the keyboard marked ⌨number if it is the current person's; else say why not."""
-        if not 1 <= number <= len(self.keyboards):
-            self.say("no_such_keyboard", k=number)
-            return None
-        keyboard = self.keyboards[number - 1]
-        if keyboard.chat != self.own_chat():
-            self.say("keyboard_elsewhere", k=number, name=self.chat_name(keyboard.chat))
-            return None
-        return keyboard
-
-    def keep_keyboard(
-        self, chat: int | str, buttons: list[tuple[str, str | None]], where: Any
-    ) -> Keyboard:
-        """Number a set of buttons just shown (⌨K), to be pressed later by `:press K.N`."""
-        keyboard = Keyboard(len(self.keyboards) + 1, chat, buttons, where)
-        self.keyboards.append(keyboard)
-        return keyboard
-
-    # What a platform's console answers about its keyboards (here: Telegram's).
 
     def own_chat(self) -> int | str:
         """Return the current person's chat, as keyboards name it."""
@@ -458,70 +108,6 @@ class _Console:
         data = keyboard.buttons[index][1]
         await self.step(lambda chat: chat.press(data, keyboard.where))
 
-    async def cmd_say(self, arg: str) -> bool:
-        """Send the rest of the line as a message, even a number or a leading colon."""
-        if not arg:
-            self.say("usage", usage=USAGE["say"])
-        else:
-            await self.step(lambda chat: chat.send(arg))
-        return True
-
-    async def cmd_help(self, arg: str) -> bool:
-        """Explain the console commands."""
-        self.say("help")
-        return True
-
-    async def cmd_quit(self, arg: str) -> bool:
-        """Leave."""
-        return False
-
-    # -- people -----------------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        """Reload the people (an invite may have registered someone meanwhile).
-
-        Each keeps the number they were first listed with; a newcomer takes the next one.
-        """
-        people = self.db.run(list_personas)
-        for person in people:
-            self.numbers.setdefault(person.telegram_id, len(self.numbers) + 1)
-        self.people = sorted(people, key=lambda p: self.numbers[p.telegram_id])
-        if self.persona is not None:
-            self.persona = self.find(self.persona.telegram_id) or self.persona
-
-    def find(self, telegram_id: int) -> Persona | None:
-        """Return the persona with this Telegram id, if registered."""
-        return next((p for p in self.people if p.telegram_id == telegram_id), None)
-
-    def pick(self, arg: str) -> Persona | None:
-        """Return the persona numbered `arg` (or with that Telegram id), else say why not."""
-        if not _NUMBER.fullmatch(arg):
-            self.say("not_number", arg=arg)
-            return None
-        number = int(arg)
-        if number == STRANGER:
-            return self.stranger()
-        numbered = next((p for p in self.people if self.numbers[p.telegram_id] == number), None)
-        chosen = numbered or self.find(number)
-        if chosen is None:
-            self.say("bad_number", arg=arg, n=self.last_number())
-        return chosen
-
-    def last_number(self) -> int:
-        """Return the highest persona number listed."""
-        return max((self.numbers[p.telegram_id] for p in self.people), default=0)
-
-    def stranger(self) -> Persona:
-        """A newcomer: a Telegram id no registered person has (a new one once they register)."""
-        taken = {person.telegram_id for person in self.people}
-        telegram_id = next(i for i in itertools.count(STRANGER_IDS) if i not in taken)
-        return Persona(telegram_id, self.ui("stranger"), None, (), ())
-
-    def switch(self, persona: Persona) -> None:
-        """Chat as this persona from now on."""
-        self.persona = persona
-        self.say("now_as", name=persona.name, roles=self.roles(persona))
-
     @property
     def chat(self) -> OfflineChat:
         """The chat driver of the current persona (one per person, kept)."""
@@ -535,29 +121,6 @@ class _Console:
             self.chats[persona.telegram_id] = chat
         return chat
 
-    def roles(self, persona: Persona) -> str:
-        """The persona's roles in the console language."""
-        if not persona.roles:
-            return self.ui("unregistered")
-        return self.ui("sep").join(t(self.lang, f"role.{role.value}") for role in persona.roles)
-
-    def prompt(self) -> str:
-        """The prompt naming who is talking, e.g. `王工 (施工单位)> `."""
-        assert self.persona is not None
-        return f"{self.persona.name} ({self.roles(self.persona)})> "
-
-    def show_people(self) -> None:
-        """Print the numbered personas with roles and contractor."""
-        self.say("personas")
-        newcomer = self.persona is not None and not self.persona.roles
-        mark = "*" if newcomer else " "
-        self.write(f"{mark}{STRANGER:>3}. {self.ui('stranger')} · {self.ui('unregistered')}")
-        for person in self.people:
-            number = self.numbers[person.telegram_id]
-            mark = "*" if self.persona and person.telegram_id == self.persona.telegram_id else " "
-            parts = [person.name, self.roles(person), *person.contractors]
-            self.write(f"{mark}{number:>3}. {' · '.join(parts)}  [id {person.telegram_id}]")
-
     def name_of(self, chat_id: int) -> str:
         """Who a chat belongs to, for notifications."""
         person = self.find(chat_id)
@@ -568,32 +131,6 @@ class _Console:
             return person.name
         user = self.transport.users.get(chat_id)
         return user.first_name if user else str(chat_id)
-
-    # -- talking to the bot -----------------------------------------------------------------
-
-    def load(self, arg: str, command: str) -> tuple[bytes, Path, str | None] | None:
-        """Read `PATH [caption]` (PATH may be quoted); say why not and return None on error."""
-        try:
-            if arg[:1] in ("'", '"'):
-                words = shlex.split(arg)
-                raw_path, caption = words[0], " ".join(words[1:])
-            else:
-                raw_path, _, caption = arg.partition(" ")
-        except (ValueError, IndexError):
-            raw_path, caption = "", ""
-        if not raw_path:
-            self.say("usage", usage=USAGE[command])
-            return None
-        path = Path(raw_path).expanduser()
-        if not path.is_file():
-            self.say("no_file", path=raw_path)
-            return None
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            self.say("unreadable", path=raw_path, error=error.strerror or error)
-            return None
-        return data, path, caption.strip() or None
 
     async def step(self, action: Callable[[OfflineChat], Awaitable[object]]) -> None:
         """Do one user action and print everything the bot sent because of it."""
@@ -610,7 +147,7 @@ class _Console:
             self.refresh()  # a newcomer who just joined gets their roles in the prompt
         self.show(chat.chat_id, events, answers)
         if failure is not None:
-            self.say("failed", error=_one_line(failure))
+            self.say("failed", error=one_line(failure))
         elif not events and not answers:
             self.say("no_reply")
 
@@ -647,23 +184,6 @@ class _Console:
             name = f"photo-{message.message_id}{_suffix(data)}" if is_photo else "document"
         return self.keep_file(name, data)
 
-    def keep_file(self, name: str, data: bytes) -> Path | None:
-        """Write a file the bot sent into the files folder, never over an earlier one."""
-        assert self.files_dir is not None
-        path = self.files_dir / name
-        stem, suffix = path.stem, path.suffix
-        for copy in itertools.count(2):  # never overwrite an earlier one (two exports a day)
-            if not path.exists():
-                break
-            path = self.files_dir / f"{stem}-{copy}{suffix}"
-        try:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        except OSError as error:
-            self.say("unwritable", path=path, error=error.strerror or error)
-            return None
-        return path
-
     def render(self, message: OutMessage, keyboard: Keyboard | None = None) -> list[str]:
         """Lines of one message: markers, visible text, then numbered buttons per row (⌨K)."""
         markers = ["(edited)"] if message.edited else []
@@ -689,22 +209,6 @@ class _Console:
             lines[-1] += f"   ⌨{keyboard.number}"
         return lines
 
-    # -- output -----------------------------------------------------------------------------
-
-    def ui(self, key: str, **params: Any) -> str:
-        """A console text in the console language."""
-        template = UI[self.lang][key]
-        return template.format(**params) if params else template
-
-    def say(self, key: str, **params: Any) -> None:
-        """Print a console text."""
-        self.write(self.ui(key, **params))
-
-    def write(self, text: str) -> None:
-        """Print a line (flushed, so a pipe shows it at once)."""
-        self.stdout.write(text + "\n")
-        self.stdout.flush()
-
 
 def _flat(message: OutMessage) -> list[tuple[str, str | None]]:
     """Return a message's buttons in reading order (the console numbers them so)."""
@@ -714,42 +218,3 @@ def _flat(message: OutMessage) -> list[tuple[str, str | None]]:
 def _suffix(data: bytes) -> str:
     """Return the file suffix of an image by its first bytes."""
     return ".png" if data.startswith(b"\x89PNG") else ".jpg"
-
-
-def _isatty(stream: TextIO) -> bool:
-    """Whether a stream is a terminal (a stream without isatty is not)."""
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _split_command(line: str) -> tuple[str, str]:
-    """`:name rest` as (lower-case name, stripped rest)."""
-    name, _, arg = line[1:].strip().partition(" ")
-    return name.lower(), arg.strip()
-
-
-def _one_line(error: BaseException) -> str:
-    """An exception as one short line, without its traceback."""
-    text = " ".join(str(error).split())
-    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return line if len(line) <= 200 else line[:199] + "…"
-
-
-@contextlib.contextmanager
-def _ctrl_c_raises() -> Iterator[None]:
-    """Make Ctrl-C at the prompt raise KeyboardInterrupt, whatever asyncio installed."""
-    # asyncio.run's own handler only cancels the task, which a blocking input() never sees.
-    try:
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        # None means a handler set outside Python, which cannot be put back; use the default.
-        signal.signal(
-            signal.SIGINT, previous if previous is not None else signal.default_int_handler
-        )

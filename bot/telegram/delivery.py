@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import warnings
 from collections.abc import Sequence
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.telegram.adapter import LIMITS
 from bot.telegram.common import item_start_link
+from bot.telegram.render import send_file, send_text
 from jobs.notices import Notice
 from jobs.sender import (
-    CHAT_INTERVAL,
+    Accounts,
     Backoff,
     Blocked,
     ChatPacer,
@@ -22,20 +23,7 @@ from jobs.sender import (
     Unavailable,
 )
 from models.db import Database
-from models.people import accounts
-from models.tables import Platform, Undelivered
-
-
-def markup(notice: Notice) -> InlineKeyboardMarkup | None:
-    """Return the notice's choices as an inline keyboard."""
-    if not notice.choices:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(c.label, callback_data=c.data) for c in row]
-            for row in notice.choices
-        ]
-    )
+from models.tables import Platform
 
 
 class TelegramDelivery:
@@ -47,10 +35,10 @@ class TelegramDelivery:
         self.bot = bot
         self.db = db
         # Telegram: one message a second to a chat, whichever push sends it.
-        self.pacer = pacer or ChatPacer(CHAT_INTERVAL)
+        self.pacer = pacer or ChatPacer(LIMITS.chat_interval)
         self.backoff = Backoff()
         # People's chats (their Telegram accounts), found once a run or at a notice's first part.
-        self._chats: dict[int, int] = {}
+        self.accounts = Accounts(db, self.platform)
 
     def item_link(self, item_id: int) -> str | None:
         """Return the t.me link that opens this item's card in the chat (a printed QR code)."""
@@ -58,31 +46,17 @@ class TelegramDelivery:
 
     async def reach(self, user_ids: Sequence[int]) -> None:
         """Find these people's Telegram chats in one query, before a run sends to them."""
-        found = await asyncio.to_thread(
-            self.db.run, accounts, user_ids=list(user_ids), platform=self.platform
-        )
-        for user_id in user_ids:
-            self._chats.pop(user_id, None)
-        self._chats.update((user_id, int(account)) for user_id, account in found.items())
-
-    async def _chat(self, notice: Notice) -> int:
-        """Return the person's Telegram chat; asked of the database if no run found it."""
-        if notice.user_id not in self._chats:
-            await self.reach([notice.user_id])
-        if notice.user_id not in self._chats:
-            raise Blocked(f"user {notice.user_id} has no Telegram account", Undelivered.no_account)
-        return self._chats[notice.user_id]
+        await self.accounts.reach(user_ids)
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text with its buttons, then each attachment in turn."""
-        chat = await self._chat(notice)
+        chat = int(await self.accounts.of(notice.user_id))
+        screen = notice.screen  # drawn by the one renderer, as a reply's screen is
         try:
             if part == 0:
-                await self.bot.send_message(chat, notice.text, reply_markup=markup(notice))
+                await send_text(self.bot, chat, screen.text, screen.choices)
                 return
-            file = notice.attachments[part - 1]
-            send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
-            await send(chat, InputFile(file.content, filename=file.filename), caption=file.caption)
+            await send_file(self.bot, chat, screen.files[part - 1])
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc)) from exc
         except Forbidden as exc:

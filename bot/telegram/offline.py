@@ -26,6 +26,8 @@ from telegram.error import TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram.adapter import LIMITS
+
 __all__ = [
     "ApiCall",
     "CallbackAnswer",
@@ -41,10 +43,11 @@ __all__ = [
 
 JSON = dict[str, Any]
 Files = dict[str, tuple[str, bytes, str]]
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_ALERT = 200  # answerCallbackQuery text
-MAX_CALLBACK_DATA = 64  # bytes
+# Telegram's limits, as its adapter declares them (bot.telegram.adapter.LIMITS).
+MAX_TEXT = LIMITS.text
+MAX_CAPTION = LIMITS.caption
+MAX_ALERT = LIMITS.alert  # answerCallbackQuery text
+MAX_CALLBACK_DATA = LIMITS.button_data  # bytes
 _HTML_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a"}
     | {"code", "pre", "blockquote", "tg-emoji"}
@@ -80,9 +83,9 @@ class FloodLimits:
     there. Tests shrink the window to keep fast; the real Bot API's retry_after is whole seconds.
     """
 
-    overall: int = 30
-    per_chat: int = 1
-    window: float = 1.0
+    overall: int = LIMITS.sends_per_second or 30
+    per_chat: int = 1  # one message per chat_interval, as the adapter declares it
+    window: float = LIMITS.chat_interval
     whole_seconds: bool = True
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
@@ -11,7 +11,6 @@ from telegram.ext import Application, BaseRateLimiter
 from bot.console import log_to_file
 from bot.telegram.app import build_application
 from bot.telegram.offline import OfflineTelegram
-from jobs import rhythm
 from models.db import Database
 from models.settings import Settings
 
@@ -24,9 +23,10 @@ def build_offline(
     transport: OfflineTelegram,
     *,
     limiter: BaseRateLimiter | None = None,
+    beat: bool = True,
 ) -> Application:
     """Assemble the bot on the in-process Telegram (console, demo, tests, benchmarks)."""
-    app = build_application(settings, db, request=transport, limiter=limiter)
+    app = build_application(settings, db, request=transport, limiter=limiter, beat=beat)
     transport.bind(app.bot)
     return app
 
@@ -37,13 +37,9 @@ class OfflineBot:
 
     app: Application
     transport: OfflineTelegram
-    rhythm: bool = field(default=True)
 
     async def __aenter__(self) -> Self:
-        """Start the application (and its job queue; the daily beat unless told not to)."""
-        if not self.rhythm:
-            for job in self.app.job_queue.get_jobs_by_name(rhythm.JOB_NAME):
-                job.schedule_removal()
+        """Start the application (its job queue, and the daily beat unless built without)."""
         await self.app.initialize()
         await self.app.start()
         return self
@@ -60,12 +56,13 @@ def offline(
     *,
     transport: OfflineTelegram | None = None,
     limiter: BaseRateLimiter | None = None,
-    rhythm: bool = True,
+    beat: bool = True,
 ) -> OfflineBot:
-    """Return the real application on the offline Telegram (a new one unless given)."""
+    """Return the real application on the offline Telegram (a new one unless given); `beat`:
+    the daily beat ticks while it runs."""
     transport = transport or OfflineTelegram(bot_username=CONSOLE_BOT)
-    app = build_offline(settings, db, transport, limiter=limiter)
-    return OfflineBot(app, transport, rhythm)
+    app = build_offline(settings, db, transport, limiter=limiter, beat=beat)
+    return OfflineBot(app, transport)
 
 
 async def console(
@@ -81,7 +78,7 @@ async def console(
     log_to_file(settings)
     # The console is for trying the flows: the daily beat's pushes would land in the middle
     # of the conversation. `python -m bot report --out DIR` shows what they carry.
-    async with offline(settings, db, rhythm=False) as running:
+    async with offline(settings, db, beat=False) as running:
         # Documents the bot sends (exports, templates) land beside the data unless told.
         files = files_dir or settings.media_dir.parent / "console-files"
         return await run_console(

@@ -14,7 +14,8 @@ LIMITS = Limits(
     text=2048,  # message/send text.content, in bytes
     chunk=2048,
     text_in_bytes=True,
-    file=20 * 1024 * 1024,  # media/upload type=file; an image up to 10 MB
+    file=20 * 1024 * 1024,  # media/upload type=file
+    photo=10 * 1024 * 1024,  # media/upload type=image: a JPG or PNG
     button_data=1024,  # a template card's button key, in bytes
     chat_interval=0.0,  # paced by the member windows instead
     buttons=6,  # button_list of a template card

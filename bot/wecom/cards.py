@@ -30,15 +30,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.wecom.adapter import LIMITS
 from handlers.choices import Choice
 from handlers.i18n import short_label, t
 
 TITLE_MAX = 36
 DESC_MAX = 44
 SUB_TITLE_MAX = 160
-BUTTONS_MAX = 6
-BUTTON_TEXT_MAX = 10
-KEY_MAX = 1024  # bytes
+BUTTONS_MAX = LIMITS.buttons or 6
+BUTTON_TEXT_MAX = LIMITS.button_text or 10
+KEY_MAX = LIMITS.button_data  # bytes
 TASK_ID_MAX = 128  # bytes
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
 ELLIPSIS = "…"

@@ -18,19 +18,20 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.telegram.console import Keyboard, Persona, _Console, _one_line
+from bot.console import Console, Keyboard, Persona, one_line
 from bot.wecom.crypto import parse_fields
 from bot.wecom.offline import OfflineWeCom, Sent
 from bot.wecom.sender_side import image_message, template_card_event, text_message
 from bot.wecom.serve import WeComServer
 from models.db import Database
 from models.people import accounts, find_person, link_identity
+from models.tables import Platform
 
-PLATFORM = "wecom"
+PLATFORM = Platform.wecom
 PART = re.compile(r"\((\d+)/(\d+)\)$")  # "… (2/3)": the second of a screen's three cards
 
 
-class WeComConsole(_Console):
+class WeComConsole(Console):
     """One terminal session over the offline WeCom."""
 
     def __init__(
@@ -46,7 +47,8 @@ class WeComConsole(_Console):
         self.wecom = wecom
         self._accounts: dict[int, str] = {}
         self._newcomers = itertools.count(1)
-        super().__init__(_Settings(server), None, db, stdin, stdout, files_dir)  # type: ignore[arg-type]
+        lang = server.chat.core.settings.default_language
+        super().__init__(db, stdin, stdout, files_dir, lang)
 
     def account(self, persona: Persona) -> str:
         """Return the persona's WeCom userid, linking one for a person who has none."""
@@ -140,22 +142,14 @@ class WeComConsole(_Console):
 
         await self.act(press)
 
-    async def cmd_say(self, arg: str) -> bool:
-        """Send the rest of the line as a text message."""
-        if not arg:
-            self.say("usage", usage=":say TEXT")
-        else:
-            await self.say_text(arg)
-        return True
-
     async def handle(self, line: str) -> bool:
         """Act on one input line; False means leave."""
         if line[0] in ":：" or line.isdigit():
             return await super().handle(line)
-        await self.say_text(line)
+        await self.send_text(line)
         return True
 
-    async def say_text(self, text: str) -> None:
+    async def send_text(self, text: str) -> None:
         """Send a text message as the current member."""
 
         async def send(user: str) -> None:
@@ -170,7 +164,7 @@ class WeComConsole(_Console):
         try:
             await action(user)
         except Exception as error:  # a broken handler must not end the session
-            self.say("failed", error=_one_line(error))
+            self.say("failed", error=one_line(error))
             return
         if self.persona is not None and not self.persona.roles:
             self.refresh()
@@ -242,16 +236,9 @@ def _buttons(card: Sent) -> list[dict]:
     return list(card.content.get("button_list", []))
 
 
-class _Settings:
-    """What the console's base reads of a Telegram application: the settings."""
-
-    def __init__(self, server: WeComServer) -> None:
-        self.bot_data = {"settings": server.chat.core.settings}
-
-
 def _wecom_account(session: object, *, telegram_id: int) -> str:
     """Return a person's WeCom userid; link `console-<user id>` when they have none."""
-    person = find_person(session, platform="telegram", account=str(telegram_id))
+    person = find_person(session, platform=Platform.telegram, account=str(telegram_id))
     if person is None:
         return f"console-tg-{telegram_id}"
     found = accounts(session, user_ids=[person.id], platform=PLATFORM).get(person.id)

@@ -8,33 +8,37 @@ those two sliding windows (shared with whatever else sends to members, e.g. chat
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.wecom import cards
+from bot.wecom.adapter import LIMITS
 from bot.wecom.api import SlowDown, WeComAPI, WeComError
-from jobs.notices import Attachment, Notice
+from bot.wecom.render import Step, WeComRenderer, plain
+from jobs.notices import Notice
 from jobs.pacing import SlidingWindows
-from jobs.sender import Backoff, Blocked, ChatPacer, DeliveryFailed, RetryLater, Unavailable
-from models.tables import Undelivered
+from jobs.sender import (
+    Accounts,
+    Backoff,
+    Blocked,
+    ChatPacer,
+    DeliveryFailed,
+    RetryLater,
+    Unavailable,
+)
+from models.db import Database
+from models.tables import Platform
 
 log = logging.getLogger(__name__)
 
-TEXT_MAX = 2048  # bytes: message/send text.content
 # (window in seconds, messages in it) an app may send one member.
-MEMBER_WINDOWS: tuple[tuple[float, int], ...] = ((60.0, 30), (3600.0, 1000))
-IMAGE_MAX = 10 * 1024 * 1024  # media/upload type=image: JPG or PNG up to 10 MB
-FILE_MAX = 20 * 1024 * 1024  # type=file: up to 20 MB
+MEMBER_WINDOWS = LIMITS.member_windows
 MEDIA_MIN = 6  # every upload: more than 5 bytes
 # When WeCom answers HTTP 429 (no errcode, no wait named), wait this long.
 BUSY_WAIT = 5.0
-_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 class MemberPacer:
@@ -85,69 +89,6 @@ class MemberPacer:
         return self._sent.within(member, seconds)
 
 
-# -- text ------------------------------------------------------------------------------------
-
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
-_HREF_RE = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
-def plain(text: str) -> str:
-    """Return the flows' HTML subset (<b> <i> <code> <pre> <a>, &lt; &gt; &amp;) as plain text.
-
-    A link keeps its address after its text, since WeCom's text shows no markup.
-    """
-    out: list[str] = []
-    links: list[tuple[int, str]] = []  # where a link's text began, and its address
-    pos = 0
-    for match in _TAG_RE.finditer(text):
-        out.append(text[pos : match.start()])
-        pos = match.end()
-        closing, name = match.group(1), match.group(2).lower()
-        if name == "a" and not closing:
-            href = _HREF_RE.search(match.group(3) or "")
-            address = (href.group(1) or href.group(2)) if href else ""
-            links.append((len(out), html.unescape(address)))
-        elif name == "a" and links:
-            start, href = links.pop()
-            label = html.unescape("".join(out[start:]))
-            if href and href != label.strip():
-                out.append(f" ({href})")
-        elif name == "br":
-            out.append("\n")
-    out.append(text[pos:])
-    return html.unescape("".join(out))
-
-
-def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
-    """Split a text into messages of at most `limit` UTF-8 bytes, at line ends where possible."""
-    if len(text.encode()) <= limit:
-        return [text] if text.strip() else []
-    chunks: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        if len((current + line).encode()) <= limit:
-            current += line
-            continue
-        if current.strip():
-            chunks.append(current.rstrip("\n"))
-        current = ""
-        while len(line.encode()) > limit:
-            head = _prefix(line, limit)
-            chunks.append(head)
-            line = line[len(head) :]
-        current = line
-    if current.strip():
-        chunks.append(current.rstrip("\n"))
-    return chunks
-
-
-def _prefix(text: str, limit: int) -> str:
-    """Return the longest start of `text` within `limit` bytes, never cutting a character."""
-    cut = text.encode()[:limit].decode("utf-8", errors="ignore")
-    space = cut.rfind(" ")
-    return cut[: space + 1] if space > len(cut) // 2 else cut
-
-
 # -- the delivery ----------------------------------------------------------------------------
 
 
@@ -157,35 +98,39 @@ class _Progress:
 
     notice: Notice  # kept so its id() stays this notice's while the part is retried
     done: int = 0
-    media_id: str | None = None
-    steps: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
 
 class WeComDelivery:
     """Send notices through one WeCom app; each message waits its member's turn."""
 
-    platform = "wecom"
+    platform = Platform.wecom
 
     def __init__(
         self,
         api: WeComAPI,
-        account_of: Callable[[int], str | None],
+        db: Database,
+        renderer: WeComRenderer | None = None,
         *,
-        members: MemberPacer | None = None,
         pacer: ChatPacer | None = None,
         busy_wait: float = BUSY_WAIT,
         backoff: Backoff | None = None,
     ) -> None:
         self.api = api
-        self.account_of = account_of
-        # WeCom's own limits, message by message, per member (share it with chat replies).
-        self.members = members or MemberPacer()
+        # One renderer (and its member pacer) for chat replies and notices alike.
+        self.renderer = renderer or WeComRenderer(api, MemberPacer())
+        # WeCom's own limits, message by message, per member (shared with chat replies).
+        self.members = self.renderer.members
         # The sender's turn per recipient: no pause of its own (the member windows do the
         # pacing), but it keeps one notice at a time per person and honours RetryLater holds,
         # on the members' clock.
-        self.pacer = pacer or ChatPacer(0.0, clock=self.members.clock, sleep=self.members.sleep)
+        self.pacer = pacer or ChatPacer(
+            LIMITS.chat_interval, clock=self.members.clock, sleep=self.members.sleep
+        )
         self.busy_wait = busy_wait
         self.backoff = backoff or Backoff()
+        # Members' userids, found in one query a run (or at a notice's first part).
+        self.accounts = Accounts(db, self.platform)
         self._progress: dict[tuple[int, int], _Progress] = {}
 
     def item_link(self, item_id: int) -> str | None:
@@ -193,18 +138,16 @@ class WeComDelivery:
         return None
 
     async def reach(self, user_ids: Sequence[int]) -> None:
-        """Find nothing ahead: `account_of` answers for each person as their notice goes."""
+        """Find these people's WeCom userids in one query, before a run sends to them."""
+        await self.accounts.reach(user_ids)
 
     async def deliver(self, notice: Notice, part: int) -> None:
         """Send one part: 0 the text and a card for its choices, then each attachment in turn."""
-        account = self.account_of(notice.user_id)
-        if not account:
-            raise Blocked(f"user {notice.user_id} has no WeCom account", Undelivered.no_account)
+        account = await self.accounts.of(notice.user_id)
         key = (id(notice), part)
         progress = self._progress.get(key)
         if progress is None or progress.notice is not notice:
-            progress = _Progress(notice)
-            progress.steps = self._steps(account, notice, part, progress)
+            progress = _Progress(notice, steps=self._steps(account, notice, part))
             self._progress[key] = progress
         try:
             while progress.done < len(progress.steps):
@@ -232,49 +175,11 @@ class WeComDelivery:
             raise
         self._progress.pop(key, None)
 
-    def _steps(
-        self, account: str, notice: Notice, part: int, progress: _Progress
-    ) -> list[Callable[[], Awaitable[Any]]]:
-        """Return the messages of one part, in order, each a call to make."""
-        if part == 0:  # drawn as a chat reply's screen is (bot.wecom.cards.draw)
-            drawn = cards.draw(plain(notice.text), notice.choices, lang=notice.lang)
-            send = self.api.send_text
-            steps = [self._message(account, send, chunk) for chunk in split_text(drawn.text)]
-            for card in drawn.cards:
-                steps.append(self._message(account, self.api.send_card, card))
-            return steps
-        file = notice.attachments[part - 1]
-        kind = "image" if _is_image(file) else "file"
-
-        async def upload() -> None:
-            progress.media_id = await self.api.upload_media(kind, file.filename, file.content)
-
-        async def send() -> None:
-            assert progress.media_id is not None
-            method = self.api.send_image if kind == "image" else self.api.send_file
-            async with self.members.turn(account):
-                await method(account, progress.media_id)
-
-        steps: list[Callable[[], Awaitable[Any]]] = [upload, send]
-        if file.caption:
-            # WeCom's image and file messages carry no caption: it follows as a text.
-            steps.append(self._message(account, self.api.send_text, plain(file.caption)))
-        return steps
-
-    def _message(
-        self, account: str, method: Callable[[str, Any], Awaitable[Any]], content: Any
-    ) -> Callable[[], Awaitable[Any]]:
-        async def step() -> None:
-            async with self.members.turn(account):
-                await method(account, content)
-
-        return step
-
-
-def _is_image(file: Attachment) -> bool:
-    """Say whether an attachment can go as a WeCom image (a JPG or PNG photo within 10 MB)."""
-    return (
-        file.kind == "photo"
-        and len(file.content) <= IMAGE_MAX
-        and file.content.startswith(_IMAGE_SIGNATURES)
-    )
+    def _steps(self, account: str, notice: Notice, part: int) -> list[Step]:
+        """Return the messages of one part, in order, drawn as a chat reply's screen is."""
+        screen = notice.screen
+        if part == 0:
+            return self.renderer.text_steps(
+                account, plain(screen.text), screen.choices, notice.lang
+            )
+        return self.renderer.file_steps(account, screen.files[part - 1])

@@ -27,22 +27,29 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
 
+from bot.wecom.adapter import LIMITS
 from models import clock
 
 JSON = dict[str, Any]
-TEXT_MAX = 2048
+# WeCom's limits, as its adapter declares them (bot.wecom.adapter.LIMITS).
+TEXT_MAX = LIMITS.text
 TOKEN_LIFETIME = 7200
 MEDIA_LIFETIME = timedelta(days=3)
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)
 SIGN_IN_CODE_LIFETIME = timedelta(minutes=5)  # a sign-in code: once, within 5 minutes
 SIGN_IN_SCOPES = frozenset({"snsapi_base", "snsapi_privateinfo"})
-MEMBER_LIMITS = ((timedelta(minutes=1), 30), (timedelta(hours=1), 1000))
-IMAGE_MAX = 10 * 1024 * 1024
-FILE_MAX = 20 * 1024 * 1024
+MEMBER_LIMITS = tuple((timedelta(seconds=span), most) for span, most in LIMITS.member_windows)
+IMAGE_MAX = LIMITS.photo or LIMITS.file
+FILE_MAX = LIMITS.file
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
 INTERACTIVE = frozenset({"button_interaction", "vote_interaction", "multiple_interaction"})
 # Suggested lengths ("建议不超过"): over them WeCom shows the text cut; noted as problems.
-SUGGESTED = {"main_title.title": 36, "main_title.desc": 44, "sub_title_text": 160, "button": 10}
+SUGGESTED = {
+    "main_title.title": 36,
+    "main_title.desc": 44,
+    "sub_title_text": 160,
+    "button": LIMITS.button_text,
+}
 
 
 class Refused(Exception):
@@ -454,8 +461,8 @@ class OfflineWeCom:
         if card_type != "button_interaction":
             return
         buttons = card.get("button_list")
-        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 6:
-            raise Refused(40058, "button_list must hold 1 to 6 buttons")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= (LIMITS.buttons or 6):
+            raise Refused(40058, f"button_list must hold 1 to {LIMITS.buttons} buttons")
         keys = []
         for button in buttons:
             if not button.get("text"):

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from aiohttp import web
 
 from bot.adapter import SetupError
 from bot.wecom.api import WeComAPI
-from bot.wecom.chat import PLATFORM, WeComChat, WeComPlatform
+from bot.wecom.chat import WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.delivery import MemberPacer, WeComDelivery
 from bot.wecom.receiver import make_app
+from bot.wecom.render import WeComRenderer
 from bot.wecom.upload import SignIn, Uploads
 from handlers import flows
 from handlers.core import Core
 from jobs import rhythm
 from models.db import Database
 from models.inbound import first_sight
-from models.people import accounts
-from models.pushes import beats
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,14 +66,11 @@ def build_wecom(
         client=client,
     )
 
-    def account_of(user_id: int) -> str | None:
-        found = db.run(accounts, user_ids=[user_id], platform=PLATFORM)
-        return found.get(user_id)
-
     async def seen(key: str) -> bool:
         return not await asyncio.to_thread(db.run, first_sight, key=key)
 
-    delivery = WeComDelivery(api, account_of, members=members)
+    renderer = WeComRenderer(api, members or MemberPacer(), Path(settings.media_dir))
+    delivery = WeComDelivery(api, db, renderer)
     uploads = Uploads(
         settings.wecom_public_url or f"http://{settings.wecom_listen}",
         SignIn(api, settings.wecom_oauth_url),
@@ -96,33 +92,11 @@ def build_wecom(
 
 def _rhythm_ctx(db: Database, delivery: WeComDelivery, settings: Settings):  # noqa: ANN202
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(daily_rhythm(db, delivery, settings))
-        app[_RHYTHM] = task
+        app[_RHYTHM] = rhythm.start(db=db, delivery=delivery, settings=settings)
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await rhythm.stop(app[_RHYTHM])
 
     return ctx
-
-
-async def daily_rhythm(db: Database, delivery: WeComDelivery, settings: Settings) -> None:
-    """Run the due beats once a minute (the first soon after start, to catch up), until stopped."""
-    await asyncio.sleep(rhythm.FIRST_TICK_SECONDS)
-    while True:
-        try:
-            await rhythm.tick(
-                db=db,
-                delivery=delivery,
-                day_beats=beats(
-                    morning_at=settings.morning_push, report_at=settings.daily_report_at
-                ),
-                default_language=settings.default_language,
-            )
-        except Exception:
-            # One failed beat must not stop the next ones: the sender records what it sent.
-            log.exception("the daily beat failed")
-        await asyncio.sleep(rhythm.TICK_SECONDS)
 
 
 # -- the adapter's commands: a real run, the offline stand-in, the console --------------------

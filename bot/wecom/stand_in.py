@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
@@ -12,6 +13,7 @@ from bot.console import log_to_file
 from bot.wecom.delivery import MemberPacer
 from bot.wecom.offline import OfflineWeCom
 from bot.wecom.serve import WeComServer, build_wecom
+from jobs import rhythm
 from models.db import Database
 from models.settings import Settings
 
@@ -32,17 +34,26 @@ def offline_settings(settings: Settings, wecom: OfflineWeCom) -> Settings:
 
 @dataclass
 class OfflineRun:
-    """The real WeCom front end over the offline WeCom, its API client closed on leaving."""
+    """The real WeCom front end over the offline WeCom, running while entered: callbacks are
+    posted to `server.app` (aiohttp's test client); the daily beat ticks unless `beat` is off."""
 
     server: WeComServer
     wecom: OfflineWeCom
+    beat: bool = True
+    _beat: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def __aenter__(self) -> Self:
-        """Nothing to start: callbacks are posted to `server.app` (aiohttp's test client)."""
+        """Start the daily beat, if it runs here."""
+        if self.beat:
+            chat = self.server.chat
+            self._beat = rhythm.start(
+                db=chat.core.db, delivery=self.server.delivery, settings=chat.core.settings
+            )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        """Wait for what is still being sent, then close the API client."""
+        """Stop the beat, wait for what is still being sent, then close the API client."""
+        await rhythm.stop(self._beat)
         await self.server.chat.idle()
         await self.server.api.aclose()
 
@@ -53,18 +64,19 @@ def offline(
     *,
     wecom: OfflineWeCom | None = None,
     members: MemberPacer | None = None,
-    rhythm_timer: bool = False,
+    beat: bool = True,
 ) -> OfflineRun:
-    """Return the WeCom front end over the offline WeCom (a new one unless given)."""
+    """Return the WeCom front end over the offline WeCom (a new one unless given); `beat`:
+    the daily beat ticks while it runs, as on the offline Telegram."""
     wecom = wecom or OfflineWeCom()
     server = build_wecom(
         offline_settings(settings, wecom),
         db,
         client=wecom.client(),
-        rhythm_timer=rhythm_timer,
+        rhythm_timer=False,  # the stand-in starts it (no aiohttp runner here)
         members=members,
     )
-    return OfflineRun(server, wecom)
+    return OfflineRun(server, wecom, beat)
 
 
 async def console(
@@ -79,7 +91,7 @@ async def console(
 
     log_to_file(settings)
     # No daily beat in the console (as on Telegram): `report --out DIR` shows what it carries.
-    async with offline(settings, db) as running:
+    async with offline(settings, db, beat=False) as running:
         files = files_dir or settings.media_dir.parent / "console-files"
         return await run_wecom_console(
             running.server, running.wecom, db, persona=persona, files_dir=files

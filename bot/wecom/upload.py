@@ -30,8 +30,8 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import BodyPartReader, MultipartReader, web
 
+from bot.wecom.adapter import LIMITS
 from bot.wecom.api import WeComAPI, WeComError
-from handlers.files import MAX_MB
 from handlers.i18n import t
 from handlers.screens import FileIn
 from handlers.text import esc
@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/wecom/upload/{token}"
 LIFETIME = timedelta(minutes=30)
-MAX_FILE = MAX_MB * 1024 * 1024  # the largest file the chat takes (README "Files")
+MAX_FILE = LIMITS.file  # the largest file the chat takes (README "Files")
+MAX_MB = MAX_FILE // (1024 * 1024)
 MAX_BODY = MAX_FILE + 64 * 1024  # and the form around it: boundaries, part headers
 MAX_PARTS = 8  # the form has one field; a browser sends nothing else
 MAX_PART_HEADERS = 8  # Content-Disposition, Content-Type and a few more at most
