@@ -134,7 +134,7 @@ async def desk(settings: Settings, db: Database, world: World) -> AsyncIterator[
     with waiting_skips_ahead() as members:
         gateway = OfflineGateway(clock=members.clock)
         async with adapter("wecom_robot").offline(
-            settings, db, gateway=gateway, members=members
+            settings, db, gateway=gateway, members=members, beat=False
         ) as running:
             yield Desk(gateway, running.robot)
     # Nothing was refused: within 30 a minute per member, cards and texts within limits.
@@ -329,7 +329,7 @@ async def test_the_robot_and_the_app_on_one_database_push_once(
         await rhythm.tick(
             db=db, delivery=desk.robot.delivery, day_beats=beats, default_language="zh"
         )
-        async with adapter("wecom").offline(settings, db, wecom=wecom) as app:
+        async with adapter("wecom").offline(settings, db, wecom=wecom, beat=False) as app:
             await rhythm.tick(
                 db=db, delivery=app.server.delivery, day_beats=beats, default_language="zh"
             )
@@ -484,7 +484,7 @@ async def test_workbooks_in_and_out_as_files(
     with waiting_skips_ahead() as members:
         gateway = OfflineGateway(clock=members.clock)
         async with adapter("wecom_robot").offline(
-            settings, db, gateway=gateway, members=members
+            settings, db, gateway=gateway, members=members, beat=False
         ) as running:
             desk = Desk(gateway, running.robot)
             await desk.do(gateway.file("ChenJie", setup_book("en"), "setup.xlsx"))

@@ -2,9 +2,10 @@
 
 One input at a time per member. The first message of a reply answers the member's message
 (its req_id: markdown as a finished stream, with the card that follows it if any, or a card);
-the rest go as proactive sends to the same chat, in order. A pressed card is updated at once (only the pressed button left, marked
-✓), and a second press of the same card (its task id) changes nothing. A message the gateway
-delivers twice (its msgid) is handled once.
+the rest go as proactive sends to the same chat, in order. A pressed card is updated at once
+(only the pressed button left, marked ✓), and a second press of the same card (its task id)
+changes nothing. A message the gateway delivers twice (its msgid) is handled once. A reply is
+drawn the one way (bot.front.draw) by a MemberRenderer.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bot import front
+from bot.front import Background
 from bot.wecom_robot import render
+from bot.wecom_robot.adapter import LIMITS
 from bot.wecom_robot.delivery import RobotDelivery, Sender
 from bot.wecom_robot.inbound import (
     DISCONNECTED,
@@ -42,7 +46,6 @@ from bot.wecom_robot.render import Out
 from handlers.core import Core
 from handlers.i18n import pick_language, t
 from handlers.screens import FileIn, Incoming, Reply, Screen
-from jobs.sender import tell
 from models.people import Person, find_person
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,7 @@ class RobotPlatform:
     """What the core asks of the robot: the files members sent (downloaded and decrypted)."""
 
     name = PLATFORM
+    limits = LIMITS
 
     def __init__(self, session: Callable[[], aiohttp.ClientSession], media: MediaBook) -> None:
         self.session = session
@@ -94,40 +98,21 @@ class RobotChat:
         self.media = media
         self._cards: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._busy = 0
         self.handled = 0  # callbacks done with, for a test to wait on
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._later: set[asyncio.Task[Any]] = set()
+        self.background = Background()
 
     async def idle(self) -> None:
         """Wait until no callback is being handled and no notice is on its way."""
-        await self._idle.wait()
+        await self.background.idle()
 
     @contextlib.contextmanager
     def _working(self) -> Iterator[None]:
-        self._start()
+        self.background.start()
         try:
             yield
         finally:
             self.handled += 1
-            self._stop()
-
-    def _start(self) -> None:
-        self._busy += 1
-        self._idle.clear()
-
-    def _stop(self, _task: object = None) -> None:
-        self._busy -= 1
-        if not self._busy:
-            self._idle.set()
-
-    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
-        self._start()
-        task = asyncio.create_task(work)
-        self._later.add(task)
-        task.add_done_callback(self._later.discard)
-        task.add_done_callback(self._stop)
+            self.background.stop()
 
     async def on_frame(self, found: Frame) -> None:
         """Handle one callback of the gateway."""
@@ -166,8 +151,7 @@ class RobotChat:
                 return
             for one in inputs:
                 reply = await self.core.handle(one)
-                lang = self._lang(await self._person(account))
-                reply_to = await self.draw(account, reply, lang, reply_to)
+                reply_to = await self.draw(account, reply, reply_to)
 
     async def _first_press(self, found: Frame, pressed: Incoming) -> bool:
         """Mark a pressed card; False when this card was pressed before (nothing to do)."""
@@ -189,37 +173,25 @@ class RobotChat:
                 log.warning("wecom robot: could not update a pressed card", exc_info=True)
         return True
 
-    async def draw(self, account: str, reply: Reply, lang: str, reply_to: str | None) -> str | None:
-        """Show a reply: tell the others (in the background), then the answer, each screen.
+    async def draw(self, account: str, reply: Reply, reply_to: str | None) -> str | None:
+        """Show a reply in a member's chat, in its language, the one way (bot.front.draw).
 
         Return the member's req_id while no message has answered it yet.
         """
-        if reply.notices:
-            notices = list(reply.notices)
-            self._in_background(tell(db=self.core.db, delivery=self.delivery, notices=notices))
-        outs: list[Out] = []
-        if reply.passed_on:
-            outs += render.screen(t(lang, "bot.not_understood"), (), lang=lang)
-        if reply.answer is not None:
-            outs += [Out("markdown", content=c) for c in render.split(reply.answer)]
-        for screen in reply.screens:
-            outs += self._screen(screen, lang)
-        if reply_to is not None:
-            outs = render.with_card(outs)
-        for out in outs:
-            if await self._send(account, out, reply_to):
-                reply_to = None
-        # Reply.menus: the robot has no per-person command menu.
-        return reply_to
-
-    def _screen(self, screen: Screen, lang: str) -> list[Out]:
-        media_dir = Path(self.core.settings.media_dir)
-        photos = [media_dir / p.path for p in screen.photos if p.path]
-        return render.screen(
-            screen.text, screen.choices, lang=lang, photos=photos, files=screen.files
+        lang = reply.lang or self._lang(None)
+        renderer = MemberRenderer(self, account, lang, reply_to)
+        await front.draw(
+            reply,
+            renderer,
+            db=self.core.db,
+            delivery=self.delivery,
+            later=self.background.later,
         )
+        return renderer.reply_to
 
-    async def _send(self, account: str, out: Out, reply_to: str | None) -> bool:
+    async def send(self, account: str, out: Out, reply_to: str | None) -> bool:
+        """Send one message (remembering a card, to update it when pressed); True when it
+        answered `reply_to`."""
         if out.card is not None:
             self._cards[out.card["task_id"]] = out.card
             while len(self._cards) > CARDS_KEPT:
@@ -233,7 +205,7 @@ class RobotChat:
 
     async def _say(self, account: str, text: str, reply_to: str | None) -> None:
         for chunk in render.split(text):
-            if await self._send(account, Out("markdown", content=chunk), reply_to):
+            if await self.send(account, Out("markdown", content=chunk), reply_to):
                 reply_to = None
 
     async def _person(self, account: str) -> Person | None:
@@ -244,3 +216,37 @@ class RobotChat:
     def _lang(self, person: Person | None) -> str:
         stored = person.language if person is not None else None
         return pick_language(stored, None, self.core.settings.default_language)
+
+
+class MemberRenderer:
+    """The robot's drawing of one reply in one member's chat (bot.front.Renderer)."""
+
+    def __init__(self, chat: RobotChat, account: str, lang: str, reply_to: str | None) -> None:
+        self.chat = chat
+        self.account = account
+        self.lang = lang
+        self.reply_to = reply_to  # the member's message, until a message has answered it
+
+    async def answer(self, text: str) -> None:
+        """Answer the press (or the message) as a message."""
+        await self._all([Out("markdown", content=c) for c in render.split(text)])
+
+    async def busy(self, action: str) -> None:
+        """Show nothing: the robot has no busy sign."""
+
+    async def menu(self, user_id: int) -> None:
+        """Do nothing: the robot has no per-person command menu."""
+
+    async def screen(self, screen: Screen) -> None:
+        """Show one screen: its photos, its text and cards, its files."""
+        media_dir = Path(self.chat.core.settings.media_dir)
+        photos = [media_dir / p.path for p in screen.photos if p.path]
+        outs = render.screen(
+            screen.text, screen.choices, lang=self.lang, photos=photos, files=screen.files
+        )
+        await self._all(render.with_card(outs) if self.reply_to is not None else outs)
+
+    async def _all(self, outs: list[Out]) -> None:
+        for out in outs:
+            if await self.chat.send(self.account, out, self.reply_to):
+                self.reply_to = None

@@ -132,6 +132,7 @@ async def console(
     """Chat with the bot in this terminal over the offline gateway."""
     log_to_file(settings)
     user = await asyncio.to_thread(account_for, db, persona)
-    async with offline(settings, db) as running:
+    # No daily beat in the console (as on the other platforms).
+    async with offline(settings, db, beat=False) as running:
         files = files_dir or settings.media_dir.parent / "console-files"
         return await RobotConsole(running, user, stdin, stdout, files).run()

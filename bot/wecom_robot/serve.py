@@ -24,7 +24,6 @@ from handlers.core import Core
 from jobs import rhythm
 from models.db import Database
 from models.inbound import first_sight
-from models.pushes import beats
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,9 @@ class Robot:
 
     async def run(self, *, rhythm_timer: bool = True) -> None:
         """Keep a connection up until cancelled, reconnecting after drops; run the daily beat."""
-        beat = asyncio.create_task(daily_rhythm(self)) if rhythm_timer else None
+        beat = None
+        if rhythm_timer:
+            beat = rhythm.start(db=self.db, delivery=self.delivery, settings=self.settings)
         pause = RECONNECT_FIRST
         try:
             while True:
@@ -98,10 +99,7 @@ class Robot:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, RECONNECT_MOST)
         finally:
-            if beat is not None:
-                beat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await beat
+            await rhythm.stop(beat)
             await self.close()
 
 
@@ -121,22 +119,3 @@ def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None
     robot = Robot(settings, db, chat, delivery, sender)
     holder["robot"] = robot
     return robot
-
-
-async def daily_rhythm(robot: Robot) -> None:
-    """Run the due beats once a minute (the first soon after start), until stopped."""
-    settings = robot.settings
-    await asyncio.sleep(rhythm.FIRST_TICK_SECONDS)
-    while True:
-        try:
-            await rhythm.tick(
-                db=robot.db,
-                delivery=robot.delivery,
-                day_beats=beats(
-                    morning_at=settings.morning_push, report_at=settings.daily_report_at
-                ),
-                default_language=settings.default_language,
-            )
-        except Exception:
-            log.exception("the daily beat failed")
-        await asyncio.sleep(rhythm.TICK_SECONDS)

@@ -14,6 +14,7 @@ from bot.adapter import SetupError
 from bot.wecom_robot.delivery import MemberPacer
 from bot.wecom_robot.offline import OfflineGateway
 from bot.wecom_robot.serve import Robot, build_robot
+from jobs import rhythm
 from models.db import Database
 from models.settings import Settings
 
@@ -59,8 +60,10 @@ class OfflineRobot:
     settings: Settings
     db: Database
     members: MemberPacer | None = None
+    beat: bool = True
     robot: Robot | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
+    _beat: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def __aenter__(self) -> Self:
         """Serve the gateway on 127.0.0.1 (a free port) and connect the robot to it."""
@@ -73,10 +76,13 @@ class OfflineRobot:
         settings = offline_settings(self.settings, self.gateway)
         self.robot = build_robot(settings, self.db, members=self.members)
         await self.robot.connect()
+        if self.beat:
+            self._beat = rhythm.start(db=self.db, delivery=self.robot.delivery, settings=settings)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        """Let what is on its way go, then disconnect and stop the gateway."""
+        """Stop the beat, let what is on its way go, then disconnect and stop the gateway."""
+        await rhythm.stop(self._beat)
         if self.robot is not None:
             await self.robot.chat.idle()
             await self.robot.close()
@@ -101,7 +107,9 @@ def offline(
     *,
     gateway: OfflineGateway | None = None,
     members: MemberPacer | None = None,
+    beat: bool = True,
     **_how: Any,
 ) -> OfflineRobot:
-    """Return the robot on the offline gateway (a new one unless given)."""
-    return OfflineRobot(gateway or OfflineGateway(), settings, db, members)
+    """Return the robot on the offline gateway (a new one unless given); `beat`: the daily
+    beat ticks while it runs, as on the other stand-ins."""
+    return OfflineRobot(gateway or OfflineGateway(), settings, db, members, beat)
