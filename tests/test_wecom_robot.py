@@ -127,8 +127,8 @@ async def serving(gateway: OfflineGateway) -> AsyncIterator[str]:
         await server.close()
 
 
-@pytest.fixture
-async def desk(settings: Settings, db: Database, world: World) -> AsyncIterator[Desk]:
+@contextlib.asynccontextmanager
+async def offline_robot(settings: Settings, db: Database) -> AsyncIterator[Desk]:
     """Connect the robot to the offline gateway; the cast joined by their corp userids."""
     link(db, ROBOT_IDS)
     with waiting_skips_ahead() as members:
@@ -139,6 +139,13 @@ async def desk(settings: Settings, db: Database, world: World) -> AsyncIterator[
             yield Desk(gateway, running.robot)
     # Nothing was refused: within 30 a minute per member, cards and texts within limits.
     gateway.assert_clean()
+
+
+@pytest.fixture
+async def desk(settings: Settings, db: Database, world: World) -> AsyncIterator[Desk]:
+    """The robot on the offline gateway, the cast on it (see offline_robot)."""
+    async with offline_robot(settings, db) as connected:
+        yield connected
 
 
 async def test_repair_loop_on_the_robot(desk: Desk, world: World, db: Database) -> None:
