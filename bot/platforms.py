@@ -16,6 +16,7 @@ from models.tables import Platform
 ADAPTERS: dict[Platform, str] = {
     Platform.telegram: "bot.telegram",
     Platform.wecom: "bot.wecom",
+    Platform.wecom_robot: "bot.wecom_robot",
 }
 
 

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 TELEGRAM_API = "https://api.telegram.org/bot"
 WECOM_API = "https://qyapi.weixin.qq.com"
 WECOM_OAUTH = "https://open.weixin.qq.com/connect/oauth2/authorize"
+WECOM_ROBOT_WS = "wss://openws.work.weixin.qq.com"
 # What `run --platform wecom` cannot start without, by setting name.
 WECOM_REQUIRED = (
     "wecom_corp_id",
@@ -60,6 +61,10 @@ class Settings(BaseSettings):
     wecom_public_url: str | None = None
     # WeCom's sign-in for web pages (OAuth 2): the upload page learns who opened it there.
     wecom_oauth_url: str = WECOM_OAUTH
+    # WeCom smart robot (智能机器人): its bot id and secret, and the gateway it connects out to.
+    wecom_robot_bot_id: str | None = None
+    wecom_robot_secret: SecretStr | None = None
+    wecom_robot_ws_url: str = WECOM_ROBOT_WS
 
     @field_validator("timezone")
     @classmethod

@@ -259,6 +259,7 @@ class Platform(enum.StrEnum):
 
     telegram = "telegram"
     wecom = "wecom"
+    wecom_robot = "wecom_robot"  # WeCom's smart robot (智能机器人), over its long connection
 
 
 class AppUser(SQLModel, table=True):

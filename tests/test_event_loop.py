@@ -115,3 +115,17 @@ async def test_no_press_on_wecom_blocks_the_loop(
         await run_scenario(wecom, LOOP, world)
     assert blocking == []
     _loop_closed(db, world.items["leak"])
+
+
+async def test_no_press_on_the_wecom_robot_blocks_the_loop(
+    settings: Any, world: World, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.test_wecom_robot import Desk, offline_robot
+
+    _speak_english(db)
+    async with offline_robot(settings, db) as desk:
+        assert isinstance(desk, Desk)
+        with blocking_steps(db, caplog) as blocking:
+            await run_scenario(desk, LOOP, world)
+    assert blocking == []
+    _loop_closed(db, world.items["leak"])

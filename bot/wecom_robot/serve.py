@@ -1,0 +1,121 @@
+"""Assembling the robot: the core, the chat, the delivery, and the connection kept up.
+
+`Robot.run()` connects out to the gateway (WECOM_ROBOT_WS_URL), subscribes, and reconnects
+after a drop with growing pauses (1, 2, 4 ... 30 seconds), while the daily beat pushes through
+the same connection. Nothing listens: no public address, no callback URL, no trusted IP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bot.wecom_robot.chat import RobotChat, RobotPlatform
+from bot.wecom_robot.delivery import MemberPacer, RobotDelivery, Sender
+from bot.wecom_robot.inbound import MediaBook
+from bot.wecom_robot.protocol import Connection
+from handlers import flows
+from handlers.core import Core
+from jobs import rhythm
+from models.db import Database
+from models.inbound import first_sight
+from models.settings import Settings
+
+log = logging.getLogger(__name__)
+RECONNECT_FIRST = 1.0
+RECONNECT_MOST = 30.0
+
+
+@dataclass
+class Robot:
+    """The robot's front end: its chat and delivery over one connection at a time."""
+
+    settings: Settings
+    db: Database
+    chat: RobotChat
+    delivery: RobotDelivery
+    sender: Sender
+    connection: Connection | None = None
+    _session: aiohttp.ClientSession | None = field(default=None, repr=False)
+
+    def session(self) -> aiohttp.ClientSession:
+        """Return the HTTP session (the connection and media downloads), made on first use."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def connect(self) -> Connection:
+        """Open and subscribe a connection to the gateway; the chat answers its callbacks."""
+        secret = self.settings.wecom_robot_secret
+        connection = Connection(
+            self.session(),
+            self.settings.wecom_robot_ws_url,
+            self.settings.wecom_robot_bot_id or "",
+            secret.get_secret_value() if secret is not None else "",
+            self.chat.on_frame,
+        )
+        await connection.open()
+        self.connection = connection
+        return connection
+
+    async def close(self) -> None:
+        """Close the connection and the HTTP session."""
+        if self.connection is not None:
+            await self.connection.close()
+        if self._session is not None:
+            await self._session.close()
+
+    @contextlib.asynccontextmanager
+    async def connected(self) -> AsyncIterator[Robot]:
+        """Connect for the block (tests, the console); close after it."""
+        await self.connect()
+        try:
+            yield self
+        finally:
+            await self.chat.idle()
+            await self.close()
+
+    async def run(self, *, rhythm_timer: bool = True) -> None:
+        """Keep a connection up until cancelled, reconnecting after drops; run the daily beat."""
+        beat = None
+        if rhythm_timer:
+            beat = rhythm.start(db=self.db, delivery=self.delivery, settings=self.settings)
+        pause = RECONNECT_FIRST
+        try:
+            while True:
+                try:
+                    connection = await self.connect()
+                    log.info("wecom robot: connected to %s", self.settings.wecom_robot_ws_url)
+                    pause = RECONNECT_FIRST
+                    await connection.closed.wait()
+                    log.warning("wecom robot: the connection closed")
+                except Exception as exc:
+                    log.warning("wecom robot: cannot connect: %s", exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECONNECT_MOST)
+        finally:
+            await rhythm.stop(beat)
+            await self.close()
+
+
+def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None = None) -> Robot:
+    """Assemble the robot's front end (`members`: the per-member pacer, a test's own clock)."""
+
+    async def seen(key: str) -> bool:
+        return not await asyncio.to_thread(db.run, first_sight, key=key)
+
+    media = MediaBook()
+    holder: dict[str, Robot] = {}
+    sender = Sender(lambda: holder["robot"].connection, members)
+    delivery = RobotDelivery(sender, db)
+    platform = RobotPlatform(lambda: holder["robot"].session(), media)
+    core = Core(db, settings, platform, flows.router())
+    chat = RobotChat(core, sender, delivery, seen, media)
+    robot = Robot(settings, db, chat, delivery, sender)
+    holder["robot"] = robot
+    return robot
