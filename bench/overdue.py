@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bench import Timing, measure, table
+from bot.telegram.adapter import LIMITS as TELEGRAM
 from handlers.overdue_text import overdue_digest as digest_text
 from models import clock, people
 from models import project as setup
@@ -113,7 +114,9 @@ def run(db: Database, items: int, reps: int) -> list[Timing]:
             lambda: db.run(overdue_digest, project_id=project_id),
             reps,
         ),
-        measure("digest text (zh)", label, lambda: digest_text("zh", digest), reps),
+        measure(
+            "digest text (zh)", label, lambda: digest_text("zh", digest, limits=TELEGRAM), reps
+        ),
         measure(
             "my_overdue (busiest firm)",
             label,

@@ -23,7 +23,7 @@ from handlers.i18n import pick_language, t
 from handlers.screens import Notice
 from handlers.steps import Step
 from handlers.tell import tell_contractor, tell_reassigned
-from handlers.text import TEXT_LIMIT, clip, esc
+from handlers.text import clip, esc, size
 from models.admin import (
     ContractorFigures,
     Dispute,
@@ -262,11 +262,13 @@ def _people_text(ask: Ask, rows: list[PersonRow], total: int) -> str:
 
 def _people_parts(ask: Ask, people: list[PersonRow]) -> list[list[PersonRow]]:
     """Split a project's people into screens that fit a message's text and choice limits."""
+    limits = ask.platform.limits
     parts: list[list[PersonRow]] = [[]]
     for row in people:
         part = parts[-1]
         full = len(part) >= PEOPLE_PER_MESSAGE
-        if part and (full or len(_people_text(ask, [*part, row], len(people))) > TEXT_LIMIT):
+        text = _people_text(ask, [*part, row], len(people))
+        if part and (full or size(text, limits) > limits.chunk):
             parts.append([])
         parts[-1].append(row)
     return parts

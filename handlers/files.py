@@ -95,7 +95,7 @@ async def receive_workbook(ask: Ask, file: FileIn) -> None:
                 filename=file.name or "file.xlsx",
                 project=ask.incoming.text,
             )
-        ask.show(esc(render_report(ask.lang, report)))
+        ask.show(esc(render_report(ask.lang, report, fit=ask.platform.limits)))
 
 
 async def other_document(ask: Ask) -> None:

@@ -11,7 +11,7 @@ async def overdue(ask: Ask) -> None:
     """Show each of my projects' overdue items by contractor, most first."""
     digests = await ask.call(overdue_for, user_id=ask.user_id)
     for digest in digests:
-        ask.show(overdue_digest(ask.lang, digest))
+        ask.show(overdue_digest(ask.lang, digest, limits=ask.platform.limits))
 
 
 def routes(router: Router) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from handlers.i18n import t
 from handlers.render import short
-from handlers.text import TEXT_LIMIT, esc
+from handlers.screens import Limits
+from handlers.text import esc, size
 from models.overdue import ContractorOverdue, OverdueDigest
 
 NAME = 30  # a contractor's name on one digest line
@@ -37,8 +38,9 @@ def _more(lang: str, rest: tuple[ContractorOverdue, ...]) -> str:
     return t(lang, "overdue.more", firms=len(rest), n=sum(c.count for c in rest))
 
 
-def overdue_digest(lang: str, digest: OverdueDigest, *, limit: int = TEXT_LIMIT) -> str:
-    """Render the overdue items by contractor, most first; cut to `limit` with "+k more"."""
+def overdue_digest(lang: str, digest: OverdueDigest, *, limits: Limits) -> str:
+    """Render the overdue items by contractor, most first; cut to one message of the
+    platform's (`limits.chunk`) with "+k more"."""
     project = esc(short(digest.project_name, PROJECT))
     day = digest.day.isoformat()
     if not digest.contractors:
@@ -54,7 +56,7 @@ def overdue_digest(lang: str, digest: OverdueDigest, *, limit: int = TEXT_LIMIT)
         rest = firms[i + 1 :]
         # Room for this block and, if any follow, the line that counts them.
         after = [_more(lang, rest)] if rest else []
-        if len("\n".join([*out, block, *after, *tail])) > limit:
+        if size("\n".join([*out, block, *after, *tail]), limits) > limits.chunk:
             out.append(_more(lang, firms[i:]))
             break
         out.append(block)

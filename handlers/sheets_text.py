@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.i18n import t
+from handlers.screens import Limits
+from handlers.text import size
 from models.setup_sheet import CategoryChange, SetupReport
 from models.sheets import ImportReport, Skipped
 from models.workbook_reader import Problem
 
 CHAT_LIMIT = 5  # bad rows shown per reason in a chat answer
-CHAT_CHARS = 3500  # a Telegram message holds 4096 characters
+ESCAPED = 500  # under a message's size: escaping the report for the chat lengthens it
 SHOWN_ROWS = 20  # row numbers listed for skipped rows
 
 
@@ -19,15 +21,20 @@ def render_report(
     report: SetupReport | ImportReport,
     *,
     limit: int | None = CHAT_LIMIT,
-    max_chars: int | None = CHAT_CHARS,
+    fit: Limits | None = None,
 ) -> str:
-    """Return a report as text; `limit` bad rows per reason (None: all), fitted to max_chars."""
+    """Return a report as text; `limit` bad rows per reason (None: all), fitted to one
+    message of the platform's `fit` (None: as long as it is)."""
     text = _render(lang, report, limit)
     # Hundreds of bad rows: show fewer per reason rather than cut the answer mid-line.
-    while max_chars is not None and limit is not None and limit > 1 and len(text) > max_chars:
+    while fit is not None and limit is not None and limit > 1 and _over(text, fit):
         limit //= 2
         text = _render(lang, report, limit)
     return text
+
+
+def _over(text: str, fit: Limits) -> bool:
+    return size(text, fit) > fit.chunk - ESCAPED
 
 
 def _render(lang: str, report: SetupReport | ImportReport, limit: int | None) -> str:

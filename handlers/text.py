@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.screens import Limits
 
 
 def esc(text: object) -> str:
@@ -14,7 +18,6 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-TEXT_LIMIT = 4000  # Telegram takes 4096 characters a message; leave room
 QUOTED = 300  # a value quoted in a refusal (what was typed, names to pick) is cut to this
 
 # One unit a cut may not fall inside: a tag, an entity, or one character.
@@ -32,7 +35,16 @@ def quoted(text: str, limit: int = QUOTED) -> str:
     return esc(clip(" ".join(text.split()), limit))
 
 
-def _size(text: str) -> int:
+def size(text: str, limits: Limits) -> int:
+    """Return a text's size as its platform counts it: UTF-8 bytes, or characters."""
+    return _bytes(text) if limits.text_in_bytes else _units(text)
+
+
+def _bytes(text: str) -> int:
+    return len(text.encode())
+
+
+def _units(text: str) -> int:
     # Telegram counts UTF-16 code units: an emoji outside the BMP is two.
     return len(text.encode("utf-16-le")) // 2
 
@@ -59,26 +71,28 @@ def _visible(piece: str) -> bool:
     return bool(html.unescape(re.sub(r"<[^<>]*>", "", piece)).strip())
 
 
-def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut an HTML text into messages of at most `limit` characters, losing nothing.
+def split_html(text: str, limit: int, *, in_bytes: bool = False) -> list[str]:
+    """Cut an HTML text into messages of at most `limit` characters (UTF-8 bytes if
+    `in_bytes`), losing nothing.
 
     A cut falls between lines where it can, else between words, else anywhere (Chinese has no
     spaces) but never inside a tag or an entity; a tag open at a cut is closed and reopened.
     """
+    measure = _bytes if in_bytes else _units
     atoms = _ATOM.findall(text)
     pieces: list[str] = []
     opened: list[str] = []  # tags open where the piece starts
     start = 0
     while start < len(atoms):
         prefix = "".join(opened)
-        stack, size, end = opened, _size(prefix), start
+        stack, size, end = opened, measure(prefix), start
         at_line = at_space = None  # (where to cut, tags open there)
         while end < len(atoms):
             atom = atoms[end]
             after = _after(stack, atom)
-            if end > start and size + _size(atom) + _size(_closing(after)) > limit:
+            if end > start and size + measure(atom) + measure(_closing(after)) > limit:
                 break
-            stack, size, end = after, size + _size(atom), end + 1
+            stack, size, end = after, size + measure(atom), end + 1
             if atom == "\n":
                 at_line = (end, stack)
             elif atom.isspace() and size > limit // 2:  # not a word cut that leaves a stub

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers import choices, overdue_text, printable_text, render
+from handlers.screens import Limits
 from jobs.notices import Attachment, Notice
 from models import clock
 from models.errors import DomainError
@@ -39,6 +40,7 @@ def morning_notices(
     project: ProjectBeat,
     people: list[Recipient],
     default_language: str,
+    limits: Limits | None = None,  # a page of a list is short: it fits every platform's text
     item_link: ItemLink | None = None,
 ) -> list[Notice]:
     """Return each person's morning list of the project; nobody with nothing to do is in it.

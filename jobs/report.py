@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers.report_text import daily_picture, report_heading, report_more, report_texts
-from handlers.text import TEXT_LIMIT, clip, esc, split_html
+from handlers.screens import Limits
+from handlers.text import clip, esc, split_html
 from jobs.morning import language
 from jobs.notices import Attachment, Notice
 from models import clock
@@ -22,6 +23,7 @@ def report_notices(
     project: ProjectBeat,
     people: list[Recipient],
     default_language: str,
+    limits: Limits,
     item_link: ItemLink | None = None,  # prints no item rows: no links
 ) -> list[Notice]:
     """Return the project's daily report for each person: a heading, then the PNG with figures."""
@@ -36,17 +38,19 @@ def report_notices(
             caption, after = report_texts(lang, report)
             png = daily_picture(lang, report)
             photo = Attachment(f"report-{report.day:%Y%m%d}.png", png, "photo", caption)
-            made[lang] = (_text(lang, report.project_name, report.day.isoformat(), after), photo)
+            text = _text(lang, report.project_name, report.day.isoformat(), after, limits)
+            made[lang] = (text, photo)
         text, photo = made[lang]
         notices.append(Notice(person.user_id, text, (), (photo,), lang))
     return notices
 
 
-def _text(lang: str, project: str, day: str, after: str | None) -> str:
+def _text(lang: str, project: str, day: str, after: str | None, limits: Limits) -> str:
     # The sender sends the text before its files: the heading, and the figures that did not
     # fit the caption (cut to one message; /report shows them all).
     head = report_heading(lang, project=esc(clip(project, 60)), day=day)
     if not after:
         return head
-    pieces = split_html(f"{head}\n\n{after}", TEXT_LIMIT - MORE)
+    room = limits.chunk - MORE
+    pieces = split_html(f"{head}\n\n{after}", room, in_bytes=limits.text_in_bytes)
     return pieces[0] if len(pieces) == 1 else f"{pieces[0]}\n{report_more(lang)}"

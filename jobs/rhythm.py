@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from handlers import drafts
+from handlers.screens import Limits
 from jobs.morning import morning_notices
 from jobs.notices import Notice
 from jobs.overdue import overdue_notices
@@ -64,16 +65,19 @@ def build(
     project: ProjectBeat,
     default_language: str,
     platform: str,
+    limits: Limits,
     item_link: ItemLink | None = None,
 ) -> list[Notice]:
     """Return a kind's notices for a project: its recipients on a platform, each with their
-    screen (a printed item links to its card where the platform has `item_link`)."""
+    screen within the platform's `limits` (a printed item links to its card where the platform
+    has `item_link`)."""
     people = pushes.recipients(session, project_id=project.id, kind=kind, platform=platform)
     return BUILDERS[kind](
         session,
         project=project,
         people=people,
         default_language=default_language,
+        limits=limits,
         item_link=item_link,
     )
 
@@ -200,6 +204,7 @@ async def _run(
         project=project,
         default_language=default_language,
         platform=delivery.platform,
+        limits=delivery.limits,
         item_link=delivery.item_link,
     )
     result = await push(db=db, delivery=delivery, notices=notices, by=by, until=until, **key)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from handlers.screens import Limits
 from jobs.notices import Notice
 from models import clock, people, pushes
 from models.db import Database
@@ -154,6 +155,8 @@ class Delivery(Protocol):
     platform: str
     # The pauses between tries of a part the platform failed (5xx, time-outs).
     backoff: Backoff
+    # Where a push's text must fit: the platform's own (its adapter's LIMITS).
+    limits: Limits
 
     def item_link(self, item_id: int) -> str | None:
         """Return a link that opens this item's card in the chat, where the platform has one."""

@@ -12,9 +12,11 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
+from bot.telegram.adapter import LIMITS as TELEGRAM
 from bot.telegram.offline import MAX_TEXT, OfflineUser, html_to_text
+from bot.wecom.adapter import LIMITS as WECOM
 from handlers.sheets_text import render_report
-from handlers.text import split_html
+from handlers.text import size, split_html
 from models import people
 from models.errors import DomainError
 from models.limits import DESCRIPTION_MAX, NOTE_MAX
@@ -271,9 +273,10 @@ def test_import_names_the_row_with_a_too_long_description(db, world):
         "\n".join(f"<b>#{i}</b> line &amp; more" for i in range(1500)),
     ],
 )
-def test_split_html_keeps_every_piece_valid_and_loses_nothing(text):
-    pieces = split_html(text)
-    assert all(len(p) <= 4000 for p in pieces)
+@pytest.mark.parametrize("limits", [TELEGRAM, WECOM], ids=["telegram", "wecom"])
+def test_split_html_keeps_every_piece_valid_and_loses_nothing(text, limits):
+    pieces = split_html(text, limits.chunk, in_bytes=limits.text_in_bytes)
+    assert all(size(p, limits) <= limits.chunk for p in pieces)
     visible = [html_to_text(p) for p in pieces]  # raises as Telegram does on broken HTML
     assert all(v.strip() for v in visible)
     whole = html_to_text(text)

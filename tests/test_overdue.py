@@ -11,7 +11,9 @@ import pypdf
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot.telegram.adapter import LIMITS as TELEGRAM
 from bot.telegram.offline import OfflineUser
+from bot.wecom.adapter import LIMITS as WECOM
 from handlers.i18n import t
 from handlers.overdue_text import contractor_line
 from handlers.overdue_text import overdue_digest as digest_text
@@ -79,7 +81,7 @@ def test_the_digest_counts_each_contractors_overdue_items_oldest_first(world, db
         (old, "3-1-502", 5),
     ]
     assert [(i.id, i.days) for i in mingda.oldest] == [(socket, 1)]
-    text = digest_text("zh", digest)
+    text = digest_text("zh", digest, limits=TELEGRAM)
     assert "华建装饰" in text and f"#{older}" in text and "共 3 项逾期" in text
 
 
@@ -332,7 +334,7 @@ def test_the_digest_of_200_long_named_firms_fits_one_message(world, db, today):
         digest = overdue_digest(s, project_id=world.project_id)
     assert digest.total == 800 and len(digest.contractors) == 200
     for lang in ("zh", "en"):
-        text = digest_text(lang, digest)
+        text = digest_text(lang, digest, limits=TELEGRAM)
         assert len(text) <= 4096
         assert "<b>&第" not in text and "<b>&lt;b&gt;&amp;第" in text  # names escaped
         shown = sum(1 for line in text.splitlines() if line.startswith("<b>&lt;b&gt;"))
@@ -343,14 +345,19 @@ def test_the_digest_of_200_long_named_firms_fits_one_message(world, db, today):
             "en": f"+{len(rest)} more contractors with {4 * len(rest)} overdue items",
         }
         assert more[lang] in text
-    assert digest_text("zh", digest, limit=600).count("\n") < digest_text("zh", digest).count("\n")
-    assert len(digest_text("zh", digest, limit=600)) <= 600
+    # WeCom counts bytes (2,048 a text): fewer firms, each Chinese character three bytes.
+    wecom = digest_text("zh", digest, limits=WECOM)
+    assert len(wecom.encode()) <= WECOM.text
+    assert wecom.count("\n") < digest_text("zh", digest, limits=TELEGRAM).count("\n")
 
 
 def test_a_digest_with_nothing_overdue_says_so(world, db):
     with db.session() as s:
         digest = overdue_digest(s, project_id=world.project_id)
-    assert digest_text("zh", digest) == f"<b>Riverside 1</b>：{digest.day} 没有逾期的问题。"
+    assert (
+        digest_text("zh", digest, limits=WECOM)
+        == f"<b>Riverside 1</b>：{digest.day} 没有逾期的问题。"
+    )
 
 
 # ---------------------------------------------------------------- /overdue in chat

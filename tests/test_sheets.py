@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cli import main
+from bot.telegram.adapter import LIMITS as TELEGRAM
 from handlers.i18n import t
 from handlers.sheets_text import render_report
 from models import project as setup
@@ -603,10 +604,10 @@ def test_hundreds_of_bad_rows_stay_readable(db, world):
             s, project_id=world.project_id, data=items_book(rows), filename="big.xlsx"
         )
     assert len(report.problems) == 303
-    chat = render_report("en", report)
+    chat = render_report("en", report, fit=TELEGRAM)
     assert len(chat) < 4000
     assert "and 295 more" in chat and "No such category (3)" in chat
-    full = render_report("en", report, limit=None, max_chars=None)
+    full = render_report("en", report, limit=None)
     assert full.count("\n") > 300 and "row 301" in full
 
 

@@ -60,7 +60,7 @@ def _print_report(args: argparse.Namespace, settings: Settings, report: object) 
     """Print what a workbook did (or every bad row, on stderr); refused if any row was bad."""
     from handlers.sheets_text import render_report
 
-    text = render_report(args.lang or settings.default_language, report, limit=None, max_chars=None)
+    text = render_report(args.lang or settings.default_language, report, limit=None)
     print(text, file=sys.stdout if report.ok else sys.stderr)
     return OK if report.ok else REFUSED
 

@@ -30,6 +30,7 @@ class TelegramDelivery:
     """Send notices through one PTB bot (its rate limiter keeps the overall limits)."""
 
     platform = Platform.telegram.value
+    limits = LIMITS  # where a push's text must fit
 
     def __init__(self, bot: Bot, db: Database, pacer: ChatPacer | None = None) -> None:
         self.bot = bot

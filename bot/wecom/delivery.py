@@ -105,6 +105,7 @@ class WeComDelivery:
     """Send notices through one WeCom app; each message waits its member's turn."""
 
     platform = Platform.wecom
+    limits = LIMITS  # where a push's text must fit
 
     def __init__(
         self,

@@ -129,6 +129,7 @@ class RobotDelivery:
     """Send notices and pushes as proactive messages, each waiting its member's turn."""
 
     platform = PLATFORM
+    limits = LIMITS  # where a push's text must fit
 
     def __init__(self, sender: Sender, db: Database, *, backoff: Backoff | None = None) -> None:
         self.sender = sender
