@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from handlers import buttons as b
+from handlers import intake_buttons as b
 from handlers import intake_keyboards as kb
 from handlers import intake_steps as entry
 from handlers.core import Ask, Router

@@ -1,12 +1,12 @@
-"""Choices of /new, in no platform's terms; their kinds (`nw:...`) are in handlers/buttons.py."""
+"""Choices of /new, in no platform's terms; their kinds (`nw:...`): handlers/intake_buttons.py."""
 
 from __future__ import annotations
 
-from handlers import buttons as b
-from handlers.buttons import ENTRY_FIELDS, ROOMS
+from handlers import intake_buttons as b
 from handlers.choices import Choice as Button
 from handlers.choices import Rows
 from handlers.i18n import t
+from handlers.intake_buttons import ENTRY_FIELDS, ROOMS
 from models.intake import CategoryChoice, Choice
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from handlers import buttons, flows
-from handlers.buttons import Button, MyListPage, NewUnit, Only, OpenItem, SetRole
+from handlers.buttons import Button, MyListPage, Only, OpenItem, SetRole
+from handlers.intake_buttons import NewUnit
 from models.tables import Role
 
 KINDS = Button.KINDS
