@@ -7,8 +7,8 @@ catch-up window, and not yet run today? Then it claims the run in the database a
 Why one tick rather than run_daily per project: projects keep their own zones (the app's
 Defaults zone is only the default), projects added while the bot runs are picked up with no
 rescheduling, and a bot that was down at 07:30 catches up at its first tick after start;
-the database claim (models/pushes.take_run, then one claim per person in jobs.sender.push)
-makes it once, however many bot processes tick on one database.
+the database claim (models/pushes.take_run, a run per platform, then one claim per person in
+jobs.sender.push) makes it once a person, however many bot processes tick on one database.
 
 Catch-up windows: a morning push (lists, overdue digest) is still sent until 12:00 local
 (a list that arrives after lunch is worse than none; it is on /mylist anyway); the report
@@ -192,10 +192,13 @@ async def _run(
     until: datetime,
 ) -> PushResult | None:
     key = {"kind": kind, "project_id": project.id, "day": day}
+    # A run per platform: each process sends to its platform's people (a person on two gets
+    # the push once, from whichever claims them first: models/pushes.claim).
+    run = {**key, "platform": delivery.platform}
     # A cheap read first: most ticks find the day's run finished and claim nothing.
-    if await asyncio.to_thread(db.run, pushes.run_finished, **key):
+    if await asyncio.to_thread(db.run, pushes.run_finished, **run):
         return None
-    if not await asyncio.to_thread(db.run, pushes.take_run, **key, by=by):
+    if not await asyncio.to_thread(db.run, pushes.take_run, **run, by=by):
         return None
     notices = await asyncio.to_thread(
         db.run,
@@ -208,7 +211,7 @@ async def _run(
         item_link=delivery.item_link,
     )
     result = await push(db=db, delivery=delivery, notices=notices, by=by, until=until, **key)
-    await asyncio.to_thread(db.run, pushes.finish_run, **key)
+    await asyncio.to_thread(db.run, pushes.finish_run, **run)
     log.info(
         "%s push for project %s on %s: %d sent, %d failed, %d blocked, %d taken",
         kind,

@@ -76,14 +76,22 @@ def _insert(session: Session, row: PushRun | PushLog) -> bool:
     return True
 
 
-def claim_run(session: Session, *, kind: PushKind, project_id: int, day: date, by: str) -> bool:
-    """Claim one kind of push for a project's day; False if it was run (or is running)."""
-    return _insert(session, PushRun(kind=kind, project_id=project_id, day=day, claimed_by=by))
+def claim_run(
+    session: Session, *, kind: PushKind, project_id: int, day: date, platform: Platform, by: str
+) -> bool:
+    """Claim one kind of push for a project's day on a platform; False if it was run (or is
+    running) there."""
+    run = PushRun(
+        kind=kind, project_id=project_id, day=day, platform=Platform(platform), claimed_by=by
+    )
+    return _insert(session, run)
 
 
-def finish_run(session: Session, *, kind: PushKind, project_id: int, day: date) -> None:
+def finish_run(
+    session: Session, *, kind: PushKind, project_id: int, day: date, platform: Platform
+) -> None:
     """Mark a claimed run as finished."""
-    run = session.get(PushRun, (kind, project_id, day))
+    run = session.get(PushRun, (kind, project_id, day, Platform(platform)))
     if run is not None:
         run.finished_at = clock.now()
         session.add(run)
@@ -136,20 +144,39 @@ def claim(
             PushLog.user_id == user_id,
         )
     ).one()
+    if _blocked_elsewhere(existing) and reachable(session, user_id=user_id, platform=platform):
+        return _take_over(session, existing, by=by, was=PushStatus.blocked)
     stale = clock.now() - STALE_CLAIM
     if existing.status is not PushStatus.sending or clock.aware(existing.claimed_at) > stale:
         return None
     # Its sender died mid-send: take it over, unless another process just did.
+    return _take_over(session, existing, by=by, was=PushStatus.sending)
+
+
+def _blocked_elsewhere(row: PushLog) -> bool:
+    """Tell whether a claim found the person's chat blocked (or missing) before any of it
+    went: the process of another platform may send it there."""
+    return row.status is PushStatus.blocked and row.parts_sent == 0
+
+
+def _take_over(session: Session, row: PushLog, *, by: str, was: PushStatus) -> PushLog | None:
+    """Take over a claim as it was read, unless another process just did."""
     taken = session.execute(
         update(PushLog)
-        .where(col(PushLog.id) == existing.id, col(PushLog.claimed_at) == existing.claimed_at)
-        .values(claimed_at=clock.now(), claimed_by=by)
+        .where(
+            col(PushLog.id) == row.id,
+            col(PushLog.status) == was,
+            col(PushLog.claimed_at) == row.claimed_at,
+        )
+        .values(
+            status=PushStatus.sending, why=None, reason=None, claimed_at=clock.now(), claimed_by=by
+        )
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
         return None
-    session.refresh(existing)
-    return existing
+    session.refresh(row)
+    return row
 
 
 def claim_all(
@@ -280,11 +307,13 @@ def clear_blocked(session: Session, *, user_id: int, platform: Platform) -> bool
     return result.rowcount > 0
 
 
-def take_run(session: Session, *, kind: PushKind, project_id: int, day: date, by: str) -> bool:
-    """Claim a day's run, or take over one whose process died before finishing it."""
-    if claim_run(session, kind=kind, project_id=project_id, day=day, by=by):
+def take_run(
+    session: Session, *, kind: PushKind, project_id: int, day: date, platform: Platform, by: str
+) -> bool:
+    """Claim a day's run on a platform, or take over one whose process died before finishing."""
+    if claim_run(session, kind=kind, project_id=project_id, day=day, platform=platform, by=by):
         return True
-    run = session.get(PushRun, (kind, project_id, day))
+    run = session.get(PushRun, (kind, project_id, day, Platform(platform)))
     if run is None or run.finished_at is not None:
         return False
     if clock.aware(run.started_at) > clock.now() - STALE_CLAIM:
@@ -296,6 +325,7 @@ def take_run(session: Session, *, kind: PushKind, project_id: int, day: date, by
             col(PushRun.kind) == kind,
             col(PushRun.project_id) == project_id,
             col(PushRun.day) == day,
+            col(PushRun.platform) == Platform(platform),
             col(PushRun.started_at) == run.started_at,
         )
         .values(started_at=clock.now(), claimed_by=by)
@@ -304,18 +334,23 @@ def take_run(session: Session, *, kind: PushKind, project_id: int, day: date, by
     return taken.rowcount == 1
 
 
-def run_finished(session: Session, *, kind: PushKind, project_id: int, day: date) -> bool:
-    """Tell whether a kind of push was run to its end for a project's day."""
-    run = session.get(PushRun, (kind, project_id, day))
+def run_finished(
+    session: Session, *, kind: PushKind, project_id: int, day: date, platform: Platform
+) -> bool:
+    """Tell whether a kind of push was run to its end for a project's day on a platform."""
+    run = session.get(PushRun, (kind, project_id, day, Platform(platform)))
     return run is not None and run.finished_at is not None
 
 
 def runs_of_day(session: Session, *, project_id: int, day: date) -> dict[PushKind, PushRun]:
-    """Return the runs of a project's day by kind."""
+    """Return the runs of a project's day by kind: of a kind run on several platforms, one
+    still going if any (the earliest), else the one that finished last."""
     rows = session.exec(
         select(PushRun).where(PushRun.project_id == project_id, PushRun.day == day)
     ).all()
-    return {run.kind: run for run in rows}
+    going = sorted((r for r in rows if r.finished_at is None), key=lambda r: r.started_at)
+    done = sorted((r for r in rows if r.finished_at is not None), key=lambda r: r.finished_at)
+    return {run.kind: run for run in done} | {run.kind: run for run in reversed(going)}
 
 
 @dataclass(frozen=True)

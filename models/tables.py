@@ -376,11 +376,13 @@ class Subscription(SQLModel, table=True):
 
 
 class PushRun(SQLModel, table=True):
-    """One kind of push for one project and local day: claimed once, by one process."""
+    """One kind of push for one project, local day and platform: claimed once, by one process
+    (each platform's process sends to its own people; the per-person claims keep one copy)."""
 
     kind: PushKind = Field(sa_column=_enum_column(PushKind, primary_key=True))
     project_id: int = Field(foreign_key="project.id", primary_key=True)
     day: date = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=16, description="a Platform value")
     started_at: datetime = Field(default_factory=clock.now)
     finished_at: datetime | None = None
     claimed_by: str = Field(default="", max_length=80)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from sqlmodel import SQLModel
 import models.tables  # noqa: F401  (registers the tables)
 from models import people, pushes
 from models.db import Database, alembic_config
-from models.tables import Platform, Role
+from models.tables import Platform, PushKind, Role
 from tests.conftest import POSTGRES
 
 
@@ -332,4 +333,82 @@ def test_downgrading_0013_gives_the_chat_state_table_back(blank_url):
             {"at": AT},
         )
     assert _every_table(database, but=("chatstate", "alembic_version")) == before
+    database.dispose()
+
+
+# At 0013 a day's run was claimed once per kind, project and day, whatever the platform.
+OLD_RUNS = [
+    ("morning", "2026-12-01", "2026-11-30 23:30:00", "2026-11-30 23:31:00", "host:1"),
+    ("report", "2026-12-01", "2026-12-01 10:00:00", None, "host:1"),
+]
+
+
+def _at_0013_with_runs(database: Database) -> list[tuple]:
+    """Fill a database at 0013 with a project and its runs; return the runs' rows."""
+    cfg = alembic_config(database.url)
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+        _fill_0008(conn)
+        command.upgrade(cfg, "0013")
+        for kind, day, started, finished, by in OLD_RUNS:
+            conn.execute(
+                text(
+                    "INSERT INTO pushrun (kind, project_id, day, started_at, finished_at,"
+                    " claimed_by) VALUES (:kind, 1, :day, :started, :finished, :by)"
+                ),
+                {"kind": kind, "day": day, "started": started, "finished": finished, "by": by},
+            )
+    with database.engine.connect() as conn:
+        return _rows(conn, RUNS)
+
+
+RUNS = "SELECT kind, project_id, day, started_at, finished_at, claimed_by FROM pushrun ORDER BY 1"
+
+
+def _run_key(database: Database) -> list[str]:
+    with database.engine.connect() as conn:
+        return inspect(conn).get_pk_constraint("pushrun")["constrained_columns"]
+
+
+def test_upgrading_past_0014_claims_runs_per_platform_and_keeps_the_old_as_telegrams(blank_url):
+    database = Database(blank_url)
+    before = _at_0013_with_runs(database)
+    assert _run_key(database) == ["kind", "project_id", "day"]
+
+    database.migrate()
+
+    assert _run_key(database) == ["kind", "project_id", "day", "platform"]
+    with database.engine.connect() as conn:
+        assert _rows(conn, RUNS) == before
+        assert _rows(conn, "SELECT DISTINCT platform FROM pushrun") == [("telegram",)]
+    day = before[0][2]
+    day = day if isinstance(day, date) else date.fromisoformat(day)
+    # The morning ran on Telegram that day; WeCom's process may now run its own, once.
+    key = {"kind": PushKind.morning, "project_id": 1, "day": day, "by": "host:2"}
+    assert not database.run(pushes.take_run, **key, platform=Platform.telegram)
+    assert database.run(pushes.take_run, **key, platform=Platform.wecom)
+    assert not database.run(pushes.take_run, **key, platform=Platform.wecom)
+    database.dispose()
+
+
+def test_downgrading_0014_keeps_the_first_run_of_each_day(blank_url):
+    database = Database(blank_url)
+    before = _at_0013_with_runs(database)
+    database.migrate()
+    with database.engine.begin() as conn:  # the morning also ran on WeCom, later
+        conn.execute(
+            text(
+                "INSERT INTO pushrun (kind, project_id, day, platform, started_at, claimed_by)"
+                " VALUES ('morning', 1, '2026-12-01', 'wecom', '2026-11-30 23:32:00', 'host:2')"
+            )
+        )
+    cfg = alembic_config(database.url)
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    assert _run_key(database) == ["kind", "project_id", "day"]
+    with database.engine.connect() as conn:
+        assert "platform" not in {c["name"] for c in inspect(conn).get_columns("pushrun")}
+        assert _rows(conn, RUNS) == before
     database.dispose()

@@ -14,9 +14,11 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
+from bot.platforms import adapter
 from bot.telegram.common import BEAT_TASK
 from bot.telegram.offline import OfflineTelegram
 from bot.telegram.stand_in import build_offline
+from bot.wecom.offline import OfflineWeCom
 from handlers.i18n import t
 from jobs import rhythm
 from jobs.sender import Backoff
@@ -29,6 +31,8 @@ from models.repair import PhotoIn
 from models.tables import (
     Action,
     AppUser,
+    Identity,
+    Platform,
     PushKind,
     PushLog,
     PushRun,
@@ -437,6 +441,7 @@ def test_beats_and_their_windows():
 
 def test_a_run_left_by_a_dead_process_is_taken_over(db, world):
     key = {"kind": PushKind.morning, "project_id": world.project_id, "day": DAY}
+    key["platform"] = Platform.telegram
     with clock.pinned(local(7, 30)):
         assert db.run(pushes.take_run, **key, by="dead")
     with clock.pinned(local(7, 35)):
@@ -448,6 +453,69 @@ def test_a_run_left_by_a_dead_process_is_taken_over(db, world):
     with clock.pinned(local(8, 30)):
         assert not db.run(pushes.take_run, **key, by="third")
         assert db.run(pushes.run_finished, **key)
+        # Each platform's process runs its own people: WeCom's run is still to be taken.
+        assert db.run(pushes.take_run, **key | {"platform": Platform.wecom}, by="wecom")
+
+
+def on_telegram_and_wecom(db) -> OfflineWeCom:  # noqa: ANN001
+    """Put Wang on both platforms, Zhao on WeCom only, Li on Telegram and on a WeCom account
+    the app cannot reach; return the offline WeCom, with Wang and Zhao in its range."""
+    with db.session() as s:
+        accounts = {CONTRACTOR_A.id: "WangWei", CONTRACTOR_B.id: "ZhaoQiang", INSPECTOR.id: "LiNa"}
+        for telegram_id, userid in accounts.items():
+            people.link_identity(s, user_id=tg(s, telegram_id), platform="wecom", account=userid)
+        zhao = s.exec(select(Identity).where(Identity.account == str(CONTRACTOR_B.id))).one()
+        s.delete(zhao)
+        s.commit()
+    wecom = OfflineWeCom()
+    wecom.add_member("WangWei", "ZhaoQiang")
+    return wecom
+
+
+@pytest.mark.parametrize("first", ["telegram", "wecom"])
+async def test_telegram_and_wecom_on_one_database_each_send_their_people_the_morning_once(
+    bot, world, db, settings, first
+):
+    """Two processes, one database, the same morning: everyone gets their list, once, on the
+    platform that claims them first (or, refused there before any of it went, on the other)."""
+    report_leak(db, world)
+    wecom = on_telegram_and_wecom(db)
+    mark = bot.transport.mark()
+    async with adapter("wecom").offline(settings, db, wecom=wecom, beat=False) as app:
+
+        async def on_wecom() -> None:
+            with clock.pinned(local(7, 30)):
+                beats = pushes.beats(morning_at="07:30", report_at="18:00")
+                await rhythm.tick(
+                    db=db, delivery=app.server.delivery, day_beats=beats, default_language="zh"
+                )
+
+        ticks = [tick_at(bot.app, local(7, 30)), on_wecom()]
+        for each in ticks if first == "telegram" else reversed(ticks):
+            await each
+        sent = (bot.transport.events_since(mark), dict(wecom.sent))
+        await on_wecom()  # later ticks: the day's runs are done on both, nothing more goes
+        await tick_at(bot.app, local(7, 31))
+    assert (bot.transport.events_since(mark), dict(wecom.sent)) == sent
+    on_telegram = {m.chat_id for m in bot.transport.events_since(mark)}
+    zhao, wang = wecom.messages_to("ZhaoQiang"), wecom.messages_to("WangWei")
+    assert f"#{world.items['socket']}" in str(zhao) and "LiNa" not in wecom.sent
+    if first == "telegram":
+        assert on_telegram == {CONTRACTOR_A.id, INSPECTOR.id} and wang == []
+    else:  # Wang's list went on WeCom; WeCom refused Li's account, so it went on Telegram
+        assert on_telegram == {INSPECTOR.id} and f"#{world.items['wall']}" in str(wang)
+        with db.session() as s:
+            li_on_wecom = s.exec(select(Identity).where(Identity.account == "LiNa")).one()
+        assert li_on_wecom.blocked_at is not None  # the next pushes on WeCom skip it
+    assert push_rows(db) == {
+        "Wang": PushStatus.sent,
+        "Zhao": PushStatus.sent,
+        "Li": PushStatus.sent,
+    }
+    with db.session() as s:
+        runs = s.exec(select(PushRun).where(PushRun.kind == PushKind.morning)).all()
+    assert sorted(r.platform for r in runs) == ["telegram", "wecom"]
+    assert all(r.finished_at is not None for r in runs)
 
 
 def test_recipients_leave_out_the_inactive_and_blocked(db, world):

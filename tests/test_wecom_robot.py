@@ -311,10 +311,9 @@ async def test_the_console_chats_as_a_person(
 async def test_the_robot_and_the_app_on_one_database_push_once(
     desk: Desk, world: World, db: Database, settings: Settings
 ) -> None:
-    """The robot for conversation, the self-built app beside it on one database: each morning
-    list goes once. What is missing (README, the robot's row): the day's run of a push is
-    claimed once for a project whatever the platform, so Zhao, on the app only, gets no list
-    from the app's process once the robot's has run; this test fails when that is fixed."""
+    """The robot for conversation, the self-built app beside it on one database: the robot's
+    people and the app's people each get their morning list, each once (Wang, on both, from
+    the robot, which ticked first; Zhao, on the app only, from the app)."""
     from bot.wecom.offline import OfflineWeCom
     from models.repair import PhotoIn
     from models.tables import Action
@@ -336,20 +335,28 @@ async def test_the_robot_and_the_app_on_one_database_push_once(
         await rhythm.tick(
             db=db, delivery=desk.robot.delivery, day_beats=beats, default_language="zh"
         )
+        to_wang = gw.messages_to(wang)
         async with adapter("wecom").offline(settings, db, wecom=wecom, beat=False) as app:
-            await rhythm.tick(
-                db=db, delivery=app.server.delivery, day_beats=beats, default_language="zh"
-            )
+            for _ in range(2):  # a later tick sends nothing more
+                await rhythm.tick(
+                    db=db, delivery=app.server.delivery, day_beats=beats, default_language="zh"
+                )
+        await rhythm.tick(
+            db=db, delivery=desk.robot.delivery, day_beats=beats, default_language="zh"
+        )
     with db.session() as s:
         rows = s.exec(
             select(AppUser.name, PushLog.status)
             .join(PushLog, PushLog.user_id == AppUser.id)
             .where(PushLog.kind == PushKind.morning)
         ).all()
-    assert dict(rows) == {"Wang": PushStatus.sent, "Li": PushStatus.sent}
-    assert any(f"#{world.items['leak']}" in m.visible for m in gw.messages_to(wang))
-    assert wecom.messages_to(wang) == []  # once, by the robot
-    assert wecom.messages_to("ZhaoQiang") == []  # the gap named above
+    assert dict(rows) == {"Wang": PushStatus.sent, "Li": PushStatus.sent, "Zhao": PushStatus.sent}
+    assert any(f"#{world.items['leak']}" in m.visible for m in to_wang)
+    assert gw.messages_to(wang) == to_wang  # once, by the robot
+    assert wecom.messages_to(wang) == []
+    zhao = wecom.messages_to("ZhaoQiang")
+    assert f"#{world.items['socket']}" in str(zhao)
+    assert len([m for m in zhao if f"#{world.items['socket']}" in str(m)]) == 1
 
 
 async def test_text_with_two_images_is_one_report(desk: Desk, world: World, db: Database) -> None:
