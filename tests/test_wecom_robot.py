@@ -530,3 +530,24 @@ async def test_a_send_over_the_rate_waits_and_goes(desk: Desk, world: World, db:
     assert clock.now() - before >= timedelta(seconds=60)  # waited (on the product clock)
     assert gw.messages_to(wang)[-1].visible == "Leak reopened"
     gw.errors.clear()  # the refusal was the point
+
+
+def test_cut_labels_are_numbered_only_where_they_look_alike_as_on_the_app() -> None:
+    from bot.wecom import cards as app_cards
+    from bot.wecom_robot import render
+    from handlers.choices import Choice
+
+    items = [Choice(f"#{n} {n}-1-1202 卫生间", f"it:{n}") for n in (4, 5)]
+    flats = [Choice(f"江畔花园一期 3-1-120{n}", f"un:{n}") for n in range(8)]
+    for rows, numbered in ((items, False), (flats, True)):
+        on_robot = render.cards([[c] for c in rows], lang="zh")
+        on_app = app_cards.draw("哪一个？", [[c] for c in rows], lang="zh").cards
+        robot = [b["text"] for card in on_robot for b in card["button_list"]]
+        # The same buttons on both WeCom front ends (bot.cards fits them once).
+        assert robot == [b["text"] for card in on_app for b in card["button_list"]]
+        assert all(len(text) <= render.BUTTON_TEXT_MAX for text in robot)
+        if numbered:  # alike when cut: each its place in the screen, running on across cards
+            assert [text.split(". ")[0] for text in robot] == [str(n) for n in range(1, 9)]
+            assert "8. 江畔花园一期 3-1-1207" in on_robot[1]["sub_title_text"]
+        else:  # an item's number stays first: never "1.#4 4-1…" beside "2.#5 5-1…"
+            assert [text.split(" ")[0] for text in robot] == ["#4", "#5"]
