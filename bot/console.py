@@ -9,6 +9,7 @@ photo or a file, presses a button, and how what the bot sent is printed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import re
@@ -490,17 +491,15 @@ class CardConsole(Console):
 
     platform: Platform
 
-    def __init__(
-        self,
-        db: Database,
-        stdin: TextIO,
-        stdout: TextIO,
-        files_dir: Path | None = None,
-        lang: str = "zh",
-    ) -> None:
-        super().__init__(db, stdin, stdout, files_dir, lang)
-        self._accounts: dict[int, str] = {}
-        self._newcomers = itertools.count(1)
+    @functools.cached_property
+    def _accounts(self) -> dict[int, str]:
+        """The accounts personas chat by in this session, by Telegram id."""
+        return {}
+
+    @functools.cached_property
+    def _newcomers(self) -> Iterator[int]:
+        """Numbers for newcomers' accounts (`console-new-N`)."""
+        return itertools.count(1)
 
     def account(self, persona: Persona) -> str:
         """Return the persona's account on the platform, linking one for a person who has none."""

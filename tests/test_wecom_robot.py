@@ -29,7 +29,7 @@ from models import clock, people, pushes
 from models.db import Database
 from models.settings import Settings
 from models.tables import AppUser, Event, Item, ItemState, Photo, PushKind, PushLog, PushStatus
-from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
 from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario
 
 ROBOT = "wecom_robot"
@@ -306,6 +306,30 @@ async def test_the_console_chats_as_a_person(
     assert code == 0
     assert f"#{world.items['leak']}" in shown and "卫生间吊顶渗水" in shown
     assert "[1]" in shown
+
+
+async def test_the_console_is_the_shell_of_the_others(
+    settings: Settings, db: Database, world: World, tmp_path
+) -> None:
+    """Personas listed, a button pressed by its number alone, a person switched, a workbook
+    the robot sends saved (the robot's own console had none of it)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    lines = io.StringIO(f"/mylist\n1\n:who\n:as {ADMIN.id}\n/template\n:quit\n")
+    out = io.StringIO()
+    files = tmp_path / "files"
+    code = await console(
+        settings, db, persona=CONTRACTOR_A.id, files_dir=files, stdin=lines, stdout=out
+    )
+    shown = out.getvalue()
+    assert code == 0, shown
+    assert shown.count(f"[id {CONTRACTOR_A.id}]") == 2, shown  # listed at the start and by :who
+    assert "» " in shown and "卫生间吊顶渗水" in shown, shown  # "1" pressed the item's button
+    saved = sorted(files.glob("*.xlsx"))
+    assert saved and str(saved[0]) in shown, shown
+    assert load_workbook(saved[0]).sheetnames
 
 
 async def test_the_robot_and_the_app_on_one_database_push_once(
