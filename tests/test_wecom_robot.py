@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.platforms import adapter
 from bot.wecom_robot.console import console
-from bot.wecom_robot.delivery import MemberPacer
+from bot.wecom_robot.delivery import MEMBER_WINDOWS
 from bot.wecom_robot.offline import OfflineGateway
 from bot.wecom_robot.protocol import RESPOND, GatewayError, decrypt, encrypt
 from bot.wecom_robot.serve import Robot, build_robot
@@ -30,7 +30,7 @@ from models.db import Database
 from models.settings import Settings
 from models.tables import AppUser, Event, Item, ItemState, Photo, PushKind, PushLog, PushStatus
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
-from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario
+from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario, waiting_skips_ahead
 
 ROBOT = "wecom_robot"
 # The world's people as members of the corp (their userid), beside their Telegram ids.
@@ -82,23 +82,6 @@ class Desk:
         )
 
 
-@contextlib.contextmanager
-def waiting_skips_ahead() -> Iterator[MemberPacer]:
-    """Return a member pacer whose waits move the product clock on instead of sleeping."""
-    ahead = timedelta()
-    ticking = clock.set_source(lambda: ticking() + ahead)
-
-    async def skip(seconds: float) -> None:
-        nonlocal ahead
-        ahead += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
-
-    try:
-        yield MemberPacer(clock=lambda: clock.now().timestamp(), sleep=skip)
-    finally:
-        clock.set_source(ticking)
-
-
 def link(db: Database, ids: dict[int, str]) -> None:
     """Let the world's people (by Telegram id) be reached on the robot as these userids."""
     with db.session() as s:
@@ -131,7 +114,7 @@ async def serving(gateway: OfflineGateway) -> AsyncIterator[str]:
 async def offline_robot(settings: Settings, db: Database) -> AsyncIterator[Desk]:
     """Connect the robot to the offline gateway; the cast joined by their corp userids."""
     link(db, ROBOT_IDS)
-    with waiting_skips_ahead() as members:
+    with waiting_skips_ahead(MEMBER_WINDOWS) as members:
         gateway = OfflineGateway(clock=members.clock)
         async with adapter("wecom_robot").offline(
             settings, db, gateway=gateway, members=members, beat=False
@@ -512,7 +495,7 @@ async def test_workbooks_in_and_out_as_files(
     from tests.test_sheets import setup_book
 
     link(db, {ADMIN.id: "ChenJie"})
-    with waiting_skips_ahead() as members:
+    with waiting_skips_ahead(MEMBER_WINDOWS) as members:
         gateway = OfflineGateway(clock=members.clock)
         async with adapter("wecom_robot").offline(
             settings, db, gateway=gateway, members=members, beat=False
