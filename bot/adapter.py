@@ -10,6 +10,9 @@ bot.platforms; nothing else names a platform's package.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -18,7 +21,7 @@ from models.db import Database
 from models.settings import Settings
 from models.tables import Platform
 
-__all__ = ["Adapter", "Limits", "SetupError", "StandIn"]
+__all__ = ["Adapter", "Limits", "PlatformPackage", "SetupError", "StandIn"]
 
 
 class SetupError(Exception):
@@ -70,3 +73,67 @@ class Adapter(Protocol):
     ) -> int:
         """Chat with the bot in this terminal over the stand-in, as `persona` (a Telegram id
         of the console's people; None: choose); the documents sent land in `files_dir`."""
+
+
+# Where a platform package keeps each part of the contract ("module:function" in the package);
+# a package that keeps one elsewhere names it in `PlatformPackage.parts`.
+PARTS: Mapping[str, str] = {
+    "incoming": "chat:incoming",
+    "check": "serve:check",
+    "secrets": "serve:secrets",
+    "serve": "serve:serve",
+    "offline": "stand_in:offline",
+    "console": "stand_in:console",
+}
+
+
+@dataclass(frozen=True)
+class PlatformPackage:
+    """An Adapter made of a platform package's own functions, each module loaded when first
+    asked for (a run loads only what it serves with; `--help` loads none of it)."""
+
+    platform: Platform
+    limits: Limits
+    package: str  # "bot.telegram"
+    parts: Mapping[str, str] = field(default_factory=dict)  # exceptions to PARTS
+
+    def _part(self, name: str) -> Callable[..., Any]:
+        module, _, function = self.parts.get(name, PARTS[name]).partition(":")
+        found: Callable[..., Any] = getattr(import_module(f"{self.package}.{module}"), function)
+        return found
+
+    def incoming(self, raw: Any) -> Incoming | None:
+        """Return an update of the platform as the core's input; None for what no flow takes."""
+        found: Incoming | None = self._part("incoming")(raw)
+        return found
+
+    def check(self, settings: Settings) -> None:
+        """Raise SetupError naming what a real run still needs."""
+        self._part("check")(settings)
+
+    def secrets(self, settings: Settings) -> tuple[str, ...]:
+        """Return the settings' secrets of this platform, for the log to mask."""
+        found: tuple[str, ...] = self._part("secrets")(settings)
+        return found
+
+    def serve(self, settings: Settings, db: Database) -> int:
+        """Serve the real platform until stopped; the exit code."""
+        code: int = self._part("serve")(settings, db)
+        return code
+
+    def offline(self, settings: Settings, db: Database, **how: Any) -> StandIn:
+        """Return the real application on this platform's offline stand-in."""
+        stand_in: StandIn = self._part("offline")(settings, db, **how)
+        return stand_in
+
+    async def console(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        persona: int | None = None,
+        files_dir: Path | None = None,
+    ) -> int:
+        """Chat with the bot in this terminal over the stand-in."""
+        code: int = await self._part("console")(settings, db, persona=persona, files_dir=files_dir)
+        return code

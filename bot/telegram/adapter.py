@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from bot.adapter import Limits
-from models.db import Database
-from models.settings import Settings
+from bot.adapter import Limits, PlatformPackage
 from models.tables import Platform
 
 LIMITS = Limits(
@@ -23,54 +18,5 @@ LIMITS = Limits(
 )
 
 
-class TelegramAdapter:
-    """The Telegram Bot API through python-telegram-bot: polling, HTML and inline keyboards."""
-
-    platform = Platform.telegram
-    limits = LIMITS
-
-    def incoming(self, raw: Any) -> Any:
-        """Return a PTB Update as the core's input; None for what no flow takes."""
-        from bot.telegram.chat import incoming
-
-        return incoming(raw)
-
-    def check(self, settings: Settings) -> None:
-        """Raise SetupError when there is no token to run with."""
-        from bot.telegram.serve import check
-
-        check(settings)
-
-    def secrets(self, settings: Settings) -> tuple[str, ...]:
-        """Return the bot token, for the log to mask."""
-        from bot.telegram.serve import secrets
-
-        return secrets(settings)
-
-    def serve(self, settings: Settings, db: Database) -> int:
-        """Poll Telegram until stopped."""
-        from bot.telegram.serve import serve
-
-        return serve(settings, db)
-
-    def offline(self, settings: Settings, db: Database, **how: Any) -> Any:
-        """Return the real application on the offline Telegram (bot.telegram.serve.offline)."""
-        from bot.telegram.stand_in import offline
-
-        return offline(settings, db, **how)
-
-    async def console(
-        self,
-        settings: Settings,
-        db: Database,
-        *,
-        persona: int | None = None,
-        files_dir: Path | None = None,
-    ) -> int:
-        """Chat with the bot in this terminal over the offline Telegram."""
-        from bot.telegram.stand_in import console
-
-        return await console(settings, db, persona=persona, files_dir=files_dir)
-
-
-ADAPTER = TelegramAdapter()
+# The Telegram Bot API through python-telegram-bot: polling, HTML and inline keyboards.
+ADAPTER = PlatformPackage(Platform.telegram, LIMITS, __package__)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from bot.adapter import Limits
-from models.db import Database
-from models.settings import Settings
+from bot.adapter import Limits, PlatformPackage
 from models.tables import Platform
 
 LIMITS = Limits(
@@ -25,54 +20,5 @@ LIMITS = Limits(
 )
 
 
-class WeComAdapter:
-    """A WeCom self-built app: the callback server, its crypto, the API, template cards."""
-
-    platform = Platform.wecom
-    limits = LIMITS
-
-    def incoming(self, raw: Any) -> Any:
-        """Return a callback's decrypted fields as the core's input; None for what no flow takes."""
-        from bot.wecom.chat import incoming
-
-        return incoming(raw)
-
-    def check(self, settings: Settings) -> None:
-        """Raise SetupError naming the WeCom settings still missing."""
-        from bot.wecom.serve import check
-
-        check(settings)
-
-    def secrets(self, settings: Settings) -> tuple[str, ...]:
-        """Return the app secret and the callback's token and key, for the log to mask."""
-        from bot.wecom.serve import secrets
-
-        return secrets(settings)
-
-    def serve(self, settings: Settings, db: Database) -> int:
-        """Serve WeCom's callback and the upload pages until stopped."""
-        from bot.wecom.serve import serve
-
-        return serve(settings, db)
-
-    def offline(self, settings: Settings, db: Database, **how: Any) -> Any:
-        """Return the WeCom front end over the offline WeCom (bot.wecom.serve.offline)."""
-        from bot.wecom.stand_in import offline
-
-        return offline(settings, db, **how)
-
-    async def console(
-        self,
-        settings: Settings,
-        db: Database,
-        *,
-        persona: int | None = None,
-        files_dir: Path | None = None,
-    ) -> int:
-        """Chat with the bot in this terminal over the offline WeCom."""
-        from bot.wecom.stand_in import console
-
-        return await console(settings, db, persona=persona, files_dir=files_dir)
-
-
-ADAPTER = WeComAdapter()
+# A WeCom self-built app: the callback server, its crypto, the API, template cards.
+ADAPTER = PlatformPackage(Platform.wecom, LIMITS, __package__)

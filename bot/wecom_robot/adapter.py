@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from bot.adapter import Limits
-from models.db import Database
-from models.settings import Settings
+from bot.adapter import Limits, PlatformPackage
 from models.tables import Platform
 
 LIMITS = Limits(
@@ -28,54 +23,11 @@ LIMITS = Limits(
 )
 
 
-class RobotAdapter:
-    """The smart robot: a long connection out to WeCom's gateway, markdown and button cards."""
-
-    platform = Platform.wecom_robot
-    limits = LIMITS
-
-    def incoming(self, raw: Any) -> Any:
-        """Return a gateway callback (a frame) as the core's input; None for what no flow takes."""
-        from bot.wecom_robot.inbound import MediaBook, incomings
-
-        found = incomings(raw, MediaBook())
-        return found[0] if found else None
-
-    def check(self, settings: Settings) -> None:
-        """Raise SetupError naming the robot's settings still missing."""
-        from bot.wecom_robot.stand_in import check
-
-        check(settings)
-
-    def secrets(self, settings: Settings) -> tuple[str, ...]:
-        """Return the robot's secret, for the log to mask."""
-        secret = settings.wecom_robot_secret
-        return (secret.get_secret_value(),) if secret is not None else ()
-
-    def serve(self, settings: Settings, db: Database) -> int:
-        """Connect out to the gateway and answer members until stopped."""
-        from bot.wecom_robot.stand_in import serve
-
-        return serve(settings, db)
-
-    def offline(self, settings: Settings, db: Database, **how: Any) -> Any:
-        """Return the robot connected to an offline gateway (bot.wecom_robot.offline)."""
-        from bot.wecom_robot.stand_in import offline
-
-        return offline(settings, db, **how)
-
-    async def console(
-        self,
-        settings: Settings,
-        db: Database,
-        *,
-        persona: int | None = None,
-        files_dir: Path | None = None,
-    ) -> int:
-        """Chat with the bot in this terminal over the offline gateway."""
-        from bot.wecom_robot.console import console
-
-        return await console(settings, db, persona=persona, files_dir=files_dir)
-
-
-ADAPTER = RobotAdapter()
+# The smart robot: a long connection out to WeCom's gateway, markdown and button cards. Its
+# console is a module of its own, and a callback may hold several inputs (an album).
+ADAPTER = PlatformPackage(
+    Platform.wecom_robot,
+    LIMITS,
+    __package__,
+    parts={"incoming": "inbound:incoming", "console": "console:console"},
+)

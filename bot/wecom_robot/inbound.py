@@ -130,3 +130,10 @@ def _with(base: Incoming, **fields: Any) -> Incoming:
 def _size(part: dict[str, Any]) -> int | None:
     size = part.get("file_size")
     return int(size) if isinstance(size, int | str) and str(size).isdigit() else None
+
+
+def incoming(found: Frame) -> Incoming | None:
+    """Return a callback as the core's one input (an album's first photo); None for what no
+    flow takes. The robot's chat asks `incomings` for every photo of an album."""
+    taken = incomings(found, MediaBook())
+    return taken[0] if taken else None

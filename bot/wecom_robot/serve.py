@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bot.adapter import SetupError
 from bot.wecom_robot.chat import RobotChat, RobotPlatform
 from bot.wecom_robot.delivery import MemberPacer, RobotDelivery, Sender
 from bot.wecom_robot.inbound import MediaBook
@@ -119,3 +120,43 @@ def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None
     robot = Robot(settings, db, chat, delivery, sender)
     holder["robot"] = robot
     return robot
+
+
+log_run = logging.getLogger("bot.run")
+
+
+def check(settings: Settings) -> None:
+    """Raise SetupError naming the robot's settings a real run still needs."""
+    missing = [
+        name.upper()
+        for name in ("wecom_robot_bot_id", "wecom_robot_secret")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        raise SetupError(
+            f"WeCom robot settings not set: {', '.join(missing)} (the robot's bot id and "
+            "secret, from its API mode page with the long connection on; see README)"
+        )
+    if not settings.wecom_robot_ws_url.startswith(("ws://", "wss://", "http://", "https://")):
+        raise SetupError("WECOM_ROBOT_WS_URL must start with wss:// (or ws:// for a stand-in)")
+
+
+def serve(settings: Settings, db: Database) -> int:
+    """Connect out to the gateway and answer members until stopped (Ctrl-C)."""
+    check(settings)
+    robot = build_robot(settings, db)
+    log_run.info("connecting out to the WeCom robot gateway %s", settings.wecom_robot_ws_url)
+    try:
+        asyncio.run(robot.run())
+    except KeyboardInterrupt:
+        return 0
+    except Exception:
+        log_run.exception("the bot stopped on an unexpected error")
+        return 1
+    return 0
+
+
+def secrets(settings: Settings) -> tuple[str, ...]:
+    """Return the robot's secret, for the log to mask."""
+    secret = settings.wecom_robot_secret
+    return (secret.get_secret_value(),) if secret is not None else ()

@@ -3,53 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.adapter import SetupError
 from bot.wecom_robot.delivery import MemberPacer
 from bot.wecom_robot.offline import OfflineGateway
 from bot.wecom_robot.serve import Robot, build_robot
 from jobs import rhythm
 from models.db import Database
 from models.settings import Settings
-
-log_run = logging.getLogger("bot.run")
-
-
-def check(settings: Settings) -> None:
-    """Raise SetupError naming the robot's settings a real run still needs."""
-    missing = [
-        name.upper()
-        for name in ("wecom_robot_bot_id", "wecom_robot_secret")
-        if not getattr(settings, name)
-    ]
-    if missing:
-        raise SetupError(
-            f"WeCom robot settings not set: {', '.join(missing)} (the robot's bot id and "
-            "secret, from its API mode page with the long connection on; see README)"
-        )
-    if not settings.wecom_robot_ws_url.startswith(("ws://", "wss://", "http://", "https://")):
-        raise SetupError("WECOM_ROBOT_WS_URL must start with wss:// (or ws:// for a stand-in)")
-
-
-def serve(settings: Settings, db: Database) -> int:
-    """Connect out to the gateway and answer members until stopped (Ctrl-C)."""
-    check(settings)
-    robot = build_robot(settings, db)
-    log_run.info("connecting out to the WeCom robot gateway %s", settings.wecom_robot_ws_url)
-    try:
-        asyncio.run(robot.run())
-    except KeyboardInterrupt:
-        return 0
-    except Exception:
-        log_run.exception("the bot stopped on an unexpected error")
-        return 1
-    return 0
 
 
 @dataclass
