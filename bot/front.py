@@ -11,12 +11,20 @@ its renderer leaves undone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Protocol
 
+from handlers.core import Core
+from handlers.i18n import pick_language
 from handlers.screens import Reply, Screen
 from jobs.sender import Delivery, tell
 from models.db import Database
+from models.people import Person, find_person
+from models.tables import Platform
+
+log = logging.getLogger(__name__)
 
 
 class Renderer(Protocol):
@@ -86,3 +94,59 @@ class Background:
     async def idle(self) -> None:
         """Wait until nothing is being handled and nothing is on its way."""
         await self._idle.wait()
+
+
+Seen = Callable[[str], Awaitable[bool]]  # record a key; True when it was seen before
+
+
+class MemberChat:
+    """What a chat keeps whose members' inputs come as callbacks (the WeCom app's, the robot's):
+    one input at a time per member, in order; a card pressed once; `handled` and `idle` for a
+    test, a console or a stop to wait on."""
+
+    platform: Platform
+    card_seen: str  # the prefix of a pressed card's key in `seen`
+
+    def __init__(self, core: Core, seen: Seen) -> None:
+        self.core = core
+        self.seen = seen
+        self._turns: dict[str, asyncio.Lock] = {}
+        self.handled = 0  # inputs done with
+        self.background = Background()
+
+    async def idle(self) -> None:
+        """Wait until no input is being handled and no notice is on its way."""
+        await self.background.idle()
+
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """Count one input being handled, until it is done with."""
+        self.background.start()
+        try:
+            yield
+        finally:
+            self.handled += 1
+            self.background.stop()
+
+    def turn(self, account: str) -> asyncio.Lock:
+        """Return a member's turn: hold it while handling their input (one at a time, in order)."""
+        return self._turns.setdefault(account, asyncio.Lock())
+
+    async def first_press(self, task: str | None) -> bool:
+        """Tell whether a card (its task id) is pressed for the first time; a second press, or
+        a press of no card, does nothing."""
+        if not task or await self.seen(f"{self.card_seen}{task}"):
+            log.warning("%s: a card pressed again, ignored (task %s)", self.platform.value, task)
+            return False
+        return True
+
+    async def person(self, account: str) -> Person | None:
+        """Return the person behind a member's account, looked up in a worker thread."""
+        return await asyncio.to_thread(
+            self.core.db.run, find_person, platform=self.platform, account=account
+        )
+
+    def lang(self, person: Person | None) -> str:
+        """Return the language to answer a person in (theirs, else the default)."""
+        stored = person.language if person is not None else None
+        return pick_language(stored, None, self.core.settings.default_language)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
 
 
 class SlidingWindows:
@@ -51,3 +54,52 @@ class SlidingWindows:
         """Return how many sends to `key` ended in the last `seconds`."""
         now = self.clock()
         return sum(1 for at in self._ended.get(key, ()) if at > now - seconds)
+
+
+class MemberPacer:
+    """Hold the messages to one member within sliding windows (WeCom: 30 a minute, 1,000 an
+    hour, for its self-built app and its robot alike), each counted from when its send ended.
+
+    Same interface as jobs.sender.ChatPacer (`turn`, `hold`); the clock and the sleep are
+    injectable so a test can run an hour of sends without waiting for it.
+    """
+
+    def __init__(
+        self,
+        windows: Sequence[tuple[float, int]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._sent = SlidingWindows(windows, clock=clock)
+        self.windows = self._sent.windows
+        self.clock = clock
+        self.sleep = sleep
+        self._free_at: dict[Hashable, float] = {}
+        self._locks: dict[Hashable, asyncio.Lock] = {}
+
+    def wait(self, member: Hashable) -> float:
+        """Return how many seconds the next message to `member` must wait (0: it may go now)."""
+        held = self._free_at.get(member, 0.0) - self.clock()
+        return max(self._sent.wait(member) or 0.0, held, 0.0)
+
+    @asynccontextmanager
+    async def turn(self, member: Hashable) -> AsyncIterator[None]:
+        """Wait until `member` may get one more message; it counts from when the send ends."""
+        async with self._locks.setdefault(member, asyncio.Lock()):
+            while (wait := self.wait(member)) > 0:
+                await self.sleep(wait)
+            try:
+                yield
+            finally:
+                # Counted even if the send failed: the platform may have taken it all the same.
+                self._sent.ended(member)
+
+    def hold(self, member: Hashable, seconds: float) -> None:
+        """Send `member` nothing more for `seconds` (the platform asked us to slow down)."""
+        until = self.clock() + seconds
+        self._free_at[member] = max(self._free_at.get(member, 0.0), until)
+
+    def sent_within(self, member: Hashable, seconds: float) -> int:
+        """Return how many messages went to `member` in the last `seconds`."""
+        return self._sent.within(member, seconds)

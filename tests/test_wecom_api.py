@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.wecom import cards
 from bot.wecom.api import SlowDown, WeComAPI, WeComError, mask
-from bot.wecom.delivery import MemberPacer, WeComDelivery
+from bot.wecom.delivery import MEMBER_WINDOWS, MemberPacer, WeComDelivery
 from bot.wecom.offline import OfflineWeCom
 from bot.wecom.render import plain, split_text
 from jobs.notices import Attachment, Choice, Notice
@@ -262,7 +262,7 @@ async def test_the_pacer_holds_a_member_to_30_a_minute(wecom: OfflineWeCom) -> N
     fake = FakeTime()
     before = clock.set_source(fake.product)
     try:
-        pacer = MemberPacer(clock=fake.clock, sleep=fake.sleep)
+        pacer = MemberPacer(MEMBER_WINDOWS, clock=fake.clock, sleep=fake.sleep)
         async with wecom.client() as client:
             api = WeComAPI("http://x", wecom.corp_id, SECRET, wecom.agent_id, client=client)
             for n in range(95):

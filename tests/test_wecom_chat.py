@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,10 +19,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot.wecom.delivery import MemberPacer
+from bot.wecom.delivery import MEMBER_WINDOWS
 from bot.wecom.offline import OfflineWeCom, Sent
 from bot.wecom.sender_side import callback, image_message, template_card_event, text_message
 from bot.wecom.serve import WeComServer, build_wecom
+from jobs.pacing import MemberPacer
 from models import clock, people
 from models.db import Database
 from models.settings import Settings
@@ -273,7 +274,9 @@ async def wecom(wecom_settings: Settings, db: Database, world: World) -> AsyncIt
 
 
 @contextlib.contextmanager
-def waiting_skips_ahead() -> Iterator[MemberPacer]:
+def waiting_skips_ahead(
+    windows: Sequence[tuple[float, int]] = MEMBER_WINDOWS,
+) -> Iterator[MemberPacer]:
     """Return a member pacer whose waits move the product clock on instead of sleeping."""
     ahead = timedelta()
     ticking = clock.set_source(lambda: ticking() + ahead)
@@ -284,7 +287,7 @@ def waiting_skips_ahead() -> Iterator[MemberPacer]:
         await asyncio.sleep(0)
 
     try:
-        yield MemberPacer(clock=lambda: clock.now().timestamp(), sleep=skip)
+        yield MemberPacer(windows, clock=lambda: clock.now().timestamp(), sleep=skip)
     finally:
         clock.set_source(ticking)
 

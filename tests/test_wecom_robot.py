@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.platforms import adapter
 from bot.wecom_robot.console import console
-from bot.wecom_robot.delivery import MemberPacer
+from bot.wecom_robot.delivery import MEMBER_WINDOWS
 from bot.wecom_robot.offline import OfflineGateway
 from bot.wecom_robot.protocol import RESPOND, GatewayError, decrypt, encrypt
 from bot.wecom_robot.serve import Robot, build_robot
@@ -29,8 +29,8 @@ from models import clock, people, pushes
 from models.db import Database
 from models.settings import Settings
 from models.tables import AppUser, Event, Item, ItemState, Photo, PushKind, PushLog, PushStatus
-from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
-from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario
+from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, PNG, World
+from tests.test_wecom_chat import CAST, LOOP, Seen, _loop_closed, run_scenario, waiting_skips_ahead
 
 ROBOT = "wecom_robot"
 # The world's people as members of the corp (their userid), beside their Telegram ids.
@@ -82,23 +82,6 @@ class Desk:
         )
 
 
-@contextlib.contextmanager
-def waiting_skips_ahead() -> Iterator[MemberPacer]:
-    """Return a member pacer whose waits move the product clock on instead of sleeping."""
-    ahead = timedelta()
-    ticking = clock.set_source(lambda: ticking() + ahead)
-
-    async def skip(seconds: float) -> None:
-        nonlocal ahead
-        ahead += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
-
-    try:
-        yield MemberPacer(clock=lambda: clock.now().timestamp(), sleep=skip)
-    finally:
-        clock.set_source(ticking)
-
-
 def link(db: Database, ids: dict[int, str]) -> None:
     """Let the world's people (by Telegram id) be reached on the robot as these userids."""
     with db.session() as s:
@@ -131,7 +114,7 @@ async def serving(gateway: OfflineGateway) -> AsyncIterator[str]:
 async def offline_robot(settings: Settings, db: Database) -> AsyncIterator[Desk]:
     """Connect the robot to the offline gateway; the cast joined by their corp userids."""
     link(db, ROBOT_IDS)
-    with waiting_skips_ahead() as members:
+    with waiting_skips_ahead(MEMBER_WINDOWS) as members:
         gateway = OfflineGateway(clock=members.clock)
         async with adapter("wecom_robot").offline(
             settings, db, gateway=gateway, members=members, beat=False
@@ -306,6 +289,30 @@ async def test_the_console_chats_as_a_person(
     assert code == 0
     assert f"#{world.items['leak']}" in shown and "卫生间吊顶渗水" in shown
     assert "[1]" in shown
+
+
+async def test_the_console_is_the_shell_of_the_others(
+    settings: Settings, db: Database, world: World, tmp_path
+) -> None:
+    """Personas listed, a button pressed by its number alone, a person switched, a workbook
+    the robot sends saved (the robot's own console had none of it)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    lines = io.StringIO(f"/mylist\n1\n:who\n:as {ADMIN.id}\n/template\n:quit\n")
+    out = io.StringIO()
+    files = tmp_path / "files"
+    code = await console(
+        settings, db, persona=CONTRACTOR_A.id, files_dir=files, stdin=lines, stdout=out
+    )
+    shown = out.getvalue()
+    assert code == 0, shown
+    assert shown.count(f"[id {CONTRACTOR_A.id}]") == 2, shown  # listed at the start and by :who
+    assert "» " in shown and "卫生间吊顶渗水" in shown, shown  # "1" pressed the item's button
+    saved = sorted(files.glob("*.xlsx"))
+    assert saved and str(saved[0]) in shown, shown
+    assert load_workbook(saved[0]).sheetnames
 
 
 async def test_the_robot_and_the_app_on_one_database_push_once(
@@ -495,7 +502,7 @@ async def test_workbooks_in_and_out_as_files(
     from tests.test_sheets import setup_book
 
     link(db, {ADMIN.id: "ChenJie"})
-    with waiting_skips_ahead() as members:
+    with waiting_skips_ahead(MEMBER_WINDOWS) as members:
         gateway = OfflineGateway(clock=members.clock)
         async with adapter("wecom_robot").offline(
             settings, db, gateway=gateway, members=members, beat=False
@@ -537,3 +544,24 @@ async def test_a_send_over_the_rate_waits_and_goes(desk: Desk, world: World, db:
     assert clock.now() - before >= timedelta(seconds=60)  # waited (on the product clock)
     assert gw.messages_to(wang)[-1].visible == "Leak reopened"
     gw.errors.clear()  # the refusal was the point
+
+
+def test_cut_labels_are_numbered_only_where_they_look_alike_as_on_the_app() -> None:
+    from bot.wecom import cards as app_cards
+    from bot.wecom_robot import render
+    from handlers.choices import Choice
+
+    items = [Choice(f"#{n} {n}-1-1202 卫生间", f"it:{n}") for n in (4, 5)]
+    flats = [Choice(f"江畔花园一期 3-1-120{n}", f"un:{n}") for n in range(8)]
+    for rows, numbered in ((items, False), (flats, True)):
+        on_robot = render.cards([[c] for c in rows], lang="zh")
+        on_app = app_cards.draw("哪一个？", [[c] for c in rows], lang="zh").cards
+        robot = [b["text"] for card in on_robot for b in card["button_list"]]
+        # The same buttons on both WeCom front ends (bot.cards fits them once).
+        assert robot == [b["text"] for card in on_app for b in card["button_list"]]
+        assert all(len(text) <= render.BUTTON_TEXT_MAX for text in robot)
+        if numbered:  # alike when cut: each its place in the screen, running on across cards
+            assert [text.split(". ")[0] for text in robot] == [str(n) for n in range(1, 9)]
+            assert "8. 江畔花园一期 3-1-1207" in on_robot[1]["sub_title_text"]
+        else:  # an item's number stays first: never "1.#4 4-1…" beside "2.#5 5-1…"
+            assert [text.split(" ")[0] for text in robot] == ["#4", "#5"]

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.cards import choices_of, clip, full_labels, labels
 from bot.wecom.adapter import LIMITS
 from handlers.choices import Choice
-from handlers.i18n import short_label, t
+from handlers.i18n import t
 
 TITLE_MAX = 36
 DESC_MAX = 44
@@ -42,7 +42,6 @@ BUTTON_TEXT_MAX = LIMITS.button_text or 10
 KEY_MAX = LIMITS.button_data  # bytes
 TASK_ID_MAX = 128  # bytes
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
-ELLIPSIS = "…"
 CARD_TYPE = "button_interaction"
 BUTTON_STYLE = 1  # blue; 1..4
 
@@ -50,27 +49,6 @@ BUTTON_STYLE = 1  # blue; 1..4
 def new_task_id() -> str:
     """Return a task id no other card of the app has: 'h' and 32 hex digits."""
     return f"h{uuid.uuid4().hex}"
-
-
-def clip(text: str, limit: int) -> str:
-    """Return `text` on one line, cut to `limit` characters with an ellipsis if longer."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: max(limit - 1, 0)] + ELLIPSIS
-
-
-def choices_of(rows: Iterable[Iterable[Choice]]) -> list[Choice]:
-    """Return the choices of rows in reading order, each data once."""
-    seen: set[str] = set()
-    flat: list[Choice] = []
-    for row in rows:
-        for choice in row:
-            if choice.data in seen:
-                continue
-            if len(choice.data.encode()) > KEY_MAX:
-                raise ValueError(f"choice data over {KEY_MAX} bytes: {choice.data[:40]!r}…")
-            seen.add(choice.data)
-            flat.append(choice)
-    return flat
 
 
 @dataclass(frozen=True)
@@ -92,7 +70,7 @@ def draw(
 
     No choices: only the text. Labels are in `lang` (their short forms are looked up in it).
     """
-    choices = choices_of(rows)
+    choices = choices_of(rows, key_max=KEY_MAX)
     if not choices:
         return Drawn(text, [])
     buttons = _buttons(lang, choices)
@@ -101,7 +79,7 @@ def draw(
     cards, before = [], text
     for number, page in enumerate(pages, start=1):
         mark = f" ({number}/{len(pages)})" if len(pages) > 1 else ""
-        listing = _listing([line for _, line in page if line])
+        listing = full_labels([line for _, line in page if line], SUB_TITLE_MAX)
         head = _prompt(text, choose, mark, listing) if number == 1 else None
         if head is not None:
             before = ""  # the prompt is on the first card: no text goes before it
@@ -143,35 +121,13 @@ def _titled(choose: str, mark: str, listing: str) -> dict[str, Any]:
 
 
 def _buttons(lang: str, choices: Sequence[Choice]) -> list[tuple[dict[str, Any], str | None]]:
-    """Return each choice's button, and the line listing its full label where it is numbered.
-
-    A label longer than a button takes its short form, else is cut ("#4 3-1-12…": an item's
-    number stays first); only cut labels that would look alike get their place in the screen
-    ("7. 3-1-1…"), running on across the cards, so a card never numbers what it need not.
-    """
-    fitted = [_fitting(lang, choice.label) for choice in choices]
-    shown = [clip(label, BUTTON_TEXT_MAX) for label in fitted]
-    alike = Counter(shown)
-    buttons = []
-    for number, (choice, label, cut) in enumerate(zip(choices, fitted, shown, strict=True), 1):
-        listed = None
-        if cut != label and alike[cut] > 1:
-            prefix = f"{number}. "
-            cut, listed = prefix + clip(label, BUTTON_TEXT_MAX - len(prefix)), prefix + label
-        buttons.append(
-            ({"type": 0, "text": cut, "style": BUTTON_STYLE, "key": choice.data}, listed)
-        )
-    return buttons
-
-
-def _fitting(lang: str, label: str) -> str:
-    """Return a label on one line, in its short form when the whole one is longer than a button."""
-    label = " ".join(label.split())
-    if len(label) > BUTTON_TEXT_MAX:
-        short = short_label(lang, label)
-        if short and len(short) <= BUTTON_TEXT_MAX:
-            return short
-    return label
+    """Return each choice's button (labels fitted by bot.cards), and the line listing its full
+    label where it is numbered."""
+    fitted = labels(lang, choices, BUTTON_TEXT_MAX)
+    return [
+        ({"type": 0, "text": text, "style": BUTTON_STYLE, "key": choice.data}, listed)
+        for choice, (text, listed) in zip(choices, fitted, strict=True)
+    ]
 
 
 def pressed(text: str) -> dict[str, Any]:
@@ -189,17 +145,3 @@ def _task_id(make: Callable[[], str]) -> str:
     if not TASK_ID_RE.match(value):
         raise ValueError(f"task_id must be 1-{TASK_ID_MAX} of A-Z a-z 0-9 _-@: {value!r}")
     return value
-
-
-def _listing(lines: Sequence[str]) -> str:
-    """Return the numbered full labels of a card's cut buttons, within sub_title_text's limit."""
-    kept: list[str] = []
-    for line in lines:
-        if len("\n".join([*kept, line])) > SUB_TITLE_MAX:
-            room = SUB_TITLE_MAX - len("\n".join(kept)) - (1 if kept else 0)
-            number = line.split(" ", 1)[0]
-            if room > len(number) + 2:
-                kept.append(clip(line, room))
-            break
-        kept.append(line)
-    return "\n".join(kept)

@@ -14,17 +14,14 @@ Everything sent to a member waits its turn in the same MemberPacer as the delive
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 
 from bot import front
-from bot.front import Background
+from bot.front import MemberChat, Seen
 from bot.wecom import cards
 from bot.wecom.adapter import LIMITS
 from bot.wecom.api import WeComAPI, WeComError
@@ -32,16 +29,13 @@ from bot.wecom.delivery import WeComDelivery
 from bot.wecom.render import MemberRenderer
 from bot.wecom.upload import REF_PREFIX, Uploads
 from handlers.core import Core
-from handlers.i18n import pick_language, t
+from handlers.i18n import t
 from handlers.screens import FileIn, Incoming, Reply
-from models.people import Person, find_person
 from models.tables import Platform
 
 PLATFORM = Platform.wecom
 CARD_EVENT = "template_card_event"
 log = logging.getLogger(__name__)
-
-Seen = Callable[[str], Awaitable[bool]]  # record a key; True when it was seen before
 
 
 class WeComPlatform:
@@ -92,8 +86,11 @@ def incoming(fields: dict[str, str]) -> Incoming | None:
     return None  # voice, video, location, link, entering the app...
 
 
-class WeComChat:
+class WeComChat(MemberChat):
     """Feed callbacks to the core, one input at a time per member, and draw the replies."""
+
+    platform = PLATFORM
+    card_seen = "card:"
 
     def __init__(
         self,
@@ -103,34 +100,17 @@ class WeComChat:
         seen: Seen,
         uploads: Uploads,
     ) -> None:
-        self.core = core
+        super().__init__(core, seen)  # `handled` counts callbacks and uploads
         self.api = api
         self.delivery = delivery
-        self.seen = seen
         self.uploads = uploads
         self.renderer = delivery.renderer  # one renderer, one pacer: replies and notices alike
         self.members = delivery.members
         self._names: dict[str, str] = {}  # members' directory names, once read
-        self._locks: dict[str, asyncio.Lock] = {}
-        self.handled = 0  # callbacks and uploads done with, for a test to wait on
-        self.background = Background()
-
-    async def idle(self) -> None:
-        """Wait until no input is being handled and no notice is on its way (tests, a stop)."""
-        await self.background.idle()
-
-    @contextlib.contextmanager
-    def _working(self) -> Iterator[None]:
-        self.background.start()
-        try:
-            yield
-        finally:
-            self.handled += 1
-            self.background.stop()
 
     async def on_message(self, fields: dict[str, str]) -> None:
         """Handle one callback (the receiver answered WeCom already)."""
-        with self._working():
+        with self.working():
             await self._on_message(fields)
 
     async def _on_message(self, fields: dict[str, str]) -> None:
@@ -138,19 +118,19 @@ class WeComChat:
         if found is None:
             if fields.get("MsgType") in ("voice", "video", "location", "link"):
                 account = fields["FromUserName"]
-                lang = self._lang(await self._person(account))
+                lang = self.lang(await self.person(account))
                 await self.renderer.say(account, t(lang, "bot.not_understood"))
             return
-        async with self._locks.setdefault(found.account, asyncio.Lock()):
-            if found.choice is not None and not await self._first_press(fields):
+        async with self.turn(found.account):
+            if found.choice is not None and not await self.first_press(fields.get("TaskId")):
                 return
             await self.handle(found, pressed=fields.get("ResponseCode"))
 
     async def on_upload(self, account: str, file: FileIn) -> None:
         """Handle a file that came through an upload page as the member's own file message."""
-        with self._working():
+        with self.working():
             try:
-                async with self._locks.setdefault(account, asyncio.Lock()):
+                async with self.turn(account):
                     await self.handle(Incoming(platform=PLATFORM, account=account, document=file))
             finally:
                 self.uploads.forget(file.ref)  # not fetched (refused, not a workbook): let go
@@ -165,18 +145,10 @@ class WeComChat:
         reply = await self.core.handle(found)
         # The person's language after the input (a join or /language may have set it), as the
         # core found it: nobody is looked up again here.
-        lang = reply.lang or self._lang(None)
+        lang = reply.lang or self.lang(None)
         if pressed:
             await self._grey(found.account, pressed, lang)
         await self.draw(found.account, reply)
-
-    async def _first_press(self, fields: dict[str, str]) -> bool:
-        """Tell whether this card is pressed for the first time (a second press does nothing)."""
-        task = fields.get("TaskId", "")
-        if not task or await self.seen(f"card:{task}"):
-            log.warning("wecom: a card pressed again, ignored (task %s)", task)
-            return False
-        return True
 
     async def _grey(self, account: str, code: str, lang: str) -> None:
         """Grey out a pressed card's buttons, before anything of its reply is shown."""
@@ -188,8 +160,8 @@ class WeComChat:
 
     async def _upload_link(self, found: Incoming) -> None:
         """Answer /upload with a one-time upload page for this member (people who joined only)."""
-        person = await self._person(found.account)
-        lang = self._lang(person)
+        person = await self.person(found.account)
+        lang = self.lang(person)
         if person is None:
             await self.renderer.say(found.account, t(lang, "error.not_registered"))
             return
@@ -210,18 +182,9 @@ class WeComChat:
             self._names[account] = name
         return name
 
-    async def _person(self, account: str) -> Person | None:
-        return await asyncio.to_thread(
-            self.core.db.run, find_person, platform=PLATFORM, account=account
-        )
-
-    def _lang(self, person: Person | None) -> str:
-        stored = person.language if person is not None else None
-        return pick_language(stored, None, self.core.settings.default_language)
-
     async def draw(self, account: str, reply: Reply) -> None:
         """Show a reply in a member's chat, in its language, the one way (bot.front.draw)."""
-        renderer = MemberRenderer(self.renderer, account, reply.lang or self._lang(None))
+        renderer = MemberRenderer(self.renderer, account, reply.lang or self.lang(None))
         await front.draw(
             reply, renderer, db=self.core.db, delivery=self.delivery, later=self.background.later
         )

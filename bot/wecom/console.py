@@ -10,29 +10,27 @@ saved in the files folder. Each persona chats by their WeCom identity: one is li
 
 from __future__ import annotations
 
-import itertools
 import mimetypes
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.console import Console, Keyboard, Persona, one_line
+from bot.console import CardConsole, Keyboard, Persona, card_lines, one_line
 from bot.wecom.crypto import parse_fields
 from bot.wecom.offline import OfflineWeCom, Sent
 from bot.wecom.sender_side import image_message, template_card_event, text_message
 from bot.wecom.serve import WeComServer
 from models.db import Database
-from models.people import accounts, find_person, link_identity
 from models.tables import Platform
 
 PLATFORM = Platform.wecom
-PART = re.compile(r"\((\d+)/(\d+)\)$")  # "… (2/3)": the second of a screen's three cards
 
 
-class WeComConsole(Console):
+class WeComConsole(CardConsole):
     """One terminal session over the offline WeCom."""
+
+    platform = PLATFORM
 
     def __init__(
         self,
@@ -45,24 +43,13 @@ class WeComConsole(Console):
     ) -> None:
         self.server = server
         self.wecom = wecom
-        self._accounts: dict[int, str] = {}
-        self._newcomers = itertools.count(1)
         lang = server.chat.core.settings.default_language
         super().__init__(db, stdin, stdout, files_dir, lang)
 
-    def account(self, persona: Persona) -> str:
-        """Return the persona's WeCom userid, linking one for a person who has none."""
-        found = self._accounts.get(persona.telegram_id)
-        if found is not None:
-            return found
-        if not persona.roles:
-            account = f"console-new-{next(self._newcomers)}"
-        else:
-            account = self.db.run(_wecom_account, telegram_id=persona.telegram_id)
+    def joined(self, account: str, persona: Persona) -> None:
+        """Add the member to the offline corp, under the directory's name read when they join."""
         self.wecom.add_member(account)
-        self.wecom.set_name(account, persona.name)  # the directory's name, read when they join
-        self._accounts[persona.telegram_id] = account
-        return account
+        self.wecom.set_name(account, persona.name)
 
     async def post(self, xml: str) -> None:
         """Hand a member's message to the chat as the receiver does; wait for the reply and for
@@ -103,27 +90,6 @@ class WeComConsole(Console):
 
             await self.act(send)
         return True
-
-    def own_chat(self) -> str:
-        """Return the current person's WeCom userid."""
-        return self.account(self.persona)  # type: ignore[arg-type]
-
-    def chat_name(self, chat: int | str) -> str:
-        """Return the persona behind a WeCom userid."""
-        found = next((t for t, account in self._accounts.items() if account == chat), None)
-        return self.name_of(found) if found is not None else str(chat)
-
-    def newest_keyboard(self) -> Keyboard | None:
-        """Return the latest cards of the current person that can still be pressed."""
-        user = self.own_chat()
-        for keyboard in reversed(self.keyboards):
-            if keyboard.chat == user and any(card.live for card in keyboard.where):
-                return keyboard
-        return None
-
-    def on_screen(self, keyboard: Keyboard, index: int) -> bool:
-        """Tell whether the card holding this button can still be pressed."""
-        return keyboard.where[index].live
 
     async def press_button(self, keyboard: Keyboard, index: int) -> None:
         """Click the button on its card, as WeCom's template_card_event callback says."""
@@ -174,36 +140,17 @@ class WeComConsole(Console):
             keyboards = self._keyboards(who, new)
             for message in new:
                 shown = True
-                lines = self.render_sent(message, keyboards.get(id(message)))
-                if who == user:
-                    self.write("\n".join(lines))
-                else:
-                    head = self.ui("to", name=who)
-                    self.write("\n".join([head + lines[0], *("    " + x for x in lines[1:])]))
+                self.write_sent(user, who, self.render_sent(message, keyboards.get(id(message))))
         if not shown:
             self.say("no_reply")
 
     def _keyboards(self, user: str, sent: list[Sent]) -> dict[int, tuple[Keyboard, int]]:
-        """Number the cards just sent: one screen's cards ("(1/2)", "(2/2)") are one keyboard.
-
-        Returns, per card, its keyboard and the number of its first button in it.
-        """
-        found: dict[int, tuple[Keyboard, int]] = {}
-        group: list[Sent] = []
-        for card in (m for m in sent if m.msgtype == "template_card"):
-            part = PART.search(card.content.get("main_title", {}).get("title", ""))
-            if part is None or part[1] == "1":
-                group = []
-            group.append(card)
-            if part is None or part[1] == part[2]:
-                buttons = [(b.get("text", ""), b.get("key")) for c in group for b in _buttons(c)]
-                where = [c for c in group for _ in _buttons(c)]
-                keyboard = self.keep_keyboard(user, buttons, where)
-                first = 1
-                for c in group:
-                    found[id(c)] = (keyboard, first)
-                    first += len(_buttons(c))
-        return found
+        """Number the cards just sent (one screen's cards are one keyboard); per card, its
+        keyboard and the number of its first button in it."""
+        cards = [m for m in sent if m.msgtype == "template_card"]
+        shown = [(c.content.get("main_title", {}).get("title", ""), _pairs(c), c) for c in cards]
+        kept = self.keep_cards(user, shown)
+        return {id(card): kept[place] for place, card in enumerate(cards) if place in kept}
 
     def render_sent(self, message: Sent, keyboard: tuple[Keyboard, int] | None = None) -> list[str]:
         """Lines of one WeCom message: a text, an image or file (saved), or a card and buttons."""
@@ -224,29 +171,17 @@ class WeComConsole(Console):
         lines += [head["desc"]] if head.get("desc") else []
         if card.get("sub_title_text"):
             lines += card["sub_title_text"].split("\n")
-        first = keyboard[1] if keyboard else 1
-        buttons = [f"[{n}] {b.get('text', '')}" for n, b in enumerate(_buttons(message), first)]
-        lines.append("  " + "   ".join(buttons))
-        if keyboard is not None and keyboard[0].where[-1] is message:
-            lines[-1] += f"   ⌨{keyboard[0].number}"
-        return lines
+        labels = [b.get("text", "") for b in _buttons(message)]
+        last = keyboard is not None and keyboard[0].where[-1] is message
+        return card_lines(lines, labels, keyboard, last=last)
 
 
 def _buttons(card: Sent) -> list[dict]:
     return list(card.content.get("button_list", []))
 
 
-def _wecom_account(session: object, *, telegram_id: int) -> str:
-    """Return a person's WeCom userid; link `console-<user id>` when they have none."""
-    person = find_person(session, platform=Platform.telegram, account=str(telegram_id))
-    if person is None:
-        return f"console-tg-{telegram_id}"
-    found = accounts(session, user_ids=[person.id], platform=PLATFORM).get(person.id)
-    if found:
-        return found
-    account = f"console-{person.id}"
-    link_identity(session, user_id=person.id, platform=PLATFORM, account=account)
-    return account
+def _pairs(card: Sent) -> list[tuple[str, str | None]]:
+    return [(b.get("text", ""), b.get("key")) for b in _buttons(card)]
 
 
 async def run_wecom_console(

@@ -7,19 +7,15 @@ those two sliding windows (shared with whatever else sends to members, e.g. chat
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.wecom.adapter import LIMITS
 from bot.wecom.api import SlowDown, WeComAPI, WeComError
 from bot.wecom.render import Step, WeComRenderer, plain
 from jobs.notices import Notice
-from jobs.pacing import SlidingWindows
+from jobs.pacing import MemberPacer
 from jobs.sender import (
     Accounts,
     Backoff,
@@ -39,54 +35,6 @@ MEMBER_WINDOWS = LIMITS.member_windows
 MEDIA_MIN = 6  # every upload: more than 5 bytes
 # When WeCom answers HTTP 429 (no errcode, no wait named), wait this long.
 BUSY_WAIT = 5.0
-
-
-class MemberPacer:
-    """Hold the messages to one member within sliding windows (WeCom: 30 a minute, 1,000 an hour).
-
-    Same interface as jobs.sender.ChatPacer (`turn`, `hold`); the clock and the sleep are
-    injectable so a test can run an hour of sends without waiting for it.
-    """
-
-    def __init__(
-        self,
-        windows: Sequence[tuple[float, int]] = MEMBER_WINDOWS,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self._sent = SlidingWindows(windows, clock=clock)
-        self.windows = self._sent.windows
-        self.clock = clock
-        self.sleep = sleep
-        self._free_at: dict[Hashable, float] = {}
-        self._locks: dict[Hashable, asyncio.Lock] = {}
-
-    def wait(self, member: Hashable) -> float:
-        """Return how many seconds the next message to `member` must wait (0: it may go now)."""
-        held = self._free_at.get(member, 0.0) - self.clock()
-        return max(self._sent.wait(member) or 0.0, held, 0.0)
-
-    @asynccontextmanager
-    async def turn(self, member: Hashable) -> AsyncIterator[None]:
-        """Wait until `member` may get one more message; it counts from when the send ends."""
-        async with self._locks.setdefault(member, asyncio.Lock()):
-            while (wait := self.wait(member)) > 0:
-                await self.sleep(wait)
-            try:
-                yield
-            finally:
-                # Counted even if the send failed: WeCom may have taken it all the same.
-                self._sent.ended(member)
-
-    def hold(self, member: Hashable, seconds: float) -> None:
-        """Send `member` nothing more for `seconds` (WeCom asked us to slow down)."""
-        until = self.clock() + seconds
-        self._free_at[member] = max(self._free_at.get(member, 0.0), until)
-
-    def sent_within(self, member: Hashable, seconds: float) -> int:
-        """Return how many messages went to `member` in the last `seconds`."""
-        return self._sent.within(member, seconds)
 
 
 # -- the delivery ----------------------------------------------------------------------------
@@ -119,7 +67,7 @@ class WeComDelivery:
     ) -> None:
         self.api = api
         # One renderer (and its member pacer) for chat replies and notices alike.
-        self.renderer = renderer or WeComRenderer(api, MemberPacer())
+        self.renderer = renderer or WeComRenderer(api, MemberPacer(MEMBER_WINDOWS))
         # WeCom's own limits, message by message, per member (shared with chat replies).
         self.members = self.renderer.members
         # The sender's turn per recipient: no pause of its own (the member windows do the

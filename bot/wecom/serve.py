@@ -15,7 +15,7 @@ from bot.adapter import SetupError
 from bot.wecom.api import WeComAPI
 from bot.wecom.chat import WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
-from bot.wecom.delivery import MemberPacer, WeComDelivery
+from bot.wecom.delivery import MEMBER_WINDOWS, MemberPacer, WeComDelivery
 from bot.wecom.receiver import make_app
 from bot.wecom.render import WeComRenderer
 from bot.wecom.upload import SignIn, Uploads
@@ -69,7 +69,7 @@ def build_wecom(
     async def seen(key: str) -> bool:
         return not await asyncio.to_thread(db.run, first_sight, key=key)
 
-    renderer = WeComRenderer(api, members or MemberPacer(), Path(settings.media_dir))
+    renderer = WeComRenderer(api, members or MemberPacer(MEMBER_WINDOWS), Path(settings.media_dir))
     delivery = WeComDelivery(api, db, renderer)
     uploads = Uploads(
         settings.wecom_public_url or f"http://{settings.wecom_listen}",

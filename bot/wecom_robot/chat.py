@@ -10,18 +10,16 @@ drawn the one way (bot.front.draw) by a MemberRenderer.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from bot import front
-from bot.front import Background
+from bot.front import MemberChat, Seen
 from bot.wecom_robot import render
 from bot.wecom_robot.adapter import LIMITS
 from bot.wecom_robot.delivery import RobotDelivery, Sender
@@ -44,14 +42,11 @@ from bot.wecom_robot.protocol import (
 )
 from bot.wecom_robot.render import Out
 from handlers.core import Core
-from handlers.i18n import pick_language, t
+from handlers.i18n import t
 from handlers.screens import FileIn, Incoming, Reply, Screen
-from models.people import Person, find_person
 
 log = logging.getLogger(__name__)
 CARDS_KEPT = 2000  # cards sent, remembered to update when pressed
-
-Seen = Callable[[str], Awaitable[bool]]  # record a key; True when it was seen before
 
 
 class RobotPlatform:
@@ -80,8 +75,11 @@ class RobotPlatform:
         return None
 
 
-class RobotChat:
+class RobotChat(MemberChat):
     """Feed the gateway's callbacks to the core and draw the replies."""
+
+    platform = PLATFORM
+    card_seen = "robot-card:"
 
     def __init__(
         self,
@@ -91,32 +89,15 @@ class RobotChat:
         seen: Seen,
         media: MediaBook,
     ) -> None:
-        self.core = core
+        super().__init__(core, seen)  # `handled` counts callbacks
         self.sender = sender
         self.delivery = delivery
-        self.seen = seen
         self.media = media
         self._cards: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self.handled = 0  # callbacks done with, for a test to wait on
-        self.background = Background()
-
-    async def idle(self) -> None:
-        """Wait until no callback is being handled and no notice is on its way."""
-        await self.background.idle()
-
-    @contextlib.contextmanager
-    def _working(self) -> Iterator[None]:
-        self.background.start()
-        try:
-            yield
-        finally:
-            self.handled += 1
-            self.background.stop()
 
     async def on_frame(self, found: Frame) -> None:
         """Handle one callback of the gateway."""
-        with self._working():
+        with self.working():
             try:
                 await self._on_frame(found)
             except (Closed, GatewayError):
@@ -136,7 +117,7 @@ class RobotChat:
         if account is None:
             return
         # The member's turn is taken before anything is awaited: their messages keep their order.
-        async with self._locks.setdefault(account, asyncio.Lock()):
+        async with self.turn(account):
             msgid = body.get("msgid")
             if msgid and await self.seen(f"robot:{msgid}"):
                 return  # delivered again (after a reconnect): handled already
@@ -144,7 +125,7 @@ class RobotChat:
             reply_to = req_id_of(found) if found.get("cmd") == MESSAGE else None
             if not inputs:
                 if found.get("cmd") == MESSAGE:  # a video, a link...: say so
-                    lang = self._lang(await self._person(account))
+                    lang = self.lang(await self.person(account))
                     await self._say(account, t(lang, "bot.not_understood"), reply_to)
                 return
             if inputs[0].choice is not None and not await self._first_press(found, inputs[0]):
@@ -156,12 +137,11 @@ class RobotChat:
     async def _first_press(self, found: Frame, pressed: Incoming) -> bool:
         """Mark a pressed card; False when this card was pressed before (nothing to do)."""
         task = pressed.screen
-        if not task or await self.seen(f"robot-card:{task}"):
-            log.info("wecom robot: a card pressed again, ignored (task %s)", task)
+        if not await self.first_press(task):
             return False
         card = self._cards.get(task)
         if card is not None and pressed.choice is not None:
-            lang = self._lang(await self._person(pressed.account))
+            lang = self.lang(await self.person(pressed.account))
             update = {
                 "response_type": "update_template_card",
                 "template_card": render.pressed(card, pressed.choice, t(lang, "wecom.pressed")),
@@ -178,7 +158,7 @@ class RobotChat:
 
         Return the member's req_id while no message has answered it yet.
         """
-        lang = reply.lang or self._lang(None)
+        lang = reply.lang or self.lang(None)
         renderer = MemberRenderer(self, account, lang, reply_to)
         await front.draw(
             reply,
@@ -207,15 +187,6 @@ class RobotChat:
         for chunk in render.split(text):
             if await self.send(account, Out("markdown", content=chunk), reply_to):
                 reply_to = None
-
-    async def _person(self, account: str) -> Person | None:
-        return await asyncio.to_thread(
-            self.core.db.run, find_person, platform=PLATFORM, account=account
-        )
-
-    def _lang(self, person: Person | None) -> str:
-        stored = person.language if person is not None else None
-        return pick_language(stored, None, self.core.settings.default_language)
 
 
 class MemberRenderer:

@@ -1,123 +1,141 @@
-"""The terminal console over the offline gateway: chat with the bot as a member of the robot.
+"""The terminal console over the offline gateway: the same personas and commands as elsewhere.
 
-A line is a text message; `:photo PATH` an image, `:file PATH` a file, `:press N` a press of
-button N of the latest cards (numbered on across a screen's cards), `:quit` (or end of input)
-leaves. Images and files the robot sends are saved in the files folder. The persona (a
-person's Telegram id in this database) chats as `console-<id>` on the robot, linked for them
-here if they have no robot account; without one, as a newcomer who can `/start CODE`.
+A line is a member's text message, `:photo` an image (a caption follows as a text), `:file` a
+file (a robot's member sends files directly), `:press N` a press of button N of the latest
+cards (the cards of one screen are numbered on, as their buttons are), `:press K.N` of button
+N of the cards marked ⌨K while still live. Images and files the robot sends are saved in the
+files folder. Each persona chats by their account on the robot: one is linked
+(`console-<user id>`) for a person who has none yet, in this local database only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.console import log_to_file
+from bot.console import CardConsole, Keyboard, card_lines, log_to_file, one_line
 from bot.wecom_robot.inbound import PLATFORM
 from bot.wecom_robot.offline import OfflineGateway, Sent
 from bot.wecom_robot.stand_in import OfflineRobot, offline
 from models.db import Database
-from models.people import accounts, find_person, link_identity
 from models.settings import Settings
 
 
-def account_for(db: Database, persona: int | None) -> str:
-    """Return the persona's userid on the robot, linking `console-<id>` when they have none."""
-    if persona is None:
-        return "console-newcomer"
-
-    def find(session: object) -> str:
-        person = find_person(session, platform="telegram", account=str(persona))  # type: ignore[arg-type]
-        if person is None:
-            return f"console-{persona}"
-        found = accounts(session, user_ids=[person.id], platform=PLATFORM)  # type: ignore[arg-type]
-        if person.id in found:
-            return found[person.id]
-        link_identity(session, user_id=person.id, platform=PLATFORM, account=f"console-{persona}")  # type: ignore[arg-type]
-        return f"console-{persona}"
-
-    return db.run(find)
-
-
-class RobotConsole:
+class RobotConsole(CardConsole):
     """One terminal session over the offline gateway."""
 
+    platform = PLATFORM
+
     def __init__(
-        self, running: OfflineRobot, user: str, stdin: TextIO, stdout: TextIO, files: Path
+        self,
+        running: OfflineRobot,
+        db: Database,
+        stdin: TextIO,
+        stdout: TextIO,
+        files_dir: Path | None = None,
     ) -> None:
         self.running = running
         self.gateway: OfflineGateway = running.gateway
-        self.user = user
-        self.stdin = stdin
-        self.stdout = stdout
-        self.files = files
-        self.buttons: list[str] = []
-        self.seen = 0
+        super().__init__(db, stdin, stdout, files_dir, running.settings.default_language)
 
-    async def run(self) -> int:
-        """Read lines until :quit or the end of input; show what the robot sends back."""
-        self.say(f"You are {self.user} on the offline WeCom robot. :photo, :file, :press N, :quit")
-        while True:
-            line = await asyncio.to_thread(self.stdin.readline)
-            if not line or line.strip() == ":quit":
-                return 0
-            await self.step(line.strip())
+    async def send_text(self, text: str) -> None:
+        """Send a text message as the current member."""
+        await self.act(lambda user: self.gateway.text(user, text))
 
-    async def step(self, line: str) -> None:
-        """Do one line as the member, then show what came back."""
-        assert self.running.robot is not None
-        before = self.running.robot.chat.handled
-        word, _, arg = line.partition(" ")
-        if word in (":photo", ":file"):
-            path = Path(arg).expanduser()
-            if not path.is_file():
-                self.say(f"no such file: {path}")
-                return
-            data = await asyncio.to_thread(path.read_bytes)
-            if word == ":photo":
-                await self.gateway.image(self.user, data)
-            else:
-                await self.gateway.file(self.user, data, path.name)
-        elif word == ":press":
-            if not arg.isdigit() or not 1 <= int(arg) <= len(self.buttons):
-                self.say(f"press 1 to {len(self.buttons)}")
-                return
-            await self.gateway.press(self.user, self.buttons[int(arg) - 1])
-        elif line:
-            await self.gateway.text(self.user, line)
-        else:
+    async def cmd_photo(self, arg: str) -> bool:
+        """Send an image file as an image message (a caption follows as a text)."""
+        loaded = self.load(arg, "photo")
+        if loaded is not None:
+            data, _, caption = loaded
+            await self.act(lambda user: self.gateway.image(user, data), caption)
+        return True
+
+    async def cmd_file(self, arg: str) -> bool:
+        """Send a file as a file message (a caption follows as a text)."""
+        loaded = self.load(arg, "file")
+        if loaded is not None:
+            data, path, caption = loaded
+            await self.act(lambda user: self.gateway.file(user, data, path.name), caption)
+        return True
+
+    async def press_button(self, keyboard: Keyboard, index: int) -> None:
+        """Press the button on its card, as the gateway's template_card_event says."""
+        task, key = keyboard.where[index].card["task_id"], keyboard.buttons[index][1]
+        await self.act(lambda user: self.gateway.press_card(user, task, key or ""))
+
+    async def act(
+        self, action: Callable[[str], Awaitable[object]], caption: str | None = None
+    ) -> None:
+        """Do one member action (then its caption as a text) and print what the robot sent."""
+        user = self.own_chat()
+        mark = len(self.gateway.sent)
+        try:
+            await self.handled(action(user))
+            if caption:
+                await self.handled(self.gateway.text(user, caption))
+        except Exception as error:  # a broken handler must not end the session
+            self.say("failed", error=one_line(error))
             return
-        while self.running.robot.chat.handled <= before:
+        if self.persona is not None and not self.persona.roles:
+            self.refresh()  # a newcomer who just joined gets their roles in the prompt
+        self.show(user, self.gateway.sent[mark:])
+
+    async def handled(self, callback: Awaitable[object]) -> None:
+        """Push one callback to the robot and wait until it and what it tells others are done."""
+        chat = self.running.robot.chat  # type: ignore[union-attr]
+        before = chat.handled
+        await callback
+        while chat.handled <= before:
             await asyncio.sleep(0.01)
-        await self.running.robot.chat.idle()
-        self.show(self.gateway.messages_to(self.user)[self.seen :])
+        await chat.idle()
 
-    def show(self, sent: list[Sent]) -> None:
-        """Print new messages; number the buttons of new cards from 1."""
-        self.seen += len(sent)
-        if any(m.card is not None for m in sent):
-            self.buttons = []
+    def show(self, user: str, sent: list[Sent]) -> None:
+        """Print new messages, each member's cards numbered as one screen's keyboards."""
+        if not sent:
+            self.say("no_reply")
+            return
+        by_member: dict[str, list[Sent]] = {}
         for message in sent:
-            if message.card is not None:
-                self.say(message.card.get("main_title", {}).get("title", ""))
-                for key in message.keys:
-                    self.buttons.append(key)
-                    label = next(b["text"] for b in message.card["button_list"] if b["key"] == key)
-                    self.say(f"  [{len(self.buttons)}] {label}")
-            elif message.content is not None:
-                self.files.mkdir(parents=True, exist_ok=True)
-                path = self.files / (message.filename or f"{message.msgtype}-{self.seen}")
-                path.write_bytes(message.content)
-                self.say(f"({message.msgtype} saved: {path})")
-            else:
-                self.say(message.visible)
+            by_member.setdefault(message.to, []).append(message)
+        for who, messages in by_member.items():
+            cards = [m for m in messages if m.card is not None]
+            kept = self.keep_cards(who, [self._card(m) for m in cards])
+            keyboards = {id(m): kept[place] for place, m in enumerate(cards) if place in kept}
+            for message in messages:
+                self.write_sent(user, who, self.render(message, keyboards.get(id(message))))
 
-    def say(self, text: str) -> None:
-        """Print a line to the terminal."""
-        self.stdout.write(text + "\n")
-        self.stdout.flush()
+    def _card(self, message: Sent) -> tuple[str, list[tuple[str, str | None]], object]:
+        card = message.card or {}
+        buttons = [(b.get("text", ""), b.get("key")) for b in card.get("button_list", [])]
+        return card.get("main_title", {}).get("title", ""), buttons, self._shown(message)
+
+    def _shown(self, message: Sent) -> object:
+        """Return the gateway's card behind a card message (live until pressed)."""
+        return self.gateway.cards[(message.card or {})["task_id"]]
+
+    def render(self, message: Sent, keyboard: tuple[Keyboard, int] | None = None) -> list[str]:
+        """Lines of one message: a text, an image or file (saved), or a card and its buttons."""
+        if message.card is not None:
+            card = message.card
+            head = card.get("main_title", {})
+            lines = [head.get("title", "")]
+            lines += [head["desc"]] if head.get("desc") else []
+            lines += card["sub_title_text"].split("\n") if card.get("sub_title_text") else []
+            labels = [b.get("text", "") for b in card.get("button_list", [])]
+            last = keyboard is not None and keyboard[0].where[-1] is self._shown(message)
+            return card_lines(lines, labels, keyboard, last=last)
+        if message.content is not None:
+            name = message.filename
+            line = "[photo]" if message.msgtype == "image" else f"[document {name}]"
+            if self.files_dir is not None:
+                saved = self.keep_file(Path(name or message.msgtype).name, message.content)
+                if saved is not None:
+                    return [line, self.ui("saved", path=saved)]
+            return [line]
+        return message.visible.split("\n")
 
 
 async def console(
@@ -129,10 +147,9 @@ async def console(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
 ) -> int:
-    """Chat with the bot in this terminal over the offline gateway."""
+    """Chat with the bot in this terminal over the offline gateway, as people (or a newcomer)."""
     log_to_file(settings)
-    user = await asyncio.to_thread(account_for, db, persona)
     # No daily beat in the console (as on the other platforms).
     async with offline(settings, db, beat=False) as running:
         files = files_dir or settings.media_dir.parent / "console-files"
-        return await RobotConsole(running, user, stdin, stdout, files).run()
+        return await RobotConsole(running, db, stdin, stdout, files).run(persona)

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from bot.wecom_robot import render
 from bot.wecom_robot.adapter import LIMITS
@@ -30,7 +27,7 @@ from bot.wecom_robot.protocol import (
 )
 from bot.wecom_robot.render import Out
 from jobs.notices import Notice
-from jobs.pacing import SlidingWindows
+from jobs.pacing import MemberPacer
 from jobs.sender import Backoff, Blocked, ChatPacer, DeliveryFailed, RetryLater, Unavailable
 from models.db import Database
 from models.people import accounts
@@ -46,33 +43,6 @@ FREQUENCY_WAIT = 60.0
 SINGLE_CHAT = 1  # aibot_send_msg chat_type: a one-to-one chat (its chatid is the userid)
 
 
-class MemberPacer:
-    """Hold the messages to one member within sliding windows; clock and sleep injectable."""
-
-    def __init__(
-        self,
-        windows: Sequence[tuple[float, int]] = MEMBER_WINDOWS,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self._sent = SlidingWindows(windows, clock=clock)
-        self.clock = clock
-        self.sleep = sleep
-        self._locks: dict[Hashable, asyncio.Lock] = {}
-
-    @asynccontextmanager
-    async def turn(self, member: Hashable) -> AsyncIterator[None]:
-        """Wait until `member` may get one more message; it counts from when the send ends."""
-        async with self._locks.setdefault(member, asyncio.Lock()):
-            while (wait := self._sent.wait(member) or 0.0) > 0:
-                await self.sleep(wait)
-            try:
-                yield
-            finally:
-                self._sent.ended(member)
-
-
 class Sender:
     """Send a member the robot's messages: a reply to their message, else proactive sends."""
 
@@ -80,7 +50,7 @@ class Sender:
         self, link: Callable[[], Connection | None], members: MemberPacer | None = None
     ) -> None:
         self.link = link
-        self.members = members or MemberPacer()
+        self.members = members or MemberPacer(MEMBER_WINDOWS)
 
     def connection(self) -> Connection:
         """Return the open connection, or raise Closed."""

@@ -4,9 +4,9 @@ Decided here, within the robot's limits (sources in the package docstring):
 - text is markdown (the flows' <b> <i> <code> <pre> <a> become ** * ` ``` [](...)), split at
   line ends into messages of at most TEXT_MAX bytes;
 - choices are `button_interaction` template cards of at most BUTTONS_MAX buttons, titled
-  "Choose" ("请选择", "(1/2)" when several); a label longer than a button shows its short
-  form, else is cut, and when any is cut the buttons are numbered and the full labels listed
-  on the card, so nothing a person chooses by is lost;
+  "Choose" ("请选择", "(1/2)" when several); labels fitted as on the self-built app
+  (bot.cards: a short form, else cut; cut labels that look alike numbered and listed in full
+  on the card), so nothing a person chooses by is lost;
 - photos: the latest PHOTOS_SHOWN that have a stored copy, then "n photos; the latest k shown";
   attachments as image messages (a JPG or PNG within 10 MB) or files, a caption after them.
 """
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.cards import choices_of, clip, full_labels, labels
 from bot.wecom_robot.adapter import LIMITS
 from handlers.choices import Choice
-from handlers.i18n import short_label, t
+from handlers.i18n import t
 from handlers.screens import Attachment
 
 TEXT_MAX = LIMITS.chunk  # bytes of one markdown message
@@ -35,7 +36,6 @@ KEY_MAX = LIMITS.button_data  # bytes of a button's key
 PHOTOS_SHOWN = LIMITS.album
 IMAGE_MAX = LIMITS.photo or LIMITS.file
 CARD_TYPE = "button_interaction"
-ELLIPSIS = "…"
 _IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
@@ -54,12 +54,6 @@ class Out:
 def new_task_id() -> str:
     """Return a card's task id no other card has: 'r' and 32 hex digits."""
     return f"r{uuid.uuid4().hex}"
-
-
-def clip(text: str, limit: int) -> str:
-    """Return `text` on one line, cut to `limit` characters with an ellipsis if longer."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: max(limit - 1, 0)] + ELLIPSIS
 
 
 # -- text -------------------------------------------------------------------------------------
@@ -121,80 +115,33 @@ def split(text: str, limit: int = TEXT_MAX) -> list[str]:
 # -- choices ----------------------------------------------------------------------------------
 
 
-def choices_of(rows: Iterable[Iterable[Choice]]) -> list[Choice]:
-    """Return the choices in reading order, each data once (a card refuses repeated keys)."""
-    seen: set[str] = set()
-    flat: list[Choice] = []
-    for row in rows:
-        for choice in row:
-            if choice.data in seen:
-                continue
-            if len(choice.data.encode()) > KEY_MAX:
-                raise ValueError(f"choice data over {KEY_MAX} bytes: {choice.data[:40]!r}…")
-            seen.add(choice.data)
-            flat.append(choice)
-    return flat
-
-
 def cards(
     rows: Iterable[Iterable[Choice]], *, lang: str, task_id: Callable[[], str] = new_task_id
 ) -> list[dict[str, Any]]:
     """Return the choices as button cards of at most BUTTONS_MAX buttons each."""
-    choices = choices_of(rows)
-    pages = [choices[i : i + BUTTONS_MAX] for i in range(0, len(choices), BUTTONS_MAX)]
+    choices = choices_of(rows, key_max=KEY_MAX)
+    buttons = [
+        ({"text": text, "style": 1, "key": choice.data}, listed)
+        for choice, (text, listed) in zip(
+            choices, labels(lang, choices, BUTTON_TEXT_MAX), strict=True
+        )
+    ]
+    pages = [buttons[i : i + BUTTONS_MAX] for i in range(0, len(buttons), BUTTONS_MAX)]
     choose = t(lang, "wecom.choose")
     out = []
     for number, page in enumerate(pages, start=1):
         mark = f" ({number}/{len(pages)})" if len(pages) > 1 else ""
-        first = (number - 1) * BUTTONS_MAX + 1
-        buttons, listing = _buttons(lang, page, first)
         card: dict[str, Any] = {
             "card_type": CARD_TYPE,
             "main_title": {"title": clip(choose, TITLE_MAX - len(mark)) + mark},
-            "button_list": buttons,
+            "button_list": [button for button, _ in page],
             "task_id": task_id(),
         }
+        listing = full_labels([line for _, line in page if line], SUB_TITLE_MAX)
         if listing:
-            card["sub_title_text"] = clip_lines(listing, SUB_TITLE_MAX)
+            card["sub_title_text"] = listing
         out.append(card)
     return out
-
-
-def _buttons(lang: str, page: Sequence[Choice], first: int) -> tuple[list[dict[str, Any]], str]:
-    """Return a page's buttons, numbered with the full labels listed when any label is cut."""
-    fitted = [_fitting(lang, c.label) for c in page]
-    cut = any(len(label) > BUTTON_TEXT_MAX for label in fitted)
-    buttons, lines = [], []
-    for number, (choice, label) in enumerate(zip(page, fitted, strict=True), start=first):
-        text = label
-        if cut:
-            prefix = f"{number}."
-            text = prefix + clip(label, BUTTON_TEXT_MAX - len(prefix))
-            lines.append(f"{prefix} {label}")
-        buttons.append({"text": clip(text, BUTTON_TEXT_MAX), "style": 1, "key": choice.data})
-    return buttons, "\n".join(lines)
-
-
-def _fitting(lang: str, label: str) -> str:
-    label = " ".join(label.split())
-    if len(label) > BUTTON_TEXT_MAX:
-        short = short_label(lang, label)
-        if short and len(short) <= BUTTON_TEXT_MAX:
-            return short
-    return label
-
-
-def clip_lines(text: str, limit: int) -> str:
-    """Return whole lines of `text` within `limit` characters (the last one cut if need be)."""
-    kept: list[str] = []
-    for line in text.splitlines():
-        room = limit - len("\n".join(kept)) - (1 if kept else 0)
-        if len(line) > room:
-            if room > 3:
-                kept.append(clip(line, room))
-            break
-        kept.append(line)
-    return "\n".join(kept)
 
 
 def pressed(card: dict[str, Any], key: str, label: str) -> dict[str, Any]:
