@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.console import CardConsole, Keyboard, Persona, card_lines, one_line
+from bot.card_console import CardConsole, card_lines
+from bot.console import Keyboard, Persona, one_line
 from bot.wecom.crypto import parse_fields
 from bot.wecom.offline import OfflineWeCom, Sent
 from bot.wecom.sender_side import image_message, template_card_event, text_message

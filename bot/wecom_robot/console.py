@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.console import CardConsole, Keyboard, card_lines, log_to_file, one_line
+from bot.card_console import CardConsole, card_lines
+from bot.console import Keyboard, log_to_file, one_line
 from bot.wecom_robot.inbound import PLATFORM
 from bot.wecom_robot.offline import OfflineGateway, Sent
 from bot.wecom_robot.stand_in import OfflineRobot, offline
