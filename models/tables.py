@@ -342,6 +342,30 @@ class InboundSeen(SQLModel, table=True):
     seen_at: datetime = Field(default_factory=clock.now)
 
 
+class SendPlace(SQLModel, table=True):
+    """A send's place in a platform's limits, shared by every process: taken before it goes,
+    ended when its answer came (None: in flight). Times are seconds since the epoch on one
+    clock (the database's on PostgreSQL), for durations only; old rows are pruned."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # which limit: "chat", "all", "member"
+    key: str = Field(max_length=80)  # a chat, a member, or "all"
+    taken_at: float
+    ended_at: float | None = None
+
+    __table_args__ = (Index("ix_sendplace_limit", "platform", "kind", "key", "ended_at"),)
+
+
+class SendHold(SQLModel, table=True):
+    """The platform asked us to send a chat (or everyone) nothing before `until` (a 429)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=80)
+    until: float
+
+
 class PushKind(enum.StrEnum):
     """The scheduled messages: each person gets each at most once a day per project."""
 

@@ -22,9 +22,11 @@ from bot.wecom.upload import SignIn, Uploads
 from handlers import flows
 from handlers.core import Core
 from jobs import rhythm
+from jobs.pacing import SharedLimits
 from models.db import Database
 from models.inbound import first_sight
 from models.settings import Settings
+from models.tables import Platform
 
 log = logging.getLogger(__name__)
 log_run = logging.getLogger("bot")  # what an operator reads of a run, as the command line logs
@@ -69,7 +71,9 @@ def build_wecom(
     async def seen(key: str) -> bool:
         return not await asyncio.to_thread(db.run, first_sight, key=key)
 
-    renderer = WeComRenderer(api, members or MemberPacer(MEMBER_WINDOWS), Path(settings.media_dir))
+    # Every process on this database keeps WeCom's member windows together.
+    members = members or MemberPacer(MEMBER_WINDOWS, shared=SharedLimits(db, Platform.wecom))
+    renderer = WeComRenderer(api, members, Path(settings.media_dir))
     delivery = WeComDelivery(api, db, renderer)
     uploads = Uploads(
         settings.wecom_public_url or f"http://{settings.wecom_listen}",

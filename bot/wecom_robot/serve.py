@@ -17,12 +17,13 @@ import aiohttp
 
 from bot.adapter import SetupError
 from bot.wecom_robot.chat import RobotChat, RobotPlatform
-from bot.wecom_robot.delivery import MemberPacer, RobotDelivery, Sender
-from bot.wecom_robot.inbound import MediaBook
+from bot.wecom_robot.delivery import MEMBER_WINDOWS, MemberPacer, RobotDelivery, Sender
+from bot.wecom_robot.inbound import PLATFORM, MediaBook
 from bot.wecom_robot.protocol import Connection
 from handlers import flows
 from handlers.core import Core
 from jobs import rhythm
+from jobs.pacing import SharedLimits
 from models.db import Database
 from models.inbound import first_sight
 from models.settings import Settings
@@ -112,6 +113,8 @@ def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None
 
     media = MediaBook()
     holder: dict[str, Robot] = {}
+    # Every process on this database keeps the robot's member windows together.
+    members = members or MemberPacer(MEMBER_WINDOWS, shared=SharedLimits(db, PLATFORM))
     sender = Sender(lambda: holder["robot"].connection, members)
     delivery = RobotDelivery(sender, db)
     platform = RobotPlatform(lambda: holder["robot"].session(), media)
