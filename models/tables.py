@@ -366,6 +366,20 @@ class SendHold(SQLModel, table=True):
     until: float
 
 
+class UploadLink(SQLModel, table=True):
+    """A one-time upload page sent to one member (WeCom's /upload), honoured by any process.
+
+    Kept by the SHA-256 of its token (the link's secret): the table alone opens no page.
+    """
+
+    key: str = Field(primary_key=True, max_length=64)
+    account: str = Field(max_length=80)  # the member it was sent to
+    lang: str = Field(max_length=8)
+    until: datetime = Field(index=True)
+    visitor: str = Field(max_length=40)  # the cookie of the member's signed-in browser
+    busy_until: datetime | None = None  # an upload through it is being read (claimed) until
+
+
 class PushKind(enum.StrEnum):
     """The scheduled messages: each person gets each at most once a day per project."""
 

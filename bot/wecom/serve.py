@@ -78,6 +78,7 @@ def build_wecom(
     uploads = Uploads(
         settings.wecom_public_url or f"http://{settings.wecom_listen}",
         SignIn(api, settings.wecom_oauth_url),
+        db,
     )
     core = Core(db, settings, WeComPlatform(api, uploads), flows.router())
     chat = WeComChat(core, api, delivery, seen, uploads)
