@@ -82,6 +82,10 @@ class SharedLimits:
         self.platform = platform
         self.clock = clock
         self._writing: set[asyncio.Task[None]] = set()
+        # One take at a time from this process, in the order asked (asyncio's locks are fair):
+        # the database takes them one at a time anyway, and a push's first messages keep the
+        # order of its notices.
+        self._queue = asyncio.Lock()
 
     def _now(self) -> dict[str, float]:
         return {} if self.clock is None else {"now": self.clock()}
@@ -95,15 +99,16 @@ class SharedLimits:
     ) -> int:
         """Wait until one more send to `key` fits in every process's count; return its place."""
         while True:
-            taken = await asyncio.to_thread(
-                self.db.run,
-                sends.take_place,
-                platform=self.platform,
-                kind=kind,
-                key=str(key),
-                windows=windows,
-                **self._now(),
-            )
+            async with self._queue:
+                taken = await asyncio.to_thread(
+                    self.db.run,
+                    sends.take_place,
+                    platform=self.platform,
+                    kind=kind,
+                    key=str(key),
+                    windows=windows,
+                    **self._now(),
+                )
             if taken.place is not None:
                 return taken.place
             await sleep(POLL if taken.wait is None else taken.wait)
