@@ -21,9 +21,10 @@ from sqlmodel import Session
 from models import clock
 from models.tables import SendHold, SendPlace
 
-# A place in flight this long is taken for lost (its process died mid-send): far longer than
-# any send waits for its answer.
-STALE = 300.0
+# A place in flight this long is taken for lost (its process was killed mid-send): longer than
+# any send waits for its answer (PTB's media uploads 20 s, the WeCom client's 30 s), short
+# enough that the other processes' sends wait out a killed one's places within a minute.
+STALE = 60.0
 # Places are kept this long: longer than any platform's window (WeCom's is an hour).
 KEEP = 2 * 3600.0
 # One take in this many also clears the whole table of what is older than KEEP.

@@ -308,3 +308,14 @@ def test_a_send_in_flight_holds_its_place_in_every_process(db: Database, flying:
             assert later.place is None and later.wait == pytest.approx(0.9)
     finally:
         other.dispose()
+
+
+def test_a_place_left_in_flight_by_a_killed_process_is_freed_after_a_while(db: Database) -> None:
+    """A process killed mid-send never ends its place: it counts as ended when it went stale."""
+    windows = ((1.0, 1),)
+    take = {"platform": "telegram", "kind": "chat", "key": "7", "windows": windows}
+    assert db.run(sends.take_place, **take, now=100.0).place is not None  # then killed
+    assert db.run(sends.take_place, **take, now=100.0 + sends.STALE - 1).wait is None
+    later = db.run(sends.take_place, **take, now=100.0 + sends.STALE + 0.5)
+    assert later.place is None and later.wait == pytest.approx(0.5)
+    assert db.run(sends.take_place, **take, now=100.0 + sends.STALE + 1).place is not None
