@@ -1,0 +1,224 @@
+"""The real `python -m bot run --webhook URL`: Telegram's updates posted to it, with the secret,
+on the process's one HTTP server; and its graceful stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from bot.telegram.apiserver import serve
+from bot.telegram.offline import OfflineTelegram
+from bot.telegram.serve import SECRET_HEADER
+from models import clock
+from models.db import Database
+from models.pushes import STALE_CLAIM, claim
+from models.tables import Platform, PushKind, PushLog, PushStatus
+from tests.test_real_run import TOKEN, USER_ID, bot_env, prepared_database, stop, wait_for
+
+# The bot under test runs in another process, on the machine's time: so do these tests.
+pytestmark = pytest.mark.usefixtures("real_clock")
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(
+    tmp_path: Path, env: dict[str, str], *args: str, log: str = "bot.log"
+) -> subprocess.Popen:
+    """Start `python -m bot run ARGS` in tmp_path, its output in tmp_path/log."""
+    with (tmp_path / log).open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", *args],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+        )
+
+
+def say(user_id: int, text: str, **who: str) -> dict:
+    """A control API request: this user sends this text."""
+    return {"user_id": user_id, "text": text, **who}
+
+
+async def test_run_takes_telegram_updates_by_webhook_and_refuses_strangers(tmp_path: Path) -> None:
+    database_url, code = prepared_database(tmp_path)
+    transport = OfflineTelegram()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook-7"
+    async with await serve("127.0.0.1", 0, transport) as server:
+        env = {**bot_env(tmp_path, server, database_url), "HTTP_LISTEN": f"127.0.0.1:{port}"}
+        proc = start(tmp_path, env, "--webhook", hook)
+        try:
+            async with httpx.AsyncClient(base_url=server.control_url, timeout=5) as control:
+
+                async def registered() -> bool:
+                    return transport.webhook_url == hook
+
+                await wait_for(registered, "setWebhook", proc)
+                secret = transport.webhook_secret
+                assert secret and TOKEN not in secret
+                (set_call,) = transport.calls_of("setWebhook")
+                assert set_call.params["allowed_updates"] == ["message", "callback_query"]
+
+                # Over HTTP as Telegram would: polling is refused while the webhook is set.
+                polled = await control.post(f"{server.base_url}{TOKEN}/getUpdates", json={})
+                assert polled.status_code == 409
+                info = await control.post(f"{server.base_url}{TOKEN}/getWebhookInfo", json={})
+                assert info.json()["result"]["url"] == hook
+
+                mark = len(transport.outbox)
+                start_code = say(USER_ID, f"/start {code}", first_name="Ann", language_code="en")
+                assert (await control.post("/text", json=start_code)).status_code == 200
+
+                async def welcomed() -> bool:
+                    return any("Welcome, Ann" in (m.text or "") for m in transport.outbox[mark:])
+
+                await wait_for(welcomed, "the welcome, through the webhook", proc)
+                delivered = [d for d in server.webhook.deliveries if d.ok]
+                assert [d.url for d in delivered] == [hook]
+
+                # A stranger posting an update: refused without the secret or with a wrong one.
+                forged = {"update_id": 99, "message": {"message_id": 1, "date": 0, "text": "/help"}}
+                async with httpx.AsyncClient(timeout=5) as stranger:
+                    bare = await stranger.post(hook, json=forged)
+                    wrong = await stranger.post(hook, json=forged, headers={SECRET_HEADER: "x"})
+                    # Even with the secret, a body far over an update's size is refused.
+                    huge = b'{"update_id": 100, "x": "' + b"a" * (2 * 1024 * 1024) + b'"}'
+                    big = await stranger.post(
+                        hook,
+                        content=huge,
+                        headers={SECRET_HEADER: secret, "Content-Type": "application/json"},
+                    )
+                assert (bare.status_code, wrong.status_code, big.status_code) == (403, 403, 413)
+                # The bot never polled: the one getUpdates was ours, refused.
+                assert [c.error is not None for c in transport.calls_of("getUpdates")] == [True]
+        finally:
+            returncode = await stop(proc)
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert returncode == 0, log
+    assert log.count("webhook: refused a request from 127.0.0.1") == 2, log
+    assert "no secret token" in log and "a wrong secret token" in log
+    assert secret not in log and TOKEN not in log and "Traceback" not in log, log
+    # The stranger's update was never handled: only Ann's chat was answered.
+    assert {m.chat_id for m in transport.outbox} == {USER_ID}
+
+
+async def test_sigterm_finishes_the_update_in_flight_and_hands_back_push_claims(
+    tmp_path: Path,
+) -> None:
+    database_url, code = prepared_database(tmp_path)
+    transport = OfflineTelegram()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/tg"
+    async with await serve("127.0.0.1", 0, transport) as server:
+        env = {
+            **bot_env(tmp_path, server, database_url),
+            "HTTP_LISTEN": f"127.0.0.1:{port}",
+            "TELEGRAM_WEBHOOK_URL": hook,  # the setting, not the option, this time
+            "STOP_GRACE_SECONDS": "10",
+        }
+        proc = start(tmp_path, env)
+        db = Database(database_url)
+        try:
+            async with httpx.AsyncClient(base_url=server.control_url, timeout=5) as control:
+                await control.post("/text", json=say(USER_ID, f"/start {code}", first_name="Ann"))
+
+                async def answered(since: int) -> bool:
+                    return any(m.chat_id == USER_ID for m in transport.outbox[since:])
+
+                await wait_for(lambda: answered(0), "the welcome", proc)
+                # This process holds a push claim while it runs (as a push under way would).
+                by = f"{socket.gethostname()}:{proc.pid}"
+                held = db.run(_claim_push, by=by)
+
+                # The answer to /help is held by Telegram for 2 s: SIGTERM comes meanwhile.
+                transport.hold(USER_ID, 2.0)
+                mark, calls = len(transport.outbox), len(transport.calls)
+                await control.post("/text", json=say(USER_ID, "/help"))
+
+                async def sending() -> bool:
+                    return any(c.method == "sendMessage" for c in transport.calls[calls:])
+
+                await wait_for(sending, "the answer on its way", proc)
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.3)
+                # Stopping: a new update is refused with 503 (Telegram tries it again later).
+                async with httpx.AsyncClient(timeout=5) as telegram:
+                    later = await telegram.post(
+                        hook,
+                        json={"update_id": 500, "message": {"message_id": 9}},
+                        headers={SECRET_HEADER: transport.webhook_secret},
+                    )
+                assert later.status_code == 503
+                assert proc.poll() is None  # still finishing the answer in flight
+                returncode = await stop(proc)
+                assert await answered(mark), "the update in flight was finished before the exit"
+        finally:
+            returncode = await stop(proc)
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert returncode == 0, log
+    assert "/lang" in transport.outbox[mark].text  # the help, in full
+    assert transport.webhook_url == hook  # the other processes still serve it
+    assert "handed back 1 push claims" in log, log
+    # Handed back: another process takes the claim over at once, not after STALE_CLAIM.
+    released = db.run(_row, push_id=held)
+    assert clock.aware(released.claimed_at) < clock.now() - STALE_CLAIM
+    assert db.run(_claim_push, by="other:1") == held
+    db.dispose()
+
+
+def _claim_push(session, *, by: str) -> int | None:  # noqa: ANN001
+    """Claim the day's morning push to the first person, as process `by`; its row's id."""
+    row = claim(
+        session,
+        kind=PushKind.morning,
+        project_id=1,
+        day=clock.today("Asia/Shanghai"),
+        user_id=1,
+        by=by,
+        platform=Platform.telegram,
+    )
+    return None if row is None or row.status is not PushStatus.sending else row.id
+
+
+def _row(session, *, push_id: int) -> PushLog:  # noqa: ANN001
+    return session.exec(select(PushLog).where(PushLog.id == push_id)).one()
+
+
+def test_webhook_secret_is_derived_from_the_token_unless_set() -> None:
+    from bot.telegram.serve import webhook_secret
+    from models.settings import Settings
+
+    one = Settings(_env_file=None, telegram_bot_token="1:A")
+    assert webhook_secret(one) == webhook_secret(Settings(_env_file=None, telegram_bot_token="1:A"))
+    assert webhook_secret(one) != webhook_secret(Settings(_env_file=None, telegram_bot_token="1:B"))
+    assert set(webhook_secret(one)) <= set("0123456789abcdef") and len(webhook_secret(one)) == 64
+    chosen = Settings(_env_file=None, telegram_bot_token="1:A", telegram_webhook_secret="s-1")
+    assert webhook_secret(chosen) == "s-1"
+    assert json.dumps(webhook_secret(chosen))  # plain text Telegram takes
+
+
+def test_old_names_of_the_http_settings_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.settings import Settings
+
+    monkeypatch.setenv("WECOM_LISTEN", "0.0.0.0:9000")
+    monkeypatch.setenv("WECOM_PUBLIC_URL", "https://bot.example.cn/")
+    old = Settings(_env_file=None)
+    assert old.http_host_port == ("0.0.0.0", 9000) and old.public_base == "https://bot.example.cn"
+    monkeypatch.setenv("HTTP_LISTEN", "127.0.0.1:9100")
+    assert Settings(_env_file=None).http_listen == "127.0.0.1:9100"
