@@ -222,3 +222,70 @@ def test_old_names_of_the_http_settings_still_work(monkeypatch: pytest.MonkeyPat
     assert old.http_host_port == ("0.0.0.0", 9000) and old.public_base == "https://bot.example.cn"
     monkeypatch.setenv("HTTP_LISTEN", "127.0.0.1:9100")
     assert Settings(_env_file=None).http_listen == "127.0.0.1:9100"
+
+
+async def test_one_process_serves_telegram_and_wecom_on_one_http_server(tmp_path: Path) -> None:
+    from bot.wecom.crypto import CallbackCrypto
+    from bot.wecom.offline import OfflineWeCom
+    from bot.wecom.sender_side import callback, text_message, verification_query
+    from tests import test_wecom_run as wecom_run
+
+    database_url, item_id = wecom_run.prepared_database(tmp_path)
+    wecom = OfflineWeCom()
+    wecom.add_member(wecom_run.MEMBER)
+    crypto = CallbackCrypto(wecom_run.TOKEN, wecom_run.AES_KEY, wecom.corp_id)
+    transport = OfflineTelegram()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/tg"
+    async with wecom.served() as wecom_base, await serve("127.0.0.1", 0, transport) as server:
+        env = {
+            **bot_env(tmp_path, server, database_url),
+            "WECOM_LISTEN": f"127.0.0.1:{port}",  # the old name of HTTP_LISTEN still works
+            "WECOM_CORP_ID": wecom.corp_id,
+            "WECOM_AGENT_ID": str(wecom.agent_id),
+            "WECOM_SECRET": wecom.secret,
+            "WECOM_TOKEN": wecom_run.TOKEN,
+            "WECOM_ENCODING_AES_KEY": wecom_run.AES_KEY,
+            "WECOM_API_BASE_URL": wecom_base,
+        }
+        proc = start(tmp_path, env, "--platform", "telegram,wecom", "--webhook", hook)
+        try:
+            async with httpx.AsyncClient(timeout=5) as http:
+
+                async def both_up() -> bool:
+                    if transport.webhook_url != hook:
+                        return False
+                    query = verification_query(crypto, "echo-77")
+                    answer = await http.get(f"http://127.0.0.1:{port}/wecom/callback", params=query)
+                    return answer.text == "echo-77"
+
+                await wait_for(both_up, "the webhook and WeCom's callback on one port", proc)
+                # WeCom: the contractor's /mylist, answered through WeCom's API.
+                message = text_message(
+                    corp_id=wecom.corp_id, user=wecom_run.MEMBER, content="/mylist"
+                )
+                sealed = callback(crypto, message)
+                base = f"http://127.0.0.1:{port}/wecom/callback"
+                posted = await http.post(base, params=sealed.query(), content=sealed.body)
+                assert posted.status_code == 200
+
+                async def listed() -> bool:
+                    shown = [str(m.content) for m in wecom.messages_to(wecom_run.MEMBER)]
+                    return any(f"#{item_id}" in content for content in shown)
+
+                await wait_for(listed, "the WeCom list", proc)
+                # Telegram: a stranger's /help through the webhook, answered on Telegram.
+                await http.post(
+                    f"{server.control_url}/text", json=say(USER_ID, "/help", language_code="en")
+                )
+
+                async def answered() -> bool:
+                    return any(m.chat_id == USER_ID for m in transport.outbox)
+
+                await wait_for(answered, "the Telegram answer", proc)
+        finally:
+            returncode = await stop(proc)
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert returncode == 0, log
+    assert f"serving HTTP on http://127.0.0.1:{port}" in log and "Traceback" not in log, log
+    assert wecom.secret not in log and wecom_run.AES_KEY not in log
