@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import signal
 import socket
@@ -28,13 +27,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from aiohttp import web
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import select
-from telegram import Bot
 
+from bot.balancer import Balancer
 from bot.telegram.apiserver import serve
 from bot.telegram.offline import OfflineTelegram, OfflineUser
 from models import clock, people
@@ -138,47 +135,15 @@ def prepare(url: str, crowd: int) -> tuple[list[int], list[int]]:
     return items[: ITEMS // 2], items[ITEMS // 2 :]
 
 
-class Balancer:
-    """A loopback round-robin balancer in front of the processes."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.backends = backends
-        self.turn = itertools.cycle(backends)
-        self.http = httpx.AsyncClient(
-            timeout=30, limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        )
-
-    async def forward(self, request: web.Request) -> web.Response:
-        """Hand the request to the next backend and its answer back."""
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        headers["Content-Type"] = request.content_type
-        for _ in self.backends:
-            try:
-                answer = await self.http.post(
-                    next(self.turn) + request.path, content=body, headers=headers
-                )
-            except httpx.TransportError:
-                continue
-            return web.Response(status=answer.status_code, body=answer.content)
-        return web.Response(status=502)
-
-
 async def run(url: str, processes: int, crowd: int, presses: int, folder: Path) -> Figures:
     """Start the processes, let the crowd act, stop them; return the figures."""
     to_check, to_repair = await asyncio.to_thread(prepare, url, crowd)
     transport = OfflineTelegram()  # no flood limits: they would measure Telegram
     ports = [free_port() for _ in range(processes)]
-    front_port = free_port()
-    hook = f"http://127.0.0.1:{front_port}/tg"
-    balancer = Balancer([f"http://127.0.0.1:{port}" for port in ports])
-    app = web.Application()
-    app.router.add_post("/tg", balancer.forward)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", front_port).start()
+    front = Balancer([f"http://127.0.0.1:{port}" for port in ports], free_port())
+    hook = f"http://{front.host}:{front.port}/tg"
     procs: list[subprocess.Popen] = []
-    async with await serve("127.0.0.1", 0, transport) as server:
+    async with front, await serve("127.0.0.1", 0, transport) as server:
         try:
             for n, port in enumerate(ports):
                 env = {
@@ -206,7 +171,6 @@ async def run(url: str, processes: int, crowd: int, presses: int, folder: Path) 
                     )
             while len(transport.calls_of("setWebhook")) < processes:
                 await asyncio.sleep(0.05)
-            maker = Bot("1:OFFLINE", request=transport, get_updates_request=transport)
             latencies: list[float] = []
 
             async def answered(check: object, since: int) -> None:
@@ -220,7 +184,7 @@ async def run(url: str, processes: int, crowd: int, presses: int, folder: Path) 
                 mark = len(transport.outbox)
                 began = time.perf_counter()
                 command = "/mylist" if contractor else "/tocheck"
-                transport.put_update(transport.text_update(user, command, bot=maker))
+                server.put_text(user, command)
                 await answered(
                     lambda since: any(m.chat_id == account for m in transport.outbox[since:]),
                     mark,
@@ -230,11 +194,9 @@ async def run(url: str, processes: int, crowd: int, presses: int, folder: Path) 
                 for k in range(presses):
                     item = cards[(n + k) % len(cards)]
                     data = f"it:{item}" if contractor else f"ck:{item}"
-                    update = transport.callback_update(user, data, bot=maker)
-                    query = update.callback_query.id
                     mark = len(transport.callback_answers)
                     began = time.perf_counter()
-                    transport.put_update(update)
+                    query = server.put_press(user, data).callback_query.id
                     await answered(
                         lambda since, q=query: any(
                             a.callback_query_id == q for a in transport.callback_answers[since:]
@@ -252,8 +214,6 @@ async def run(url: str, processes: int, crowd: int, presses: int, folder: Path) 
             for proc in procs:
                 while proc.poll() is None:
                     await asyncio.sleep(0.05)
-            await runner.cleanup()
-            await balancer.http.aclose()
     return Figures(processes, crowd, len(latencies), seconds, latencies)
 
 

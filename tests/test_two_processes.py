@@ -1,8 +1,8 @@
 """Two real `python -m bot run --webhook URL` processes on one database behind a balancer.
 
 The offline Telegram (bot/telegram/apiserver.py) posts every update to the webhook, as
-Telegram does; a small round-robin balancer in this test hands each to one process or the
-other. 20 people act at once, each waiting for the answer to one update before the next, 200
+Telegram does; a small round-robin balancer (bot/balancer.py) hands each to one process or
+the other. 20 people act at once, each waiting for the answer to one update before the next, 200
 updates in all: inspectors pressing Pass on the same items, contractors reporting the same
 items done, while the morning push falls due. Then: every update answered once, every
 transition made once, every push sent once, and Telegram's limits kept across both processes,
@@ -12,7 +12,6 @@ as Telegram itself counts them (1 send a second to a chat, 30 in any sliding sec
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import signal
 import socket
@@ -25,12 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from aiohttp import web
 from sqlmodel import Session, select
-from telegram import Bot
 
+from bot.balancer import Balancer
 from bot.telegram.apiserver import serve
 from bot.telegram.offline import ApiCall, FloodLimits, OfflineTelegram, OfflineUser
 from models import clock, people
@@ -139,40 +136,6 @@ def _user(session: Session, account: int) -> AppUser:
     return session.get(AppUser, identity.user_id)
 
 
-class Balancer:
-    """A loopback round-robin HTTP balancer: each request to the next backend; a backend that
-    cannot be reached is skipped (as nginx's proxy_next_upstream)."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.backends = backends
-        self.turn = itertools.cycle(range(len(backends)))
-        self.taken: Counter[str] = Counter()
-        self.http = httpx.AsyncClient(timeout=10)
-
-    async def forward(self, request: web.Request) -> web.Response:
-        """Hand the request to the next backend and its answer back."""
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        headers["Content-Type"] = request.content_type
-        for _ in self.backends:
-            backend = self.backends[next(self.turn)]
-            try:
-                answer = await self.http.post(backend + request.path, content=body, headers=headers)
-            except httpx.TransportError:
-                continue
-            self.taken[backend] += 1
-            return web.Response(status=answer.status_code, body=answer.content)
-        return web.Response(status=502)
-
-
-async def served(app: web.Application, port: int) -> web.AppRunner:
-    """Serve an aiohttp app on a loopback port."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
 async def until(probe: Callable[[], Awaitable[bool] | bool], what: str, within: float) -> None:
     """Wait until `probe` holds, failing after `within` seconds."""
     end = time.monotonic() + within
@@ -205,14 +168,10 @@ async def test_two_processes_behind_a_balancer_act_as_one(tmp_path: Path, db: Da
     to_check, to_repair = prepared(db, zone)
     transport = OfflineTelegram(limits=FloodLimits())  # Telegram's own: 30/s, 1/s to a chat
     ports = [free_port(), free_port()]
-    balancer_port = free_port()
-    hook = f"http://127.0.0.1:{balancer_port}/tg"
-    balancer = Balancer([f"http://127.0.0.1:{port}" for port in ports])
-    app = web.Application()
-    app.router.add_post("/tg", balancer.forward)
-    front = await served(app, balancer_port)
+    balancer = Balancer([f"http://127.0.0.1:{port}" for port in ports], free_port())
+    hook = f"http://{balancer.host}:{balancer.port}/tg"
     procs: list[subprocess.Popen] = []
-    async with await serve("127.0.0.1", 0, transport) as server:
+    async with balancer, await serve("127.0.0.1", 0, transport) as server:
         try:
             for n, port in enumerate(ports):
                 env = {
@@ -242,25 +201,20 @@ async def test_two_processes_behind_a_balancer_act_as_one(tmp_path: Path, db: Da
                     )
             await until(lambda: len(transport.calls_of("setWebhook")) == 2, "both webhooks", WAIT)
             presses: list[str] = []
-            # The updates are made here, as the control API makes them: with a bot that never
-            # connects.
-            maker = Bot("1:OFFLINE", request=transport, get_updates_request=transport)
 
             async def act(account: int, first: str, data: list[str]) -> None:
                 """One person: a list command, then presses, each after the last was answered."""
                 user = OfflineUser(account, f"P{account}", language_code="en")
                 mark = len(transport.outbox)
-                transport.put_update(transport.text_update(user, first, bot=maker))
+                server.put_text(user, first)
                 await until(
                     lambda: any(m.chat_id == account for m in transport.outbox[mark:]),
                     f"{account}'s list",
                     WAIT,
                 )
                 for pressed in data:
-                    update = transport.callback_update(user, pressed, bot=maker)
-                    query = update.callback_query.id
+                    query = server.put_press(user, pressed).callback_query.id
                     presses.append(query)
-                    transport.put_update(update)
                     await until(
                         lambda q=query: any(
                             a.callback_query_id == q for a in transport.callback_answers
@@ -288,8 +242,6 @@ async def test_two_processes_behind_a_balancer_act_as_one(tmp_path: Path, db: Da
             await until(lambda: transport.webhook_pending == 0, "every update delivered", WAIT)
         finally:
             codes = [await _stop(proc) for proc in procs]
-            await front.cleanup()
-            await balancer.http.aclose()
     logs = [(tmp_path / f"bot{n}.log").read_text(errors="replace") for n in range(2)]
     assert codes == [0, 0], logs
     assert not any("Traceback" in log for log in logs), logs

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.request import RequestData
 
 from bot.telegram.offline import JSON, Files, OfflineTelegram, OfflineUser, OutMessage
@@ -547,6 +547,22 @@ class FakeTelegramServer:
         address = server.sockets[0].getsockname()
         self.host: str = str(address[0])
         self.port: int = int(address[1])  # the one the OS chose for port 0
+
+    def put_text(self, user: OfflineUser, text: str) -> Update:
+        """Queue a user's text (as the control API's `text`); return the update."""
+        update = self.transport.text_update(user, text, bot=self._factory_bot)
+        self.transport.put_update(update)
+        return update
+
+    def put_press(self, user: OfflineUser, data: str) -> Update:
+        """Queue a user's press on their latest keyboard (as the control API's `press`)."""
+        update = self.transport.callback_update(user, data, bot=self._factory_bot)
+        self.transport.put_update(update)
+        return update
+
+    @property
+    def _factory_bot(self) -> Bot:
+        return self.transport.bot or self._handler._factory_bot
 
     @property
     def outage(self) -> int:
