@@ -289,3 +289,43 @@ async def test_one_process_serves_telegram_and_wecom_on_one_http_server(tmp_path
     assert returncode == 0, log
     assert f"serving HTTP on http://127.0.0.1:{port}" in log and "Traceback" not in log, log
     assert wecom.secret not in log and wecom_run.AES_KEY not in log
+
+
+def test_a_stopping_process_hands_back_only_its_own_unfinished_claims(db: Database) -> None:
+    from models import pushes
+    from models.people import add_member
+    from models.project import create_project
+
+    with db.session() as s:
+        project = create_project(s, name="Riverside 1").id
+        users = [
+            add_member(
+                s,
+                project_id=project,
+                platform=Platform.telegram,
+                account=str(700 + n),
+                name=f"P{n}",
+                roles=[],
+            ).id
+            for n in range(3)
+        ]
+    day = clock.today("Asia/Shanghai")
+    run = {"kind": PushKind.morning, "project_id": project, "day": day}
+    on = {"platform": Platform.telegram}
+    assert db.run(pushes.take_run, **run, **on, by="a:1")
+    mine = db.run(pushes.claim, **run, **on, user_id=users[0], by="a:1")
+    sent = db.run(pushes.claim, **run, **on, user_id=users[1], by="a:1")
+    db.run(pushes.record, push_id=sent.id, status=PushStatus.sent, attempts=1, **on)
+    theirs = db.run(pushes.claim, **run, **on, user_id=users[2], by="b:2")
+    # Before: another process must wait STALE_CLAIM for either.
+    assert not db.run(pushes.take_run, **run, **on, by="c:3")
+    assert db.run(pushes.claim, **run, **on, user_id=users[0], by="c:3") is None
+
+    assert db.run(pushes.release_claims, by="a:1") == 2  # its run and its one unsent push
+    assert db.run(pushes.take_run, **run, **on, by="c:3")
+    taken = db.run(pushes.claim, **run, **on, user_id=users[0], by="c:3")
+    assert taken is not None and taken.id == mine.id and taken.claimed_by == "c:3"
+    # What was sent stays sent; what another process holds stays its own.
+    assert db.run(pushes.claim, **run, **on, user_id=users[1], by="c:3") is None
+    assert db.run(pushes.claim, **run, **on, user_id=users[2], by="c:3") is None
+    assert theirs is not None
