@@ -199,7 +199,9 @@ async def test_two_processes_behind_a_balancer_act_as_one(tmp_path: Path, db: Da
                             stderr=out,
                         )
                     )
-            await until(lambda: len(transport.calls_of("setWebhook")) == 2, "both webhooks", WAIT)
+            await until(
+                lambda: len(transport.calls_of("setWebhook")) == 2, "both webhooks", 2 * WAIT
+            )
             presses: list[str] = []
 
             async def act(account: int, first: str, data: list[str]) -> None:

@@ -22,7 +22,8 @@ from models import clock
 from models.db import Database
 from models.pushes import STALE_CLAIM, claim
 from models.tables import Platform, PushKind, PushLog, PushStatus
-from tests.test_real_run import TOKEN, USER_ID, bot_env, prepared_database, stop, wait_for
+from tests.test_real_run import TOKEN, USER_ID, bot_env, prepared_database, stop
+from tests.test_wecom_run import wait_for  # 60 s: a loaded machine imports every flow slowly
 
 # The bot under test runs in another process, on the machine's time: so do these tests.
 pytestmark = pytest.mark.usefixtures("real_clock")
