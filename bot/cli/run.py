@@ -29,7 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     chosen = platforms.adapter(args.platform)
     chosen.check(settings)  # before anything is opened: a missing token is one line
-    log_to_stderr(*chosen.secrets(settings))
+    log_to_stderr(*chosen.secrets(settings), form=settings.log_format)
     try:
         db = open_db(settings)
     except Exception:

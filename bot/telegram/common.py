@@ -106,7 +106,10 @@ class AnsweringApplication(Application):
         if self.bot_data.get("beat", True):
             data = self.bot_data
             self.bot_data[BEAT_TASK] = rhythm.start(
-                db=data["db"], delivery=data["delivery"], settings=data["settings"]
+                db=data["db"],
+                delivery=data["delivery"],
+                settings=data["settings"],
+                pulse=data.get("pulse"),
             )
 
     async def stop(self) -> None:

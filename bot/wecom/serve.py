@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 from aiohttp import web
 
+from bot import health
 from bot.adapter import SetupError
+from bot.metrics import Metrics
 from bot.wecom.api import WeComAPI
 from bot.wecom.chat import WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
@@ -44,6 +46,8 @@ class WeComServer:
     chat: WeComChat
     delivery: WeComDelivery
     crypto: CallbackCrypto
+    metrics: Metrics
+    pulse: rhythm.Pulse  # the daily beat's, when it runs here
 
 
 def build_wecom(
@@ -53,11 +57,16 @@ def build_wecom(
     client: httpx.AsyncClient | None = None,
     rhythm_timer: bool = True,
     members: MemberPacer | None = None,
+    metrics: Metrics | None = None,
 ) -> WeComServer:
-    """Assemble the WeCom front end (over `client` when given: the offline WeCom).
+    """Assemble the WeCom front end (over `client` when given: the offline WeCom), with
+    /healthz and /metrics on its app.
 
     `members`: the per-member pacer of every send (a test gives one on its own clock).
+    `metrics`: figures shared with another platform's front end in one process (else its own).
     """
+    metrics = metrics or Metrics(db)
+    pulse = rhythm.Pulse()
     api = WeComAPI(
         settings.wecom_api_base_url,
         settings.wecom_corp_id or "",
@@ -71,11 +80,12 @@ def build_wecom(
 
     renderer = WeComRenderer(api, members or MemberPacer(MEMBER_WINDOWS), Path(settings.media_dir))
     delivery = WeComDelivery(api, db, renderer)
+    delivery.meter = metrics  # every send counted (jobs.sender)
     uploads = Uploads(
         settings.wecom_public_url or f"http://{settings.wecom_listen}",
         SignIn(api, settings.wecom_oauth_url),
     )
-    core = Core(db, settings, WeComPlatform(api, uploads), flows.router())
+    core = Core(db, settings, WeComPlatform(api, uploads), flows.router(), meter=metrics)
     chat = WeComChat(core, api, delivery, seen, uploads)
     crypto = CallbackCrypto(
         _secret(settings.wecom_token),
@@ -85,14 +95,17 @@ def build_wecom(
     app = make_app(crypto, chat.on_message, seen)
     uploads.add_routes(app, chat.on_upload)
     if rhythm_timer:
-        app.cleanup_ctx.append(_rhythm_ctx(db, delivery, settings))
+        app.cleanup_ctx.append(_rhythm_ctx(db, delivery, settings, pulse))
+    health.add_routes(app, db=db, metrics=metrics, pulses=(pulse,) if rhythm_timer else ())
     app.on_cleanup.append(lambda _app: api.aclose())
-    return WeComServer(app, api, chat, delivery, crypto)
+    return WeComServer(app, api, chat, delivery, crypto, metrics, pulse)
 
 
-def _rhythm_ctx(db: Database, delivery: WeComDelivery, settings: Settings):  # noqa: ANN202
+def _rhythm_ctx(  # noqa: ANN202
+    db: Database, delivery: WeComDelivery, settings: Settings, pulse: rhythm.Pulse
+):
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        app[_RHYTHM] = rhythm.start(db=db, delivery=delivery, settings=settings)
+        app[_RHYTHM] = rhythm.start(db=db, delivery=delivery, settings=settings, pulse=pulse)
         yield
         await rhythm.stop(app[_RHYTHM])
 
