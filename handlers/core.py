@@ -77,8 +77,10 @@ class Ask:
         self.pressed: Any = None  # the button pressed, typed (handlers/buttons.py)
         self.match: re.Match[str] | None = None  # a routed text's match
         self.args: list[str] = []
-        # Where the input went, for the figures: a route's name, never what was typed.
+        # Where the input went and what was refused, for the figures: a route's name and
+        # refusals' keys, never what was typed.
         self.route = "none"
+        self.refusals: list[str] = []
 
     @property
     def settings(self) -> Settings:
@@ -144,8 +146,14 @@ class Ask:
         self.reply.menus.append(self.user_id if user_id is None else user_id)
 
     def refusal(self, error: DomainError, *, as_html: bool = True) -> str:
-        """Return a domain refusal as a sentence in this person's language."""
+        """Return a domain refusal as a sentence in this person's language (and count it)."""
+        self.refused(error.key)
         return refusal(self.lang, error, as_html=as_html)
+
+    def refused(self, reason: str) -> None:
+        """Count a refusal by its key (the figures: bot.metrics)."""
+        self.refusals.append(reason)
+        self.core.meter.refused(platform=self.incoming.platform, reason=reason)
 
     def refuse(self, error: DomainError) -> None:
         """Say why a request was refused: as the choice's answer, else as a message."""
@@ -325,15 +333,12 @@ class Core:
         """Route an opened input; return the reply and how it went (ok, refused, error)."""
         incoming = ask.incoming
         before = _stored(ask.dialogue).snapshot()
-        outcome = "ok"
         try:
             if not await self._route(ask):
                 # Refused before any flow: the dialogue stays as stored.
                 return ask.reply, "refused"
         except DomainError as error:
             ask.refuse(error)
-            self._refused(ask, error.key)
-            outcome = "refused"
         except Exception:
             log.exception("an input failed (%s, %s)", kind_of(incoming), ask.route)
             ask.reply = Reply(answer=ask.t("error.internal"), lang=ask.lang)
@@ -343,10 +348,7 @@ class Core:
         if ask.person is not None and changed:
             await ask.call(save_dialogue, user_id=ask.person.id, dialogue=stored)
         ask.reply.lang = ask.lang  # found once here: the adapter asks no one again
-        return ask.reply, outcome
-
-    def _refused(self, ask: Ask, reason: str) -> None:
-        self.meter.refused(platform=ask.incoming.platform, reason=reason)
+        return ask.reply, "refused" if ask.refusals else "ok"
 
     async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:
         person, dialogue = await asyncio.to_thread(
@@ -367,7 +369,7 @@ class Core:
             key = "stale_button" if incoming.choice == "" else "not_registered"
             ask.route = "stranger"
             ask.answer(ask.t(f"error.{key}"))
-            self._refused(ask, key)
+            ask.refused(key)
             return False
         press = None
         if incoming.choice is not None:
@@ -375,7 +377,7 @@ class Core:
             if press is None:  # forged, malformed or of a version long gone: the one refusal
                 ask.route = "press:unknown"
                 ask.answer(ask.t("error.stale_button"))
-                self._refused(ask, "stale_button")
+                ask.refused("stale_button")
                 return False
         for guard in router.guards:
             if await guard(ask):
@@ -405,7 +407,7 @@ class Core:
             await flow(ask)
         elif press.steps and ask.dialogue.step not in press.steps:
             ask.answer(ask.t("error.stale_button"))  # an older screen's, of another step
-            self._refused(ask, "stale_button")
+            ask.refused("stale_button")
         else:
             await press.flow(ask)
 

@@ -31,7 +31,7 @@ from models.db import Database
 from models.health import OPEN_STATES
 from models.repair import PhotoIn
 from models.settings import Settings
-from models.tables import Action, Item, Platform, PushKind, Unit
+from models.tables import Action, Item, Platform, PushKind, PushLog, Unit
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, SERVICE, World, move, tg
 from tests.test_notices import FAST, QIAN, SUN, WANG, WU, WU_WECOM, add_people
 from tests.test_rhythm import local, report_leak, tick_at
@@ -230,6 +230,8 @@ async def test_metrics_on_telegram_count_updates_refusals_sends_and_pushes(
     await admin.send(f"/reassign {world.items['leak']} 明达水电")
     await bot.chat(CONTRACTOR_A).send(f"/reassign {world.items['wall']} 明达水电")  # not theirs
     await admin.press("zz:forged", bot.transport.last_message(ADMIN.id).message_id)
+    # A refusal the flow words itself (with the contractors to choose from) counts too.
+    await admin.send(f"/reassign {world.items['wall']} 没有这家")
     await admin.send("/mylist")  # an admin is no contractor: refused
     move(db, world.items["socket"], CONTRACTOR_B.id, Action.report_repaired, photos=(PhotoIn("x"),))
 
@@ -239,10 +241,10 @@ async def test_metrics_on_telegram_count_updates_refusals_sends_and_pushes(
 
     tg_ = {"platform": "telegram"}
     assert value(found, "handover_updates_total", flow="/reassign", outcome="ok", **tg_) == 1
-    assert value(found, "handover_updates_total", flow="/reassign", outcome="refused") == 1
+    assert value(found, "handover_updates_total", flow="/reassign", outcome="refused") == 2
     assert value(found, "handover_updates_total", flow="press:unknown", outcome="refused") == 1
     updates = value(found, "handover_updates_total", **tg_)
-    assert updates == 4 and value(found, "handover_update_seconds_count", **tg_) == updates
+    assert updates == 5 and value(found, "handover_update_seconds_count", **tg_) == updates
     assert value(found, "handover_refusals_total", reason="stale_button", **tg_) == 1
     assert value(found, "handover_refusals_total", reason="not_allowed", **tg_) >= 1
     for outcome in ("ok", "429", "5xx", "blocked", "no_account"):
@@ -393,3 +395,21 @@ async def test_an_owners_phone_and_the_token_reach_no_line_of_the_log(
     assert token not in logged
     # Every line is one JSON object; the flow was logged (PTB at DEBUG writes what it sends).
     assert len(lines(out)) > 5 and "[phone]" in logged
+
+
+@pytest.mark.telegram_errors
+async def test_json_log_lines_of_a_push_carry_its_run_and_row(bot, world: World, db) -> None:  # noqa: ANN001
+    report_leak(db, world)
+    bot.transport.throttle(CONTRACTOR_A.id, retry_after=0.05)  # Wang's list waits a moment
+    bot.app.bot_data["delivery"].pacer = ChatPacer(0.1)  # the waits shrunk
+    with json_log() as out:
+        await tick_at(bot.app, local(7, 30))
+    found = [line for line in lines(out) if line["logger"].startswith("jobs.")]
+    run = f"morning:{world.project_id}:2026-12-16:telegram"
+    waited = [line for line in found if "rate limit" in line["message"]]
+    with db.session() as s:
+        row = s.exec(select(PushLog.id).where(PushLog.user_id == tg(s, CONTRACTOR_A.id))).one()
+    assert [line["push"] for line in waited] == [f"{run}#{row}"]
+    done = [line for line in found if "push for project" in line["message"]]
+    assert [line["push"] for line in done if "morning" in line["message"]] == [run]
+    assert all("update" not in line for line in found)
