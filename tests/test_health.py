@@ -8,10 +8,12 @@ import contextlib
 import io
 import json
 import logging
+import signal
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -23,7 +25,9 @@ from sqlmodel import select
 
 from bot import health
 from bot.cli.common import log_handler
+from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.offline import OfflineWeCom
+from bot.wecom.sender_side import callback, text_message
 from bot.wecom.serve import build_wecom
 from jobs.sender import ChatPacer
 from models import clock, pushes
@@ -32,8 +36,10 @@ from models.health import OPEN_STATES
 from models.repair import PhotoIn
 from models.settings import Settings
 from models.tables import Action, Item, Platform, PushKind, PushLog, Unit
+from tests import test_wecom_run as run
 from tests.conftest import ADMIN, CONTRACTOR_A, CONTRACTOR_B, SERVICE, World, move, tg
 from tests.test_notices import FAST, QIAN, SUN, WANG, WU, WU_WECOM, add_people
+from tests.test_real_run import stop
 from tests.test_rhythm import local, report_leak, tick_at
 from tests.test_wecom_chat import AES_KEY, TOKEN, WECOM_IDS
 from tests.wecom_member import wecom_desk
@@ -413,3 +419,64 @@ async def test_json_log_lines_of_a_push_carry_its_run_and_row(bot, world: World,
     done = [line for line in found if "push for project" in line["message"]]
     assert [line["push"] for line in done if "morning" in line["message"]] == [run]
     assert all("update" not in line for line in found)
+
+
+# -- a real run ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("real_clock")
+async def test_a_real_wecom_run_serves_health_and_metrics_and_logs_json(tmp_path: Path) -> None:
+    url, _item = run.prepared_database(tmp_path)
+    wecom = OfflineWeCom()
+    wecom.add_member(run.MEMBER)
+    crypto = CallbackCrypto(run.TOKEN, run.AES_KEY, wecom.corp_id)
+    port = run.free_port()
+    async with wecom.served() as api_base:
+        env = run.environment(
+            tmp_path,
+            DATABASE_URL=url,
+            WECOM_CORP_ID=wecom.corp_id,
+            WECOM_AGENT_ID=str(wecom.agent_id),
+            WECOM_SECRET=wecom.secret,
+            WECOM_TOKEN=run.TOKEN,
+            WECOM_ENCODING_AES_KEY=run.AES_KEY,
+            WECOM_API_BASE_URL=api_base,
+            WECOM_LISTEN=f"127.0.0.1:{port}",
+            LOG_FORMAT="json",
+        )
+        proc = run.start(tmp_path, env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            async with httpx.AsyncClient(timeout=5) as http:
+
+                async def healthy() -> dict | None:
+                    try:
+                        answer = await http.get(f"{base}/healthz")
+                    except httpx.TransportError:
+                        return None  # not listening yet
+                    return answer.json() if answer.status_code == 200 else None
+
+                body = await run.wait_for(healthy, "/healthz", proc)
+                assert body["database"]["ok"] and body["beat"]["running"]
+                message = text_message(corp_id=wecom.corp_id, user=run.MEMBER, content="/mylist")
+                sealed = callback(crypto, message)
+                await http.post(
+                    f"{base}/wecom/callback", params=sealed.query(), content=sealed.body
+                )
+
+                async def counted() -> dict | None:
+                    found = figures((await http.get(f"{base}/metrics")).text)
+                    mylist = value(found, "handover_updates_total", flow="/mylist", outcome="ok")
+                    return found if mylist == 1 else None
+
+                found = await run.wait_for(counted, "/mylist counted", proc)
+                assert value(found, "handover_sends_total", platform="wecom", outcome="ok") == 0
+                assert value(found, "handover_open_items", state="open") == 1
+        finally:
+            code = await stop(proc, signal.SIGTERM)
+        _out, err = proc.communicate(timeout=5)
+    assert code == 0, err
+    logged = [json.loads(line) for line in err.splitlines()]  # every line one JSON object
+    assert any("serving the WeCom callback" in line["message"] for line in logged)
+    for secret in (wecom.secret, run.TOKEN, run.AES_KEY):
+        assert secret not in err
