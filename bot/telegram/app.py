@@ -47,11 +47,13 @@ def build_application(
     request: BaseRequest | None = None,
     limiter: BaseRateLimiter | None = None,
     beat: bool = True,
+    metrics: Metrics | None = None,
 ) -> Application:
     """Assemble the bot: over `request` when given (offline), else Telegram at the base URL.
 
     A real run keeps Telegram's limits with `rate_limiter()`; offline, only if `limiter` is given.
     `beat`: run the daily beat (jobs.rhythm) while the application runs.
+    `metrics`: figures shared with another platform's front end in one process (else its own).
     """
     token = settings.telegram_bot_token
     builder = (
@@ -74,7 +76,7 @@ def build_application(
     app.bot_data["settings"] = settings
     # The figures of this application (/metrics) and its beat's pulse (/healthz): bot.health
     # serves both from bot_data["metrics"] and bot_data["pulse"].
-    metrics = app.bot_data["metrics"] = Metrics(db)
+    metrics = app.bot_data["metrics"] = metrics or Metrics(db)
     app.bot_data["pulse"] = rhythm.Pulse()
     # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
     delivery = app.bot_data["delivery"] = TelegramDelivery(app.bot, db)

@@ -14,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackContext, ExtBot
 
 from bot.telegram.adapter import LIMITS
+from handlers import watch
 from handlers.i18n import pick_language, t
 from jobs import rhythm
 from jobs.pacing import SlidingWindows
@@ -145,6 +146,11 @@ def _one_press(update: object) -> OnePress | None:
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log what failed while drawing a reply; tell the person once, never with a traceback."""
+    with watch.update(getattr(update, "update_id", None)):  # its lines name the update too
+        await _on_error(update, context)
+
+
+async def _on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, BadRequest) and "not modified" in str(error).lower():
         return  # the same page pressed twice: what the person sees is already right
