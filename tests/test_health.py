@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import logging
+import re
 import signal
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -480,3 +481,18 @@ async def test_a_real_wecom_run_serves_health_and_metrics_and_logs_json(tmp_path
     assert any("serving the WeCom callback" in line["message"] for line in logged)
     for secret in (wecom.secret, run.TOKEN, run.AES_KEY):
         assert secret not in err
+
+
+@pytest.mark.telegram_errors
+async def test_text_log_lines_carry_the_update_id_too(bot, world: World, db) -> None:  # noqa: ANN001
+    add_people(world, db, world.mingda, ("Qian", Platform.telegram, str(QIAN.id)))
+    bot.transport.block(QIAN.id)
+    out = io.StringIO()
+    handler = log_handler(form="text", stream=out)
+    logging.getLogger().addHandler(handler)
+    try:
+        await bot.chat(ADMIN).send(f"/reassign {world.items['leak']} 明达水电")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    missed = [line for line in out.getvalue().splitlines() if "could not tell" in line]
+    assert len(missed) == 1 and re.search(r" WARNING jobs\.sender \[update \d+\]: ", missed[0])
