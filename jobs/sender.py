@@ -158,6 +158,8 @@ class Delivery(Protocol):
     backoff: Backoff
     # Where a push's text must fit: the platform's own (its adapter's LIMITS).
     limits: Limits
+    # And, where the assembly gives one, `meter`: the handlers.watch.Meter every try is counted
+    # on (bot.metrics); without it, nothing is counted (watch.meter_of).
 
     def item_link(self, item_id: int) -> str | None:
         """Return a link that opens this item's card in the chat, where the platform has one."""

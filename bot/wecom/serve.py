@@ -58,12 +58,15 @@ def build_wecom(
     rhythm_timer: bool = True,
     members: MemberPacer | None = None,
     metrics: Metrics | None = None,
+    health_routes: bool = True,
 ) -> WeComServer:
     """Assemble the WeCom front end (over `client` when given: the offline WeCom), with
     /healthz and /metrics on its app.
 
     `members`: the per-member pacer of every send (a test gives one on its own clock).
     `metrics`: figures shared with another platform's front end in one process (else its own).
+    `health_routes`: False when the process's one app mounts /healthz and /metrics itself
+    (bot.health.add_routes with every platform's pulse).
     """
     metrics = metrics or Metrics(db)
     pulse = rhythm.Pulse()
@@ -96,7 +99,8 @@ def build_wecom(
     uploads.add_routes(app, chat.on_upload)
     if rhythm_timer:
         app.cleanup_ctx.append(_rhythm_ctx(db, delivery, settings, pulse))
-    health.add_routes(app, db=db, metrics=metrics, pulses=(pulse,) if rhythm_timer else ())
+    if health_routes:
+        health.add_routes(app, db=db, metrics=metrics, pulses=(pulse,) if rhythm_timer else ())
     app.on_cleanup.append(lambda _app: api.aclose())
     return WeComServer(app, api, chat, delivery, crypto, metrics, pulse)
 
