@@ -111,7 +111,7 @@ def write_file(path: Path, data: bytes) -> None:
 # Phone-like digit runs (owners' phones live in models.tables.Unit.owner_phone, and service
 # staff type them to find a flat): a mainland mobile (1[3-9] and 9 more digits, maybe +86 and
 # spaces or dashes in 3-4-4), or a landline with its area code (0 and 9 to 11 more digits).
-# Ids stay: Telegram's and WeCom's are not of these forms, and lines say "user 12", not phones.
+# Ids stay: the platforms' update and user ids are not of these forms (lines say "user 12").
 PHONE = re.compile(
     r"(?<![\d])(?:(?:\+|00)86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?![\d])"
     r"|(?<![\d])0\d{2,3}[\s-]?\d{7,8}(?![\d])"
