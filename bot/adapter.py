@@ -23,6 +23,7 @@ from models.settings import Settings
 from models.tables import Platform
 
 if TYPE_CHECKING:
+    from bot.metrics import Metrics
     from bot.serve import Service
 
 __all__ = ["Adapter", "Limits", "PlatformPackage", "SetupError", "StandIn"]
@@ -60,7 +61,7 @@ class Adapter(Protocol):
     def secrets(self, settings: Settings) -> tuple[str, ...]:
         """Return the settings' secrets of this platform, for the log to mask."""
 
-    def service(self, settings: Settings, db: Database) -> Service:
+    def service(self, settings: Settings, db: Database, metrics: Metrics) -> Service:
         """Return the real platform as a service of a serving process (`python -m bot run
         --platform X,Y`: bot.serve runs them on one app); SetupError for a missing setting."""
 
@@ -121,9 +122,10 @@ class PlatformPackage:
         found: tuple[str, ...] = self._part("secrets")(settings)
         return found
 
-    def service(self, settings: Settings, db: Database) -> Service:
-        """Return the real platform as a service of a serving process."""
-        found: Service = self._part("service")(settings, db)
+    def service(self, settings: Settings, db: Database, metrics: Metrics) -> Service:
+        """Return the real platform as a service of a serving process (`metrics`: the
+        process's figures, one for all its platforms)."""
+        found: Service = self._part("service")(settings, db, metrics)
         return found
 
     def offline(self, settings: Settings, db: Database, **how: Any) -> StandIn:

@@ -27,6 +27,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.adapter import SetupError
+from jobs.rhythm import Pulse
 from jobs.sender import PROCESS
 from models.db import Database
 from models.pushes import release_claims
@@ -48,6 +49,7 @@ class Service(Protocol):
     """What one platform runs in a serving process."""
 
     needs_http: bool  # whether it serves routes (a webhook, a callback), so the app must listen
+    pulse: Pulse  # its daily beat's, for /healthz
 
     def routes(self, app: web.Application) -> None:
         """Add this platform's routes to the process's one app."""
@@ -84,10 +86,18 @@ def build_app(services: Sequence[Service], extra: Sequence[RouteAdder] = ()) -> 
     return app
 
 
-def run(settings: Settings, db: Database, services: Sequence[Service]) -> int:
-    """Serve until SIGTERM or SIGINT, then stop gracefully; the exit code."""
+def run(
+    settings: Settings,
+    db: Database,
+    services: Sequence[Service],
+    extra: Sequence[RouteAdder] = (),
+) -> int:
+    """Serve until SIGTERM or SIGINT, then stop gracefully; the exit code.
+
+    `extra`: routes this process mounts besides the platforms' (/healthz, /metrics).
+    """
     try:
-        return asyncio.run(serve(settings, db, services))
+        return asyncio.run(serve(settings, db, services, extra))
     except SetupError:
         raise
     except Exception:
@@ -96,13 +106,18 @@ def run(settings: Settings, db: Database, services: Sequence[Service]) -> int:
         return 1
 
 
-async def serve(settings: Settings, db: Database, services: Sequence[Service]) -> int:
+async def serve(
+    settings: Settings,
+    db: Database,
+    services: Sequence[Service],
+    extra: Sequence[RouteAdder] = (),
+) -> int:
     """Listen (if anything needs HTTP), start every service, wait for a signal, stop in order."""
     stop = asyncio.Event()
     _on_signals(stop.set)
     runner = None
-    app = build_app(services)
-    if ROUTES or any(service.needs_http for service in services):
+    app = build_app(services, extra)
+    if ROUTES or extra or any(service.needs_http for service in services):
         runner = await _listen(app, settings)
     started: list[Service] = []
     try:

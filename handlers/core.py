@@ -11,16 +11,18 @@ import asyncio
 import dataclasses
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from handlers import steps
+from handlers import steps, watch
 from handlers.buttons import Button
 from handlers.choices import Rows
 from handlers.i18n import pick_language, t
 from handlers.screens import Attachment, FileIn, Incoming, Limits, Notice, Reply, Screen
 from handlers.text import QUOTED, clip, esc
+from handlers.watch import QUIET, Meter
 from models.db import Database
 from models.dialogue import Dialogue, load_dialogue, save_dialogue
 from models.errors import DomainError
@@ -75,6 +77,10 @@ class Ask:
         self.pressed: Any = None  # the button pressed, typed (handlers/buttons.py)
         self.match: re.Match[str] | None = None  # a routed text's match
         self.args: list[str] = []
+        # Where the input went and what was refused, for the figures: a route's name and
+        # refusals' keys, never what was typed.
+        self.route = "none"
+        self.refusals: list[str] = []
 
     @property
     def settings(self) -> Settings:
@@ -140,8 +146,14 @@ class Ask:
         self.reply.menus.append(self.user_id if user_id is None else user_id)
 
     def refusal(self, error: DomainError, *, as_html: bool = True) -> str:
-        """Return a domain refusal as a sentence in this person's language."""
+        """Return a domain refusal as a sentence in this person's language (and count it)."""
+        self.refused(error.key)
         return refusal(self.lang, error, as_html=as_html)
+
+    def refused(self, reason: str) -> None:
+        """Count a refusal by its key (the figures: bot.metrics)."""
+        self.refusals.append(reason)
+        self.core.meter.refused(platform=self.incoming.platform, reason=reason)
 
     def refuse(self, error: DomainError) -> None:
         """Say why a request was refused: as the choice's answer, else as a message."""
@@ -282,34 +294,61 @@ def kind_of(incoming: Incoming) -> str:
 class Core:
     """The product's front end for one platform: handle an input, return what to show."""
 
-    def __init__(self, db: Database, settings: Settings, platform: Platform, router: Router):
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        platform: Platform,
+        router: Router,
+        *,
+        meter: Meter = QUIET,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.platform = platform
         self.router = router
+        self.meter = meter  # counts every input by route and outcome (bot.metrics)
 
     async def handle(self, incoming: Incoming, *, draw: Draw | None = None) -> Reply:
         """Handle one input; refusals and failures become a reply too, never a traceback.
 
         `draw`: how to show a reply at once, for a flow that says something before a long job.
+        Every line it logs carries the update's id (handlers.watch), here or from its adapter.
         """
-        ask = await self._open(incoming, draw)
+        began, outcome, ask = time.monotonic(), "error", None
+        with watch.update():
+            try:
+                ask = await self._open(incoming, draw)
+                reply, outcome = await self._handle(ask)
+                return reply
+            finally:
+                self.meter.handled(
+                    platform=incoming.platform,
+                    flow=ask.route if ask is not None else "none",
+                    outcome=outcome,
+                    seconds=time.monotonic() - began,
+                )
+
+    async def _handle(self, ask: Ask) -> tuple[Reply, str]:
+        """Route an opened input; return the reply and how it went (ok, refused, error)."""
+        incoming = ask.incoming
         before = _stored(ask.dialogue).snapshot()
         try:
             if not await self._route(ask):
-                return ask.reply  # refused before any flow: the dialogue stays as stored
+                # Refused before any flow: the dialogue stays as stored.
+                return ask.reply, "refused"
         except DomainError as error:
             ask.refuse(error)
         except Exception:
-            log.exception("an input failed (%s)", kind_of(incoming))
+            log.exception("an input failed (%s, %s)", kind_of(incoming), ask.route)
             ask.reply = Reply(answer=ask.t("error.internal"), lang=ask.lang)
-            return ask.reply  # the dialogue stays as it was before this input
+            return ask.reply, "error"  # the dialogue stays as it was before this input
         stored = _stored(ask.dialogue)
         changed = stored.snapshot() != before or ask.dialogue.expired is not None
         if ask.person is not None and changed:
             await ask.call(save_dialogue, user_id=ask.person.id, dialogue=stored)
         ask.reply.lang = ask.lang  # found once here: the adapter asks no one again
-        return ask.reply
+        return ask.reply, "refused" if ask.refusals else "ok"
 
     async def _open(self, incoming: Incoming, draw: Draw | None = None) -> Ask:
         person, dialogue = await asyncio.to_thread(
@@ -327,22 +366,28 @@ class Core:
         command = incoming.command
         if ask.person is None and not (command and command[0] in router.open_to_strangers):
             # A stranger's press is refused as such, whatever it carries.
-            key = "error.stale_button" if incoming.choice == "" else "error.not_registered"
-            ask.answer(ask.t(key))
+            key = "stale_button" if incoming.choice == "" else "not_registered"
+            ask.route = "stranger"
+            ask.answer(ask.t(f"error.{key}"))
+            ask.refused(key)
             return False
         press = None
         if incoming.choice is not None:
             press = self._parse(ask)
             if press is None:  # forged, malformed or of a version long gone: the one refusal
+                ask.route = "press:unknown"
                 ask.answer(ask.t("error.stale_button"))
+                ask.refused("stale_button")
                 return False
         for guard in router.guards:
             if await guard(ask):
+                ask.route = f"guard:{getattr(guard, '__name__', 'guard')}"
                 return True
         if press is not None:
             await self._pressed(ask, press)
         elif command and command[0] in router.commands:
             ask.args = command[1]
+            ask.route = f"/{command[0]}"  # a routed command: a name from a closed set
             await (self._own_step(ask, command[0]) or router.commands[command[0]])(ask)
         else:
             await self._sent(ask)
@@ -357,10 +402,12 @@ class Core:
         return None
 
     async def _pressed(self, ask: Ask, press: Press) -> None:
+        ask.route = f"press:{press.kind.__name__}"
         if flow := self._own_step(ask, press.kind):
             await flow(ask)
         elif press.steps and ask.dialogue.step not in press.steps:
             ask.answer(ask.t("error.stale_button"))  # an older screen's, of another step
+            ask.refused("stale_button")
         else:
             await press.flow(ask)
 
@@ -377,18 +424,22 @@ class Core:
         incoming, router = ask.incoming, self.router
         kind, step = kind_of(incoming), ask.dialogue.step
         if step and kind in ("text", "photo") and (step, kind) in router.steps:
+            ask.route = f"step:{step}:{kind}"
             await router.steps[(step, kind)](ask)
             return
         if kind == "text":
             for pattern, flow in router.texts:
                 if match := pattern.match((incoming.text or "").strip()):
                     ask.match = match
+                    ask.route = f"text:{getattr(flow, '__name__', 'form')}"
                     await flow(ask)
                     return
         for wanted, flow in router.fallbacks:
             if wanted == kind:
+                ask.route = f"{kind}:{getattr(flow, '__name__', 'fallback')}"
                 await flow(ask)
                 return
+        ask.route = "not_understood"
         ask.show(ask.t("bot.not_understood"))  # handlers/stray.py answers every kind first
 
 

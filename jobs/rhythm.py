@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from handlers import drafts
+from handlers import drafts, watch
 from handlers.screens import Limits
 from jobs.morning import morning_notices
 from jobs.notices import Notice
@@ -47,6 +47,9 @@ TICK_SECONDS = 60
 FIRST_TICK_SECONDS = 10  # the start-up catch-up: once the application is up
 # How long "your half-finished report was dropped" is tried while the platform fails.
 DROPPED_WINDOW = timedelta(minutes=1)
+# A beat that has not ticked for this long is stuck or dead: /healthz says so (a tick may take
+# a while when a push waits out a rate limit; five missed minutes are not that).
+STALE_AFTER = timedelta(minutes=5)
 
 Builder = Callable[..., list[Notice]]
 
@@ -82,6 +85,32 @@ def build(
     )
 
 
+class Pulse:
+    """When this process's beat started and last ticked, for /healthz (bot/health.py)."""
+
+    def __init__(self) -> None:
+        self.started_at: datetime | None = None
+        self.ticked_at: datetime | None = None
+
+    def start(self) -> None:
+        """Note that the beat started now (its first tick comes a little later)."""
+        self.started_at = clock.now()
+
+    def tick(self) -> None:
+        """Note a tick done now (a failed tick too: the beat is alive)."""
+        self.ticked_at = clock.now()
+
+    def age(self) -> timedelta | None:
+        """Return how long since the last tick (or the start); None: the beat never started."""
+        last = self.ticked_at or self.started_at
+        return None if last is None else clock.now() - last
+
+    def stale(self) -> bool:
+        """Tell whether the beat is not ticking (started, but silent for STALE_AFTER)."""
+        age = self.age()
+        return age is not None and age > STALE_AFTER
+
+
 @dataclass(frozen=True)
 class Ran:
     """One run this tick made: which kind, for which project and day, and how it went."""
@@ -110,14 +139,17 @@ async def tick(
                 continue
             # A part the platform fails is tried again until the beat's window closes.
             until = datetime.combine(local_now.date(), beat.until, tzinfo=local_now.tzinfo)
+            day = local_now.date()
             try:
-                result = await _run(
-                    db, delivery, beat.kind, project, local_now.date(), default_language, by, until
-                )
+                with watch.push(f"{beat.kind.value}:{project.id}:{day}:{delivery.platform}"):
+                    result = await _run(
+                        db, delivery, beat.kind, project, day, default_language, by, until
+                    )
             except Exception:
                 # One project's failure must not stop the others; the unfinished run is taken
                 # over by a later tick once its claim is stale (models/pushes.take_run).
                 log.exception("%s push for project %s failed", beat.kind, project.id)
+                watch.meter_of(delivery).pushed(kind=beat.kind.value, outcome="error")
                 continue
             if result is not None:
                 ran.append(Ran(beat.kind, project.id, local_now.date(), result))
@@ -143,8 +175,13 @@ async def keep_time(
     settings: Settings,
     first: float = FIRST_TICK_SECONDS,
     every: float = TICK_SECONDS,
+    pulse: Pulse | None = None,
 ) -> None:
-    """Tick every minute (the first soon after start, to catch up) until cancelled."""
+    """Tick every minute (the first soon after start, to catch up) until cancelled; each tick
+    is noted on `pulse`."""
+    pulse = pulse or Pulse()
+    if pulse.started_at is None:
+        pulse.start()
     await asyncio.sleep(first)
     while True:
         try:
@@ -152,12 +189,18 @@ async def keep_time(
         except Exception:
             # One failed tick must not stop the next ones: the sender records what it sent.
             log.exception("the daily beat failed")
+        pulse.tick()
         await asyncio.sleep(every)
 
 
-def start(*, db: Database, delivery: Delivery, settings: Settings) -> asyncio.Task[None]:
-    """Start the daily beat on the running loop: one task, named JOB_NAME."""
-    work = keep_time(db=db, delivery=delivery, settings=settings)
+def start(
+    *, db: Database, delivery: Delivery, settings: Settings, pulse: Pulse | None = None
+) -> asyncio.Task[None]:
+    """Start the daily beat on the running loop: one task, named JOB_NAME (its ticks noted on
+    `pulse`, which /healthz reads)."""
+    pulse = pulse or Pulse()
+    pulse.start()
+    work = keep_time(db=db, delivery=delivery, settings=settings, pulse=pulse)
     return asyncio.get_running_loop().create_task(work, name=JOB_NAME)
 
 
@@ -212,6 +255,8 @@ async def _run(
     )
     result = await push(db=db, delivery=delivery, notices=notices, by=by, until=until, **key)
     await asyncio.to_thread(db.run, pushes.finish_run, **run)
+    outcome = "failed" if result.failed else "ok"
+    watch.meter_of(delivery).pushed(kind=kind.value, outcome=outcome)
     log.info(
         "%s push for project %s on %s: %d sent, %d failed, %d blocked, %d taken",
         kind,

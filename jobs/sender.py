@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from handlers import watch
 from handlers.screens import Limits
 from jobs.notices import Notice
 from jobs.pacing import SharedLimits
@@ -171,6 +172,8 @@ class Delivery(Protocol):
     backoff: Backoff
     # Where a push's text must fit: the platform's own (its adapter's LIMITS).
     limits: Limits
+    # And, where the assembly gives one, `meter`: the handlers.watch.Meter every try is counted
+    # on (bot.metrics); without it, nothing is counted (watch.meter_of).
 
     def item_link(self, item_id: int) -> str | None:
         """Return a link that opens this item's card in the chat, where the platform has one."""
@@ -213,6 +216,7 @@ async def deliver(
     time.monotonic), then given up. A refusal or an unreachable person ends the notice at once.
     """
     pacer = delivery.pacer
+    sent = _counter(delivery)
     attempts, part, total, failures = 0, start, parts(notice), 0
     while part < total:
         attempts += 1
@@ -221,10 +225,12 @@ async def deliver(
                 await delivery.deliver(notice, part)
         except RetryLater as wait:
             # Never dropped: this part waits as long as the platform asks, then goes again.
+            sent("429")
             log.info("to user %s: waiting %.1f s (rate limit)", notice.user_id, wait.seconds)
             pacer.hold(notice.user_id, wait.seconds)
             continue
         except Unavailable as exc:
+            sent("5xx")
             failures += 1
             left = deadline - time.monotonic()
             if left <= 0:
@@ -236,18 +242,32 @@ async def deliver(
             await asyncio.sleep(pause)
             continue
         except Blocked as exc:
+            sent(exc.why.value)  # blocked, no_account
             return _ended(PushStatus.blocked, exc.why, exc, part, total, attempts)
         except DeliveryFailed as exc:
+            sent("refused")
             log.warning("to user %s refused: %s", notice.user_id, exc)
             return _ended(PushStatus.failed, Undelivered.refused, exc, part, total, attempts)
         except Exception as exc:
             # A bug or a broken file for one person must not stop the others.
+            sent("error")
             log.exception("to user %s failed unexpectedly", notice.user_id)
             return _ended(PushStatus.failed, Undelivered.error, exc, part, total, attempts)
+        sent("ok")
         part, failures = part + 1, 0
         if went is not None and part < total:
             await went(part)
     return Outcome(PushStatus.sent, None, None, attempts, total)
+
+
+def _counter(delivery: Delivery) -> Callable[[str], None]:
+    """Return how one try's outcome is counted on the delivery's meter (handlers.watch)."""
+    meter, platform = watch.meter_of(delivery), str(delivery.platform)
+
+    def count(outcome: str) -> None:
+        meter.sent(platform=platform, outcome=outcome)
+
+    return count
 
 
 def _ended(
@@ -362,6 +382,11 @@ async def push(
     key = {"kind": kind, "project_id": project_id, "day": day}
 
     async def send(position: int, notice: Notice, push_id: int, start: int) -> None:
+        # Every line of this person's push names it: the run's id (jobs.rhythm), then its row.
+        with watch.push(f"{watch.PUSH.get() or kind.value}#{push_id}"):
+            await send_one(position, notice, push_id, start)
+
+    async def send_one(position: int, notice: Notice, push_id: int, start: int) -> None:
         async def went(sent: int) -> None:
             try:
                 await asyncio.to_thread(db.run, pushes.progress, push_id=push_id, parts_sent=sent)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Waiting for the Bot API at start: 1, 2, 4, ... seconds between tries, at most this.
     telegram_retry_first: float = Field(default=1.0, gt=0)
     telegram_retry_max: float = Field(default=60.0, gt=0)
+    # The log on stderr: `text` lines for a person, or `json`, one object a line (with the
+    # update or push id of each line) for a log collector. Secrets and phones masked in both.
+    log_format: Literal["text", "json"] = "text"
     # WeCom (企业微信) self-built app: the corp, the app, its secret and its callback's keys.
     wecom_corp_id: str | None = None
     wecom_agent_id: str | None = None

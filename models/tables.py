@@ -426,10 +426,19 @@ class PushRun(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=80)
 
 
+def _sending_index(table: str) -> Index:
+    """Index only the rows still being sent: /healthz counts them at any size of the log."""
+    sending = text("status = 'sending'")
+    return Index(f"ix_{table}_sending", "status", sqlite_where=sending, postgresql_where=sending)
+
+
 class PushLog(SQLModel, table=True):
     """One push to one person on one day: claimed before it is sent, then its outcome."""
 
-    __table_args__ = (UniqueConstraint("kind", "project_id", "day", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "project_id", "day", "user_id"),
+        _sending_index("pushlog"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: PushKind = Field(sa_column=_enum_column(PushKind, nullable=False))
@@ -451,6 +460,8 @@ class PushLog(SQLModel, table=True):
 
 class NoticeLog(SQLModel, table=True):
     """A message a flow sent someone else at once (not a push): to whom, what, how it went."""
+
+    __table_args__ = (_sending_index("noticelog"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="appuser.id", index=True)

@@ -1,16 +1,23 @@
-"""What every command shares: the settings, the database, the log that masks secrets, errors."""
+"""What every command shares: the settings, the database, the log that masks secrets and
+phone numbers (as text or JSON lines, each with its update's or push's id), errors."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot import platforms
+from handlers import watch
 from models.db import Database
 from models.settings import Settings
 
@@ -101,8 +108,20 @@ def write_file(path: Path, data: bytes) -> None:
         raise CliError(f"cannot write {path}: {exc.strerror}") from None
 
 
+# Phone-like digit runs (owners' phones live in models.tables.Unit.owner_phone, and service
+# staff type them to find a flat): a mainland mobile (1[3-9] and 9 more digits, maybe +86 and
+# spaces or dashes in 3-4-4), or a landline with its area code (0 and 9 to 11 more digits).
+# Ids stay: the platforms' update and user ids are not of these forms (lines say "user 12").
+PHONE = re.compile(
+    r"(?<![\d])(?:(?:\+|00)86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?![\d])"
+    r"|(?<![\d])0\d{2,3}[\s-]?\d{7,8}(?![\d])"
+)
+MASKED_PHONE = "[phone]"
+
+
 class RedactSecret(logging.Filter):
-    """Write secrets (a token, in URLs that carry it too) as *** in records."""
+    """Write secrets (a token, in URLs that carry it too) as *** and phone numbers as [phone] in
+    records: their message with its arguments, the exception and the stack."""
 
     def __init__(self, *secrets: str) -> None:
         super().__init__()
@@ -111,10 +130,10 @@ class RedactSecret(logging.Filter):
         self.forms = sorted(forms, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        """The text with every form of the secret masked."""
+        """The text with every form of the secret, and every phone number, masked."""
         for form in self.forms:
             text = text.replace(form, "***")
-        return text
+        return PHONE.sub(MASKED_PHONE, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Mask the message, its arguments, the exception text and the stack; keep the record."""
@@ -132,9 +151,61 @@ class RedactSecret(logging.Filter):
         return True
 
 
-def log_to_stderr(*secrets: str | None) -> None:
-    """Log INFO and up to stderr, with the secrets masked in every line (warnings too)."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
+class Traced(logging.Filter):
+    """Put the id of the update or push a line belongs to on its record (handlers.watch)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add `ids` (a dict) and `traced` (" [update 42]", or "") to the record."""
+        ids = watch.current()
+        record.ids = ids
+        record.traced = "".join(f" [{key} {value}]" for key, value in ids.items())
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """Write a record as one JSON object on one line: time, level, logger, message, the update
+    or push id, the exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one line of JSON."""
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "ids", {}),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(traced)s: %(message)s"
+
+
+def log_handler(
+    *secrets: str | None, form: str = "text", stream: IO[str] | None = None
+) -> logging.Handler:
+    """Return the handler every line goes through: secrets and phones masked, the update's or
+    push's id added, written as text or JSON lines (`form`) to `stream` (stderr)."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.addFilter(RedactSecret(*(secret for secret in secrets if secret)))
+    handler.addFilter(Traced())
+    handler.setFormatter(JsonLines() if form == "json" else logging.Formatter(TEXT_FORMAT))
+    return handler
+
+
+def log_to_stderr(*secrets: str | None, form: str = "text") -> None:
+    """Log INFO and up to stderr (as text or JSON lines), with the secrets and phone numbers
+    masked in every line (warnings too)."""
+    logging.basicConfig(handlers=[log_handler(*secrets, form=form)], level="INFO")
+    for handler in logging.getLogger().handlers:  # one set up before us masks too
+        if not any(isinstance(f, RedactSecret) for f in handler.filters):
+            handler.addFilter(RedactSecret(*(secret for secret in secrets if secret)))
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # query strings: signatures
     # Their INFO lines say nothing an operator needs: alembic's set-up and each step of a
@@ -142,8 +213,3 @@ def log_to_stderr(*secrets: str | None) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.captureWarnings(True)
-    known = [secret for secret in secrets if secret]
-    if known:
-        redact = RedactSecret(*known)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bot import platforms, serve
+from aiohttp import web
+
+from bot import health, platforms, serve
 from bot.cli.common import FAILED, load_settings, log, log_to_stderr, open_db, takes_demo
+from bot.metrics import Metrics
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -47,11 +50,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     chosen = [platforms.adapter(name) for name in args.platform]
     for adapter in chosen:
         adapter.check(settings)  # before anything is opened: a missing token is one line
-    log_to_stderr(*(secret for adapter in chosen for secret in adapter.secrets(settings)))
+    log_to_stderr(
+        *(secret for adapter in chosen for secret in adapter.secrets(settings)),
+        form=settings.log_format,
+    )
     try:
         db = open_db(settings)
     except Exception:
         # Through the log, not Python's own traceback print: the log masks the secrets.
         log.exception("the bot stopped on an unexpected error")
         return FAILED
-    return serve.run(settings, db, [adapter.service(settings, db) for adapter in chosen])
+    metrics = Metrics(db)  # one set of figures for every platform the process serves
+    services = [adapter.service(settings, db, metrics) for adapter in chosen]
+    pulses = [service.pulse for service in services]
+
+    def health_routes(app: web.Application) -> None:
+        health.add_routes(app, db=db, metrics=metrics, pulses=pulses)
+
+    return serve.run(settings, db, services, [health_routes])

@@ -14,11 +14,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.metrics import Metrics
 from bot.telegram.adapter import LIMITS
 from bot.telegram.chat import add_core
 from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
 from bot.telegram.delivery import TelegramDelivery
 from handlers import flows
+from jobs import rhythm
 from jobs.pacing import SharedLimits
 from models.db import Database
 from models.settings import Settings
@@ -49,11 +51,13 @@ def build_application(
     request: BaseRequest | None = None,
     limiter: BaseRateLimiter | None = None,
     beat: bool = True,
+    metrics: Metrics | None = None,
 ) -> Application:
     """Assemble the bot: over `request` when given (offline), else Telegram at the base URL.
 
     A real run keeps Telegram's limits with `rate_limiter()`; offline, only if `limiter` is given.
     `beat`: run the daily beat (jobs.rhythm) while the application runs.
+    `metrics`: figures shared with another platform's front end in one process (else its own).
     """
     token = settings.telegram_bot_token
     builder = (
@@ -74,9 +78,14 @@ def build_application(
     app = builder.build()
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
+    # The figures of this application (/metrics) and its beat's pulse (/healthz): bot.health
+    # serves both from bot_data["metrics"] and bot_data["pulse"].
+    metrics = app.bot_data["metrics"] = metrics or Metrics(db)
+    app.bot_data["pulse"] = rhythm.Pulse()
     # Jobs see only the neutral Delivery; another platform's adapter would put its own here.
-    app.bot_data["delivery"] = TelegramDelivery(app.bot, db)
-    add_core(app, db, settings, flows.router())
+    delivery = app.bot_data["delivery"] = TelegramDelivery(app.bot, db)
+    delivery.meter = metrics  # every send counted (jobs.sender)
+    add_core(app, db, settings, flows.router(), meter=metrics)
     app.add_error_handler(on_error)
     app.bot_data["beat"] = beat  # the daily beat runs while the application does
     return app

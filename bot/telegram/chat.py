@@ -14,6 +14,7 @@ from bot import front
 from bot.telegram.adapter import LIMITS
 from bot.telegram.common import BotContext, item_start_link
 from bot.telegram.render import ChatRenderer
+from handlers import watch
 from handlers.core import Core, Router
 from handlers.screens import FileIn, Incoming, Reply
 from models.db import Database
@@ -103,6 +104,11 @@ class TelegramChat:
 
     async def on_update(self, update: Update, context: BotContext) -> None:
         """Handle an update through the core; stop it here when a flow took it."""
+        # Every line the update causes names it, its files' task and its notices' too.
+        with watch.update(update.update_id):
+            await self._on_update(update, context)
+
+    async def _on_update(self, update: Update, context: BotContext) -> None:
         found = incoming(update)
         if found is None:
             return
@@ -149,9 +155,16 @@ class TelegramChat:
         await front.draw(reply, renderer, db=self.core.db, delivery=delivery, later=later)
 
 
-def add_core(app: Application, db: Database, settings: Settings, router: Router) -> Core:
-    """Put the core in front of the application's own handlers."""
-    core = Core(db, settings, TelegramPlatform(app.bot), router)
+def add_core(
+    app: Application,
+    db: Database,
+    settings: Settings,
+    router: Router,
+    *,
+    meter: watch.Meter = watch.QUIET,
+) -> Core:
+    """Put the core in front of the application's own handlers (`meter`: its figures)."""
+    core = Core(db, settings, TelegramPlatform(app.bot), router, meter=meter)
     app.bot_data["core"] = core
     app.add_handler(TypeHandler(Update, TelegramChat(core).on_update), group=-1)
     return core

@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackC
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.adapter import LIMITS
+from handlers import watch
 from handlers.i18n import pick_language, t
 from jobs import rhythm
 from jobs.pacing import SharedLimits, SlidingWindows
@@ -109,7 +110,10 @@ class AnsweringApplication(Application):
         if self.bot_data.get("beat", True):
             data = self.bot_data
             self.bot_data[BEAT_TASK] = rhythm.start(
-                db=data["db"], delivery=data["delivery"], settings=data["settings"]
+                db=data["db"],
+                delivery=data["delivery"],
+                settings=data["settings"],
+                pulse=data.get("pulse"),
             )
 
     async def stop(self) -> None:
@@ -145,6 +149,11 @@ def _one_press(update: object) -> OnePress | None:
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log what failed while drawing a reply; tell the person once, never with a traceback."""
+    with watch.update(getattr(update, "update_id", None)):  # its lines name the update too
+        await _on_error(update, context)
+
+
+async def _on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, BadRequest) and "not modified" in str(error).lower():
         return  # the same page pressed twice: what the person sees is already right

@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
 from bot.adapter import SetupError
+from bot.metrics import Metrics
 from bot.serve import MAX_BODY
 from bot.telegram.app import build_application
 from bot.telegram.common import BEAT_TASK
@@ -55,9 +56,10 @@ class TelegramService:
     them over: the application's stop finishes every update already queued.
     """
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, metrics: Metrics) -> None:
         self.settings = settings
-        self.app = build_application(settings, db)
+        self.app = build_application(settings, db, metrics=metrics)
+        self.pulse: rhythm.Pulse = self.app.bot_data["pulse"]
         self.url = settings.telegram_webhook_url
         self.needs_http = self.url is not None
         self.secret = webhook_secret(settings).encode()
@@ -130,10 +132,10 @@ class TelegramService:
             await self.app.shutdown()
 
 
-def service(settings: Settings, db: Database) -> TelegramService:
+def service(settings: Settings, db: Database, metrics: Metrics) -> TelegramService:
     """Return Telegram as a service of a serving process (bot.serve)."""
     check(settings)
-    return TelegramService(settings, db)
+    return TelegramService(settings, db, metrics)
 
 
 def webhook_secret(settings: Settings) -> str:

@@ -28,6 +28,7 @@ from bot.wecom.api import WeComAPI, WeComError
 from bot.wecom.delivery import WeComDelivery
 from bot.wecom.render import MemberRenderer
 from bot.wecom.upload import REF_PREFIX, Uploads
+from handlers import watch
 from handlers.core import Core
 from handlers.i18n import t
 from handlers.screens import FileIn, Incoming, Reply
@@ -110,7 +111,8 @@ class WeComChat(MemberChat):
 
     async def on_message(self, fields: dict[str, str]) -> None:
         """Handle one callback (the receiver answered WeCom already)."""
-        with self.working():
+        # Every line it causes names it: WeCom's MsgId (a card's press has none: a new id).
+        with self.working(), watch.update(fields.get("MsgId")):
             await self._on_message(fields)
 
     async def _on_message(self, fields: dict[str, str]) -> None:
@@ -128,7 +130,7 @@ class WeComChat(MemberChat):
 
     async def on_upload(self, account: str, file: FileIn) -> None:
         """Handle a file that came through an upload page as the member's own file message."""
-        with self.working():
+        with self.working(), watch.update():
             try:
                 async with self.turn(account):
                     await self.handle(Incoming(platform=PLATFORM, account=account, document=file))

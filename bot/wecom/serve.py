@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 from aiohttp import web
 
+from bot import health
 from bot.adapter import SetupError
+from bot.metrics import Metrics
 from bot.wecom.api import WeComAPI
 from bot.wecom.chat import WeComChat, WeComPlatform
 from bot.wecom.crypto import CallbackCrypto
@@ -46,6 +48,8 @@ class WeComServer:
     chat: WeComChat
     delivery: WeComDelivery
     crypto: CallbackCrypto
+    metrics: Metrics
+    pulse: rhythm.Pulse  # the daily beat's, when it runs here
 
 
 def build_wecom(
@@ -56,13 +60,18 @@ def build_wecom(
     rhythm_timer: bool = True,
     members: MemberPacer | None = None,
     app: web.Application | None = None,
+    metrics: Metrics | None = None,
 ) -> WeComServer:
     """Assemble the WeCom front end (over `client` when given: the offline WeCom).
 
     `members`: the per-member pacer of every send (a test gives one on its own clock).
-    `app`: the process's one app to serve on (bot.serve), which then owns the beat and the
-    API client's closing; else an app of its own, which does.
+    `app`: the process's one app to serve on (bot.serve), which then owns the beat, the API
+    client's closing and /healthz and /metrics (bot.health.add_routes with every platform's
+    pulse); else an app of its own, which does all of that.
+    `metrics`: figures shared with another platform's front end in one process (else its own).
     """
+    metrics = metrics or Metrics(db)
+    pulse = rhythm.Pulse()
     api = WeComAPI(
         settings.wecom_api_base_url,
         settings.wecom_corp_id or "",
@@ -78,19 +87,21 @@ def build_wecom(
     members = members or MemberPacer(MEMBER_WINDOWS, shared=SharedLimits(db, Platform.wecom))
     renderer = WeComRenderer(api, members, Path(settings.media_dir))
     delivery = WeComDelivery(api, db, renderer)
+    delivery.meter = metrics  # every send counted (jobs.sender)
     uploads = Uploads(settings.public_base, SignIn(api, settings.wecom_oauth_url), db)
-    core = Core(db, settings, WeComPlatform(api, uploads), flows.router())
+    core = Core(db, settings, WeComPlatform(api, uploads), flows.router(), meter=metrics)
     chat = WeComChat(core, api, delivery, seen, uploads)
     crypto = _crypto(settings)
     if app is None:
         app = make_app(crypto, chat.on_message, seen)
         if rhythm_timer:
-            app.cleanup_ctx.append(_rhythm_ctx(db, delivery, settings))
+            app.cleanup_ctx.append(_rhythm_ctx(db, delivery, settings, pulse))
+        health.add_routes(app, db=db, metrics=metrics, pulses=(pulse,) if rhythm_timer else ())
         app.on_cleanup.append(lambda _app: api.aclose())
     else:
         add_callback(app, crypto, chat.on_message, seen)
     uploads.add_routes(app, chat.on_upload)
-    return WeComServer(app, api, chat, delivery, crypto)
+    return WeComServer(app, api, chat, delivery, crypto, metrics, pulse)
 
 
 def _crypto(settings: Settings) -> CallbackCrypto:
@@ -101,9 +112,11 @@ def _crypto(settings: Settings) -> CallbackCrypto:
     )
 
 
-def _rhythm_ctx(db: Database, delivery: WeComDelivery, settings: Settings):  # noqa: ANN202
+def _rhythm_ctx(  # noqa: ANN202
+    db: Database, delivery: WeComDelivery, settings: Settings, pulse: rhythm.Pulse
+):
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        app[_RHYTHM] = rhythm.start(db=db, delivery=delivery, settings=settings)
+        app[_RHYTHM] = rhythm.start(db=db, delivery=delivery, settings=settings, pulse=pulse)
         yield
         await rhythm.stop(app[_RHYTHM])
 
@@ -133,15 +146,17 @@ class WeComService:
 
     needs_http = True
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, metrics: Metrics) -> None:
         self.settings = settings
         self.db = db
+        self.metrics = metrics
+        self.pulse = rhythm.Pulse()
         self.server: WeComServer | None = None
         self._beat: asyncio.Task[None] | None = None
 
     def routes(self, app: web.Application) -> None:
         """Serve the callback and the upload pages on the process's app."""
-        self.server = build_wecom(self.settings, self.db, app=app)
+        self.server = build_wecom(self.settings, self.db, app=app, metrics=self.metrics)
         host, port = self.settings.http_host_port
         log_run.info(
             "serving the WeCom callback on http://%s:%s/wecom/callback (API %s)",
@@ -154,7 +169,9 @@ class WeComService:
         """Start the daily beat (the callback is served from now on)."""
         assert self.server is not None, "routes() comes first"
         server = self.server
-        self._beat = rhythm.start(db=self.db, delivery=server.delivery, settings=self.settings)
+        self._beat = rhythm.start(
+            db=self.db, delivery=server.delivery, settings=self.settings, pulse=self.pulse
+        )
 
     async def stop_taking(self) -> None:
         """Nothing to do: the app refuses WeCom's callbacks from now on (WeCom retries them)."""
@@ -173,11 +190,11 @@ class WeComService:
             await self.server.api.aclose()
 
 
-def service(settings: Settings, db: Database) -> WeComService:
+def service(settings: Settings, db: Database, metrics: Metrics) -> WeComService:
     """Return WeCom as a service of a serving process (bot.serve); bad keys refused first."""
     check(settings)
     try:
         _crypto(settings)
     except ValueError as exc:  # the crypto refuses a malformed key (its message names no secret)
         raise SetupError(f"WeCom settings: {exc}") from None
-    return WeComService(settings, db)
+    return WeComService(settings, db, metrics)

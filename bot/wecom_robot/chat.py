@@ -41,6 +41,7 @@ from bot.wecom_robot.protocol import (
     req_id_of,
 )
 from bot.wecom_robot.render import Out
+from handlers import watch
 from handlers.core import Core
 from handlers.i18n import t
 from handlers.screens import FileIn, Incoming, Reply, Screen
@@ -97,7 +98,9 @@ class RobotChat(MemberChat):
 
     async def on_frame(self, found: Frame) -> None:
         """Handle one callback of the gateway."""
-        with self.working():
+        # Every line it causes names it: the message's msgid, else the callback's req_id.
+        body = found.get("body") if isinstance(found.get("body"), dict) else {}
+        with self.working(), watch.update(body.get("msgid") or req_id_of(found)):
             try:
                 await self._on_frame(found)
             except (Closed, GatewayError):

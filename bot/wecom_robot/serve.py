@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from bot.adapter import SetupError
+from bot.metrics import Metrics
 from bot.wecom_robot.chat import RobotChat, RobotPlatform
 from bot.wecom_robot.delivery import MEMBER_WINDOWS, MemberPacer, RobotDelivery, Sender
 from bot.wecom_robot.inbound import PLATFORM, MediaBook
@@ -42,6 +43,8 @@ class Robot:
     chat: RobotChat
     delivery: RobotDelivery
     sender: Sender
+    metrics: Metrics
+    pulse: rhythm.Pulse  # the daily beat's: no HTTP server here, a process's app serves it
     connection: Connection | None = None
     _session: aiohttp.ClientSession | None = field(default=None, repr=False)
 
@@ -86,7 +89,9 @@ class Robot:
         """Keep a connection up until cancelled, reconnecting after drops; run the daily beat."""
         beat = None
         if rhythm_timer:
-            beat = rhythm.start(db=self.db, delivery=self.delivery, settings=self.settings)
+            beat = rhythm.start(
+                db=self.db, delivery=self.delivery, settings=self.settings, pulse=self.pulse
+            )
         pause = RECONNECT_FIRST
         try:
             while True:
@@ -105,8 +110,16 @@ class Robot:
             await self.close()
 
 
-def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None = None) -> Robot:
-    """Assemble the robot's front end (`members`: the per-member pacer, a test's own clock)."""
+def build_robot(
+    settings: Settings,
+    db: Database,
+    *,
+    members: MemberPacer | None = None,
+    metrics: Metrics | None = None,
+) -> Robot:
+    """Assemble the robot's front end (`members`: the per-member pacer, a test's own clock;
+    `metrics`: figures shared with another front end of the process, else its own)."""
+    metrics = metrics or Metrics(db)
 
     async def seen(key: str) -> bool:
         return not await asyncio.to_thread(db.run, first_sight, key=key)
@@ -117,10 +130,11 @@ def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None
     members = members or MemberPacer(MEMBER_WINDOWS, shared=SharedLimits(db, PLATFORM))
     sender = Sender(lambda: holder["robot"].connection, members)
     delivery = RobotDelivery(sender, db)
+    delivery.meter = metrics  # every send counted (jobs.sender)
     platform = RobotPlatform(lambda: holder["robot"].session(), media)
-    core = Core(db, settings, platform, flows.router())
+    core = Core(db, settings, platform, flows.router(), meter=metrics)
     chat = RobotChat(core, sender, delivery, seen, media)
-    robot = Robot(settings, db, chat, delivery, sender)
+    robot = Robot(settings, db, chat, delivery, sender, metrics, rhythm.Pulse())
     holder["robot"] = robot
     return robot
 
@@ -151,6 +165,7 @@ class RobotService:
 
     def __init__(self, robot: Robot) -> None:
         self.robot = robot
+        self.pulse = robot.pulse
         self._task: asyncio.Task[None] | None = None
 
     def routes(self, app: object) -> None:
@@ -178,10 +193,10 @@ class RobotService:
                 await self._task
 
 
-def service(settings: Settings, db: Database) -> RobotService:
+def service(settings: Settings, db: Database, metrics: Metrics) -> RobotService:
     """Return the robot as a service of a serving process (bot.serve)."""
     check(settings)
-    return RobotService(build_robot(settings, db))
+    return RobotService(build_robot(settings, db, metrics=metrics))
 
 
 def secrets(settings: Settings) -> tuple[str, ...]:
