@@ -27,14 +27,17 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, update
 
 from models import clock
 from models.db import Database, make_engine
+from models.tables import BackupRun
 
 try:  # one backup at a time in a folder (POSIX; elsewhere the claim in the database only)
     import fcntl
@@ -51,6 +54,8 @@ PG_COPY = "database.dump"
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 
 Watch = Callable[[Connection], None]
+# A scheduled backup still unfinished after this long belongs to a process that died.
+STALE_RUN = timedelta(hours=6)
 
 
 class BackupError(Exception):
@@ -593,3 +598,45 @@ def _check_counts(url: str, manifest: Manifest) -> None:
             if found.get(t) != manifest.tables.get(t)
         )
         raise BackupError(f"the restored database differs from backup {manifest.name} in {differ}")
+
+
+# ---- the scheduled backup's claim ----------------------------------------------------------
+
+
+def day_done(session: Session, *, day: date) -> bool:
+    """Tell whether the day's scheduled backup was made (or tried to its end)."""
+    run = session.get(BackupRun, day)
+    return run is not None and run.finished_at is not None
+
+
+def take_day(session: Session, *, day: date, by: str) -> bool:
+    """Claim the day's scheduled backup, or take over one whose process died mid-way; False if
+    another process made it or is making it."""
+    try:
+        with session.begin_nested():
+            session.add(BackupRun(day=day, claimed_by=by))
+            session.flush()
+        return True
+    except IntegrityError:
+        pass
+    run = session.get(BackupRun, day)
+    if run is None or run.finished_at is not None:
+        return False
+    if clock.aware(run.started_at) > clock.now() - STALE_RUN:
+        return False
+    taken = session.execute(
+        update(BackupRun)
+        .where(col(BackupRun.day) == day, col(BackupRun.started_at) == run.started_at)
+        .values(started_at=clock.now(), claimed_by=by)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def finish_day(session: Session, *, day: date, outcome: str) -> None:
+    """Record how the day's scheduled backup ended: its name, or why it failed."""
+    run = session.get(BackupRun, day)
+    if run is not None:
+        run.finished_at = clock.now()
+        run.outcome = outcome[:200]
+        session.add(run)
