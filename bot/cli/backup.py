@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.cli.common import OK, CliError, load_settings, open_existing_db, takes_demo
+from bot.cli.common import OK, CliError, load_settings, takes_demo
 from models.backup import BackupError, make_backup, prune, restore
 
 
@@ -38,12 +38,20 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _must_exist(url: str) -> None:
+    """Refuse a SQLite file that is not there (a backup creates no database)."""
+    parsed = make_url(url)
+    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not Path(path).exists():
+        raise CliError(f"there is no database at {path} to back up")
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """Back the database and its photos up into DIR; say what the backup holds."""
     settings = load_settings(args)
     if args.keep is not None and args.keep < 1:
         raise CliError("--keep must be 1 or more")
-    open_existing_db(settings).dispose()  # there, and at this version's schema
+    _must_exist(settings.database_url)
     into = Path(args.dir)
     try:
         manifest = make_backup(
