@@ -281,3 +281,27 @@ def test_a_backup_of_an_older_schema_is_migrated_after_restoring(
     with create_engine(empty_url).connect() as conn:
         head = conn.exec_driver_sql("select version_num from alembic_version").scalar()
     assert head != "0013" and f"migrated to {head})" in out
+
+
+@pytest.mark.skipif(not POSTGRES, reason="pg_dump is for PostgreSQL")
+def test_pg_dump_named_in_the_settings_gets_no_password_on_its_command_line(
+    cli_env, db, world, tmp_path, monkeypatch, capsys
+):
+    # PG_DUMP names a wrapper that writes down how it was started, then runs the real one.
+    said = tmp_path / "started.txt"
+    wrapper = tmp_path / "pg_dump"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" > {said}\n'
+        f'echo "PGPASSWORD=$PGPASSWORD" >> {said}\n'
+        f'cat "$PGPASSFILE" | wc -l >> {said}\n'
+        f'exec {find_tool("pg_dump")} "$@"\n'
+    )
+    wrapper.chmod(0o700)
+    monkeypatch.setenv("PG_DUMP", str(wrapper))
+    assert main(["backup", "out"]) == 0
+    args, env, passfile_lines = said.read_text().splitlines()
+    password = make_url(db.url).password
+    assert "--format=custom" in args and "--snapshot=" in args
+    assert password not in args and env == "PGPASSWORD=" and passfile_lines.strip() == "1"
+    assert password not in capsys.readouterr().out

@@ -23,6 +23,7 @@ from models.repair import PhotoIn
 from models.settings import Settings
 from models.tables import Action, BackupRun
 from tests.conftest import CONTRACTOR_A, CONTRACTOR_B, PNG, World, move
+from tests.test_backup import postgres_tools  # noqa: F401  (an autouse fixture)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
