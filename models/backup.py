@@ -21,6 +21,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -272,6 +273,11 @@ def _copy_in(source: Path, target: Path) -> str:
     return sha
 
 
+def _named(name: str) -> bool:
+    """Tell whether a folder's name is a backup's (its UTC time, maybe numbered)."""
+    return re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z(-\d+)?", name) is not None
+
+
 def _new_folder(into: Path, at: datetime) -> Path:
     base = f"{at:%Y-%m-%dT%H%M%SZ}"
     for n in range(1, 1000):
@@ -414,7 +420,8 @@ def prune(into: Path, *, keep: int) -> tuple[list[str], int]:
         gone = [m.name for m in whole if m not in kept]
         names = {m.name for m in whole}
         for folder in into.iterdir():
-            unfinished = folder.is_dir() and folder.name not in names and folder.name != MEDIA
+            # A backup's name without its manifest: one that died mid-way (nothing else here).
+            unfinished = folder.is_dir() and folder.name not in names and _named(folder.name)
             if folder.name in gone or unfinished:
                 shutil.rmtree(folder)
         named = {rel for m in kept for rel in m.photos}

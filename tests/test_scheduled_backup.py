@@ -108,9 +108,13 @@ async def test_the_beat_keeps_the_newest_backups_and_the_photos_they_name(
         stray = into / MEDIA / "ff" / ("f" * 64 + ".png")
         stray.parent.mkdir(parents=True)
         stray.write_bytes(b"only an old backup named this")
+        # A backup that died before its manifest goes; a folder of someone else's stays.
+        (into / "2026-12-17T190500Z-2").mkdir()
+        (into / "notes").mkdir()
         with clock.pinned(at(19, 3, 5)):
             await rhythm.beat(db=db, delivery=delivery, settings=settings)
     assert not stray.exists() and shared_photos(into) == set(paths)
+    assert (into / "notes").is_dir() and not (into / "2026-12-17T190500Z-2").exists()
     assert len(backups(into)) == 2
     with db.session() as s:
         days = sorted(r.day.day for r in s.exec(select(BackupRun)).all())
