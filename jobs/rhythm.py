@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from handlers import drafts, watch
 from handlers.screens import Limits
+from jobs.backup import backup_if_due
 from jobs.morning import morning_notices
 from jobs.notices import Notice
 from jobs.overdue import overdue_notices
@@ -157,8 +158,9 @@ async def tick(
 
 
 async def beat(*, db: Database, delivery: Delivery, settings: Settings) -> list[Ran]:
-    """Tick once with the settings' times of day and language."""
-    return await tick(
+    """Tick once with the settings' times of day and language; then the day's backup, if due
+    (after the pushes: a long backup delays the next tick, not this one's pushes)."""
+    ran = await tick(
         db=db,
         delivery=delivery,
         day_beats=pushes.beats(
@@ -166,6 +168,8 @@ async def beat(*, db: Database, delivery: Delivery, settings: Settings) -> list[
         ),
         default_language=settings.default_language,
     )
+    await backup_if_due(db=db, settings=settings)
+    return ran
 
 
 async def keep_time(

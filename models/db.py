@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -16,6 +16,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# PostgreSQL's advisory lock held around migrations (any 64-bit number no other code uses).
+MIGRATION_LOCK = 0x68616E646F766572  # "handover"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,6 +56,16 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+def _lock_for_migration(connection: Connection) -> None:
+    """Take the database's lock for the rest of this transaction: one process migrates."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # SQLite's write lock, taken at once (busy_timeout waits for it); the migration's DDL
+        # then runs inside this one transaction, so the other process sees all of it or none.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class Database:
     """One database: the engine and a way to run a unit of work in a session."""
 
@@ -61,13 +73,15 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
 
-    def migrate(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
+    def migrate(self) -> tuple[str | None, str | None]:
+        """Create or upgrade the schema to the newest migration, under the database's lock (a
+        process started beside another waits, then finds it done); return (before, after)."""
         from alembic import command
         from alembic.runtime.migration import MigrationContext
 
         cfg = alembic_config(self.url)
         with self.engine.begin() as connection:
+            _lock_for_migration(connection)
             cfg.attributes["connection"] = connection
             before = MigrationContext.configure(connection).get_current_revision()
             command.upgrade(cfg, "head")
@@ -75,6 +89,7 @@ class Database:
         # One line for an upgrade (the command line keeps alembic's own chatter out of its log).
         if after != before:
             log.info("database schema upgraded from %s to %s", before or "nothing", after)
+        return before, after
 
     @contextmanager
     def session(self) -> Iterator[Session]:

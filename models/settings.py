@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     wecom_robot_bot_id: str | None = None
     wecom_robot_secret: SecretStr | None = None
     wecom_robot_ws_url: str = WECOM_ROBOT_WS
+    # The scheduled backup (models/backup.py, run by the daily beat): off unless BACKUP_DIR is
+    # set; daily at BACKUP_AT in TIMEZONE, keeping the newest BACKUP_KEEP backups.
+    backup_dir: Path | None = None
+    backup_at: str = "03:00"
+    backup_keep: int = Field(default=7, ge=1)
+    # pg_dump / pg_restore for a PostgreSQL database's backup (default: found on PATH).
+    pg_dump: str | None = None
+    pg_restore: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -122,7 +130,7 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_URL must be https://HOST/PATH")
         return value or None
 
-    @field_validator("morning_push", "daily_report_at")
+    @field_validator("morning_push", "daily_report_at", "backup_at")
     @classmethod
     def _clock(cls, value: str) -> str:
         hours, _, minutes = value.partition(":")

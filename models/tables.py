@@ -475,3 +475,14 @@ class NoticeLog(SQLModel, table=True):
     attempts: int = Field(default=0)
     created_at: datetime = Field(default_factory=clock.now, index=True)
     ended_at: datetime | None = None
+
+
+class BackupRun(SQLModel, table=True):
+    """One day's scheduled backup (models/backup.py): claimed once, by one process, however
+    many tick on the database; then the backup it made, or why it failed."""
+
+    day: date = Field(primary_key=True)  # in the settings' TIMEZONE
+    started_at: datetime = Field(default_factory=clock.now)
+    finished_at: datetime | None = None
+    claimed_by: str = Field(default="", max_length=80)
+    outcome: str | None = Field(default=None, max_length=200)

@@ -4,7 +4,7 @@ what they share in common.py.
 Serving and chatting: `run`, `console`, `demo` (each on a platform of the registry,
 bot/platforms.py); a project and its people: `project`, `invite`, `migrate`; one item in an
 admin's name: `reassign`, `cancel`, `reopen`; `fake-telegram`; the workbooks: `setup`,
-`import`, `template`, `export`; and the manager's `report`.
+`import`, `template`, `export`; the manager's `report`; and `backup`, `restore`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import sys
 from collections.abc import Sequence
 
 from bot.adapter import SetupError
-from bot.cli import console, demo, fake_telegram, items, project, report, run, sheets
+from bot.cli import backup, console, demo, fake_telegram, items, project, report, run, sheets
 from bot.cli.common import INTERRUPTED, REFUSED, CliError
 from handlers.i18n import t
 from models.errors import DomainError
 
 # In the order `python -m bot --help` lists them.
-COMMANDS = (run, console, demo, project, items, fake_telegram, sheets, report)
+COMMANDS = (run, console, demo, project, items, fake_telegram, sheets, report, backup)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bot.cli.common import OK, load_settings, open_db, open_existing_db, takes_demo
+from models.db import Database
 from models.people import create_invite, parse_roles
 from models.project import create_project, find_project
 
@@ -73,6 +75,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Create or upgrade the database schema."""
     settings = load_settings(args)
-    open_db(settings)
-    print(f"database up to date: {settings.database_url}")
+    db = Database(settings.database_url)
+    before, after = db.migrate()
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    if before == after:
+        print(f"database up to date ({after}): {where}")
+    else:
+        print(f"database schema upgraded from {before or 'nothing'} to {after}: {where}")
     return OK
