@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from handlers.i18n import t
@@ -56,6 +56,7 @@ PIECES = (
     "<",
     ">",
     '"',
+    "/<",
     "٣٤٥",
     "３",
     "๓",
@@ -168,6 +169,8 @@ def _judge(diff: dict, allowed: frozenset[str], db, item: int, person: int) -> l
 
 @pytest.mark.parametrize("step", list(Step), ids=[s.value for s in Step])
 @given(inputs=st.lists(said, min_size=1, max_size=3))
+# Found by the long profile: an unknown "command" was shown unescaped ("There is no command /<").
+@example(inputs=[("text", "/<"), ("text", "/<b>x"), ("photo", "</b>")])
 async def test_awkward_input_in_every_step(bot, world, db, today, step, caplog, inputs):
     who, before, allowed = REPORTS.get(step, (ADMIN, None, frozenset()))
     chat = bot.chat(who)
@@ -177,7 +180,8 @@ async def test_awkward_input_in_every_step(bot, world, db, today, step, caplog, 
     item, version = _fresh_item(db, world, today, before)
     draft = stored(_draft(step, item, version, world, today))
     db.run(save_dialogue, user_id=person, dialogue=Dialogue(step.value, draft))
-    start = rows(db)
+    start, refused = rows(db), len(bot.transport.errors)
+    caplog.clear()  # the examples share the test's log: each judges its own lines
     for what, text in inputs:
         shown = await _say(chat, what, text)
         SAID[step] = SAID.get(step, 0) + 1
@@ -188,4 +192,4 @@ async def test_awkward_input_in_every_step(bot, world, db, today, step, caplog, 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
     # Nothing Telegram would refuse: bad HTML, a text or caption over its limit, long data.
-    assert [f"{c.method}: {c.error}" for c in bot.transport.errors] == []
+    assert [f"{c.method}: {c.error}" for c in bot.transport.errors[refused:]] == []
