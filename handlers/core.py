@@ -293,7 +293,7 @@ class Core:
 
         `draw`: how to show a reply at once, for a flow that says something before a long job.
         """
-        ask = await self._open(incoming, draw)
+        ask = await self._open(_without_nul(incoming), draw)
         before = _stored(ask.dialogue).snapshot()
         try:
             if not await self._route(ask):
@@ -390,6 +390,14 @@ class Core:
                 await flow(ask)
                 return
         ask.show(ask.t("bot.not_understood"))  # handlers/stray.py answers every kind first
+
+
+def _without_nul(incoming: Incoming) -> Incoming:
+    """Return the input without NUL characters, which no text means and PostgreSQL refuses."""
+    text = incoming.text
+    if text is None or "\x00" not in text:
+        return incoming
+    return dataclasses.replace(incoming, text=text.replace("\x00", ""))
 
 
 def _stored(dialogue: Dialogue) -> Dialogue:
