@@ -3,7 +3,8 @@
 The core (handlers.core) takes an `Incoming` and returns a `Reply`; the jobs hand notices to a
 `jobs.sender.Delivery`. An adapter is what stands between them and one chat platform: it turns
 the platform's updates into `Incoming`, draws a `Reply` (through the one skeleton in bot.front
-with its own renderer), delivers pushes, fetches files people sent, serves a real run, builds
+with its own renderer), delivers pushes, fetches files people sent, serves a real run (its
+routes and its start and stop, run by bot.serve on the process's one app), builds
 its offline stand-in and its console. The command line finds adapters by name in
 bot.platforms; nothing else names a platform's package.
 """
@@ -14,12 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 from handlers.screens import Incoming, Limits
 from models.db import Database
 from models.settings import Settings
 from models.tables import Platform
+
+if TYPE_CHECKING:
+    from bot.serve import Service
 
 __all__ = ["Adapter", "Limits", "PlatformPackage", "SetupError", "StandIn"]
 
@@ -56,8 +60,9 @@ class Adapter(Protocol):
     def secrets(self, settings: Settings) -> tuple[str, ...]:
         """Return the settings' secrets of this platform, for the log to mask."""
 
-    def serve(self, settings: Settings, db: Database) -> int:
-        """Serve the real platform until stopped (`python -m bot run --platform X`); exit code."""
+    def service(self, settings: Settings, db: Database) -> Service:
+        """Return the real platform as a service of a serving process (`python -m bot run
+        --platform X,Y`: bot.serve runs them on one app); SetupError for a missing setting."""
 
     def offline(self, settings: Settings, db: Database, **how: Any) -> StandIn:
         """Return the real application on this platform's offline stand-in (console, demo,
@@ -81,7 +86,7 @@ PARTS: Mapping[str, str] = {
     "incoming": "chat:incoming",
     "check": "serve:check",
     "secrets": "serve:secrets",
-    "serve": "serve:serve",
+    "service": "serve:service",
     "offline": "stand_in:offline",
     "console": "stand_in:console",
 }
@@ -116,10 +121,10 @@ class PlatformPackage:
         found: tuple[str, ...] = self._part("secrets")(settings)
         return found
 
-    def serve(self, settings: Settings, db: Database) -> int:
-        """Serve the real platform until stopped; the exit code."""
-        code: int = self._part("serve")(settings, db)
-        return code
+    def service(self, settings: Settings, db: Database) -> Service:
+        """Return the real platform as a service of a serving process."""
+        found: Service = self._part("service")(settings, db)
+        return found
 
     def offline(self, settings: Settings, db: Database, **how: Any) -> StandIn:
         """Return the real application on this platform's offline stand-in."""

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from handlers.screens import Limits
 from jobs.notices import Notice
+from jobs.pacing import SharedLimits
 from models import clock, people, pushes
 from models.db import Database
 from models.tables import PushKind, PushStatus, Undelivered
@@ -83,8 +84,11 @@ class ChatPacer:
     notices and pushes of a process.
 
     A chat is named by the person (AppUser.id): one delivery reaches a person at one account.
-    The clock and the sleep are injectable, as MemberPacer's (a test skips the waits).
+    The clock and the sleep are injectable, as MemberPacer's (a test skips the waits). With
+    `shared`, every process keeps the pause together (and every hold).
     """
+
+    KIND = "chat"
 
     def __init__(
         self,
@@ -92,10 +96,12 @@ class ChatPacer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        shared: SharedLimits | None = None,
     ) -> None:
         self.interval = interval
         self._clock = clock
         self._sleep = sleep
+        self.shared = shared
         self._free_at: dict[int, float] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -106,16 +112,24 @@ class ChatPacer:
         async with self._locks.setdefault(chat, asyncio.Lock()):
             while (wait := self._free_at.get(chat, 0.0) - self._clock()) > 0:
                 await self._sleep(wait)
+            place = None
+            if self.shared is not None:
+                window = ((self.interval, 1),) if self.interval > 0 else ()
+                place = await self.shared.place(self.KIND, chat, window, self._sleep)
             try:
                 yield
             finally:
                 self._free_at[chat] = max(
                     self._free_at.get(chat, 0.0), self._clock() + self.interval
                 )
+                if place is not None:
+                    await self.shared.end(place)  # type: ignore[union-attr]
 
     def hold(self, chat: int, seconds: float) -> None:
         """Send nothing more to this chat for `seconds` (the platform asked us to wait)."""
         self._free_at[chat] = max(self._free_at.get(chat, 0.0), self._clock() + seconds)
+        if self.shared is not None:
+            self.shared.hold(self.KIND, chat, seconds)
 
 
 class Accounts:

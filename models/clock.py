@@ -22,6 +22,12 @@ def system() -> datetime:
 _source: Callable[[], datetime] = system
 
 
+def wall() -> float:
+    """Return the machine's seconds since the epoch, never pinned: a duration clock that other
+    processes on this machine read alike (send limits shared through the database)."""
+    return time.time()
+
+
 def now() -> datetime:
     """Return the current instant, timezone-aware in UTC."""
     return _source()

@@ -434,3 +434,23 @@ def recipients(
         for user, roles, contractors in members
         if user.id in reach and wants(session, user_id=user.id, kind=kind, roles=roles)
     ]
+
+
+def release_claims(session: Session, *, by: str) -> int:
+    """Hand back the claims `by` (a stopping process) still holds: its pushes still 'sending'
+    and its unfinished runs, aged past STALE_CLAIM so another process takes them over at once
+    (what was sent of each is kept: a takeover sends only the rest). Return how many."""
+    released = clock.now() - STALE_CLAIM - timedelta(seconds=1)
+    pushes = session.execute(
+        update(PushLog)
+        .where(col(PushLog.claimed_by) == by, col(PushLog.status) == PushStatus.sending)
+        .values(claimed_at=released)
+        .execution_options(synchronize_session=False)
+    )
+    runs = session.execute(
+        update(PushRun)
+        .where(col(PushRun.claimed_by) == by, col(PushRun.finished_at).is_(None))
+        .values(started_at=released)
+        .execution_options(synchronize_session=False)
+    )
+    return pushes.rowcount + runs.rowcount

@@ -54,11 +54,23 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_encoding_aes_key: SecretStr | None = None
     wecom_api_base_url: str = WECOM_API
-    # Where the callback (/wecom/callback) and the upload pages listen: host:port.
-    wecom_listen: str = "127.0.0.1:8080"
-    # The address members reach this server at (for one-time upload links): http://WECOM_LISTEN
-    # unless set, e.g. https://bot.example.cn behind a proxy.
-    wecom_public_url: str | None = None
+    # host:port of the one HTTP server a process runs: Telegram's webhook, WeCom's callback
+    # (/wecom/callback) and upload pages, /healthz, /metrics. WECOM_LISTEN is its old name.
+    http_listen: str = Field(
+        default="127.0.0.1:8080", validation_alias=AliasChoices("http_listen", "wecom_listen")
+    )
+    # The address people reach that server at (one-time upload links): http://HTTP_LISTEN
+    # unless set, e.g. https://bot.example.cn behind a proxy. WECOM_PUBLIC_URL is its old name.
+    public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("public_url", "wecom_public_url")
+    )
+    # Telegram's webhook, https://HOST/PATH (unset: long polling; `run --webhook URL` wins),
+    # and the secret Telegram sends with each update (unset: derived from the token, so every
+    # process of one bot agrees on it).
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    # On SIGTERM or SIGINT: how long the updates already taken may take to finish.
+    stop_grace_seconds: float = Field(default=10.0, ge=0)
     # WeCom's sign-in for web pages (OAuth 2): the upload page learns who opened it there.
     wecom_oauth_url: str = WECOM_OAUTH
     # WeCom smart robot (智能机器人): its bot id and secret, and the gateway it connects out to.
@@ -92,13 +104,20 @@ class Settings(BaseSettings):
             raise ValueError("WECOM_API_BASE_URL must start with http:// or https://")
         return value
 
-    @field_validator("wecom_listen")
+    @field_validator("http_listen")
     @classmethod
     def _listen(cls, value: str) -> str:
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("WECOM_LISTEN must be host:port, e.g. 127.0.0.1:8080")
+            raise ValueError("HTTP_LISTEN (WECOM_LISTEN) must be host:port, e.g. 127.0.0.1:8080")
         return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be https://HOST/PATH")
+        return value or None
 
     @field_validator("morning_push", "daily_report_at")
     @classmethod
@@ -119,7 +138,12 @@ class Settings(BaseSettings):
         return [name.upper() for name in WECOM_REQUIRED if not getattr(self, name)]
 
     @property
-    def wecom_host_port(self) -> tuple[str, int]:
-        """Return WECOM_LISTEN as (host, port)."""
-        host, _, port = self.wecom_listen.rpartition(":")
+    def http_host_port(self) -> tuple[str, int]:
+        """Return HTTP_LISTEN as (host, port)."""
+        host, _, port = self.http_listen.rpartition(":")
         return host.strip("[]"), int(port)
+
+    @property
+    def public_base(self) -> str:
+        """Return the address people reach the HTTP server at (PUBLIC_URL, else HTTP_LISTEN)."""
+        return (self.public_url or f"http://{self.http_listen}").rstrip("/")

@@ -342,6 +342,44 @@ class InboundSeen(SQLModel, table=True):
     seen_at: datetime = Field(default_factory=clock.now)
 
 
+class SendPlace(SQLModel, table=True):
+    """A send's place in a platform's limits, shared by every process: taken before it goes,
+    ended when its answer came (None: in flight). Times are seconds since the epoch on one
+    clock (the database's on PostgreSQL), for durations only; old rows are pruned."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # which limit: "chat", "all", "member"
+    key: str = Field(max_length=80)  # a chat, a member, or "all"
+    taken_at: float
+    ended_at: float | None = None
+
+    __table_args__ = (Index("ix_sendplace_limit", "platform", "kind", "key", "ended_at"),)
+
+
+class SendHold(SQLModel, table=True):
+    """The platform asked us to send a chat (or everyone) nothing before `until` (a 429)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=80)
+    until: float
+
+
+class UploadLink(SQLModel, table=True):
+    """A one-time upload page sent to one member (WeCom's /upload), honoured by any process.
+
+    Kept by the SHA-256 of its token (the link's secret): the table alone opens no page.
+    """
+
+    key: str = Field(primary_key=True, max_length=64)
+    account: str = Field(max_length=80)  # the member it was sent to
+    lang: str = Field(max_length=8)
+    until: datetime = Field(index=True)
+    visitor: str = Field(max_length=40)  # the cookie of the member's signed-in browser
+    busy_until: datetime | None = None  # an upload through it is being read (claimed) until
+
+
 class PushKind(enum.StrEnum):
     """The scheduled messages: each person gets each at most once a day per project."""
 

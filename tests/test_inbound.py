@@ -29,7 +29,7 @@ def test_wecom_settings_missing_by_name() -> None:
     settings = Settings(_env_file=None, wecom_corp_id="ww1", wecom_token="t")
     assert settings.wecom_missing == ["WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_ENCODING_AES_KEY"]
     assert settings.wecom_api_base_url == "https://qyapi.weixin.qq.com"
-    assert settings.wecom_host_port == ("127.0.0.1", 8080)
+    assert settings.http_host_port == ("127.0.0.1", 8080)
 
 
 def test_wecom_listen_must_be_host_and_port() -> None:

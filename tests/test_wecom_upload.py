@@ -211,7 +211,7 @@ async def test_two_uploads_sent_together_one_is_refused(wecom, admin_on_wecom):
     )
     await asyncio.wait_for(halfway.wait(), 5)
     token = path.rsplit("/", 1)[-1]
-    while not wecom.server.chat.uploads.ticket(token).busy:  # the first body is being read
+    while not (await wecom.server.chat.uploads.ticket(token)).busy:  # the body is being read
         await asyncio.sleep(0.01)
     second = await wecom.client.post(path, data=_form(b"other,file\n"))
     assert second.status == 409 and t("zh", "wecom.upload_busy") in await second.text()

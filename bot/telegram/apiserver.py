@@ -1,4 +1,5 @@
-"""The offline Telegram over HTTP: a real `python -m bot run` polls it as if it were Telegram.
+"""The offline Telegram over HTTP: a real `python -m bot run` polls it as if it were Telegram,
+or is posted each update once its webhook is set (setWebhook, with the secret: WebhookPoster).
 
 Run `python -m bot fake-telegram`, point the bot at it with
 TELEGRAM_API_BASE_URL=http://127.0.0.1:8081/bot (any token), and play the users through the
@@ -24,16 +25,18 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from telegram import Bot
+import httpx
+from telegram import Bot, Update
 from telegram.request import RequestData
 
 from bot.telegram.offline import JSON, Files, OfflineTelegram, OfflineUser, OutMessage
 
-__all__ = ["FakeTelegramServer", "decode_form_value", "main", "serve"]
+__all__ = ["Delivery", "FakeTelegramServer", "WebhookPoster", "decode_form_value", "main", "serve"]
 
 log = logging.getLogger("bot.telegram.apiserver")
 
 MAX_BODY = 60 * 1024 * 1024  # the Bot API takes uploads up to 50 MB
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 _TOKEN_RE = re.compile(r"\d+:[\w-]+")
@@ -426,6 +429,108 @@ class _Handler:
         ]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One POST of an update to the webhook: its answer's status, or what went wrong."""
+
+    update_id: int
+    url: str
+    status: int | None  # None: no answer (refused, timed out)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether Telegram would count the update as delivered (a 2xx answer)."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+class WebhookPoster:
+    """Telegram's side of a webhook: while one is set (setWebhook), POST each queued update to
+    it with the secret in X-Telegram-Bot-Api-Secret-Token, up to max_connections at once.
+
+    As Telegram, an update answered with anything but a 2xx, or not answered within `timeout`,
+    is posted again (after `retry_first` seconds, doubling up to `retry_most`) until `attempts`
+    are spent: an update the bot took but answered badly arrives twice.
+    """
+
+    def __init__(
+        self,
+        transport: OfflineTelegram,
+        *,
+        timeout: float = 10.0,
+        retry_first: float = 0.1,
+        retry_most: float = 2.0,
+        attempts: int = 30,
+    ) -> None:
+        self.transport = transport
+        self.timeout = timeout
+        self.retry_first = retry_first
+        self.retry_most = retry_most
+        self.attempts = attempts
+        self.deliveries: list[Delivery] = []
+        self.dropped: list[int] = []  # update ids given up on after every attempt
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        """Post updates until cancelled."""
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
+        async with httpx.AsyncClient(timeout=self.timeout, limits=limits) as http:
+            size = self._connections()
+            slots = asyncio.Semaphore(size)
+            try:
+                while True:
+                    updates = await self.transport.webhook_updates()
+                    if size != self._connections():  # setWebhook again, with max_connections
+                        size = self._connections()
+                        slots = asyncio.Semaphore(size)
+                    for update in updates:
+                        self.transport.webhook_pending += 1
+                        task = asyncio.create_task(self._deliver(http, slots, update))
+                        self._tasks.add(task)
+                        task.add_done_callback(self._tasks.discard)
+            finally:
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _connections(self) -> int:
+        return max(1, self.transport.webhook_connections)
+
+    async def _deliver(
+        self, http: httpx.AsyncClient, slots: asyncio.Semaphore, update: JSON
+    ) -> None:
+        """Post one update until it is taken or the attempts are spent."""
+        pause = self.retry_first
+        try:
+            for _ in range(self.attempts):
+                url = self.transport.webhook_url
+                if not url:
+                    self.transport.put_update(update)  # the webhook was deleted: back to polling
+                    return
+                async with slots:
+                    delivery = await self._post(http, url, update)
+                self.deliveries.append(delivery)
+                if delivery.ok:
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.retry_most)
+            self.dropped.append(int(update["update_id"]))
+            log.warning("gave up posting update %s to the webhook", update["update_id"])
+        finally:
+            self.transport.webhook_pending -= 1
+
+    async def _post(self, http: httpx.AsyncClient, url: str, update: JSON) -> Delivery:
+        headers = {}
+        if self.transport.webhook_secret:
+            headers[WEBHOOK_SECRET_HEADER] = self.transport.webhook_secret
+        update_id = int(update["update_id"])
+        try:
+            answer = await http.post(url, json=update, headers=headers)
+        except httpx.HTTPError as exc:
+            return Delivery(update_id, url, None, type(exc).__name__)
+        return Delivery(update_id, url, answer.status_code)
+
+
 class FakeTelegramServer:
     """A running HTTP front of an OfflineTelegram; `async with` closes it."""
 
@@ -436,10 +541,28 @@ class FakeTelegramServer:
         self.transport = transport
         self._handler = _Handler(transport, token)
         self._connections: set[asyncio.Task[None]] = set()
+        self.webhook = WebhookPoster(transport)
+        self._poster = asyncio.get_running_loop().create_task(self.webhook.run())
         # Kept now: the sockets are gone once closed, and the URLs still name the server.
         address = server.sockets[0].getsockname()
         self.host: str = str(address[0])
         self.port: int = int(address[1])  # the one the OS chose for port 0
+
+    def put_text(self, user: OfflineUser, text: str) -> Update:
+        """Queue a user's text (as the control API's `text`); return the update."""
+        update = self.transport.text_update(user, text, bot=self._factory_bot)
+        self.transport.put_update(update)
+        return update
+
+    def put_press(self, user: OfflineUser, data: str) -> Update:
+        """Queue a user's press on their latest keyboard (as the control API's `press`)."""
+        update = self.transport.callback_update(user, data, bot=self._factory_bot)
+        self.transport.put_update(update)
+        return update
+
+    @property
+    def _factory_bot(self) -> Bot:
+        return self.transport.bot or self._handler._factory_bot
 
     @property
     def outage(self) -> int:
@@ -508,7 +631,10 @@ class FakeTelegramServer:
                 await writer.wait_closed()
 
     async def close(self) -> None:
-        """Stop listening and end open connections, including long polls in progress."""
+        """Stop posting and listening; end open connections, including long polls in progress."""
+        self._poster.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._poster
         self.server.close()
         for task in list(self._connections):
             task.cancel()

@@ -19,8 +19,10 @@ from bot.telegram.chat import add_core
 from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
 from bot.telegram.delivery import TelegramDelivery
 from handlers import flows
+from jobs.pacing import SharedLimits
 from models.db import Database
 from models.settings import Settings
+from models.tables import Platform
 
 OFFLINE_TOKEN = "100000:OFFLINE"
 # Telegram allows about 30 messages a second in all; keep a little under it.
@@ -29,13 +31,15 @@ SENDS_PER_SECOND = LIMITS.sends_per_second - 1
 RATE_LIMIT_RETRIES = 3
 
 
-def rate_limiter() -> SlidingRateLimiter:
-    """Return the rate limiter a real run uses: Telegram's overall limit in every sliding second."""
+def rate_limiter(db: Database | None = None) -> SlidingRateLimiter:
+    """Return the rate limiter a real run uses: Telegram's overall limit in every sliding second,
+    kept by every process on `db` together (None: by this process alone)."""
     # PTB 22's AIORateLimiter is a leaky bucket (aiolimiter): 29 at once, then one every 34 ms,
     # so 35 sends left within 0.23 s. SlidingRateLimiter counts as Telegram does and keeps the
     # rest of PTB's (groups: 20 a minute; on a RetryAfter every request held, then retried).
     # There is no limit per private chat in it: jobs.sender paces those (one a second).
-    return SlidingRateLimiter(SENDS_PER_SECOND, 1.0, max_retries=RATE_LIMIT_RETRIES)
+    shared = SharedLimits(db, Platform.telegram.value) if db is not None else None
+    return SlidingRateLimiter(SENDS_PER_SECOND, 1.0, max_retries=RATE_LIMIT_RETRIES, shared=shared)
 
 
 def build_application(
@@ -64,7 +68,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        limiter = limiter or rate_limiter()
+        limiter = limiter or rate_limiter(db)
     if limiter is not None:
         builder = builder.rate_limiter(limiter)
     app = builder.build()

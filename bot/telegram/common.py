@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, CallbackContext, ExtBot
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.adapter import LIMITS
 from handlers.i18n import pick_language, t
 from jobs import rhythm
-from jobs.pacing import SlidingWindows
+from jobs.pacing import SharedLimits, SlidingWindows
 from models.db import Database
 from models.inbound import first_sight
 from models.links import item_start
@@ -47,6 +49,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 ALERT_LIMIT = LIMITS.alert  # Telegram shows at most 200 characters in a button's alert
 BEAT_TASK = "beat_task"  # bot_data: the daily beat's task while the application runs
 ACK_WITHIN = 5.0  # seconds: a press still being worked on stops spinning by then
+HOLD_MARGIN = 0.1  # seconds added to a RetryAfter, as PTB's limiter holds its own requests
 
 
 class OnePress(CallbackQuery):
@@ -194,15 +197,26 @@ class SlidingRateLimiter(BaseRateLimiter[int]):
     jobs.pacing.SlidingWindows), so Telegram never sees more than `rate` in any second, whatever
     the latency. Everything else is PTB's own: a group's 20 a minute, and on a RetryAfter every
     request held for retry_after + 0.1 s, then tried again, `max_retries` times.
+
+    With `shared`, every process takes its places in one count in the database, and a
+    RetryAfter holds every process's requests, not this one's alone.
     """
 
     ALL = "all"
 
-    def __init__(self, rate: int, span: float = 1.0, *, max_retries: int = 0) -> None:
+    def __init__(
+        self,
+        rate: int,
+        span: float = 1.0,
+        *,
+        max_retries: int = 0,
+        shared: SharedLimits | None = None,
+    ) -> None:
         self._ptb = AIORateLimiter(
             overall_max_rate=0, overall_time_period=0, max_retries=max_retries
         )
         self._window = SlidingWindows(((span, rate),))
+        self.shared = shared
         self._flying = 0
         self._queue = asyncio.Lock()  # asyncio's locks are fair: places go in the order asked
         self._ended = asyncio.Event()
@@ -232,7 +246,12 @@ class SlidingRateLimiter(BaseRateLimiter[int]):
 
             async def paced(*call_args: Any, **call_kwargs: Any) -> Any:
                 async with self._place():
-                    return await callback(*call_args, **call_kwargs)
+                    try:
+                        return await callback(*call_args, **call_kwargs)
+                    except RetryAfter as exc:
+                        if self.shared is not None:  # PTB holds this process; the rest too
+                            self.shared.hold(self.ALL, self.ALL, retry_seconds(exc) + HOLD_MARGIN)
+                        raise
 
         return await self._ptb.process_request(paced, args, kwargs, endpoint, data, rate_limit_args)
 
@@ -246,6 +265,10 @@ class SlidingRateLimiter(BaseRateLimiter[int]):
                     await self._ended.wait()
                 else:
                     await asyncio.sleep(wait)
+            place = None
+            if self.shared is not None:
+                windows = self._window.windows
+                place = await self.shared.place(self.ALL, self.ALL, windows, asyncio.sleep)
             self._flying += 1
         try:
             yield
@@ -253,6 +276,18 @@ class SlidingRateLimiter(BaseRateLimiter[int]):
             self._flying -= 1
             self._window.ended(self.ALL)
             self._ended.set()
+            if place is not None:
+                await self.shared.end(place)  # type: ignore[union-attr]
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """Return how long Telegram asked to wait, in seconds."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; both are read here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    total = getattr(value, "total_seconds", None)
+    return float(total() if total else value)
 
 
 def item_start_link(username: str | None, item_id: int) -> str | None:

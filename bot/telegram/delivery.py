@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.adapter import LIMITS
-from bot.telegram.common import item_start_link
+from bot.telegram.common import item_start_link, retry_seconds
 from bot.telegram.render import send_file, send_text
 from jobs.notices import Notice
+from jobs.pacing import SharedLimits
 from jobs.sender import (
     Accounts,
     Backoff,
@@ -35,8 +34,10 @@ class TelegramDelivery:
     def __init__(self, bot: Bot, db: Database, pacer: ChatPacer | None = None) -> None:
         self.bot = bot
         self.db = db
-        # Telegram: one message a second to a chat, whichever push sends it.
-        self.pacer = pacer or ChatPacer(LIMITS.chat_interval)
+        # Telegram: one message a second to a chat, whichever push (or process) sends it.
+        self.pacer = pacer or ChatPacer(
+            LIMITS.chat_interval, shared=SharedLimits(db, Platform.telegram.value)
+        )
         self.backoff = Backoff()
         # People's chats (their Telegram accounts), found once a run or at a notice's first part.
         self.accounts = Accounts(db, self.platform)
@@ -59,7 +60,7 @@ class TelegramDelivery:
                 return
             await send_file(self.bot, chat, screen.files[part - 1])
         except RetryAfter as exc:
-            raise RetryLater(_seconds(exc)) from exc
+            raise RetryLater(retry_seconds(exc)) from exc
         except Forbidden as exc:
             raise Blocked(str(exc)) from exc
         except BadRequest as exc:
@@ -73,13 +74,3 @@ class TelegramDelivery:
             raise Unavailable(str(exc)) from exc
         except TelegramError as exc:
             raise DeliveryFailed(str(exc)) from exc
-
-
-def _seconds(exc: RetryAfter) -> float:
-    """Return how long Telegram asked to wait, in seconds."""
-    with warnings.catch_warnings():
-        # PTB 22 warns that retry_after becomes a timedelta; both are read here.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    total = getattr(value, "total_seconds", None)
-    return float(total() if total else value)

@@ -260,6 +260,8 @@ class OfflineTelegram(BaseRequest):
         self._chat_sent_at: dict[int, deque[float]] = {}
         # What the next sends to a chat meet: None passes, else the error it is answered with.
         self._faults: dict[int, list[Exception | None]] = {}
+        # How long the next sends to a chat are held before they are answered (`hold`).
+        self._holds: dict[int, list[float]] = {}
         self.outbox: list[OutMessage] = []
         self.messages: dict[tuple[int, int], OutMessage] = {}
         self.deleted: list[tuple[int, int]] = []
@@ -271,6 +273,11 @@ class OfflineTelegram(BaseRequest):
         self.blocked: set[int] = set()
         self.gone: set[int] = set()  # chats Telegram no longer knows (a deleted account)
         self.webhook_url = ""
+        # What setWebhook asked for: the secret to send with each update, how many at once.
+        self.webhook_secret: str | None = None
+        self.webhook_connections = 40
+        self.webhook_allowed: list[str] | None = None
+        self.webhook_pending = 0  # updates taken for the webhook and not yet delivered
         self._pending_callbacks: dict[str, int] = {}
         self._user_messages: set[tuple[int, int]] = set()
         self._last_message_id: dict[int, int] = {}
@@ -284,8 +291,9 @@ class OfflineTelegram(BaseRequest):
         self._update_event: asyncio.Event | None = None
         self._methods: dict[str, Callable[[JSON, Files], Any]] = {
             "getme": lambda p, f: self._bot_user(full=True),
-            "deletewebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
             "setwebhook": self._set_webhook,
+            "getwebhookinfo": self._webhook_info,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_text,
@@ -349,6 +357,7 @@ class OfflineTelegram(BaseRequest):
                 raise _bad(f"method {api_method} is not supported offline")
             sends = api_method.lower() in SENDS
             if sends:
+                await self._held(params)
                 self._check_flood(params, call.at)
             result = handler(params, files)
             if inspect.isawaitable(result):
@@ -460,12 +469,23 @@ class OfflineTelegram(BaseRequest):
         """Let `times` sends to a chat time out (they never reach Telegram), after `after` go."""
         self._inject(chat_id, TimedOut(), times, after)
 
+    def hold(self, chat_id: int, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` sends to a chat only after `seconds` (a slow Telegram)."""
+        self._holds.setdefault(chat_id, []).extend([seconds] * times)
+
     def _inject(self, chat_id: int, error: Exception, times: int, after: int) -> None:
         self._faults.setdefault(chat_id, []).extend([None] * after + [error] * times)
 
     def sends(self) -> list[ApiCall]:
         """The sends Telegram accepted (sendMessage, sendPhoto...), in order of arrival."""
         return [c for c in self.calls if c.method.lower() in SENDS and c.error is None]
+
+    async def _held(self, params: JSON) -> None:
+        """Wait as `hold` asked for a send to this chat."""
+        with contextlib.suppress(TypeError, ValueError):
+            held = self._holds.get(int(params.get("chat_id")))
+            if held:
+                await asyncio.sleep(held.pop(0))
 
     def _check_flood(self, params: JSON, at: float) -> None:
         """Refuse a send as injected, or with 429 if it goes beyond the flood limits."""
@@ -706,13 +726,53 @@ class OfflineTelegram(BaseRequest):
 
     # -- API methods ------------------------------------------------------------------------
 
+    async def webhook_updates(self) -> list[JSON]:
+        """Take every queued update once a webhook is set, waiting for both (the HTTP front
+        posts them to it: bot/telegram/apiserver.py)."""
+        while not (self.webhook_url and self._updates):
+            self._update_event = self._update_event or asyncio.Event()
+            self._update_event.clear()
+            await self._update_event.wait()
+        taken, self._updates = self._updates, []
+        return taken
+
     def _set_webhook(self, params: JSON, files: Files) -> bool:
-        """setWebhook/deleteWebhook only remember the URL."""
+        """setWebhook: remember the URL, the secret, the updates wanted and the connections."""
         self.webhook_url = str(params.get("url", ""))
+        self.webhook_secret = params.get("secret_token")
+        self.webhook_allowed = params.get("allowed_updates")
+        self.webhook_connections = int(params.get("max_connections") or 40)
+        if self._update_event is not None:
+            self._update_event.set()  # updates queued before are posted now
         return True
+
+    def _delete_webhook(self, params: JSON, files: Files) -> bool:
+        """deleteWebhook: back to getUpdates; with drop_pending_updates the queue is emptied."""
+        self.webhook_url, self.webhook_secret = "", None
+        if params.get("drop_pending_updates"):
+            self._updates = []
+        return True
+
+    def _webhook_info(self, params: JSON, files: Files) -> JSON:
+        """getWebhookInfo: the URL set (empty when polling) and the updates waiting."""
+        info: JSON = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates) + self.webhook_pending,
+            "max_connections": self.webhook_connections,
+        }
+        if self.webhook_allowed is not None:
+            info["allowed_updates"] = self.webhook_allowed
+        return info
 
     async def _get_updates(self, params: JSON, files: Files) -> Any:
         """Return queued updates from `offset`, waiting briefly (long polling) when none."""
+        if self.webhook_url:
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset", 0))
         if offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]

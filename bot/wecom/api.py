@@ -36,7 +36,9 @@ BUSY = -1
 UNREACHABLE = frozenset({40003, 43004, 50002, 60011, 60021, 60111, 81013})
 # WeCom names no wait for 45009; its member limits are per minute, so wait a minute.
 SLOW_DOWN_SECONDS = 60.0
-# Fetch a new token this long before the old one's expires_in runs out.
+# Fetch a new token this long before the old one's expires_in runs out. Within its lifetime
+# gettoken answers the same token with what is left of it (every process gets the same one, and
+# none spoils another's), so a token with less than twice this left is kept to its end.
 TOKEN_MARGIN = 300.0
 TIMEOUT = 30.0
 MediaKind = Literal["image", "file"]
@@ -169,7 +171,7 @@ class WeComAPI:
             token = str(body["access_token"])
             lifetime = float(body.get("expires_in", 7200))
             self._token = token
-            self._token_until = self._clock() + max(lifetime - TOKEN_MARGIN, lifetime / 2)
+            self._token_until = self._clock() + _keep(lifetime)
             log.info("wecom: new access token, valid %.0f s", lifetime)
             return token
 
@@ -331,6 +333,14 @@ class WeComAPI:
                 BUSY, f"HTTP {response.status_code}", call=call, status=response.status_code
             )
         return response
+
+
+def _keep(lifetime: float) -> float:
+    """Return how long to use a token WeCom said is valid `lifetime` seconds more."""
+    # Fetched early again, the same token would come back with less left, and be fetched again
+    # sooner and sooner: a gettoken per call near its end. Kept to its end instead, a call at
+    # the very edge meets 42001 once, and gettoken then gives the new one.
+    return lifetime - TOKEN_MARGIN if lifetime > 2 * TOKEN_MARGIN else lifetime
 
 
 def _json(response: httpx.Response, call: str) -> dict[str, Any]:

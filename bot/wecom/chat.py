@@ -165,7 +165,7 @@ class WeComChat(MemberChat):
         if person is None:
             await self.renderer.say(found.account, t(lang, "error.not_registered"))
             return
-        link = self.uploads.link(found.account, lang)
+        link = await self.uploads.link(found.account, lang)
         await self.renderer.say(found.account, t(lang, "wecom.upload_link", link=link))
 
     async def _member_name(self, account: str) -> str:

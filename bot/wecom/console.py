@@ -85,9 +85,10 @@ class WeComConsole(CardConsole):
             uploads = self.server.chat.uploads
 
             async def send(user: str) -> None:
-                token = uploads.link(user, self.lang).rsplit("/", 1)[-1]
+                token = (await uploads.link(user, self.lang)).rsplit("/", 1)[-1]
                 mime = mimetypes.guess_type(path.name)[0]
-                await self.server.chat.on_upload(user, uploads.keep(token, path.name, data, mime))
+                file = await uploads.keep(token, path.name, data, mime)
+                await self.server.chat.on_upload(user, file)
 
             await self.act(send)
         return True

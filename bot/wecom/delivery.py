@@ -2,7 +2,8 @@
 
 WeCom lets one app send a member at most 30 messages a minute and 1,000 an hour and drops the
 rest without an error, so every message to a member waits its turn in a `MemberPacer` with
-those two sliding windows (shared with whatever else sends to members, e.g. chat replies).
+those two sliding windows (shared with whatever else sends to members, e.g. chat replies, and
+with every other process on the database).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot.wecom.adapter import LIMITS
 from bot.wecom.api import SlowDown, WeComAPI, WeComError
 from bot.wecom.render import Step, WeComRenderer, plain
 from jobs.notices import Notice
-from jobs.pacing import MemberPacer
+from jobs.pacing import MemberPacer, SharedLimits
 from jobs.sender import (
     Accounts,
     Backoff,
@@ -67,7 +68,9 @@ class WeComDelivery:
     ) -> None:
         self.api = api
         # One renderer (and its member pacer) for chat replies and notices alike.
-        self.renderer = renderer or WeComRenderer(api, MemberPacer(MEMBER_WINDOWS))
+        self.renderer = renderer or WeComRenderer(
+            api, MemberPacer(MEMBER_WINDOWS, shared=SharedLimits(db, self.platform))
+        )
         # WeCom's own limits, message by message, per member (shared with chat replies).
         self.members = self.renderer.members
         # The sender's turn per recipient: no pause of its own (the member windows do the

@@ -38,7 +38,6 @@ MEDIA_LIFETIME = timedelta(days=3)
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)
 SIGN_IN_CODE_LIFETIME = timedelta(minutes=5)  # a sign-in code: once, within 5 minutes
 SIGN_IN_SCOPES = frozenset({"snsapi_base", "snsapi_privateinfo"})
-MEMBER_LIMITS = tuple((timedelta(seconds=span), most) for span, most in LIMITS.member_windows)
 IMAGE_MAX = LIMITS.photo or LIMITS.file
 FILE_MAX = LIMITS.file
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
@@ -147,6 +146,8 @@ class OfflineWeCom:
     agent_id: int = 1000002
     members: set[str] = field(default_factory=set)
     token_lifetime: int = TOKEN_LIFETIME
+    # (seconds, messages) WeCom lets the app send one member: beyond, it drops them silently.
+    member_windows: tuple[tuple[float, int], ...] = LIMITS.member_windows
     # The app's 可信域名: a sign-in sent back to another host is refused (50001). None: any.
     trusted_domain: str | None = None
 
@@ -484,7 +485,8 @@ class OfflineWeCom:
     def _over_limit(self, user: str) -> bool:
         now = clock.now()
         delivered = self.sent.get(user, [])
-        for span, limit in MEMBER_LIMITS:
+        for seconds, limit in self.member_windows:
+            span = timedelta(seconds=seconds)
             if sum(1 for m in delivered[-limit:] if m.at > now - span) >= limit:
                 return True
         return False

@@ -228,11 +228,23 @@ async def _drain(app: web.Application) -> None:
 
 
 def make_app(crypto: CallbackCrypto, on_message: OnMessage, seen: Seen) -> web.Application:
-    """Return the aiohttp application serving WeCom's callback at /wecom/callback."""
+    """Return an aiohttp application serving WeCom's callback at /wecom/callback."""
     app = web.Application(client_max_size=MAX_BODY)
+    add_callback(app, crypto, on_message, seen)
+    return app
+
+
+def add_callback(
+    app: web.Application, crypto: CallbackCrypto, on_message: OnMessage, seen: Seen
+) -> None:
+    """Serve WeCom's callback at /wecom/callback on `app` (a process's one app)."""
     app[_TASKS] = set()
     callback = _Callback(crypto, on_message, seen)
     app.router.add_get(CALLBACK_PATH, callback.verify)
     app.router.add_post(CALLBACK_PATH, callback.receive)
     app.on_shutdown.append(_drain)
-    return app
+
+
+async def finish(app: web.Application) -> None:
+    """Wait for the messages already answered to be handled (a graceful stop bounds it)."""
+    await _drain(app)

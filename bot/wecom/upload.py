@@ -1,19 +1,21 @@
 """One-time upload pages: how a WeCom member sends a workbook (a self-built app receives no files).
 
 `/upload` in WeCom answers with a link /wecom/upload/<token>: valid 30 minutes, for one file,
-and only for the member it was sent to. Opening it goes through WeCom's sign-in for web pages
+and only for the member it was sent to; kept in the database (models.uploads), so any process
+behind a load balancer honours it. Opening it goes through WeCom's sign-in for web pages
 (OAuth 2, scope snsapi_base, silent in WeCom's own browser): WeCom sends the browser back with a
 code, the code names the member (auth/getuserinfo), and only that member's browser is given the
 form (a cookie on the link's path). WeCom sends a browser back only to the app's 可信域名
 (trusted domain): it must be the host of WECOM_PUBLIC_URL, or the page says so (50001).
 
 The form's POST hands the file to the chat as the member's own file message (an Incoming with
-`document`); the answer goes out in WeCom. The link is claimed before the body is read, so a
-second upload through it meanwhile is refused. When nothing was taken (too big, empty, malformed,
-the connection lost) the claim is released and the member may try again: what uses a link up is
-a file handed to the chat, nothing else. The body is read as a stream up to the largest file the
-chat takes (not the callback's 1 MB); a malformed one is a 400 page in the member's language,
-logged as one WARNING line, never a traceback.
+`document`); the answer goes out in WeCom. The link is claimed in the database before the body
+is read, so a second upload through it meanwhile is refused, whichever process it reaches. When
+nothing was taken (too big, empty, malformed, the connection lost) the claim is released and
+the member may try again: what uses a link up is a file handed to the chat, nothing else. The
+body is read as a stream up to the largest file the chat takes (not the callback's 1 MB); a
+malformed one is a 400 page in the member's language, logged as one WARNING line, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ import logging
 import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from pathlib import PureWindowsPath
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import BodyPartReader, MultipartReader, web
@@ -35,12 +37,14 @@ from bot.wecom.api import WeComAPI, WeComError
 from handlers.i18n import t
 from handlers.screens import FileIn
 from handlers.text import esc
-from models import clock
+from models import clock, uploads
+from models.db import Database
+from models.uploads import Claim, Ticket
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 UPLOAD_PATH = "/wecom/upload/{token}"
-LIFETIME = timedelta(minutes=30)
 MAX_FILE = LIMITS.file  # the largest file the chat takes (README "Files")
 MAX_MB = MAX_FILE // (1024 * 1024)
 MAX_BODY = MAX_FILE + 64 * 1024  # and the form around it: boundaries, part headers
@@ -55,15 +59,6 @@ STATE_COOKIE = "upload_state"  # the browser a sign-in was started in
 NOT_AN_ID = 50001  # WeCom: the redirect host is not the app's trusted domain
 
 OnUpload = Callable[[str, FileIn], Awaitable[None]]
-
-
-@dataclass
-class _Ticket:
-    account: str
-    lang: str
-    until: datetime
-    visitor: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    busy: bool = False  # an upload through it is being read
 
 
 @dataclass(frozen=True)
@@ -108,32 +103,38 @@ class _Sent:
 
 
 class Uploads:
-    """The open upload links and the files that came through them, until the chat takes them."""
+    """The upload links (in the database) and the files that came through them, until the chat
+    (in this process: the one that received the file) takes them."""
 
-    def __init__(self, base_url: str, sign_in: SignIn) -> None:
+    def __init__(self, base_url: str, sign_in: SignIn, db: Database) -> None:
         self.base_url = base_url.rstrip("/")
         self.sign_in = sign_in
-        self._tickets: dict[str, _Ticket] = {}
+        self.db = db
         self._files: dict[str, bytes] = {}
 
-    def link(self, account: str, lang: str) -> str:
+    async def _run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        return await asyncio.to_thread(self.db.run, fn, **kwargs)
+
+    async def link(self, account: str, lang: str) -> str:
         """Open a one-time link for this member; return its address."""
-        now = clock.now()
-        self._tickets = {k: v for k, v in self._tickets.items() if v.until > now}
-        token = secrets.token_urlsafe(24)
-        self._tickets[token] = _Ticket(account, lang, now + LIFETIME)
+        token = await self._run(uploads.open_link, account=account, lang=lang)
         return self.base_url + UPLOAD_PATH.format(token=token)
 
-    def ticket(self, token: str) -> _Ticket | None:
+    async def ticket(self, token: str) -> Ticket | None:
         """Return the link's ticket while it is valid."""
-        found = self._tickets.get(token)
-        if found is None or found.until <= clock.now():
-            return None
-        return found
+        return await self._run(uploads.find_link, token=token)
 
-    def keep(self, token: str, name: str | None, data: bytes, mime: str | None) -> FileIn:
+    async def claim(self, token: str) -> Claim:
+        """Claim the link for one upload before its body is read."""
+        return await self._run(uploads.claim_link, token=token)
+
+    async def release(self, token: str) -> None:
+        """Let the link take another upload: nothing was taken from this one."""
+        await asyncio.shield(self._run(uploads.release_link, token=token))
+
+    async def keep(self, token: str, name: str | None, data: bytes, mime: str | None) -> FileIn:
         """Use up the link: keep the file for the chat to fetch; return it as a file sent."""
-        self._tickets.pop(token, None)
+        await self._run(uploads.use_link, token=token)
         ref = REF_PREFIX + secrets.token_hex(12)
         self._files[ref] = data
         return FileIn(ref, name, len(data), mime)
@@ -164,7 +165,7 @@ class _Pages:
     async def open(self, request: web.Request) -> web.StreamResponse:
         """Show the form to the member signed in; send anyone else through WeCom's sign-in."""
         token = request.match_info["token"]
-        ticket = self.uploads.ticket(token)
+        ticket = await self.uploads.ticket(token)
         if ticket is None:
             return _page("zh", t("zh", "wecom.upload_gone"), status=404)
         if _signed_in(request, ticket):
@@ -177,14 +178,14 @@ class _Pages:
             _log_refusal(request, refused.reason)
             return _page(ticket.lang, t(ticket.lang, refused.key), refused.status)
 
-    def _to_sign_in(self, token: str, ticket: _Ticket) -> web.StreamResponse:
+    def _to_sign_in(self, token: str, ticket: Ticket) -> web.StreamResponse:
         state = secrets.token_hex(16)
         away = _redirect(302, self.uploads.sign_in.address(self._address(token), state))
         self._cookie(away, token, STATE_COOKIE, state, ticket)
         return away
 
     async def _signed_back(
-        self, request: web.Request, token: str, ticket: _Ticket
+        self, request: web.Request, token: str, ticket: Ticket
     ) -> web.StreamResponse:
         state = request.cookies.get(STATE_COOKIE, "")
         if not state or not _same(state, request.query.get("state", "")):
@@ -208,7 +209,7 @@ class _Pages:
         return urlsplit(self._address(token)).path
 
     def _cookie(
-        self, response: web.StreamResponse, token: str, name: str, value: str, ticket: _Ticket
+        self, response: web.StreamResponse, token: str, name: str, value: str, ticket: Ticket
     ) -> None:
         left = max(1, int((ticket.until - clock.now()).total_seconds()))
         response.set_cookie(
@@ -224,7 +225,7 @@ class _Pages:
     async def receive(self, request: web.Request) -> web.StreamResponse:
         """Take the file of the member signed in; refuse anything else with a page."""
         token = request.match_info["token"]
-        ticket = self.uploads.ticket(token)
+        ticket = await self.uploads.ticket(token)
         if ticket is None:
             _log_refusal(request, "an unknown or expired link")
             return _page("zh", t("zh", "wecom.upload_gone"), status=404)
@@ -232,26 +233,31 @@ class _Pages:
         if not _signed_in(request, ticket):
             _log_refusal(request, "not signed in as the link's member")
             return _page(lang, t(lang, "wecom.upload_open_in_wecom"), status=403)
-        if ticket.busy:
+        claim = await self.uploads.claim(token)  # before the first byte is read
+        if claim is Claim.gone:  # used up or expired since
+            _log_refusal(request, "an unknown or expired link")
+            return _page(lang, t(lang, "wecom.upload_gone"), status=404)
+        if claim is Claim.busy:
             _log_refusal(request, "an upload through this link is under way")
             return _page(lang, t(lang, "wecom.upload_busy"), status=409)
-        ticket.busy = True  # claimed before the first byte is read: no await since the check
         try:
             sent = await _read_file(request)
         except _Refused as refused:
+            await self.uploads.release(token)
             _log_refusal(request, refused.reason)
             message = t(lang, refused.key, limit=MAX_MB)
             return _page(lang, message, refused.status, form=refused.form)
-        finally:
-            ticket.busy = False  # released; a file kept below uses the link up
-        file = self.uploads.keep(token, sent.name, sent.data, sent.mime)
+        except BaseException:  # the connection lost: nothing taken, the link stays
+            await self.uploads.release(token)
+            raise
+        file = await self.uploads.keep(token, sent.name, sent.data, sent.mime)
         task = asyncio.create_task(self.on_upload(ticket.account, file))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return _page(lang, t(lang, "wecom.upload_done"))
 
 
-def _signed_in(request: web.Request, ticket: _Ticket) -> bool:
+def _signed_in(request: web.Request, ticket: Ticket) -> bool:
     given = request.cookies.get(VISIT_COOKIE, "")
     return bool(given) and _same(given, ticket.visitor)
 

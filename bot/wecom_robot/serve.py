@@ -17,12 +17,13 @@ import aiohttp
 
 from bot.adapter import SetupError
 from bot.wecom_robot.chat import RobotChat, RobotPlatform
-from bot.wecom_robot.delivery import MemberPacer, RobotDelivery, Sender
-from bot.wecom_robot.inbound import MediaBook
+from bot.wecom_robot.delivery import MEMBER_WINDOWS, MemberPacer, RobotDelivery, Sender
+from bot.wecom_robot.inbound import PLATFORM, MediaBook
 from bot.wecom_robot.protocol import Connection
 from handlers import flows
 from handlers.core import Core
 from jobs import rhythm
+from jobs.pacing import SharedLimits
 from models.db import Database
 from models.inbound import first_sight
 from models.settings import Settings
@@ -112,6 +113,8 @@ def build_robot(settings: Settings, db: Database, *, members: MemberPacer | None
 
     media = MediaBook()
     holder: dict[str, Robot] = {}
+    # Every process on this database keeps the robot's member windows together.
+    members = members or MemberPacer(MEMBER_WINDOWS, shared=SharedLimits(db, PLATFORM))
     sender = Sender(lambda: holder["robot"].connection, members)
     delivery = RobotDelivery(sender, db)
     platform = RobotPlatform(lambda: holder["robot"].session(), media)
@@ -141,19 +144,44 @@ def check(settings: Settings) -> None:
         raise SetupError("WECOM_ROBOT_WS_URL must start with wss:// (or ws:// for a stand-in)")
 
 
-def serve(settings: Settings, db: Database) -> int:
-    """Connect out to the gateway and answer members until stopped (Ctrl-C)."""
+class RobotService:
+    """The robot in a serving process (bot.serve): a connection out, no routes."""
+
+    needs_http = False
+
+    def __init__(self, robot: Robot) -> None:
+        self.robot = robot
+        self._task: asyncio.Task[None] | None = None
+
+    def routes(self, app: object) -> None:
+        """Nothing is served: the robot connects out."""
+
+    async def start(self) -> None:
+        """Keep a connection to the gateway up, with the daily beat, until stopped."""
+        log_run.info(
+            "connecting out to the WeCom robot gateway %s", self.robot.settings.wecom_robot_ws_url
+        )
+        self._task = asyncio.get_running_loop().create_task(self.robot.run())
+
+    async def stop_taking(self) -> None:
+        """Nothing to do before finishing: the connection is closed after it."""
+
+    async def finish(self) -> None:
+        """Let the callbacks already taken be answered."""
+        await self.robot.chat.idle()
+
+    async def close(self) -> None:
+        """Stop the beat and close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def service(settings: Settings, db: Database) -> RobotService:
+    """Return the robot as a service of a serving process (bot.serve)."""
     check(settings)
-    robot = build_robot(settings, db)
-    log_run.info("connecting out to the WeCom robot gateway %s", settings.wecom_robot_ws_url)
-    try:
-        asyncio.run(robot.run())
-    except KeyboardInterrupt:
-        return 0
-    except Exception:
-        log_run.exception("the bot stopped on an unexpected error")
-        return 1
-    return 0
+    return RobotService(build_robot(settings, db))
 
 
 def secrets(settings: Settings) -> tuple[str, ...]:
