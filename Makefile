@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_ENV := DATABASE_URL=sqlite:///data/demo.db MEDIA_DIR=data/demo-media
 
-.PHONY: setup demo demo-db test test-postgres lint format bench clean
+.PHONY: setup demo demo-db test test-long test-postgres lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -30,6 +30,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
+
+## The whole suite with the long hypothesis profile (the dialogue fuzz: 300 examples a step,
+## random, shrinking what fails): for a nightly run. HYPOTHESIS_PROFILE=long works with any target.
+test-long: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -n 2
 
 ## The same suite on PostgreSQL (a server must be running; see .ci/run for one way).
 TEST_DATABASE_URL ?= postgresql+psycopg://handover:handover@127.0.0.1:5432/postgres

@@ -131,7 +131,7 @@ class Button:
                 if not field.optional:
                     return None
                 values[field.name] = None
-            elif re.fullmatch(field.pattern, part):
+            elif re.fullmatch(field.pattern, part, re.ASCII):  # \d: 0-9 only, never ٣ or ３
                 values[field.name] = field.load(part)
             else:
                 return None

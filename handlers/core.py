@@ -318,7 +318,7 @@ class Core:
         began, outcome, ask = time.monotonic(), "error", None
         with watch.update():
             try:
-                ask = await self._open(incoming, draw)
+                ask = await self._open(_without_nul(incoming), draw)
                 reply, outcome = await self._handle(ask)
                 return reply
             finally:
@@ -441,6 +441,14 @@ class Core:
                 return
         ask.route = "not_understood"
         ask.show(ask.t("bot.not_understood"))  # handlers/stray.py answers every kind first
+
+
+def _without_nul(incoming: Incoming) -> Incoming:
+    """Return the input without NUL characters, which no text means and PostgreSQL refuses."""
+    text = incoming.text
+    if text is None or "\x00" not in text:
+        return incoming
+    return dataclasses.replace(incoming, text=text.replace("\x00", ""))
 
 
 def _stored(dialogue: Dialogue) -> Dialogue:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from handlers.core import Ask
 from handlers.screens import FileIn
-from models.media import store_file
+from models.errors import DomainError
+from models.media import image_suffix, store_file
 
 
 async def save_photo(ask: Ask, photo: FileIn | None) -> dict[str, str | None]:
@@ -15,7 +15,10 @@ async def save_photo(ask: Ask, photo: FileIn | None) -> dict[str, str | None]:
     if photo is None:
         raise ValueError("a photo step was given no photo")
     data = await ask.fetch(photo)
-    suffix = Path(photo.name or "x.jpg").suffix.lower() or ".jpg"
+    # Named by what it is, never by the name it came with ("x.html" sent as an image).
+    suffix = image_suffix(data)
+    if suffix is None:
+        raise DomainError("not_an_image")
     sha, path = await asyncio.to_thread(store_file, ask.settings.media_dir, data, suffix)
     # The platform's id of the photo lets the same platform show it again without an upload.
     return {"file_id": photo.ref, "sha256": sha, "path": path, "platform": ask.platform.name}

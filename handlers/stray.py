@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import kept
 from handlers.core import Ask, Router
 from handlers.menu import OPENS_ITEMS, TAKES_TEXT, command_lines, commands_among
+from handlers.text import esc
 
 
 def _commands(ask: Ask, names: tuple[str, ...]) -> list[str]:
@@ -18,7 +19,7 @@ def _slashed(names: list[str]) -> str:
 async def unknown_command(ask: Ask) -> None:
     """Say the command does not exist, pointing to /help."""
     command = (ask.incoming.text or "").split(maxsplit=1)[0].split("@")[0]
-    ask.show(ask.t("stray.command", command=command[:40]))
+    ask.show(ask.t("stray.command", command=esc(command[:40])))  # what was typed: "/<b"
 
 
 async def stray_photo(ask: Ask) -> None:

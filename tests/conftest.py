@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as profiles
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
@@ -30,6 +32,22 @@ from models.tables import Action, AppUser, Identity, Platform, Role
 # Set TEST_DATABASE_URL to a PostgreSQL server (any database on it, e.g. .../postgres) to run
 # the suite there: each test gets its own database, copied from one migrated template.
 POSTGRES = os.environ.get("TEST_DATABASE_URL")
+
+
+# Hypothesis (tests/test_fuzz_dialogue.py): a short, derandomized run by default, so `make test`
+# stays fast and gives the same examples every time; `make test-long` (HYPOTHESIS_PROFILE=long)
+# a long random one for nightly runs. Each example sets up its own state on the test's database,
+# so a function-scoped fixture shared by the examples is fine.
+_SHARED = dict(
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# The short run does not shrink a failure (minutes when every step fails): the long one does.
+_QUICK = [Phase.explicit, Phase.reuse, Phase.generate]
+profiles.register_profile("short", max_examples=6, derandomize=True, phases=_QUICK, **_SHARED)
+profiles.register_profile("long", max_examples=300, **_SHARED)
+profiles.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "short"))
 
 
 # Every test runs at this instant, ticking on from it: 00:30 on 16 December in the project's zone

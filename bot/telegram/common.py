@@ -21,6 +21,7 @@ from handlers.i18n import pick_language, t
 from jobs import rhythm
 from jobs.pacing import SharedLimits, SlidingWindows
 from models.db import Database
+from models.inbound import first_sight
 from models.links import item_start
 from models.settings import Settings
 
@@ -122,7 +123,12 @@ class AnsweringApplication(Application):
         await super().stop()
 
     async def process_update(self, update: object) -> None:
-        """Handle an update; a button press is answered once, when its outcome is known."""
+        """Handle an update once; a button press is answered once, when its outcome is known."""
+        if await self._seen_before(update):
+            # Telegram's retry of a webhook it thinks failed, or an update a restarted poller
+            # fetched again: handled already (its callback query answered, so none is owed).
+            log.warning("telegram update %s ignored (already seen)", update.update_id)  # type: ignore[attr-defined]
+            return
         press = _one_press(update)
         if press is None:
             await super().process_update(update)
@@ -136,6 +142,28 @@ class AnsweringApplication(Application):
         finally:
             late.cancel()
             await press.acknowledge()
+
+    async def _seen_before(self, update: object) -> bool:
+        """Record the update's id in the database; True when it was recorded already."""
+        db = self.bot_data.get("db")
+        if (
+            db is None
+            or not isinstance(update, Update)
+            or isinstance(update.callback_query, OnePress)
+        ):
+            return False  # not Telegram's (or our own re-read of a press): nothing to go by
+        try:
+            first = await asyncio.to_thread(db.run, first_sight, key=update_key(self.bot, update))
+        except Exception:
+            # The database is down: handle it anyway (the flow says so), never drop it unseen.
+            log.warning("could not record a telegram update as seen", exc_info=True)
+            return False
+        return not first
+
+
+def update_key(bot: ExtBot, update: Update) -> str:
+    """Return the key a Telegram update is recorded by (update ids are per bot)."""
+    return f"tg:{bot.id}:{update.update_id}"
 
 
 def _one_press(update: object) -> OnePress | None:

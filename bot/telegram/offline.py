@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import mimetypes
+import random
 import re
 import time
 from collections import deque
@@ -234,6 +235,7 @@ class OfflineTelegram(BaseRequest):
         clock: Callable[[], float] = time.time,
         limits: FloodLimits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        first_update_id: int | None = None,
     ) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -280,7 +282,11 @@ class OfflineTelegram(BaseRequest):
         self._user_messages: set[tuple[int, int]] = set()
         self._last_message_id: dict[int, int] = {}
         self._updates: list[JSON] = []
-        self._update_ids = itertools.count(1)
+        # Telegram starts a bot's update ids at a number of its own (and after a week without
+        # updates at a random one): each stand-in too, so that updates of a new one are not
+        # taken for another's already handled on the same database (the bot records them).
+        first = first_update_id or random.SystemRandom().randrange(1, 2**31 - 2**24)
+        self._update_ids = itertools.count(first)
         self._ids = itertools.count(1)
         self._update_event: asyncio.Event | None = None
         self._methods: dict[str, Callable[[JSON, Files], Any]] = {
@@ -1069,6 +1075,7 @@ class OfflineChat:
         self.expected_errors = expected_errors
         self.last_step_events: list[OutMessage] = []
         self._last_query_id: str | None = None
+        self._last_update: Update | None = None
         transport.users[user.id] = user
         if transport.bot is None:
             transport.bind(application.bot)
@@ -1126,6 +1133,13 @@ class OfflineChat:
         )
         return await self._run(update)
 
+    async def redeliver(self) -> list[OutMessage]:
+        """Deliver the last update again, as Telegram retries a webhook it thinks failed."""
+        if self._last_update is None:
+            raise AssertionError("nothing was delivered yet")
+        again = Update.de_json(self._last_update.to_dict(), self._bot)
+        return await self._run(again)
+
     def buttons(self, message: OutMessage | None = None) -> list[list[tuple[str, str | None]]]:
         """Keyboard rows of a message (default: the latest bot message with a keyboard)."""
         message = message or self.transport.last_message(self.chat_id, with_keyboard=True)
@@ -1155,6 +1169,7 @@ class OfflineChat:
 
     async def _run(self, update: Update) -> list[OutMessage]:
         """Process one update; re-raise a handler exception unless raise_errors is off."""
+        self._last_update = update
         mark = self.transport.mark()
         errors: list[BaseException] = []
 

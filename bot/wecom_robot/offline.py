@@ -128,6 +128,7 @@ class OfflineGateway:
         self._media: dict[str, tuple[str, str, bytes]] = {}  # media_id -> kind, name, bytes
         self._files: dict[str, bytes] = {}  # served encrypted, by id
         self._ws: web.WebSocketResponse | None = None
+        self._last_push: tuple[str, str, str, dict[str, Any]] | None = None
         self.app = web.Application()
         self.app.router.add_get("/", self._connect)
         self.app.router.add_get("/media/{id}", self._download)
@@ -230,9 +231,6 @@ class OfflineGateway:
         return await self._push(p.EVENT, user, event["eventtype"], body)
 
     async def _push(self, cmd: str, user: str, kind: str, body: dict[str, Any]) -> str:
-        if self._ws is None or self._ws.closed:
-            raise ConnectionError("the robot is not connected")
-        req_id = p.new_req_id(cmd)
         common = {
             "msgid": uuid.uuid4().hex,
             "aibotid": self.bot_id,
@@ -240,8 +238,21 @@ class OfflineGateway:
             "from": {"userid": user},
             "create_time": int(clock.now().timestamp()),
         }
+        self._last_push = (cmd, user, kind, common | body)
+        return await self._send_push(cmd, user, kind, common | body)
+
+    async def redeliver(self) -> str:
+        """Deliver the last message or event again, same msgid, as after a reconnect."""
+        if self._last_push is None:
+            raise LookupError("nothing was delivered yet")
+        return await self._send_push(*self._last_push)
+
+    async def _send_push(self, cmd: str, user: str, kind: str, body: dict[str, Any]) -> str:
+        if self._ws is None or self._ws.closed:
+            raise ConnectionError("the robot is not connected")
+        req_id = p.new_req_id(cmd)
         self._callbacks[req_id] = _Callback(user, kind)
-        await self._ws.send_str(json.dumps(p.frame(cmd, common | body, req_id=req_id)))
+        await self._ws.send_str(json.dumps(p.frame(cmd, body, req_id=req_id)))
         return req_id
 
     async def _download(self, request: web.Request) -> web.Response:

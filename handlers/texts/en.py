@@ -50,6 +50,7 @@ TEXTS: dict[str, str] = {
     ),
     "error.already_entered": "This defect is already entered, as item #{item}.",
     "error.internal": "Sorry, something went wrong. Nothing was changed; please try again.",
+    "error.not_an_image": "That file is not a photo (JPEG, PNG, GIF, WebP or HEIC); nothing was kept.",
     "error.stale_button": "This button is no longer active.",
     # states, actions, roles
     "state.open": "to repair",

@@ -41,6 +41,7 @@ TEXTS: dict[str, str] = {
     "error.note_too_long": "这段文字太长了：{length} 个字，最多 {max} 个字。未做任何更改，请精简后重新发送。",
     "error.already_entered": "这个问题已经录入过了，编号 #{item}。",
     "error.internal": "抱歉，出了点问题，未做任何更改，请重试。",
+    "error.not_an_image": "这个文件不是照片（JPEG、PNG、GIF、WebP 或 HEIC），没有保存。",
     "error.stale_button": "这个按钮已失效。",
     # 状态、操作、角色
     "state.open": "待维修",
