@@ -160,12 +160,38 @@ class Accounts:
             raise Blocked(detail, Undelivered.no_account)
         return self._found[user_id]
 
+    def known(self, user_id: int) -> str | None:
+        """Return the person's account if it was found already (no database call)."""
+        return self._found.get(user_id)
+
+
+class ChatsOfPeople:
+    """A chat pacer keyed by person (the sender's `turn(notice.user_id)`) over one keyed by the
+    platform's chat, which the replies drawn in that chat keep too: one count a chat, whoever
+    sends to it."""
+
+    def __init__(self, chats: ChatPacer, accounts: Accounts) -> None:
+        self.chats = chats
+        self.accounts = accounts
+
+    @asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        """Wait for the person's chat's turn (Blocked when they have no chat here)."""
+        async with self.chats.turn(int(await self.accounts.of(user_id))):
+            yield
+
+    def hold(self, user_id: int, seconds: float) -> None:
+        """Send the person's chat nothing more for `seconds`."""
+        chat = self.accounts.known(user_id)
+        if chat is not None:
+            self.chats.hold(int(chat), seconds)
+
 
 class Delivery(Protocol):
     """A chat platform's way of sending a notice, one part (one message) at a time."""
 
     # The platform's pause between two messages to one chat: one per bot, shared by its pushes.
-    pacer: ChatPacer
+    pacer: ChatPacer | ChatsOfPeople
     # Where it sends: a models.tables.Platform value (people are reached by their account there).
     platform: str
     # The pauses between tries of a part the platform failed (5xx, time-outs).

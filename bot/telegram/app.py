@@ -17,7 +17,13 @@ from telegram.request import BaseRequest
 from bot.metrics import Metrics
 from bot.telegram.adapter import LIMITS
 from bot.telegram.chat import add_core
-from bot.telegram.common import AnsweringApplication, BotContext, SlidingRateLimiter, on_error
+from bot.telegram.common import (
+    PACE_REPLIES,
+    AnsweringApplication,
+    BotContext,
+    SlidingRateLimiter,
+    on_error,
+)
 from bot.telegram.delivery import TelegramDelivery
 from handlers import flows
 from jobs import rhythm
@@ -39,7 +45,8 @@ def rate_limiter(db: Database | None = None) -> SlidingRateLimiter:
     # PTB 22's AIORateLimiter is a leaky bucket (aiolimiter): 29 at once, then one every 34 ms,
     # so 35 sends left within 0.23 s. SlidingRateLimiter counts as Telegram does and keeps the
     # rest of PTB's (groups: 20 a minute; on a RetryAfter every request held, then retried).
-    # There is no limit per private chat in it: jobs.sender paces those (one a second).
+    # There is no limit per private chat in it: TelegramDelivery.chats paces those (one a
+    # second), for notices and a real run's replies.
     shared = SharedLimits(db, Platform.telegram.value) if db is not None else None
     return SlidingRateLimiter(SENDS_PER_SECOND, 1.0, max_retries=RATE_LIMIT_RETRIES, shared=shared)
 
@@ -55,7 +62,8 @@ def build_application(
 ) -> Application:
     """Assemble the bot: over `request` when given (offline), else Telegram at the base URL.
 
-    A real run keeps Telegram's limits with `rate_limiter()`; offline, only if `limiter` is given.
+    A real run keeps Telegram's limits with `rate_limiter()`, and a chat's one message a second
+    for the replies too (PACE_REPLIES); offline, only if `limiter` is given.
     `beat`: run the daily beat (jobs.rhythm) while the application runs.
     `metrics`: figures shared with another platform's front end in one process (else its own).
     """
@@ -76,6 +84,7 @@ def build_application(
     if limiter is not None:
         builder = builder.rate_limiter(limiter)
     app = builder.build()
+    app.bot_data[PACE_REPLIES] = limiter is not None
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
     # The figures of this application (/metrics) and its beat's pulse (/healthz): bot.health

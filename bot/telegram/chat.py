@@ -12,7 +12,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot import front
 from bot.telegram.adapter import LIMITS
-from bot.telegram.common import BotContext, item_start_link
+from bot.telegram.common import PACE_REPLIES, BotContext, item_start_link
 from bot.telegram.render import ChatRenderer
 from handlers import watch
 from handlers.core import Core, Router
@@ -137,21 +137,23 @@ class TelegramChat:
 
     async def draw(self, update: Update, context: BotContext, reply: Reply) -> None:
         """Show a reply in the chat it answers, the one way (bot.front.draw)."""
+        app = context.application
+        delivery = app.bot_data["delivery"]
         renderer = ChatRenderer(
             context.bot,
             update.effective_chat.id,
             update.callback_query,
             self.core.db,
             self.core.settings,
+            # A real run keeps the chat's one a second with the notices to it, in every process.
+            delivery.chats if app.bot_data.get(PACE_REPLIES) else None,
         )
-        app = context.application
 
         def later(work: Coroutine[Any, Any, Any]) -> None:
             # Named as PTB names a non-blocking handler's task: it is the work of this update.
             name = f"Application:{context.bot.id}:process_update_non_blocking:notices"
             app.create_task(work, name=name)
 
-        delivery = app.bot_data["delivery"]
         await front.draw(reply, renderer, db=self.core.db, delivery=delivery, later=later)
 
 

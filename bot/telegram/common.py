@@ -49,6 +49,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
 ALERT_LIMIT = LIMITS.alert  # Telegram shows at most 200 characters in a button's alert
 BEAT_TASK = "beat_task"  # bot_data: the daily beat's task while the application runs
+# bot_data: replies wait for their chat's turn (a real run; offline only if a test asks).
+PACE_REPLIES = "pace_replies"
 ACK_WITHIN = 5.0  # seconds: a press still being worked on stops spinning by then
 HOLD_MARGIN = 0.1  # seconds added to a RetryAfter, as PTB's limiter holds its own requests
 

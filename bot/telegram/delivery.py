@@ -17,6 +17,7 @@ from jobs.sender import (
     Backoff,
     Blocked,
     ChatPacer,
+    ChatsOfPeople,
     DeliveryFailed,
     RetryLater,
     Unavailable,
@@ -34,13 +35,15 @@ class TelegramDelivery:
     def __init__(self, bot: Bot, db: Database, pacer: ChatPacer | None = None) -> None:
         self.bot = bot
         self.db = db
-        # Telegram: one message a second to a chat, whichever push (or process) sends it.
-        self.pacer = pacer or ChatPacer(
-            LIMITS.chat_interval, shared=SharedLimits(db, Platform.telegram.value)
-        )
-        self.backoff = Backoff()
         # People's chats (their Telegram accounts), found once a run or at a notice's first part.
         self.accounts = Accounts(db, self.platform)
+        # Telegram: one message a second to a chat, whichever push, reply (a real run's, see
+        # bot.telegram.app) or process sends it: one count by chat, kept in the database.
+        self.chats = ChatPacer(
+            LIMITS.chat_interval, shared=SharedLimits(db, Platform.telegram.value)
+        )
+        self.pacer: ChatPacer | ChatsOfPeople = pacer or ChatsOfPeople(self.chats, self.accounts)
+        self.backoff = Backoff()
 
     def item_link(self, item_id: int) -> str | None:
         """Return the t.me link that opens this item's card in the chat (a printed QR code)."""

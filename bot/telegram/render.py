@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from handlers.i18n import pick_language, t
 from handlers.menu import commands_for
 from handlers.screens import Attachment, Screen
 from handlers.text import esc, split_html
+from jobs.sender import ChatPacer
 from models.db import Database
 from models.people import Person, accounts, person_with_account
 from models.queries import PhotoRef
@@ -53,31 +55,47 @@ def chunks(text: str) -> list[str]:
     return split_html(text, LIMITS.chunk) if text else []
 
 
-async def send_text(bot: Bot, chat: int, text: str, rows: Rows) -> list[Message]:
+def _turn(pacer: ChatPacer | None, chat: int) -> AbstractAsyncContextManager[object]:
+    """Wait for the chat's turn in `pacer`; None: the caller holds the turn (the sender)."""
+    return pacer.turn(chat) if pacer is not None else contextlib.nullcontext()
+
+
+async def send_text(
+    bot: Bot, chat: int, text: str, rows: Rows, pacer: ChatPacer | None = None
+) -> list[Message]:
     """Send a text as its messages, the keyboard under the last one."""
     pieces = chunks(text)
     sent = []
     for i, piece in enumerate(pieces):
         keys = keyboard(rows) if i == len(pieces) - 1 else None
-        sent.append(await bot.send_message(chat, piece, reply_markup=keys))
+        async with _turn(pacer, chat):
+            sent.append(await bot.send_message(chat, piece, reply_markup=keys))
     return sent
 
 
-async def send_file(bot: Bot, chat: int, file: Attachment) -> None:
+async def send_file(bot: Bot, chat: int, file: Attachment, pacer: ChatPacer | None = None) -> None:
     """Send an attachment: a photo (a chart) or a document (a printable list)."""
     send = bot.send_photo if file.kind == "photo" else bot.send_document
-    await send(chat, InputFile(file.content, filename=file.filename), caption=file.caption)
+    async with _turn(pacer, chat):
+        await send(chat, InputFile(file.content, filename=file.filename), caption=file.caption)
 
 
-async def send_album(bot: Bot, chat: int, refs: tuple[PhotoRef, ...], media_dir: Path) -> None:
+async def send_album(
+    bot: Bot,
+    chat: int,
+    refs: tuple[PhotoRef, ...],
+    media_dir: Path,
+    pacer: ChatPacer | None = None,
+) -> None:
     """Send the latest photos of an item as an album (one photo alone); failures only logged."""
     found = (_media(ref, media_dir) for ref in refs[-LIMITS.album :])
     media = [m for m in found if m is not None]
     try:
-        if len(media) == 1:
-            await bot.send_photo(chat, media[0])
-        elif media:
-            await bot.send_media_group(chat, [InputMediaPhoto(m) for m in media])
+        async with _turn(pacer, chat):
+            if len(media) == 1:
+                await bot.send_photo(chat, media[0])
+            elif media:
+                await bot.send_media_group(chat, [InputMediaPhoto(m) for m in media])
     except TelegramError:
         # The card still shows how many photos there are; the record is in the database.
         log.warning("could not send an album to %s", chat, exc_info=True)
@@ -104,13 +122,20 @@ class ChatRenderer:
     """One reply drawn in the chat it answers (bot.front.Renderer): a press answered once."""
 
     def __init__(
-        self, bot: Bot, chat: int, query: object, db: Database, settings: Settings
+        self,
+        bot: Bot,
+        chat: int,
+        query: object,
+        db: Database,
+        settings: Settings,
+        pacer: ChatPacer | None = None,
     ) -> None:
         self.bot = bot
         self.chat = chat
         self.query = query  # the pressed button (an OnePress), or None for a message
         self.db = db
         self.settings = settings
+        self.pacer = pacer  # the chat's one a second, with the notices to it (a real run's)
 
     async def answer(self, text: str) -> None:
         """Answer as the button's alert when it fits and is unanswered, else as a message."""
@@ -122,7 +147,8 @@ class ChatRenderer:
             except TelegramError:
                 log.warning("could not answer a button press with an alert", exc_info=True)
         with contextlib.suppress(TelegramError):
-            await self.bot.send_message(self.chat, esc(text))
+            async with _turn(self.pacer, self.chat):
+                await self.bot.send_message(self.chat, esc(text))
 
     async def busy(self, action: str) -> None:
         """Show the chat action ("sending a photo…") while it is made."""
@@ -150,7 +176,8 @@ class ChatRenderer:
     async def screen(self, screen: Screen) -> None:
         """Show the album, the text (in place of the pressed screen where asked), the files."""
         if screen.photos:
-            await send_album(self.bot, self.chat, screen.photos, Path(self.settings.media_dir))
+            media_dir = Path(self.settings.media_dir)
+            await send_album(self.bot, self.chat, screen.photos, media_dir, self.pacer)
         pieces = chunks(screen.text)
         message = getattr(self.query, "message", None)
         if screen.replace and message is not None and len(pieces) == 1:
@@ -162,6 +189,6 @@ class ChatRenderer:
                 if "not modified" not in str(error).lower():
                     raise
         else:
-            await send_text(self.bot, self.chat, screen.text, screen.choices)
+            await send_text(self.bot, self.chat, screen.text, screen.choices, self.pacer)
         for file in screen.files:
-            await send_file(self.bot, self.chat, file)
+            await send_file(self.bot, self.chat, file, self.pacer)
