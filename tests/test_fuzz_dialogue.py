@@ -97,7 +97,7 @@ REPORTS = {
 # Every step must be fuzzed: a step added to the enum without a place here fails at once.
 ENTRY_STEPS = tuple(step for step in Step if DRAFTS[step] is Entry)
 # Besides the step's own: the person's dialogue, what they looked up, and whom they told.
-ALWAYS = frozenset({"dialogue", "accesslog", "noticelog", "pushlog", "pushrun"})
+ALWAYS = frozenset({"dialogue", "accesslog", "noticelog", "pushlog", "pushrun", "sendplace"})
 _RAISED = iter(range(1, 10**9))
 SAID: dict[Step, int] = {}  # inputs sent, by step (the README's count)
 

@@ -102,7 +102,7 @@ MALFORMED = {
     "64 bytes of junk": JUNK,
 }
 # Tables no input may touch but through the rules checked below; the rest are logs of sends.
-QUIET = frozenset({"inboundseen", "pushrun", "pushlog", "noticelog"})
+QUIET = frozenset({"inboundseen", "pushrun", "pushlog", "noticelog", "sendplace"})
 EVENTS = -4  # where the fingerprint holds the last event's id
 
 # A role given that is held already (or taken that is not) says nothing: the person's screen
