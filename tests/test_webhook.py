@@ -92,6 +92,14 @@ async def test_run_takes_telegram_updates_by_webhook_and_refuses_strangers(tmp_p
                 await wait_for(welcomed, "the welcome, through the webhook", proc)
                 delivered = [d for d in server.webhook.deliveries if d.ok]
                 assert [d.url for d in delivered] == [hook]
+                # The operator's figures on the same server: health, and the update counted.
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as op:
+                    health = await op.get("/healthz")
+                    figures = (await op.get("/metrics")).text
+                assert health.status_code == 200 and health.json()["database"]["ok"], health.text
+                assert 'handover_updates_total{flow="/start",outcome="ok",platform="telegram"}' in (
+                    figures
+                ), figures
 
                 # A stranger posting an update: refused without the secret or with a wrong one.
                 forged = {"update_id": 99, "message": {"message_id": 1, "date": 0, "text": "/help"}}
@@ -330,3 +338,28 @@ def test_a_stopping_process_hands_back_only_its_own_unfinished_claims(db: Databa
     assert db.run(pushes.claim, **run, **on, user_id=users[1], by="c:3") is None
     assert db.run(pushes.claim, **run, **on, user_id=users[2], by="c:3") is None
     assert theirs is not None
+
+
+async def test_a_poller_serves_health_where_http_listen_is_set(tmp_path: Path) -> None:
+    database_url, _code = prepared_database(tmp_path)
+    transport = OfflineTelegram()
+    port = free_port()
+    async with await serve("127.0.0.1", 0, transport) as server:
+        env = {**bot_env(tmp_path, server, database_url), "HTTP_LISTEN": f"127.0.0.1:{port}"}
+        proc = start(tmp_path, env)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as op:
+
+                async def healthy() -> bool:
+                    try:
+                        return (await op.get("/healthz")).status_code == 200
+                    except httpx.TransportError:
+                        return False
+
+                await wait_for(healthy, "/healthz of a polling run", proc)
+                assert (await op.get("/metrics")).text.count("handover_") > 0
+            assert transport.calls_of("getUpdates"), "it polls all the same"
+        finally:
+            returncode = await stop(proc)
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert returncode == 0 and TOKEN not in log, log

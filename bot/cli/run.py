@@ -67,4 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def health_routes(app: web.Application) -> None:
         health.add_routes(app, db=db, metrics=metrics, pulses=pulses)
 
-    return serve.run(settings, db, services, [health_routes])
+    # /healthz and /metrics on the process's one app. A poller alone serves HTTP only where
+    # HTTP_LISTEN is set: a plain `run` claims no port (two pollers' tests, a laptop's 8080).
+    http = any(s.needs_http for s in services) or "http_listen" in settings.model_fields_set
+    return serve.run(settings, db, services, [health_routes] if http else [])
