@@ -24,6 +24,7 @@ from bench import Timing, atimed, measure, table, timed
 from bench.charts import report_path_bench
 from bench.push import bench_push
 from bench.report import report_bench
+from bench.updates import updates_bench
 from bench.workbooks import workbooks
 from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
 from bot.telegram.stand_in import build_offline
@@ -389,6 +390,12 @@ def main(argv: list[str] | None = None) -> None:
         "--push", type=int, default=3000, help="recipients of the morning push (0: skip)"
     )
     parser.add_argument(
+        "--updates",
+        type=int,
+        default=10_000,
+        help="items of the site timing each update against its floor (0: skip)",
+    )
+    parser.add_argument(
         "--report-items",
         type=int,
         default=1_000_000,
@@ -435,6 +442,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"pushing to {args.push} people (~{args.push / 30:.0f} s)...", file=sys.stderr)
             print("A morning push through the offline Telegram enforcing the flood limits\n")
             print(bench_push(root, args.push), end="\n\n")
+    if args.updates:
+        print(f"timing each update on {args.updates:,} items...", file=sys.stderr, flush=True)
+        print("CPU per update through the real bot, against a floor making the same calls\n")
+        print(updates_bench(args.updates, args.reps), end="\n\n", flush=True)
     if args.report_items:
         print("The manager's report (models.report), one session per call\n")
         print(
