@@ -3,7 +3,7 @@
 `python -m bench.updates [--items N] [--reps N] [--url URL] [--profile FLOW]`: fills a fresh
 database (a temporary SQLite file, or a database of its own on the PostgreSQL server --url
 names) with synthetic rows in bulk, then times each update a person sends through the whole
-application: CPU (time.process_time) and wall, p50/p95. The floor is a do-nothing handler on
+application: CPU (time.process_time) and wall, p50/p95. The floor is a bare PTB application on
 the same transport making the same Bot API calls the real update made, so each figure is also
 given as a multiple of it. --profile FLOW prints a cProfile top 25 (cumulative) of one flow.
 """
@@ -31,9 +31,6 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url
 from sqlmodel import select
-from telegram import Update
-from telegram.ext import ContextTypes, TypeHandler
-from telegram.warnings import PTBUserWarning
 
 from bot.telegram.offline import ApiCall, OfflineChat, OfflineTelegram, OfflineUser, OutMessage
 from bot.telegram.stand_in import build_offline
@@ -179,19 +176,27 @@ def pct(values: list[float], q: int) -> float:
 
 
 class Floor:
-    """A do-nothing application on the same transport, replaying the Bot API calls given it."""
+    """A bare application on the same transport (no handler: PTB's dispatch alone), then the
+    Bot API calls the real update made, replayed: the least an update that says the same costs.
+    (bench/ may not import telegram, so the calls follow process_update rather than sit in a
+    handler; the cost is the same.)"""
 
     def __init__(self, transport: OfflineTelegram) -> None:
         self.transport = transport
         self.app = transport.application_builder().build()
         self.calls: list[ApiCall] = []
         self.turn = 0
-        self.app.add_handler(TypeHandler(Update, self.replay))
         # PTB asks for its named methods; the floor replays calls by name, on purpose.
-        warnings.filterwarnings("ignore", "Please use 'Bot.", category=PTBUserWarning)
+        warnings.filterwarnings("ignore", "Please use 'Bot.")
 
-    async def replay(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Make the recorded calls again; an edit changes by a character, so it is one."""
+    async def answer(self, user: OfflineUser, press: bool, message_id: int | None) -> None:
+        """Take a text or a press from this person and make the recorded calls again."""
+        bot, make = self.app.bot, self.transport
+        if press:
+            update = make.callback_update(user, "x", message_id, bot=bot)
+        else:
+            update = make.text_update(user, "/x", bot=bot)
+        await self.app.process_update(update)
         self.turn += 1
         mark = "\u2060" * (self.turn % 2 + 1)  # never the text there: the app's, or ours before
         for call in self.calls:
@@ -199,8 +204,8 @@ class Floor:
             if call.method.lower() == "answercallbackquery":
                 params["callback_query_id"] = update.callback_query.id
             if call.method.lower().startswith("edit") and "text" in params:
-                params["text"] = str(params["text"]) + mark
-            await context.bot.do_api_request(call.method, api_kwargs=params)
+                params["text"] = str(params["text"]) + mark  # an edit to the same is refused
+            await bot.do_api_request(call.method, api_kwargs=params)
 
 
 class Bench:
@@ -220,8 +225,6 @@ class Bench:
         self.transport.bind(self.app.bot)
         self.mine = self.chat(self.app, CONTRACTOR)
         self.checker = self.chat(self.app, INSPECTOR)
-        self.floor_mine = self.chat(self.floor.app, CONTRACTOR)
-        self.floor_checker = self.chat(self.floor.app, INSPECTOR)
         self.profiler: cProfile.Profile | None = None
         self.profiled: str | None = None
 
@@ -250,10 +253,7 @@ class Bench:
         """Replay the last update's calls through the floor, as a text or a press."""
         self.floor.calls = self.last_calls
         cpu, wall = time.process_time(), time.perf_counter()
-        if press:
-            await chat.press("x", message_id)
-        else:
-            await chat.send("/x")
+        await self.floor.answer(chat.user, press, message_id)
         return Sample(time.process_time() - cpu, time.perf_counter() - wall)
 
     async def run(self, reps: int) -> list[Figures]:
@@ -290,11 +290,11 @@ class Bench:
                 if after:
                     await after()
 
-        await repeat("mylist", mine, self.floor_mine, text(mine, lambda n: "/mylist"))
+        await repeat("mylist", mine, self.mine, text(mine, lambda n: "/mylist"))
         await repeat(
             "page",
             mine,
-            self.floor_mine,
+            self.mine,
             lambda n: lambda: mine.press(f"ml:{middle}", listing.message_id),
             listing.message_id,
             after=lambda: mine.press("ml:0", listing.message_id),
@@ -302,18 +302,18 @@ class Bench:
         await repeat(
             "card",
             mine,
-            self.floor_mine,
+            self.mine,
             lambda n: lambda: mine.press(f"it:{ids[n % len(ids)]}", listing.message_id),
             listing.message_id,
         )
-        await repeat("tocheck", checker, self.floor_checker, text(checker, lambda n: "/tocheck"))
+        await repeat("tocheck", checker, self.checker, text(checker, lambda n: "/tocheck"))
         await repeat(
-            "unit", mine, self.floor_mine, text(mine, lambda n: f"/unit {units[n % len(units)]}")
+            "unit", mine, self.mine, text(mine, lambda n: f"/unit {units[n % len(units)]}")
         )
         await repeat(
             "item",
             mine,
-            self.floor_mine,
+            self.mine,
             text(mine, lambda n: f"/item {item_numbers[n % len(item_numbers)]}"),
         )
         await self.rounds(reps, item_numbers, figures)
@@ -348,8 +348,7 @@ class Bench:
         """Time one press of a round and its floor (kept unless this is the warm-up round)."""
         sink: list[Sample] = figures[name].real if keep else []
         await self.timed(name, chat.press(data, message_id), sink)
-        floor = self.floor_mine if chat is self.mine else self.floor_checker
-        sample = await self.floor_of(floor, True, message_id)
+        sample = await self.floor_of(chat, True, message_id)
         if keep:
             figures[name].floor.append(sample)
 
