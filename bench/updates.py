@@ -42,6 +42,7 @@ from models.tables import Category, Item, ItemState, Platform, Role, Unit
 
 CONTRACTOR = 910001  # telegram ids of the personas
 INSPECTOR = 910002
+SERVICE = 910003  # customer service: /unit, for an owner on the phone
 FIRMS = 22  # the busiest firm (the persona's) has one item in FIRMS: ~5,000 open at 1,000,000
 ITEMS_PER_FLAT = 10
 # State shares (of 200) of a site some months after handover, as bench.overdue draws them.
@@ -89,8 +90,9 @@ def fill(db: Database, items: int, seed: int = 17) -> Site:
         people.add_member(
             s, **common, account=str(INSPECTOR), name="检查员", roles=[Role.inspector]
         )
+        people.add_member(s, **common, account=str(SERVICE), name="客服", roles=[Role.service])
         s.commit()
-    codes = [f"{1 + n // 2000}-1-{n % 2000:04d}" for n in range(flats)]
+    codes = [flat_code(n) for n in range(flats)]
     with db.engine.begin() as conn:
         for first in range(0, flats, 50_000):
             conn.execute(
@@ -100,7 +102,7 @@ def fill(db: Database, items: int, seed: int = 17) -> Site:
                         "project_id": project_id,
                         "code": code,
                         "building": code.split("-")[0],
-                        "floor": int(code[-4:]) // 4,
+                        "floor": int(code.split("-")[2][:-2]),
                     }
                     for code in codes[first : first + 50_000]
                 ],
@@ -138,6 +140,14 @@ def fill(db: Database, items: int, seed: int = 17) -> Site:
         with db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
     return Site(db, items, codes, firms[0], time.perf_counter() - start)
+
+
+def flat_code(n: int) -> str:
+    """Return the code of the n-th flat: buildings of 2 entrances × 33 floors × 4 (3-1-1202)."""
+    building, rest = divmod(n, 264)
+    entrance, rest = divmod(rest, 132)
+    floor, flat = divmod(rest, 4)
+    return f"{building + 1}-{entrance + 1}-{floor + 1}{flat + 1:02d}"
 
 
 def postgres_database(server: str, items: int) -> str:
@@ -259,7 +269,7 @@ class Bench:
     async def run(self, reps: int) -> list[Figures]:
         """Time every flow `reps` times (after one untimed warm-up each)."""
         figures = {name: Figures(name, [], []) for name in FLOWS}
-        mine, checker = self.mine, self.checker
+        mine, checker, desk = self.mine, self.checker, self.chat(self.app, SERVICE)
 
         def text(chat: OfflineChat, words: Callable[[int], str]) -> Callable[[int], Any]:
             return lambda n: lambda: chat.send(words(n))
@@ -307,9 +317,7 @@ class Bench:
             listing.message_id,
         )
         await repeat("tocheck", checker, self.checker, text(checker, lambda n: "/tocheck"))
-        await repeat(
-            "unit", mine, self.mine, text(mine, lambda n: f"/unit {units[n % len(units)]}")
-        )
+        await repeat("unit", desk, desk, text(desk, lambda n: f"/unit {units[n % len(units)]}"))
         await repeat(
             "item",
             mine,
@@ -404,7 +412,7 @@ NAMES = {
     "repaired": "Repaired (rp:ID)",
     "done": "Done (done:ID)",
     "pass": "Pass (ps:ID)",
-    "unit": "/unit CODE",
+    "unit": "/unit CODE (service)",
     "item": "/item N",
 }
 
