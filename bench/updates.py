@@ -457,6 +457,10 @@ async def measure(site: Site, folder: Path, reps: int, profile: str | None) -> l
         head = f"cProfile of {profile}, {reps} updates (threads inline)"
         print(f"\n{head}, top 25 cumulative:\n{out.getvalue()}")
         print(f"{head}, own time by package:\n{by_package(stats)}\n")
+        out.seek(0)
+        out.truncate()
+        stats.sort_stats("tottime").print_stats(25)
+        print(f"{head}, top 25 by own time:\n{out.getvalue()}")
     return figures
 
 
