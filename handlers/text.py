@@ -23,6 +23,7 @@ QUOTED = 300  # a value quoted in a refusal (what was typed, names to pick) is c
 # One unit a cut may not fall inside: a tag, an entity, or one character.
 _ATOM = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);|.", re.DOTALL)
 _TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)")
+_TAG_ATOM = re.compile(r"<[^<>]*>")
 
 
 def clip(text: str, limit: int) -> str:
@@ -67,6 +68,14 @@ def _after(stack: list[str], atom: str) -> list[str]:
     return stack
 
 
+def _open_at_end(text: str) -> list[str]:
+    """Return the tags left open at the end of `text` (none in a well-formed one)."""
+    stack: list[str] = []
+    for tag in _TAG_ATOM.findall(text):  # a tag atom never starts inside another atom
+        stack = _after(stack, tag)
+    return stack
+
+
 def _visible(piece: str) -> bool:
     return bool(html.unescape(re.sub(r"<[^<>]*>", "", piece)).strip())
 
@@ -79,6 +88,8 @@ def split_html(text: str, limit: int, *, in_bytes: bool = False) -> list[str]:
     spaces) but never inside a tag or an entity; a tag open at a cut is closed and reopened.
     """
     measure = _bytes if in_bytes else _units
+    if measure(text) <= limit and not text.endswith("\n") and not _open_at_end(text):
+        return [text]  # fits whole, every tag closed: most texts, without the walk below
     atoms = _ATOM.findall(text)
     pieces: list[str] = []
     opened: list[str] = []  # tags open where the piece starts

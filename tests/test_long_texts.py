@@ -300,3 +300,11 @@ async def test_a_note_and_a_caption_together_stay_within_the_limit(bot, world, d
         event = s.exec(select(Event).where(Event.item_id == wall).order_by(Event.id.desc())).first()
         assert event.note == f"{half}\nshort"
         assert len(s.exec(select(Photo).where(Photo.event_id == event.id)).all()) == 1
+
+
+def test_a_text_that_fits_comes_back_whole_and_still_well_formed():
+    fits = "<b>楼栋</b> 3-1-1202\n<i>渗漏</i> &amp; 1"
+    assert split_html(fits, 4000) == [fits]  # the fast path: nothing walked, nothing changed
+    # What the fast path must not take: a tag left open, a trailing line break.
+    assert split_html("<b>未闭合 open", 4000) == ["<b>未闭合 open</b>"]
+    assert split_html("一行\n", 4000) == ["一行"]
