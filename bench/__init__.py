@@ -6,6 +6,10 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.telegram.offline import OutMessage
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,21 @@ def table(timings: list[Timing]) -> str:
             f"| {t.per_second:,.0f} {t.unit}/s |"
         )
     return "\n".join(lines)
+
+
+def keyboard_message(messages: list[OutMessage]) -> OutMessage:
+    """Return the last message that has buttons, or fail loudly (the bench hit an error path)."""
+    with_buttons = [m for m in messages if m.buttons()]
+    if not with_buttons:
+        raise RuntimeError(f"expected a keyboard, got {[m.text for m in messages]}")
+    return with_buttons[-1]
+
+
+def item_ids(message: OutMessage, prefix: str) -> list[int]:
+    """Return the item ids of a list message's buttons with this callback prefix."""
+    return [
+        int(data.split(":")[1])
+        for row in message.buttons()
+        for _, data in row
+        if data and data.startswith(prefix + ":")
+    ]

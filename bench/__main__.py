@@ -20,13 +20,13 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlmodel import Session
 
-from bench import Timing, atimed, measure, table, timed
+from bench import Timing, atimed, item_ids, keyboard_message, measure, table, timed
 from bench.charts import report_path_bench
 from bench.push import bench_push
 from bench.report import report_bench
 from bench.updates import updates_bench
 from bench.workbooks import workbooks
-from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser, OutMessage
+from bot.telegram.offline import OfflineChat, OfflineTelegram, OfflineUser
 from bot.telegram.stand_in import build_offline
 from demo import INSPECTOR_IDS, DemoSummary, build_demo
 from models.db import Database
@@ -110,24 +110,6 @@ class Bot:
         """Return a chat driver for a demo person; any refusal raises, so no error path is timed."""
         user = OfflineUser(id=telegram_id, first_name=str(telegram_id), language_code="zh")
         return OfflineChat(self.app, self.transport, user)
-
-
-def keyboard_message(messages: list[OutMessage]) -> OutMessage:
-    """Return the last message that has buttons, or fail loudly (the bench hit an error path)."""
-    with_buttons = [m for m in messages if m.buttons()]
-    if not with_buttons:
-        raise RuntimeError(f"expected a keyboard, got {[m.text for m in messages]}")
-    return with_buttons[-1]
-
-
-def item_ids(message: OutMessage, prefix: str) -> list[int]:
-    """Return the item ids of a list message's buttons with this callback prefix."""
-    return [
-        int(data.split(":")[1])
-        for row in message.buttons()
-        for _, data in row
-        if data and data.startswith(prefix + ":")
-    ]
 
 
 async def chat_lists(bot: Bot, reps: int) -> list[Timing]:

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import create_engine, make_url
 from sqlmodel import select
 
+from bench import item_ids, keyboard_message
 from bot.telegram.offline import ApiCall, OfflineChat, OfflineTelegram, OfflineUser, OutMessage
 from bot.telegram.stand_in import build_offline
 from models import clock, people
@@ -274,7 +275,7 @@ class Bench:
         def text(chat: OfflineChat, words: Callable[[int], str]) -> Callable[[int], Any]:
             return lambda n: lambda: chat.send(words(n))
 
-        listing = keyboard(await mine.send("/mylist"))
+        listing = keyboard_message(await mine.send("/mylist"))
         ids = item_ids(listing, "it")
         total_pages = max(1, self.to_repair // 8)
         middle = total_pages // 2
@@ -332,12 +333,12 @@ class Bench:
         mine, checker = self.mine, self.checker
         for n, item_id in enumerate(todo[: reps + 1]):
             keep = n > 0  # the first round warms up
-            card = keyboard(await mine.press(f"it:{item_id}"))
+            card = keyboard_message(await mine.press(f"it:{item_id}"))
             await self.step(figures, "repaired", keep, mine, f"rp:{item_id}", card.message_id)
             await mine.send_photo(PNG_HEAD + n.to_bytes(4, "big") * 16, caption="已重新打胶")
-            kept = keyboard(mine.last_step_events)
+            kept = keyboard_message(mine.last_step_events)
             await self.step(figures, "done", keep, mine, f"done:{item_id}", kept.message_id)
-            check = keyboard(await checker.press(f"ck:{item_id}"))
+            check = keyboard_message(await checker.press(f"ck:{item_id}"))
             await self.step(figures, "pass", keep, checker, f"ps:{item_id}", check.message_id)
         with self.site.db.session() as s:
             states = {s.get(Item, i).state for i in todo[: reps + 1]}
@@ -384,24 +385,6 @@ class Bench:
             )
             ids = list(rows)
         return ids[:: max(1, len(ids) // 500)]
-
-
-def keyboard(messages: list[OutMessage]) -> OutMessage:
-    """Return the last message with buttons, or fail loudly (the bench hit an error path)."""
-    with_buttons = [m for m in messages if m.buttons()]
-    if not with_buttons:
-        raise RuntimeError(f"expected a keyboard, got {[m.text for m in messages]}")
-    return with_buttons[-1]
-
-
-def item_ids(message: OutMessage, prefix: str) -> list[int]:
-    """Return the item ids of a list's buttons with this callback prefix."""
-    return [
-        int(data.split(":")[1])
-        for row in message.buttons()
-        for _, data in row
-        if data and data.startswith(prefix + ":")
-    ]
 
 
 NAMES = {
