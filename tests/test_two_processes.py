@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,6 +48,7 @@ from models.tables import (
     Role,
 )
 from tests.test_real_run import ROOT, TOKEN
+from tests.test_wecom_run import free_port
 
 # The bots under test run in other processes, on the machine's time: so does this test.
 pytestmark = [
@@ -73,17 +73,10 @@ PRESSES_EACH = 9  # after one list command: 10 updates a person, 200 in all
 WAIT = 30.0  # seconds for one answer on a loaded machine (normally well under one)
 
 
-def free_port() -> int:
-    """Return a loopback port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def morning_zone() -> str:
     """Return a time zone where it is between 01:00 and 10:59 now: the morning push (00:00) is
     due there all through the test, and the day does not turn."""
-    now = datetime.now(UTC)
+    now = clock.system()
     for hours in range(-12, 15):
         name = f"Etc/GMT{-hours:+d}" if hours else "Etc/GMT"
         if 1 <= now.astimezone(ZoneInfo(name)).hour <= 10:

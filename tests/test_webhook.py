@@ -23,17 +23,13 @@ from models.db import Database
 from models.pushes import STALE_CLAIM, claim
 from models.tables import Platform, PushKind, PushLog, PushStatus
 from tests.test_real_run import TOKEN, USER_ID, bot_env, prepared_database, stop
-from tests.test_wecom_run import wait_for  # 60 s: a loaded machine imports every flow slowly
+from tests.test_wecom_run import (  # 60 s: a loaded machine imports every flow slowly
+    free_port,
+    wait_for,
+)
 
 # The bot under test runs in another process, on the machine's time: so do these tests.
 pytestmark = pytest.mark.usefixtures("real_clock")
-
-
-def free_port() -> int:
-    """Return a loopback port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start(
