@@ -3,8 +3,8 @@
 Each platform's package contributes a `Service` (bot.adapter's "service" part): the routes it
 serves (Telegram's webhook, WeCom's callback and upload pages) and its start and stop. This
 module knows none of them: it builds the ONE HTTP app on HTTP_LISTEN from the routes every
-chosen platform contributes and the routes every serving process mounts (`ROUTES`: /healthz and
-/metrics go there), starts them, and on SIGTERM or SIGINT stops them in order:
+chosen platform contributes and the process's own (`extra`: /healthz and /metrics, from
+bot/cli/run.py), starts them, and on SIGTERM or SIGINT stops them in order:
 
 1. stop taking updates: the app answers 503 (a balancer, or Telegram, tries elsewhere or later)
    and a poller stops polling;
@@ -36,9 +36,6 @@ from models.settings import Settings
 log = logging.getLogger("bot")
 
 RouteAdder = Callable[[web.Application], None]
-# Routes every serving process mounts, whatever its platforms (bot/health.py adds /healthz and
-# /metrics here); with any here, a polling-only process serves HTTP as well.
-ROUTES: list[RouteAdder] = []
 # A request body's cap for the whole app: Telegram's updates and WeCom's callbacks are a few kB
 # (the upload pages stream their files and keep their own, larger cap).
 MAX_BODY = 1024 * 1024
@@ -81,7 +78,7 @@ def build_app(services: Sequence[Service], extra: Sequence[RouteAdder] = ()) -> 
     app[STOPPING] = asyncio.Event()
     for service in services:
         service.routes(app)
-    for add in (*ROUTES, *extra):
+    for add in extra:
         add(app)
     return app
 
@@ -117,7 +114,7 @@ async def serve(
     _on_signals(stop.set)
     runner = None
     app = build_app(services, extra)
-    if ROUTES or extra or any(service.needs_http for service in services):
+    if extra or any(service.needs_http for service in services):
         runner = await _listen(app, settings)
     started: list[Service] = []
     try:
